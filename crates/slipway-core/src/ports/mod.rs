@@ -1,0 +1,8 @@
+//! Ports: what the service needs from the outside world, as traits. The
+//! embedded adapters are defaults; scale-out adapters implement the same
+//! traits and pass the same conformance suites.
+
+pub mod metadata;
+
+#[cfg(feature = "testsuite")]
+pub mod testsuite;

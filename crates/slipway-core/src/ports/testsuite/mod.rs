@@ -1,0 +1,6 @@
+//! Conformance suites: one async function per port that any adapter must
+//! pass (the embedded one and the scale-out one alike). Adapters call them
+//! from their own tests; the suites panic on failure like any test.
+#![allow(clippy::unwrap_used)]
+
+pub mod metadata;

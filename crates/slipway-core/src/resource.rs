@@ -1,0 +1,97 @@
+//! The persisted form of every control-plane resource. The store keeps a
+//! few indexed columns for filtering and sorting, and the full resource as
+//! a JSON document the service owns; adding a resource kind needs no
+//! migration.
+
+use crate::time_util::Micros;
+use crate::AccountId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Kinds of resources, named as in their ARNs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResourceKind {
+    ModelPackage,
+    ModelPackageGroup,
+    Algorithm,
+    TrainingJob,
+    TransformJob,
+    Model,
+    EndpointConfig,
+    Endpoint,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 8] = [
+        Self::ModelPackage,
+        Self::ModelPackageGroup,
+        Self::Algorithm,
+        Self::TrainingJob,
+        Self::TransformJob,
+        Self::Model,
+        Self::EndpointConfig,
+        Self::Endpoint,
+    ];
+
+    /// The type segment of the ARN (`model-package`, `algorithm`, ...).
+    pub fn arn_type(self) -> &'static str {
+        match self {
+            Self::ModelPackage => "model-package",
+            Self::ModelPackageGroup => "model-package-group",
+            Self::Algorithm => "algorithm",
+            Self::TrainingJob => "training-job",
+            Self::TransformJob => "transform-job",
+            Self::Model => "model",
+            Self::EndpointConfig => "endpoint-config",
+            Self::Endpoint => "endpoint",
+        }
+    }
+
+    pub fn from_arn_type(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.arn_type() == s)
+    }
+
+    /// How error messages name the kind ("model package", "algorithm").
+    pub fn human(self) -> &'static str {
+        match self {
+            Self::ModelPackage => "model package",
+            Self::ModelPackageGroup => "model package group",
+            Self::Algorithm => "algorithm",
+            Self::TrainingJob => "training job",
+            Self::TransformJob => "transform job",
+            Self::Model => "model",
+            Self::EndpointConfig => "endpoint configuration",
+            Self::Endpoint => "endpoint",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.human())
+    }
+}
+
+/// One stored resource. `key` is unique per (account, kind): the
+/// lower-cased name (`group/3` for a versioned model package), matching the
+/// ARN's resource path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    pub account: AccountId,
+    pub kind: ResourceKind,
+    pub key: String,
+    /// The name as the client spelled it (for versioned packages: the group).
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub created: Micros,
+    pub modified: Micros,
+    /// The parent's key for children (a versioned package's group).
+    pub parent: Option<String>,
+    pub version: Option<i64>,
+    /// ModelApprovalStatus for versioned packages; indexed for ListModelPackages.
+    pub approval: Option<String>,
+    /// Optimistic-concurrency counter; bumped by every update.
+    pub revision: i64,
+    pub document: serde_json::Value,
+}

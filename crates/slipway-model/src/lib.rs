@@ -1,0 +1,53 @@
+//! The AWS wire model Slipway implements, and input checking driven by it.
+//!
+//! Why a model rather than hand-written rules: AWS refuses malformed
+//! requests with exact, machine-generated messages (required members,
+//! lengths, patterns, enums, ranges; CONTRACT 1.4). Reading those rules from
+//! the botocore service model — the same file the clients are generated from
+//! — keeps Slipway's answers identical to AWS's, and a botocore upgrade is a
+//! re-run of `tools/codegen/extract_model.py`, not a code review.
+//!
+//! ```
+//! let model = slipway_model::sagemaker();
+//! let body = serde_json::json!({"TrainingJobName": "bad_name"});
+//! let err = model.check_input("DescribeTrainingJob", &body).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy \
+//!      constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+//! );
+//! ```
+
+mod check;
+mod load;
+mod model;
+mod pattern;
+mod render;
+
+use std::sync::OnceLock;
+
+pub use check::{InputError, Violation};
+pub use model::{Member, ModelError, Operation, ServiceModel, Shape, ShapeType};
+pub use pattern::PatternError;
+pub use render::aws_message;
+
+/// The SageMaker model subset (`botocore/data/sagemaker/2017-07-24`), as
+/// extracted by `tools/codegen/extract_model.py`. Embedded so the server
+/// needs no files at run time and every build checks with the same rules.
+pub const SAGEMAKER_MODEL_JSON: &str = include_str!("sagemaker/service-model.json");
+
+/// The SageMaker model, loaded and compiled on first use and shared after:
+/// checking a request then costs no parsing or regex compilation.
+pub fn sagemaker() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(SAGEMAKER_MODEL_JSON)
+            // The document is part of this crate and the tests load it; a
+            // failure here is a bad extract, never bad request data.
+            .expect("embedded SageMaker service model must load (run cargo test -p slipway-model)")
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
+mod model_tests;

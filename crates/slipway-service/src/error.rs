@@ -1,0 +1,60 @@
+//! The service's one error type. Transport-agnostic: the wire crate maps
+//! each variant to an AWS error code in one place.
+
+use slipway_core::ports::metadata::MetaError;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A named resource is absent (or belongs to another account, which
+    /// callers must not be able to tell apart). `message` is the full text.
+    #[error("{message}")]
+    NotFound { message: String },
+    #[error("{message}")]
+    AlreadyExists { message: String },
+    /// The request breaks a business rule; `field` names the member.
+    #[error("{reason}")]
+    Invalid { field: String, reason: String },
+    /// The resource's state forbids the operation (e.g. deleting a group
+    /// that still holds versions).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("internal error")]
+    Internal {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+impl From<MetaError> for Error {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::Conflict(what) => Self::Conflict(format!(
+                "{what} was modified concurrently; retry the request"
+            )),
+            other => Self::internal("metadata store", other),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,153 @@
+//! Algorithms: a training image with its channels, hyperparameters and
+//! metrics, plus an optional inference image, optionally validated.
+
+use super::{decode, document, map_insert, new_record, tags_of};
+use crate::error::{Error, Result};
+use crate::listing::{next_token, ListParams};
+use crate::reference::{arn_for, key_for};
+use crate::{checks, Service};
+use serde::{Deserialize, Serialize};
+use slipway_core::spec::{
+    InferenceSpecification, StatusDetails, TrainingSpecification, ValidationSpecification,
+};
+use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+
+const KIND: ResourceKind = ResourceKind::Algorithm;
+
+/// CreateAlgorithm, parsed.
+#[derive(Debug, Clone)]
+pub struct NewAlgorithm {
+    pub name: String,
+    pub description: Option<String>,
+    pub training: TrainingSpecification,
+    pub inference: Option<InferenceSpecification>,
+    pub validation: Option<ValidationSpecification>,
+    pub certify_for_marketplace: Option<bool>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What is stored (and echoed by DescribeAlgorithm).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlgorithmDocument {
+    pub algorithm_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm_description: Option<String>,
+    pub training_specification: TrainingSpecification,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_specification: Option<InferenceSpecification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_specification: Option<ValidationSpecification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certify_for_marketplace: Option<bool>,
+    pub algorithm_status_details: StatusDetails,
+}
+
+/// A stored algorithm: its record (ARN, status, times) and document.
+#[derive(Debug, Clone)]
+pub struct Algorithm {
+    pub record: ResourceRecord,
+    pub doc: AlgorithmDocument,
+}
+
+pub struct Algorithms<'a> {
+    pub(crate) svc: &'a Service,
+}
+
+impl Algorithms<'_> {
+    pub async fn create(&self, account: &AccountId, new: NewAlgorithm) -> Result<Algorithm> {
+        checks::training_specification(&new.training)?;
+        if let Some(inf) = &new.inference {
+            checks::inference_containers(inf, "InferenceSpecification")?;
+        }
+        let profiles = new
+            .validation
+            .as_ref()
+            .map_or(0, |v| v.validation_profiles.len());
+        if new.certify_for_marketplace == Some(true) && profiles == 0 {
+            return Err(Error::invalid(
+                "CertifyForMarketplace",
+                "CertifyForMarketplace requires a ValidationSpecification with at least one validation profile.",
+            ));
+        }
+        if let Some(v) = &new.validation {
+            checks::algorithm_profiles(&new.training, new.inference.as_ref(), v)?;
+        }
+        // Status honesty: with profiles to run, the algorithm waits for a
+        // validation; without, it is usable at once, as on AWS.
+        let status = if profiles > 0 { "Pending" } else { "Completed" };
+        let doc = AlgorithmDocument {
+            algorithm_name: new.name.clone(),
+            algorithm_description: new.description,
+            training_specification: new.training,
+            inference_specification: new.inference,
+            algorithm_status_details: StatusDetails::not_started(new.validation.as_ref()),
+            validation_specification: new.validation,
+            certify_for_marketplace: new.certify_for_marketplace,
+        };
+        let record = new_record(
+            self.svc.region(),
+            account,
+            KIND,
+            &new.name,
+            status,
+            document(&doc)?,
+        );
+        self.svc
+            .store
+            .insert(&record, &tags_of(&new.tags))
+            .await
+            .map_err(|e| map_insert(e, "Algorithm", &record.arn))?;
+        Ok(Algorithm { record, doc })
+    }
+
+    /// Finds an algorithm by name or ARN, or fails as DescribeAlgorithm does.
+    pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<Algorithm> {
+        let not_found = || Error::NotFound {
+            message: format!(
+                "Algorithm {} does not exist.",
+                arn_for(reference, account, self.svc.region(), KIND)
+            ),
+        };
+        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
+        let record = self
+            .svc
+            .store
+            .get(account, KIND, &key)
+            .await?
+            .ok_or_else(not_found)?;
+        let doc = decode(&record)?;
+        Ok(Algorithm { record, doc })
+    }
+
+    pub async fn list(
+        &self,
+        account: &AccountId,
+        params: &ListParams,
+    ) -> Result<(Vec<Algorithm>, Option<String>)> {
+        let mut q = params.to_query(account, KIND, false)?;
+        params.resume(&mut q)?;
+        let page = self.svc.store.list(&q).await?;
+        let items = page
+            .records
+            .into_iter()
+            .map(|record| {
+                Ok(Algorithm {
+                    doc: decode(&record)?,
+                    record,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, next_token(&q, page.next)))
+    }
+
+    pub async fn delete(&self, account: &AccountId, name: &str) -> Result<()> {
+        let algo = self.describe(account, name).await?;
+        // TODO(validation issue): stop this algorithm's validation jobs first.
+        self.svc
+            .store
+            .delete(account, KIND, &algo.record.key)
+            .await?;
+        Ok(())
+    }
+}

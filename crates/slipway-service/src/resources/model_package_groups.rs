@@ -1,0 +1,124 @@
+//! Model package groups: the containers of versioned model packages.
+
+use super::{decode, document, map_insert, new_record, tags_of};
+use crate::error::{Error, Result};
+use crate::listing::{next_token, ListParams};
+use crate::reference::{arn_for, key_for};
+use crate::Service;
+use serde::{Deserialize, Serialize};
+use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+
+const KIND: ResourceKind = ResourceKind::ModelPackageGroup;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupDocument {
+    pub model_package_group_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_package_group_description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelPackageGroup {
+    pub record: ResourceRecord,
+    pub doc: GroupDocument,
+}
+
+pub struct ModelPackageGroups<'a> {
+    pub(crate) svc: &'a Service,
+}
+
+impl ModelPackageGroups<'_> {
+    pub async fn create(
+        &self,
+        account: &AccountId,
+        name: &str,
+        description: Option<String>,
+        tags: &[(String, String)],
+    ) -> Result<ModelPackageGroup> {
+        let doc = GroupDocument {
+            model_package_group_name: name.to_owned(),
+            model_package_group_description: description,
+        };
+        let record = new_record(
+            self.svc.region(),
+            account,
+            KIND,
+            name,
+            "Completed",
+            document(&doc)?,
+        );
+        self.svc
+            .store
+            .insert(&record, &tags_of(tags))
+            .await
+            .map_err(|e| map_insert(e, "Model Package Group", &record.arn))?;
+        Ok(ModelPackageGroup { record, doc })
+    }
+
+    pub async fn describe(
+        &self,
+        account: &AccountId,
+        reference: &str,
+    ) -> Result<ModelPackageGroup> {
+        let not_found = || Error::NotFound {
+            message: format!(
+                "ModelPackageGroup {} does not exist.",
+                arn_for(reference, account, self.svc.region(), KIND)
+            ),
+        };
+        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
+        let record = self
+            .svc
+            .store
+            .get(account, KIND, &key)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(ModelPackageGroup {
+            doc: decode(&record)?,
+            record,
+        })
+    }
+
+    pub async fn list(
+        &self,
+        account: &AccountId,
+        params: &ListParams,
+    ) -> Result<(Vec<ModelPackageGroup>, Option<String>)> {
+        let mut q = params.to_query(account, KIND, false)?;
+        params.resume(&mut q)?;
+        let page = self.svc.store.list(&q).await?;
+        let items = page
+            .records
+            .into_iter()
+            .map(|record| {
+                Ok(ModelPackageGroup {
+                    doc: decode(&record)?,
+                    record,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, next_token(&q, page.next)))
+    }
+
+    /// Deletes an empty group; a group holding versions is a conflict.
+    pub async fn delete(&self, account: &AccountId, reference: &str) -> Result<()> {
+        let group = self.describe(account, reference).await?;
+        let versions = self
+            .svc
+            .store
+            .count_children(account, ResourceKind::ModelPackage, &group.record.key)
+            .await?;
+        if versions > 0 {
+            return Err(Error::Conflict(format!(
+                "Model Package Group {} still contains {versions} model package version(s); delete them first.",
+                group.record.arn
+            )));
+        }
+        self.svc
+            .store
+            .delete(account, KIND, &group.record.key)
+            .await?;
+        Ok(())
+    }
+}

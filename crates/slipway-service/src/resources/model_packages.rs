@@ -1,0 +1,435 @@
+//! Model packages: an inference image with optional artifacts, either
+//! unversioned (by name) or a numbered version inside a group.
+
+use super::{decode, document, map_insert, new_record, tags_of};
+use crate::error::{Error, Result};
+use crate::listing::{next_token, ListParams};
+use crate::reference::{arn_for, key_for};
+use crate::{checks, Service};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use slipway_core::ports::metadata::{MetaError, ParentFilter};
+use slipway_core::spec::{InferenceSpecification, StatusDetails, ValidationSpecification};
+use slipway_core::time_util::now_micros;
+use slipway_core::{AccountId, Arn, ResourceKind, ResourceRecord};
+
+const KIND: ResourceKind = ResourceKind::ModelPackage;
+
+/// CreateModelPackage, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct NewModelPackage {
+    pub name: Option<String>,
+    /// Name or ARN of the group, for a versioned package.
+    pub group: Option<String>,
+    pub description: Option<String>,
+    pub inference: Option<InferenceSpecification>,
+    pub validation: Option<ValidationSpecification>,
+    pub source_algorithm: Option<Value>,
+    pub certify_for_marketplace: Option<bool>,
+    pub approval: Option<String>,
+    pub tags: Vec<(String, String)>,
+    /// Accept-and-store members, echoed back unchanged.
+    pub other: Map<String, Value>,
+}
+
+/// What is stored (and echoed by DescribeModelPackage).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModelPackageDocument {
+    pub model_package_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_package_group_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_package_version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_package_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_specification: Option<InferenceSpecification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_algorithm_specification: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_specification: Option<ValidationSpecification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certify_for_marketplace: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_approval_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_description: Option<String>,
+    pub model_package_status_details: StatusDetails,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelPackage {
+    pub record: ResourceRecord,
+    pub doc: ModelPackageDocument,
+}
+
+/// UpdateModelPackage, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ModelPackageUpdate {
+    pub arn: String,
+    pub approval: Option<String>,
+    pub approval_description: Option<String>,
+    pub metadata_to_add: Option<Map<String, Value>>,
+    pub metadata_to_remove: Vec<String>,
+    pub additional_inference_to_add: Vec<Value>,
+    /// Members replaced wholesale (InferenceSpecification, SourceUri, ModelCard, ...).
+    pub replace: Map<String, Value>,
+}
+
+/// ListModelPackages filters beyond the common ones.
+#[derive(Debug, Clone, Default)]
+pub struct ModelPackageFilter {
+    pub approval: Option<String>,
+    pub group: Option<String>,
+    /// `Versioned`, `Unversioned` (default) or `Both`.
+    pub package_type: Option<String>,
+}
+
+pub struct ModelPackages<'a> {
+    pub(crate) svc: &'a Service,
+}
+
+impl ModelPackages<'_> {
+    pub async fn create(&self, account: &AccountId, new: NewModelPackage) -> Result<ModelPackage> {
+        let versioned = match (&new.name, &new.group) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "ModelPackageName",
+                    "Both ModelPackageName and ModelPackageGroupName are provided in the input. Cannot determine which one to use.",
+                ))
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "ModelPackageName",
+                    "Missing ARN. Provide either ModelPackageName (unversioned) or ModelPackageGroupName (versioned).",
+                ))
+            }
+            (_, group) => group.is_some(),
+        };
+        if versioned && new.certify_for_marketplace.is_some() {
+            return Err(Error::invalid(
+                "CertifyForMarketplace",
+                "CertifyForMarketplace applies only to unversioned model packages (ModelPackageName), not to versions in a group.",
+            ));
+        }
+        if !versioned && new.approval.is_some() {
+            return Err(Error::invalid(
+                "ModelApprovalStatus",
+                "ModelApprovalStatus applies only to versioned model packages (ModelPackageGroupName).",
+            ));
+        }
+        let inference = self.effective_inference(account, &new).await?;
+        if let (Some(inf), false) = (&inference, versioned) {
+            for (list, field) in [
+                (
+                    &inf.supported_transform_instance_types,
+                    "SupportedTransformInstanceTypes",
+                ),
+                (
+                    &inf.supported_realtime_inference_instance_types,
+                    "SupportedRealtimeInferenceInstanceTypes",
+                ),
+            ] {
+                if list.as_ref().is_none_or(Vec::is_empty) {
+                    return Err(Error::invalid(
+                        format!("InferenceSpecification.{field}"),
+                        format!("InferenceSpecification.{field} is required for an unversioned model package."),
+                    ));
+                }
+            }
+        }
+        let profiles = new
+            .validation
+            .as_ref()
+            .map_or(0, |v| v.validation_profiles.len());
+        if new.certify_for_marketplace == Some(true) && profiles == 0 {
+            return Err(Error::invalid(
+                "CertifyForMarketplace",
+                "CertifyForMarketplace requires a ValidationSpecification with at least one validation profile.",
+            ));
+        }
+        if let (Some(v), Some(inf)) = (&new.validation, &inference) {
+            checks::model_package_profiles(inf, v)?;
+        }
+        let status = if profiles > 0 { "Pending" } else { "Completed" };
+        let mut doc = ModelPackageDocument {
+            model_package_name: String::new(),
+            model_package_group_name: None,
+            model_package_version: None,
+            model_package_description: new.description,
+            inference_specification: new.inference,
+            source_algorithm_specification: new.source_algorithm,
+            model_package_status_details: StatusDetails::not_started(new.validation.as_ref()),
+            validation_specification: new.validation,
+            certify_for_marketplace: new.certify_for_marketplace,
+            model_approval_status: None,
+            approval_description: None,
+            other: new.other,
+        };
+        let tags = tags_of(&new.tags);
+        if let Some(name) = new.name {
+            doc.model_package_name = name.clone();
+            let record = new_record(
+                self.svc.region(),
+                account,
+                KIND,
+                &name,
+                status,
+                document(&doc)?,
+            );
+            self.svc
+                .store
+                .insert(&record, &tags)
+                .await
+                .map_err(|e| map_insert(e, "Model Package", &record.arn))?;
+            return Ok(ModelPackage { record, doc });
+        }
+        let group_ref = new.group.unwrap_or_default();
+        let group = self
+            .svc
+            .model_package_groups()
+            .describe(account, &group_ref)
+            .await?;
+        let group_name = group.doc.model_package_group_name;
+        doc.model_package_name = group_name.clone();
+        doc.model_package_group_name = Some(group_name.clone());
+        let approval = new
+            .approval
+            .unwrap_or_else(|| "PendingManualApproval".into());
+        doc.model_approval_status = Some(approval.clone());
+        let mut record = new_record(
+            self.svc.region(),
+            account,
+            KIND,
+            &group_name,
+            status,
+            Value::Null,
+        );
+        record.parent = Some(group.record.key.clone());
+        record.approval = Some(approval);
+        let region = self.svc.region().to_owned();
+        let finish = move |r: &mut ResourceRecord, version: i64| {
+            let resource = format!("{}/{version}", r.name);
+            r.key = resource.to_ascii_lowercase();
+            r.arn = Arn::new(&region, &r.account, KIND, &resource).to_string();
+            let mut d = doc.clone();
+            d.model_package_version = Some(version);
+            r.document = serde_json::to_value(&d).unwrap_or(Value::Null);
+        };
+        let record = self
+            .svc
+            .store
+            .insert_version(ResourceKind::ModelPackageGroup, record, &tags, &finish)
+            .await
+            .map_err(|e| match e {
+                MetaError::MissingParent(_) => Error::NotFound {
+                    message: format!("ModelPackageGroup {} does not exist.", group.record.arn),
+                },
+                other => other.into(),
+            })?;
+        Ok(ModelPackage {
+            doc: decode(&record)?,
+            record,
+        })
+    }
+
+    /// The inference specification validation will run: the package's
+    /// own, or its source algorithm's.
+    async fn effective_inference(
+        &self,
+        account: &AccountId,
+        new: &NewModelPackage,
+    ) -> Result<Option<InferenceSpecification>> {
+        if let Some(inf) = &new.inference {
+            checks::inference_containers(inf, "InferenceSpecification")?;
+        }
+        let Some(source) = &new.source_algorithm else {
+            if new.inference.is_none() {
+                return Err(Error::invalid(
+                    "InferenceSpecification",
+                    "A model package needs an InferenceSpecification or a SourceAlgorithmSpecification.",
+                ));
+            }
+            return Ok(new.inference.clone());
+        };
+        let algos = source.get("SourceAlgorithms").and_then(Value::as_array);
+        for (i, algo) in algos.into_iter().flatten().enumerate() {
+            let name = algo
+                .get("AlgorithmName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let found = self
+                .svc
+                .algorithms()
+                .describe(account, name)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound { message } => Error::invalid(
+                        format!(
+                            "SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName",
+                            i + 1
+                        ),
+                        message,
+                    ),
+                    other => other,
+                })?;
+            if new.inference.is_none() {
+                let Some(inf) = found.doc.inference_specification else {
+                    return Err(Error::invalid(
+                        format!("SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName", i + 1),
+                        format!("Algorithm {} has no InferenceSpecification, so a model package cannot be built from it.", found.record.arn),
+                    ));
+                };
+                return Ok(Some(inf));
+            }
+        }
+        Ok(new.inference.clone())
+    }
+
+    pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<ModelPackage> {
+        let not_found = || Error::NotFound {
+            message: format!(
+                "ModelPackage {} does not exist.",
+                arn_for(reference, account, self.svc.region(), KIND)
+            ),
+        };
+        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
+        let record = self
+            .svc
+            .store
+            .get(account, KIND, &key)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(ModelPackage {
+            doc: decode(&record)?,
+            record,
+        })
+    }
+
+    pub async fn list(
+        &self,
+        account: &AccountId,
+        params: &ListParams,
+        filter: &ModelPackageFilter,
+    ) -> Result<(Vec<ModelPackage>, Option<String>)> {
+        let mut q = params.to_query(account, KIND, false)?;
+        q.approval = filter.approval.clone();
+        q.parent = if let Some(group) = &filter.group {
+            match key_for(
+                group,
+                account,
+                self.svc.region(),
+                ResourceKind::ModelPackageGroup,
+            ) {
+                Some(k) => ParentFilter::Of(k),
+                None => return Ok((Vec::new(), None)),
+            }
+        } else {
+            match filter.package_type.as_deref() {
+                Some("Versioned") => ParentFilter::Some,
+                Some("Both") => ParentFilter::Any,
+                _ => ParentFilter::None,
+            }
+        };
+        params.resume(&mut q)?;
+        let page = self.svc.store.list(&q).await?;
+        let items = page
+            .records
+            .into_iter()
+            .map(|record| {
+                Ok(ModelPackage {
+                    doc: decode(&record)?,
+                    record,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, next_token(&q, page.next)))
+    }
+
+    pub async fn update(
+        &self,
+        account: &AccountId,
+        update: ModelPackageUpdate,
+    ) -> Result<ModelPackage> {
+        let mut pkg = self.describe(account, &update.arn).await?;
+        if let Some(approval) = &update.approval {
+            if pkg.record.parent.is_none() {
+                return Err(Error::invalid(
+                    "ModelApprovalStatus",
+                    "ModelApprovalStatus can only be set on versioned model packages.",
+                ));
+            }
+            pkg.doc.model_approval_status = Some(approval.clone());
+            pkg.record.approval = Some(approval.clone());
+        }
+        if let Some(d) = update.approval_description {
+            pkg.doc.approval_description = Some(d);
+        }
+        if let Some(add) = update.metadata_to_add {
+            let entry = pkg
+                .doc
+                .other
+                .entry("CustomerMetadataProperties")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = entry {
+                m.extend(add);
+            }
+        }
+        if let Some(Value::Object(m)) = pkg.doc.other.get_mut("CustomerMetadataProperties") {
+            for k in &update.metadata_to_remove {
+                m.remove(k);
+            }
+        }
+        if !update.additional_inference_to_add.is_empty() {
+            let entry = pkg
+                .doc
+                .other
+                .entry("AdditionalInferenceSpecifications")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = entry {
+                list.extend(update.additional_inference_to_add);
+                if list.len() > 15 {
+                    return Err(Error::invalid(
+                        "AdditionalInferenceSpecificationsToAdd",
+                        "A model package can have at most 15 AdditionalInferenceSpecifications.",
+                    ));
+                }
+            }
+        }
+        for (k, v) in update.replace {
+            if k == "InferenceSpecification" {
+                pkg.doc.inference_specification = Some(
+                    serde_json::from_value(v)
+                        .map_err(|e| Error::invalid("InferenceSpecification", e.to_string()))?,
+                );
+            } else {
+                pkg.doc.other.insert(k, v);
+            }
+        }
+        let now = now_micros();
+        pkg.doc.other.insert(
+            "LastModifiedTime".into(),
+            serde_json::json!(slipway_core::time_util::micros_to_epoch_seconds(now)),
+        );
+        pkg.record.modified = now;
+        pkg.record.document = document(&pkg.doc)?;
+        let record = self.svc.store.update(&pkg.record).await?;
+        Ok(ModelPackage {
+            record,
+            doc: pkg.doc,
+        })
+    }
+
+    pub async fn delete(&self, account: &AccountId, reference: &str) -> Result<()> {
+        let pkg = self.describe(account, reference).await?;
+        // TODO(validation issue): stop this package's validation jobs first.
+        self.svc
+            .store
+            .delete(account, KIND, &pkg.record.key)
+            .await?;
+        Ok(())
+    }
+}

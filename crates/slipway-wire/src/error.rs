@@ -1,0 +1,100 @@
+//! The one place that knows AWS error codes, HTTP statuses and encodings.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use slipway_model::InputError;
+use slipway_service::Error as ServiceError;
+use slipway_sigv4::AuthError;
+
+/// An error as an AWS JSON 1.1 client expects it.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+    }
+
+    pub fn serialization(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "SerializationException", message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            "An internal error occurred. Try again.",
+        )
+    }
+
+    /// Maps a service error. SageMaker reports a missing resource on
+    /// Describe/Delete/Update as `ValidationException` (CONTRACT.md §1.3),
+    /// duplicate names as `ResourceInUse`, and state conflicts on the
+    /// model-package and algorithm operations as `ConflictException`.
+    pub fn from_service(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound { message } => Self::validation(message),
+            ServiceError::AlreadyExists { message } => {
+                Self::new(StatusCode::BAD_REQUEST, "ResourceInUse", message)
+            }
+            ServiceError::Invalid { reason, .. } => Self::validation(reason),
+            ServiceError::Conflict(m) => Self::new(StatusCode::BAD_REQUEST, "ConflictException", m),
+            ServiceError::LimitExceeded(m) => {
+                Self::new(StatusCode::BAD_REQUEST, "ResourceLimitExceeded", m)
+            }
+            ServiceError::Internal { context, source } => {
+                tracing::error!(%context, error = %source, "internal error");
+                Self::internal()
+            }
+        }
+    }
+
+    pub fn from_input(e: InputError) -> Self {
+        match e {
+            InputError::Serialization(m) => Self::serialization(m),
+            InputError::Constraints(v) => Self::validation(slipway_model::aws_message(&v)),
+            InputError::UnknownOperation(op) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                format!("Unknown operation {op}"),
+            ),
+        }
+    }
+
+    pub fn from_auth(e: &AuthError) -> Self {
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+        Self::new(status, e.code(), e.message())
+    }
+}
+
+impl IntoResponse for AwsError {
+    fn into_response(self) -> Response {
+        // Both `message` and `Message`: botocore reads the first, typed SDKs
+        // fill the modeled `Message` member from the second.
+        let body = serde_json::json!({
+            "__type": self.code,
+            "message": self.message,
+            "Message": self.message,
+        });
+        let mut resp = (self.status, body.to_string()).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        h.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
+        resp
+    }
+}

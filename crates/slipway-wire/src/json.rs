@@ -1,0 +1,138 @@
+//! Small helpers for AWS JSON 1.1 bodies: reading members of an already
+//! shape-checked request, and writing responses.
+
+use crate::error::AwsError;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use slipway_core::time_util::{epoch_seconds_to_micros, micros_to_epoch_seconds, Micros};
+
+/// A request body: always a JSON object after decoding.
+pub struct Input(pub Map<String, Value>);
+
+impl Input {
+    pub fn decode(body: &[u8]) -> Result<Self, AwsError> {
+        // Operations without input still send `{}`; treat an empty body the same.
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => Ok(Self(m)),
+            Ok(_) => Err(AwsError::serialization(
+                "The request body must be a JSON object.",
+            )),
+            Err(e) => Err(AwsError::serialization(format!(
+                "The request body is not valid JSON: {e}"
+            ))),
+        }
+    }
+
+    pub fn as_value(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn str(&self, name: &str) -> Option<String> {
+        self.get(name).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(Value::as_bool)
+    }
+
+    pub fn usize(&self, name: &str) -> Option<usize> {
+        self.get(name).and_then(Value::as_u64).map(|n| n as usize)
+    }
+
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.0.remove(name).filter(|v| !v.is_null())
+    }
+
+    /// Decodes a member into a domain type. The shape check already ran,
+    /// so a failure here is a shape the domain type cannot hold.
+    pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AwsError> {
+        self.get(name)
+            .map(|v| {
+                serde_json::from_value(v.clone())
+                    .map_err(|e| AwsError::serialization(format!("Cannot read member {name}: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A timestamp member: epoch seconds (int or float) or ISO-8601.
+    pub fn time(&self, name: &str) -> Result<Option<Micros>, AwsError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        if let Some(n) = v.as_f64() {
+            return Ok(Some(epoch_seconds_to_micros(n)));
+        }
+        let s = v.as_str().unwrap_or_default();
+        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| {
+                AwsError::serialization(format!("Member {name} is not a valid timestamp: '{s}'"))
+            })?;
+        Ok(Some((t.unix_timestamp_nanos() / 1_000) as Micros))
+    }
+
+    /// Tags as (key, value) pairs.
+    pub fn tags(&self, name: &str) -> Vec<(String, String)> {
+        self.get(name)
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|t| {
+                        Some((
+                            t.get("Key")?.as_str()?.to_owned(),
+                            t.get("Value")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Epoch seconds, as SageMaker encodes timestamps.
+pub fn ts(m: Micros) -> Value {
+    serde_json::json!(micros_to_epoch_seconds(m))
+}
+
+/// A successful response.
+pub fn ok(body: Value) -> Response {
+    let mut r = (StatusCode::OK, body.to_string()).into_response();
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    r
+}
+
+/// Builds an object from (name, value) pairs, leaving out nulls: AWS
+/// omits members without a value rather than sending null.
+pub fn object<I: IntoIterator<Item = (&'static str, Value)>>(members: I) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
+/// Merges a stored document's members into a response object.
+pub fn merge(mut base: Value, extra: Value) -> Value {
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        for (k, v) in e {
+            b.entry(k).or_insert(v);
+        }
+    }
+    base
+}

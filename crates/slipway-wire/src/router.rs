@@ -1,0 +1,157 @@
+//! Request classification: one fallback handler looks at what a request
+//! is and hands it to its protocol (DESIGN.md routing table).
+
+use crate::auth::{verify_json, KeyCache};
+use crate::error::AwsError;
+use crate::sagemaker;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http_body_util::BodyExt;
+use slipway_service::Service;
+use slipway_sigv4::RequestParts;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// Limits and switches of the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct WireConfig {
+    /// Largest JSON request body accepted (bytes). Default 8 MiB: more than
+    /// any SageMaker request needs (a CreateAlgorithm with 100 fully
+    /// described hyperparameters is ~300 KiB).
+    pub max_json_body: usize,
+}
+
+impl Default for WireConfig {
+    fn default() -> Self {
+        Self {
+            max_json_body: 8 * 1024 * 1024,
+        }
+    }
+}
+
+struct AppState {
+    service: Service,
+    keys: KeyCache,
+    config: WireConfig,
+}
+
+/// The whole HTTP surface.
+pub fn router(service: Service, config: WireConfig) -> Router {
+    let state = Arc::new(AppState {
+        service,
+        keys: KeyCache::default(),
+        config,
+    });
+    Router::new().fallback(dispatch).with_state(state)
+}
+
+const SAGEMAKER_PREFIX: &str = "SageMaker.";
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    let mut resp = route(state, req).instrument(span).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
+    let path = req.uri().path();
+    if path == "/_slipway/health" {
+        return (StatusCode::OK, "ok\n").into_response();
+    }
+    if let Some(target) = req.headers().get("x-amz-target") {
+        let target = target.to_str().unwrap_or_default().to_owned();
+        return json_service(&state, &target, req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    // S3 (path-style) lands here once object storage exists.
+    s3_not_implemented()
+}
+
+fn s3_not_implemented() -> Response {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NotImplemented</Code>\
+                <Message>This server does not implement the S3 API yet.</Message></Error>";
+    let mut r = (StatusCode::NOT_IMPLEMENTED, body).into_response();
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    r
+}
+
+/// AWS JSON 1.1 services: read the body within the limit, authenticate,
+/// then hand the operation to its protocol module.
+async fn json_service(
+    state: &AppState,
+    target: &str,
+    req: Request<Body>,
+) -> Result<Response, AwsError> {
+    let (parts, body) = req.into_parts();
+    if parts.method != http::Method::POST {
+        return Err(AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            "AWS JSON services accept only POST /",
+        ));
+    }
+    let limit = state.config.max_json_body;
+    let too_large = |n: Option<usize>| {
+        AwsError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "SerializationException",
+            match n {
+                Some(n) => format!("Request body of {n} bytes exceeds the limit of {limit} bytes."),
+                None => format!("Request body exceeds the limit of {limit} bytes."),
+            },
+        )
+    };
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(declared));
+    }
+    let body = http_body_util::Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|_| too_large(None))?
+        .to_bytes();
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if !matches!(
+        media,
+        "application/x-amz-json-1.1" | "application/x-amz-json-1.0"
+    ) {
+        return Err(AwsError::serialization(format!(
+            "Unsupported Content-Type '{content_type}': AWS JSON 1.1 requests must be sent as application/x-amz-json-1.1."
+        )));
+    }
+    let raw_path = parts.uri.path();
+    let sig_parts = RequestParts {
+        method: parts.method.as_str(),
+        raw_path,
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+    };
+    let caller = verify_json(&state.service, &state.keys, &sig_parts, &body).await?;
+    if let Some(op) = target.strip_prefix(SAGEMAKER_PREFIX) {
+        tracing::debug!(op, account = %caller.account, key = %caller.access_key_id, region = %caller.region, service = %caller.service, "sagemaker");
+        return sagemaker::handle(&state.service, &caller, op, &body).await;
+    }
+    Err(AwsError::new(
+        StatusCode::BAD_REQUEST,
+        "UnknownOperationException",
+        format!("Unknown operation {target}"),
+    ))
+}

@@ -1,0 +1,41 @@
+//! Pieces shared by the SageMaker handlers.
+
+use crate::error::AwsError;
+use crate::json::Input;
+use slipway_service::listing::ListParams;
+
+pub type HandlerResult = Result<serde_json::Value, AwsError>;
+
+/// The List* members every listing shares.
+pub fn list_params(input: &Input) -> Result<ListParams, AwsError> {
+    Ok(ListParams {
+        name_contains: input.str("NameContains"),
+        created_after: input.time("CreationTimeAfter")?,
+        created_before: input.time("CreationTimeBefore")?,
+        modified_after: input.time("LastModifiedTimeAfter")?,
+        modified_before: input.time("LastModifiedTimeBefore")?,
+        status: input.str("StatusEquals"),
+        sort_by: input.str("SortBy"),
+        sort_order: input.str("SortOrder"),
+        max_results: input.usize("MaxResults"),
+        next_token: input.str("NextToken"),
+    })
+}
+
+/// A required member the shape check guarantees; absent only if the
+/// model and this handler disagree, which is a bug but not a panic.
+pub fn required(input: &Input, name: &str) -> Result<String, AwsError> {
+    input.str(name).ok_or_else(|| {
+        AwsError::validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_camel(name)
+        ))
+    })
+}
+
+fn lower_camel(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,156 @@
+//! The SageMaker control-plane API (AWS JSON 1.1, `SageMaker.<Op>`).
+//!
+//! Every request is first checked against the botocore shape model
+//! (required members, lengths, patterns, enums, ranges) exactly as AWS
+//! checks it; handlers then only translate shapes and call the service.
+
+mod algorithms;
+mod common;
+mod model_packages;
+mod tags;
+
+use crate::auth::Caller;
+use crate::error::AwsError;
+use crate::json::Input;
+use axum::http::StatusCode;
+use axum::response::Response;
+use slipway_service::Service;
+
+/// The operations this server implements, parsed from `X-Amz-Target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    CreateAlgorithm,
+    DescribeAlgorithm,
+    ListAlgorithms,
+    DeleteAlgorithm,
+    CreateModelPackage,
+    DescribeModelPackage,
+    ListModelPackages,
+    UpdateModelPackage,
+    DeleteModelPackage,
+    CreateModelPackageGroup,
+    DescribeModelPackageGroup,
+    ListModelPackageGroups,
+    DeleteModelPackageGroup,
+    AddTags,
+    ListTags,
+    DeleteTags,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 16] = [
+        Self::CreateAlgorithm,
+        Self::DescribeAlgorithm,
+        Self::ListAlgorithms,
+        Self::DeleteAlgorithm,
+        Self::CreateModelPackage,
+        Self::DescribeModelPackage,
+        Self::ListModelPackages,
+        Self::UpdateModelPackage,
+        Self::DeleteModelPackage,
+        Self::CreateModelPackageGroup,
+        Self::DescribeModelPackageGroup,
+        Self::ListModelPackageGroups,
+        Self::DeleteModelPackageGroup,
+        Self::AddTags,
+        Self::ListTags,
+        Self::DeleteTags,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CreateAlgorithm => "CreateAlgorithm",
+            Self::DescribeAlgorithm => "DescribeAlgorithm",
+            Self::ListAlgorithms => "ListAlgorithms",
+            Self::DeleteAlgorithm => "DeleteAlgorithm",
+            Self::CreateModelPackage => "CreateModelPackage",
+            Self::DescribeModelPackage => "DescribeModelPackage",
+            Self::ListModelPackages => "ListModelPackages",
+            Self::UpdateModelPackage => "UpdateModelPackage",
+            Self::DeleteModelPackage => "DeleteModelPackage",
+            Self::CreateModelPackageGroup => "CreateModelPackageGroup",
+            Self::DescribeModelPackageGroup => "DescribeModelPackageGroup",
+            Self::ListModelPackageGroups => "ListModelPackageGroups",
+            Self::DeleteModelPackageGroup => "DeleteModelPackageGroup",
+            Self::AddTags => "AddTags",
+            Self::ListTags => "ListTags",
+            Self::DeleteTags => "DeleteTags",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.name() == name)
+    }
+}
+
+/// Decodes, checks against the shape model, and runs one operation.
+pub async fn handle(
+    svc: &Service,
+    caller: &Caller,
+    op_name: &str,
+    body: &[u8],
+) -> Result<Response, AwsError> {
+    let Some(op) = Operation::parse(op_name) else {
+        let known = slipway_model::sagemaker().operation(op_name).is_some();
+        let message = if known {
+            format!("Operation {op_name} is part of the SageMaker API but not implemented by this Slipway server.")
+        } else {
+            format!("Unknown operation SageMaker.{op_name}")
+        };
+        return Err(AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            message,
+        ));
+    };
+    let input = Input::decode(body)?;
+    slipway_model::sagemaker()
+        .check_input(op_name, &input.as_value())
+        .map_err(AwsError::from_input)?;
+    let account = &caller.account;
+    use Operation::*;
+    let result = match op {
+        CreateAlgorithm => algorithms::create_algorithm(svc, account, input).await,
+        DescribeAlgorithm => algorithms::describe_algorithm(svc, account, input).await,
+        ListAlgorithms => algorithms::list_algorithms(svc, account, input).await,
+        DeleteAlgorithm => algorithms::delete_algorithm(svc, account, input).await,
+        CreateModelPackage => model_packages::create_model_package(svc, account, input).await,
+        DescribeModelPackage => model_packages::describe_model_package(svc, account, input).await,
+        ListModelPackages => model_packages::list_model_packages(svc, account, input).await,
+        UpdateModelPackage => model_packages::update_model_package(svc, account, input).await,
+        DeleteModelPackage => model_packages::delete_model_package(svc, account, input).await,
+        CreateModelPackageGroup => {
+            model_packages::create_model_package_group(svc, account, input).await
+        }
+        DescribeModelPackageGroup => {
+            model_packages::describe_model_package_group(svc, account, input).await
+        }
+        ListModelPackageGroups => {
+            model_packages::list_model_package_groups(svc, account, input).await
+        }
+        DeleteModelPackageGroup => {
+            model_packages::delete_model_package_group(svc, account, input).await
+        }
+        AddTags => tags::add_tags(svc, account, input).await,
+        ListTags => tags::list_tags(svc, account, input).await,
+        DeleteTags => tags::delete_tags(svc, account, input).await,
+    }?;
+    Ok(crate::json::ok(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_exists_in_the_botocore_model() {
+        for op in Operation::ALL {
+            assert!(
+                slipway_model::sagemaker().operation(op.name()).is_some(),
+                "{}",
+                op.name()
+            );
+            assert_eq!(Operation::parse(op.name()), Some(op));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The command line (DESIGN.md "Command line": tests and users depend on
+//! these names; keep them stable).
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use slipway_meta_sqlite::SqliteStore;
+use slipway_service::{Service, ServiceConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "slipway",
+    version,
+    about = "Validate SageMaker model packages and algorithms locally"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service on one port.
+    Serve {
+        /// Address to listen on (port 0 picks a free port). [env: SLIPWAY_LISTEN]
+        #[arg(long)]
+        listen: Option<String>,
+        /// Directory for all state. [env: SLIPWAY_DATA_DIR]
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// TOML config file. [env: SLIPWAY_CONFIG]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create a new account with a fresh key pair (works while the server runs).
+    Create {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "account")]
+        name: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SLIPWAY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve {
+                listen,
+                data_dir,
+                config,
+            } => serve(Config::resolve(listen, data_dir, config)?).await,
+            Command::Account {
+                command: AccountCommand::Create { data_dir, name },
+            } => account_create(Config::resolve(None, data_dir, None)?, &name).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = crate::build(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let key = &app.default_key;
+    if app.created_default {
+        eprintln!(
+            "Created the default account {} in {}",
+            key.account,
+            config.data_dir.display()
+        );
+    }
+    // The ready-to-paste block; tests read the AWS_ENDPOINT_URL line.
+    println!(
+        "export AWS_ENDPOINT_URL=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION={}",
+        key.access_key_id, key.secret_access_key, app.region
+    );
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "slipway is serving");
+    app.serve(listener, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn account_create(config: Config, name: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
+    let service = Service::new(
+        store,
+        ServiceConfig {
+            region: config.region.clone(),
+        },
+    );
+    let key = service.accounts().create(name).await?;
+    println!("ACCOUNT_ID={}", key.account);
+    println!("AWS_ACCESS_KEY_ID={}", key.access_key_id);
+    println!("AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Slipway's binary crate: command line, configuration, and the wiring
+//! that picks adapters from configuration (the only place that names them).
+
+pub mod cli;
+pub mod config;
+pub mod wiring;
+
+pub use wiring::{build, App};

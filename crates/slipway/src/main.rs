@@ -1,0 +1,5 @@
+//! The `slipway` command.
+
+fn main() -> std::process::ExitCode {
+    slipway::cli::main()
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian 12 machine (as root), idempotent:
+# Debian packages, the Python clients tests use (pinned), and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  need=()
+  for p in curl jq; do command -v "$p" >/dev/null || need+=("$p"); done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+
+VENV=${SLIPWAY_VENV:-$PWD/.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c 'import boto3, sagemaker, pytest, moto' 2>/dev/null \
+   || ! cmp -s requirements-test.txt "$VENV/.installed-requirements"; then
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-test.txt
+  cp requirements-test.txt "$VENV/.installed-requirements"
+fi
+
+cargo build --release -q -p slipway

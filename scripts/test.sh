@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, format and lint gates, Rust tests, and the
+# end-to-end tests that drive a real server with real AWS clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+VENV=${SLIPWAY_VENV:-$PWD/.venv}
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy -q --workspace --all-targets -- -D warnings
+echo "== cargo nextest"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
+echo "== end-to-end (pytest)"
+SLIPWAY_BIN=$PWD/target/release/slipway "$VENV/bin/python" -m pytest -q tests/e2e "$@"

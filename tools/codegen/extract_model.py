@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Extract the SageMaker service-model subset Slipway implements.
+
+Why: Slipway checks request bodies exactly as AWS does (required members,
+lengths, patterns, enums, ranges). The rules come from the botocore service
+model rather than hand-written code, so this script copies the relevant part
+of that model into the `slipway-model` crate, which embeds it at compile time.
+
+Re-run (from the workspace root) after bumping botocore or changing the
+operation list:
+
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py CreateModel DescribeModel ...
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --out /tmp/x.json
+
+With no operation names, DEFAULT_OPERATIONS below is used. The output is
+`crates/slipway-model/src/sagemaker/service-model.json` and is deterministic:
+object keys are sorted, except inside a structure's `members`, which keep the
+model's order (the checker reports violations in that order, as AWS does).
+Then run `cargo test -p slipway-model`: it fails if a pattern no longer
+compiles or an operation the tests name has gone.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import botocore
+import botocore.loaders
+
+DEFAULT_OPERATIONS = """
+CreateModelPackage DescribeModelPackage ListModelPackages UpdateModelPackage DeleteModelPackage
+CreateModelPackageGroup DescribeModelPackageGroup ListModelPackageGroups DeleteModelPackageGroup
+CreateAlgorithm DescribeAlgorithm ListAlgorithms DeleteAlgorithm
+AddTags ListTags DeleteTags
+CreateTrainingJob DescribeTrainingJob ListTrainingJobs StopTrainingJob
+CreateModel DescribeModel ListModels DeleteModel
+CreateTransformJob DescribeTransformJob ListTransformJobs StopTransformJob
+CreateEndpointConfig DescribeEndpointConfig DeleteEndpointConfig ListEndpointConfigs
+CreateEndpoint DescribeEndpoint DeleteEndpoint ListEndpoints
+""".split()
+
+# Shape-level keys kept; everything else (documentation, box, ...) is dropped.
+SHAPE_KEYS = (
+    "type", "members", "required", "min", "max", "pattern", "enum",
+    "sensitive", "member", "key", "value", "union", "exception",
+)
+# Member-reference keys kept (documentation and deprecation notes dropped).
+REF_KEYS = ("shape", "jsonvalue", "idempotencyToken")
+# Operation keys kept.
+OP_KEYS = ("name", "input", "output", "errors")
+
+DEFAULT_OUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    "..", "..", "crates", "slipway-model", "src", "sagemaker", "service-model.json",
+)
+
+
+def sort_dict(value):
+    """Recursively sorted dicts, so the output never depends on model order."""
+    if isinstance(value, dict):
+        return {k: sort_dict(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sort_dict(v) for v in value]
+    return value
+
+
+def trim_ref(ref):
+    return sort_dict({k: ref[k] for k in REF_KEYS if k in ref})
+
+
+def trim_shape(shape):
+    out = {}
+    for key in sorted(SHAPE_KEYS):
+        if key not in shape:
+            continue
+        if key == "members":
+            # Model order on purpose: it is the order violations are reported in.
+            out[key] = {name: trim_ref(ref) for name, ref in shape[key].items()}
+        elif key in ("member", "key", "value"):
+            out[key] = trim_ref(shape[key])
+        else:
+            out[key] = shape[key]
+    return out
+
+
+def referenced(shape):
+    """Names of the shapes one shape refers to directly."""
+    refs = [ref["shape"] for ref in shape.get("members", {}).values()]
+    refs += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
+    return refs
+
+
+def extract(model, op_names):
+    missing = [op for op in op_names if op not in model["operations"]]
+    if missing:
+        sys.exit(f"unknown operation(s) in botocore {botocore.__version__}: {' '.join(missing)}")
+
+    operations = {}
+    todo = []
+    for op_name in op_names:
+        op = model["operations"][op_name]
+        operations[op_name] = sort_dict({k: op[k] for k in OP_KEYS if k in op})
+        todo += [op[k]["shape"] for k in ("input", "output") if k in op]
+        # Error shapes too, so every name in the file resolves.
+        todo += [err["shape"] for err in op.get("errors", [])]
+
+    shapes = {}
+    while todo:
+        name = todo.pop()
+        if name in shapes:
+            continue
+        shape = model["shapes"][name]
+        shapes[name] = trim_shape(shape)
+        todo += referenced(shape)
+
+    metadata = sort_dict(dict(model["metadata"]))
+    metadata["slipwayExtract"] = {
+        "botocoreVersion": botocore.__version__,
+        "source": "botocore/data/sagemaker/2017-07-24/service-2.json",
+        "generator": "tools/codegen/extract_model.py",
+    }
+    return {
+        "metadata": sort_dict(metadata),
+        "operations": {k: operations[k] for k in sorted(operations)},
+        "shapes": {k: shapes[k] for k in sorted(shapes)},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("operations", nargs="*", help="operation names (default: the built-in list)")
+    parser.add_argument("--out", default=DEFAULT_OUT, help="output path")
+    args = parser.parse_args()
+
+    # The loader reads service-2.json or service-2.json.gz, whichever ships.
+    model = botocore.loaders.Loader().load_service_model("sagemaker", "service-2", "2017-07-24")
+    subset = extract(model, args.operations or DEFAULT_OPERATIONS)
+
+    text = json.dumps(subset, indent=1, ensure_ascii=False) + "\n"
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(
+        f"wrote {os.path.normpath(args.out)}: {len(subset['operations'])} operations, "
+        f"{len(subset['shapes'])} shapes, botocore {botocore.__version__}",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()
