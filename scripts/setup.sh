@@ -23,4 +23,10 @@ if ! "$VENV/bin/python" -c 'import boto3, sagemaker, pytest, moto' 2>/dev/null \
   cp requirements-test.txt "$VENV/.installed-requirements"
 fi
 
+# The container engine (rootful Podman's Docker-API service) for the job
+# runtime and its tests; prints an export line we don't need here.
+if [ "$(id -u)" = 0 ]; then
+  scripts/podman-service.sh >/dev/null
+fi
+
 cargo build --release -q -p slipway

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 VENV=${SLIPWAY_VENV:-$PWD/.venv}
+eval "$(scripts/podman-service.sh)"   # DOCKER_HOST for the engine tests
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -16,5 +17,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+echo "== sample seller image (podman)"
+samples/build-sample-image.sh
+samples/smoke-test-image.sh
 echo "== end-to-end (pytest)"
 SLIPWAY_BIN=$PWD/target/release/slipway "$VENV/bin/python" -m pytest -q tests/e2e "$@"

@@ -93,5 +93,11 @@ pub struct ResourceRecord {
     pub approval: Option<String>,
     /// Optimistic-concurrency counter; bumped by every update.
     pub revision: i64,
-    pub document: serde_json::Value,
+    /// The create request's idempotency token (`ClientToken`), if any:
+    /// a retried create with the same token returns this record.
+    pub client_token: Option<String>,
+    /// The service's JSON document, as text: the store neither parses nor
+    /// validates it, and the service decodes it straight into the typed
+    /// shape it needs (a full document, or a small summary for listings).
+    pub document: String,
 }

@@ -6,9 +6,23 @@ use time::OffsetDateTime;
 /// Microseconds since the Unix epoch.
 pub type Micros = i64;
 
+/// Now, in whole milliseconds (the precision responses carry, so a client
+/// filtering with a timestamp it was given — strict `CreationTimeAfter` —
+/// compares against exactly what it saw), and strictly increasing within
+/// the process: two resources created in the same millisecond still get
+/// distinct times, so listings sorted by creation time keep creation order.
 pub fn now_micros() -> Micros {
-    let now = OffsetDateTime::now_utc();
-    (now.unix_timestamp_nanos() / 1_000) as Micros
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let wall = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000 * 1_000) as Micros;
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = wall.max(last + 1_000);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
 }
 
 /// Epoch seconds with millisecond precision, as real responses carry them.
@@ -19,4 +33,20 @@ pub fn micros_to_epoch_seconds(m: Micros) -> f64 {
 /// Converts request epoch seconds (possibly fractional) to microseconds.
 pub fn epoch_seconds_to_micros(s: f64) -> Micros {
     (s * 1_000_000.0).round() as Micros
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_whole_milliseconds_and_strictly_increasing() {
+        let mut prev = now_micros();
+        for _ in 0..10_000 {
+            let t = now_micros();
+            assert_eq!(t % 1_000, 0);
+            assert!(t > prev);
+            prev = t;
+        }
+    }
 }

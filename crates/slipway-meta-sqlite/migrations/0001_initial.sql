@@ -30,12 +30,16 @@ CREATE TABLE resources (
     approval   TEXT,
     revision   INTEGER NOT NULL,
     document   TEXT NOT NULL,
+    -- The idempotency token of the create that made this record, if any.
+    client_token TEXT,
     PRIMARY KEY (account, kind, key)
 );
 CREATE INDEX resources_by_created ON resources (account, kind, created, key);
 CREATE INDEX resources_by_name ON resources (account, kind, name, key);
 CREATE INDEX resources_by_status ON resources (kind, status);
 CREATE INDEX resources_by_parent ON resources (account, kind, parent, version);
+CREATE UNIQUE INDEX resources_by_client_token ON resources (account, kind, client_token)
+    WHERE client_token IS NOT NULL;
 
 CREATE TABLE tags (
     arn   TEXT NOT NULL,

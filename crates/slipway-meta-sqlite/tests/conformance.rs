@@ -28,3 +28,12 @@ async fn reopening_keeps_everything() {
         Some(key)
     );
 }
+
+#[tokio::test]
+async fn sqlite_store_passes_the_object_index_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = slipway_meta_sqlite::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    slipway_core::ports::testsuite::objects::run(&store).await;
+}

@@ -22,6 +22,10 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     LimitExceeded(String),
+    /// An S3 condition (objects.rs): its own vocabulary, because S3
+    /// clients act on the exact code (NoSuchKey, PreconditionFailed, ...).
+    #[error(transparent)]
+    Object(#[from] crate::objects::ObjectError),
     #[error("internal error")]
     Internal {
         context: String,

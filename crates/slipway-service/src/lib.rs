@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod checks;
 pub mod error;
 pub mod listing;
+pub mod objects;
 pub mod reference;
 pub mod resources;
 
@@ -26,6 +27,8 @@ pub struct ServiceConfig {
 pub struct Service {
     pub(crate) store: Arc<dyn MetadataStore>,
     pub(crate) config: Arc<ServiceConfig>,
+    /// Object storage (S3), when the binary wired it (`with_object_storage`).
+    pub(crate) object_storage: Option<Arc<objects::ObjectStorage>>,
 }
 
 impl Service {
@@ -33,7 +36,23 @@ impl Service {
         Self {
             store,
             config: Arc::new(config),
+            object_storage: None,
         }
+    }
+
+    /// Adds object storage: S3 metadata in `index`, bytes in `blobs`.
+    pub fn with_object_storage(
+        mut self,
+        index: Arc<dyn slipway_core::ports::objects::ObjectIndex>,
+        blobs: Arc<dyn slipway_core::ports::blob::BlobStore>,
+    ) -> Self {
+        self.object_storage = Some(Arc::new(objects::ObjectStorage { index, blobs }));
+        self
+    }
+
+    /// Buckets and objects (S3).
+    pub fn objects(&self) -> objects::Objects<'_> {
+        objects::Objects { svc: self }
     }
 
     pub fn region(&self) -> &str {

@@ -26,7 +26,11 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
-    async fn find(&self, svc: &Service, id: &str) -> Result<Option<AccessKey>, AwsError> {
+    pub(crate) async fn find(
+        &self,
+        svc: &Service,
+        id: &str,
+    ) -> Result<Option<AccessKey>, AwsError> {
         if let Some(k) = self.keys.read().ok().and_then(|m| m.get(id).cloned()) {
             return Ok(Some(k));
         }

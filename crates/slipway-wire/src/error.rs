@@ -54,6 +54,7 @@ impl AwsError {
             ServiceError::LimitExceeded(m) => {
                 Self::new(StatusCode::BAD_REQUEST, "ResourceLimitExceeded", m)
             }
+            ServiceError::Object(e) => Self::validation(e.to_string()),
             ServiceError::Internal { context, source } => {
                 tracing::error!(%context, error = %source, "internal error");
                 Self::internal()
@@ -96,5 +97,70 @@ impl IntoResponse for AwsError {
         );
         h.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
         resp
+    }
+}
+
+/// Maps a service error to an S3 XML error. S3 has its own codes for the
+/// same conditions the JSON services name differently (NoSuchKey rather
+/// than ValidationException), so this is a second table, keyed by the
+/// S3 condition.
+pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
+    use s3s::S3ErrorCode as C;
+    use slipway_service::objects::ObjectError as O;
+    let with = |code: C, msg: String| s3s::S3Error::with_message(code, msg);
+    match e {
+        ServiceError::Object(o) => {
+            let msg = o.to_string();
+            match o {
+                O::NoSuchBucket(_) => with(C::NoSuchBucket, msg),
+                O::NoSuchKey(_) => with(C::NoSuchKey, msg),
+                O::NoSuchUpload(_) => with(C::NoSuchUpload, msg),
+                O::AccessDenied => with(C::AccessDenied, msg),
+                O::BucketAlreadyExists(_) => with(C::BucketAlreadyExists, msg),
+                O::BucketAlreadyOwnedByYou(_) => with(C::BucketAlreadyOwnedByYou, msg),
+                O::BucketNotEmpty(_) => with(C::BucketNotEmpty, msg),
+                O::InvalidBucketName(_) => with(C::InvalidBucketName, msg),
+                O::PreconditionFailed => with(C::PreconditionFailed, msg),
+                O::NotModified => s3s::S3Error::new(C::NotModified),
+                O::InvalidRange { .. } => with(C::InvalidRange, msg),
+                O::BadDigest => with(C::BadDigest, msg),
+                O::BadChecksum(_) => with(C::BadDigest, msg),
+                O::InvalidDigest => with(C::InvalidDigest, msg),
+                O::InvalidArgument(_) => with(C::InvalidArgument, msg),
+                O::InvalidRequest(_) => with(C::InvalidRequest, msg),
+                O::InvalidPart => with(C::InvalidPart, msg),
+                O::InvalidPartOrder => with(C::InvalidPartOrder, msg),
+                O::EntityTooSmall => with(C::EntityTooSmall, msg),
+                O::Body(io) => {
+                    // s3s reports a bad payload hash or chunk signature as
+                    // an S3Error inside the body stream: surface it as is.
+                    let inner = io
+                        .get_ref()
+                        .and_then(|e| e.downcast_ref::<s3s::S3Error>())
+                        .map(|e| {
+                            with(e.code().clone(), e.message().unwrap_or_default().to_owned())
+                        });
+                    inner.unwrap_or_else(|| {
+                        with(
+                            C::IncompleteBody,
+                            format!("The request body could not be read: {io}"),
+                        )
+                    })
+                }
+            }
+        }
+        ServiceError::NotFound { message } => with(C::NoSuchKey, message),
+        ServiceError::Invalid { reason, .. } => with(C::InvalidArgument, reason),
+        ServiceError::AlreadyExists { message } | ServiceError::Conflict(message) => {
+            with(C::OperationAborted, message)
+        }
+        ServiceError::LimitExceeded(m) => with(C::TooManyBuckets, m),
+        ServiceError::Internal { context, source } => {
+            tracing::error!(%context, error = %source, "internal error");
+            with(
+                C::InternalError,
+                "We encountered an internal error. Please try again.".into(),
+            )
+        }
     }
 }

@@ -105,9 +105,27 @@ pub fn ts(m: Micros) -> Value {
     serde_json::json!(micros_to_epoch_seconds(m))
 }
 
+/// A successful body: a JSON value, or text already serialized from typed
+/// wire shapes (listings serialize up to 100 summaries straight to text
+/// instead of building a map per item first).
+pub enum Reply {
+    Value(Value),
+    Text(String),
+}
+
+impl From<Value> for Reply {
+    fn from(v: Value) -> Self {
+        Self::Value(v)
+    }
+}
+
 /// A successful response.
-pub fn ok(body: Value) -> Response {
-    let mut r = (StatusCode::OK, body.to_string()).into_response();
+pub fn ok(body: Reply) -> Response {
+    let text = match body {
+        Reply::Value(v) => v.to_string(),
+        Reply::Text(t) => t,
+    };
+    let mut r = (StatusCode::OK, text).into_response();
     r.headers_mut().insert(
         "content-type",
         HeaderValue::from_static("application/x-amz-json-1.1"),
@@ -135,4 +153,64 @@ pub fn merge(mut base: Value, extra: Value) -> Value {
         }
     }
     base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The decoder never panics, whatever bytes arrive; it either yields
+        /// an object or a SerializationException.
+        #[test]
+        fn decode_never_panics(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            match Input::decode(&body) {
+                Ok(input) => { let _ = input.as_value(); }
+                Err(e) => prop_assert_eq!(e.code, "SerializationException"),
+            }
+        }
+
+        /// Arbitrary JSON text (structured enough to parse) through every
+        /// member accessor: wrong types come back as errors or `None`.
+        #[test]
+        fn accessors_never_panic(s in "[{}\\[\\]\":,0-9a-zA-Z. -]{0,200}") {
+            if let Ok(input) = Input::decode(s.as_bytes()) {
+                for name in ["A", "Tags", "CreationTimeAfter", "MaxResults", ""] {
+                    let _ = input.str(name);
+                    let _ = input.bool(name);
+                    let _ = input.usize(name);
+                    let _ = input.time(name);
+                    let _ = input.tags(name);
+                    let _ = input.typed::<Vec<String>>(name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_body_is_an_empty_object_and_non_objects_are_refused() {
+        assert!(Input::decode(b"").unwrap().0.is_empty());
+        assert!(Input::decode(b" \n").unwrap().0.is_empty());
+        assert_eq!(
+            Input::decode(b"[]").err().unwrap().code,
+            "SerializationException"
+        );
+        assert_eq!(
+            Input::decode(b"{\"a\":").err().unwrap().code,
+            "SerializationException"
+        );
+    }
+
+    #[test]
+    fn timestamps_accept_numbers_and_iso_8601() {
+        let input = Input::decode(
+            br#"{"A": 1700000000, "B": 1700000000.5, "C": "2023-11-14T22:13:20Z", "D": "soon"}"#,
+        )
+        .unwrap();
+        assert_eq!(input.time("A").unwrap(), Some(1_700_000_000_000_000));
+        assert_eq!(input.time("B").unwrap(), Some(1_700_000_000_500_000));
+        assert_eq!(input.time("C").unwrap(), Some(1_700_000_000_000_000));
+        assert!(input.time("D").is_err());
+    }
 }

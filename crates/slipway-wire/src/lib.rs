@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod json;
 mod router;
+mod s3;
 mod sagemaker;
 
 pub use error::AwsError;

@@ -34,15 +34,19 @@ impl Default for WireConfig {
 
 struct AppState {
     service: Service,
-    keys: KeyCache,
+    keys: Arc<KeyCache>,
     config: WireConfig,
+    /// S3 (path-style): everything that is not another protocol.
+    s3: s3s::service::S3Service,
 }
 
 /// The whole HTTP surface.
 pub fn router(service: Service, config: WireConfig) -> Router {
+    let keys = Arc::new(KeyCache::default());
     let state = Arc::new(AppState {
+        s3: crate::s3::service(service.clone(), keys.clone()),
         service,
-        keys: KeyCache::default(),
+        keys,
         config,
     });
     Router::new().fallback(dispatch).with_state(state)
@@ -53,7 +57,19 @@ const SAGEMAKER_PREFIX: &str = "SageMaker.";
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
-    let mut resp = route(state, req).instrument(span).await;
+    // Each request runs to completion in its own task: when a client
+    // disconnects, hyper drops this future, and dropping a handler in the
+    // middle of a metadata transaction could leave the (single) SQLite
+    // writer connection stuck, hanging every later write. A detached task
+    // finishes (or fails on the closed body) and releases what it holds.
+    let handled = tokio::spawn(route(state, req).instrument(span)).await;
+    let mut resp = match handled {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(error = %e, "request handler panicked");
+            AwsError::internal().into_response()
+        }
+    };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
@@ -71,17 +87,42 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
             .await
             .unwrap_or_else(IntoResponse::into_response);
     }
-    // S3 (path-style) lands here once object storage exists.
-    s3_not_implemented()
+    // Slipway's own paths never fall through to S3 (a bucket cannot be
+    // named `_slipway` anyway).
+    if path.starts_with("/_slipway/") {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    s3_service(&state, req).await
 }
 
-fn s3_not_implemented() -> Response {
-    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NotImplemented</Code>\
-                <Message>This server does not implement the S3 API yet.</Message></Error>";
-    let mut r = (StatusCode::NOT_IMPLEMENTED, body).into_response();
-    r.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/xml"));
-    r
+/// S3 requests go to s3s, which answers every error as S3 XML itself; a
+/// failure of the service machinery becomes an S3 `InternalError`.
+async fn s3_service(state: &AppState, req: Request<Body>) -> Response {
+    use tower::ServiceExt;
+    match state.s3.clone().oneshot(req).await {
+        Ok(resp) => resp.map(Body::new),
+        Err(e) => {
+            tracing::error!(error = ?e, "s3 service failed");
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
+                        <Message>We encountered an internal error. Please try again.</Message></Error>";
+            let mut r = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/xml"));
+            r
+        }
+    }
+}
+
+/// A signature is only good for the service its credential scope names.
+fn require_scope(signed_for: &str, service: &str) -> Result<(), AwsError> {
+    if signed_for == service {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        StatusCode::FORBIDDEN,
+        "InvalidSignatureException",
+        format!("Credential should be scoped to correct service: '{service}'. "),
+    ))
 }
 
 /// AWS JSON 1.1 services: read the body within the limit, authenticate,
@@ -146,6 +187,7 @@ async fn json_service(
     };
     let caller = verify_json(&state.service, &state.keys, &sig_parts, &body).await?;
     if let Some(op) = target.strip_prefix(SAGEMAKER_PREFIX) {
+        require_scope(&caller.service, "sagemaker")?;
         tracing::debug!(op, account = %caller.account, key = %caller.access_key_id, region = %caller.region, service = %caller.service, "sagemaker");
         return sagemaker::handle(&state.service, &caller, op, &body).await;
     }

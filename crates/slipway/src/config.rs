@@ -17,6 +17,8 @@ pub struct Config {
     pub accounts: Vec<ConfiguredAccount>,
     /// Largest JSON request body in bytes. Default 8 MiB.
     pub max_json_body: usize,
+    /// Where object bytes live. Default: `DATA_DIR/blobs` on local disk.
+    pub blob: crate::blob_config::BlobConfig,
 }
 
 /// An account with a fixed key pair, as a config file or environment gives it.
@@ -43,6 +45,9 @@ pub struct FileConfig {
     pub max_json_body: Option<usize>,
     #[serde(default)]
     pub accounts: Vec<ConfiguredAccount>,
+    /// `[blob]`: the object byte store (see `blob_config.rs`).
+    #[serde(default)]
+    pub blob: crate::blob_config::BlobFileConfig,
 }
 
 impl FileConfig {
@@ -65,6 +70,7 @@ impl Config {
             region: DEFAULT_REGION.into(),
             accounts: Vec::new(),
             max_json_body: 8 * 1024 * 1024,
+            blob: crate::blob_config::BlobConfig::Fs { path: None },
         }
     }
 
@@ -116,6 +122,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_REGION.into()),
             accounts,
             max_json_body,
+            blob: crate::blob_config::BlobConfig::resolve(file.blob, env)?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Slipway's binary crate: command line, configuration, and the wiring
 //! that picks adapters from configuration (the only place that names them).
 
+pub mod blob_config;
 pub mod cli;
 pub mod config;
 pub mod wiring;

@@ -1,8 +1,11 @@
 //! Builds the application from configuration. The only place that
 //! chooses adapters.
 
+use crate::blob_config::BlobConfig;
 use crate::config::Config;
 use anyhow::Context;
+use slipway_blob::{FsBlobStore, S3BlobStore, S3Settings};
+use slipway_core::ports::blob::BlobStore;
 use slipway_core::{AccessKey, AccountId};
 use slipway_meta_sqlite::SqliteStore;
 use slipway_service::{Service, ServiceConfig};
@@ -25,12 +28,21 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
+    let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
     let service = Service::new(
-        store,
+        store.clone(),
         ServiceConfig {
             region: config.region.clone(),
         },
-    );
+    )
+    .with_object_storage(store, blobs);
+    // Blobs a crash left between "bytes durable" and "row committed".
+    let cutoff = slipway_core::time_util::now_micros() - sweep_grace;
+    match service.objects().sweep_orphans(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "deleted orphan blobs left by an interrupted upload"),
+        Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
+    }
     for a in &config.accounts {
         let account = AccountId::parse(&a.account_id).with_context(|| {
             format!("configured account id {:?} is not 12 digits", a.account_id)
@@ -55,6 +67,36 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         default_key,
         created_default,
         region: config.region.clone(),
+    })
+}
+
+/// The `BlobStore` the config names, and how old an unreferenced blob
+/// must be before the start-up sweep deletes it (microseconds): none for a
+/// local directory only this process writes, an hour for an external
+/// bucket other replicas may be writing to.
+pub fn blob_store(
+    cfg: &BlobConfig,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(Arc<dyn BlobStore>, i64)> {
+    Ok(match cfg {
+        BlobConfig::Fs { path } => {
+            let root = path.clone().unwrap_or_else(|| data_dir.join("blobs"));
+            let store = FsBlobStore::open(&root)
+                .with_context(|| format!("opening blob store {}", root.display()))?;
+            (Arc::new(store), 0)
+        }
+        BlobConfig::S3(s) => {
+            let store = S3BlobStore::new(&S3Settings {
+                endpoint: s.endpoint.clone(),
+                bucket: s.bucket.clone(),
+                prefix: s.prefix.clone(),
+                region: s.region.clone(),
+                access_key_id: s.access_key_id.clone(),
+                secret_access_key: s.secret_access_key.clone(),
+            })
+            .context("configuring the S3 blob store")?;
+            (Arc::new(store), 3_600_000_000)
+        }
     })
 }
 

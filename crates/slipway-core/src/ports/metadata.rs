@@ -16,6 +16,10 @@ pub enum MetaError {
     Conflict(String),
     #[error("parent {0} does not exist")]
     MissingParent(String),
+    /// An insert carried a client token already used by this record: the
+    /// create is a retry and this is its result.
+    #[error("client token already used by {}", .0.arn)]
+    TokenReused(Box<ResourceRecord>),
     #[error("metadata store failure: {0}")]
     Backend(String),
 }
@@ -124,7 +128,8 @@ pub trait MetadataStore: Send + Sync + 'static {
 
     // --- resources ---
     /// Inserts a new record, and its tags, atomically; `AlreadyExists` when
-    /// (account, kind, key) is taken.
+    /// (account, kind, key) is taken; `TokenReused` when the record's
+    /// client token was already used for this (account, kind).
     async fn insert(&self, record: &ResourceRecord, tags: &[Tag]) -> Result<(), MetaError>;
     /// Inserts a versioned child of `parent_key` (same account, `parent_kind`),
     /// assigning `version = max(existing) + 1` (starting at 1) and calling

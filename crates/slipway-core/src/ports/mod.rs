@@ -2,7 +2,10 @@
 //! embedded adapters are defaults; scale-out adapters implement the same
 //! traits and pass the same conformance suites.
 
+pub mod blob;
+pub mod engine;
 pub mod metadata;
+pub mod objects;
 
 #[cfg(feature = "testsuite")]
 pub mod testsuite;

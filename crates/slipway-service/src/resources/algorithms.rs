@@ -1,10 +1,9 @@
 //! Algorithms: a training image with its channels, hyperparameters and
 //! metrics, plus an optional inference image, optionally validated.
 
-use super::{decode, document, map_insert, new_record, tags_of};
+use super::{document, map_insert, new_record, tags_of};
 use crate::error::{Error, Result};
-use crate::listing::{next_token, ListParams};
-use crate::reference::{arn_for, key_for};
+use crate::listing::ListParams;
 use crate::{checks, Service};
 use serde::{Deserialize, Serialize};
 use slipway_core::spec::{
@@ -41,6 +40,15 @@ pub struct AlgorithmDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certify_for_marketplace: Option<bool>,
     pub algorithm_status_details: StatusDetails,
+}
+
+/// The members ListAlgorithms shows beyond the record's own columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlgorithmSummary {
+    pub algorithm_name: String,
+    #[serde(default)]
+    pub algorithm_description: Option<String>,
 }
 
 /// A stored algorithm: its record (ARN, status, times) and document.
@@ -103,20 +111,7 @@ impl Algorithms<'_> {
 
     /// Finds an algorithm by name or ARN, or fails as DescribeAlgorithm does.
     pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<Algorithm> {
-        let not_found = || Error::NotFound {
-            message: format!(
-                "Algorithm {} does not exist.",
-                arn_for(reference, account, self.svc.region(), KIND)
-            ),
-        };
-        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
-        let record = self
-            .svc
-            .store
-            .get(account, KIND, &key)
-            .await?
-            .ok_or_else(not_found)?;
-        let doc = decode(&record)?;
+        let (record, doc) = super::find(self.svc, account, KIND, "Algorithm", reference).await?;
         Ok(Algorithm { record, doc })
     }
 
@@ -124,21 +119,9 @@ impl Algorithms<'_> {
         &self,
         account: &AccountId,
         params: &ListParams,
-    ) -> Result<(Vec<Algorithm>, Option<String>)> {
-        let mut q = params.to_query(account, KIND, false)?;
-        params.resume(&mut q)?;
-        let page = self.svc.store.list(&q).await?;
-        let items = page
-            .records
-            .into_iter()
-            .map(|record| {
-                Ok(Algorithm {
-                    doc: decode(&record)?,
-                    record,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((items, next_token(&q, page.next)))
+    ) -> Result<(Vec<(ResourceRecord, AlgorithmSummary)>, Option<String>)> {
+        let q = params.to_query(account, KIND, false)?;
+        super::list_page(self.svc, q, params).await
     }
 
     pub async fn delete(&self, account: &AccountId, name: &str) -> Result<()> {

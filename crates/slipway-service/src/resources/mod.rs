@@ -17,7 +17,7 @@ pub(crate) fn new_record(
     kind: ResourceKind,
     name: &str,
     status: &str,
-    document: serde_json::Value,
+    document: String,
 ) -> ResourceRecord {
     let now = now_micros();
     ResourceRecord {
@@ -33,6 +33,7 @@ pub(crate) fn new_record(
         version: None,
         approval: None,
         revision: 0,
+        client_token: None,
         document,
     }
 }
@@ -47,12 +48,12 @@ pub(crate) fn map_insert(e: MetaError, label: &str, arn: &str) -> Error {
     }
 }
 
-pub(crate) fn document<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| Error::internal("encoding a resource document", e))
+pub(crate) fn document<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::internal("encoding a resource document", e))
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(record: &ResourceRecord) -> Result<T> {
-    serde_json::from_value(record.document.clone())
+    serde_json::from_str(&record.document)
         .map_err(|e| Error::internal(format!("decoding stored {}", record.arn), e))
 }
 
@@ -64,4 +65,50 @@ pub(crate) fn tags_of(tags: &[(String, String)]) -> Vec<Tag> {
             value: v.clone(),
         })
         .collect()
+}
+
+/// Finds a resource by name or ARN in the caller's account, failing with
+/// `"<Label> <arn> does not exist."` (the form Describe* errors take).
+pub(crate) async fn find<T: serde::de::DeserializeOwned>(
+    svc: &crate::Service,
+    account: &AccountId,
+    kind: ResourceKind,
+    label: &str,
+    reference: &str,
+) -> Result<(ResourceRecord, T)> {
+    use crate::reference::{arn_for, key_for};
+    let not_found = || Error::NotFound {
+        message: format!(
+            "{label} {} does not exist.",
+            arn_for(reference, account, svc.region(), kind)
+        ),
+    };
+    let key = key_for(reference, account, svc.region(), kind).ok_or_else(not_found)?;
+    let record = svc
+        .store
+        .get(account, kind, &key)
+        .await?
+        .ok_or_else(not_found)?;
+    let doc = decode(&record)?;
+    Ok((record, doc))
+}
+
+/// Runs a finished list query (resuming from the params' NextToken) and
+/// decodes each document.
+pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
+    svc: &crate::Service,
+    mut q: slipway_core::ports::metadata::ListQuery,
+    params: &crate::listing::ListParams,
+) -> Result<(Vec<(ResourceRecord, T)>, Option<String>)> {
+    params.resume(&mut q)?;
+    let page = svc.store.list(&q).await?;
+    let items = page
+        .records
+        .into_iter()
+        .map(|record| {
+            let doc = decode(&record)?;
+            Ok((record, doc))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((items, crate::listing::next_token(&q, page.next)))
 }

@@ -1,9 +1,8 @@
 //! Model package groups: the containers of versioned model packages.
 
-use super::{decode, document, map_insert, new_record, tags_of};
+use super::{document, map_insert, new_record, tags_of};
 use crate::error::{Error, Result};
-use crate::listing::{next_token, ListParams};
-use crate::reference::{arn_for, key_for};
+use crate::listing::ListParams;
 use crate::Service;
 use serde::{Deserialize, Serialize};
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
@@ -61,23 +60,9 @@ impl ModelPackageGroups<'_> {
         account: &AccountId,
         reference: &str,
     ) -> Result<ModelPackageGroup> {
-        let not_found = || Error::NotFound {
-            message: format!(
-                "ModelPackageGroup {} does not exist.",
-                arn_for(reference, account, self.svc.region(), KIND)
-            ),
-        };
-        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
-        let record = self
-            .svc
-            .store
-            .get(account, KIND, &key)
-            .await?
-            .ok_or_else(not_found)?;
-        Ok(ModelPackageGroup {
-            doc: decode(&record)?,
-            record,
-        })
+        let (record, doc) =
+            super::find(self.svc, account, KIND, "ModelPackageGroup", reference).await?;
+        Ok(ModelPackageGroup { record, doc })
     }
 
     pub async fn list(
@@ -85,20 +70,15 @@ impl ModelPackageGroups<'_> {
         account: &AccountId,
         params: &ListParams,
     ) -> Result<(Vec<ModelPackageGroup>, Option<String>)> {
-        let mut q = params.to_query(account, KIND, false)?;
-        params.resume(&mut q)?;
-        let page = self.svc.store.list(&q).await?;
-        let items = page
-            .records
-            .into_iter()
-            .map(|record| {
-                Ok(ModelPackageGroup {
-                    doc: decode(&record)?,
-                    record,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((items, next_token(&q, page.next)))
+        let q = params.to_query(account, KIND, false)?;
+        let (items, next) = super::list_page(self.svc, q, params).await?;
+        Ok((
+            items
+                .into_iter()
+                .map(|(record, doc)| ModelPackageGroup { record, doc })
+                .collect(),
+            next,
+        ))
     }
 
     /// Deletes an empty group; a group holding versions is a conflict.

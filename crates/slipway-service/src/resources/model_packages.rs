@@ -3,8 +3,8 @@
 
 use super::{decode, document, map_insert, new_record, tags_of};
 use crate::error::{Error, Result};
-use crate::listing::{next_token, ListParams};
-use crate::reference::{arn_for, key_for};
+use crate::listing::ListParams;
+use crate::reference::key_for;
 use crate::{checks, Service};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -28,6 +28,9 @@ pub struct NewModelPackage {
     pub certify_for_marketplace: Option<bool>,
     pub approval: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// Idempotency token: a retried create with the same token returns
+    /// the package the first call made instead of failing or duplicating.
+    pub client_token: Option<String>,
     /// Accept-and-store members, echoed back unchanged.
     pub other: Map<String, Value>,
 }
@@ -58,6 +61,26 @@ pub struct ModelPackageDocument {
     pub model_package_status_details: StatusDetails,
     #[serde(flatten)]
     pub other: Map<String, Value>,
+}
+
+/// The members ListModelPackages shows, decoded from a stored document
+/// without materialising the rest of it (listings decode up to 100).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModelPackageSummary {
+    pub model_package_name: String,
+    #[serde(default)]
+    pub model_package_group_name: Option<String>,
+    #[serde(default)]
+    pub model_package_version: Option<i64>,
+    #[serde(default)]
+    pub model_package_description: Option<String>,
+    #[serde(default)]
+    pub model_approval_status: Option<String>,
+    #[serde(default)]
+    pub model_life_cycle: Option<Value>,
+    #[serde(default)]
+    pub model_package_registration_type: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -172,7 +195,7 @@ impl ModelPackages<'_> {
         let tags = tags_of(&new.tags);
         if let Some(name) = new.name {
             doc.model_package_name = name.clone();
-            let record = new_record(
+            let mut record = new_record(
                 self.svc.region(),
                 account,
                 KIND,
@@ -180,12 +203,12 @@ impl ModelPackages<'_> {
                 status,
                 document(&doc)?,
             );
-            self.svc
-                .store
-                .insert(&record, &tags)
-                .await
-                .map_err(|e| map_insert(e, "Model Package", &record.arn))?;
-            return Ok(ModelPackage { record, doc });
+            record.client_token = new.client_token;
+            return match self.svc.store.insert(&record, &tags).await {
+                Ok(()) => Ok(ModelPackage { record, doc }),
+                Err(MetaError::TokenReused(earlier)) => Self::retried(*earlier),
+                Err(e) => Err(map_insert(e, "Model Package", &record.arn)),
+            };
         }
         let group_ref = new.group.unwrap_or_default();
         let group = self
@@ -206,10 +229,11 @@ impl ModelPackages<'_> {
             KIND,
             &group_name,
             status,
-            Value::Null,
+            String::new(),
         );
         record.parent = Some(group.record.key.clone());
         record.approval = Some(approval);
+        record.client_token = new.client_token;
         let region = self.svc.region().to_owned();
         let finish = move |r: &mut ResourceRecord, version: i64| {
             let resource = format!("{}/{version}", r.name);
@@ -217,19 +241,28 @@ impl ModelPackages<'_> {
             r.arn = Arn::new(&region, &r.account, KIND, &resource).to_string();
             let mut d = doc.clone();
             d.model_package_version = Some(version);
-            r.document = serde_json::to_value(&d).unwrap_or(Value::Null);
+            r.document = serde_json::to_string(&d).unwrap_or_default();
         };
-        let record = self
+        let inserted = self
             .svc
             .store
             .insert_version(ResourceKind::ModelPackageGroup, record, &tags, &finish)
-            .await
-            .map_err(|e| match e {
-                MetaError::MissingParent(_) => Error::NotFound {
-                    message: format!("ModelPackageGroup {} does not exist.", group.record.arn),
-                },
-                other => other.into(),
-            })?;
+            .await;
+        match inserted {
+            Ok(record) => Ok(ModelPackage {
+                doc: decode(&record)?,
+                record,
+            }),
+            Err(MetaError::TokenReused(earlier)) => Self::retried(*earlier),
+            Err(MetaError::MissingParent(_)) => Err(Error::NotFound {
+                message: format!("ModelPackageGroup {} does not exist.", group.record.arn),
+            }),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The result of the create that a retried request (same ClientToken) repeats.
+    fn retried(record: ResourceRecord) -> Result<ModelPackage> {
         Ok(ModelPackage {
             doc: decode(&record)?,
             record,
@@ -290,23 +323,8 @@ impl ModelPackages<'_> {
     }
 
     pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<ModelPackage> {
-        let not_found = || Error::NotFound {
-            message: format!(
-                "ModelPackage {} does not exist.",
-                arn_for(reference, account, self.svc.region(), KIND)
-            ),
-        };
-        let key = key_for(reference, account, self.svc.region(), KIND).ok_or_else(not_found)?;
-        let record = self
-            .svc
-            .store
-            .get(account, KIND, &key)
-            .await?
-            .ok_or_else(not_found)?;
-        Ok(ModelPackage {
-            doc: decode(&record)?,
-            record,
-        })
+        let (record, doc) = super::find(self.svc, account, KIND, "ModelPackage", reference).await?;
+        Ok(ModelPackage { record, doc })
     }
 
     pub async fn list(
@@ -314,7 +332,7 @@ impl ModelPackages<'_> {
         account: &AccountId,
         params: &ListParams,
         filter: &ModelPackageFilter,
-    ) -> Result<(Vec<ModelPackage>, Option<String>)> {
+    ) -> Result<(Vec<(ResourceRecord, ModelPackageSummary)>, Option<String>)> {
         let mut q = params.to_query(account, KIND, false)?;
         q.approval = filter.approval.clone();
         q.parent = if let Some(group) = &filter.group {
@@ -334,19 +352,7 @@ impl ModelPackages<'_> {
                 _ => ParentFilter::None,
             }
         };
-        params.resume(&mut q)?;
-        let page = self.svc.store.list(&q).await?;
-        let items = page
-            .records
-            .into_iter()
-            .map(|record| {
-                Ok(ModelPackage {
-                    doc: decode(&record)?,
-                    record,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((items, next_token(&q, page.next)))
+        super::list_page(self.svc, q, params).await
     }
 
     pub async fn update(

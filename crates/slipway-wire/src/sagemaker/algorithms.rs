@@ -1,9 +1,12 @@
 //! CreateAlgorithm, DescribeAlgorithm, ListAlgorithms, DeleteAlgorithm.
 
-use super::common::{list_params, required, HandlerResult};
+use super::common::{list_params, required, text, HandlerResult};
 use crate::error::AwsError;
+use crate::json::Reply;
 use crate::json::{merge, object, ts, Input};
+use serde::Serialize;
 use serde_json::{json, Value};
+use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_core::AccountId;
 use slipway_service::resources::algorithms::{Algorithm, NewAlgorithm};
 use slipway_service::Service;
@@ -48,29 +51,51 @@ pub async fn describe_algorithm(svc: &Service, account: &AccountId, input: Input
     Ok(describe_shape(&algo))
 }
 
-pub async fn list_algorithms(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
+/// One `AlgorithmSummary` of ListAlgorithms.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AlgorithmSummaryShape<'a> {
+    algorithm_name: &'a str,
+    algorithm_arn: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algorithm_description: Option<&'a str>,
+    creation_time: f64,
+    algorithm_status: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAlgorithmsShape<'a> {
+    algorithm_summary_list: Vec<AlgorithmSummaryShape<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+pub async fn list_algorithms(
+    svc: &Service,
+    account: &AccountId,
+    input: Input,
+) -> Result<Reply, AwsError> {
     let params = list_params(&input)?;
-    let (items, next) = svc
+    let (items, next_token) = svc
         .algorithms()
         .list(account, &params)
         .await
         .map_err(AwsError::from_service)?;
-    let summaries: Vec<Value> = items
+    let algorithm_summary_list = items
         .iter()
-        .map(|a| {
-            object([
-                ("AlgorithmName", json!(a.doc.algorithm_name)),
-                ("AlgorithmArn", json!(a.record.arn)),
-                ("AlgorithmDescription", json!(a.doc.algorithm_description)),
-                ("CreationTime", ts(a.record.created)),
-                ("AlgorithmStatus", json!(a.record.status)),
-            ])
+        .map(|(record, a)| AlgorithmSummaryShape {
+            algorithm_name: &a.algorithm_name,
+            algorithm_arn: &record.arn,
+            algorithm_description: a.algorithm_description.as_deref(),
+            creation_time: micros_to_epoch_seconds(record.created),
+            algorithm_status: &record.status,
         })
         .collect();
-    Ok(object([
-        ("AlgorithmSummaryList", json!(summaries)),
-        ("NextToken", json!(next)),
-    ]))
+    text(&ListAlgorithmsShape {
+        algorithm_summary_list,
+        next_token,
+    })
 }
 
 pub async fn delete_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {

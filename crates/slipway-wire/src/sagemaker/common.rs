@@ -6,6 +6,16 @@ use slipway_service::listing::ListParams;
 
 pub type HandlerResult = Result<serde_json::Value, AwsError>;
 
+/// Serializes a typed response shape to the response text.
+pub fn text<T: serde::Serialize>(shape: &T) -> Result<crate::json::Reply, AwsError> {
+    serde_json::to_string(shape)
+        .map(crate::json::Reply::Text)
+        .map_err(|e| {
+            tracing::error!(error = %e, "encoding a response");
+            AwsError::internal()
+        })
+}
+
 /// The List* members every listing shares.
 pub fn list_params(input: &Input) -> Result<ListParams, AwsError> {
     Ok(ListParams {

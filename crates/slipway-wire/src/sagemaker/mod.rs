@@ -11,7 +11,7 @@ mod tags;
 
 use crate::auth::Caller;
 use crate::error::AwsError;
-use crate::json::Input;
+use crate::json::{Input, Reply};
 use axum::http::StatusCode;
 use axum::response::Response;
 use slipway_service::Service;
@@ -110,30 +110,48 @@ pub async fn handle(
     let account = &caller.account;
     use Operation::*;
     let result = match op {
-        CreateAlgorithm => algorithms::create_algorithm(svc, account, input).await,
-        DescribeAlgorithm => algorithms::describe_algorithm(svc, account, input).await,
+        CreateAlgorithm => algorithms::create_algorithm(svc, account, input)
+            .await
+            .map(Reply::from),
+        DescribeAlgorithm => algorithms::describe_algorithm(svc, account, input)
+            .await
+            .map(Reply::from),
         ListAlgorithms => algorithms::list_algorithms(svc, account, input).await,
-        DeleteAlgorithm => algorithms::delete_algorithm(svc, account, input).await,
-        CreateModelPackage => model_packages::create_model_package(svc, account, input).await,
-        DescribeModelPackage => model_packages::describe_model_package(svc, account, input).await,
+        DeleteAlgorithm => algorithms::delete_algorithm(svc, account, input)
+            .await
+            .map(Reply::from),
+        CreateModelPackage => model_packages::create_model_package(svc, account, input)
+            .await
+            .map(Reply::from),
+        DescribeModelPackage => model_packages::describe_model_package(svc, account, input)
+            .await
+            .map(Reply::from),
         ListModelPackages => model_packages::list_model_packages(svc, account, input).await,
-        UpdateModelPackage => model_packages::update_model_package(svc, account, input).await,
-        DeleteModelPackage => model_packages::delete_model_package(svc, account, input).await,
-        CreateModelPackageGroup => {
-            model_packages::create_model_package_group(svc, account, input).await
-        }
+        UpdateModelPackage => model_packages::update_model_package(svc, account, input)
+            .await
+            .map(Reply::from),
+        DeleteModelPackage => model_packages::delete_model_package(svc, account, input)
+            .await
+            .map(Reply::from),
+        CreateModelPackageGroup => model_packages::create_model_package_group(svc, account, input)
+            .await
+            .map(Reply::from),
         DescribeModelPackageGroup => {
-            model_packages::describe_model_package_group(svc, account, input).await
+            model_packages::describe_model_package_group(svc, account, input)
+                .await
+                .map(Reply::from)
         }
-        ListModelPackageGroups => {
-            model_packages::list_model_package_groups(svc, account, input).await
-        }
-        DeleteModelPackageGroup => {
-            model_packages::delete_model_package_group(svc, account, input).await
-        }
-        AddTags => tags::add_tags(svc, account, input).await,
-        ListTags => tags::list_tags(svc, account, input).await,
-        DeleteTags => tags::delete_tags(svc, account, input).await,
+        ListModelPackageGroups => model_packages::list_model_package_groups(svc, account, input)
+            .await
+            .map(Reply::from),
+        DeleteModelPackageGroup => model_packages::delete_model_package_group(svc, account, input)
+            .await
+            .map(Reply::from),
+        AddTags => tags::add_tags(svc, account, input).await.map(Reply::from),
+        ListTags => tags::list_tags(svc, account, input).await.map(Reply::from),
+        DeleteTags => tags::delete_tags(svc, account, input)
+            .await
+            .map(Reply::from),
     }?;
     Ok(crate::json::ok(result))
 }

@@ -1,9 +1,12 @@
 //! Model packages and model package groups.
 
-use super::common::{list_params, required, HandlerResult};
+use super::common::{list_params, required, text, HandlerResult};
 use crate::error::AwsError;
+use crate::json::Reply;
 use crate::json::{merge, object, ts, Input};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_core::AccountId;
 use slipway_service::resources::model_packages::{
     ModelPackage, ModelPackageFilter, ModelPackageUpdate, NewModelPackage,
@@ -46,6 +49,7 @@ pub async fn create_model_package(
         certify_for_marketplace: input.bool("CertifyForMarketplace"),
         approval: input.str("ModelApprovalStatus"),
         tags: input.tags("Tags"),
+        client_token: input.str("ClientToken"),
         other,
     };
     let pkg = svc
@@ -89,63 +93,74 @@ pub async fn describe_model_package(
     Ok(describe_shape(&pkg))
 }
 
+/// One `ModelPackageSummary` of ListModelPackages.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModelPackageSummaryShape<'a> {
+    model_package_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_package_group_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_package_version: Option<i64>,
+    model_package_arn: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_package_description: Option<&'a str>,
+    creation_time: f64,
+    model_package_status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_approval_status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_life_cycle: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_package_registration_type: Option<&'a Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListModelPackagesShape<'a> {
+    model_package_summary_list: Vec<ModelPackageSummaryShape<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
 pub async fn list_model_packages(
     svc: &Service,
     account: &AccountId,
     input: Input,
-) -> HandlerResult {
+) -> Result<Reply, AwsError> {
     let params = list_params(&input)?;
     let filter = ModelPackageFilter {
         approval: input.str("ModelApprovalStatus"),
         group: input.str("ModelPackageGroupName"),
         package_type: input.str("ModelPackageType"),
     };
-    let (items, next) = svc
+    let (items, next_token) = svc
         .model_packages()
         .list(account, &params, &filter)
         .await
         .map_err(AwsError::from_service)?;
-    let summaries: Vec<Value> = items
+    let model_package_summary_list = items
         .iter()
-        .map(|p| {
-            object([
-                ("ModelPackageName", json!(p.doc.model_package_name)),
-                (
-                    "ModelPackageGroupName",
-                    json!(p.doc.model_package_group_name),
-                ),
-                ("ModelPackageVersion", json!(p.doc.model_package_version)),
-                ("ModelPackageArn", json!(p.record.arn)),
-                (
-                    "ModelPackageDescription",
-                    json!(p.doc.model_package_description),
-                ),
-                ("CreationTime", ts(p.record.created)),
-                ("ModelPackageStatus", json!(p.record.status)),
-                ("ModelApprovalStatus", json!(p.doc.model_approval_status)),
-                (
-                    "ModelLifeCycle",
-                    p.doc
-                        .other
-                        .get("ModelLifeCycle")
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                ),
-                (
-                    "ModelPackageRegistrationType",
-                    p.doc
-                        .other
-                        .get("ModelPackageRegistrationType")
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                ),
-            ])
+        .map(|(record, p)| ModelPackageSummaryShape {
+            model_package_name: &p.model_package_name,
+            model_package_group_name: p.model_package_group_name.as_deref(),
+            model_package_version: p.model_package_version,
+            model_package_arn: &record.arn,
+            model_package_description: p.model_package_description.as_deref(),
+            creation_time: micros_to_epoch_seconds(record.created),
+            model_package_status: &record.status,
+            model_approval_status: p.model_approval_status.as_deref(),
+            model_life_cycle: p.model_life_cycle.as_ref().filter(|v| !v.is_null()),
+            model_package_registration_type: p
+                .model_package_registration_type
+                .as_ref()
+                .filter(|v| !v.is_null()),
         })
         .collect();
-    Ok(object([
-        ("ModelPackageSummaryList", json!(summaries)),
-        ("NextToken", json!(next)),
-    ]))
+    text(&ListModelPackagesShape {
+        model_package_summary_list,
+        next_token,
+    })
 }
 
 /// Members UpdateModelPackage replaces wholesale.
@@ -279,7 +294,7 @@ pub async fn list_model_package_groups(
         })
         .collect();
     Ok(object([
-        ("ModelPackageGroupSummaryList", json!(summaries)),
+        ("ModelPackageGroupSummaryList", Value::Array(summaries)),
         ("NextToken", json!(next)),
     ]))
 }

@@ -22,7 +22,8 @@ fn record(account: &AccountId, kind: ResourceKind, name: &str, created: i64) -> 
         version: None,
         approval: None,
         revision: 0,
-        document: serde_json::json!({"Name": name}),
+        client_token: None,
+        document: serde_json::json!({"Name": name}).to_string(),
     }
 }
 
@@ -85,7 +86,7 @@ async fn crud_and_conflicts(store: &dyn MetadataStore) {
     assert_eq!(got, r);
     let mut changed = got.clone();
     changed.status = "Failed".into();
-    changed.document = serde_json::json!({"x": 1});
+    changed.document = r#"{"x":1}"#.to_owned();
     let stored = store.update(&changed).await.unwrap();
     assert_eq!(stored.revision, 1);
     // A stale revision is refused.
@@ -99,7 +100,7 @@ async fn crud_and_conflicts(store: &dyn MetadataStore) {
         .unwrap()
         .unwrap();
     assert_eq!(got.status, "Failed");
-    assert_eq!(got.document, serde_json::json!({"x": 1}));
+    assert_eq!(got.document, r#"{"x":1}"#);
 
     assert!(store
         .delete(&acct, ResourceKind::Algorithm, "algo-1")
@@ -185,7 +186,7 @@ async fn listing(store: &dyn MetadataStore) {
     let mut q = ListQuery::new(acct.clone(), ResourceKind::ModelPackage);
     q.status = Some("Pending".into());
     assert_eq!(all(q).await, ["a-one", "B-four"]);
-    let mut q = ListQuery::new(acct, ResourceKind::ModelPackage);
+    let mut q = ListQuery::new(acct.clone(), ResourceKind::ModelPackage);
     q.sort = SortKey::Status;
     q.limit = 1;
     assert_eq!(

@@ -3,4 +3,7 @@
 //! from their own tests; the suites panic on failure like any test.
 #![allow(clippy::unwrap_used)]
 
+pub mod blob;
+pub mod engine;
 pub mod metadata;
+pub mod objects;

@@ -1,0 +1,175 @@
+//! A SageMaker JSON 1.1 client as thin as we can make it: reqwest with one
+//! keep-alive connection, every request SigV4-signed with `aws-sigv4` the
+//! way botocore signs it (host, content-type, x-amz-target, x-amz-date).
+//!
+//! Both targets get exactly the same client, so the client's share of the
+//! (shared) CPU is the same whichever server is measured.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{anyhow, Context};
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// Where a server listens and whose keys sign requests to it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Short name used in the report: `slipway` or `moto`.
+    pub name: &'static str,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub region: String,
+}
+
+impl Target {
+    /// The `Host` header value (what SigV4 signs).
+    fn host(&self) -> &str {
+        self.endpoint
+            .strip_prefix("http://")
+            .unwrap_or(&self.endpoint)
+    }
+}
+
+/// One answer: status, body and how long the exchange took on the wire
+/// (from handing the request to reqwest to having read the whole body;
+/// signing and JSON parsing are client CPU, counted in throughput only).
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub latency: Duration,
+}
+
+/// A signed SageMaker client with its own connection pool.
+pub struct Client {
+    http: reqwest::Client,
+    target: Target,
+    url: String,
+    credentials: Credentials,
+}
+
+impl Client {
+    /// A client with its own pool (one idle keep-alive connection is all a
+    /// sequential caller needs). Proxies from the environment are ignored:
+    /// the servers are on loopback.
+    pub fn new(target: &Target) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(1)
+            .tcp_nodelay(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(Self {
+            http,
+            url: format!("{}/", target.endpoint),
+            credentials: Credentials::new(
+                target.access_key_id.clone(),
+                target.secret_access_key.clone(),
+                None,
+                None,
+                "slipway-bench",
+            ),
+            target: target.clone(),
+        })
+    }
+
+    /// Calls `SageMaker.<op>` with a JSON body.
+    pub async fn call(&self, op: &str, body: &[u8]) -> anyhow::Result<Reply> {
+        let amz_target = format!("SageMaker.{op}");
+        let auth = self.sign(&amz_target, body)?;
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("host", self.target.host())
+            .header("content-type", CONTENT_TYPE)
+            .header("x-amz-target", &amz_target);
+        for (name, value) in &auth {
+            req = req.header(*name, value);
+        }
+        let req = req.body(body.to_vec());
+        let started = Instant::now();
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("{op} to {} failed", self.target.name))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .bytes()
+            .await
+            .with_context(|| format!("reading the {op} answer from {}", self.target.name))?;
+        Ok(Reply {
+            status,
+            body: body.to_vec(),
+            latency: started.elapsed(),
+        })
+    }
+
+    /// The headers SigV4 adds (`authorization`, `x-amz-date`).
+    fn sign(&self, amz_target: &str, body: &[u8]) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let identity = self.credentials.clone().into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.target.region)
+            .name("sagemaker")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| anyhow!("signing parameters: {e}"))?
+            .into();
+        let headers = [
+            ("host", self.target.host()),
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", amz_target),
+        ];
+        let signable = SignableRequest::new(
+            "POST",
+            self.url.as_str(),
+            headers.into_iter(),
+            SignableBody::Bytes(body),
+        )
+        .context("building the request to sign")?;
+        let (instructions, _signature) = sign(signable, &params)
+            .context("signing the request")?
+            .into_parts();
+        let (headers, _params) = instructions.into_parts();
+        Ok(headers
+            .into_iter()
+            .map(|h| (h.name(), h.value().to_owned()))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            name: "t",
+            endpoint: "http://127.0.0.1:9".into(),
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    #[test]
+    fn signs_host_content_type_and_target() {
+        let client = Client::new(&target()).unwrap();
+        let headers = client.sign("SageMaker.ListModelPackages", b"{}").unwrap();
+        let auth = headers
+            .iter()
+            .find(|(n, _)| *n == "authorization")
+            .map(|(_, v)| v.as_str())
+            .unwrap();
+        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
+        assert!(auth.contains("/us-east-1/sagemaker/aws4_request"));
+        assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-target"));
+        assert!(headers.iter().any(|(n, _)| *n == "x-amz-date"));
+    }
+}

@@ -1,0 +1,91 @@
+//! `slipway-bench`: benchmarks as separate programs, run against real
+//! server processes (never `#[test]`s with timers).
+//!
+//! `slipway-bench control-plane` starts Slipway and moto's server, seeds both
+//! with the same model packages, and measures DescribeModelPackage and
+//! ListModelPackages throughput and latency against each (issue 2).
+
+mod client;
+mod control_plane;
+mod report;
+mod s3;
+mod servers;
+mod stats;
+mod workload;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "slipway-bench", about = "Benchmarks for Slipway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// DescribeModelPackage and ListModelPackages against Slipway and moto's
+    /// server, same data, same signed requests, same clients.
+    ControlPlane(ControlPlaneArgs),
+    /// 1 GiB PutObject/GetObject and `aws s3 cp` against raw disk (`dd`),
+    /// with the server's peak RSS (issue 3).
+    S3(s3::S3Args),
+}
+
+/// Options of `control-plane`; defaults are the figures issue 2 asks for.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ControlPlaneArgs {
+    /// The `slipway` binary. Default: `slipway` next to this program (so
+    /// `cargo build --release -p slipway` first), else the workspace's
+    /// `target/release/slipway`.
+    #[arg(long)]
+    pub slipway_bin: Option<PathBuf>,
+    /// How to start moto's server, split on whitespace; `-p PORT` is
+    /// appended. Default: `moto_server` from `$SLIPWAY_VENV`, else from the
+    /// workspace's `.venv` (made by `scripts/setup.sh`), else from `PATH`.
+    #[arg(long, env = "SLIPWAY_BENCH_MOTO_CMD")]
+    pub moto_cmd: Option<String>,
+    /// Concurrent clients: tokio tasks with one keep-alive connection each.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub clients: u32,
+    /// Measured seconds per workload and target.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+    /// Unmeasured warm-up seconds before each measured run.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub warmup: u64,
+    /// Model packages seeded into each server.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub packages: u32,
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::ControlPlane(args) => control_plane::run(args).await,
+            Command::S3(args) => s3::run(args).await,
+        }
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

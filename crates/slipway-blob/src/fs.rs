@@ -1,0 +1,263 @@
+//! `FsBlobStore`: blobs as files under one directory.
+//!
+//! Layout: `ROOT/<first two hex digits>/<key>` for blobs and `ROOT/tmp/`
+//! for writes in progress. A put writes a temp file, fsyncs it, renames it
+//! into place and fsyncs the directory, so an acknowledged blob survives a
+//! crash and a reader never sees a partial one; temp files a crash left
+//! behind are removed when the store opens. File names are `BlobKey`s
+//! (generated hex), never user input.
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use md5::{Digest, Md5};
+use slipway_core::ports::blob::{
+    BlobEntry, BlobError, BlobInfo, BlobKey, BlobStore, ByteRange, ByteStream,
+};
+use std::io::{ErrorKind, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// How much a GET reads per chunk: large enough for few syscalls, small
+/// enough that memory per stream stays flat.
+const READ_CHUNK: usize = 512 * 1024;
+/// Chunks a get reads ahead of the network.
+const READ_AHEAD: usize = 2;
+/// Chunks buffered between the network and the writer thread.
+const WRITE_QUEUE: usize = 4;
+
+/// Blobs in a local directory.
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+fn backend(context: &str, e: std::io::Error) -> BlobError {
+    BlobError::Backend(format!("{context}: {e}"))
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+impl FsBlobStore {
+    /// Opens (creating) the store at `root` and removes writes a crash
+    /// interrupted.
+    pub fn open(root: &Path) -> Result<Self, BlobError> {
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(|e| backend("creating blob dir", e))?;
+        for entry in std::fs::read_dir(&tmp).map_err(|e| backend("reading tmp", e))? {
+            let entry = entry.map_err(|e| backend("reading tmp", e))?;
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove stale temp file");
+            }
+        }
+        Ok(Self {
+            root: root.to_owned(),
+        })
+    }
+
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join(&key.as_str()[..2]).join(key.as_str())
+    }
+}
+
+/// The blocking writer of a put: writes what the channel brings, then
+/// makes the file durable and visible. Hashing runs on another thread
+/// (`hash_blob`), so a put streams at the slower of MD5 and the disk
+/// rather than at their combined cost.
+fn write_blob(
+    root: &Path,
+    tmp: &Path,
+    dest: &Path,
+    mut rx: tokio::sync::mpsc::Receiver<Option<Bytes>>,
+) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)?;
+    while let Some(chunk) = rx.blocking_recv() {
+        // `None` is the reader's "the body failed": abandon the temp file.
+        let Some(chunk) = chunk else {
+            drop(file);
+            let _ = std::fs::remove_file(tmp);
+            return Err(std::io::Error::other("body failed"));
+        };
+        file.write_all(&chunk)?;
+    }
+    file.sync_all()?;
+    drop(file);
+    let dir = dest.parent().unwrap_or(root);
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        sync_dir(root)?;
+    }
+    std::fs::rename(tmp, dest)?;
+    sync_dir(dir)
+}
+
+/// The hashing half of a put: size and MD5 of everything it is sent.
+fn hash_blob(mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> BlobInfo {
+    let mut md5 = Md5::new();
+    let mut size = 0u64;
+    while let Some(chunk) = rx.blocking_recv() {
+        md5.update(&chunk);
+        size += chunk.len() as u64;
+    }
+    BlobInfo {
+        size,
+        md5: md5.finalize().into(),
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<BlobInfo, BlobError> {
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{key}.{}", BlobKey::random()));
+        let dest = self.path(key);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Option<Bytes>>(WRITE_QUEUE);
+        let (hash_tx, hash_rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let (root, tmp2) = (self.root.clone(), tmp.clone());
+        // Writing and hashing run on blocking threads while this task keeps
+        // reading the network; chunks are shared, not copied.
+        let writer = tokio::task::spawn_blocking(move || write_blob(&root, &tmp2, &dest, rx));
+        let hasher = tokio::task::spawn_blocking(move || hash_blob(hash_rx));
+        let mut failure = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(c) if c.is_empty() => {}
+                Ok(c) => {
+                    if hash_tx.send(c.clone()).await.is_err() || tx.send(Some(c)).await.is_err() {
+                        break; // a worker failed; its error is reported below
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(hash_tx);
+        if let Some(e) = failure {
+            // Tell the writer to abandon the temp file: the blob must not appear.
+            let _ = tx.send(None).await;
+            drop(tx);
+            let _ = writer.await;
+            let _ = hasher.await;
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(BlobError::Body(e));
+        }
+        drop(tx);
+        let info = hasher
+            .await
+            .map_err(|e| BlobError::Backend(format!("blob hasher: {e}")));
+        match writer.await {
+            Ok(Ok(())) => info,
+            Ok(Err(e)) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(backend("writing blob", e))
+            }
+            Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
+        }
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
+        let mut file = match std::fs::File::open(self.path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(key.clone()))
+            }
+            Err(e) => return Err(backend("opening blob", e)),
+        };
+        let (start, len) = match range {
+            Some(r) => (r.start, Some(r.len())),
+            None => (0, None),
+        };
+        if start > 0 {
+            file.seek(std::io::SeekFrom::Start(start))
+                .map_err(|e| backend("seeking blob", e))?;
+        }
+        // A reader thread keeps a few chunks ahead of the network, so disk
+        // reads overlap with socket writes; it stops when the receiver
+        // goes away (client disconnected).
+        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+        tokio::task::spawn_blocking(move || read_blob(file, len, tx));
+        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })))
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.path(key)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(backend("deleting blob", e)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<BlobEntry>, BlobError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || list_dir(&root))
+            .await
+            .map_err(|e| BlobError::Backend(format!("listing blobs: {e}")))?
+            .map_err(|e| backend("listing blobs", e))
+    }
+}
+
+/// The reader thread of a get: sends `len` bytes (or all) in chunks.
+fn read_blob(
+    mut file: std::fs::File,
+    len: Option<u64>,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+) {
+    let mut left = len.unwrap_or(u64::MAX);
+    while left > 0 {
+        let want = usize::try_from(left.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
+        let mut buf = BytesMut::zeroed(want);
+        let item = match file.read(&mut buf) {
+            Ok(0) if len.is_some() => Err(std::io::Error::new(
+                ErrorKind::UnexpectedEof,
+                "blob shorter than its metadata says",
+            )),
+            Ok(0) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                left = left.saturating_sub(n as u64);
+                Ok(buf.freeze())
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => Err(e),
+        };
+        let failed = item.is_err();
+        if tx.blocking_send(item).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn list_dir(root: &Path) -> std::io::Result<Vec<BlobEntry>> {
+    let mut out = Vec::new();
+    for fan in std::fs::read_dir(root)? {
+        let fan = fan?;
+        let name = fan.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.len() != 2 || !fan.file_type()?.is_dir() {
+            continue; // `tmp` and anything foreign
+        }
+        for f in std::fs::read_dir(fan.path())? {
+            let f = f?;
+            let Some(key) = f.file_name().to_str().and_then(BlobKey::parse) else {
+                continue;
+            };
+            let modified = f
+                .metadata()?
+                .modified()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+                .unwrap_or(0);
+            out.push(BlobEntry { key, modified });
+        }
+    }
+    Ok(out)
+}

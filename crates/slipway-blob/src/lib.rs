@@ -1,0 +1,11 @@
+//! `BlobStore` adapters. `FsBlobStore` (a local directory) is the embedded
+//! default; `S3BlobStore` (feature `s3`) puts blobs in any S3-compatible
+//! store. Both pass `slipway_core::ports::testsuite::blob`.
+
+mod fs;
+#[cfg(feature = "s3")]
+mod s3;
+
+pub use fs::FsBlobStore;
+#[cfg(feature = "s3")]
+pub use s3::{S3BlobStore, S3Settings};

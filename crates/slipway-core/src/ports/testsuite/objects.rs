@@ -1,0 +1,222 @@
+//! What every `ObjectIndex` must do.
+
+use crate::ports::blob::BlobKey;
+use crate::ports::metadata::MetaError;
+use crate::ports::objects::*;
+use crate::AccountId;
+
+fn bucket(name: &str, owner: &AccountId) -> BucketRow {
+    BucketRow {
+        name: name.into(),
+        owner: owner.clone(),
+        region: "us-east-1".into(),
+        created: 1,
+    }
+}
+
+fn object(bucket: &str, key: &str, blobs: &[BlobKey]) -> ObjectRow {
+    let mut meta = ObjectMeta {
+        content_type: Some("text/plain".into()),
+        cache_control: Some("no-cache".into()),
+        ..ObjectMeta::default()
+    };
+    meta.user.insert("colour".into(), "blue ü".into());
+    ObjectRow {
+        bucket: bucket.into(),
+        key: key.into(),
+        size: 3 * blobs.len() as u64,
+        etag: "0123456789abcdef0123456789abcdef".into(),
+        last_modified: 42,
+        meta,
+        segments: blobs
+            .iter()
+            .map(|b| Segment {
+                blob: b.clone(),
+                size: 3,
+            })
+            .collect(),
+    }
+}
+
+/// Runs every check against a fresh, empty index.
+pub async fn run(index: &dyn ObjectIndex) {
+    buckets(index).await;
+    objects_and_listing(index).await;
+    multipart(index).await;
+}
+
+async fn buckets(index: &dyn ObjectIndex) {
+    let a = AccountId::random();
+    let b = AccountId::random();
+    assert!(index.create_bucket(&bucket("alpha", &a)).await.unwrap());
+    assert!(!index.create_bucket(&bucket("alpha", &b)).await.unwrap());
+    assert!(index.create_bucket(&bucket("beta", &b)).await.unwrap());
+    assert_eq!(index.get_bucket("alpha").await.unwrap().unwrap().owner, a);
+    assert!(index.get_bucket("gamma").await.unwrap().is_none());
+    let names: Vec<String> = index
+        .list_buckets(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["alpha"]);
+    let blob = BlobKey::random();
+    index
+        .put_object(&object("alpha", "k", std::slice::from_ref(&blob)))
+        .await
+        .unwrap();
+    assert_eq!(
+        index.delete_bucket("alpha").await.unwrap(),
+        BucketDelete::NotEmpty
+    );
+    index.delete_object("alpha", "k").await.unwrap();
+    assert_eq!(
+        index.delete_bucket("alpha").await.unwrap(),
+        BucketDelete::Deleted
+    );
+    assert_eq!(
+        index.delete_bucket("alpha").await.unwrap(),
+        BucketDelete::Missing
+    );
+    assert!(matches!(
+        index.put_object(&object("alpha", "k", &[])).await,
+        Err(MetaError::MissingParent(_))
+    ));
+    assert_eq!(
+        index.delete_bucket("beta").await.unwrap(),
+        BucketDelete::Deleted
+    );
+}
+
+async fn objects_and_listing(index: &dyn ObjectIndex) {
+    let a = AccountId::random();
+    index.create_bucket(&bucket("objs", &a)).await.unwrap();
+    let b1 = BlobKey::random();
+    let o = object("objs", "dir/ü x", std::slice::from_ref(&b1));
+    assert!(index.put_object(&o).await.unwrap().blobs.is_empty());
+    assert_eq!(index.get_object("objs", "dir/ü x").await.unwrap(), Some(o));
+    // Replacing frees the old blobs.
+    let b2 = BlobKey::random();
+    let freed = index
+        .put_object(&object("objs", "dir/ü x", std::slice::from_ref(&b2)))
+        .await
+        .unwrap();
+    assert_eq!(freed.blobs, vec![b1]);
+    let refs = index.referenced_blobs().await.unwrap();
+    assert!(refs.contains(&b2));
+
+    for k in ["a", "b/1", "b/2", "c", "../up", "/lead"] {
+        index
+            .put_object(&object("objs", k, &[BlobKey::random()]))
+            .await
+            .unwrap();
+    }
+    let keys = |rows: Vec<ObjectRow>| rows.into_iter().map(|r| r.key).collect::<Vec<_>>();
+    let all = keys(index.list_objects("objs", "", None, 100).await.unwrap());
+    assert_eq!(all, ["../up", "/lead", "a", "b/1", "b/2", "c", "dir/ü x"]);
+    let page = keys(index.list_objects("objs", "", Some("a"), 2).await.unwrap());
+    assert_eq!(page, ["b/1", "b/2"]);
+    let pre = keys(index.list_objects("objs", "b/", None, 100).await.unwrap());
+    assert_eq!(pre, ["b/1", "b/2"]);
+    // Prefixes are literal (no LIKE wildcards).
+    index
+        .put_object(&object("objs", "p%q_r", &[BlobKey::random()]))
+        .await
+        .unwrap();
+    let lit = keys(index.list_objects("objs", "p%", None, 100).await.unwrap());
+    assert_eq!(lit, ["p%q_r"]);
+    assert!(index
+        .list_objects("objs", "p_", None, 100)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let freed = index.delete_object("objs", "c").await.unwrap().unwrap();
+    assert_eq!(freed.blobs.len(), 1);
+    assert!(index.delete_object("objs", "c").await.unwrap().is_none());
+    assert!(index.get_object("objs", "c").await.unwrap().is_none());
+}
+
+async fn multipart(index: &dyn ObjectIndex) {
+    let a = AccountId::random();
+    index.create_bucket(&bucket("mp", &a)).await.unwrap();
+    let up = |id: &str, key: &str| UploadRow {
+        upload_id: id.into(),
+        bucket: "mp".into(),
+        key: key.into(),
+        initiated: 7,
+        meta: ObjectMeta::default(),
+    };
+    index.create_upload(&up("u1", "big")).await.unwrap();
+    index.create_upload(&up("u2", "big")).await.unwrap();
+    index.create_upload(&up("u3", "other")).await.unwrap();
+    assert_eq!(
+        index.delete_bucket("mp").await.unwrap(),
+        BucketDelete::NotEmpty
+    );
+    let part = |n: u32| PartRow {
+        upload_id: "u1".into(),
+        part_number: n,
+        size: 3,
+        etag: format!("{n:032x}"),
+        blob: BlobKey::random(),
+        last_modified: 9,
+    };
+    let (p1, p2, p3) = (part(1), part(2), part(3));
+    for p in [&p1, &p2, &p3] {
+        assert!(index.put_part(p).await.unwrap().blobs.is_empty());
+    }
+    let p2b = part(2);
+    assert_eq!(index.put_part(&p2b).await.unwrap().blobs, vec![p2.blob]);
+    let parts = index.list_parts("u1", 0, 100).await.unwrap();
+    assert_eq!(parts, vec![p1.clone(), p2b.clone(), p3.clone()]);
+    assert_eq!(
+        index.list_parts("u1", 1, 1).await.unwrap(),
+        vec![p2b.clone()]
+    );
+    let ids = |rows: Vec<UploadRow>| rows.into_iter().map(|u| u.upload_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(index.list_uploads("mp", "", None, None, 100).await.unwrap()),
+        ["u1", "u2", "u3"]
+    );
+    assert_eq!(
+        ids(index
+            .list_uploads("mp", "", Some("big"), Some("u1"), 100)
+            .await
+            .unwrap()),
+        ["u2", "u3"]
+    );
+    assert_eq!(
+        ids(index
+            .list_uploads("mp", "ot", None, None, 100)
+            .await
+            .unwrap()),
+        ["u3"]
+    );
+    let refs = index.referenced_blobs().await.unwrap();
+    assert!(refs.contains(&p1.blob) && refs.contains(&p3.blob));
+
+    // Complete with parts 1 and 3: part 2's blob is freed.
+    let obj = object("mp", "big", &[p1.blob.clone(), p3.blob.clone()]);
+    let freed = index.complete_upload("u1", &obj).await.unwrap();
+    assert_eq!(freed.blobs, vec![p2b.blob.clone()]);
+    assert_eq!(index.get_object("mp", "big").await.unwrap(), Some(obj));
+    assert!(index.get_upload("u1").await.unwrap().is_none());
+    assert!(matches!(
+        index.put_part(&part(4)).await,
+        Err(MetaError::MissingParent(_))
+    ));
+    assert!(matches!(
+        index.complete_upload("u1", &object("mp", "big", &[])).await,
+        Err(MetaError::MissingParent(_))
+    ));
+
+    let mut q = part(1);
+    q.upload_id = "u2".into();
+    index.put_part(&q).await.unwrap();
+    let freed = index.abort_upload("u2").await.unwrap().unwrap();
+    assert_eq!(freed.blobs, vec![q.blob]);
+    assert!(index.abort_upload("u2").await.unwrap().is_none());
+    assert!(index.get_upload("u3").await.unwrap().is_some());
+}

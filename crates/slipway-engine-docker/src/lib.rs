@@ -1,0 +1,404 @@
+//! `DockerEngine`: the [`ContainerEngine`] port over the Docker Engine API,
+//! served by Docker or by `podman system service` (API 1.41 on Podman 4.3).
+//! It maps the API faithfully and interprets nothing: exit codes, OOM flags
+//! and log timestamps are what the engine reports (see DESIGN.md
+//! "Container engine facts" for what Podman reports).
+
+mod convert;
+mod logs;
+mod raw;
+
+use async_trait::async_trait;
+use bollard::auth::DockerCredentials;
+use bollard::errors::Error as DockerError;
+use bollard::models::NetworkCreateRequest;
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, KillContainerOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
+};
+use bollard::{Docker, API_DEFAULT_VERSION};
+use convert::{map_err, server_error};
+use futures::stream::{BoxStream, StreamExt};
+use slipway_core::ports::engine::{
+    ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
+    ExitStatus, ImageInfo, LogLine, RegistryAuth, LABEL_MANAGED,
+};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Sockets tried, in order, when neither an argument nor `DOCKER_HOST`
+/// names one: rootful Podman first (what CI runs), then Docker.
+pub const DEFAULT_SOCKETS: &[&str] = &["/run/podman/podman.sock", "/var/run/docker.sock"];
+
+/// Per-request timeout for short calls: a hung engine surfaces as
+/// `Unavailable` instead of a stuck job task.
+const SHORT_TIMEOUT_SECS: u64 = 120;
+
+/// Timeout for calls that legitimately last as long as a container runs
+/// (`wait`, followed logs): Podman sends no response headers until the
+/// container exits. Longer than the longest MaxRuntimeInSeconds (28 days).
+const LONG_TIMEOUT_SECS: u64 = 30 * 24 * 3600;
+
+/// Extra time a `stop` request gets beyond its grace period.
+const STOP_SLACK: Duration = Duration::from_secs(60);
+
+/// A connected engine. Cheap to clone; shares one connection pool.
+#[derive(Debug, Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    /// Same connection, no practical timeout: for `wait` and followed logs.
+    long: Docker,
+    /// For the requests bollard cannot decode from Podman (see `raw`).
+    endpoint: raw::Endpoint,
+    host: String,
+}
+
+/// `GET /containers/json` items, with the state as a plain string.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawSummary {
+    id: String,
+    #[serde(default)]
+    names: Option<Vec<String>>,
+    #[serde(default)]
+    labels: Option<HashMap<String, String>>,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+impl DockerEngine {
+    /// Connects to `docker_host` (`unix:///path`, a socket path, or
+    /// `tcp://host:port`), else `DOCKER_HOST`, else the first existing of
+    /// [`DEFAULT_SOCKETS`], and negotiates the API version down to what the
+    /// engine speaks. Fails with `Unavailable` if nothing answers.
+    pub async fn connect(docker_host: Option<&str>) -> Result<Self, EngineError> {
+        let host = resolve_host(docker_host)?;
+        let unavailable = |e: DockerError| EngineError::Unavailable {
+            detail: format!("{host}: {e}"),
+        };
+        let docker = if let Some(addr) = host
+            .strip_prefix("tcp://")
+            .or_else(|| host.strip_prefix("http://"))
+        {
+            Docker::connect_with_http(addr, SHORT_TIMEOUT_SECS, API_DEFAULT_VERSION)
+        } else {
+            Docker::connect_with_unix(&host, SHORT_TIMEOUT_SECS, API_DEFAULT_VERSION)
+        }
+        .map_err(unavailable)?;
+        let docker = docker.negotiate_version().await.map_err(unavailable)?;
+        let long = docker
+            .clone()
+            .with_timeout(Duration::from_secs(LONG_TIMEOUT_SECS));
+        let endpoint = raw::Endpoint::parse(&host);
+        Ok(Self {
+            docker,
+            long,
+            endpoint,
+            host,
+        })
+    }
+
+    /// The engine address in use, for messages and the start-up banner.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The negotiated API version, e.g. `1.41` on Podman 4.3.
+    pub fn api_version(&self) -> String {
+        self.docker.client_version().to_string()
+    }
+
+    async fn image_info(&self, image: &str) -> Result<ImageInfo, DockerError> {
+        let i = self.docker.inspect_image(image).await?;
+        Ok(ImageInfo {
+            id: i.id.unwrap_or_default(),
+            repo_digests: i.repo_digests.unwrap_or_default(),
+        })
+    }
+
+    async fn pull(&self, image: &str, auth: Option<&RegistryAuth>) -> Result<(), EngineError> {
+        let reference = convert::with_default_tag(image);
+        let options = CreateImageOptionsBuilder::new()
+            .from_image(&reference)
+            .build();
+        let credentials = auth.map(|a| DockerCredentials {
+            username: Some(a.username.clone()),
+            password: Some(a.password.clone()),
+            serveraddress: a.server_address.clone(),
+            ..Default::default()
+        });
+        let mut progress = self.docker.create_image(Some(options), None, credentials);
+        while let Some(item) = progress.next().await {
+            if let Err(e) = item {
+                return Err(match e {
+                    DockerError::DockerStreamError { error } => EngineError::ImageNotFound {
+                        image: image.to_owned(),
+                        detail: error,
+                    },
+                    DockerError::DockerResponseServerError { message, .. } => {
+                        EngineError::ImageNotFound {
+                            image: image.to_owned(),
+                            detail: message,
+                        }
+                    }
+                    other => map_err(other, image),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Picks the engine address (see [`DockerEngine::connect`]).
+fn resolve_host(docker_host: Option<&str>) -> Result<String, EngineError> {
+    if let Some(h) = docker_host.filter(|h| !h.is_empty()) {
+        return Ok(h.to_owned());
+    }
+    if let Some(h) = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()) {
+        return Ok(h);
+    }
+    DEFAULT_SOCKETS
+        .iter()
+        .find(|p| Path::new(p).exists())
+        .map(|p| format!("unix://{p}"))
+        .ok_or_else(|| EngineError::Unavailable {
+            detail: format!(
+                "DOCKER_HOST is not set and none of {} exists (start one with scripts/podman-service.sh)",
+                DEFAULT_SOCKETS.join(", ")
+            ),
+        })
+}
+
+/// Whether an error says "the container is not running" (Docker answers
+/// 409, Podman 500 "container state improper").
+fn is_not_running(e: &DockerError) -> bool {
+    server_error(e).is_some_and(|(code, msg)| {
+        code == 409 || msg.contains("state improper") || msg.contains("is not running")
+    })
+}
+
+#[async_trait]
+impl ContainerEngine for DockerEngine {
+    async fn ensure_image(
+        &self,
+        image: &str,
+        auth: Option<&RegistryAuth>,
+    ) -> Result<ImageInfo, EngineError> {
+        match self.image_info(image).await {
+            Ok(info) => return Ok(info),
+            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => {}
+            Err(e) => return Err(map_err(e, image)),
+        }
+        self.pull(image, auth).await?;
+        self.image_info(image)
+            .await
+            .map_err(|e| match server_error(&e) {
+                Some((404, msg)) => EngineError::ImageNotFound {
+                    image: image.to_owned(),
+                    detail: format!("pulled, yet not found locally: {msg}"),
+                },
+                _ => map_err(e, image),
+            })
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<ContainerId, EngineError> {
+        let options = CreateContainerOptionsBuilder::new()
+            .name(&spec.name)
+            .build();
+        let body = convert::create_body(spec);
+        match self.docker.create_container(Some(options), body).await {
+            Ok(r) => Ok(ContainerId(r.id)),
+            Err(e) => Err(match server_error(&e) {
+                Some((404, msg)) => EngineError::ImageNotFound {
+                    image: spec.image.clone(),
+                    detail: msg.to_owned(),
+                },
+                Some((code, msg)) if code == 409 || msg.contains("already in use") => {
+                    EngineError::NameInUse(spec.name.clone())
+                }
+                _ => map_err(e, &spec.name),
+            }),
+        }
+    }
+
+    async fn start(&self, id: &ContainerId) -> Result<(), EngineError> {
+        self.docker
+            .start_container(id.as_str(), None)
+            .await
+            .map_err(|e| map_err(e, id.as_str()))
+    }
+
+    async fn stop(&self, id: &ContainerId, grace: Duration) -> Result<(), EngineError> {
+        // The API takes whole seconds; round up so the grace is never shorter.
+        let secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
+        let t = i32::try_from(secs).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::new().t(t).build();
+        let client = self.docker.clone().with_timeout(grace + STOP_SLACK);
+        match client.stop_container(id.as_str(), Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_running(&e) => Ok(()),
+            Err(e) => Err(map_err(e, id.as_str())),
+        }
+    }
+
+    async fn kill(&self, id: &ContainerId) -> Result<(), EngineError> {
+        let options = KillContainerOptionsBuilder::new().signal("SIGKILL").build();
+        match self.docker.kill_container(id.as_str(), Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_running(&e) => Ok(()),
+            Err(e) => Err(map_err(e, id.as_str())),
+        }
+    }
+
+    async fn wait(&self, id: &ContainerId) -> Result<ExitStatus, EngineError> {
+        let options = WaitContainerOptionsBuilder::new()
+            .condition("not-running")
+            .build();
+        let mut results = self.long.wait_container(id.as_str(), Some(options));
+        let code = match results.next().await {
+            Some(Ok(r)) => r.status_code,
+            // bollard turns a non-zero exit into an error carrying the code.
+            Some(Err(DockerError::DockerContainerWaitError { code, .. })) => code,
+            Some(Err(e)) => return Err(map_err(e, id.as_str())),
+            None => {
+                return Err(EngineError::Engine {
+                    detail: format!("wait on {id} ended without a status"),
+                })
+            }
+        };
+        // Wait does not say why the container ended; inspect does.
+        let oom_killed = match self.inspect(id).await {
+            Ok(s) => s.oom_killed,
+            Err(EngineError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(ExitStatus { code, oom_killed })
+    }
+
+    async fn remove(&self, id: &ContainerId, force: bool) -> Result<(), EngineError> {
+        let options = RemoveContainerOptionsBuilder::new()
+            .force(force)
+            .v(true)
+            .build();
+        match self
+            .docker
+            .remove_container(id.as_str(), Some(options))
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => Ok(()),
+            Err(e) => Err(map_err(e, id.as_str())),
+        }
+    }
+
+    async fn inspect(&self, id: &ContainerId) -> Result<ContainerState, EngineError> {
+        self.docker
+            .inspect_container(id.as_str(), None)
+            .await
+            .map(convert::container_state)
+            .map_err(|e| map_err(e, id.as_str()))
+    }
+
+    fn logs(
+        &self,
+        id: &ContainerId,
+        follow: bool,
+    ) -> BoxStream<'static, Result<LogLine, EngineError>> {
+        let options = LogsOptionsBuilder::new()
+            .follow(follow)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .build();
+        let client = if follow { &self.long } else { &self.docker };
+        let id_owned = id.as_str().to_owned();
+        let frames = client.logs(id.as_str(), Some(options)).boxed();
+        logs::lines(frames, move |e| map_err(e, &id_owned))
+    }
+
+    async fn list_by_label(
+        &self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let filter = match value {
+            Some(v) => format!("{key}={v}"),
+            None => key.to_owned(),
+        };
+        let filters = serde_json::json!({ "label": [filter] }).to_string();
+        let path = format!(
+            "/v{}/containers/json?all=1&filters={}",
+            self.api_version(),
+            percent_encoding::utf8_percent_encode(&filters, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, body) = self
+            .endpoint
+            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
+            .await?;
+        if !(200..300).contains(&status) {
+            return Err(EngineError::Engine {
+                detail: format!(
+                    "listing containers: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            });
+        }
+        let list: Vec<RawSummary> =
+            serde_json::from_slice(&body).map_err(|e| EngineError::Engine {
+                detail: format!("listing containers: {e}"),
+            })?;
+        Ok(list
+            .into_iter()
+            .map(|c| ContainerSummary {
+                id: ContainerId(c.id),
+                name: c
+                    .names
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .map(|n| n.trim_start_matches('/').to_owned())
+                    .unwrap_or_default(),
+                labels: c.labels.unwrap_or_default().into_iter().collect(),
+                running: c.state.as_deref() == Some("running"),
+            })
+            .collect())
+    }
+
+    async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError> {
+        let check = |n: bollard::models::NetworkInspect| {
+            let is_internal = n.internal.unwrap_or(false);
+            if is_internal == internal {
+                Ok(())
+            } else {
+                Err(EngineError::Engine {
+                    detail: format!(
+                        "network {name} exists with internal={is_internal}, wanted internal={internal}"
+                    ),
+                })
+            }
+        };
+        match self.docker.inspect_network(name, None).await {
+            Ok(n) => return check(n),
+            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => {}
+            Err(e) => return Err(map_err(e, name)),
+        }
+        let request = NetworkCreateRequest {
+            name: name.to_owned(),
+            driver: Some("bridge".to_owned()),
+            internal: Some(internal),
+            labels: Some(HashMap::from([(LABEL_MANAGED.to_owned(), "1".to_owned())])),
+            ..Default::default()
+        };
+        let created = self.docker.create_network(request).await;
+        // Another task may have created it meanwhile: judge by what exists.
+        match self.docker.inspect_network(name, None).await {
+            Ok(n) => check(n),
+            Err(e) => Err(match created {
+                Err(ce) => map_err(ce, name),
+                Ok(_) => map_err(e, name),
+            }),
+        }
+    }
+}

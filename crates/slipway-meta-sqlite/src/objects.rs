@@ -1,0 +1,465 @@
+//! `ObjectIndex` on SQLite: buckets, objects, multipart uploads and parts
+//! (schema in `migrations/0002_objects.sql`). Writes share the store's
+//! one-connection writer pool, so "check the parent, then write" inside a
+//! transaction is race-free; commits are fsync'd (`synchronous=FULL`).
+
+use crate::{backend, SqliteStore};
+use async_trait::async_trait;
+use slipway_core::ports::blob::BlobKey;
+use slipway_core::ports::metadata::MetaError;
+use slipway_core::ports::objects::{
+    BucketDelete, BucketRow, Freed, ObjectIndex, ObjectMeta, ObjectRow, PartRow, Segment, UploadRow,
+};
+use slipway_core::AccountId;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use std::collections::HashSet;
+
+fn corrupt(what: impl std::fmt::Display) -> MetaError {
+    MetaError::Backend(format!("corrupt object row: {what}"))
+}
+
+fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+    r: &'r SqliteRow,
+    name: &str,
+) -> Result<T, MetaError> {
+    r.try_get(name).map_err(|e| corrupt(format!("{name}: {e}")))
+}
+
+fn size(v: i64) -> Result<u64, MetaError> {
+    u64::try_from(v).map_err(|_| corrupt(format!("negative size {v}")))
+}
+
+fn to_i64(v: u64) -> Result<i64, MetaError> {
+    i64::try_from(v).map_err(|_| MetaError::Backend(format!("size {v} out of range")))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, MetaError> {
+    serde_json::to_string(v).map_err(|e| MetaError::Backend(e.to_string()))
+}
+
+fn bucket_row(r: &SqliteRow) -> Result<BucketRow, MetaError> {
+    let owner: String = get(r, "owner")?;
+    Ok(BucketRow {
+        name: get(r, "name")?,
+        owner: AccountId::parse(&owner).ok_or_else(|| corrupt(format!("owner {owner:?}")))?,
+        region: get(r, "region")?,
+        created: get(r, "created")?,
+    })
+}
+
+fn meta(r: &SqliteRow) -> Result<ObjectMeta, MetaError> {
+    let text: String = get(r, "meta")?;
+    serde_json::from_str(&text).map_err(|e| corrupt(format!("meta: {e}")))
+}
+
+fn object_row(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
+    let segments: String = get(r, "segments")?;
+    Ok(ObjectRow {
+        bucket: get(r, "bucket")?,
+        key: get(r, "key")?,
+        size: size(get(r, "size")?)?,
+        etag: get(r, "etag")?,
+        last_modified: get(r, "last_modified")?,
+        meta: meta(r)?,
+        segments: serde_json::from_str(&segments).map_err(|e| corrupt(format!("segments: {e}")))?,
+    })
+}
+
+fn upload_row(r: &SqliteRow) -> Result<UploadRow, MetaError> {
+    Ok(UploadRow {
+        upload_id: get(r, "upload_id")?,
+        bucket: get(r, "bucket")?,
+        key: get(r, "key")?,
+        initiated: get(r, "initiated")?,
+        meta: meta(r)?,
+    })
+}
+
+fn part_row(r: &SqliteRow) -> Result<PartRow, MetaError> {
+    let blob: String = get(r, "blob")?;
+    let number: i64 = get(r, "part_number")?;
+    Ok(PartRow {
+        upload_id: get(r, "upload_id")?,
+        part_number: u32::try_from(number).map_err(|_| corrupt(format!("part {number}")))?,
+        size: size(get(r, "size")?)?,
+        etag: get(r, "etag")?,
+        blob: BlobKey::parse(&blob).ok_or_else(|| corrupt(format!("blob {blob:?}")))?,
+        last_modified: get(r, "last_modified")?,
+    })
+}
+
+const OBJECT_COLUMNS: &str = "bucket, key, size, etag, last_modified, meta, segments";
+
+async fn bucket_exists(tx: &mut Transaction<'_, Sqlite>, name: &str) -> Result<bool, MetaError> {
+    Ok(sqlx::query("SELECT 1 FROM buckets WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?
+        .is_some())
+}
+
+/// Removes (bucket, key) inside `tx`, returning the blobs it used.
+async fn take_object(
+    tx: &mut Transaction<'_, Sqlite>,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<Vec<BlobKey>>, MetaError> {
+    let row = sqlx::query("DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING segments")
+        .bind(bucket)
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Ok(None) };
+    let text: String = get(&row, "segments")?;
+    let segs: Vec<Segment> =
+        serde_json::from_str(&text).map_err(|e| corrupt(format!("segments: {e}")))?;
+    Ok(Some(segs.into_iter().map(|s| s.blob).collect()))
+}
+
+async fn insert_object(tx: &mut Transaction<'_, Sqlite>, o: &ObjectRow) -> Result<(), MetaError> {
+    sqlx::query(
+        "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&o.bucket)
+    .bind(&o.key)
+    .bind(to_i64(o.size)?)
+    .bind(&o.etag)
+    .bind(o.last_modified)
+    .bind(json(&o.meta)?)
+    .bind(json(&o.segments)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Removes an upload and its parts inside `tx`; `None` if it did not exist.
+async fn take_upload(
+    tx: &mut Transaction<'_, Sqlite>,
+    upload_id: &str,
+) -> Result<Option<Vec<BlobKey>>, MetaError> {
+    let gone = sqlx::query("DELETE FROM uploads WHERE upload_id = ?")
+        .bind(upload_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    if gone.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let rows = sqlx::query("DELETE FROM parts WHERE upload_id = ? RETURNING blob")
+        .bind(upload_id)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let mut blobs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let b: String = get(r, "blob")?;
+        blobs.push(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
+    }
+    blobs.sort();
+    Ok(Some(blobs))
+}
+
+#[async_trait]
+impl ObjectIndex for SqliteStore {
+    async fn create_bucket(&self, b: &BucketRow) -> Result<bool, MetaError> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO buckets (name, owner, region, created) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&b.name)
+        .bind(b.owner.as_str())
+        .bind(&b.region)
+        .bind(b.created)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_bucket(&self, name: &str) -> Result<Option<BucketRow>, MetaError> {
+        sqlx::query("SELECT name, owner, region, created FROM buckets WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend)?
+            .map(|r| bucket_row(&r))
+            .transpose()
+    }
+
+    async fn list_buckets(&self, owner: &AccountId) -> Result<Vec<BucketRow>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT name, owner, region, created FROM buckets WHERE owner = ? ORDER BY name",
+        )
+        .bind(owner.as_str())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(bucket_row).collect()
+    }
+
+    async fn delete_bucket(&self, name: &str) -> Result<BucketDelete, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        if !bucket_exists(&mut tx, name).await? {
+            return Ok(BucketDelete::Missing);
+        }
+        let busy = sqlx::query(
+            "SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL \
+             SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if busy.is_some() {
+            return Ok(BucketDelete::NotEmpty);
+        }
+        sqlx::query("DELETE FROM buckets WHERE name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(BucketDelete::Deleted)
+    }
+
+    async fn put_object(&self, o: &ObjectRow) -> Result<Freed, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        if !bucket_exists(&mut tx, &o.bucket).await? {
+            return Err(MetaError::MissingParent(o.bucket.clone()));
+        }
+        let blobs = take_object(&mut tx, &o.bucket, &o.key)
+            .await?
+            .unwrap_or_default();
+        insert_object(&mut tx, o).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Freed { blobs })
+    }
+
+    async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRow>, MetaError> {
+        sqlx::query(&format!(
+            "SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?"
+        ))
+        .bind(bucket)
+        .bind(key)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(backend)?
+        .map(|r| object_row(&r))
+        .transpose()
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<Freed>, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let blobs = take_object(&mut tx, bucket, key).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(blobs.map(|blobs| Freed { blobs }))
+    }
+
+    async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRow>, MetaError> {
+        // Keys with a prefix are contiguous in byte order from the prefix
+        // on: scan from there and stop at the first key without it.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(&format!(
+            "SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? AND key > ? \
+             ORDER BY key LIMIT ?"
+        ))
+        .bind(bucket)
+        .bind(prefix)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let o = object_row(r)?;
+            if !o.key.starts_with(prefix) {
+                break;
+            }
+            out.push(o);
+        }
+        Ok(out)
+    }
+
+    async fn create_upload(&self, u: &UploadRow) -> Result<(), MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        if !bucket_exists(&mut tx, &u.bucket).await? {
+            return Err(MetaError::MissingParent(u.bucket.clone()));
+        }
+        sqlx::query(
+            "INSERT INTO uploads (upload_id, bucket, key, initiated, meta) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&u.upload_id)
+        .bind(&u.bucket)
+        .bind(&u.key)
+        .bind(u.initiated)
+        .bind(json(&u.meta)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_upload(&self, upload_id: &str) -> Result<Option<UploadRow>, MetaError> {
+        sqlx::query(
+            "SELECT upload_id, bucket, key, initiated, meta FROM uploads WHERE upload_id = ?",
+        )
+        .bind(upload_id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(backend)?
+        .map(|r| upload_row(&r))
+        .transpose()
+    }
+
+    async fn put_part(&self, p: &PartRow) -> Result<Freed, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let exists = sqlx::query("SELECT 1 FROM uploads WHERE upload_id = ?")
+            .bind(&p.upload_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if exists.is_none() {
+            return Err(MetaError::MissingParent(p.upload_id.clone()));
+        }
+        let old =
+            sqlx::query("DELETE FROM parts WHERE upload_id = ? AND part_number = ? RETURNING blob")
+                .bind(&p.upload_id)
+                .bind(i64::from(p.part_number))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let mut blobs = Vec::new();
+        if let Some(r) = old {
+            let b: String = get(&r, "blob")?;
+            blobs.push(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
+        }
+        sqlx::query(
+            "INSERT INTO parts (upload_id, part_number, size, etag, blob, last_modified) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.upload_id)
+        .bind(i64::from(p.part_number))
+        .bind(to_i64(p.size)?)
+        .bind(&p.etag)
+        .bind(p.blob.as_str())
+        .bind(p.last_modified)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Freed { blobs })
+    }
+
+    async fn list_parts(
+        &self,
+        upload_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<PartRow>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT upload_id, part_number, size, etag, blob, last_modified FROM parts \
+             WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+        )
+        .bind(upload_id)
+        .bind(i64::from(after))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(part_row).collect()
+    }
+
+    async fn list_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UploadRow>, MetaError> {
+        // Without an upload-id marker S3 resumes after every upload of the
+        // marker key; with one, after that upload of that key.
+        let rows = sqlx::query(
+            "SELECT upload_id, bucket, key, initiated, meta FROM uploads \
+             WHERE bucket = ?1 AND key >= ?2 \
+               AND (?3 IS NULL OR key > ?3 OR (key = ?3 AND ?4 IS NOT NULL AND upload_id > ?4)) \
+             ORDER BY key, upload_id LIMIT ?5",
+        )
+        .bind(bucket)
+        .bind(prefix)
+        .bind(key_marker)
+        .bind(upload_id_marker)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let u = upload_row(r)?;
+            if !u.key.starts_with(prefix) {
+                break;
+            }
+            out.push(u);
+        }
+        Ok(out)
+    }
+
+    async fn complete_upload(&self, upload_id: &str, o: &ObjectRow) -> Result<Freed, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let Some(part_blobs) = take_upload(&mut tx, upload_id).await? else {
+            return Err(MetaError::MissingParent(upload_id.to_owned()));
+        };
+        if !bucket_exists(&mut tx, &o.bucket).await? {
+            return Err(MetaError::MissingParent(o.bucket.clone()));
+        }
+        let mut blobs = take_object(&mut tx, &o.bucket, &o.key)
+            .await?
+            .unwrap_or_default();
+        let used: HashSet<&BlobKey> = o.segments.iter().map(|s| &s.blob).collect();
+        blobs.extend(part_blobs.into_iter().filter(|b| !used.contains(b)));
+        insert_object(&mut tx, o).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Freed { blobs })
+    }
+
+    async fn abort_upload(&self, upload_id: &str) -> Result<Option<Freed>, MetaError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let blobs = take_upload(&mut tx, upload_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(blobs.map(|blobs| Freed { blobs }))
+    }
+
+    async fn referenced_blobs(&self) -> Result<HashSet<BlobKey>, MetaError> {
+        let mut out = HashSet::new();
+        let rows = sqlx::query("SELECT segments FROM objects")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend)?;
+        for r in &rows {
+            let text: String = get(r, "segments")?;
+            let segs: Vec<Segment> =
+                serde_json::from_str(&text).map_err(|e| corrupt(format!("segments: {e}")))?;
+            out.extend(segs.into_iter().map(|s| s.blob));
+        }
+        let rows = sqlx::query("SELECT blob FROM parts")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend)?;
+        for r in &rows {
+            let b: String = get(r, "blob")?;
+            out.insert(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,214 @@
+//! S3 (path-style REST-XML) on the shared port. The protocol — routing,
+//! XML, SigV4 header/presigned (and SigV2 presigned) checks, aws-chunked
+//! bodies — is the `s3s` crate's; this module only translates its DTOs to
+//! service calls and back (one function per operation in the submodules),
+//! and tells s3s the secret keys of our accounts.
+
+mod buckets;
+mod convert;
+mod list;
+mod multipart;
+mod objects;
+
+use crate::auth::KeyCache;
+use crate::error::s3_error;
+use async_trait::async_trait;
+use s3s::dto::*;
+use s3s::{S3Request, S3Response, S3Result};
+use slipway_core::AccountId;
+use slipway_service::Service;
+use std::sync::Arc;
+
+/// The `s3s::S3` implementation: a thin layer over `Service::objects()`.
+#[derive(Clone)]
+pub(crate) struct SlipwayS3 {
+    service: Service,
+    keys: Arc<KeyCache>,
+}
+
+/// Gives s3s the secret of an access key so it can check signatures.
+struct AccountAuth {
+    service: Service,
+    keys: Arc<KeyCache>,
+}
+
+#[async_trait]
+impl s3s::auth::S3Auth for AccountAuth {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<s3s::auth::SecretKey> {
+        match self.keys.find(&self.service, access_key).await {
+            Ok(Some(k)) => Ok(k.secret_access_key.into()),
+            Ok(None) => Err(s3s::s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            )),
+            Err(e) => {
+                tracing::error!(error = ?e, "access key lookup failed");
+                Err(s3s::s3_error!(InternalError))
+            }
+        }
+    }
+}
+
+/// Builds the s3s service answering every S3 request.
+pub(crate) fn service(service: Service, keys: Arc<KeyCache>) -> s3s::service::S3Service {
+    let mut b = s3s::service::S3ServiceBuilder::new(SlipwayS3 {
+        service: service.clone(),
+        keys: keys.clone(),
+    });
+    b.set_auth(AccountAuth { service, keys });
+    b.build()
+}
+
+impl SlipwayS3 {
+    /// The account that signed the request. s3s has verified the
+    /// signature; anonymous requests never get this far (its default
+    /// access check denies them).
+    async fn account<T>(&self, req: &S3Request<T>) -> S3Result<AccountId> {
+        let Some(cred) = &req.credentials else {
+            return Err(s3s::s3_error!(
+                AccessDenied,
+                "Anonymous access is not allowed"
+            ));
+        };
+        match self.keys.find(&self.service, &cred.access_key).await {
+            Ok(Some(k)) => Ok(k.account),
+            Ok(None) => Err(s3s::s3_error!(InvalidAccessKeyId)),
+            Err(_) => Err(s3s::s3_error!(InternalError)),
+        }
+    }
+}
+
+/// Service result → S3 result.
+pub(crate) trait OrS3<T> {
+    fn or_s3(self) -> S3Result<T>;
+}
+
+impl<T> OrS3<T> for slipway_service::Result<T> {
+    fn or_s3(self) -> S3Result<T> {
+        self.map_err(s3_error)
+    }
+}
+
+#[async_trait]
+impl s3s::S3 for SlipwayS3 {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        buckets::create_bucket(self, req).await
+    }
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        buckets::head_bucket(self, req).await
+    }
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
+        buckets::list_buckets(self, req).await
+    }
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
+        buckets::delete_bucket(self, req).await
+    }
+    async fn get_bucket_location(
+        &self,
+        req: S3Request<GetBucketLocationInput>,
+    ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        buckets::get_bucket_location(self, req).await
+    }
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        objects::put_object(self, req).await
+    }
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        objects::get_object(self, req).await
+    }
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        objects::head_object(self, req).await
+    }
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        objects::delete_object(self, req).await
+    }
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        objects::delete_objects(self, req).await
+    }
+    async fn copy_object(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
+        objects::copy_object(self, req).await
+    }
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        list::list_objects(self, req).await
+    }
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        list::list_objects_v2(self, req).await
+    }
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        multipart::create_multipart_upload(self, req).await
+    }
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        multipart::upload_part(self, req).await
+    }
+    async fn upload_part_copy(
+        &self,
+        req: S3Request<UploadPartCopyInput>,
+    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        multipart::upload_part_copy(self, req).await
+    }
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        multipart::complete_multipart_upload(self, req).await
+    }
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        multipart::abort_multipart_upload(self, req).await
+    }
+    async fn list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        multipart::list_parts(self, req).await
+    }
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        multipart::list_multipart_uploads(self, req).await
+    }
+}
