@@ -96,6 +96,9 @@ pub struct ResourceRecord {
     /// The create request's idempotency token (`ClientToken`), if any:
     /// a retried create with the same token returns this record.
     pub client_token: Option<String>,
+    /// A small JSON document of what listings show, kept beside the full
+    /// document so a 100-item page need not copy and parse 100 full ones.
+    pub summary: Option<String>,
     /// The service's JSON document, as text: the store neither parses nor
     /// validates it, and the service decodes it straight into the typed
     /// shape it needs (a full document, or a small summary for listings).

@@ -32,6 +32,8 @@ CREATE TABLE resources (
     document   TEXT NOT NULL,
     -- The idempotency token of the create that made this record, if any.
     client_token TEXT,
+    -- What listings show, as a small JSON document (NULL: use `document`).
+    summary    TEXT,
     PRIMARY KEY (account, kind, key)
 );
 CREATE INDEX resources_by_created ON resources (account, kind, created, key);

@@ -120,8 +120,8 @@ async fn insert_record(
 ) -> Result<(), MetaError> {
     let res = sqlx::query(
         "INSERT INTO resources (account, kind, key, name, name_lower, arn, status, created, \
-         modified, parent, version, approval, revision, document, client_token) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         modified, parent, version, approval, revision, document, client_token, summary) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(r.account.as_str())
     .bind(kind_to_str(r.kind))
@@ -138,6 +138,7 @@ async fn insert_record(
     .bind(r.revision)
     .bind(&r.document)
     .bind(&r.client_token)
+    .bind(&r.summary)
     .execute(&mut **tx)
     .await;
     match res {
@@ -301,7 +302,7 @@ impl MetadataStore for SqliteStore {
         next.revision = record.revision + 1;
         let done = sqlx::query(
             "UPDATE resources SET name = ?, name_lower = ?, status = ?, modified = ?, \
-             approval = ?, revision = ?, document = ? \
+             approval = ?, revision = ?, document = ?, summary = ? \
              WHERE account = ? AND kind = ? AND key = ? AND revision = ?",
         )
         .bind(&next.name)
@@ -311,6 +312,7 @@ impl MetadataStore for SqliteStore {
         .bind(&next.approval)
         .bind(next.revision)
         .bind(&next.document)
+        .bind(&next.summary)
         .bind(record.account.as_str())
         .bind(kind_to_str(record.kind))
         .bind(&record.key)
@@ -373,7 +375,7 @@ impl MetadataStore for SqliteStore {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT group_concat(p, '' ORDER BY s {dir}, k {dir}) FROM (SELECT {} AS p, {col} AS s, key AS k \
              FROM resources WHERE account = ",
-            rows::PACKED_ROW
+            rows::packed_row(q.summaries)
         ));
         b.push_bind(q.account.as_str());
         b.push(" AND kind = ").push_bind(kind_to_str(q.kind));

@@ -6,12 +6,22 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 pub(crate) const COLUMNS: &str =
-    "account, kind, key, name, arn, status, created, modified, parent, version, approval, revision, document, client_token";
+    "account, kind, key, name, arn, status, created, modified, parent, version, approval, revision, document, client_token, summary";
 
 /// One row packed as netstrings (`<byte length>:<bytes>`, `~` for NULL),
 /// concatenated in column order: SQLite only copies bytes, and
-/// `unpack_page` splits them without parsing the document.
-pub(crate) const PACKED_ROW: &str = "CAST(\
+/// `unpack_page` splits them without parsing the document. With
+/// `summaries`, the document field carries the row's summary if it has one.
+pub(crate) fn packed_row(summaries: bool) -> String {
+    let document = if summaries {
+        "ifnull(summary, document)"
+    } else {
+        "document"
+    };
+    PACKED_ROW.replace("DOC", document)
+}
+
+const PACKED_ROW: &str = "CAST(\
     ifnull(length(CAST(key AS BLOB)) || ':' || key, '~') || \
     ifnull(length(CAST(name AS BLOB)) || ':' || name, '~') || \
     ifnull(length(CAST(arn AS BLOB)) || ':' || arn, '~') || \
@@ -22,7 +32,7 @@ pub(crate) const PACKED_ROW: &str = "CAST(\
     ifnull(length(CAST(version AS TEXT)) || ':' || version, '~') || \
     ifnull(length(CAST(approval AS BLOB)) || ':' || approval, '~') || \
     ifnull(length(CAST(revision AS TEXT)) || ':' || revision, '~') || \
-    ifnull(length(CAST(document AS BLOB)) || ':' || document, '~') || \
+    ifnull(length(CAST(DOC AS BLOB)) || ':' || DOC, '~') || \
     ifnull(length(CAST(client_token AS BLOB)) || ':' || client_token, '~') AS BLOB)";
 
 /// Splits one netstring field off the front of `buf`.
@@ -89,6 +99,7 @@ pub(crate) fn unpack_page(
             revision,
             document,
             client_token,
+            summary: None,
         });
     }
     Ok(out)
@@ -139,6 +150,7 @@ pub(crate) fn record(r: &SqliteRow) -> Result<ResourceRecord, MetaError> {
         revision: at(r, 11)?,
         document: at(r, 12)?,
         client_token: at(r, 13)?,
+        summary: at(r, 14)?,
     })
 }
 

@@ -63,6 +63,9 @@ pub struct ListQuery {
     pub limit: usize,
     /// Resume strictly after this position (from a previous page's cursor).
     pub after: Option<Cursor>,
+    /// Return each record's `summary` (where it has one) in `document`:
+    /// what listings need, at a fraction of the bytes.
+    pub summaries: bool,
 }
 
 impl ListQuery {
@@ -82,6 +85,7 @@ impl ListQuery {
             descending: false,
             limit: 100,
             after: None,
+            summaries: false,
         }
     }
 }

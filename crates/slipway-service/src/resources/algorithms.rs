@@ -43,11 +43,11 @@ pub struct AlgorithmDocument {
 }
 
 /// The members ListAlgorithms shows beyond the record's own columns.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AlgorithmSummary {
     pub algorithm_name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_description: Option<String>,
 }
 
@@ -93,7 +93,7 @@ impl Algorithms<'_> {
             validation_specification: new.validation,
             certify_for_marketplace: new.certify_for_marketplace,
         };
-        let record = new_record(
+        let mut record = new_record(
             self.svc.region(),
             account,
             KIND,
@@ -101,6 +101,10 @@ impl Algorithms<'_> {
             status,
             document(&doc)?,
         );
+        record.summary = Some(document(&AlgorithmSummary {
+            algorithm_name: doc.algorithm_name.clone(),
+            algorithm_description: doc.algorithm_description.clone(),
+        })?);
         self.svc
             .store
             .insert(&record, &tags_of(&new.tags))
@@ -120,7 +124,8 @@ impl Algorithms<'_> {
         account: &AccountId,
         params: &ListParams,
     ) -> Result<(Vec<(ResourceRecord, AlgorithmSummary)>, Option<String>)> {
-        let q = params.to_query(account, KIND, false)?;
+        let mut q = params.to_query(account, KIND, false)?;
+        q.summaries = true;
         super::list_page(self.svc, q, params).await
     }
 

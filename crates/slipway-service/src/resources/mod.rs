@@ -34,6 +34,7 @@ pub(crate) fn new_record(
         approval: None,
         revision: 0,
         client_token: None,
+        summary: None,
         document,
     }
 }

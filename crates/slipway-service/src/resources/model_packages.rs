@@ -65,22 +65,38 @@ pub struct ModelPackageDocument {
 
 /// The members ListModelPackages shows, decoded from a stored document
 /// without materialising the rest of it (listings decode up to 100).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModelPackageSummary {
     pub model_package_name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_group_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_version: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_approval_status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_life_cycle: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_registration_type: Option<Value>,
+}
+
+impl ModelPackageSummary {
+    /// The listing view of a package document, stored beside it.
+    fn of(doc: &ModelPackageDocument) -> Option<String> {
+        let summary = Self {
+            model_package_name: doc.model_package_name.clone(),
+            model_package_group_name: doc.model_package_group_name.clone(),
+            model_package_version: doc.model_package_version,
+            model_package_description: doc.model_package_description.clone(),
+            model_approval_status: doc.model_approval_status.clone(),
+            model_life_cycle: doc.other.get("ModelLifeCycle").cloned(),
+            model_package_registration_type: doc.other.get("ModelPackageRegistrationType").cloned(),
+        };
+        serde_json::to_string(&summary).ok()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -204,6 +220,7 @@ impl ModelPackages<'_> {
                 document(&doc)?,
             );
             record.client_token = new.client_token;
+            record.summary = ModelPackageSummary::of(&doc);
             return match self.svc.store.insert(&record, &tags).await {
                 Ok(()) => Ok(ModelPackage { record, doc }),
                 Err(MetaError::TokenReused(earlier)) => Self::retried(*earlier),
@@ -242,6 +259,7 @@ impl ModelPackages<'_> {
             let mut d = doc.clone();
             d.model_package_version = Some(version);
             r.document = serde_json::to_string(&d).unwrap_or_default();
+            r.summary = ModelPackageSummary::of(&d);
         };
         let inserted = self
             .svc
@@ -334,6 +352,7 @@ impl ModelPackages<'_> {
         filter: &ModelPackageFilter,
     ) -> Result<(Vec<(ResourceRecord, ModelPackageSummary)>, Option<String>)> {
         let mut q = params.to_query(account, KIND, false)?;
+        q.summaries = true;
         q.approval = filter.approval.clone();
         q.parent = if let Some(group) = &filter.group {
             match key_for(
@@ -422,6 +441,7 @@ impl ModelPackages<'_> {
         );
         pkg.record.modified = now;
         pkg.record.document = document(&pkg.doc)?;
+        pkg.record.summary = ModelPackageSummary::of(&pkg.doc);
         let record = self.svc.store.update(&pkg.record).await?;
         Ok(ModelPackage {
             record,

@@ -23,6 +23,7 @@ fn record(account: &AccountId, kind: ResourceKind, name: &str, created: i64) -> 
         approval: None,
         revision: 0,
         client_token: None,
+        summary: Some(serde_json::json!({"Summary": name}).to_string()),
         document: serde_json::json!({"Name": name}).to_string(),
     }
 }
@@ -193,6 +194,14 @@ async fn listing(store: &dyn MetadataStore) {
         all(q).await,
         ["b-two", "c-three", "x-other", "a-one", "B-four"],
         "ties break on the key"
+    );
+    // Listings can ask for summaries in place of documents.
+    let mut q = ListQuery::new(acct.clone(), ResourceKind::ModelPackage);
+    q.summaries = true;
+    let page = store.list(&q).await.unwrap();
+    assert_eq!(
+        page.records[0].document,
+        serde_json::json!({"Summary": "b-two"}).to_string()
     );
     // Another account sees none of it.
     let q = ListQuery::new(AccountId::random(), ResourceKind::ModelPackage);
