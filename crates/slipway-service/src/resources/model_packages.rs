@@ -253,6 +253,11 @@ impl ModelPackages<'_> {
         record.client_token = new.client_token;
         let region = self.svc.region().to_owned();
         let finish = move |r: &mut ResourceRecord, version: i64| {
+            // Stamped inside the store's transaction, which hands out
+            // versions in order: creation times then sort like versions.
+            let now = slipway_core::time_util::now_micros();
+            r.created = now;
+            r.modified = now;
             let resource = format!("{}/{version}", r.name);
             r.key = resource.to_ascii_lowercase();
             r.arn = Arn::new(&region, &r.account, KIND, &resource).to_string();

@@ -1,0 +1,160 @@
+//! Unit tests of `checks`.
+use super::*;
+use serde_json::json;
+
+fn training() -> TrainingSpecification {
+    serde_json::from_value(json!({
+        "TrainingImage": "img",
+        "SupportedTrainingInstanceTypes": ["ml.m5.large"],
+        "SupportedHyperParameters": [
+            {"Name": "epochs", "Type": "Integer", "IsRequired": true,
+             "Range": {"IntegerParameterRangeSpecification": {"MinValue": "1", "MaxValue": "10"}}},
+            {"Name": "lr", "Type": "Continuous",
+             "Range": {"ContinuousParameterRangeSpecification": {"MinValue": "0.001", "MaxValue": "1"}}},
+            {"Name": "mode", "Type": "Categorical",
+             "Range": {"CategoricalParameterRangeSpecification": {"Values": ["a", "b"]}}}
+        ],
+        "TrainingChannels": [
+            {"Name": "train", "IsRequired": true, "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File"]},
+            {"Name": "test", "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File", "Pipe"]}
+        ]
+    }))
+    .unwrap()
+}
+
+fn definition(hps: serde_json::Value, channels: &[&str]) -> TrainingJobDefinition {
+    let channels: Vec<_> = channels
+        .iter()
+        .map(|c| json!({"ChannelName": c, "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/p"}}}))
+        .collect();
+    serde_json::from_value(json!({
+        "TrainingInputMode": "File",
+        "HyperParameters": hps,
+        "InputDataConfig": channels,
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1}
+    }))
+    .unwrap()
+}
+
+fn field_of(r: Result<()>) -> String {
+    match r {
+        Err(Error::Invalid { field, .. }) => field,
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_fitting_definition_passes() {
+    let d = definition(
+        json!({"epochs": "5", "lr": "0.5", "mode": "b"}),
+        &["train", "test"],
+    );
+    training_job_definition(&training(), &d, "P").unwrap();
+}
+
+#[test]
+fn hyperparameters_must_fit_type_range_and_values() {
+    let spec = training();
+    for (hps, field) in [
+        (json!({"epochs": "11"}), "P.HyperParameters.epochs"),
+        (json!({"epochs": "1.5"}), "P.HyperParameters.epochs"),
+        (json!({"epochs": "2", "lr": "2"}), "P.HyperParameters.lr"),
+        (
+            json!({"epochs": "2", "mode": "c"}),
+            "P.HyperParameters.mode",
+        ),
+        (
+            json!({"epochs": "2", "nope": "1"}),
+            "P.HyperParameters.nope",
+        ),
+        (json!({}), "P.HyperParameters"),
+    ] {
+        let d = definition(hps.clone(), &["train"]);
+        assert_eq!(
+            field_of(training_job_definition(&spec, &d, "P")),
+            field,
+            "{hps}"
+        );
+    }
+}
+
+#[test]
+fn channels_must_be_declared_and_required_ones_present() {
+    let spec = training();
+    let hps = json!({"epochs": "2"});
+    assert_eq!(
+        field_of(training_job_definition(
+            &spec,
+            &definition(hps.clone(), &["train", "extra"]),
+            "P"
+        )),
+        "P.InputDataConfig.2.ChannelName"
+    );
+    assert_eq!(
+        field_of(training_job_definition(
+            &spec,
+            &definition(hps, &["test"]),
+            "P"
+        )),
+        "P.InputDataConfig"
+    );
+}
+
+#[test]
+fn instance_type_and_count_must_be_supported() {
+    let spec = training();
+    let mut d = definition(json!({"epochs": "2"}), &["train"]);
+    d.resource_config.insert("InstanceCount".into(), json!(2));
+    assert_eq!(
+        field_of(training_job_definition(&spec, &d, "P")),
+        "P.ResourceConfig.InstanceCount"
+    );
+    d.resource_config
+        .insert("InstanceType".into(), json!("ml.c5.xlarge"));
+    assert_eq!(
+        field_of(training_job_definition(&spec, &d, "P")),
+        "P.ResourceConfig.InstanceType"
+    );
+}
+
+#[test]
+fn ranges_must_match_the_declared_type() {
+    let mut spec = training();
+    spec.supported_hyper_parameters[0].kind = "Continuous".into();
+    assert_eq!(
+        field_of(training_specification(&spec)),
+        "TrainingSpecification.SupportedHyperParameters.1.Range"
+    );
+    let mut spec = training();
+    spec.supported_hyper_parameters[1].default_value = Some("7".into());
+    assert_eq!(
+        field_of(training_specification(&spec)),
+        "TrainingSpecification.SupportedHyperParameters.2.DefaultValue"
+    );
+}
+
+#[test]
+fn transform_definitions_must_fit_the_inference_specification() {
+    let inf: InferenceSpecification = serde_json::from_value(json!({
+        "Containers": [{"Image": "img"}],
+        "SupportedTransformInstanceTypes": ["ml.m5.large"],
+        "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"]
+    }))
+    .unwrap();
+    let ok = json!({"TransformInput": {"ContentType": "text/csv"}, "TransformOutput": {"Accept": "text/csv"},
+                    "TransformResources": {"InstanceType": "ml.m5.large"}});
+    transform_job_definition(&inf, &ok, "T").unwrap();
+    let mut bad = ok.clone();
+    bad["TransformOutput"]["Accept"] = json!("application/json");
+    assert_eq!(
+        field_of(transform_job_definition(&inf, &bad, "T")),
+        "T.TransformOutput.Accept"
+    );
+    let mut bad = ok;
+    bad["TransformResources"]["InstanceType"] = json!("ml.c5.xlarge");
+    assert_eq!(
+        field_of(transform_job_definition(&inf, &bad, "T")),
+        "T.TransformResources.InstanceType"
+    );
+}
