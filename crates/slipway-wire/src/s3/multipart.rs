@@ -1,7 +1,7 @@
 //! Multipart upload operations.
 
 use super::convert::{self, body_in, etag, owner, timestamp, url_enc, MetaIn};
-use super::objects::{copy_conditions, copy_source, set_checksums};
+use super::objects::{conditions, copy_source, set_checksums};
 use super::{OrS3, SlipwayS3};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
@@ -114,7 +114,7 @@ pub(super) async fn upload_part_copy(
     let account = s3.account(&req).await?;
     let i = req.input;
     let (src_bucket, src_key) = copy_source(&i.copy_source)?;
-    let cond = copy_conditions(
+    let cond = conditions(
         i.copy_source_if_match.as_ref(),
         i.copy_source_if_none_match.as_ref(),
         i.copy_source_if_modified_since.as_ref(),

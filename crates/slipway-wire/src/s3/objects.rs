@@ -67,7 +67,7 @@ pub(super) async fn put_object(
     Ok(S3Response::new(o))
 }
 
-fn conditions(
+pub(super) fn conditions(
     if_match: Option<&ETagCondition>,
     if_none_match: Option<&ETagCondition>,
     if_modified_since: Option<&Timestamp>,
@@ -281,20 +281,6 @@ pub(super) fn copy_source(src: &CopySource) -> S3Result<(String, String)> {
             "Access points are not supported"
         )),
     }
-}
-
-pub(super) fn copy_conditions(
-    if_match: Option<&ETagCondition>,
-    if_none_match: Option<&ETagCondition>,
-    if_modified_since: Option<&Timestamp>,
-    if_unmodified_since: Option<&Timestamp>,
-) -> Conditions {
-    conditions(
-        if_match,
-        if_none_match,
-        if_modified_since,
-        if_unmodified_since,
-    )
 }
 
 pub(super) async fn copy_object(
