@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod checks;
 pub mod error;
+pub mod jobs;
 pub mod listing;
 pub mod objects;
 pub mod reference;
@@ -12,7 +13,10 @@ pub mod resources;
 
 pub use error::{Error, Result};
 
+use slipway_core::ports::engine::RegistryAuth;
+use slipway_core::ports::logs::LogStore;
 use slipway_core::ports::metadata::MetadataStore;
+use slipway_core::AccountId;
 use std::sync::Arc;
 
 /// Settings the control plane needs (not how it is reached).
@@ -29,6 +33,10 @@ pub struct Service {
     pub(crate) config: Arc<ServiceConfig>,
     /// Object storage (S3), when the binary wired it (`with_object_storage`).
     pub(crate) object_storage: Option<Arc<objects::ObjectStorage>>,
+    /// The job runtime, when a container engine is configured.
+    pub(crate) jobs: Option<Arc<jobs::JobRuntime>>,
+    /// Job logs (CloudWatch Logs), when configured.
+    pub(crate) logs: Option<Arc<dyn LogStore>>,
 }
 
 impl Service {
@@ -37,6 +45,8 @@ impl Service {
             store,
             config: Arc::new(config),
             object_storage: None,
+            jobs: None,
+            logs: None,
         }
     }
 
@@ -48,6 +58,48 @@ impl Service {
     ) -> Self {
         self.object_storage = Some(Arc::new(objects::ObjectStorage { index, blobs }));
         self
+    }
+
+    /// Adds the job runtime (training and transform jobs).
+    pub fn with_jobs(mut self, runtime: jobs::JobRuntime) -> Self {
+        self.jobs = Some(Arc::new(runtime));
+        self
+    }
+
+    /// Adds the store job logs go to.
+    pub fn with_logs(mut self, logs: Arc<dyn LogStore>) -> Self {
+        self.logs = Some(logs);
+        self
+    }
+
+    pub fn log_store(&self) -> Option<Arc<dyn LogStore>> {
+        self.logs.clone()
+    }
+
+    pub fn job_runtime(&self) -> Option<Arc<jobs::JobRuntime>> {
+        self.jobs.clone()
+    }
+
+    pub fn training_jobs(&self) -> jobs::training::TrainingJobs<'_> {
+        jobs::training::TrainingJobs { svc: self }
+    }
+
+    /// The reference a job's container engine pulls for `image`, with
+    /// credentials when the image lives in a registry that needs them.
+    pub async fn image_for_job(
+        &self,
+        _account: &AccountId,
+        image: &str,
+    ) -> Result<(String, Option<RegistryAuth>)> {
+        Ok((image.to_owned(), None))
+    }
+
+    /// Picks up jobs a previous process left unfinished.
+    pub async fn reconcile_jobs(&self) -> Result<usize> {
+        if self.jobs.is_none() {
+            return Ok(0);
+        }
+        jobs::training::reconcile::reconcile(self).await
     }
 
     /// Buckets and objects (S3).

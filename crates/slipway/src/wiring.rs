@@ -7,7 +7,9 @@ use anyhow::Context;
 use slipway_blob::{FsBlobStore, S3BlobStore, S3Settings};
 use slipway_core::ports::blob::BlobStore;
 use slipway_core::{AccessKey, AccountId};
+use slipway_engine_docker::DockerEngine;
 use slipway_meta_sqlite::SqliteStore;
+use slipway_service::jobs::{JobRuntime, JobSettings};
 use slipway_service::{Service, ServiceConfig};
 use slipway_wire::WireConfig;
 use std::sync::Arc;
@@ -35,7 +37,11 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             region: config.region.clone(),
         },
     )
-    .with_object_storage(store, blobs);
+    .with_object_storage(store.clone(), blobs);
+    let service = match job_runtime(config).await {
+        Some(rt) => service.with_jobs(rt),
+        None => service,
+    };
     // Blobs a crash left between "bytes durable" and "row committed".
     let cutoff = slipway_core::time_util::now_micros() - sweep_grace;
     match service.objects().sweep_orphans(cutoff).await {
@@ -55,6 +61,11 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service.accounts().ensure(&key, &a.name).await?;
     }
     let (default_key, created_default) = service.accounts().default_key().await?;
+    match service.reconcile_jobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "resumed jobs a previous run left unfinished"),
+        Err(e) => tracing::error!(error = %e, "reconciling unfinished jobs failed"),
+    }
     let router = slipway_wire::router(
         service.clone(),
         WireConfig {
@@ -68,6 +79,28 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         created_default,
         region: config.region.clone(),
     })
+}
+
+/// The job runtime over the configured container engine, or `None` (with
+/// a warning) when no engine answers: the API still serves everything
+/// else, and job creation says why it cannot run.
+async fn job_runtime(config: &Config) -> Option<JobRuntime> {
+    let engine = match DockerEngine::connect(config.jobs.docker_host.as_deref()).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(error = %e, "no container engine: jobs are disabled");
+            eprintln!("warning: no container engine ({e}); training and transform jobs are disabled. Start one with scripts/podman-service.sh and set DOCKER_HOST.");
+            return None;
+        }
+    };
+    tracing::info!(host = engine.host(), api = %engine.api_version(), "container engine connected");
+    let mut settings = JobSettings::new(config.data_dir.join("jobs"));
+    if let Some(g) = config.jobs.stop_grace {
+        settings.stop_grace = g;
+    }
+    settings.memory_cap_bytes = config.jobs.memory_cap_bytes;
+    settings.keep_work_dirs = config.jobs.keep_work_dirs;
+    Some(JobRuntime::new(Arc::new(engine), settings))
 }
 
 /// The `BlobStore` the config names, and how old an unreferenced blob

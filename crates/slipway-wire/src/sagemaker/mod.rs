@@ -8,6 +8,7 @@ mod algorithms;
 mod common;
 mod model_packages;
 mod tags;
+mod training_jobs;
 
 use crate::auth::Caller;
 use crate::error::AwsError;
@@ -35,10 +36,14 @@ pub enum Operation {
     AddTags,
     ListTags,
     DeleteTags,
+    CreateTrainingJob,
+    DescribeTrainingJob,
+    ListTrainingJobs,
+    StopTrainingJob,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 20] = [
         Self::CreateAlgorithm,
         Self::DescribeAlgorithm,
         Self::ListAlgorithms,
@@ -55,6 +60,10 @@ impl Operation {
         Self::AddTags,
         Self::ListTags,
         Self::DeleteTags,
+        Self::CreateTrainingJob,
+        Self::DescribeTrainingJob,
+        Self::ListTrainingJobs,
+        Self::StopTrainingJob,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +84,10 @@ impl Operation {
             Self::AddTags => "AddTags",
             Self::ListTags => "ListTags",
             Self::DeleteTags => "DeleteTags",
+            Self::CreateTrainingJob => "CreateTrainingJob",
+            Self::DescribeTrainingJob => "DescribeTrainingJob",
+            Self::ListTrainingJobs => "ListTrainingJobs",
+            Self::StopTrainingJob => "StopTrainingJob",
         }
     }
 
@@ -150,6 +163,16 @@ pub async fn handle(
         AddTags => tags::add_tags(svc, account, input).await.map(Reply::from),
         ListTags => tags::list_tags(svc, account, input).await.map(Reply::from),
         DeleteTags => tags::delete_tags(svc, account, input)
+            .await
+            .map(Reply::from),
+        CreateTrainingJob => training_jobs::create_training_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        DescribeTrainingJob => training_jobs::describe_training_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        ListTrainingJobs => training_jobs::list_training_jobs(svc, account, input).await,
+        StopTrainingJob => training_jobs::stop_training_job(svc, account, input)
             .await
             .map(Reply::from),
     }?;

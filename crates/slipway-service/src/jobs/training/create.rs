@@ -1,0 +1,303 @@
+//! CreateTrainingJob: the request's rules, the plan (image, limits,
+//! metrics) and the stored job, whose runner starts at once.
+
+use super::metrics;
+use super::prepare::channel_mode;
+use super::runner::{self, Entry};
+use super::spec::{TrainingJobRequest, DEFAULT_MAX_RUNTIME_SECONDS};
+use super::state::{
+    self, status, Plan, RunState, Secondary, TrainingJob, TrainingJobDocument, KIND,
+};
+use super::TrainingJobs;
+use crate::error::{Error, Result};
+use crate::jobs::instance_types;
+use crate::jobs::transfer::S3Uri;
+use crate::resources::{document, new_record, tags_of};
+use serde_json::{Map, Value};
+use slipway_core::ports::metadata::MetaError;
+use slipway_core::spec::{Channel, TrainingJobDefinition};
+use slipway_core::time_util::now_micros;
+use slipway_core::AccountId;
+
+/// Who is creating the job: a client, or the validation of a resource
+/// (which may run an algorithm that is not Completed yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Client,
+    Validation,
+}
+
+impl TrainingJobs<'_> {
+    /// CreateTrainingJob. `request` is the whole request object (already
+    /// checked against the API model); `tags` its Tags.
+    pub async fn create(
+        &self,
+        account: &AccountId,
+        request: Map<String, Value>,
+        tags: Vec<(String, String)>,
+        origin: Origin,
+    ) -> Result<TrainingJob> {
+        let Some(rt) = self.svc.jobs.clone() else {
+            return Err(Error::invalid(
+                "TrainingJobName",
+                "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
+            ));
+        };
+        let mut request = request;
+        request.remove("Tags");
+        let mut req: TrainingJobRequest =
+            serde_json::from_value(Value::Object(request)).map_err(|e| {
+                Error::invalid(
+                    "CreateTrainingJobRequest",
+                    format!("Cannot read the request: {e}"),
+                )
+            })?;
+        let plan = self.plan(account, &mut req, origin, &rt.settings).await?;
+        let mut st = RunState::default();
+        st.enter(Secondary::Starting, None, now_micros());
+        let doc = TrainingJobDocument {
+            request: req,
+            plan,
+            state: st,
+        };
+        let name = doc.request.training_job_name.clone();
+        let mut record = new_record(
+            self.svc.region(),
+            account,
+            KIND,
+            &name,
+            status::IN_PROGRESS,
+            document(&doc)?,
+        );
+        record.summary = Some(state::summary_of(&doc)?);
+        self.svc
+            .store
+            .insert(&record, &tags_of(&tags))
+            .await
+            .map_err(|e| match e {
+                MetaError::AlreadyExists { .. } => Error::AlreadyExists {
+                    message: format!(
+                        "Training job names must be unique within an AWS account and region, and a training job with this name already exists ({})",
+                        record.arn
+                    ),
+                },
+                other => other.into(),
+            })?;
+        runner::spawn(
+            self.svc.clone(),
+            account.clone(),
+            record.key.clone(),
+            record.arn.clone(),
+            Entry::Fresh,
+        );
+        Ok(TrainingJob { record, doc })
+    }
+
+    /// Checks the request and decides how the job runs.
+    async fn plan(
+        &self,
+        account: &AccountId,
+        req: &mut TrainingJobRequest,
+        origin: Origin,
+        settings: &crate::jobs::JobSettings,
+    ) -> Result<Plan> {
+        let spec = &req.algorithm_specification;
+        let (image, metric_definitions, algorithm_arn) =
+            match (&spec.training_image, &spec.algorithm_name) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "AlgorithmSpecification",
+                        "Only one of TrainingImage or AlgorithmName may be specified in AlgorithmSpecification.",
+                    ))
+                }
+                (None, None) => {
+                    return Err(Error::invalid(
+                        "AlgorithmSpecification",
+                        "AlgorithmSpecification must specify either TrainingImage or AlgorithmName.",
+                    ))
+                }
+                (Some(image), None) => (image.clone(), spec.metric_definitions.clone(), None),
+                (None, Some(name)) => {
+                    let algo = self.svc.algorithms().describe(account, name).await.map_err(|e| match e {
+                        Error::NotFound { message } => Error::NotFound { message },
+                        other => other,
+                    })?;
+                    if origin == Origin::Client && algo.record.status != "Completed" {
+                        return Err(Error::invalid(
+                            "AlgorithmSpecification.AlgorithmName",
+                            format!(
+                                "Algorithm {} is in status {}; only a Completed algorithm can be used for training.",
+                                algo.record.arn, algo.record.status
+                            ),
+                        ));
+                    }
+                    let training = &algo.doc.training_specification;
+                    let def = TrainingJobDefinition {
+                        training_input_mode: spec.training_input_mode.clone(),
+                        hyper_parameters: Some(
+                            req.hyper_parameters
+                                .iter()
+                                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                                .collect(),
+                        ),
+                        input_data_config: req
+                            .input_data_config
+                            .iter()
+                            .map(|c| Channel {
+                                channel_name: c.channel_name.clone(),
+                                content_type: c.content_type.clone(),
+                                compression_type: c.compression_type.clone(),
+                                input_mode: c.input_mode.clone(),
+                                other: Map::new(),
+                            })
+                            .collect(),
+                        resource_config: serde_json::to_value(&req.resource_config)
+                            .ok()
+                            .and_then(|v| v.as_object().cloned())
+                            .unwrap_or_default(),
+                        other: Map::new(),
+                    };
+                    crate::checks::training_job_definition(training, &def, "")
+                        .map_err(strip_leading_dot)?;
+                    let mut metrics = training.metric_definitions.clone();
+                    for m in &spec.metric_definitions {
+                        if !metrics.iter().any(|d| d.name == m.name) {
+                            metrics.push(m.clone());
+                        }
+                    }
+                    (training.training_image.clone(), metrics, Some(algo.record.arn))
+                }
+            };
+        for (i, m) in metric_definitions.iter().enumerate() {
+            metrics::compile(m).map_err(|why| {
+                Error::invalid(
+                    format!("AlgorithmSpecification.MetricDefinitions.{}.Regex", i + 1),
+                    format!(
+                        "MetricDefinition '{}' has a regex that does not compile: {why}",
+                        m.name
+                    ),
+                )
+            })?;
+        }
+        self.check_channels(req)?;
+        if S3Uri::parse(&req.output_data_config.s3_output_path).is_none() {
+            return Err(Error::invalid(
+                "OutputDataConfig.S3OutputPath",
+                format!(
+                    "S3OutputPath {} is not a valid s3:// URI.",
+                    req.output_data_config.s3_output_path
+                ),
+            ));
+        }
+        if let Some(cp) = &req.checkpoint_config {
+            if S3Uri::parse(&cp.s3_uri).is_none() {
+                return Err(Error::invalid(
+                    "CheckpointConfig.S3Uri",
+                    format!(
+                        "CheckpointConfig.S3Uri {} is not a valid s3:// URI.",
+                        cp.s3_uri
+                    ),
+                ));
+            }
+        }
+        let rc = &req.resource_config;
+        let Some(instance_type) = rc.instance_type.clone() else {
+            return Err(Error::invalid(
+                "ResourceConfig.InstanceType",
+                "ResourceConfig.InstanceType is required (Slipway does not run heterogeneous InstanceGroups).",
+            ));
+        };
+        if rc.instance_count.unwrap_or(1) != 1 {
+            return Err(Error::invalid(
+                "ResourceConfig.InstanceCount",
+                format!(
+                    "Slipway runs a training job on one instance; InstanceCount {} is not supported.",
+                    rc.instance_count.unwrap_or(1)
+                ),
+            ));
+        }
+        let limits = instance_types::resolve(&instance_type)
+            .limits(settings.host_cpus, settings.memory_cap_bytes);
+        let max_runtime = req
+            .stopping_condition
+            .max_runtime_in_seconds
+            .unwrap_or(DEFAULT_MAX_RUNTIME_SECONDS);
+        // DescribeTrainingJob echoes the StoppingCondition with defaults.
+        req.stopping_condition.max_runtime_in_seconds = Some(max_runtime);
+        Ok(Plan {
+            image,
+            metric_definitions,
+            instance_type,
+            nano_cpus: limits.nano_cpus,
+            memory_bytes: limits.memory_bytes,
+            max_runtime_seconds: max_runtime,
+            algorithm_arn,
+        })
+    }
+
+    fn check_channels(&self, req: &TrainingJobRequest) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, ch) in req.input_data_config.iter().enumerate() {
+            let field = format!("InputDataConfig.{}", i + 1);
+            if !seen.insert(ch.channel_name.as_str()) {
+                return Err(Error::invalid(
+                    format!("{field}.ChannelName"),
+                    format!(
+                        "Channel names must be unique; '{}' appears more than once.",
+                        ch.channel_name
+                    ),
+                ));
+            }
+            let mode = channel_mode(req, ch);
+            if mode == "Pipe" {
+                return Err(Error::invalid(
+                    format!("{field}.InputMode"),
+                    format!(
+                        "Channel '{}' uses Pipe input mode, which Slipway does not support; use File or FastFile.",
+                        ch.channel_name
+                    ),
+                ));
+            }
+            let Some(s3) = &ch.data_source.s3_data_source else {
+                return Err(Error::invalid(
+                    format!("{field}.DataSource"),
+                    format!(
+                        "Channel '{}' must have an S3DataSource (Slipway reads channel data from its object storage).",
+                        ch.channel_name
+                    ),
+                ));
+            };
+            if !matches!(s3.s3_data_type.as_str(), "S3Prefix" | "ManifestFile") {
+                return Err(Error::invalid(
+                    format!("{field}.DataSource.S3DataSource.S3DataType"),
+                    format!(
+                        "S3DataType {} of channel '{}' is only valid in Pipe mode; use S3Prefix or ManifestFile.",
+                        s3.s3_data_type, ch.channel_name
+                    ),
+                ));
+            }
+            if S3Uri::parse(&s3.s3_uri).is_none() {
+                return Err(Error::invalid(
+                    format!("{field}.DataSource.S3DataSource.S3Uri"),
+                    format!(
+                        "S3Uri {} of channel '{}' is not a valid s3:// URI.",
+                        s3.s3_uri, ch.channel_name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The shared definition checks name fields from a prefix; a training job
+/// has none.
+fn strip_leading_dot(e: Error) -> Error {
+    match e {
+        Error::Invalid { field, reason } => Error::Invalid {
+            field: field.trim_start_matches('.').to_owned(),
+            reason,
+        },
+        other => other,
+    }
+}

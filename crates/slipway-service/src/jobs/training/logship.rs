@@ -1,0 +1,123 @@
+//! Ships a running container's output to the job's CloudWatch stream and
+//! feeds it to the metric parser, batching lines so a chatty container
+//! costs one store write per batch, not per line.
+
+use super::metrics::MetricParser;
+use super::state;
+use crate::Service;
+use futures::StreamExt;
+use slipway_core::ports::engine::ContainerId;
+use slipway_core::ports::logs::LogEvent;
+use slipway_core::AccountId;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
+
+/// Lines kept for failure reasons.
+const TAIL_LINES: usize = 20;
+/// Most lines per shipped batch.
+const BATCH_LINES: usize = 2000;
+/// Longest a line waits before it is shipped.
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// The last lines a container printed, shared with the runner.
+pub type Tail = Arc<Mutex<VecDeque<String>>>;
+
+pub struct Shipper {
+    pub svc: Service,
+    pub account: AccountId,
+    pub key: String,
+    pub stream: String,
+    pub container: ContainerId,
+    /// Lines a previous runner already shipped (re-attach after a restart).
+    pub skip: u64,
+    pub metrics: MetricParser,
+    pub tail: Tail,
+}
+
+impl Shipper {
+    /// Follows the container's output until it exits; returns when every
+    /// line has been shipped and the final metrics recorded.
+    pub async fn run(mut self) {
+        let Some(jobs) = self.svc.jobs.clone() else {
+            return;
+        };
+        let mut lines = jobs.engine.logs(&self.container, true);
+        let mut batch: Vec<LogEvent> = Vec::new();
+        let mut seen = 0u64;
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                next = lines.next() => match next {
+                    Some(Ok(l)) => {
+                        seen += 1;
+                        if seen <= self.skip {
+                            continue;
+                        }
+                        self.metrics.feed(&l.line, l.timestamp_ms);
+                        self.remember(&l.line);
+                        batch.push(LogEvent { timestamp_ms: l.timestamp_ms, message: l.line });
+                        if batch.len() >= BATCH_LINES {
+                            self.flush(&mut batch).await;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!(job = %self.key, error = %e, "reading container logs");
+                        break;
+                    }
+                    None => break,
+                },
+                _ = tick.tick() => self.flush(&mut batch).await,
+            }
+        }
+        self.flush(&mut batch).await;
+    }
+
+    fn remember(&self, line: &str) {
+        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(line.to_owned());
+    }
+
+    async fn flush(&mut self, batch: &mut Vec<LogEvent>) {
+        if batch.is_empty() {
+            return;
+        }
+        if let Some(logs) = &self.svc.logs {
+            if let Err(e) = logs
+                .append(&self.account, LOG_GROUP, &self.stream, batch)
+                .await
+            {
+                tracing::warn!(job = %self.key, error = %e, "storing log events");
+            }
+        }
+        let n = batch.len() as u64;
+        batch.clear();
+        let finals = self.metrics.finals();
+        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
+            doc.state.log_lines_shipped += n;
+            doc.state.final_metrics = finals.clone();
+            Ok(true)
+        })
+        .await;
+        if let Err(e) = saved {
+            tracing::warn!(job = %self.key, error = %e, "recording shipped log lines");
+        }
+    }
+}
+
+/// The tail as one excerpt for a failure reason.
+pub fn excerpt(tail: &Tail, max_lines: usize) -> String {
+    let tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+    let skip = tail.len().saturating_sub(max_lines);
+    tail.iter()
+        .skip(skip)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" | ")
+}

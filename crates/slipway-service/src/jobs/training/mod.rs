@@ -1,0 +1,89 @@
+//! Training jobs: CreateTrainingJob / Describe / List / Stop, and the
+//! runner that executes them (CONTRACT §2.6, §3).
+
+pub mod create;
+mod finish;
+mod logship;
+pub mod metrics;
+pub mod prepare;
+pub mod reconcile;
+mod runner;
+pub mod spec;
+pub mod state;
+
+pub use logship::LOG_GROUP;
+pub use runner::container_name;
+pub use state::{TrainingJob, TrainingJobDocument, TrainingJobSummary};
+
+use crate::error::{Error, Result};
+use crate::jobs::StopKind;
+use crate::listing::ListParams;
+use crate::Service;
+use slipway_core::time_util::now_micros;
+use slipway_core::{AccountId, ResourceRecord};
+use state::{status, Secondary, KIND};
+
+pub struct TrainingJobs<'a> {
+    pub(crate) svc: &'a Service,
+}
+
+impl TrainingJobs<'_> {
+    /// Finds a job by name or ARN, or fails as DescribeTrainingJob does.
+    pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<TrainingJob> {
+        // AWS answers a missing training job with a ValidationException
+        // "Requested resource not found." (CONTRACT §1.3), not a message
+        // naming the ARN as other Describe operations do.
+        let (record, doc) =
+            crate::resources::find(self.svc, account, KIND, "Training job", reference)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound { .. } => Error::NotFound {
+                        message: "Requested resource not found.".into(),
+                    },
+                    other => other,
+                })?;
+        Ok(TrainingJob { record, doc })
+    }
+
+    /// A page of jobs, with the summary members listings show.
+    pub async fn list(
+        &self,
+        account: &AccountId,
+        params: &ListParams,
+    ) -> Result<(Vec<(ResourceRecord, TrainingJobSummary)>, Option<String>)> {
+        let mut q = params.to_query(account, KIND, false)?;
+        q.summaries = true;
+        crate::resources::list_page(self.svc, q, params).await
+    }
+
+    /// StopTrainingJob: Stopping now, Stopped once the container is gone.
+    pub async fn stop(&self, account: &AccountId, reference: &str) -> Result<()> {
+        let job = self.describe(account, reference).await?;
+        let arn = job.record.arn.clone();
+        let stopped = state::mutate(self.svc, account, &job.record.key, |st, doc| {
+            match st.as_str() {
+                status::IN_PROGRESS => {
+                    *st = status::STOPPING.into();
+                    doc.state.enter(Secondary::Stopping, None, now_micros());
+                    Ok(true)
+                }
+                status::STOPPING => Ok(false),
+                other => Err(Error::invalid(
+                    "TrainingJobName",
+                    format!(
+                        "The request was rejected because the training job is in status {other}."
+                    ),
+                )),
+            }
+        })
+        .await?;
+        if let Some(rt) = &self.svc.jobs {
+            if !rt.signal_stop(&arn, StopKind::User) {
+                // No runner here (it is between hand-offs, or the server is
+                // reconciling): start one; it sees Stopping and stops.
+                reconcile::resume_one(self.svc, &stopped.record).await;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! Restart reconciliation (DESIGN.md "Jobs and validation"): every job
+//! left InProgress or Stopping by a previous process is picked up again.
+//! A job whose container still exists is re-attached (running) or finished
+//! (exited); a job that never got a container starts over; a job whose
+//! container vanished mid-training fails with a reason. None stays stuck.
+
+use super::runner::{self, Entry};
+use super::state::{self, status, Secondary, TrainingJobDocument, KIND};
+use crate::resources::decode;
+use crate::{Result, Service};
+use slipway_core::ports::engine::{ContainerId, LABEL_JOB_ARN};
+use slipway_core::time_util::now_micros;
+use slipway_core::ResourceRecord;
+
+/// Picks up every unfinished training job; returns how many.
+pub async fn reconcile(svc: &Service) -> Result<usize> {
+    let records = svc
+        .store
+        .find_by_status(KIND, &[status::IN_PROGRESS, status::STOPPING])
+        .await?;
+    for r in &records {
+        resume_one(svc, r).await;
+    }
+    Ok(records.len())
+}
+
+/// Starts a runner for one unfinished job in the way its containers allow.
+pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
+    let Some(rt) = svc.jobs.clone() else {
+        return;
+    };
+    let doc: TrainingJobDocument = match decode(record) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(job = %record.arn, error = %e, "cannot decode a training job to resume it");
+            return;
+        }
+    };
+    let found = match rt
+        .engine
+        .list_by_label(LABEL_JOB_ARN, Some(&record.arn))
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => {
+            // The engine is down: fail nothing now; the job resumes at the
+            // next start (or Stop request) when the engine answers.
+            tracing::warn!(job = %record.arn, error = %e, "container engine unavailable while resuming a job");
+            return;
+        }
+    };
+    let entry = match found.first() {
+        Some(c) if c.running => Entry::Reattach(c.id.clone()),
+        Some(c) => Entry::Finish(c.id.clone()),
+        None if doc.state.container.is_none() => Entry::Fresh,
+        None => {
+            let name = doc.state.container.clone().unwrap_or_default();
+            let phase = doc.state.secondary.clone();
+            let reason = format!(
+                "InternalServerError: the Slipway server restarted while the job was {phase} and its container {name} no longer exists; the job cannot be resumed"
+            );
+            let stopping = record.status == status::STOPPING;
+            let saved = state::mutate(svc, &record.account, &record.key, |st, doc| {
+                if status::is_terminal(st) {
+                    return Ok(false);
+                }
+                doc.state.training_end.get_or_insert(now_micros());
+                if stopping {
+                    *st = status::STOPPED.into();
+                    doc.state.enter(Secondary::Stopped, None, now_micros());
+                } else {
+                    *st = status::FAILED.into();
+                    doc.state.failure_reason = Some(reason.clone());
+                    doc.state.enter(Secondary::Failed, None, now_micros());
+                }
+                Ok(true)
+            })
+            .await;
+            if let Err(e) = saved {
+                tracing::error!(job = %record.arn, error = %e, "failing a job whose container vanished");
+            }
+            return;
+        }
+    };
+    tracing::info!(job = %record.arn, ?entry, "resuming training job");
+    // Extra containers for the same job (should not happen) are removed so
+    // none is left behind.
+    for extra in found.iter().skip(1) {
+        let _ = rt
+            .engine
+            .remove(&ContainerId(extra.id.0.clone()), true)
+            .await;
+    }
+    runner::spawn(
+        svc.clone(),
+        record.account.clone(),
+        record.key.clone(),
+        record.arn.clone(),
+        entry,
+    );
+}
