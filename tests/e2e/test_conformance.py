@@ -27,7 +27,40 @@ OPS = [
     "CreateModelPackage", "DescribeModelPackage", "ListModelPackages", "UpdateModelPackage", "DeleteModelPackage",
     "CreateModelPackageGroup", "DescribeModelPackageGroup", "ListModelPackageGroups", "DeleteModelPackageGroup",
     "CreateAlgorithm", "DescribeAlgorithm", "ListAlgorithms", "DeleteAlgorithm", "AddTags", "ListTags", "DeleteTags",
+    "CreateTrainingJob", "DescribeTrainingJob", "ListTrainingJobs", "StopTrainingJob",
 ]
+
+BUSYBOX = "localhost/slipway-test-busybox:latest"
+
+
+def training_job_request(c: "Ctx", name: str, command: list[str] | None = None) -> dict:
+    """A legal CreateTrainingJob using most members; the job it starts runs
+    `command` in busybox (it fails quickly for want of its bucket, which is
+    fine: only the request is under test)."""
+    return {
+        "TrainingJobName": name,
+        "HyperParameters": {"epochs": "10", "learning_rate": "0.1"},
+        "AlgorithmSpecification": {
+            "TrainingImage": BUSYBOX, "TrainingInputMode": "File",
+            "MetricDefinitions": [{"Name": "train:mse", "Regex": "train:mse=([0-9.]+)"}],
+            "ContainerEntrypoint": command or ["/bin/true"], "ContainerArguments": ["train"],
+        },
+        "RoleArn": f"arn:aws:iam::{c.account}:role/SageMakerRole",
+        "InputDataConfig": [{
+            "ChannelName": "train",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://cf-training/train/",
+                                            "S3DataDistributionType": "FullyReplicated"}},
+            "ContentType": "text/csv", "CompressionType": "None", "RecordWrapperType": "None", "InputMode": "File",
+        }],
+        "OutputDataConfig": {"S3OutputPath": "s3://cf-training/output", "CompressionType": "GZIP"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+        "Tags": tags(),
+        "EnableNetworkIsolation": True,
+        "Environment": {"SELLER_MODE": "conformance"},
+        "CheckpointConfig": {"S3Uri": "s3://cf-training/checkpoints/", "LocalPath": "/opt/ml/checkpoints"},
+        "RetryStrategy": {"MaximumRetryAttempts": 1},
+    }
 
 
 @dataclass
@@ -333,6 +366,17 @@ CASES = [
          lambda c, s: c.client.create_algorithm(**small_algorithm(f"cf-ltag-{s}"))),
     Case("DeleteTags", lambda c, s: {"ResourceArn": _arn(c, f"algorithm/cf-dtag-{s}"), "TagKeys": ["team", "env"]},
          lambda c, s: c.client.create_algorithm(**{**small_algorithm(f"cf-dtag-{s}"), "Tags": tags()})),
+    Case("CreateTrainingJob", lambda c, s: training_job_request(c, f"cf-tj-{s}")),
+    Case("DescribeTrainingJob", lambda c, s: {"TrainingJobName": f"cf-dtj-{s}"},
+         lambda c, s: c.client.create_training_job(**training_job_request(c, f"cf-dtj-{s}"))),
+    Case("ListTrainingJobs", lambda c, s: {
+        "CreationTimeAfter": T0, "CreationTimeBefore": T1, "LastModifiedTimeAfter": T0,
+        "LastModifiedTimeBefore": T1, "MaxResults": 10, "NameContains": "cf", "StatusEquals": "Completed",
+        "SortBy": "Status", "SortOrder": "Ascending"}),
+    Case("StopTrainingJob", lambda c, s: {"TrainingJobName": f"cf-stj-{s}"},
+         lambda c, s: c.client.create_training_job(**{
+             k: v for k, v in training_job_request(c, f"cf-stj-{s}", ["/bin/sleep", "30"]).items()
+             if k not in ("InputDataConfig", "CheckpointConfig")})),
 ]
 
 assert {c.op for c in CASES} == set(OPS)
