@@ -11,6 +11,7 @@ mod report;
 mod s3;
 mod servers;
 mod stats;
+mod training;
 mod workload;
 
 use std::path::PathBuf;
@@ -33,6 +34,9 @@ enum Command {
     /// 1 GiB PutObject/GetObject and `aws s3 cp` against raw disk (`dd`),
     /// with the server's peak RSS (issue 3).
     S3(s3::S3Args),
+    /// Wall time of a training job through Slipway against a bare podman
+    /// sequence doing the same work (issue 4).
+    Training(training::TrainingArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures issue 2 asks for.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
+            Command::Training(args) => training::run(args).await,
         }
     });
     match result {

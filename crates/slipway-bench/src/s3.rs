@@ -111,7 +111,7 @@ fn find_aws(flag: Option<&Path>) -> Option<PathBuf> {
     })
 }
 
-fn slipway_bin(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn slipway_bin(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.to_owned());
     }
@@ -162,7 +162,7 @@ fn signed(target: &Target, method: &str, url: &str) -> anyhow::Result<Vec<(Strin
         .collect())
 }
 
-async fn send(
+pub(crate) async fn send(
     http: &reqwest::Client,
     target: &Target,
     method: reqwest::Method,
