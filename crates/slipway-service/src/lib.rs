@@ -127,6 +127,10 @@ impl Service {
         resources::model_package_groups::ModelPackageGroups { svc: self }
     }
 
+    pub fn models(&self) -> resources::models::Models<'_> {
+        resources::models::Models { svc: self }
+    }
+
     pub fn tags(&self) -> resources::tags::Tags<'_> {
         resources::tags::Tags { svc: self }
     }

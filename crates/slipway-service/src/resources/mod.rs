@@ -3,6 +3,7 @@
 pub mod algorithms;
 pub mod model_package_groups;
 pub mod model_packages;
+pub mod models;
 pub mod tags;
 
 use crate::error::{Error, Result};

@@ -7,6 +7,7 @@
 mod algorithms;
 mod common;
 mod model_packages;
+mod models;
 mod tags;
 mod training_jobs;
 
@@ -40,10 +41,14 @@ pub enum Operation {
     DescribeTrainingJob,
     ListTrainingJobs,
     StopTrainingJob,
+    CreateModel,
+    DescribeModel,
+    ListModels,
+    DeleteModel,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 20] = [
+    pub const ALL: [Operation; 24] = [
         Self::CreateAlgorithm,
         Self::DescribeAlgorithm,
         Self::ListAlgorithms,
@@ -64,6 +69,10 @@ impl Operation {
         Self::DescribeTrainingJob,
         Self::ListTrainingJobs,
         Self::StopTrainingJob,
+        Self::CreateModel,
+        Self::DescribeModel,
+        Self::ListModels,
+        Self::DeleteModel,
     ];
 
     pub fn name(self) -> &'static str {
@@ -88,6 +97,10 @@ impl Operation {
             Self::DescribeTrainingJob => "DescribeTrainingJob",
             Self::ListTrainingJobs => "ListTrainingJobs",
             Self::StopTrainingJob => "StopTrainingJob",
+            Self::CreateModel => "CreateModel",
+            Self::DescribeModel => "DescribeModel",
+            Self::ListModels => "ListModels",
+            Self::DeleteModel => "DeleteModel",
         }
     }
 
@@ -173,6 +186,16 @@ pub async fn handle(
             .map(Reply::from),
         ListTrainingJobs => training_jobs::list_training_jobs(svc, account, input).await,
         StopTrainingJob => training_jobs::stop_training_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        CreateModel => models::create_model(svc, account, input)
+            .await
+            .map(Reply::from),
+        DescribeModel => models::describe_model(svc, account, input)
+            .await
+            .map(Reply::from),
+        ListModels => models::list_models(svc, account, input).await,
+        DeleteModel => models::delete_model(svc, account, input)
             .await
             .map(Reply::from),
     }?;
