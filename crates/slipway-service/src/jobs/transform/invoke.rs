@@ -356,6 +356,8 @@ impl Invoker {
         if let Some(ct) = &self.cfg.content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
+        // Without one, reqwest sends `Accept: */*`, which the inference
+        // toolkits read as "no preference" (their default accept applies).
         if let Some(accept) = &self.cfg.accept {
             req = req.header(reqwest::header::ACCEPT, accept);
         }
