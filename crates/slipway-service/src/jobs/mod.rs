@@ -4,9 +4,11 @@
 //! task per job drives the containers and only reports what happened.
 
 pub mod archive;
+pub mod extract;
 pub mod instance_types;
 pub mod training;
 pub mod transfer;
+pub mod transform;
 
 use slipway_core::ports::engine::ContainerEngine;
 use std::collections::HashMap;
