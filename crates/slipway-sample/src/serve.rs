@@ -38,6 +38,12 @@ pub enum ServeMode {
     SlowStart,
     /// Listen on 127.0.0.1 only (a common seller mistake).
     ListenLocalhost,
+    /// A minimal echo container: invocations answer their own body, byte
+    /// for byte, with the request's Content-Type (after `SAMPLE_DELAY_MS`).
+    Echo,
+    /// Invocations answer `content-type=<ct>;accept=<accept>;batch=<SAGEMAKER_BATCH>`
+    /// plus a newline: what the platform sent.
+    EchoHeaders,
 }
 
 impl ServeMode {
@@ -51,6 +57,8 @@ impl ServeMode {
             "huge" => Self::Huge,
             "slow-start" => Self::SlowStart,
             "listen-localhost" => Self::ListenLocalhost,
+            "echo" => Self::Echo,
+            "echo-headers" => Self::EchoHeaders,
             _ => return None,
         })
     }
@@ -70,6 +78,9 @@ pub struct Settings {
     pub max_payload: Option<usize>,
     /// `SAMPLE_START_DELAY` seconds for `slow-start` (default 10).
     pub start_delay: Duration,
+    /// `SAMPLE_DELAY_MS` before each `echo` answer (default 0): lets tests
+    /// see whether invocations really run in parallel.
+    pub echo_delay: Duration,
 }
 
 impl Settings {
@@ -87,7 +98,7 @@ impl Settings {
         };
         let mode = match var("SAMPLE_MODE") {
             None => ServeMode::Normal,
-            Some(m) => ServeMode::parse(&m).ok_or_else(|| format!("unknown SAMPLE_MODE {m:?}; expected one of normal, never-ready, crash-after-ready, error500, hang, huge, slow-start, listen-localhost"))?,
+            Some(m) => ServeMode::parse(&m).ok_or_else(|| format!("unknown SAMPLE_MODE {m:?}; expected one of normal, never-ready, crash-after-ready, error500, hang, huge, slow-start, listen-localhost, echo, echo-headers"))?,
         };
         let port = match var("SAGEMAKER_BIND_TO_PORT") {
             None => 8080,
@@ -115,11 +126,19 @@ impl Settings {
                 .and_then(|s| Duration::try_from_secs_f64(s).ok())
                 .ok_or_else(|| format!("SAMPLE_START_DELAY {v:?} is not a number of seconds"))?,
         };
+        let echo_delay =
+            match var("SAMPLE_DELAY_MS") {
+                None => Duration::ZERO,
+                Some(v) => Duration::from_millis(v.parse().map_err(|_| {
+                    format!("SAMPLE_DELAY_MS {v:?} is not a number of milliseconds")
+                })?),
+            };
         Ok(Self {
             mode,
             port,
             max_payload,
             start_delay,
+            echo_delay,
         })
     }
 }
@@ -271,6 +290,25 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
             .get(name)
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
     };
+    match app.settings.mode {
+        ServeMode::Echo => {
+            tokio::time::sleep(app.settings.echo_delay).await;
+            let ct = header_str(header::CONTENT_TYPE)
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            return ([(header::CONTENT_TYPE, ct)], body).into_response();
+        }
+        ServeMode::EchoHeaders => {
+            let line = format!(
+                "content-type={};accept={};batch={}\n",
+                header_str(header::CONTENT_TYPE).unwrap_or("-"),
+                header_str(header::ACCEPT).unwrap_or("-"),
+                std::env::var("SAGEMAKER_BATCH").unwrap_or_else(|_| "-".into())
+            );
+            return ([(header::CONTENT_TYPE, "text/plain")], line).into_response();
+        }
+        _ => {}
+    }
     // No Content-Type: batch jobs only send one when TransformInput.ContentType is set.
     let content_type = header_str(header::CONTENT_TYPE).unwrap_or("text/csv");
     let Some(input) = Format::from_media_type(content_type) else {

@@ -80,6 +80,10 @@ impl Service {
         self.jobs.clone()
     }
 
+    pub fn transform_jobs(&self) -> jobs::batch_transform::TransformJobs<'_> {
+        jobs::batch_transform::TransformJobs { svc: self }
+    }
+
     pub fn training_jobs(&self) -> jobs::training::TrainingJobs<'_> {
         jobs::training::TrainingJobs { svc: self }
     }
@@ -99,7 +103,9 @@ impl Service {
         if self.jobs.is_none() {
             return Ok(0);
         }
-        jobs::training::reconcile::reconcile(self).await
+        let training = jobs::training::reconcile::reconcile(self).await?;
+        let transform = jobs::batch_transform::reconcile::reconcile(self).await?;
+        Ok(training + transform)
     }
 
     /// Buckets and objects (S3).

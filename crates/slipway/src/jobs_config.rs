@@ -17,6 +17,8 @@ pub struct JobsFileConfig {
     pub memory_cap_mb: Option<u64>,
     /// Keep each job's work directory after it ends (debugging).
     pub keep_work_dirs: Option<bool>,
+    /// Seconds an inference container may take to answer GET /ping (default 240).
+    pub ready_timeout_seconds: Option<u64>,
 }
 
 /// Resolved job settings.
@@ -26,6 +28,7 @@ pub struct JobsConfig {
     pub stop_grace: Option<Duration>,
     pub memory_cap_bytes: Option<i64>,
     pub keep_work_dirs: bool,
+    pub ready_timeout: Option<Duration>,
 }
 
 impl JobsConfig {
@@ -43,6 +46,7 @@ impl JobsConfig {
         };
         let grace = num("SLIPWAY_JOB_STOP_GRACE_SECONDS")?.or(file.stop_grace_seconds);
         let cap = num("SLIPWAY_JOB_MEMORY_CAP_MB")?.or(file.memory_cap_mb);
+        let ready = num("SLIPWAY_JOB_READY_TIMEOUT_SECONDS")?.or(file.ready_timeout_seconds);
         if cap == Some(0) {
             anyhow::bail!("the job memory cap must be at least 1 MB");
         }
@@ -57,6 +61,7 @@ impl JobsConfig {
             stop_grace: grace.map(Duration::from_secs),
             memory_cap_bytes: cap.map(|mb| (mb as i64).saturating_mul(1024 * 1024)),
             keep_work_dirs: keep,
+            ready_timeout: ready.map(Duration::from_secs),
         })
     }
 }

@@ -100,6 +100,9 @@ async fn job_runtime(config: &Config) -> Option<JobRuntime> {
     }
     settings.memory_cap_bytes = config.jobs.memory_cap_bytes;
     settings.keep_work_dirs = config.jobs.keep_work_dirs;
+    if let Some(t) = config.jobs.ready_timeout {
+        settings.ready_timeout = t;
+    }
     Some(JobRuntime::new(Arc::new(engine), settings))
 }
 

@@ -4,8 +4,11 @@
 //! task per job drives the containers and only reports what happened.
 
 pub mod archive;
+pub mod batch_transform;
 pub mod extract;
 pub mod instance_types;
+pub mod logship;
+pub mod record;
 pub mod training;
 pub mod transfer;
 pub mod transform;
@@ -31,6 +34,9 @@ pub struct JobSettings {
     pub host_cpus: usize,
     /// Keep a job's work directory after it ends (debugging).
     pub keep_work_dirs: bool,
+    /// How long an inference container may take to answer GET /ping with
+    /// 200 (CONTRACT §4.2: 4 minutes for endpoints; the same for batch).
+    pub ready_timeout: Duration,
 }
 
 impl JobSettings {
@@ -41,6 +47,7 @@ impl JobSettings {
             memory_cap_bytes: None,
             host_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             keep_work_dirs: false,
+            ready_timeout: Duration::from_secs(240),
         }
     }
 }

@@ -10,6 +10,7 @@ mod model_packages;
 mod models;
 mod tags;
 mod training_jobs;
+mod transform_jobs;
 
 use crate::auth::Caller;
 use crate::error::AwsError;
@@ -45,10 +46,14 @@ pub enum Operation {
     DescribeModel,
     ListModels,
     DeleteModel,
+    CreateTransformJob,
+    DescribeTransformJob,
+    ListTransformJobs,
+    StopTransformJob,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 24] = [
+    pub const ALL: [Operation; 28] = [
         Self::CreateAlgorithm,
         Self::DescribeAlgorithm,
         Self::ListAlgorithms,
@@ -73,6 +78,10 @@ impl Operation {
         Self::DescribeModel,
         Self::ListModels,
         Self::DeleteModel,
+        Self::CreateTransformJob,
+        Self::DescribeTransformJob,
+        Self::ListTransformJobs,
+        Self::StopTransformJob,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +110,10 @@ impl Operation {
             Self::DescribeModel => "DescribeModel",
             Self::ListModels => "ListModels",
             Self::DeleteModel => "DeleteModel",
+            Self::CreateTransformJob => "CreateTransformJob",
+            Self::DescribeTransformJob => "DescribeTransformJob",
+            Self::ListTransformJobs => "ListTransformJobs",
+            Self::StopTransformJob => "StopTransformJob",
         }
     }
 
@@ -196,6 +209,16 @@ pub async fn handle(
             .map(Reply::from),
         ListModels => models::list_models(svc, account, input).await,
         DeleteModel => models::delete_model(svc, account, input)
+            .await
+            .map(Reply::from),
+        CreateTransformJob => transform_jobs::create_transform_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        DescribeTransformJob => transform_jobs::describe_transform_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        ListTransformJobs => transform_jobs::list_transform_jobs(svc, account, input).await,
+        StopTransformJob => transform_jobs::stop_transform_job(svc, account, input)
             .await
             .map(Reply::from),
     }?;

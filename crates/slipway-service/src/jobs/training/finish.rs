@@ -1,12 +1,12 @@
 //! The end of a training job: what the exit means (CONTRACT §3.5), the
 //! uploads (§3.4), and the terminal status with its FailureReason.
 
-use super::logship::{excerpt, Tail};
 use super::prepare::WorkDir;
 use super::runner::Fatal;
 use super::state::{self, status, Secondary};
 use crate::jobs::archive;
 use crate::jobs::instance_types::human_bytes;
+use crate::jobs::logship::{excerpt, Tail};
 use crate::jobs::transfer::{self, S3Uri};
 use crate::Service;
 use slipway_core::ports::engine::ExitStatus;

@@ -3,7 +3,6 @@
 
 pub mod create;
 mod finish;
-mod logship;
 pub mod metrics;
 pub mod prepare;
 pub mod reconcile;
@@ -11,7 +10,8 @@ mod runner;
 pub mod spec;
 pub mod state;
 
-pub use logship::LOG_GROUP;
+/// The CloudWatch log group of training jobs.
+pub const LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 pub use runner::container_name;
 pub use state::{TrainingJob, TrainingJobDocument, TrainingJobSummary};
 

@@ -5,10 +5,10 @@
 //! can be entered again after a restart (re-attach or finish).
 
 use super::finish::{self, Ended, StopCause};
-use super::logship::{Shipper, Tail};
 use super::metrics::MetricParser;
 use super::prepare::{self, WorkDir};
 use super::state::{self, status, Secondary, TrainingJob};
+use crate::jobs::logship::{Shipper, Tail, TrainingProgress};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{
@@ -291,7 +291,8 @@ impl Runner {
         let shipper = Shipper {
             svc: self.svc.clone(),
             account: self.account.clone(),
-            key: self.key.clone(),
+            job: self.key.clone(),
+            group: super::LOG_GROUP,
             stream: job
                 .doc
                 .state
@@ -300,7 +301,10 @@ impl Runner {
                 .unwrap_or_else(|| format!("{}/algo-1-0", job.record.name)),
             container: id.clone(),
             skip: job.doc.state.log_lines_shipped,
-            metrics: MetricParser::new(&plan.metric_definitions, &job.doc.state.final_metrics),
+            training: Some(TrainingProgress {
+                key: self.key.clone(),
+                metrics: MetricParser::new(&plan.metric_definitions, &job.doc.state.final_metrics),
+            }),
             tail: tail.clone(),
         };
         let logs = tokio::spawn(shipper.run());

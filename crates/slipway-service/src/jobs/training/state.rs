@@ -3,13 +3,12 @@
 //! and `mutate`, the one way the runner and the API change a job.
 
 use super::spec::TrainingJobRequest;
-use crate::error::{Error, Result};
-use crate::resources::{decode, document};
+use crate::error::Result;
+use crate::resources::document;
 use crate::Service;
 use serde::{Deserialize, Serialize};
-use slipway_core::ports::metadata::MetaError;
 use slipway_core::spec::MetricDefinition;
-use slipway_core::time_util::{now_micros, Micros};
+use slipway_core::time_util::Micros;
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 pub const KIND: ResourceKind = ResourceKind::TrainingJob;
@@ -199,53 +198,18 @@ pub(crate) async fn mutate<F>(
     svc: &Service,
     account: &AccountId,
     key: &str,
-    mut change: F,
+    change: F,
 ) -> Result<TrainingJob>
 where
     F: FnMut(&mut String, &mut TrainingJobDocument) -> Result<bool>,
 {
-    for _ in 0..50 {
-        let record = svc
-            .store
-            .get(account, KIND, key)
-            .await?
-            .ok_or_else(|| Error::internal("training job vanished", key.to_owned()))?;
-        let mut doc: TrainingJobDocument = decode(&record)?;
-        let mut status = record.status.clone();
-        if !change(&mut status, &mut doc)? {
-            return Ok(TrainingJob { record, doc });
-        }
-        let mut next = record.clone();
-        next.status = status;
-        next.modified = now_micros();
-        next.summary = Some(summary_of(&doc)?);
-        next.document = document(&doc)?;
-        match svc.store.update(&next).await {
-            Ok(stored) => {
-                return Ok(TrainingJob {
-                    record: stored,
-                    doc,
-                })
-            }
-            Err(MetaError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Conflict(format!(
-        "training job {key} is being modified too often; retry"
-    )))
+    let (record, doc) =
+        crate::jobs::record::mutate(svc, account, KIND, key, |d| summary_of(d).map(Some), change)
+            .await?;
+    Ok(TrainingJob { record, doc })
 }
 
-/// The first 1024 characters (FailureReason's limit), on a char boundary.
-pub fn clip_reason(s: &str) -> String {
-    const MAX: usize = 1024;
-    if s.chars().count() <= MAX {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(MAX - 1).collect();
-    out.push('…');
-    out
-}
+pub use crate::jobs::record::clip_reason;
 
 #[cfg(test)]
 mod tests {
@@ -265,13 +229,5 @@ mod tests {
             s.transitions[1].message,
             "Training image download completed. Training in progress."
         );
-    }
-
-    #[test]
-    fn reasons_are_clipped_to_1024_chars() {
-        let long = "é".repeat(2000);
-        let c = clip_reason(&long);
-        assert_eq!(c.chars().count(), 1024);
-        assert_eq!(clip_reason("short"), "short");
     }
 }

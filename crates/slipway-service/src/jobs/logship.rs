@@ -1,9 +1,10 @@
-//! Ships a running container's output to the job's CloudWatch stream and
-//! feeds it to the metric parser, batching lines so a chatty container
-//! costs one store write per batch, not per line.
+//! Ships a running container's output to the job's CloudWatch stream,
+//! batching lines so a chatty container costs one store write per batch,
+//! not per line. For training jobs it also feeds the metric parser and
+//! records progress (lines shipped, latest metrics) on the job.
 
-use super::metrics::MetricParser;
-use super::state;
+use super::training::metrics::MetricParser;
+use super::training::state;
 use crate::Service;
 use futures::StreamExt;
 use slipway_core::ports::engine::ContainerId;
@@ -12,8 +13,6 @@ use slipway_core::AccountId;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-pub const LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 
 /// Lines kept for failure reasons.
 const TAIL_LINES: usize = 20;
@@ -25,15 +24,23 @@ const FLUSH_EVERY: Duration = Duration::from_millis(500);
 /// The last lines a container printed, shared with the runner.
 pub type Tail = Arc<Mutex<VecDeque<String>>>;
 
+/// Training progress a shipper records on its job.
+pub struct TrainingProgress {
+    pub key: String,
+    pub metrics: MetricParser,
+}
+
 pub struct Shipper {
     pub svc: Service,
     pub account: AccountId,
-    pub key: String,
+    /// For log messages.
+    pub job: String,
+    pub group: &'static str,
     pub stream: String,
     pub container: ContainerId,
     /// Lines a previous runner already shipped (re-attach after a restart).
     pub skip: u64,
-    pub metrics: MetricParser,
+    pub training: Option<TrainingProgress>,
     pub tail: Tail,
 }
 
@@ -57,7 +64,9 @@ impl Shipper {
                         if seen <= self.skip {
                             continue;
                         }
-                        self.metrics.feed(&l.line, l.timestamp_ms);
+                        if let Some(t) = &mut self.training {
+                            t.metrics.feed(&l.line, l.timestamp_ms);
+                        }
                         self.remember(&l.line);
                         batch.push(LogEvent { timestamp_ms: l.timestamp_ms, message: l.line });
                         if batch.len() >= BATCH_LINES {
@@ -65,7 +74,7 @@ impl Shipper {
                         }
                     }
                     Some(Err(e)) => {
-                        tracing::warn!(job = %self.key, error = %e, "reading container logs");
+                        tracing::warn!(job = %self.job, error = %e, "reading container logs");
                         break;
                     }
                     None => break,
@@ -90,23 +99,26 @@ impl Shipper {
         }
         if let Some(logs) = &self.svc.logs {
             if let Err(e) = logs
-                .append(&self.account, LOG_GROUP, &self.stream, batch)
+                .append(&self.account, self.group, &self.stream, batch)
                 .await
             {
-                tracing::warn!(job = %self.key, error = %e, "storing log events");
+                tracing::warn!(job = %self.job, error = %e, "storing log events");
             }
         }
         let n = batch.len() as u64;
         batch.clear();
-        let finals = self.metrics.finals();
-        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
+        let Some(t) = &self.training else {
+            return;
+        };
+        let finals = t.metrics.finals();
+        let saved = state::mutate(&self.svc, &self.account, &t.key, |_, doc| {
             doc.state.log_lines_shipped += n;
             doc.state.final_metrics = finals.clone();
             Ok(true)
         })
         .await;
         if let Err(e) = saved {
-            tracing::warn!(job = %self.key, error = %e, "recording shipped log lines");
+            tracing::warn!(job = %self.job, error = %e, "recording shipped log lines");
         }
     }
 }

@@ -1,0 +1,157 @@
+//! CreateTransformJob: the request's rules (CONTRACT §5.1, §5.6), the
+//! model's container resolved and pinned, then the runner starts.
+
+use super::runner;
+use super::spec::TransformJobRequest;
+use super::state::{self, status, Plan, RunState, TransformJob, TransformJobDocument, KIND};
+use super::TransformJobs;
+use crate::error::{Error, Result};
+use crate::jobs::instance_types;
+use crate::jobs::transfer::S3Uri;
+use crate::jobs::transform::batch::BatchStrategy;
+use crate::jobs::transform::filters::DataProcessing;
+use crate::jobs::transform::split::SplitType;
+use crate::resources::{document, new_record, tags_of};
+use serde_json::{Map, Value};
+use slipway_core::ports::metadata::MetaError;
+use slipway_core::AccountId;
+
+impl TransformJobs<'_> {
+    pub async fn create(
+        &self,
+        account: &AccountId,
+        request: Map<String, Value>,
+        tags: Vec<(String, String)>,
+    ) -> Result<TransformJob> {
+        let Some(rt) = self.svc.jobs.clone() else {
+            return Err(Error::invalid(
+                "TransformJobName",
+                "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
+            ));
+        };
+        let mut request = request;
+        request.remove("Tags");
+        let req: TransformJobRequest =
+            serde_json::from_value(Value::Object(request)).map_err(|e| {
+                Error::invalid(
+                    "CreateTransformJobRequest",
+                    format!("Cannot read the request: {e}"),
+                )
+            })?;
+        check(&req)?;
+        let model = self.svc.models().describe(account, &req.model_name).await?;
+        let container = self.svc.models().resolve(account, &model).await?;
+        let it = req.transform_resources.instance_type.clone();
+        let limits = instance_types::resolve(&it)
+            .limits(rt.settings.host_cpus, rt.settings.memory_cap_bytes);
+        let plan = Plan::from_container(container, it, limits.nano_cpus, limits.memory_bytes);
+        let doc = TransformJobDocument {
+            request: req,
+            plan,
+            state: RunState::default(),
+        };
+        let name = doc.request.transform_job_name.clone();
+        let mut record = new_record(
+            self.svc.region(),
+            account,
+            KIND,
+            &name,
+            status::IN_PROGRESS,
+            document(&doc)?,
+        );
+        record.summary = state::summary_of(&doc)?;
+        self.svc
+            .store
+            .insert(&record, &tags_of(&tags))
+            .await
+            .map_err(|e| match e {
+                MetaError::AlreadyExists { .. } => Error::AlreadyExists {
+                    message: format!(
+                        "Transform job names must be unique within an AWS account and region, and a transform job with this name already exists ({})",
+                        record.arn
+                    ),
+                },
+                other => other.into(),
+            })?;
+        runner::spawn(
+            self.svc.clone(),
+            account.clone(),
+            record.key.clone(),
+            record.arn.clone(),
+        );
+        Ok(TransformJob { record, doc })
+    }
+}
+
+/// Rules that need no lookups.
+fn check(req: &TransformJobRequest) -> Result<()> {
+    let mb = req.max_payload_in_mb;
+    if let Some(mb) = mb {
+        if mb > 100 {
+            return Err(Error::invalid(
+                "MaxPayloadInMB",
+                format!("MaxPayloadInMB {mb} is greater than the maximum of 100."),
+            ));
+        }
+    }
+    if let (Some(mb), Some(c)) = (mb, req.max_concurrent_transforms) {
+        if c > 0 && mb * c > 100 {
+            return Err(Error::invalid(
+                "MaxConcurrentTransforms",
+                format!(
+                    "MaxConcurrentTransforms ({c}) × MaxPayloadInMB ({mb}) = {} exceeds 100 MB.",
+                    c * mb
+                ),
+            ));
+        }
+    }
+    if let Some(s) = &req.batch_strategy {
+        BatchStrategy::parse(s).ok_or_else(|| {
+            Error::invalid("BatchStrategy", format!("Unknown BatchStrategy {s}."))
+        })?;
+    }
+    let input = &req.transform_input;
+    let split = input.split_type.as_deref().unwrap_or("None");
+    SplitType::parse(split).ok_or_else(|| {
+        Error::invalid(
+            "TransformInput.SplitType",
+            format!("Unknown SplitType {split}."),
+        )
+    })?;
+    let src = &input.data_source.s3_data_source;
+    if !matches!(src.s3_data_type.as_str(), "S3Prefix" | "ManifestFile") {
+        return Err(Error::invalid(
+            "TransformInput.DataSource.S3DataSource.S3DataType",
+            format!(
+                "S3DataType {} is not valid for batch transform; use S3Prefix or ManifestFile.",
+                src.s3_data_type
+            ),
+        ));
+    }
+    if S3Uri::parse(&src.s3_uri).is_none() {
+        return Err(Error::invalid(
+            "TransformInput.DataSource.S3DataSource.S3Uri",
+            format!("S3Uri {} is not a valid s3:// URI.", src.s3_uri),
+        ));
+    }
+    if S3Uri::parse(&req.transform_output.s3_output_path).is_none() {
+        return Err(Error::invalid(
+            "TransformOutput.S3OutputPath",
+            format!(
+                "S3OutputPath {} is not a valid s3:// URI.",
+                req.transform_output.s3_output_path
+            ),
+        ));
+    }
+    if let Some(dp) = &req.data_processing {
+        DataProcessing::new(
+            dp.input_filter.as_deref(),
+            dp.output_filter.as_deref(),
+            dp.join_source.as_deref() == Some("Input"),
+            input.content_type.as_deref(),
+            req.transform_output.accept.as_deref(),
+        )
+        .map_err(|e| Error::invalid("DataProcessing", e.to_string()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,418 @@
+//! The data plane of a transform job: which objects are inputs, the
+//! effective batching parameters, and each object's trip through the
+//! container — read (gunzip), split, filter, batch, invoke in order,
+//! join/filter outputs, assemble, and upload `<relative key>.out` only
+//! once the whole object succeeded (CONTRACT §5.2–5.6).
+
+use super::spec::TransformJobRequest;
+use super::state::TransformJob;
+use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
+use crate::jobs::transform::batch::{BatchStrategy, Batcher, MiniBatch};
+use crate::jobs::transform::filters::DataProcessing;
+use crate::jobs::transform::invoke::{ExecutionParameters, InvokeError, Invoker};
+use crate::jobs::transform::split::{Record, SplitType, Splitter};
+use crate::objects::Conditions;
+use crate::Service;
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use slipway_core::ports::blob::ByteStream;
+use slipway_core::AccountId;
+use std::fmt;
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+const MB: u64 = 1024 * 1024;
+
+/// Request > execution-parameters > default (CONTRACT §5.1 step 5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub concurrency: usize,
+    pub strategy: BatchStrategy,
+    /// `None` = MaxPayloadInMB 0: no limit.
+    pub max_payload: Option<u64>,
+    pub split: SplitType,
+    pub gzip: bool,
+    pub assemble_lines: bool,
+}
+
+impl Effective {
+    pub fn decide(req: &TransformJobRequest, exec: Option<&ExecutionParameters>) -> Self {
+        let concurrency = req
+            .max_concurrent_transforms
+            .filter(|c| *c > 0)
+            .map(|c| c as usize)
+            .or_else(|| {
+                exec.and_then(|e| e.max_concurrent_transforms)
+                    .map(|c| c as usize)
+            })
+            .unwrap_or(1)
+            .max(1);
+        let strategy = req
+            .batch_strategy
+            .as_deref()
+            .and_then(BatchStrategy::parse)
+            .or_else(|| exec.and_then(|e| e.batch_strategy))
+            .unwrap_or(BatchStrategy::MultiRecord);
+        let mb = req
+            .max_payload_in_mb
+            .map(|m| m.max(0) as u64)
+            .or_else(|| exec.and_then(|e| e.max_payload_in_mb))
+            .unwrap_or(6);
+        let input = &req.transform_input;
+        Self {
+            concurrency,
+            strategy,
+            max_payload: (mb > 0).then_some(mb * MB),
+            split: input
+                .split_type
+                .as_deref()
+                .and_then(SplitType::parse)
+                .unwrap_or(SplitType::None),
+            gzip: input.compression_type.as_deref() == Some("Gzip"),
+            assemble_lines: req.transform_output.assemble_with.as_deref() == Some("Line"),
+        }
+    }
+}
+
+/// Why one input object produced no output.
+#[derive(Debug)]
+pub struct ObjectFailure {
+    pub uri: String,
+    pub detail: String,
+    /// `ClientError` (bad input, payload too large) or `AlgorithmError`
+    /// (the container failed an invocation).
+    pub client_error: bool,
+}
+
+impl ObjectFailure {
+    pub fn class(&self) -> &'static str {
+        if self.client_error {
+            "ClientError"
+        } else {
+            "AlgorithmError"
+        }
+    }
+}
+
+impl fmt::Display for ObjectFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.uri, self.detail)
+    }
+}
+
+/// Every input object of the job, in key order.
+pub async fn list_inputs(
+    svc: &Service,
+    account: &AccountId,
+    req: &TransformJobRequest,
+) -> Result<Vec<InputObject>, DataError> {
+    let src = &req.transform_input.data_source.s3_data_source;
+    let uri = S3Uri::parse(&src.s3_uri)
+        .ok_or_else(|| DataError::Invalid(format!("{} is not an s3:// URI", src.s3_uri)))?;
+    let objects = if src.s3_data_type == "ManifestFile" {
+        transfer::list_manifest(svc, account, &uri).await?
+    } else {
+        transfer::list_prefix(svc, account, &uri).await?
+    };
+    if objects.is_empty() {
+        return Err(DataError::Missing(format!(
+            "no input objects found under {}",
+            src.s3_uri
+        )));
+    }
+    Ok(objects)
+}
+
+/// Runs every object; returns the failures (empty = all succeeded).
+pub async fn run_all(
+    svc: &Service,
+    account: &AccountId,
+    job: &TransformJob,
+    invoker: &Invoker,
+    eff: &Effective,
+    inputs: Vec<InputObject>,
+    work: &Path,
+) -> Result<Vec<ObjectFailure>, crate::Error> {
+    let req = &job.doc.request;
+    let dp = match &req.data_processing {
+        Some(d) => Some(
+            DataProcessing::new(
+                d.input_filter.as_deref(),
+                d.output_filter.as_deref(),
+                d.join_source.as_deref() == Some("Input"),
+                req.transform_input.content_type.as_deref(),
+                req.transform_output.accept.as_deref(),
+            )
+            .map_err(|e| crate::Error::invalid("DataProcessing", e.to_string()))?,
+        )
+        .filter(|d| !d.is_identity()),
+        None => None,
+    };
+    let out_base = S3Uri::parse(&req.transform_output.s3_output_path)
+        .ok_or_else(|| crate::Error::invalid("TransformOutput.S3OutputPath", "not an s3:// URI"))?;
+    let staging = work.join("out");
+    tokio::fs::create_dir_all(&staging)
+        .await
+        .map_err(|e| crate::Error::internal("creating the output staging directory", e))?;
+    let mut failures = Vec::new();
+    for (n, obj) in inputs.iter().enumerate() {
+        let uri = format!("s3://{}/{}", obj.bucket, obj.key);
+        let part = staging.join(format!("{n}.out"));
+        let result = one_object(svc, account, invoker, eff, dp.as_ref(), obj, &part).await;
+        let result = match result {
+            Ok(()) => {
+                let dest = out_base.join(&format!("{}.out", obj.relative));
+                let ct = req
+                    .transform_output
+                    .accept
+                    .as_deref()
+                    .unwrap_or("application/octet-stream");
+                transfer::upload(svc, account, &part, &dest, ct)
+                    .await
+                    .map_err(|e| Failure::client(format!("uploading {dest} failed: {e}")))
+            }
+            Err(f) => Err(f),
+        };
+        let _ = tokio::fs::remove_file(&part).await;
+        if let Err(f) = result {
+            failures.push(ObjectFailure {
+                uri,
+                detail: f.detail,
+                client_error: f.client_error,
+            });
+        }
+    }
+    Ok(failures)
+}
+
+struct Failure {
+    detail: String,
+    client_error: bool,
+}
+
+impl Failure {
+    fn client(detail: String) -> Self {
+        Self {
+            detail,
+            client_error: true,
+        }
+    }
+
+    fn algorithm(detail: String) -> Self {
+        Self {
+            detail,
+            client_error: false,
+        }
+    }
+}
+
+impl From<InvokeError> for Failure {
+    fn from(e: InvokeError) -> Self {
+        Failure::algorithm(e.to_string())
+    }
+}
+
+/// The object's body, gunzipped when the input is compressed.
+async fn open(
+    svc: &Service,
+    account: &AccountId,
+    obj: &InputObject,
+    gzip: bool,
+) -> Result<ByteStream, Failure> {
+    let got = svc
+        .objects()
+        .get_object(account, &obj.bucket, &obj.key, &Conditions::default(), None)
+        .await
+        .map_err(|e| Failure::client(format!("reading the object failed: {e}")))?;
+    if !gzip {
+        return Ok(got.body);
+    }
+    let reader = tokio_util::io::StreamReader::new(got.body);
+    let decoder =
+        async_compression::tokio::bufread::GzipDecoder::new(tokio::io::BufReader::new(reader));
+    Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(
+        decoder,
+        256 * 1024,
+    )))
+}
+
+async fn one_object(
+    svc: &Service,
+    account: &AccountId,
+    invoker: &Invoker,
+    eff: &Effective,
+    dp: Option<&DataProcessing>,
+    obj: &InputObject,
+    part: &Path,
+) -> Result<(), Failure> {
+    let body = open(svc, account, obj, eff.gzip).await?;
+    let mut out = tokio::fs::File::create(part)
+        .await
+        .map_err(|e| Failure::client(format!("staging output: {e}")))?;
+    if eff.split == SplitType::None && eff.max_payload.is_none() && dp.is_none() {
+        // MaxPayloadInMB 0: the whole object streamed in one request.
+        let resp = invoker.invoke_stream(body).await?;
+        write_output(&mut out, &resp, eff.assemble_lines).await?;
+        return finish(out).await;
+    }
+    let (batches, originals) = batches(body, eff, dp);
+    let mut originals = originals;
+    let mut results = std::pin::pin!(invoker.invoke_all(batches));
+    while let Some(item) = results.next().await {
+        let (batch, resp) = item?;
+        match dp {
+            None => write_output(&mut out, &resp, eff.assemble_lines).await?,
+            Some(dp) => {
+                let inputs = originals.recv().await.unwrap_or_default();
+                let outputs = dp.split_response(&resp, batch.count).map_err(|e| {
+                    Failure::client(format!("{} (records {}–{})", e, batch.first, batch.last))
+                })?;
+                for (input, output) in inputs.iter().zip(outputs.iter()) {
+                    let joined = dp
+                        .join_and_filter_output(input, output)
+                        .map_err(|e| Failure::client(e.to_string()))?;
+                    write_output(&mut out, &joined, eff.assemble_lines).await?;
+                }
+            }
+        }
+    }
+    finish(out).await
+}
+
+async fn finish(mut out: tokio::fs::File) -> Result<(), Failure> {
+    out.flush()
+        .await
+        .map_err(|e| Failure::client(format!("staging output: {e}")))
+}
+
+async fn write_output(out: &mut tokio::fs::File, body: &[u8], line: bool) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure::client(format!("staging output: {e}"));
+    out.write_all(body).await.map_err(io)?;
+    if line && !body.ends_with(b"\n") {
+        out.write_all(b"\n").await.map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Splits, filters and batches the body on a task of its own; mini-batches
+/// come out of the first stream, and (when DataProcessing joins or filters)
+/// each batch's original records out of the second, in the same order.
+fn batches(
+    body: ByteStream,
+    eff: &Effective,
+    dp: Option<&DataProcessing>,
+) -> (
+    impl Stream<Item = Result<MiniBatch, String>> + Send + 'static,
+    tokio::sync::mpsc::Receiver<Vec<Bytes>>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(eff.concurrency + 1);
+    let (otx, orx) = tokio::sync::mpsc::channel(eff.concurrency + 2);
+    let strip = eff.strategy == BatchStrategy::SingleRecord;
+    let splitter = Splitter::new(eff.split, strip);
+    let batcher = Batcher::new(eff.strategy, eff.max_payload);
+    tokio::spawn(produce(body, splitter, batcher, dp.cloned(), tx, otx));
+    (tokio_stream::wrappers::ReceiverStream::new(rx), orx)
+}
+
+type BatchTx = tokio::sync::mpsc::Sender<Result<MiniBatch, String>>;
+type OriginalsTx = tokio::sync::mpsc::Sender<Vec<Bytes>>;
+
+async fn produce(
+    mut body: ByteStream,
+    splitter: Splitter,
+    mut batcher: Batcher,
+    dp: Option<DataProcessing>,
+    tx: BatchTx,
+    otx: OriginalsTx,
+) {
+    // Unfiltered records awaiting their batch, by record index.
+    let mut originals: std::collections::VecDeque<Record> = std::collections::VecDeque::new();
+    let mut splitter = Some(splitter);
+    loop {
+        let records = match body.next().await {
+            Some(Ok(chunk)) => match splitter.as_mut() {
+                Some(s) => s.push(&chunk),
+                None => Ok(Vec::new()),
+            },
+            Some(Err(e)) => {
+                let _ = tx
+                    .send(Err(format!("reading the object failed: {e}")))
+                    .await;
+                return;
+            }
+            None => match splitter.take() {
+                Some(s) => s.finish(),
+                None => Ok(Vec::new()),
+            },
+        };
+        let done = splitter.is_none();
+        let records = match records {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string())).await;
+                return;
+            }
+        };
+        for record in records {
+            let record = match &dp {
+                Some(dp) => match dp.filter_input(&record.data) {
+                    Ok(filtered) => {
+                        let index = record.index;
+                        originals.push_back(record);
+                        Record {
+                            index,
+                            data: filtered,
+                        }
+                    }
+                    Err(e) => {
+                        let msg = format!("record {}: {e}", record.index + 1);
+                        let _ = tx.send(Err(msg)).await;
+                        return;
+                    }
+                },
+                None => record,
+            };
+            match batcher.push(record) {
+                Ok(Some(batch)) => {
+                    if !emit(batch, &mut originals, dp.is_some(), &tx, &otx).await {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string())).await;
+                    return;
+                }
+            }
+        }
+        if done {
+            if let Some(batch) = batcher.finish() {
+                emit(batch, &mut originals, dp.is_some(), &tx, &otx).await;
+            }
+            return;
+        }
+    }
+}
+
+/// Sends a batch (and, when joining, its original records first, so the
+/// consumer always finds them). False once the consumer is gone.
+async fn emit(
+    batch: MiniBatch,
+    originals: &mut std::collections::VecDeque<Record>,
+    joining: bool,
+    tx: &BatchTx,
+    otx: &OriginalsTx,
+) -> bool {
+    if joining {
+        let mut mine = Vec::with_capacity(batch.count);
+        while originals.front().is_some_and(|r| r.index <= batch.last) {
+            if let Some(r) = originals.pop_front() {
+                mine.push(r.data);
+            }
+        }
+        if otx.send(mine).await.is_err() {
+            return false;
+        }
+    }
+    tx.send(Ok(batch)).await.is_ok()
+}

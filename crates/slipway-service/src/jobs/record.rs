@@ -1,0 +1,79 @@
+//! The one way jobs change: read the stored job, apply a change, write it
+//! back with the revision check, retry on a concurrent modification. Both
+//! the runner (progress) and the API (StopTrainingJob) go through here, so
+//! neither can overwrite the other's change.
+
+use crate::error::{Error, Result};
+use crate::resources::{decode, document};
+use crate::Service;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use slipway_core::ports::metadata::MetaError;
+use slipway_core::time_util::now_micros;
+use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+
+/// Applies `change` (to the status and the decoded document) and stores
+/// the result; `change` returns false to leave the job untouched.
+/// `summary` renders what listings show. Returns the stored job.
+pub(crate) async fn mutate<D, F>(
+    svc: &Service,
+    account: &AccountId,
+    kind: ResourceKind,
+    key: &str,
+    summary: fn(&D) -> Result<Option<String>>,
+    mut change: F,
+) -> Result<(ResourceRecord, D)>
+where
+    D: Serialize + DeserializeOwned,
+    F: FnMut(&mut String, &mut D) -> Result<bool>,
+{
+    for _ in 0..50 {
+        let record = svc
+            .store
+            .get(account, kind, key)
+            .await?
+            .ok_or_else(|| Error::internal(format!("{kind} vanished"), key.to_owned()))?;
+        let mut doc: D = decode(&record)?;
+        let mut status = record.status.clone();
+        if !change(&mut status, &mut doc)? {
+            return Ok((record, doc));
+        }
+        let mut next = record.clone();
+        next.status = status;
+        next.modified = now_micros();
+        next.summary = summary(&doc)?;
+        next.document = document(&doc)?;
+        match svc.store.update(&next).await {
+            Ok(stored) => return Ok((stored, doc)),
+            Err(MetaError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Conflict(format!(
+        "{kind} {key} is being modified too often; retry"
+    )))
+}
+
+/// The first 1024 characters (FailureReason's limit), on a char boundary.
+pub fn clip_reason(s: &str) -> String {
+    const MAX: usize = 1024;
+    if s.chars().count() <= MAX {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(MAX - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_clipped_to_1024_chars() {
+        let long = "é".repeat(2000);
+        let c = clip_reason(&long);
+        assert_eq!(c.chars().count(), 1024);
+        assert_eq!(clip_reason("short"), "short");
+    }
+}
