@@ -6,12 +6,14 @@ pub mod accounts;
 pub mod checks;
 pub mod error;
 pub mod listing;
+pub mod logs;
 pub mod objects;
 pub mod reference;
 pub mod resources;
 
 pub use error::{Error, Result};
 
+use slipway_core::ports::logs::LogStore;
 use slipway_core::ports::metadata::MetadataStore;
 use std::sync::Arc;
 
@@ -29,6 +31,9 @@ pub struct Service {
     pub(crate) config: Arc<ServiceConfig>,
     /// Object storage (S3), when the binary wired it (`with_object_storage`).
     pub(crate) object_storage: Option<Arc<objects::ObjectStorage>>,
+    /// Job logs, when the binary wired them (`with_logs`). Job runners
+    /// append through this field; the logs API reads through `logs()`.
+    pub(crate) logs: Option<Arc<dyn LogStore>>,
 }
 
 impl Service {
@@ -37,7 +42,25 @@ impl Service {
             store,
             config: Arc::new(config),
             object_storage: None,
+            logs: None,
         }
+    }
+
+    /// Adds job logs (the CloudWatch Logs subset).
+    pub fn with_logs(mut self, store: Arc<dyn LogStore>) -> Self {
+        self.logs = Some(store);
+        self
+    }
+
+    /// The log store, for code outside this crate that appends directly
+    /// (tests, tools); `None` when logs are not wired.
+    pub fn log_store(&self) -> Option<Arc<dyn LogStore>> {
+        self.logs.clone()
+    }
+
+    /// The logs API operations.
+    pub fn logs(&self) -> logs::Logs<'_> {
+        logs::Logs { svc: self }
     }
 
     /// Adds object storage: S3 metadata in `index`, bytes in `blobs`.

@@ -35,7 +35,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             region: config.region.clone(),
         },
     )
-    .with_object_storage(store, blobs);
+    .with_object_storage(store.clone(), blobs)
+    .with_logs(store);
     // Blobs a crash left between "bytes durable" and "row committed".
     let cutoff = slipway_core::time_util::now_micros() - sweep_grace;
     match service.objects().sweep_orphans(cutoff).await {
