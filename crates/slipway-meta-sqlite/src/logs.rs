@@ -453,17 +453,26 @@ impl LogStore for SqliteStore {
                     .push_bind(p.as_str());
             }
         }
+        let (cmp, dir) = if query.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some(k) = query.after {
-            q.push(" AND (e.timestamp, e.stream_id, e.seq) > (")
-                .push_bind(k.timestamp_ms)
-                .push(", ")
-                .push_bind(k.stream_key)
-                .push(", ")
-                .push_bind(k.seq)
-                .push(")");
+            q.push(format_args!(
+                " AND (e.timestamp, e.stream_id, e.seq) {cmp} ("
+            ))
+            .push_bind(k.timestamp_ms)
+            .push(", ")
+            .push_bind(k.stream_key)
+            .push(", ")
+            .push_bind(k.seq)
+            .push(")");
         }
-        q.push(" ORDER BY e.timestamp, e.stream_id, e.seq LIMIT ")
-            .push_bind(limit(query.limit));
+        q.push(format_args!(
+            " ORDER BY e.timestamp {dir}, e.stream_id {dir}, e.seq {dir} LIMIT "
+        ))
+        .push_bind(limit(query.limit));
         let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
         rows.iter().map(|r| stored_event(r, None)).collect()
     }

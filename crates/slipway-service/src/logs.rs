@@ -126,6 +126,9 @@ pub struct FilterEvents {
     pub pattern: Option<String>,
     pub next_token: Option<String>,
     pub limit: Option<usize>,
+    /// `startFromHead`: absent or true reads oldest first, false newest
+    /// first.
+    pub start_from_head: Option<bool>,
 }
 
 /// A page of a listing, with the token for the next page when more exist.
@@ -207,9 +210,10 @@ impl Logs<'_> {
         Ok(self.store()?.delete_group(account, group).await?)
     }
 
-    /// PutLogEvents: the batch rules first (chronological order, 24 h
-    /// span, 1 MiB counting 26 bytes per event), then events too old or
-    /// too new are left out and reported, and the rest are stored at once.
+    /// PutLogEvents: the batch rules first (chronological order, 1 MiB
+    /// counting 26 bytes per event), then events too old or too new are
+    /// left out and reported, the 24-hour span is checked on the rest (as
+    /// AWS documents it: "for valid events"), and they are stored at once.
     pub async fn put_log_events(
         &self,
         account: &AccountId,
@@ -229,6 +233,13 @@ impl Logs<'_> {
             .unwrap_or(events.len())
             .max(too_old_end);
         let keep = &events[too_old_end..too_new_start];
+        if let (Some(first), Some(last)) = (keep.first(), keep.last()) {
+            if last.timestamp_ms - first.timestamp_ms > MAX_BATCH_SPAN_MS {
+                return Err(invalid(
+                    "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+                ));
+            }
+        }
         self.store()?
             .put_events(account, group, stream, keep)
             .await?;
@@ -381,7 +392,8 @@ impl Logs<'_> {
     }
 
     /// FilterLogEvents: events of the selected streams in (time, stream,
-    /// sequence) order matching the pattern. A page ends at `limit`, at
+    /// sequence) order (reversed with `startFromHead: false`) matching the
+    /// pattern. A page ends at `limit`, at
     /// 1 MiB, or when the scan budget runs out; `next_token` is present
     /// exactly when events may remain.
     pub async fn filter_log_events(
@@ -422,6 +434,7 @@ impl Logs<'_> {
                 streams: streams.clone(),
                 range,
                 after,
+                descending: req.start_from_head == Some(false),
                 limit: FILTER_CHUNK,
             };
             let rows = store.filter_events(account, group, &query).await?;
@@ -467,7 +480,7 @@ impl Logs<'_> {
     }
 }
 
-/// The PutLogEvents batch rules, with AWS's messages.
+/// The PutLogEvents rules on the whole batch, with AWS's messages.
 fn check_batch(events: &[LogEvent]) -> Result<()> {
     if events
         .windows(2)
@@ -476,13 +489,6 @@ fn check_batch(events: &[LogEvent]) -> Result<()> {
         return Err(invalid(
             "Log events in a single PutLogEvents request must be in chronological order.",
         ));
-    }
-    if let (Some(first), Some(last)) = (events.first(), events.last()) {
-        if last.timestamp_ms - first.timestamp_ms > MAX_BATCH_SPAN_MS {
-            return Err(invalid(
-                "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
-            ));
-        }
     }
     let size: usize = events
         .iter()
@@ -516,3 +522,7 @@ fn cap_bytes(events: &mut Vec<StoredEvent>) {
 pub fn event_id(ev: &StoredEvent) -> String {
     tokens::digits(ev.key)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -137,13 +137,15 @@ pub enum StreamSelect {
     Prefix(String),
 }
 
-/// A page request for `filter_events`: events of the selected streams, in
-/// key order, strictly after `after`.
+/// A page request for `filter_events`: events of the selected streams in
+/// key order (newest first when `descending`), strictly after `after` in
+/// that order.
 #[derive(Debug, Clone)]
 pub struct FilterQuery {
     pub streams: StreamSelect,
     pub range: TimeRange,
     pub after: Option<EventKey>,
+    pub descending: bool,
     pub limit: usize,
 }
 
@@ -223,7 +225,8 @@ pub trait LogStore: Send + Sync + 'static {
     ) -> Result<Vec<StoredEvent>, LogError>;
 
     /// Up to `limit` events of the selected streams of a group, in key
-    /// order; `GroupNotFound` when the group is missing.
+    /// order (or reverse key order); `GroupNotFound` when the group is
+    /// missing.
     async fn filter_events(
         &self,
         account: &AccountId,

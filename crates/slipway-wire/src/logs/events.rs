@@ -99,6 +99,7 @@ pub async fn filter_log_events(svc: &Service, account: &AccountId, input: &Input
         pattern: input.str("filterPattern"),
         next_token: input.str("nextToken"),
         limit: input.usize("limit"),
+        start_from_head: input.bool("startFromHead"),
     };
     let page = svc
         .logs()

@@ -273,6 +273,7 @@ async fn filtering_a_group(store: &dyn LogStore) {
             streams,
             range,
             after,
+            descending: false,
             limit,
         };
         async move { store.filter_events(a, "g", &q).await.unwrap() }
@@ -304,6 +305,15 @@ async fn filtering_a_group(store: &dyn LogStore) {
     assert_eq!(messages(&page1), ["a3", "b3"]);
     let page2 = filter(StreamSelect::All, range, Some(page1[1].key), 2).await;
     assert_eq!(messages(&page2), ["o4"]);
+    let newest = FilterQuery {
+        streams: StreamSelect::Prefix("job/".into()),
+        range: TimeRange::default(),
+        after: Some(all[5].key),
+        descending: true,
+        limit: 2,
+    };
+    let newest = store.filter_events(a, "g", &newest).await.unwrap();
+    assert_eq!(messages(&newest), ["b3", "a3"]);
     let keys: std::collections::HashSet<EventKey> = all.iter().map(|e| e.key).collect();
     assert_eq!(keys.len(), all.len(), "event keys are unique in a group");
     assert!(matches!(
@@ -315,6 +325,7 @@ async fn filtering_a_group(store: &dyn LogStore) {
                     streams: StreamSelect::All,
                     range: TimeRange::default(),
                     after: None,
+                    descending: false,
                     limit: 1
                 }
             )
@@ -398,6 +409,7 @@ async fn accounts_are_isolated(store: &dyn LogStore) {
         streams: StreamSelect::All,
         range: TimeRange::default(),
         after: None,
+        descending: false,
         limit: 10,
     };
     let seen = store.filter_events(&b, "shared", &q).await.unwrap();
