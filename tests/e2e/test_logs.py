@@ -250,6 +250,11 @@ def test_describe_log_groups_prefix_and_pagination(logs):
     assert len(pages) == 3
     g = pages[0]["logGroups"][0]
     assert g["arn"] == g["logGroupArn"] + ":*" and g["logGroupArn"].startswith("arn:aws:logs:")
+    # logGroupNamePattern: case-sensitive substring; the reply is brief.
+    found = logs.describe_log_groups(logGroupNamePattern=base.rsplit("-", 1)[1] + "/c")["logGroups"]
+    assert [g["logGroupName"] for g in found] == [made[2]]
+    assert set(found[0]) == {"logGroupName", "creationTime", "arn"}
+    assert logs.describe_log_groups(logGroupNamePattern=base.rsplit("-", 1)[1] + "/C")["logGroups"] == []
     logs.delete_log_group(logGroupName=made[0])
     left = logs.describe_log_groups(logGroupNamePrefix=base + "/")["logGroups"]
     assert [g["logGroupName"] for g in left] == made[1:]

@@ -90,7 +90,7 @@ pub struct PutOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct DescribeGroups {
     pub prefix: Option<String>,
-    /// Case-insensitive substring (`logGroupNamePattern`).
+    /// Case-sensitive substring (`logGroupNamePattern`).
     pub pattern: Option<String>,
     pub limit: Option<usize>,
     pub next_token: Option<String>,
@@ -265,7 +265,7 @@ impl Logs<'_> {
             .as_deref()
             .map(tokens::decode_name)
             .transpose()?;
-        let needle = req.pattern.as_deref().map(str::to_lowercase);
+        let needle = req.pattern.as_deref();
         let mut items = Vec::new();
         // A pattern filters after the store's page; read until the page is
         // full or the groups run out.
@@ -277,10 +277,7 @@ impl Logs<'_> {
             let exhausted = batch.len() <= limit;
             for g in batch {
                 after = Some(g.name.clone());
-                if needle
-                    .as_deref()
-                    .is_none_or(|n| g.name.to_lowercase().contains(n))
-                {
+                if needle.is_none_or(|n| g.name.contains(n)) {
                     if items.len() == limit {
                         return Ok(Page {
                             next_token: items

@@ -44,10 +44,13 @@ pub async fn describe_log_groups(
     account: &AccountId,
     input: &Input,
 ) -> HandlerResult {
+    // An empty pattern (the model allows length 0) filters nothing.
+    let pattern = input.str("logGroupNamePattern").filter(|p| !p.is_empty());
+    // With a pattern AWS answers only arn, creationTime and logGroupName.
+    let brief = pattern.is_some();
     let req = DescribeGroups {
         prefix: input.str("logGroupNamePrefix"),
-        // An empty pattern (the model allows length 0) filters nothing.
-        pattern: input.str("logGroupNamePattern").filter(|p| !p.is_empty()),
+        pattern,
         limit: input.usize("limit"),
         next_token: input.str("nextToken"),
     };
@@ -61,6 +64,13 @@ pub async fn describe_log_groups(
         .iter()
         .map(|g| {
             let arn = svc.logs().group_arn(account, &g.name);
+            if brief {
+                return json!({
+                    "logGroupName": g.name,
+                    "creationTime": g.created_ms,
+                    "arn": format!("{arn}:*"),
+                });
+            }
             json!({
                 "logGroupName": g.name,
                 "creationTime": g.created_ms,
