@@ -171,6 +171,7 @@ impl Logs<'_> {
         )
     }
 
+    /// `…:log-group:GROUP:log-stream:STREAM`, as DescribeLogStreams shows it.
     pub fn stream_arn(&self, account: &AccountId, group: &str, stream: &str) -> String {
         format!("{}:log-stream:{stream}", self.group_arn(account, group))
     }
@@ -190,10 +191,12 @@ impl Logs<'_> {
         Ok(name.strip_suffix(":*").unwrap_or(name).to_owned())
     }
 
+    /// CreateLogGroup: `ResourceAlreadyExists` when the account has it.
     pub async fn create_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
         Ok(self.store()?.create_group(account, group, now_ms()).await?)
     }
 
+    /// CreateLogStream: the group must exist; the stream must not.
     pub async fn create_log_stream(
         &self,
         account: &AccountId,
@@ -206,6 +209,7 @@ impl Logs<'_> {
             .await?)
     }
 
+    /// DeleteLogGroup: the group, its streams and their events.
     pub async fn delete_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
         Ok(self.store()?.delete_group(account, group).await?)
     }
@@ -249,6 +253,8 @@ impl Logs<'_> {
         })
     }
 
+    /// DescribeLogGroups: the account's groups by name, filtered by a
+    /// prefix or a substring (not both), 50 per page by default.
     pub async fn describe_log_groups(
         &self,
         account: &AccountId,
@@ -298,6 +304,8 @@ impl Logs<'_> {
         }
     }
 
+    /// DescribeLogStreams: by name or by last event time (the latter not
+    /// with a prefix, as on AWS), 50 per page by default.
     pub async fn describe_log_streams(
         &self,
         account: &AccountId,

@@ -114,6 +114,18 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        for p in [
+            "?", "-", "??", "-?", "?-", "\"\"", "?\"\"", "ü?-ß", "- -", "\t?\u{0}", "-\"ä\"",
+        ] {
+            if let Ok(f) = FilterPattern::parse(p) {
+                let _ = f.matches("some ü message");
+            }
+        }
+        assert!(m("?\"\" ok", "ok"), "an empty quoted term is no term");
+    }
+
+    #[test]
     fn unsupported_forms_are_refused() {
         for p in ["{ $.level = \"ERROR\" }", "[ip, user]", "%ERR.*%", "\"open"] {
             assert!(FilterPattern::parse(p).is_err(), "{p}");
