@@ -8,6 +8,7 @@
 //! pool and never wait for writers (WAL). Other processes (`slipway account
 //! create` while the server runs) share the file through SQLite's locking.
 
+mod logs;
 mod objects;
 mod rows;
 

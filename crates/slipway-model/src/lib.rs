@@ -48,6 +48,26 @@ pub fn sagemaker() -> &'static ServiceModel {
     })
 }
 
+/// The CloudWatch Logs model subset (`botocore/data/logs/2014-03-28`) for
+/// the job-log operations, extracted with `extract_model.py --service logs`.
+pub const LOGS_MODEL_JSON: &str = include_str!("logs/service-model.json");
+
+/// The CloudWatch Logs model, loaded on first use like [`sagemaker`].
+/// CloudWatch Logs reports the same constraint messages, under the code
+/// `InvalidParameterException` (the wire crate's concern).
+pub fn logs() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(LOGS_MODEL_JSON)
+            // Same reasoning as for `sagemaker()`: a bad extract, never bad input.
+            .expect("embedded CloudWatch Logs service model must load (run cargo test -p slipway-model)")
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
 mod model_tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod logs_tests;

@@ -26,6 +26,10 @@ pub enum Error {
     /// clients act on the exact code (NoSuchKey, PreconditionFailed, ...).
     #[error(transparent)]
     Object(#[from] crate::objects::ObjectError),
+    /// A CloudWatch Logs condition (logs.rs): Logs has its own codes
+    /// (InvalidParameterException, ResourceNotFoundException, ...).
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
     #[error("internal error")]
     Internal {
         context: String,

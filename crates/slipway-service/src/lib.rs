@@ -7,6 +7,7 @@ pub mod checks;
 pub mod error;
 pub mod jobs;
 pub mod listing;
+pub mod logs;
 pub mod objects;
 pub mod reference;
 pub mod resources;
@@ -50,6 +51,23 @@ impl Service {
         }
     }
 
+    /// Adds job logs (the CloudWatch Logs subset).
+    pub fn with_logs(mut self, store: Arc<dyn LogStore>) -> Self {
+        self.logs = Some(store);
+        self
+    }
+
+    /// The log store, for code outside this crate that appends directly
+    /// (tests, tools); `None` when logs are not wired.
+    pub fn log_store(&self) -> Option<Arc<dyn LogStore>> {
+        self.logs.clone()
+    }
+
+    /// The logs API operations.
+    pub fn logs(&self) -> logs::Logs<'_> {
+        logs::Logs { svc: self }
+    }
+
     /// Adds object storage: S3 metadata in `index`, bytes in `blobs`.
     pub fn with_object_storage(
         mut self,
@@ -64,16 +82,6 @@ impl Service {
     pub fn with_jobs(mut self, runtime: jobs::JobRuntime) -> Self {
         self.jobs = Some(Arc::new(runtime));
         self
-    }
-
-    /// Adds the store job logs go to.
-    pub fn with_logs(mut self, logs: Arc<dyn LogStore>) -> Self {
-        self.logs = Some(logs);
-        self
-    }
-
-    pub fn log_store(&self) -> Option<Arc<dyn LogStore>> {
-        self.logs.clone()
     }
 
     pub fn job_runtime(&self) -> Option<Arc<jobs::JobRuntime>> {

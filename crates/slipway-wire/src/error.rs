@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use slipway_model::InputError;
+use slipway_service::logs::LogsError;
 use slipway_service::Error as ServiceError;
 use slipway_sigv4::AuthError;
 
@@ -55,10 +56,37 @@ impl AwsError {
                 Self::new(StatusCode::BAD_REQUEST, "ResourceLimitExceeded", m)
             }
             ServiceError::Object(e) => Self::validation(e.to_string()),
+            ServiceError::Logs(e) => Self::from_logs(e),
             ServiceError::Internal { context, source } => {
                 tracing::error!(%context, error = %source, "internal error");
                 Self::internal()
             }
+        }
+    }
+
+    /// CloudWatch Logs has its own vocabulary: constraint violations and
+    /// bad combinations are `InvalidParameterException`, missing and
+    /// duplicate groups/streams `ResourceNotFoundException` and
+    /// `ResourceAlreadyExistsException` (botocore's logs model).
+    pub fn from_logs(e: LogsError) -> Self {
+        let code = match &e {
+            LogsError::InvalidParameter(_) => "InvalidParameterException",
+            LogsError::GroupNotFound | LogsError::StreamNotFound => "ResourceNotFoundException",
+            LogsError::GroupExists | LogsError::StreamExists => "ResourceAlreadyExistsException",
+        };
+        Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
+    }
+
+    /// A request refused by the logs model check: the same messages as
+    /// SageMaker's, under the code CloudWatch Logs uses for them.
+    pub fn from_logs_input(e: InputError) -> Self {
+        match e {
+            InputError::Constraints(v) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterException",
+                slipway_model::aws_message(&v),
+            ),
+            other => Self::from_input(other),
         }
     }
 
@@ -150,6 +178,7 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
             }
         }
         ServiceError::NotFound { message } => with(C::NoSuchKey, message),
+        ServiceError::Logs(e) => with(C::InvalidRequest, e.to_string()),
         ServiceError::Invalid { reason, .. } => with(C::InvalidArgument, reason),
         ServiceError::AlreadyExists { message } | ServiceError::Conflict(message) => {
             with(C::OperationAborted, message)

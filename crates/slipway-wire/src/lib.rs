@@ -6,6 +6,7 @@
 mod auth;
 mod error;
 mod json;
+mod logs;
 mod router;
 mod s3;
 mod sagemaker;

@@ -3,7 +3,7 @@
 
 use crate::auth::{verify_json, KeyCache};
 use crate::error::AwsError;
-use crate::sagemaker;
+use crate::{logs, sagemaker};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode};
@@ -53,6 +53,7 @@ pub fn router(service: Service, config: WireConfig) -> Router {
 }
 
 const SAGEMAKER_PREFIX: &str = "SageMaker.";
+const LOGS_PREFIX: &str = "Logs_20140328.";
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -190,6 +191,11 @@ async fn json_service(
         require_scope(&caller.service, "sagemaker")?;
         tracing::debug!(op, account = %caller.account, key = %caller.access_key_id, region = %caller.region, service = %caller.service, "sagemaker");
         return sagemaker::handle(&state.service, &caller, op, &body).await;
+    }
+    if let Some(op) = target.strip_prefix(LOGS_PREFIX) {
+        require_scope(&caller.service, "logs")?;
+        tracing::debug!(op, account = %caller.account, "logs");
+        return logs::handle(&state.service, &caller, op, &body).await;
     }
     Err(AwsError::new(
         StatusCode::BAD_REQUEST,

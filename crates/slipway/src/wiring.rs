@@ -37,7 +37,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             region: config.region.clone(),
         },
     )
-    .with_object_storage(store.clone(), blobs);
+    .with_object_storage(store.clone(), blobs)
+    .with_logs(store);
     let service = match job_runtime(config).await {
         Some(rt) => service.with_jobs(rt),
         None => service,

@@ -5,5 +5,6 @@
 
 pub mod blob;
 pub mod engine;
+pub mod logs;
 pub mod metadata;
 pub mod objects;
