@@ -177,6 +177,13 @@ fn extract_into(
         .fill_buf()
         .map_err(io_err(format!("reading {}", src.display())))?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
+    // Without either magic the file is not a model archive; tar itself
+    // would read an empty or zeroed file as an empty archive.
+    if !gzip && head.get(257..262) != Some(&b"ustar"[..]) {
+        return Err(ExtractError::Corrupt(
+            "it starts with neither the gzip nor the tar ('ustar') magic".into(),
+        ));
+    }
     let input: Box<dyn Read> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(reader))
     } else {

@@ -352,3 +352,19 @@ fn corrupt_archive_is_reported_and_cleaned_up() {
     .unwrap_err();
     assert!(err.to_string().starts_with("opening "), "{err}");
 }
+
+#[test]
+fn files_without_either_magic_are_refused() {
+    let f = Fixture::new();
+    for (name, bytes) in [("empty", &b""[..]), ("text", &b"model weights, honest"[..])] {
+        let src = f.tmp.path().join(name);
+        fs::write(&src, bytes).unwrap();
+        let err = extract_tar_gz(&src, &f.dest(), ExtractLimits::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the model archive is not a valid tar or tar.gz file: it starts with neither the gzip nor the tar ('ustar') magic"
+        );
+    }
+    fs::create_dir_all(f.tmp.path().join("opt/ml")).unwrap();
+    f.assert_nothing_left();
+}

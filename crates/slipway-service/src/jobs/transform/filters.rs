@@ -78,6 +78,28 @@ enum Step {
     Slice(Option<i64>, Option<i64>),
 }
 
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let opt = |v: &Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        match self {
+            Self::Child(n) => write!(f, ".{n}"),
+            Self::Children(ns) => write!(
+                f,
+                "[{}]",
+                ns.iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Self::Wildcard => write!(f, "[*]"),
+            Self::Index(i) => write!(f, "[{i}]"),
+            Self::Indexes(v) => write!(f, "[{}]", join(v)),
+            Self::Slice(s, e) => write!(f, "[{}:{}]", opt(s), opt(e)),
+        }
+    }
+}
+
 /// A parsed path of the supported subset; `$` is the empty step list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
@@ -259,7 +281,7 @@ fn apply_step(step: &Step, v: Value) -> Result<Value, String> {
                     .unwrap_or_default(),
             ))
         }
-        (step, v) => Err(format!("{step:?} does not apply to {}", kind_of(&v))),
+        (step, v) => Err(format!("'{step}' does not apply to {}", kind_of(&v))),
     }
 }
 
@@ -448,16 +470,18 @@ impl DataProcessing {
             return Ok(vec![Bytes::copy_from_slice(body.trim_ascii())]);
         }
         let parts: Vec<Bytes> = match format {
-            DataFormat::Csv | DataFormat::JsonLines => {
-                let mut lines: Vec<&[u8]> = body
-                    .split(|&b| b == b'\n')
-                    .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-                    .collect();
-                while lines.last().is_some_and(|l| l.is_empty()) {
-                    lines.pop();
+            // A pretty-printed JSON Lines answer is still one value per
+            // record; count values when the lines do not match.
+            DataFormat::JsonLines => {
+                let lines = split_lines(body);
+                match json_values(body) {
+                    Ok(values) if lines.len() != expected && values.len() == expected => {
+                        compact_all(&values)?
+                    }
+                    _ => lines,
                 }
-                lines.into_iter().map(Bytes::copy_from_slice).collect()
             }
+            DataFormat::Csv => split_lines(body),
             DataFormat::Json => split_json(body)?,
         };
         if parts.len() != expected {
@@ -470,20 +494,42 @@ impl DataProcessing {
     }
 }
 
-fn split_json(body: &[u8]) -> Result<Vec<Bytes>, FilterError> {
-    let values: Vec<Value> = serde_json::Deserializer::from_slice(body)
+/// Lines without terminators; trailing empty lines dropped.
+fn split_lines(body: &[u8]) -> Vec<Bytes> {
+    let mut lines: Vec<&[u8]> = body
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.into_iter().map(Bytes::copy_from_slice).collect()
+}
+
+/// The JSON values of `body`, back to back.
+fn json_values(body: &[u8]) -> Result<Vec<Value>, FilterError> {
+    serde_json::Deserializer::from_slice(body)
         .into_iter::<Value>()
         .collect::<Result<_, _>>()
-        .map_err(|e| FilterError::Record(format!("the container's response is not JSON: {e}")))?;
+        .map_err(|e| FilterError::Record(format!("the container's response is not JSON: {e}")))
+}
+
+fn compact_all(values: &[Value]) -> Result<Vec<Bytes>, FilterError> {
+    values
+        .iter()
+        .map(|v| to_json_bytes(v).map(Bytes::from))
+        .collect()
+}
+
+/// A JSON answer: one array of outputs, or outputs back to back.
+fn split_json(body: &[u8]) -> Result<Vec<Bytes>, FilterError> {
+    let values = json_values(body)?;
     let values = match <[Value; 1]>::try_from(values) {
         Ok([Value::Array(items)]) => items,
         Ok([other]) => vec![other],
         Err(values) => values,
     };
-    values
-        .iter()
-        .map(|v| to_json_bytes(v).map(Bytes::from))
-        .collect()
+    compact_all(&values)
 }
 
 fn join(format: DataFormat, input: Value, output: Value) -> Value {

@@ -199,6 +199,13 @@ fn json_filters_and_joins() {
             .unwrap()),
         "[0.1,0.9]"
     );
+    let f = dp(Some("$.a[0]"), None, false, JSON);
+    assert_eq!(
+        f.filter_input(b"{\"a\":{\"b\":1}}")
+            .unwrap_err()
+            .to_string(),
+        "InputFilter: JSONPath '$.a[0]': '[0]' does not apply to an object"
+    );
     let f = dp(Some("$.missing"), None, false, JSON);
     assert!(f
         .filter_input(b"{\"a\":1}")
@@ -271,6 +278,21 @@ fn split_response_lines_and_json() {
         .unwrap_err()
         .to_string()
         .contains("not JSON"));
+    let jsonl = dp(None, None, true, JSONL);
+    let pretty = b"{\n  \"a\": [1,\n 2]\n}\n[3,\n4]\n";
+    assert_eq!(
+        jsonl.split_response(pretty, 2).unwrap(),
+        vec![Bytes::from("{\"a\":[1,2]}"), Bytes::from("[3,4]")]
+    );
+    assert_eq!(
+        jsonl.split_response(b"[1,\n2]", 1).unwrap(),
+        vec![Bytes::from("[1,2]")]
+    );
+    assert_eq!(
+        jsonl.split_response(b"{\"a\":1}\n{\"a\":2}\n", 2).unwrap()[1],
+        Bytes::from("{\"a\":2}")
+    );
+    assert!(jsonl.split_response(b"1\n2\n3\n", 2).is_err());
 }
 
 #[test]

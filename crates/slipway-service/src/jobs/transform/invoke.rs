@@ -95,6 +95,50 @@ impl ExecutionParameters {
     }
 }
 
+/// The transform job's own MaxConcurrentTransforms, BatchStrategy and
+/// MaxPayloadInMB, as requested (`None` = not set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestedParameters {
+    pub max_concurrent_transforms: Option<u64>,
+    pub batch_strategy: Option<BatchStrategy>,
+    pub max_payload_in_mb: Option<u64>,
+}
+
+/// The values a job runs with (CONTRACT §5.1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffectiveParameters {
+    pub max_concurrent_transforms: u64,
+    pub batch_strategy: BatchStrategy,
+    /// 0 = no limit (stream the object).
+    pub max_payload_in_mb: u64,
+}
+
+impl EffectiveParameters {
+    /// Request value > `/execution-parameters` value > default (1,
+    /// MultiRecord, 6). A MaxConcurrentTransforms of 0 counts as unset on
+    /// either side; a container's MaxPayloadInMB of 0 is taken as asked.
+    pub fn resolve(
+        requested: &RequestedParameters,
+        container: Option<&ExecutionParameters>,
+    ) -> Self {
+        let from_container = container.cloned().unwrap_or_default();
+        let positive = |v: Option<u64>| v.filter(|n| *n > 0);
+        Self {
+            max_concurrent_transforms: positive(requested.max_concurrent_transforms)
+                .or(positive(from_container.max_concurrent_transforms))
+                .unwrap_or(1),
+            batch_strategy: requested
+                .batch_strategy
+                .or(from_container.batch_strategy)
+                .unwrap_or(BatchStrategy::MultiRecord),
+            max_payload_in_mb: requested
+                .max_payload_in_mb
+                .or(from_container.max_payload_in_mb)
+                .unwrap_or(6),
+        }
+    }
+}
+
 /// Why an invocation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -252,8 +296,8 @@ impl Invoker {
                 return Err(InvokeError::new(
                     FailureKind::NotReady,
                     format!(
-                        "the container did not answer 200 to GET /ping within {} s",
-                        deadline.as_secs()
+                        "the container did not answer 200 to GET /ping within {}",
+                        human(deadline)
                     ),
                 ));
             }
@@ -361,7 +405,8 @@ impl Invoker {
         if let Some(accept) = &self.cfg.accept {
             req = req.header(reqwest::header::ACCEPT, accept);
         }
-        let resp = req.send().await.map_err(transport_error)?;
+        let timeout = self.cfg.timeout;
+        let resp = req.send().await.map_err(|e| transport_error(e, timeout))?;
         let status = resp.status();
         if !status.is_success() {
             let body = match read_capped(resp, ERROR_BODY_CAP).await {
@@ -375,7 +420,7 @@ impl Invoker {
         }
         match read_capped(resp, self.cfg.max_response_bytes).await {
             Ok(body) => Ok(body),
-            Err(ReadError::Transport(e)) => Err(transport_error(e)),
+            Err(ReadError::Transport(e)) => Err(transport_error(e, timeout)),
             Err(ReadError::TooLarge(head)) => {
                 let mut e = InvokeError::new(
                     FailureKind::ResponseTooLarge,
@@ -413,12 +458,15 @@ async fn read_capped(mut resp: reqwest::Response, cap: u64) -> Result<Bytes, Rea
     Ok(buf.freeze())
 }
 
-fn transport_error(e: reqwest::Error) -> InvokeError {
-    let kind = if e.is_timeout() {
-        FailureKind::Timeout
-    } else {
-        FailureKind::Connection
-    };
+fn transport_error(e: reqwest::Error, timeout: Duration) -> InvokeError {
+    if e.is_timeout() {
+        // reqwest's text ("operation timed out") does not say how long.
+        return InvokeError::new(
+            FailureKind::Timeout,
+            format!("no complete answer within {}", human(timeout)),
+        );
+    }
+    let kind = FailureKind::Connection;
     // reqwest's Display omits the cause ("connection refused", …), which is
     // the useful part for a seller.
     let mut detail = e.to_string();
@@ -429,6 +477,15 @@ fn transport_error(e: reqwest::Error) -> InvokeError {
         source = s.source();
     }
     InvokeError::new(kind, detail)
+}
+
+/// "600 s" or "250 ms".
+fn human(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
 }
 
 /// The first 500 characters of `body`, lossy UTF-8.

@@ -368,6 +368,10 @@ async fn wait_ready_stops_when_the_container_dies_or_the_deadline_passes() {
         .await
         .unwrap_err();
     assert_eq!(err.kind, FailureKind::NotReady);
+    assert_eq!(
+        err.to_string(),
+        "the container did not answer 200 to GET /ping within 700 ms"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
@@ -407,5 +411,44 @@ async fn execution_parameters_are_optional_and_lenient() {
             batch_strategy: Some(BatchStrategy::MultiRecord),
             ..Default::default()
         })
+    );
+}
+
+#[test]
+fn effective_parameters_prefer_request_then_container_then_defaults() {
+    let none = RequestedParameters::default();
+    assert_eq!(
+        EffectiveParameters::resolve(&none, None),
+        EffectiveParameters {
+            max_concurrent_transforms: 1,
+            batch_strategy: BatchStrategy::MultiRecord,
+            max_payload_in_mb: 6
+        }
+    );
+    let container = ExecutionParameters {
+        max_concurrent_transforms: Some(8),
+        batch_strategy: Some(BatchStrategy::SingleRecord),
+        max_payload_in_mb: Some(0),
+    };
+    assert_eq!(
+        EffectiveParameters::resolve(&none, Some(&container)),
+        EffectiveParameters {
+            max_concurrent_transforms: 8,
+            batch_strategy: BatchStrategy::SingleRecord,
+            max_payload_in_mb: 0
+        }
+    );
+    let requested = RequestedParameters {
+        max_concurrent_transforms: Some(0),
+        batch_strategy: Some(BatchStrategy::MultiRecord),
+        max_payload_in_mb: Some(2),
+    };
+    assert_eq!(
+        EffectiveParameters::resolve(&requested, Some(&container)),
+        EffectiveParameters {
+            max_concurrent_transforms: 8,
+            batch_strategy: BatchStrategy::MultiRecord,
+            max_payload_in_mb: 2
+        }
     );
 }
