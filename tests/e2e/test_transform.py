@@ -161,9 +161,11 @@ CASES = [
          {"big.csv": b"".join(b"%06d," % i + b"x" * 1000 + b"\n" for i in range(3000))},
          {"big.csv.out": b"".join(b"%06d," % i + b"x" * 1000 + b"\n" for i in range(3000))},
          {"split": "Line", "strategy": "MultiRecord", "max_payload": 1, "concurrency": 4}),
-    Case("sample-model-predicts-csv", {"f.csv": b"1,2\n3,4\n"}, {"f.csv.out": b"3\n7\n"},
+    # No ModelDataUrl: nothing is mounted over /opt/ml/model, so the image's
+    # baked-in model (0.5·x1 + 0.25·x2 + 10) answers.
+    Case("baked-in-model-predicts-csv", {"f.csv": b"1,2\n3,4\n"}, {"f.csv.out": b"11\n12.5\n"},
          {"split": "Line", "content_type": "text/csv", "accept": "text/csv", "assemble": "Line"}, {}),
-    Case("csv-input-filter-join-output-filter", {"rows.csv": b"7,1,2\n8,10,20\n"}, {"rows.csv.out": b"7,3\n8,30\n"},
+    Case("csv-input-filter-join-output-filter", {"rows.csv": b"7,1,2\n8,10,20\n"}, {"rows.csv.out": b"7,11\n8,20\n"},
          {"split": "Line", "content_type": "text/csv", "accept": "text/csv", "assemble": "Line",
           "data_processing": {"InputFilter": "$[1,2]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"}}, {}),
 ]

@@ -151,6 +151,12 @@ fn check(req: &TransformJobRequest) -> Result<()> {
             input.content_type.as_deref(),
             req.transform_output.accept.as_deref(),
         )
+        .and_then(|d| {
+            d.check_framing(
+                split == "Line",
+                req.transform_output.assemble_with.as_deref() == Some("Line"),
+            )
+        })
         .map_err(|e| Error::invalid("DataProcessing", e.to_string()))?;
     }
     Ok(())

@@ -9,7 +9,7 @@ use super::state::TransformJob;
 use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
 use crate::jobs::transform::batch::{BatchStrategy, Batcher, MiniBatch};
 use crate::jobs::transform::filters::DataProcessing;
-use crate::jobs::transform::invoke::{ExecutionParameters, InvokeError, Invoker};
+use crate::jobs::transform::invoke::{ExecutionParameters, FailureKind, InvokeError, Invoker};
 use crate::jobs::transform::split::{Record, SplitType, Splitter};
 use crate::objects::Conditions;
 use crate::Service;
@@ -207,8 +207,14 @@ impl Failure {
 }
 
 impl From<InvokeError> for Failure {
+    /// Input problems (a record over the payload limit, corrupt framing)
+    /// are the seller's data: ClientError. Anything the container did is
+    /// an AlgorithmError.
     fn from(e: InvokeError) -> Self {
-        Failure::algorithm(e.to_string())
+        match e.kind {
+            FailureKind::Input => Failure::client(e.to_string()),
+            _ => Failure::algorithm(e.to_string()),
+        }
     }
 }
 

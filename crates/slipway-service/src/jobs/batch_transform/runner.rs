@@ -84,6 +84,13 @@ enum Outcome {
 impl Runner {
     async fn run(&mut self) {
         let result = self.drive().await;
+        // The container goes before the terminal status is written: a
+        // client that sees the job ended finds nothing left behind.
+        if let Some(id) = self.container.take() {
+            if let Err(e) = self.rt.engine.remove(&id, true).await {
+                tracing::warn!(job = %self.key, error = %e, "removing the inference container");
+            }
+        }
         let (final_status, reason) = match result {
             Ok(Outcome::Completed) => (status::COMPLETED, None),
             Ok(Outcome::Stopped) => (status::STOPPED, None),
@@ -107,11 +114,6 @@ impl Runner {
         .await;
         if let Err(e) = saved {
             tracing::error!(job = %self.key, error = %e, "recording the end of a transform job");
-        }
-        if let Some(id) = self.container.take() {
-            if let Err(e) = self.rt.engine.remove(&id, true).await {
-                tracing::warn!(job = %self.key, error = %e, "removing the inference container");
-            }
         }
         if !self.rt.settings.keep_work_dirs {
             let _ = tokio::fs::remove_dir_all(&self.work).await;

@@ -76,6 +76,13 @@ impl Runner {
         let wd = WorkDir::new(&self.rt.settings.work_root, &self.account, &self.key);
         let mut container = None;
         let outcome = self.drive(entry, &wd, &mut container).await;
+        // The container goes before the terminal status is written: a
+        // client that sees the job ended finds nothing left behind.
+        if let Some(id) = container {
+            if let Err(e) = self.rt.engine.remove(&id, true).await {
+                tracing::warn!(job = %self.key, error = %e, "removing the training container");
+            }
+        }
         if let Err(Fatal(reason)) = outcome {
             tracing::info!(job = %self.key, %reason, "training job failed");
             let done = state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
@@ -91,11 +98,6 @@ impl Runner {
             .await;
             if let Err(e) = done {
                 tracing::error!(job = %self.key, error = %e, "recording a failed training job");
-            }
-        }
-        if let Some(id) = container {
-            if let Err(e) = self.rt.engine.remove(&id, true).await {
-                tracing::warn!(job = %self.key, error = %e, "removing the training container");
             }
         }
         if !self.rt.settings.keep_work_dirs {
@@ -159,7 +161,13 @@ impl Runner {
         };
         *container = Some(id.clone());
         let tail = Tail::default();
-        let ended = self.watch(&id, &tail).await?;
+        let ended = self.watch(&id, &tail).await;
+        // Exit code and logs are collected: the container has served.
+        if let Err(e) = self.rt.engine.remove(&id, true).await {
+            tracing::warn!(job = %self.key, error = %e, "removing the training container");
+        }
+        *container = None;
+        let ended = ended?;
         finish::conclude(self.svc.clone(), &self.account, &self.key, wd, ended, &tail).await
     }
 

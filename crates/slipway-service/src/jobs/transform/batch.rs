@@ -72,17 +72,19 @@ impl MiniBatch {
 }
 
 /// "record 7" or "records 10–19".
+/// Indexes are 0-based; messages count from 1, as a seller reading the
+/// input file does ("record 2" is the second line).
 pub fn describe_range(first: u64, last: u64) -> String {
     if first == last {
-        format!("record {first}")
+        format!("record {}", first + 1)
     } else {
-        format!("records {first}–{last}")
+        format!("records {}–{}", first + 1, last + 1)
     }
 }
 
 /// A record that cannot be sent under the payload limit; the object fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("record {index} is {size} bytes, larger than MaxPayloadInMB allows ({limit} bytes)")]
+#[error("record {} is {size} bytes, larger than MaxPayloadInMB allows ({limit} bytes)", .index + 1)]
 pub struct BatchError {
     pub index: u64,
     pub size: u64,
@@ -242,7 +244,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(&out[0].payload[..], b"a\nb\nc\n");
         assert_eq!((out[0].first, out[0].last, out[0].count), (0, 2, 3));
-        assert_eq!(out[0].describe(), "records 0–2");
+        assert_eq!(out[0].describe(), "records 1–3");
         let last = b.finish().unwrap();
         assert_eq!(&last.payload[..], b"dd\ne\n");
         assert_eq!((last.first, last.last, last.count), (3, 4, 2));
@@ -274,6 +276,6 @@ mod tests {
         assert!(Batcher::new(BatchStrategy::MultiRecord, Some(1))
             .finish()
             .is_none());
-        assert_eq!(describe_range(7, 7), "record 7");
+        assert_eq!(describe_range(7, 7), "record 8");
     }
 }

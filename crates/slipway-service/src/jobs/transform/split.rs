@@ -78,7 +78,7 @@ pub enum SplitError {
         available: u64,
     },
     #[error(
-        "record {index} at byte offset {offset} is {size} bytes, more than the {limit}-byte limit"
+        "record {} at byte offset {offset} is {size} bytes, more than the {limit}-byte limit", .index + 1
     )]
     TooLarge {
         index: u64,
