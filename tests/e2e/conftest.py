@@ -38,9 +38,25 @@ def pytest_report_header(config):
     return f"slipway binary: {SLIPWAY_BIN}"
 
 
-def _start(tmp_path_factory, name: str, **kw) -> Slipway:
+# The shared fixtures serve the control plane and S3 only: resources
+# created with validation profiles stay Pending there, as the issue-2 tests
+# expect. Tests that run containers use `jobs_server`.
+CONTROL_PLANE_ONLY = {"SLIPWAY_JOBS": "off"}
+
+
+def _start(tmp_path_factory, name: str, env: dict | None = None, **kw) -> Slipway:
     base = tmp_path_factory.mktemp(name)
-    return Slipway(base / "data", **kw).start()
+    return Slipway(base / "data", env=CONTROL_PLANE_ONLY if env is None else env, **kw).start()
+
+
+@pytest.fixture(scope="session")
+def jobs_server(tmp_path_factory):
+    """A server that runs jobs (training, transform, validation) through the
+    container engine; validation jobs run network-isolated."""
+    s = _start(tmp_path_factory, "jobs", env={})
+    yield s
+    s.stop()
+    s.kill()
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,9 @@ class Ctx:
 
 # -- shared valid fragments -----------------------------------------------------------
 def image(ctx) -> str:
-    return f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/slipway-sample:latest"
+    # A resource with validation profiles must name an image the engine can
+    # resolve (checked at create time); the sample image is built by the suite.
+    return "localhost/slipway-sample:latest"
 
 
 DIGEST = "sha256:" + "ab" * 32
@@ -404,13 +406,13 @@ def _case_id(case: Case) -> str:
 
 
 @pytest.fixture(scope="module")
-def ctx(module_server):
-    return Ctx(account=module_server.account_id, region=module_server.region, client=module_server.client())
+def ctx(jobs_server):
+    return Ctx(account=jobs_server.account_id, region=jobs_server.region, client=jobs_server.client())
 
 
 @pytest.fixture(scope="module")
-def raw_client(module_server):
-    return module_server.client(validate=False)
+def raw_client(jobs_server):
+    return jobs_server.client(validate=False)
 
 
 def _call(client, op: str, params: dict):

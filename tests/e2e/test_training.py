@@ -28,6 +28,16 @@ def images():
 
 
 @pytest.fixture(scope="module")
+def server(jobs_server):
+    return jobs_server
+
+
+@pytest.fixture(scope="module")
+def sm(jobs_server):
+    return jobs_server.client()
+
+
+@pytest.fixture(scope="module")
 def s3(server):
     return s3_client(server)
 

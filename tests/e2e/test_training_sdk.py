@@ -44,6 +44,16 @@ def images():
 
 
 @pytest.fixture(scope="module")
+def server(jobs_server):
+    return jobs_server
+
+
+@pytest.fixture(scope="module")
+def sm(jobs_server):
+    return jobs_server.client()
+
+
+@pytest.fixture(scope="module")
 def bucket(server):
     s3 = s3_client(server)
     b = new_bucket(s3, "sdk")

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod objects;
 pub mod reference;
 pub mod resources;
+pub mod validation;
 
 pub use error::{Error, Result};
 
@@ -113,7 +114,8 @@ impl Service {
         }
         let training = jobs::training::reconcile::reconcile(self).await?;
         let transform = jobs::batch_transform::reconcile::reconcile(self).await?;
-        Ok(training + transform)
+        let validations = validation::reconcile(self).await?;
+        Ok(training + transform + validations)
     }
 
     /// Buckets and objects (S3).

@@ -76,7 +76,10 @@ impl Config {
             accounts: Vec::new(),
             max_json_body: 8 * 1024 * 1024,
             blob: crate::blob_config::BlobConfig::Fs { path: None },
-            jobs: crate::jobs_config::JobsConfig::default(),
+            jobs: crate::jobs_config::JobsConfig {
+                enabled: true,
+                ..Default::default()
+            },
         }
     }
 

@@ -8,6 +8,9 @@ use std::time::Duration;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobsFileConfig {
+    /// `false` runs no jobs at all (a control-plane-only server: resources
+    /// with validation profiles then stay Pending). Default true.
+    pub enabled: Option<bool>,
     /// Docker Engine API address (`unix:///run/podman/podman.sock`);
     /// default `DOCKER_HOST`, then the usual sockets.
     pub docker_host: Option<String>,
@@ -24,6 +27,7 @@ pub struct JobsFileConfig {
 /// Resolved job settings.
 #[derive(Debug, Clone, Default)]
 pub struct JobsConfig {
+    pub enabled: bool,
     pub docker_host: Option<String>,
     pub stop_grace: Option<Duration>,
     pub memory_cap_bytes: Option<i64>,
@@ -50,6 +54,12 @@ impl JobsConfig {
         if cap == Some(0) {
             anyhow::bail!("the job memory cap must be at least 1 MB");
         }
+        let enabled = match env("SLIPWAY_JOBS").as_deref() {
+            Some("on" | "1" | "true") => true,
+            Some("off" | "0" | "false") => false,
+            Some(v) => anyhow::bail!("SLIPWAY_JOBS must be on or off, got {v:?}"),
+            None => file.enabled.unwrap_or(true),
+        };
         let keep = match env("SLIPWAY_KEEP_JOB_DIRS").as_deref() {
             Some("1" | "true" | "yes") => true,
             Some("0" | "false" | "no") => false,
@@ -57,6 +67,7 @@ impl JobsConfig {
             None => file.keep_work_dirs.unwrap_or(false),
         };
         Ok(Self {
+            enabled,
             docker_host: env("SLIPWAY_DOCKER_HOST").or(file.docker_host),
             stop_grace: grace.map(Duration::from_secs),
             memory_cap_bytes: cap.map(|mb| (mb as i64).saturating_mul(1024 * 1024)),

@@ -86,6 +86,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
 /// a warning) when no engine answers: the API still serves everything
 /// else, and job creation says why it cannot run.
 async fn job_runtime(config: &Config) -> Option<JobRuntime> {
+    if !config.jobs.enabled {
+        tracing::info!("jobs are disabled by configuration (SLIPWAY_JOBS=off)");
+        return None;
+    }
     let engine = match DockerEngine::connect(config.jobs.docker_host.as_deref()).await {
         Ok(e) => e,
         Err(e) => {

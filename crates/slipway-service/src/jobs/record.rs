@@ -14,13 +14,14 @@ use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 /// Applies `change` (to the status and the decoded document) and stores
 /// the result; `change` returns false to leave the job untouched.
-/// `summary` renders what listings show. Returns the stored job.
+/// `summary` renders what listings show (`None`: the change leaves the
+/// listing view as it is). Returns the stored record and document.
 pub(crate) async fn mutate<D, F>(
     svc: &Service,
     account: &AccountId,
     kind: ResourceKind,
     key: &str,
-    summary: fn(&D) -> Result<Option<String>>,
+    summary: Option<fn(&D) -> Result<Option<String>>>,
     mut change: F,
 ) -> Result<(ResourceRecord, D)>
 where
@@ -32,7 +33,9 @@ where
             .store
             .get(account, kind, key)
             .await?
-            .ok_or_else(|| Error::internal(format!("{kind} vanished"), key.to_owned()))?;
+            .ok_or_else(|| Error::NotFound {
+                message: format!("{kind} {key} no longer exists"),
+            })?;
         let mut doc: D = decode(&record)?;
         let mut status = record.status.clone();
         if !change(&mut status, &mut doc)? {
@@ -41,7 +44,9 @@ where
         let mut next = record.clone();
         next.status = status;
         next.modified = now_micros();
-        next.summary = summary(&doc)?;
+        if let Some(summary) = summary {
+            next.summary = summary(&doc)?;
+        }
         next.document = document(&doc)?;
         match svc.store.update(&next).await {
             Ok(stored) => return Ok((stored, doc)),

@@ -81,6 +81,23 @@ impl Algorithms<'_> {
         if let Some(v) = &new.validation {
             checks::algorithm_profiles(&new.training, new.inference.as_ref(), v)?;
         }
+        if profiles > 0 {
+            let mut images = vec![(
+                "TrainingSpecification.TrainingImage".to_owned(),
+                new.training.training_image.clone(),
+            )];
+            if let Some(inf) = &new.inference {
+                for (i, c) in inf.containers.iter().enumerate() {
+                    if let Some(image) = c.get("Image").and_then(serde_json::Value::as_str) {
+                        images.push((
+                            format!("InferenceSpecification.Containers.{}.Image", i + 1),
+                            image.to_owned(),
+                        ));
+                    }
+                }
+            }
+            crate::validation::check_images(self.svc, account, &images).await?;
+        }
         // Status honesty: with profiles to run, the algorithm waits for a
         // validation; without, it is usable at once, as on AWS.
         let status = if profiles > 0 { "Pending" } else { "Completed" };
@@ -110,6 +127,9 @@ impl Algorithms<'_> {
             .insert(&record, &tags_of(&new.tags))
             .await
             .map_err(|e| map_insert(e, "Algorithm", &record.arn))?;
+        if profiles > 0 {
+            crate::validation::spawn(self.svc, &record);
+        }
         Ok(Algorithm { record, doc })
     }
 
@@ -131,7 +151,7 @@ impl Algorithms<'_> {
 
     pub async fn delete(&self, account: &AccountId, name: &str) -> Result<()> {
         let algo = self.describe(account, name).await?;
-        // TODO(validation issue): stop this algorithm's validation jobs first.
+        crate::validation::stop_jobs(self.svc, account, &algo.record).await;
         self.svc
             .store
             .delete(account, KIND, &algo.record.key)

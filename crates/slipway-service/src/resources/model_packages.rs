@@ -193,6 +193,20 @@ impl ModelPackages<'_> {
         if let (Some(v), Some(inf)) = (&new.validation, &inference) {
             checks::model_package_profiles(inf, v)?;
         }
+        if profiles > 0 {
+            let images: Vec<(String, String)> = inference
+                .iter()
+                .flat_map(|inf| inf.containers.iter().enumerate())
+                .filter_map(|(i, c)| {
+                    let image = c.get("Image").and_then(Value::as_str)?;
+                    Some((
+                        format!("InferenceSpecification.Containers.{}.Image", i + 1),
+                        image.to_owned(),
+                    ))
+                })
+                .collect();
+            crate::validation::check_images(self.svc, account, &images).await?;
+        }
         let status = if profiles > 0 { "Pending" } else { "Completed" };
         let mut doc = ModelPackageDocument {
             model_package_name: String::new(),
@@ -222,7 +236,12 @@ impl ModelPackages<'_> {
             record.client_token = new.client_token;
             record.summary = ModelPackageSummary::of(&doc);
             return match self.svc.store.insert(&record, &tags).await {
-                Ok(()) => Ok(ModelPackage { record, doc }),
+                Ok(()) => {
+                    if profiles > 0 {
+                        crate::validation::spawn(self.svc, &record);
+                    }
+                    Ok(ModelPackage { record, doc })
+                }
                 Err(MetaError::TokenReused(earlier)) => Self::retried(*earlier),
                 Err(e) => Err(map_insert(e, "Model Package", &record.arn)),
             };
@@ -272,10 +291,15 @@ impl ModelPackages<'_> {
             .insert_version(ResourceKind::ModelPackageGroup, record, &tags, &finish)
             .await;
         match inserted {
-            Ok(record) => Ok(ModelPackage {
-                doc: decode(&record)?,
-                record,
-            }),
+            Ok(record) => {
+                if profiles > 0 {
+                    crate::validation::spawn(self.svc, &record);
+                }
+                Ok(ModelPackage {
+                    doc: decode(&record)?,
+                    record,
+                })
+            }
             Err(MetaError::TokenReused(earlier)) => Self::retried(*earlier),
             Err(MetaError::MissingParent(_)) => Err(Error::NotFound {
                 message: format!("ModelPackageGroup {} does not exist.", group.record.arn),
@@ -456,7 +480,7 @@ impl ModelPackages<'_> {
 
     pub async fn delete(&self, account: &AccountId, reference: &str) -> Result<()> {
         let pkg = self.describe(account, reference).await?;
-        // TODO(validation issue): stop this package's validation jobs first.
+        crate::validation::stop_jobs(self.svc, account, &pkg.record).await;
         self.svc
             .store
             .delete(account, KIND, &pkg.record.key)

@@ -83,11 +83,34 @@ pub struct Models<'a> {
 }
 
 impl Models<'_> {
+    /// CreateModel from a client: a referenced model package must have
+    /// passed its validation (Completed), as on AWS.
     pub async fn create(
         &self,
         account: &AccountId,
         request: Map<String, Value>,
         tags: Vec<(String, String)>,
+    ) -> Result<Model> {
+        self.create_checked(account, request, tags, true).await
+    }
+
+    /// The model a validation builds from the resource under validation
+    /// (which is not Completed yet).
+    pub async fn create_for_validation(
+        &self,
+        account: &AccountId,
+        request: Map<String, Value>,
+    ) -> Result<Model> {
+        self.create_checked(account, request, Vec::new(), false)
+            .await
+    }
+
+    async fn create_checked(
+        &self,
+        account: &AccountId,
+        request: Map<String, Value>,
+        tags: Vec<(String, String)>,
+        require_validated: bool,
     ) -> Result<Model> {
         let mut request = request;
         request.remove("Tags");
@@ -129,6 +152,18 @@ impl Models<'_> {
                     // Resolving it now refuses a missing or unusable package
                     // at create time, as AWS does.
                     self.package_container(account, pkg, &field).await?;
+                    if require_validated {
+                        let p = self.svc.model_packages().describe(account, pkg).await?;
+                        if p.record.status != "Completed" {
+                            return Err(Error::invalid(
+                                format!("{field}.ModelPackageName"),
+                                format!(
+                                    "Model package {} is in status {}; only a Completed model package can be used in a model.",
+                                    p.record.arn, p.record.status
+                                ),
+                            ));
+                        }
+                    }
                 }
                 _ => {}
             }

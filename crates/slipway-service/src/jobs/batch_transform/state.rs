@@ -114,6 +114,6 @@ where
     F: FnMut(&mut String, &mut TransformJobDocument) -> Result<bool>,
 {
     let (record, doc) =
-        crate::jobs::record::mutate(svc, account, KIND, key, summary_of, change).await?;
+        crate::jobs::record::mutate(svc, account, KIND, key, Some(summary_of), change).await?;
     Ok(TransformJob { record, doc })
 }

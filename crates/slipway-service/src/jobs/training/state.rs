@@ -203,9 +203,15 @@ pub(crate) async fn mutate<F>(
 where
     F: FnMut(&mut String, &mut TrainingJobDocument) -> Result<bool>,
 {
-    let (record, doc) =
-        crate::jobs::record::mutate(svc, account, KIND, key, |d| summary_of(d).map(Some), change)
-            .await?;
+    let (record, doc) = crate::jobs::record::mutate(
+        svc,
+        account,
+        KIND,
+        key,
+        Some(|d| summary_of(d).map(Some)),
+        change,
+    )
+    .await?;
     Ok(TrainingJob { record, doc })
 }
 
