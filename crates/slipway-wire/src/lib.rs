@@ -13,3 +13,6 @@ mod sagemaker;
 
 pub use error::AwsError;
 pub use router::{router, WireConfig};
+
+/// The SageMaker API called in-process (`slipway validate`).
+pub use sagemaker::call as call_sagemaker;

@@ -129,6 +129,32 @@ pub async fn handle(
     op_name: &str,
     body: &[u8],
 ) -> Result<Response, AwsError> {
+    run(svc, &caller.account, op_name, body)
+        .await
+        .map(crate::json::ok)
+}
+
+/// One operation for a caller already known to be `account`, exactly as
+/// the HTTP API runs it (shape checks included), answering the response
+/// document. `slipway validate` submits its request through here.
+pub async fn call(
+    svc: &Service,
+    account: &slipway_core::AccountId,
+    op_name: &str,
+    body: &[u8],
+) -> Result<serde_json::Value, AwsError> {
+    match run(svc, account, op_name, body).await? {
+        Reply::Value(v) => Ok(v),
+        Reply::Text(t) => serde_json::from_str(&t).map_err(|_| AwsError::internal()),
+    }
+}
+
+async fn run(
+    svc: &Service,
+    account: &slipway_core::AccountId,
+    op_name: &str,
+    body: &[u8],
+) -> Result<Reply, AwsError> {
     let Some(op) = Operation::parse(op_name) else {
         let known = slipway_model::sagemaker().operation(op_name).is_some();
         let message = if known {
@@ -146,7 +172,6 @@ pub async fn handle(
     slipway_model::sagemaker()
         .check_input(op_name, &input.as_value())
         .map_err(AwsError::from_input)?;
-    let account = &caller.account;
     use Operation::*;
     let result = match op {
         CreateAlgorithm => algorithms::create_algorithm(svc, account, input)
@@ -222,7 +247,7 @@ pub async fn handle(
             .await
             .map(Reply::from),
     }?;
-    Ok(crate::json::ok(result))
+    Ok(result)
 }
 
 #[cfg(test)]
