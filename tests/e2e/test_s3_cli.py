@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import filecmp
 import os
-
-import pytest
 import subprocess
 
+from e2e_helpers import run_aws_cli
 from s3_helpers import new_bucket, random_file, s3
 
 GIB = 1024 * 1024 * 1024
@@ -40,13 +39,15 @@ def test_aws_s3_cp_of_one_gib_round_trips(module_server, tmp_path):
     module_server.cli("s3", "rm", f"s3://{b}/big/one-gib.bin")
 
 
-@pytest.mark.skip(reason="KNOWN BUG (open, issue 3): `aws s3 sync` of a tree with a multipart "
-                  "file sometimes hangs client-side after every request got its response "
-                  "(server log shows all requests answered); boto3 upload_file of the same "
-                  "data works. Re-enable once fixed.")
-def test_aws_s3_sync_both_ways(module_server, tmp_path):
-    b = new_bucket(s3(module_server))
-    src = tmp_path / "tree"
+# Small files, an empty one and a multipart-sized one (9 MiB: the CLI
+# uploads it in 8 MiB parts) in one tree. The empty file matters: botocore
+# sends `Expect: 100-continue` with its zero-length PUT, gets the final
+# status without a `100 Continue`, and used to misread the next response
+# on that pooled connection (boto/botocore#3755), hanging the sync.
+SYNC_ROUNDS = 4
+
+
+def _sync_tree(root) -> dict[str, bytes]:
     files = {
         "top.txt": b"top",
         "empty.bin": b"",
@@ -57,24 +58,59 @@ def test_aws_s3_sync_both_ways(module_server, tmp_path):
         "dir/percent%20name.txt": b"percent",
     }
     for rel, data in files.items():
-        p = src / rel
+        p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
-    module_server.cli("s3", "sync", str(src), f"s3://{b}/tree", timeout=300)
-    listed = {o["Key"] for o in s3(module_server).list_objects_v2(Bucket=b)["Contents"]}
-    assert listed == {f"tree/{k}" for k in files}
+    return files
 
-    down = tmp_path / "down"
-    module_server.cli("s3", "sync", f"s3://{b}/tree", str(down), timeout=300)
-    _same_tree(src, down)
 
-    # A second sync after a change moves only the change, and --delete removes.
-    (src / "top.txt").write_bytes(b"changed top")
-    (src / "dir/a.csv").unlink()
-    out = module_server.cli("s3", "sync", "--delete", str(src), f"s3://{b}/tree", timeout=300).stdout
-    assert "top.txt" in out and "a.csv" in out and "b.bin" not in out
-    module_server.cli("s3", "sync", "--delete", f"s3://{b}/tree", str(down), timeout=300)
-    _same_tree(src, down)
+def _sync(server, src: str, dst: str, *flags: str) -> str:
+    # A short read timeout turns a client-side hang into a failure in
+    # seconds; a sync that works never waits that long for one response.
+    return server.cli("s3", "sync", *flags, "--cli-read-timeout", "20", src, dst, timeout=300).stdout
+
+
+def test_aws_s3_sync_both_ways(module_server, tmp_path):
+    client = s3(module_server)
+    b = new_bucket(client)
+    for n in range(SYNC_ROUNDS):
+        src, down = tmp_path / f"tree{n}", tmp_path / f"down{n}"
+        files = _sync_tree(src)
+        prefix = f"s3://{b}/tree{n}"
+        _sync(module_server, str(src), prefix)
+        listed = {o["Key"] for o in client.list_objects_v2(Bucket=b, Prefix=f"tree{n}/")["Contents"]}
+        assert listed == {f"tree{n}/{k}" for k in files}
+        _sync(module_server, prefix, str(down))
+        _same_tree(src, down)
+
+        # A second sync after a change moves only the change, and --delete removes.
+        (src / "top.txt").write_bytes(b"changed top")
+        (src / "dir/a.csv").unlink()
+        out = _sync(module_server, str(src), prefix, "--delete")
+        assert "top.txt" in out and "a.csv" in out and "b.bin" not in out
+        _sync(module_server, prefix, str(down), "--delete")
+        _same_tree(src, down)
+
+
+def test_empty_file_then_another_on_one_connection(module_server, tmp_path):
+    """The sync hang made deterministic: with one transfer thread every PUT
+    goes over the same pooled connection, an empty file's PUT first. The
+    CLI's botocore then misparsed the next PUT's response and waited for
+    the read timeout (boto/botocore#3755); the server now closes the
+    connection after a final status that was not preceded by `100 Continue`."""
+    b = new_bucket(s3(module_server))
+    src = tmp_path / "seq"
+    src.mkdir()
+    for i in range(3):
+        (src / f"{i}-empty.bin").write_bytes(b"")
+        (src / f"{i}-full.txt").write_bytes(b"x" * 1000)
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\ns3 =\n  max_concurrent_requests = 1\n")
+    env = module_server.cli_env()
+    env["AWS_CONFIG_FILE"] = str(config)
+    run_aws_cli(["s3", "sync", "--cli-read-timeout", "5", str(src), f"s3://{b}/seq"], env, timeout=120)
+    keys = {o["Key"] for o in s3(module_server).list_objects_v2(Bucket=b)["Contents"]}
+    assert keys == {f"seq/{p.name}" for p in src.iterdir()}
 
 
 def test_aws_s3_ls_mb_rb(module_server):

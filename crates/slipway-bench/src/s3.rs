@@ -193,17 +193,40 @@ pub(crate) async fn send(
     Ok(resp)
 }
 
+/// 8 MiB of a fixed pseudo-random pattern: what the PUT sends, repeated.
+fn pattern() -> Bytes {
+    Bytes::from(
+        (0..8 * 1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect::<Vec<u8>>(),
+    )
+}
+
+/// The CPU bound of a PUT: its ETag is the body's MD5, one sequential hash,
+/// so no PUT can be faster than hashing the same bytes in memory on one
+/// core with the server's MD5 (md-5 with `asm`).
+fn md5_in_memory(bytes: u64) -> Duration {
+    use md5::Digest as _;
+    let chunk = pattern();
+    let started = Instant::now();
+    let mut md5 = md5::Md5::new();
+    let mut left = bytes;
+    while left > 0 {
+        let n = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
+        md5.update(&chunk[..n]);
+        left -= n as u64;
+    }
+    std::hint::black_box(md5.finalize());
+    started.elapsed()
+}
+
 /// One streaming PutObject of `bytes` (a repeated 8 MiB pattern).
 async fn put_object(
     http: &reqwest::Client,
     target: &Target,
     bytes: u64,
 ) -> anyhow::Result<Duration> {
-    let chunk = Bytes::from(
-        (0..8 * 1024 * 1024u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-            .collect::<Vec<u8>>(),
-    );
+    let chunk = pattern();
     let chunks = bytes.div_ceil(chunk.len() as u64);
     let last = bytes - (chunks - 1) * chunk.len() as u64;
     let stream = futures::stream::iter((0..chunks).map(move |i| {
@@ -281,7 +304,7 @@ pub async fn run(args: S3Args) -> anyhow::Result<bool> {
     )
     .await?;
     let dd_file = base.path().join("dd.bin");
-    let mut samples: [Vec<Duration>; 4] = Default::default();
+    let mut samples: [Vec<Duration>; 5] = Default::default();
     let mut cold = true;
     for round in 1..=args.runs {
         eprintln!(
@@ -302,6 +325,7 @@ pub async fn run(args: S3Args) -> anyhow::Result<bool> {
         samples[2].push(put_object(&http, &target, bytes).await?);
         cold &= drop_caches();
         samples[3].push(get_object(&http, &target, bytes).await?);
+        samples[4].push(tokio::task::spawn_blocking(move || md5_in_memory(bytes)).await?);
     }
     let median = |v: &mut Vec<Duration>| {
         v.sort();
@@ -327,6 +351,11 @@ pub async fn run(args: S3Args) -> anyhow::Result<bool> {
         format!("S3 GetObject ({cache})"),
         n,
         median(&mut samples[3]),
+    ));
+    rows.push(row(
+        "MD5 in memory, one core (PUT's CPU bound)",
+        n,
+        median(&mut samples[4]),
     ));
     if !args.no_cli {
         match find_aws(args.aws_cli.as_deref()) {

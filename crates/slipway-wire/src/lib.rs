@@ -5,6 +5,7 @@
 
 mod auth;
 mod error;
+mod expect_continue;
 mod json;
 mod logs;
 mod router;

@@ -3,6 +3,7 @@
 
 use crate::auth::{verify_json, KeyCache};
 use crate::error::AwsError;
+use crate::expect_continue::ExpectContinue;
 use crate::{logs, sagemaker};
 use axum::body::Body;
 use axum::extract::State;
@@ -58,6 +59,7 @@ const LOGS_PREFIX: &str = "Logs_20140328.";
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    let (req, expect) = ExpectContinue::watch(req);
     // Each request runs to completion in its own task: when a client
     // disconnects, hyper drops this future, and dropping a handler in the
     // middle of a metadata transaction could leave the (single) SQLite
@@ -74,6 +76,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Res
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
+    expect.settle(&mut resp);
     resp
 }
 
