@@ -9,6 +9,7 @@
 //! create` while the server runs) share the file through SQLite's locking.
 
 mod objects;
+mod registry;
 mod rows;
 
 use async_trait::async_trait;

@@ -26,6 +26,9 @@ pub enum Error {
     /// clients act on the exact code (NoSuchKey, PreconditionFailed, ...).
     #[error(transparent)]
     Object(#[from] crate::objects::ObjectError),
+    /// A registry condition (OCI distribution / ECR vocabulary).
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
     #[error("internal error")]
     Internal {
         context: String,

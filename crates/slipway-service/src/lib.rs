@@ -8,6 +8,7 @@ pub mod error;
 pub mod listing;
 pub mod objects;
 pub mod reference;
+pub mod registry;
 pub mod resources;
 
 pub use error::{Error, Result};
@@ -29,6 +30,8 @@ pub struct Service {
     pub(crate) config: Arc<ServiceConfig>,
     /// Object storage (S3), when the binary wired it (`with_object_storage`).
     pub(crate) object_storage: Option<Arc<objects::ObjectStorage>>,
+    /// The image registry, when the binary wired it (`with_registry`).
+    pub(crate) registry: Option<Arc<registry::RegistryStorage>>,
 }
 
 impl Service {
@@ -37,6 +40,7 @@ impl Service {
             store,
             config: Arc::new(config),
             object_storage: None,
+            registry: None,
         }
     }
 
