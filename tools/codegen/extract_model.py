@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extract the SageMaker service-model subset Slipway implements.
+"""Extract the service-model subsets Slipway implements (SageMaker, ECR).
 
 Why: Slipway checks request bodies exactly as AWS does (required members,
 lengths, patterns, enums, ranges). The rules come from the botocore service
@@ -13,8 +13,10 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py CreateModel DescribeModel ...
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --out /tmp/x.json
 
-With no operation names, DEFAULT_OPERATIONS below is used. The output is
-`crates/slipway-model/src/sagemaker/service-model.json` and is deterministic:
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service ecr
+
+With no operation names, the service's default list below is used. The output is
+`crates/slipway-model/src/<service>/service-model.json` and is deterministic:
 object keys are sorted, except inside a structure's `members`, which keep the
 model's order (the checker reports violations in that order, as AWS does).
 Then run `cargo test -p slipway-model`: it fails if a pattern no longer
@@ -41,6 +43,20 @@ CreateEndpointConfig DescribeEndpointConfig DeleteEndpointConfig ListEndpointCon
 CreateEndpoint DescribeEndpoint DeleteEndpoint ListEndpoints
 """.split()
 
+# The ECR API Slipway serves beside its registry (`aws ecr get-login-password`,
+# repository and image management, tag mutability).
+ECR_OPERATIONS = """
+GetAuthorizationToken CreateRepository DescribeRepositories DeleteRepository
+DescribeImages ListImages BatchGetImage BatchDeleteImage BatchCheckLayerAvailability
+PutImageTagMutability PutImageScanningConfiguration PutImage
+""".split()
+
+# service -> (botocore name, API version, default operations)
+SERVICES = {
+    "sagemaker": ("sagemaker", "2017-07-24", DEFAULT_OPERATIONS),
+    "ecr": ("ecr", "2015-09-21", ECR_OPERATIONS),
+}
+
 # Shape-level keys kept; everything else (documentation, box, ...) is dropped.
 SHAPE_KEYS = (
     "type", "members", "required", "min", "max", "pattern", "enum",
@@ -51,10 +67,11 @@ REF_KEYS = ("shape", "jsonvalue", "idempotencyToken")
 # Operation keys kept.
 OP_KEYS = ("name", "input", "output", "errors")
 
-DEFAULT_OUT = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)),
-    "..", "..", "crates", "slipway-model", "src", "sagemaker", "service-model.json",
-)
+def default_out(service):
+    return os.path.join(
+        os.path.dirname(os.path.abspath(__file__)),
+        "..", "..", "crates", "slipway-model", "src", service, "service-model.json",
+    )
 
 
 def sort_dict(value):
@@ -92,7 +109,7 @@ def referenced(shape):
     return refs
 
 
-def extract(model, op_names):
+def extract(model, op_names, source):
     missing = [op for op in op_names if op not in model["operations"]]
     if missing:
         sys.exit(f"unknown operation(s) in botocore {botocore.__version__}: {' '.join(missing)}")
@@ -118,7 +135,7 @@ def extract(model, op_names):
     metadata = sort_dict(dict(model["metadata"]))
     metadata["slipwayExtract"] = {
         "botocoreVersion": botocore.__version__,
-        "source": "botocore/data/sagemaker/2017-07-24/service-2.json",
+        "source": source,
         "generator": "tools/codegen/extract_model.py",
     }
     return {
@@ -131,12 +148,16 @@ def extract(model, op_names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("operations", nargs="*", help="operation names (default: the built-in list)")
-    parser.add_argument("--out", default=DEFAULT_OUT, help="output path")
+    parser.add_argument("--service", default="sagemaker", choices=sorted(SERVICES))
+    parser.add_argument("--out", default=None, help="output path")
     args = parser.parse_args()
 
+    name, version, default_ops = SERVICES[args.service]
     # The loader reads service-2.json or service-2.json.gz, whichever ships.
-    model = botocore.loaders.Loader().load_service_model("sagemaker", "service-2", "2017-07-24")
-    subset = extract(model, args.operations or DEFAULT_OPERATIONS)
+    model = botocore.loaders.Loader().load_service_model(name, "service-2", version)
+    source = f"botocore/data/{name}/{version}/service-2.json"
+    subset = extract(model, args.operations or default_ops, source)
+    args.out = args.out or default_out(args.service)
 
     text = json.dumps(subset, indent=1, ensure_ascii=False) + "\n"
     with open(args.out, "w", encoding="utf-8") as f:

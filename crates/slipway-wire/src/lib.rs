@@ -6,6 +6,7 @@
 mod auth;
 mod error;
 mod json;
+mod registry;
 mod router;
 mod s3;
 mod sagemaker;

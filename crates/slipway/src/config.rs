@@ -19,6 +19,8 @@ pub struct Config {
     pub max_json_body: usize,
     /// Where object bytes live. Default: `DATA_DIR/blobs` on local disk.
     pub blob: crate::blob_config::BlobConfig,
+    /// Image registry settings (`[registry]`).
+    pub registry: crate::registry_config::RegistrySettings,
 }
 
 /// An account with a fixed key pair, as a config file or environment gives it.
@@ -48,6 +50,9 @@ pub struct FileConfig {
     /// `[blob]`: the object byte store (see `blob_config.rs`).
     #[serde(default)]
     pub blob: crate::blob_config::BlobFileConfig,
+    /// `[registry]`: token lifetime and manifest size limit.
+    #[serde(default)]
+    pub registry: crate::registry_config::RegistryFileConfig,
 }
 
 impl FileConfig {
@@ -71,6 +76,7 @@ impl Config {
             accounts: Vec::new(),
             max_json_body: 8 * 1024 * 1024,
             blob: crate::blob_config::BlobConfig::Fs { path: None },
+            registry: Default::default(),
         }
     }
 
@@ -123,6 +129,7 @@ impl Config {
             accounts,
             max_json_body,
             blob: crate::blob_config::BlobConfig::resolve(file.blob, env)?,
+            registry: crate::registry_config::RegistrySettings::resolve(file.registry, env)?,
         })
     }
 }

@@ -17,7 +17,7 @@ mod tokens;
 
 pub use blobs::{BlobRead, UploadStatus};
 pub use manifests::{ImageId, MediaType, PushedManifest};
-pub use names::{check_digest, check_repository_name, check_tag, is_digest};
+pub use names::{check_digest, check_repository_name, check_tag, is_digest, sha256_digest};
 pub use resolve::{ImageUri, ResolvedImage};
 pub use tokens::AuthorizationToken;
 
@@ -167,6 +167,13 @@ impl Registry<'_> {
     pub fn set_listen_addr(&self, addr: &str) -> Result<()> {
         let _ = self.storage()?.listen_addr.set(addr.to_owned());
         Ok(())
+    }
+
+    /// Largest manifest accepted: the wire reads at most one byte more.
+    pub fn max_manifest_bytes(&self) -> usize {
+        self.storage()
+            .map(|s| s.config.max_manifest_bytes)
+            .unwrap_or(RegistryConfig::DEFAULT_MAX_MANIFEST_BYTES)
     }
 
     /// The `host:port` of this registry as the local engine reaches it.

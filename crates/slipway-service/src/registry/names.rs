@@ -93,7 +93,7 @@ pub fn check_digest(d: &str) -> Result<(), RegistryError> {
 }
 
 /// The digest of bytes as the registry names it.
-pub(crate) fn sha256_digest(bytes: &[u8]) -> String {
+pub fn sha256_digest(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
