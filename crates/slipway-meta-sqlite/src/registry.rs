@@ -183,12 +183,13 @@ impl RegistryIndex for SqliteStore {
             return Ok(RepoDelete::Missing);
         }
         if !force {
-            let busy = sqlx::query("SELECT 1 FROM manifests WHERE account = ? AND repo = ? LIMIT 1")
-                .bind(account.as_str())
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
+            let busy =
+                sqlx::query("SELECT 1 FROM manifests WHERE account = ? AND repo = ? LIMIT 1")
+                    .bind(account.as_str())
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
             if busy.is_some() {
                 return Ok(RepoDelete::NotEmpty);
             }

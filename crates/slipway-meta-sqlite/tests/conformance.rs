@@ -37,3 +37,12 @@ async fn sqlite_store_passes_the_object_index_suite() {
         .unwrap();
     slipway_core::ports::testsuite::objects::run(&store).await;
 }
+
+#[tokio::test]
+async fn sqlite_store_passes_the_registry_index_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = slipway_meta_sqlite::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    slipway_core::ports::testsuite::registry::run(&store).await;
+}

@@ -179,7 +179,9 @@ pub(crate) fn oci_error(e: ServiceError) -> (StatusCode, &'static str, String) {
     let (status, code) = match e {
         ServiceError::Registry(r) => match r {
             R::BlobUnknown(_) => (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
-            R::BlobUploadInvalid(_) | R::Body(_) => (StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID"),
+            R::BlobUploadInvalid(_) | R::Body(_) => {
+                (StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID")
+            }
             R::BlobUploadUnknown => (StatusCode::NOT_FOUND, "BLOB_UPLOAD_UNKNOWN"),
             R::UploadOutOfOrder { .. } => {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UPLOAD_INVALID")

@@ -56,7 +56,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     }
     match service.registry().sweep_orphans(cutoff).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(n, "deleted orphan registry blobs left by an interrupted push"),
+        Ok(n) => tracing::info!(
+            n,
+            "deleted orphan registry blobs left by an interrupted push"
+        ),
         Err(e) => tracing::warn!(error = %e, "registry orphan sweep failed"),
     }
     for a in &config.accounts {
@@ -182,9 +185,7 @@ impl App {
         if addr.ip().is_unspecified() {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        self.service
-            .registry()
-            .set_listen_addr(&addr.to_string())?;
+        self.service.registry().set_listen_addr(&addr.to_string())?;
         axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;

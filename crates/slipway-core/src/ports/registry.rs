@@ -226,8 +226,12 @@ pub trait RegistryIndex: Send + Sync + 'static {
         digest: &str,
     ) -> Result<bool, MetaError>;
     /// Removes one tag; `false` if absent.
-    async fn delete_tag(&self, account: &AccountId, repo: &str, tag: &str)
-        -> Result<bool, MetaError>;
+    async fn delete_tag(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        tag: &str,
+    ) -> Result<bool, MetaError>;
 
     /// Deletes blob rows no repository links and returns their segments
     /// to free.

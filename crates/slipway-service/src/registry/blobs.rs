@@ -70,7 +70,10 @@ impl Registry<'_> {
             segments: Vec::new(),
         };
         self.storage()?.index.create_blob_upload(&row).await?;
-        Ok(UploadStatus { id: row.id, size: 0 })
+        Ok(UploadStatus {
+            id: row.id,
+            size: 0,
+        })
     }
 
     /// Cross-repository mount: links `digest` from `from` (same account)
@@ -284,7 +287,12 @@ impl Registry<'_> {
     }
 
     /// The blob, if the repository may serve it.
-    pub async fn stat_blob(&self, account: &AccountId, repo: &str, digest: &str) -> Result<BlobRow> {
+    pub async fn stat_blob(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        digest: &str,
+    ) -> Result<BlobRow> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
         self.storage()?

@@ -150,7 +150,12 @@ impl Registry<'_> {
                 .ok_or_else(|| invalid("an index must list manifests"))?;
             for c in &children {
                 check_descriptor(c)?;
-                if st.index.get_manifest(account, repo, &c.digest).await?.is_none() {
+                if st
+                    .index
+                    .get_manifest(account, repo, &c.digest)
+                    .await?
+                    .is_none()
+                {
                     return Err(RegistryError::ManifestBlobUnknown(c.digest.clone()).into());
                 }
                 references.push(c.digest.clone());
@@ -362,7 +367,10 @@ fn check_descriptor(d: &Descriptor) -> Result<(), RegistryError> {
         other => invalid(other.to_string()),
     })?;
     if d.size < 0 {
-        return Err(invalid(format!("descriptor {} has a negative size", d.digest)));
+        return Err(invalid(format!(
+            "descriptor {} has a negative size",
+            d.digest
+        )));
     }
     Ok(())
 }

@@ -88,13 +88,17 @@ pub enum RegistryError {
     ManifestUnknown(String),
     #[error("invalid repository name: {0}")]
     NameInvalid(String),
-    #[error("The repository with name '{name}' does not exist in the registry with id '{account}'")]
+    #[error(
+        "The repository with name '{name}' does not exist in the registry with id '{account}'"
+    )]
     NameUnknown { name: String, account: AccountId },
     #[error("invalid tag: {0}")]
     TagInvalid(String),
     #[error("The image tag '{tag}' already exists in the '{repo}' repository and cannot be overwritten because the repository is immutable.")]
     TagImmutable { tag: String, repo: String },
-    #[error("The repository with name '{name}' already exists in the registry with id '{account}'")]
+    #[error(
+        "The repository with name '{name}' already exists in the registry with id '{account}'"
+    )]
     RepositoryAlreadyExists { name: String, account: AccountId },
     #[error("The repository with name '{name}' in registry with id '{account}' cannot be deleted because it still contains images")]
     RepositoryNotEmpty { name: String, account: AccountId },
@@ -158,7 +162,10 @@ pub struct RepositorySettings {
 impl Registry<'_> {
     pub(crate) fn storage(&self) -> Result<&RegistryStorage> {
         self.svc.registry.as_deref().ok_or_else(|| {
-            Error::internal("registry", "the image registry is not configured in this server")
+            Error::internal(
+                "registry",
+                "the image registry is not configured in this server",
+            )
         })
     }
 

@@ -74,7 +74,9 @@ pub fn is_digest(reference: &str) -> bool {
 /// as unsupported, malformed digests as invalid.
 pub fn check_digest(d: &str) -> Result<(), RegistryError> {
     let Some((algo, hex)) = d.split_once(':') else {
-        return Err(RegistryError::DigestInvalid(format!("{d:?} is not a digest")));
+        return Err(RegistryError::DigestInvalid(format!(
+            "{d:?} is not a digest"
+        )));
     };
     if algo != "sha256" {
         let known = matches!(algo, "sha512" | "sha384");
@@ -108,8 +110,8 @@ mod tests {
             assert!(check_repository_name(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "a", "../etc", "a/../b", "a//b", "/abs", "UPPER", "a..b", "a___b", "a/", "a%2eb",
-            "-a", "a.", "a b",
+            "a", "../etc", "a/../b", "a//b", "/abs", "UPPER", "a..b", "a___b", "a/", "a%2eb", "-a",
+            "a.", "a b",
         ] {
             assert!(check_repository_name(bad).is_err(), "{bad}");
         }

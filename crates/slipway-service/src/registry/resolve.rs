@@ -58,7 +58,9 @@ impl ImageUri {
             .strip_suffix(".amazonaws.com")
             .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
             .is_some_and(|r| {
-                !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                !r.is_empty()
+                    && r.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             });
         region_ok.then(|| AccountId::parse(account)).flatten()
     }

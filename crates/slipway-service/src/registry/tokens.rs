@@ -53,7 +53,9 @@ impl Registry<'_> {
     pub fn verify_token(&self, password: &str) -> Result<AccountId> {
         let st = self.storage()?;
         let bad = |why: &str| RegistryError::Unauthorized(why.to_owned());
-        let (payload_b64, sig_hex) = password.split_once('.').ok_or_else(|| bad("malformed token"))?;
+        let (payload_b64, sig_hex) = password
+            .split_once('.')
+            .ok_or_else(|| bad("malformed token"))?;
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .ok()
@@ -63,7 +65,9 @@ impl Registry<'_> {
         let mut m = mac(&st.config.token_secret)?;
         m.update(payload.as_bytes());
         m.verify_slice(&sig).map_err(|_| bad("invalid token"))?;
-        let (account, expiry) = payload.split_once(':').ok_or_else(|| bad("malformed token"))?;
+        let (account, expiry) = payload
+            .split_once(':')
+            .ok_or_else(|| bad("malformed token"))?;
         let expiry: i64 = expiry.parse().map_err(|_| bad("malformed token"))?;
         if expiry <= now_seconds() {
             return Err(bad("the authorization token has expired; log in again").into());

@@ -20,11 +20,7 @@ fn accepted(name: &str, st: &UploadStatus) -> Response {
     let mut r = StatusCode::ACCEPTED.into_response();
     header(&mut r, "location", &upload_location(name, &st.id));
     // An empty upload reports `0-0` (what the distribution registry sends).
-    header(
-        &mut r,
-        "range",
-        &format!("0-{}", st.size.saturating_sub(1)),
-    );
+    header(&mut r, "range", &format!("0-{}", st.size.saturating_sub(1)));
     header(&mut r, "docker-upload-uuid", &st.id);
     header(&mut r, "content-length", "0");
     r
@@ -74,7 +70,10 @@ fn chunk_start(req: &Parts) -> Result<Option<u64>> {
     };
     let bad = || RegistryError::BlobUploadInvalid("malformed Content-Range".into());
     let s = v.to_str().map_err(|_| bad())?;
-    let s = s.trim().trim_start_matches("bytes ").trim_start_matches("bytes=");
+    let s = s
+        .trim()
+        .trim_start_matches("bytes ")
+        .trim_start_matches("bytes=");
     let (start, end) = s.split_once('-').ok_or_else(bad)?;
     let start: u64 = start.parse().map_err(|_| bad())?;
     let end: u64 = end.parse().map_err(|_| bad())?;
@@ -160,7 +159,11 @@ fn range(req: &Parts) -> Option<RangeSpec> {
     }
     Some(RangeSpec::FromTo {
         first: a.parse().ok()?,
-        last: if b.is_empty() { None } else { Some(b.parse().ok()?) },
+        last: if b.is_empty() {
+            None
+        } else {
+            Some(b.parse().ok()?)
+        },
     })
 }
 

@@ -45,7 +45,9 @@ pub(crate) async fn handle(
 ) -> Result<Response, AwsError> {
     if !OPERATIONS.contains(&op) {
         let message = if slipway_model::ecr().operation(op).is_some() {
-            format!("Operation {op} is part of the ECR API but not implemented by this Slipway server.")
+            format!(
+                "Operation {op} is part of the ECR API but not implemented by this Slipway server."
+            )
         } else {
             format!("Unknown operation {TARGET_PREFIX}{op}")
         };
@@ -66,9 +68,7 @@ pub(crate) async fn handle(
             return Err(AwsError::new(
                 StatusCode::BAD_REQUEST,
                 "AccessDeniedException",
-                format!(
-                    "User in account {account} is not authorized to access registry {id}"
-                ),
+                format!("User in account {account} is not authorized to access registry {id}"),
             ));
         }
     }
@@ -159,7 +159,10 @@ impl Cx<'_> {
     }
 
     fn get_authorization_token(&self) -> Out {
-        let t = self.registry().authorization_token(self.account).map_err(err)?;
+        let t = self
+            .registry()
+            .authorization_token(self.account)
+            .map_err(err)?;
         // Clients log in to the proxy endpoint: this server, not AWS.
         let endpoint = self
             .registry()
@@ -215,7 +218,8 @@ impl Cx<'_> {
             .collect();
         let next = (page.len() > n).then(|| page[n - 1].name.clone());
         page.truncate(n);
-        let mut out = json!({"repositories": page.iter().map(|r| self.repo_json(r)).collect::<Vec<_>>()});
+        let mut out =
+            json!({"repositories": page.iter().map(|r| self.repo_json(r)).collect::<Vec<_>>()});
         if let Some(t) = next {
             out["nextToken"] = t.into();
         }
@@ -234,7 +238,11 @@ impl Cx<'_> {
     }
 
     /// One page of manifests, for ListImages and DescribeImages.
-    async fn manifests_page(&self, input: &Input, n: usize) -> Result<(Vec<ManifestRow>, Option<String>), AwsError> {
+    async fn manifests_page(
+        &self,
+        input: &Input,
+        n: usize,
+    ) -> Result<(Vec<ManifestRow>, Option<String>), AwsError> {
         let name = input.str("repositoryName").unwrap_or_default();
         let after = input.str("nextToken");
         let mut rows = self
@@ -296,7 +304,8 @@ impl Cx<'_> {
             return Ok(json!({"imageDetails": details}));
         }
         let (rows, next) = self.manifests_page(input, page_size(input, 100)).await?;
-        let mut out = json!({"imageDetails": rows.iter().map(|m| self.detail(&name, m)).collect::<Vec<_>>()});
+        let mut out =
+            json!({"imageDetails": rows.iter().map(|m| self.detail(&name, m)).collect::<Vec<_>>()});
         if let Some(t) = next {
             out["nextToken"] = t.into();
         }
@@ -357,9 +366,18 @@ impl Cx<'_> {
             let id = image_id(v);
             let reg = self.registry();
             let result = match (&id.tag, &id.digest) {
-                (Some(t), _) => reg.delete_manifest(self.account, &name, t).await.map(|()| id.clone()),
-                (None, Some(d)) => reg.delete_manifest(self.account, &name, d).await.map(|()| id.clone()),
-                (None, None) => Err(slipway_service::registry::RegistryError::ManifestUnknown(String::new()).into()),
+                (Some(t), _) => reg
+                    .delete_manifest(self.account, &name, t)
+                    .await
+                    .map(|()| id.clone()),
+                (None, Some(d)) => reg
+                    .delete_manifest(self.account, &name, d)
+                    .await
+                    .map(|()| id.clone()),
+                (None, None) => Err(slipway_service::registry::RegistryError::ManifestUnknown(
+                    String::new(),
+                )
+                .into()),
             };
             match result {
                 Ok(id) => deleted.push(id_json(&id)),
@@ -390,7 +408,9 @@ impl Cx<'_> {
         let name = input.str("repositoryName").unwrap_or_default();
         let settings = if mutability {
             RepositorySettings {
-                tags_mutable: input.str("imageTagMutability").map(|m| !m.starts_with("IMMUTABLE")),
+                tags_mutable: input
+                    .str("imageTagMutability")
+                    .map(|m| !m.starts_with("IMMUTABLE")),
                 scan_on_push: None,
             }
         } else {
@@ -410,7 +430,12 @@ impl Cx<'_> {
             .map_err(err)?;
         let mut out = json!({"registryId": self.account.as_str(), "repositoryName": r.name});
         if mutability {
-            out["imageTagMutability"] = (if r.tags_mutable { "MUTABLE" } else { "IMMUTABLE" }).into();
+            out["imageTagMutability"] = (if r.tags_mutable {
+                "MUTABLE"
+            } else {
+                "IMMUTABLE"
+            })
+            .into();
         } else {
             out["imageScanningConfiguration"] = json!({"scanOnPush": r.scan_on_push});
         }
@@ -427,15 +452,28 @@ impl Cx<'_> {
             .unwrap_or_else(|| slipway_service::registry::sha256_digest(manifest.as_bytes()));
         let reg = self.registry();
         let pushed = reg
-            .put_manifest(self.account, &name, &reference, media.as_deref(), manifest.as_bytes())
+            .put_manifest(
+                self.account,
+                &name,
+                &reference,
+                media.as_deref(),
+                manifest.as_bytes(),
+            )
             .await
             .map_err(err)?;
         if let Some(d) = input.str("imageDigest") {
             if d != pushed.digest {
-                return Err(AwsError::new(StatusCode::BAD_REQUEST, "ImageDigestDoesNotMatchException", format!("the manifest has digest {}, not {d}", pushed.digest)));
+                return Err(AwsError::new(
+                    StatusCode::BAD_REQUEST,
+                    "ImageDigestDoesNotMatchException",
+                    format!("the manifest has digest {}, not {d}", pushed.digest),
+                ));
             }
         }
-        let m = reg.get_manifest(self.account, &name, &pushed.digest).await.map_err(err)?;
+        let m = reg
+            .get_manifest(self.account, &name, &pushed.digest)
+            .await
+            .map_err(err)?;
         Ok(json!({"image": {
             "registryId": self.account.as_str(),
             "repositoryName": name,
@@ -450,7 +488,9 @@ impl Cx<'_> {
 fn failure(id: &ImageId, e: slipway_service::Error) -> Value {
     use slipway_service::registry::RegistryError as R;
     let (code, reason) = match &e {
-        slipway_service::Error::Registry(R::ManifestUnknown(_)) => ("ImageNotFound", "Requested image not found".to_owned()),
+        slipway_service::Error::Registry(R::ManifestUnknown(_)) => {
+            ("ImageNotFound", "Requested image not found".to_owned())
+        }
         slipway_service::Error::Registry(R::DigestInvalid(m)) => ("InvalidImageDigest", m.clone()),
         slipway_service::Error::Registry(R::TagInvalid(m)) => ("InvalidImageTag", m.clone()),
         slipway_service::Error::Registry(R::Unsupported(m)) => ("InvalidImageDigest", m.clone()),

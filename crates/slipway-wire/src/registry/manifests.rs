@@ -66,7 +66,10 @@ pub(super) async fn get_manifest(
     reference: &str,
     head_only: bool,
 ) -> Result<Response> {
-    let m = svc.registry().get_manifest(account, name, reference).await?;
+    let m = svc
+        .registry()
+        .get_manifest(account, name, reference)
+        .await?;
     let len = m.body.len();
     let mut r = if head_only {
         StatusCode::OK.into_response()
@@ -163,6 +166,10 @@ pub(super) async fn referrers(
         "manifests": manifests,
     });
     let mut r = (StatusCode::OK, body.to_string()).into_response();
-    header(&mut r, "content-type", "application/vnd.oci.image.index.v1+json");
+    header(
+        &mut r,
+        "content-type",
+        "application/vnd.oci.image.index.v1+json",
+    );
     Ok(r)
 }

@@ -163,10 +163,7 @@ pub(crate) async fn handle(svc: &Service, req: Request<Body>) -> Response {
     resp
 }
 
-async fn route(
-    svc: &Service,
-    req: Request<Body>,
-) -> Result<Response, slipway_service::Error> {
+async fn route(svc: &Service, req: Request<Body>) -> Result<Response, slipway_service::Error> {
     // Handlers take the head by reference and the body by value: a
     // `&Request<Body>` is not `Send` across awaits.
     let (parts, body) = req.into_parts();

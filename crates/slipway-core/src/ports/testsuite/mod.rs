@@ -7,3 +7,4 @@ pub mod blob;
 pub mod engine;
 pub mod metadata;
 pub mod objects;
+pub mod registry;
