@@ -163,8 +163,8 @@ mod tests {
         let d = format!("sha256:{}", "a".repeat(64));
         let u = ImageUri::parse(&format!("127.0.0.1:5000/m@{d}")).unwrap();
         assert_eq!((u.host.as_str(), u.repo.as_str()), ("127.0.0.1:5000", "m"));
-        assert_eq!((u.tag, u.digest), (None, Some(d)));
         assert!(u.ecr_account().is_none());
+        assert_eq!((u.tag, u.digest), (None, Some(d)));
         assert!(ImageUri::parse("busybox:latest").is_none());
         assert!(ImageUri::parse("library/busybox").is_none());
         let fake = ImageUri::parse("111122223333.dkr.ecr.us-east-1.evil.com/x:1").unwrap();

@@ -91,7 +91,7 @@ pub(super) async fn patch_upload(
     req: &Parts,
     body: Body,
 ) -> Result<Response> {
-    let start = chunk_start(&req)?;
+    let start = chunk_start(req)?;
     let body = body_stream(body);
     let st = svc
         .registry()
