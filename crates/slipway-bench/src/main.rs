@@ -7,6 +7,7 @@
 
 mod client;
 mod control_plane;
+mod registry;
 mod report;
 mod s3;
 mod servers;
@@ -33,6 +34,9 @@ enum Command {
     /// 1 GiB PutObject/GetObject and `aws s3 cp` against raw disk (`dd`),
     /// with the server's peak RSS (issue 3).
     S3(s3::S3Args),
+    /// podman push/pull of a multi-layer image: Slipway's registry against
+    /// Debian's docker-registry in the same run.
+    Registry(registry::RegistryArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures issue 2 asks for.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
+            Command::Registry(args) => registry::run(args).await,
         }
     });
     match result {
