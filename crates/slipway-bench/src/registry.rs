@@ -2,13 +2,13 @@
 //! podman, Slipway's built-in registry against Debian's `docker-registry`
 //! (CNCF distribution 2.8) in the same run, on the same disk.
 //!
-//! 1. Build an image FROM scratch with N layers of random bytes (random so
-//!    compression cannot shrink the transfer), `size_mib` in total.
-//! 2. Start `docker-registry` (filesystem storage in a temp dir, no auth)
+//! 1. Start `docker-registry` (filesystem storage in a temp dir, no auth)
 //!    and `slipway serve`; log in to Slipway with an ECR token.
-//! 3. Each round, for each registry in alternating order: `podman push` to
-//!    a fresh repository (timed), then remove the local copy and
-//!    `podman pull` it back (timed).
+//! 2. Each round, for each registry in alternating order: build a fresh
+//!    image FROM scratch with N layers of random bytes (random so
+//!    compression cannot shrink the transfer, fresh so no client cache or
+//!    cross-repository mount skips an upload), `podman push` it (timed),
+//!    remove it locally and `podman pull` it back (timed).
 //!
 //! The ratio is docker-registry's time over Slipway's (above 1.0: Slipway
 //! is faster). podman compresses layers on push and decompresses on pull
@@ -112,6 +112,23 @@ async fn start_distribution(
     bail!("docker-registry did not answer on {url}")
 }
 
+/// A fresh image of `layers` random layers of `layer_bytes` each.
+async fn build_image(ctx: &Path, tag: &str, layers: u64, layer_bytes: u64) -> anyhow::Result<()> {
+    std::fs::create_dir_all(ctx)?;
+    let mut containerfile = String::from("FROM scratch\n");
+    let mut rng = rand::thread_rng();
+    let mut data = vec![0u8; usize::try_from(layer_bytes)?];
+    for i in 0..layers {
+        rng.fill_bytes(&mut data);
+        std::fs::write(ctx.join(format!("layer{i}.bin")), &data)?;
+        containerfile.push_str(&format!("COPY layer{i}.bin /data/layer{i}.bin\n"));
+    }
+    std::fs::write(ctx.join("Containerfile"), containerfile)?;
+    let ctx_s = ctx.to_string_lossy().into_owned();
+    podman(&["build", "--quiet", "-t", tag, &ctx_s]).await?;
+    Ok(())
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -131,29 +148,7 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<bool> {
     let aws = crate::s3::find_aws(args.aws_cli.as_deref())
         .ok_or_else(|| anyhow!("the AWS CLI is needed (scripts/setup.sh)"))?;
 
-    // 1. The image.
-    let tag = format!("localhost/slipway-bench-registry:{}", std::process::id());
-    let ctx = dir.join("ctx");
-    std::fs::create_dir_all(&ctx)?;
-    let layer_bytes = args.size_mib * 1024 * 1024 / args.layers;
-    let mut containerfile = String::from("FROM scratch\n");
-    let mut rng = rand::thread_rng();
-    for i in 0..args.layers {
-        let mut data = vec![0u8; usize::try_from(layer_bytes)?];
-        rng.fill_bytes(&mut data);
-        std::fs::write(ctx.join(format!("layer{i}.bin")), &data)?;
-        containerfile.push_str(&format!("COPY layer{i}.bin /data/layer{i}.bin\n"));
-    }
-    std::fs::write(ctx.join("Containerfile"), containerfile)?;
-    let ctx_s = ctx.to_string_lossy().into_owned();
-    podman(&["build", "--quiet", "-t", &tag, &ctx_s]).await?;
-    eprintln!(
-        "built {tag}: {} layers of {} MiB",
-        args.layers,
-        layer_bytes >> 20
-    );
-
-    // 2. The registries.
+    // 1. The registries.
     let (mut dist, dist_host) = start_distribution(&args.docker_registry, dir).await?;
     let server = Server::start_slipway(&slipway, dir).await?;
     let t = &server.target;
@@ -172,7 +167,9 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<bool> {
     let password = run_cmd(&mut aws_cmd(&["ecr", "get-login-password"])).await?;
     let creds = format!("AWS:{}", password.trim());
 
-    // 3. Rounds.
+    let ctx = dir.join("ctx");
+    let layer_bytes = args.size_mib * 1024 * 1024 / args.layers;
+    // 2. Rounds.
     let mut times: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
         ("docker-registry", Vec::new(), Vec::new()),
         ("slipway", Vec::new(), Vec::new()),
@@ -194,6 +191,11 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<bool> {
                     .await?;
                     (&slipway_host, Some(&creds))
                 };
+                let tag = format!(
+                    "localhost/slipway-bench-registry:{}-{round}-{i}",
+                    std::process::id()
+                );
+                build_image(&ctx, &tag, args.layers, layer_bytes).await?;
                 let remote = format!("{host}/{repo}:1");
                 let mut push = vec!["push", "--quiet", "--tls-verify=false"];
                 let mut pull = vec!["pull", "--quiet", "--tls-verify=false"];
@@ -207,12 +209,11 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<bool> {
                 podman(&push).await?;
                 let push_s = start.elapsed().as_secs_f64();
                 // Pull into an empty store: the local image goes first, and
-                // comes back from the pull (re-tagged for the next push).
+                // comes back from the pull, then is removed too.
                 podman(&["rmi", "-f", &tag]).await?;
                 let start = Instant::now();
                 podman(&pull).await?;
                 let pull_s = start.elapsed().as_secs_f64();
-                podman(&["tag", &remote, &tag]).await?;
                 podman(&["rmi", &remote]).await?;
                 eprintln!(
                     "round {round} {:16} push {push_s:6.2}s pull {pull_s:6.2}s",
@@ -226,7 +227,6 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<bool> {
     }
     .await;
     let rss = server.peak_rss_kib().unwrap_or(0);
-    podman(&["rmi", "-f", &tag]).await.ok();
     server.stop().await.ok();
     dist.kill().await.ok();
     result?;
