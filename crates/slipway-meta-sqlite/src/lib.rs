@@ -10,6 +10,7 @@
 
 mod objects;
 mod registry;
+mod registry_rows;
 mod rows;
 
 use async_trait::async_trait;
