@@ -13,6 +13,7 @@ import json
 import shutil
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -379,3 +380,61 @@ def test_tokens_expire(server_factory):
     time.sleep(2.2)
     st, h, body = reg.request("GET", "/v2/")
     assert st == 401 and "expired" in json.loads(body)["errors"][0]["message"]
+
+
+@pytest.fixture
+def distribution(tmp_path):
+    """Debian's docker-registry on a free loopback port, for the
+    external-registry adapter (scripts/setup.sh installs it)."""
+    import subprocess
+    import urllib.request
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not Path(binary).exists():
+        pytest.skip("docker-registry is not installed (scripts/setup.sh)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "registry.yml"
+    cfg.write_text(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+        f"    rootdirectory: {tmp_path / 'dist'}\n  delete:\n    enabled: true\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n")
+    proc = subprocess.Popen([binary, "serve", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/v2/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_external_registry_holds_the_bytes(server_factory, distribution, images):
+    """`[registry] blobs = "oci"`: the same push and pull, with every layer
+    stored in the external registry rather than under the data dir."""
+    import urllib.request
+    v1, _ = images
+    s = server_factory(env={"SLIPWAY_REGISTRY_BLOBS": "oci", "SLIPWAY_REGISTRY_OCI_URL": distribution}).start()
+    ecr = s.client(service="ecr")
+    repo = unique("ext")
+    ecr.create_repository(repositoryName=repo)
+    creds = f"AWS:{token_password(ecr)}"
+    host, port = s.host_port
+    run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", creds,
+        f"containers-storage:{v1}", f"docker://{host}:{port}/{repo}:x1")
+    info = json.loads(run("skopeo", "inspect", "--tls-verify=false", "--creds", creds,
+                          f"docker://{host}:{port}/{repo}:x1").stdout)
+    assert len(info["Layers"]) == 3
+    out = Path(s.data_dir).parent / "ext-layout"
+    run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds,
+        f"docker://{host}:{port}/{repo}@{info['Digest']}", f"oci:{out}:x")
+    for blob in (out / "blobs" / "sha256").iterdir():
+        assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
+    # The bytes are in the external registry, none under the data dir.
+    tags = json.loads(urllib.request.urlopen(f"{distribution}/v2/slipway/blobs/tags/list").read())["tags"]
+    assert len(tags) >= 4  # three layers and the config
+    local = Path(s.data_dir) / "registry-blobs"
+    assert not local.exists() or not any(p.is_file() for p in local.rglob("*"))

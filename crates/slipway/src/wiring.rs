@@ -30,7 +30,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
     let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
-    let registry_blobs = registry_blob_store(&config.blob, &config.data_dir)?;
+    let (registry_blobs, registry_grace) = registry_blob_store(config)?;
     let service = Service::new(
         store.clone(),
         ServiceConfig {
@@ -54,7 +54,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(n) => tracing::info!(n, "deleted orphan blobs left by an interrupted upload"),
         Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
     }
-    match service.registry().sweep_orphans(cutoff).await {
+    let registry_cutoff = slipway_core::time_util::now_micros() - registry_grace;
+    match service.registry().sweep_orphans(registry_cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             n,
@@ -121,12 +122,22 @@ pub fn blob_store(
 
 /// The registry's own byte store, apart from the S3 one: each sweeps
 /// orphans against its own metadata, so they must not share a namespace.
-/// `DATA_DIR/registry-blobs` on local disk; `PREFIX + "registry/"` in S3.
-fn registry_blob_store(
-    cfg: &BlobConfig,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<Arc<dyn BlobStore>> {
-    let cfg = match cfg {
+/// An external OCI registry when configured (other replicas may write to
+/// it: an hour's grace before the sweep); else `DATA_DIR/registry-blobs`
+/// on local disk, or `PREFIX + "registry/"` in S3.
+fn registry_blob_store(config: &Config) -> anyhow::Result<(Arc<dyn BlobStore>, i64)> {
+    if let Some(ext) = &config.registry.external {
+        let store = slipway_blob::OciBlobStore::new(slipway_blob::OciSettings {
+            url: ext.url.clone(),
+            repository: ext.repository.clone(),
+            username: ext.username.clone(),
+            password: ext.password.clone(),
+        })
+        .context("configuring the external OCI registry")?;
+        return Ok((Arc::new(store), 3_600_000_000));
+    }
+    let data_dir = &config.data_dir;
+    let cfg = match &config.blob {
         BlobConfig::Fs { .. } => BlobConfig::Fs {
             path: Some(data_dir.join("registry-blobs")),
         },
@@ -136,7 +147,7 @@ fn registry_blob_store(
             BlobConfig::S3(s)
         }
     };
-    Ok(blob_store(&cfg, data_dir)?.0)
+    blob_store(&cfg, data_dir)
 }
 
 /// The key that signs registry tokens: `DATA_DIR/registry-token.key`,
