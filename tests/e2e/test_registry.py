@@ -438,3 +438,34 @@ def test_external_registry_holds_the_bytes(server_factory, distribution, images)
     assert len(tags) >= 4  # three layers and the config
     local = Path(s.data_dir) / "registry-blobs"
     assert not local.exists() or not any(p.is_file() for p in local.rglob("*"))
+
+
+def test_docker_schema2_and_image_index(srv, ecr, images, hostport):
+    """A Docker v2 schema 2 manifest (skopeo --format v2s2) and an OCI image
+    index (podman manifest push --all) round-trip with their media types."""
+    v1, _ = images
+    repo = unique("formats")
+    ecr.create_repository(repositoryName=repo)
+    creds = f"AWS:{token_password(ecr)}"
+    run("skopeo", "copy", "--format", "v2s2", "--dest-tls-verify=false", "--dest-creds", creds,
+        f"containers-storage:{v1}", f"docker://{hostport}/{repo}:v2s2")
+    raw = json.loads(run("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", creds,
+                         f"docker://{hostport}/{repo}:v2s2").stdout)
+    assert raw["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    index = f"localhost/{unique('slipway-regtest-index')}:list"
+    run("podman", "manifest", "create", index)
+    try:
+        run("podman", "manifest", "add", index, f"containers-storage:{v1}")
+        run("podman", "manifest", "push", "--all", "--tls-verify=false", "--creds", creds,
+            index, f"docker://{hostport}/{repo}:list")
+    finally:
+        run("podman", "manifest", "rm", index, check=False)
+    raw = json.loads(run("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", creds,
+                         f"docker://{hostport}/{repo}:list").stdout)
+    assert raw["mediaType"] == "application/vnd.oci.image.index.v1+json"
+    types = {i.get("imageTags", [None])[0]: i["imageManifestMediaType"]
+             for i in ecr.describe_images(repositoryName=repo)["imageDetails"]}
+    assert types["list"] == "application/vnd.oci.image.index.v1+json"
+    assert types["v2s2"] == "application/vnd.docker.distribution.manifest.v2+json"
+    # The index's child manifest is stored untagged beside it.
+    assert types[None] == "application/vnd.oci.image.manifest.v1+json"
