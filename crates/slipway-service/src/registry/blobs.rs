@@ -21,6 +21,9 @@ use slipway_core::time_util::now_micros;
 use slipway_core::AccountId;
 use std::sync::{Arc, Mutex};
 
+/// Running hashes kept in memory at most (about 200 bytes each).
+const MAX_RUNNING_HASHES: usize = 10_000;
+
 /// Where an upload stands.
 #[derive(Debug, Clone)]
 pub struct UploadStatus {
@@ -185,6 +188,11 @@ impl Registry<'_> {
         }
         let state = hasher.lock().map(|h| h.clone()).ok();
         if let (Some(h), Ok(mut m)) = (state, st.hashers.lock()) {
+            // Abandoned uploads would otherwise pile up here; dropping the
+            // states only costs a re-read of the chunks when one finishes.
+            if m.len() >= MAX_RUNNING_HASHES {
+                m.clear();
+            }
             m.insert(id.to_owned(), (size, h));
         }
     }
