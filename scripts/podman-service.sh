@@ -44,6 +44,26 @@ if ! grep -qs '^[[:space:]]*default_ulimits' "$CONF"; then
   fi
 fi
 
+# Slipway's registry serves plain HTTP on loopback. Mark 127.0.0.1 and
+# localhost insecure so engines pulling through the Docker API (the job
+# runtime) reach it without TLS. The prefix matches any port. Written once;
+# podman reads registries.conf.d per pull, so no restart is needed.
+DROPIN=/etc/containers/registries.conf.d/50-slipway-loopback.conf
+if [ ! -e "$DROPIN" ]; then
+  mkdir -p "$(dirname "$DROPIN")"
+  cat >"$DROPIN" <<'CONF'
+# Slipway's built-in registry: plain HTTP on loopback (scripts/podman-service.sh).
+[[registry]]
+location = "127.0.0.1"
+insecure = true
+
+[[registry]]
+location = "localhost"
+insecure = true
+CONF
+  echo "wrote $DROPIN (loopback registries are plain HTTP)" >&2
+fi
+
 if ! ping_engine; then
   mkdir -p "$(dirname "$SOCK")"
   # A stale socket from a dead service would make podman refuse to bind.

@@ -6,7 +6,12 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
-  for p in curl jq; do command -v "$p" >/dev/null || need+=("$p"); done
+  for p in curl jq skopeo; do command -v "$p" >/dev/null || need+=("$p"); done
+  # The registry tests and benchmark compare against Debian's registry
+  # (`docker-registry`, the CNCF distribution server) and build images
+  # FROM scratch around busybox-static.
+  [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+  [ -x /bin/busybox ] || need+=(busybox-static)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

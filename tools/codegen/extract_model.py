@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs).
+"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs, ECR).
 
 Why: Slipway checks request bodies exactly as AWS does (required members,
 lengths, patterns, enums, ranges). The rules come from the botocore service
@@ -13,6 +13,8 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py CreateModel DescribeModel ...
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --out /tmp/x.json
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service logs
+
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service ecr
 
 With no operation names, the service's default list in SERVICES below is
 used. The output is `crates/slipway-model/src/<service>/service-model.json`
@@ -50,9 +52,20 @@ DescribeLogGroups DescribeLogStreams GetLogEvents FilterLogEvents
 """.split()
 
 # service -> (botocore model name, API version, default operations)
+# The ECR API Slipway serves beside its registry (`aws ecr get-login-password`,
+# repository and image management, tag mutability).
+ECR_OPERATIONS = """
+GetAuthorizationToken CreateRepository DescribeRepositories DeleteRepository
+DescribeImages ListImages BatchGetImage BatchDeleteImage BatchCheckLayerAvailability
+PutImageTagMutability PutImageScanningConfiguration PutImage
+""".split()
+
+# service -> (botocore name, API version, default operations)
+# service -> (botocore model name, API version, default operations)
 SERVICES = {
     "sagemaker": ("sagemaker", "2017-07-24", SAGEMAKER_OPERATIONS),
     "logs": ("logs", "2014-03-28", LOGS_OPERATIONS),
+    "ecr": ("ecr", "2015-09-21", ECR_OPERATIONS),
 }
 
 # Shape-level keys kept; everything else (documentation, box, ...) is dropped.

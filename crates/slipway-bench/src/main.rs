@@ -7,6 +7,7 @@
 
 mod client;
 mod control_plane;
+mod registry;
 mod report;
 mod s3;
 mod servers;
@@ -37,6 +38,9 @@ enum Command {
     /// Wall time of a training job through Slipway against a bare podman
     /// sequence doing the same work (issue 4).
     Training(training::TrainingArgs),
+    /// podman push/pull of a multi-layer image: Slipway's registry against
+    /// Debian's docker-registry in the same run.
+    Registry(registry::RegistryArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures issue 2 asks for.
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
             Command::Training(args) => training::run(args).await,
+            Command::Registry(args) => registry::run(args).await,
         }
     });
     match result {

@@ -92,7 +92,7 @@ async fn run_timed(mut cmd: tokio::process::Command) -> anyhow::Result<Duration>
     Ok(started.elapsed())
 }
 
-fn find_aws(flag: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn find_aws(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = flag {
         return Some(p.to_owned());
     }

@@ -10,6 +10,8 @@
 
 mod logs;
 mod objects;
+mod registry;
+mod registry_rows;
 mod rows;
 
 use async_trait::async_trait;

@@ -15,26 +15,26 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashSet;
 
-fn corrupt(what: impl std::fmt::Display) -> MetaError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> MetaError {
     MetaError::Backend(format!("corrupt object row: {what}"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+pub(crate) fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
     r: &'r SqliteRow,
     name: &str,
 ) -> Result<T, MetaError> {
     r.try_get(name).map_err(|e| corrupt(format!("{name}: {e}")))
 }
 
-fn size(v: i64) -> Result<u64, MetaError> {
+pub(crate) fn size(v: i64) -> Result<u64, MetaError> {
     u64::try_from(v).map_err(|_| corrupt(format!("negative size {v}")))
 }
 
-fn to_i64(v: u64) -> Result<i64, MetaError> {
+pub(crate) fn to_i64(v: u64) -> Result<i64, MetaError> {
     i64::try_from(v).map_err(|_| MetaError::Backend(format!("size {v} out of range")))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String, MetaError> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, MetaError> {
     serde_json::to_string(v).map_err(|e| MetaError::Backend(e.to_string()))
 }
 

@@ -71,3 +71,29 @@ mod model_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod logs_tests;
+/// The ECR model subset (`botocore/data/ecr/2015-09-21`), extracted with
+/// `tools/codegen/extract_model.py --service ecr`.
+pub const ECR_MODEL_JSON: &str = include_str!("ecr/service-model.json");
+
+/// The ECR model, loaded on first use (see `sagemaker`).
+pub fn ecr() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(ECR_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect("embedded ECR service model must load (run cargo test -p slipway-model)")
+    })
+}
+
+#[cfg(test)]
+mod ecr_tests {
+    #[test]
+    fn the_ecr_model_loads_and_checks_inputs() {
+        let m = super::ecr();
+        assert!(m.operation("GetAuthorizationToken").is_some());
+        let bad = serde_json::json!({"repositoryName": "x"});
+        assert!(m.check_input("CreateRepository", &bad).is_err());
+        let ok = serde_json::json!({"repositoryName": "team/model"});
+        assert!(m.check_input("CreateRepository", &ok).is_ok());
+    }
+}

@@ -30,6 +30,9 @@ pub enum Error {
     /// (InvalidParameterException, ResourceNotFoundException, ...).
     #[error(transparent)]
     Logs(#[from] crate::logs::LogsError),
+    /// A registry condition (OCI distribution / ECR vocabulary).
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
     #[error("internal error")]
     Internal {
         context: String,

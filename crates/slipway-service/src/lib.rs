@@ -10,6 +10,7 @@ pub mod listing;
 pub mod logs;
 pub mod objects;
 pub mod reference;
+pub mod registry;
 pub mod resources;
 pub mod validation;
 
@@ -39,6 +40,8 @@ pub struct Service {
     pub(crate) jobs: Option<Arc<jobs::JobRuntime>>,
     /// Job logs (CloudWatch Logs), when configured.
     pub(crate) logs: Option<Arc<dyn LogStore>>,
+    /// The image registry, when the binary wired it (`with_registry`).
+    pub(crate) registry: Option<Arc<registry::RegistryStorage>>,
 }
 
 impl Service {
@@ -49,6 +52,7 @@ impl Service {
             object_storage: None,
             jobs: None,
             logs: None,
+            registry: None,
         }
     }
 

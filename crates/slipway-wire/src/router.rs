@@ -91,6 +91,11 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
             .await
             .unwrap_or_else(IntoResponse::into_response);
     }
+    // The OCI distribution API: no bucket can be named `v2` (bucket names
+    // have at least three characters), so this never hides an S3 path.
+    if path == "/v2" || path.starts_with("/v2/") {
+        return crate::registry::handle(&state.service, req).await;
+    }
     // Slipway's own paths never fall through to S3 (a bucket cannot be
     // named `_slipway` anyway).
     if path.starts_with("/_slipway/") {
@@ -199,6 +204,11 @@ async fn json_service(
         require_scope(&caller.service, "logs")?;
         tracing::debug!(op, account = %caller.account, "logs");
         return logs::handle(&state.service, &caller, op, &body).await;
+    }
+    if let Some(op) = target.strip_prefix(crate::registry::ecr::TARGET_PREFIX) {
+        require_scope(&caller.service, "ecr")?;
+        tracing::debug!(op, account = %caller.account, "ecr");
+        return crate::registry::ecr::handle(&state.service, &caller, op, &body).await;
     }
     Err(AwsError::new(
         StatusCode::BAD_REQUEST,

@@ -21,6 +21,8 @@ pub struct Config {
     pub blob: crate::blob_config::BlobConfig,
     /// How jobs run (container engine, stop grace, memory cap).
     pub jobs: crate::jobs_config::JobsConfig,
+    /// Image registry settings (`[registry]`).
+    pub registry: crate::registry_config::RegistrySettings,
 }
 
 /// An account with a fixed key pair, as a config file or environment gives it.
@@ -53,6 +55,9 @@ pub struct FileConfig {
     /// `[jobs]`: the container engine and job limits (see `jobs_config.rs`).
     #[serde(default)]
     pub jobs: crate::jobs_config::JobsFileConfig,
+    /// `[registry]`: token lifetime and manifest size limit.
+    #[serde(default)]
+    pub registry: crate::registry_config::RegistryFileConfig,
 }
 
 impl FileConfig {
@@ -80,6 +85,7 @@ impl Config {
                 enabled: true,
                 ..Default::default()
             },
+            registry: Default::default(),
         }
     }
 
@@ -133,6 +139,7 @@ impl Config {
             max_json_body,
             blob: crate::blob_config::BlobConfig::resolve(file.blob, env)?,
             jobs: crate::jobs_config::JobsConfig::resolve(file.jobs, env)?,
+            registry: crate::registry_config::RegistrySettings::resolve(file.registry, env)?,
         })
     }
 }

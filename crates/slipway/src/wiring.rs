@@ -10,6 +10,7 @@ use slipway_core::{AccessKey, AccountId};
 use slipway_engine_docker::DockerEngine;
 use slipway_meta_sqlite::SqliteStore;
 use slipway_service::jobs::{JobRuntime, JobSettings};
+use slipway_service::registry::RegistryConfig;
 use slipway_service::{Service, ServiceConfig};
 use slipway_wire::WireConfig;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
     let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
+    let (registry_blobs, registry_grace) = registry_blob_store(config)?;
     let service = Service::new(
         store.clone(),
         ServiceConfig {
@@ -38,7 +40,16 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         },
     )
     .with_object_storage(store.clone(), blobs)
-    .with_logs(store);
+    .with_logs(store.clone())
+    .with_registry(
+        store,
+        registry_blobs,
+        RegistryConfig {
+            token_secret: registry_key(&config.data_dir)?,
+            token_ttl_seconds: config.registry.token_ttl_seconds,
+            max_manifest_bytes: config.registry.max_manifest_bytes,
+        },
+    );
     let service = match job_runtime(config).await {
         Some(rt) => service.with_jobs(rt),
         None => service,
@@ -49,6 +60,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "deleted orphan blobs left by an interrupted upload"),
         Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
+    }
+    let registry_cutoff = slipway_core::time_util::now_micros() - registry_grace;
+    match service.registry().sweep_orphans(registry_cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            n,
+            "deleted orphan registry blobs left by an interrupted push"
+        ),
+        Err(e) => tracing::warn!(error = %e, "registry orphan sweep failed"),
     }
     for a in &config.accounts {
         let account = AccountId::parse(&a.account_id).with_context(|| {
@@ -141,6 +161,69 @@ pub fn blob_store(
     })
 }
 
+/// The registry's own byte store, apart from the S3 one: each sweeps
+/// orphans against its own metadata, so they must not share a namespace.
+/// An external OCI registry when configured (other replicas may write to
+/// it: an hour's grace before the sweep); else `DATA_DIR/registry-blobs`
+/// on local disk, or `PREFIX + "registry/"` in S3.
+fn registry_blob_store(config: &Config) -> anyhow::Result<(Arc<dyn BlobStore>, i64)> {
+    if let Some(ext) = &config.registry.external {
+        let store = slipway_blob::OciBlobStore::new(slipway_blob::OciSettings {
+            url: ext.url.clone(),
+            repository: ext.repository.clone(),
+            username: ext.username.clone(),
+            password: ext.password.clone(),
+        })
+        .context("configuring the external OCI registry")?;
+        return Ok((Arc::new(store), 3_600_000_000));
+    }
+    let data_dir = &config.data_dir;
+    let cfg = match &config.blob {
+        BlobConfig::Fs { .. } => BlobConfig::Fs {
+            path: Some(data_dir.join("registry-blobs")),
+        },
+        BlobConfig::S3(s) => {
+            let mut s = s.clone();
+            s.prefix = format!("{}registry/", s.prefix);
+            BlobConfig::S3(s)
+        }
+    };
+    blob_store(&cfg, data_dir)
+}
+
+/// The key that signs registry tokens: `DATA_DIR/registry-token.key`,
+/// made on first start (owner-only), so tokens survive a restart.
+fn registry_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("registry-token.key");
+    match std::fs::read_to_string(&path) {
+        Ok(k) if k.trim().len() >= 64 => return Ok(k.trim().as_bytes().to_vec()),
+        Ok(_) => anyhow::bail!("{} is too short to be a key", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    // Two random 128-bit keys: 256 bits of secret, as hex.
+    let key = format!(
+        "{}{}",
+        slipway_core::ports::blob::BlobKey::random(),
+        slipway_core::ports::blob::BlobKey::random()
+    );
+    let tmp = data_dir.join("registry-token.key.tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(key.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key.into_bytes())
+}
+
 impl App {
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn serve(
@@ -148,6 +231,13 @@ impl App {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Pull references for the container engine point at this address;
+        // a wildcard bind is reached on loopback.
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        self.service.registry().set_listen_addr(&addr.to_string())?;
         axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod logs;
 pub mod metadata;
 pub mod objects;
+pub mod registry;
 
 #[cfg(feature = "testsuite")]
 pub mod testsuite;

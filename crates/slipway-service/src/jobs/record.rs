@@ -12,6 +12,9 @@ use slipway_core::ports::metadata::MetaError;
 use slipway_core::time_util::now_micros;
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
+/// Renders a document's listing view.
+pub(crate) type SummaryFn<D> = fn(&D) -> Result<Option<String>>;
+
 /// Applies `change` (to the status and the decoded document) and stores
 /// the result; `change` returns false to leave the job untouched.
 /// `summary` renders what listings show (`None`: the change leaves the
@@ -21,7 +24,7 @@ pub(crate) async fn mutate<D, F>(
     account: &AccountId,
     kind: ResourceKind,
     key: &str,
-    summary: Option<fn(&D) -> Result<Option<String>>>,
+    summary: Option<SummaryFn<D>>,
     mut change: F,
 ) -> Result<(ResourceRecord, D)>
 where

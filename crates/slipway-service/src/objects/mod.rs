@@ -14,6 +14,7 @@ mod write;
 pub use digest::{ChecksumAlgo, ExpectedChecksum, TrailerChecksums};
 pub use list::{ListObjects, Listing};
 pub use multipart::{CompletePart, PartListing, UploadListing};
+pub(crate) use read::segments_stream;
 pub use read::{Conditions, GotObject, RangeSpec};
 pub use write::{DeleteResult, MetadataDirective, PutObject, PutOutcome};
 

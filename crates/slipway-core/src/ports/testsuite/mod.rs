@@ -8,3 +8,4 @@ pub mod engine;
 pub mod logs;
 pub mod metadata;
 pub mod objects;
+pub mod registry;

@@ -1,0 +1,329 @@
+//! The image registry: repositories, blobs and uploads, manifests and
+//! tags, registry tokens, and image resolution for the job runtime.
+//!
+//! Rules: repositories belong to an account (ECR's registry id), so every
+//! call names `(account, repository)` and one account never reaches
+//! another's images. Blob bytes are durable in the `BlobStore` before the
+//! row that makes them visible is committed, and every digest is verified
+//! before anything is committed, so a failed or truncated push leaves no
+//! half-stored blob or manifest behind (only unreferenced bytes, which the
+//! start-up sweep removes).
+
+mod blobs;
+mod manifests;
+mod names;
+mod resolve;
+mod tokens;
+
+pub use blobs::{BlobRead, UploadStatus};
+pub use manifests::{ImageId, MediaType, PushedManifest};
+pub use names::{check_digest, check_repository_name, check_tag, is_digest, sha256_digest};
+pub use resolve::{ImageUri, ResolvedImage};
+pub use tokens::AuthorizationToken;
+
+use crate::{Error, Result, Service};
+use slipway_core::ports::blob::BlobStore;
+use slipway_core::ports::objects::Freed;
+use slipway_core::ports::registry::{RegistryIndex, RepoDelete, RepositoryRow};
+use slipway_core::time_util::now_micros;
+use slipway_core::AccountId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Settings of the registry.
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    /// Key that signs registry tokens (HMAC-SHA256). Tokens made with one
+    /// key are refused by a server holding another.
+    pub token_secret: Vec<u8>,
+    /// How long a token from GetAuthorizationToken is good for (seconds).
+    /// Default 12 hours, as ECR.
+    pub token_ttl_seconds: i64,
+    /// Largest manifest accepted (bytes). Default 4 MiB, as ECR and the
+    /// CNCF distribution registry.
+    pub max_manifest_bytes: usize,
+}
+
+impl RegistryConfig {
+    pub const DEFAULT_TOKEN_TTL_SECONDS: i64 = 12 * 3600;
+    pub const DEFAULT_MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+}
+
+/// The ports and state the registry runs on.
+pub struct RegistryStorage {
+    pub(crate) index: Arc<dyn RegistryIndex>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    pub(crate) config: RegistryConfig,
+    /// `host:port` this server is reached at from the local container
+    /// engine; known once the listener is bound (`set_listen_addr`).
+    pub(crate) listen_addr: OnceLock<String>,
+    /// Running SHA-256 of uploads in progress (id → bytes hashed, state),
+    /// so finishing a chunked upload does not re-read it. Lost on restart:
+    /// then the digest is recomputed from the stored chunks.
+    pub(crate) hashers: Mutex<HashMap<String, (u64, sha2::Sha256)>>,
+}
+
+/// Registry conditions a client acts on. The wire crate maps each to its
+/// OCI error code (and ECR exception name) in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("blob unknown to registry: {0}")]
+    BlobUnknown(String),
+    #[error("blob upload invalid: {0}")]
+    BlobUploadInvalid(String),
+    #[error("blob upload unknown to registry")]
+    BlobUploadUnknown,
+    /// A chunk did not start where the upload ends (which it reports).
+    #[error("chunk out of order: the upload holds {size} bytes")]
+    UploadOutOfOrder { size: u64 },
+    #[error("provided digest did not match uploaded content: {0}")]
+    DigestInvalid(String),
+    #[error("blob unknown to registry: {0}")]
+    ManifestBlobUnknown(String),
+    #[error("manifest invalid: {0}")]
+    ManifestInvalid(String),
+    #[error("manifest of {size} bytes exceeds the limit of {limit} bytes")]
+    ManifestTooLarge { size: usize, limit: usize },
+    #[error("manifest unknown: {0}")]
+    ManifestUnknown(String),
+    #[error("invalid repository name: {0}")]
+    NameInvalid(String),
+    #[error(
+        "The repository with name '{name}' does not exist in the registry with id '{account}'"
+    )]
+    NameUnknown { name: String, account: AccountId },
+    #[error("invalid tag: {0}")]
+    TagInvalid(String),
+    #[error("The image tag '{tag}' already exists in the '{repo}' repository and cannot be overwritten because the repository is immutable.")]
+    TagImmutable { tag: String, repo: String },
+    #[error(
+        "The repository with name '{name}' already exists in the registry with id '{account}'"
+    )]
+    RepositoryAlreadyExists { name: String, account: AccountId },
+    #[error("The repository with name '{name}' in registry with id '{account}' cannot be deleted because it still contains images")]
+    RepositoryNotEmpty { name: String, account: AccountId },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("requested access to the resource is denied: {0}")]
+    Denied(String),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("The requested range is not satisfiable")]
+    RangeInvalid { size: u64 },
+    /// The request body failed while streaming (client went away).
+    #[error("request body: {0}")]
+    Body(std::io::Error),
+}
+
+pub(crate) fn blob_error(e: slipway_core::ports::blob::BlobError) -> Error {
+    match e {
+        slipway_core::ports::blob::BlobError::Body(io) => RegistryError::Body(io).into(),
+        other => Error::internal("registry blob store", other),
+    }
+}
+
+/// Registry operations.
+pub struct Registry<'a> {
+    pub(crate) svc: &'a Service,
+}
+
+impl Service {
+    /// Adds the image registry: metadata in `index`, blob bytes in `blobs`
+    /// (a store of its own: the S3 orphan sweep must not see these).
+    pub fn with_registry(
+        mut self,
+        index: Arc<dyn RegistryIndex>,
+        blobs: Arc<dyn BlobStore>,
+        config: RegistryConfig,
+    ) -> Self {
+        self.registry = Some(Arc::new(RegistryStorage {
+            index,
+            blobs,
+            config,
+            listen_addr: OnceLock::new(),
+            hashers: Mutex::new(HashMap::new()),
+        }));
+        self
+    }
+
+    /// The image registry (OCI distribution and ECR).
+    pub fn registry(&self) -> Registry<'_> {
+        Registry { svc: self }
+    }
+}
+
+/// ECR-style repository settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RepositorySettings {
+    pub tags_mutable: Option<bool>,
+    pub scan_on_push: Option<bool>,
+}
+
+impl Registry<'_> {
+    pub(crate) fn storage(&self) -> Result<&RegistryStorage> {
+        self.svc.registry.as_deref().ok_or_else(|| {
+            Error::internal(
+                "registry",
+                "the image registry is not configured in this server",
+            )
+        })
+    }
+
+    /// Records the address the server listens on (first call wins): pull
+    /// references handed to the container engine point there.
+    pub fn set_listen_addr(&self, addr: &str) -> Result<()> {
+        let _ = self.storage()?.listen_addr.set(addr.to_owned());
+        Ok(())
+    }
+
+    /// Largest manifest accepted: the wire reads at most one byte more.
+    pub fn max_manifest_bytes(&self) -> usize {
+        self.storage()
+            .map(|s| s.config.max_manifest_bytes)
+            .unwrap_or(RegistryConfig::DEFAULT_MAX_MANIFEST_BYTES)
+    }
+
+    /// The `host:port` of this registry as the local engine reaches it.
+    pub fn listen_addr(&self) -> Option<String> {
+        self.storage().ok()?.listen_addr.get().cloned()
+    }
+
+    /// The repository, or `NameUnknown`.
+    pub async fn repository(&self, account: &AccountId, name: &str) -> Result<RepositoryRow> {
+        check_repository_name(name)?;
+        self.storage()?
+            .index
+            .get_repository(account, name)
+            .await?
+            .ok_or_else(|| {
+                RegistryError::NameUnknown {
+                    name: name.to_owned(),
+                    account: account.clone(),
+                }
+                .into()
+            })
+    }
+
+    pub async fn create_repository(
+        &self,
+        account: &AccountId,
+        name: &str,
+        settings: RepositorySettings,
+    ) -> Result<RepositoryRow> {
+        check_repository_name(name)?;
+        let row = RepositoryRow {
+            account: account.clone(),
+            name: name.to_owned(),
+            created: now_micros(),
+            tags_mutable: settings.tags_mutable.unwrap_or(true),
+            scan_on_push: settings.scan_on_push.unwrap_or(false),
+        };
+        if !self.storage()?.index.create_repository(&row).await? {
+            return Err(RegistryError::RepositoryAlreadyExists {
+                name: name.to_owned(),
+                account: account.clone(),
+            }
+            .into());
+        }
+        Ok(row)
+    }
+
+    pub async fn list_repositories(&self, account: &AccountId) -> Result<Vec<RepositoryRow>> {
+        Ok(self.storage()?.index.list_repositories(account).await?)
+    }
+
+    /// Changes tag mutability / scan-on-push; returns the new row.
+    pub async fn update_repository(
+        &self,
+        account: &AccountId,
+        name: &str,
+        settings: RepositorySettings,
+    ) -> Result<RepositoryRow> {
+        let mut row = self.repository(account, name).await?;
+        if let Some(m) = settings.tags_mutable {
+            row.tags_mutable = m;
+        }
+        if let Some(s) = settings.scan_on_push {
+            row.scan_on_push = s;
+        }
+        if !self.storage()?.index.update_repository(&row).await? {
+            return Err(RegistryError::NameUnknown {
+                name: name.to_owned(),
+                account: account.clone(),
+            }
+            .into());
+        }
+        Ok(row)
+    }
+
+    /// Deletes a repository (refused while it holds images unless
+    /// `force`), then frees blobs no other repository links.
+    pub async fn delete_repository(
+        &self,
+        account: &AccountId,
+        name: &str,
+        force: bool,
+    ) -> Result<RepositoryRow> {
+        let row = self.repository(account, name).await?;
+        match self
+            .storage()?
+            .index
+            .delete_repository(account, name, force)
+            .await?
+        {
+            RepoDelete::Deleted => {}
+            RepoDelete::Missing => {
+                return Err(RegistryError::NameUnknown {
+                    name: name.to_owned(),
+                    account: account.clone(),
+                }
+                .into())
+            }
+            RepoDelete::NotEmpty => {
+                return Err(RegistryError::RepositoryNotEmpty {
+                    name: name.to_owned(),
+                    account: account.clone(),
+                }
+                .into())
+            }
+        }
+        self.collect_garbage().await?;
+        Ok(row)
+    }
+
+    /// Frees the bytes of blobs no repository links any more. Returns how
+    /// many blob segments were deleted.
+    pub async fn collect_garbage(&self) -> Result<usize> {
+        let freed = self.storage()?.index.collect_garbage().await?;
+        let n = freed.blobs.len();
+        self.free(freed).await;
+        Ok(n)
+    }
+
+    /// Deletes blobs that no row references and that were last modified
+    /// before `older_than` (what a crash mid-upload leaves). Run at start-up.
+    pub async fn sweep_orphans(&self, older_than: i64) -> Result<usize> {
+        let st = self.storage()?;
+        let blobs = st.blobs.list().await.map_err(blob_error)?;
+        let referenced = st.index.registry_blob_keys().await?;
+        let mut n = 0;
+        for b in blobs {
+            if b.modified < older_than && !referenced.contains(&b.key) {
+                st.blobs.delete(&b.key).await.map_err(blob_error)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Deletes blobs a committed change freed; failures only leave
+    /// orphans for the sweep, so they are logged.
+    pub(crate) async fn free(&self, freed: Freed) {
+        let Ok(st) = self.storage() else { return };
+        for b in freed.blobs {
+            if let Err(e) = st.blobs.delete(&b).await {
+                tracing::warn!(blob = %b, error = %e, "cannot delete freed registry blob; the sweep will");
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The registry service on the embedded adapters: uploads with digest
+//! checks, manifests, and image resolution for the job runtime.
+#![allow(clippy::unwrap_used)]
+
+use bytes::Bytes;
+use sha2::Digest as _;
+use slipway_core::ports::blob::ByteStream;
+use slipway_core::AccountId;
+use slipway_service::registry::{RegistryConfig, RegistryError, RepositorySettings};
+use slipway_service::{Error, Service, ServiceConfig};
+use std::sync::Arc;
+
+async fn service(dir: &std::path::Path) -> Service {
+    let store = Arc::new(slipway_meta_sqlite::SqliteStore::open(dir).await.unwrap());
+    let blobs = Arc::new(slipway_blob::FsBlobStore::open(&dir.join("blobs")).unwrap());
+    Service::new(
+        store.clone(),
+        ServiceConfig {
+            region: "us-east-1".into(),
+        },
+    )
+    .with_registry(
+        store,
+        blobs,
+        RegistryConfig {
+            token_secret: b"test-secret-test-secret-test-secret".to_vec(),
+            token_ttl_seconds: 60,
+            max_manifest_bytes: 1024,
+        },
+    )
+}
+
+fn stream(chunks: &[&'static [u8]]) -> ByteStream {
+    let items: Vec<Result<Bytes, std::io::Error>> =
+        chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect();
+    Box::pin(futures::stream::iter(items))
+}
+
+fn digest(b: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(b)))
+}
+
+#[tokio::test]
+async fn pushed_images_resolve_to_pinned_pull_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path()).await;
+    let reg = svc.registry();
+    let a = AccountId::parse("111122223333").unwrap();
+    let b = AccountId::parse("444455556666").unwrap();
+    reg.set_listen_addr("127.0.0.1:9000").unwrap();
+    reg.create_repository(&a, "team/model", RepositorySettings::default())
+        .await
+        .unwrap();
+
+    // A two-chunk upload; a wrong digest discards everything.
+    let up = reg.start_upload(&a, "team/model").await.unwrap();
+    reg.append_chunk(&a, "team/model", &up.id, Some(0), stream(&[b"con"]))
+        .await
+        .unwrap();
+    let bad = reg
+        .finish_upload(
+            &a,
+            "team/model",
+            &up.id,
+            &digest(b"nope"),
+            Some(stream(&[b"fig"])),
+        )
+        .await;
+    assert!(matches!(
+        bad,
+        Err(Error::Registry(RegistryError::DigestInvalid(_)))
+    ));
+    assert!(reg
+        .stat_blob(&a, "team/model", &digest(b"config"))
+        .await
+        .is_err());
+    let up = reg.start_upload(&a, "team/model").await.unwrap();
+    reg.append_chunk(&a, "team/model", &up.id, None, stream(&[b"con", b"f"]))
+        .await
+        .unwrap();
+    let blob = reg
+        .finish_upload(
+            &a,
+            "team/model",
+            &up.id,
+            &digest(b"config"),
+            Some(stream(&[b"ig"])),
+        )
+        .await
+        .unwrap();
+    assert_eq!((blob.size, blob.segments.len()), (6, 2));
+
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":6}},"layers":[]}}"#,
+        digest(b"config")
+    );
+    let pushed = reg
+        .put_manifest(&a, "team/model", "v1", None, manifest.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(pushed.digest, digest(manifest.as_bytes()));
+
+    let uri = "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/model:v1";
+    let r = reg.resolve_image(&a, uri).await.unwrap().unwrap();
+    assert_eq!(
+        r.pull_reference,
+        format!("127.0.0.1:9000/team/model@{}", pushed.digest)
+    );
+    assert_eq!(r.digest, pushed.digest);
+    assert_eq!(r.auth.username, "AWS");
+    assert_eq!(reg.verify_token(&r.auth.password).unwrap(), a);
+    let local = reg
+        .resolve_image(&a, &format!("localhost:9000/team/model@{}", pushed.digest))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(local.digest, pushed.digest);
+
+    // Not ours, another account's, or missing.
+    assert!(reg
+        .resolve_image(&a, "busybox:latest")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(reg
+        .resolve_image(&a, "quay.io/x/y:1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(matches!(
+        reg.resolve_image(&b, uri).await,
+        Err(Error::Registry(RegistryError::Denied(_)))
+    ));
+    assert!(matches!(
+        reg.resolve_image(&a, &uri.replace(":v1", ":v2")).await,
+        Err(Error::Registry(RegistryError::ManifestUnknown(_)))
+    ));
+    assert!(matches!(
+        reg.put_manifest(&a, "team/model", "big", None, &[b' '; 2000])
+            .await,
+        Err(Error::Registry(RegistryError::ManifestTooLarge { .. }))
+    ));
+}
