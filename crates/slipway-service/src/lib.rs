@@ -102,13 +102,21 @@ impl Service {
     }
 
     /// The reference a job's container engine pulls for `image`, with
-    /// credentials when the image lives in a registry that needs them.
+    /// credentials when the image lives in this server's registry (an
+    /// ECR-form URI or `HOST:PORT/repo`): then by digest, so what runs is
+    /// what was resolved. Other references go to the engine unchanged.
     pub async fn image_for_job(
         &self,
-        _account: &AccountId,
+        account: &AccountId,
         image: &str,
     ) -> Result<(String, Option<RegistryAuth>)> {
-        Ok((image.to_owned(), None))
+        if self.registry.is_none() {
+            return Ok((image.to_owned(), None));
+        }
+        match self.registry().resolve_image(account, image).await? {
+            Some(r) => Ok((r.pull_reference, Some(r.auth))),
+            None => Ok((image.to_owned(), None)),
+        }
     }
 
     /// Picks up jobs a previous process left unfinished.

@@ -34,6 +34,11 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Validate a CreateAlgorithm / CreateModelPackage request locally:
+    /// runs its validation jobs with embedded stores and the local
+    /// container engine. Exit 0 validated, 1 failed, 2 refused or unusable,
+    /// 3 timed out.
+    Validate(crate::validate::ValidateArgs),
     /// Manage accounts.
     Account {
         #[command(subcommand)]
@@ -54,10 +59,16 @@ enum AccountCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `validate` talks to a person (or CI log) through its own progress
+    // lines; the server's info logs would drown them.
+    let default_level = match cli.command {
+        Command::Validate(_) => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SLIPWAY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -78,16 +89,41 @@ pub fn main() -> ExitCode {
             Command::Account {
                 command: AccountCommand::Create { data_dir, name },
             } => account_create(Config::resolve(None, data_dir, None)?, &name).await,
+            Command::Validate(args) => match crate::validate::run(args).await {
+                Ok(0) => Ok(()),
+                Ok(code) => Err(anyhow::anyhow!(ValidateExit(code))),
+                Err(e) => {
+                    // Usage and environment problems are exit 2.
+                    eprintln!("error: {e:#}");
+                    Err(anyhow::anyhow!(ValidateExit(2)))
+                }
+            },
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<ValidateExit>() {
+            // `slipway validate` already printed its report.
+            Some(ValidateExit(code)) => ExitCode::from(*code),
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
+
+/// A validation that ran but did not pass: its exit code.
+#[derive(Debug)]
+struct ValidateExit(u8);
+
+impl std::fmt::Display for ValidateExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "validation exit code {}", self.0)
+    }
+}
+
+impl std::error::Error for ValidateExit {}
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = crate::build(&config).await?;

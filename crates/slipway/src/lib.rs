@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod jobs_config;
 pub mod registry_config;
+pub mod validate;
 pub mod wiring;
 
 pub use wiring::{build, App};

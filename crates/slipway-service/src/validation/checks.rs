@@ -18,7 +18,12 @@ pub async fn check_images(
         return Ok(());
     };
     for (field, image) in images {
-        let (reference, auth) = svc.image_for_job(account, image).await?;
+        let (reference, auth) = svc.image_for_job(account, image).await.map_err(|e| {
+            Error::invalid(
+                field.clone(),
+                format!("Image {image} in {field} cannot be resolved: {e}"),
+            )
+        })?;
         match rt.engine.ensure_image(&reference, auth.as_ref()).await {
             Ok(_) => {}
             Err(EngineError::ImageNotFound { detail, .. }) => {

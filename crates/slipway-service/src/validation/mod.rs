@@ -13,7 +13,7 @@ mod checks;
 mod run;
 
 pub use checks::check_images;
-pub use run::Target;
+pub use run::{JobNames, Target};
 
 use crate::jobs::training::state::status as job_status;
 use crate::{Result, Service};

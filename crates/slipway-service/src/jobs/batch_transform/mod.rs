@@ -9,6 +9,7 @@ mod runner;
 pub mod spec;
 pub mod state;
 
+pub use runner::LOG_GROUP;
 pub use state::{TransformJob, TransformJobDocument, TransformJobSummary};
 
 use crate::error::{Error, Result};

@@ -214,7 +214,16 @@ impl Runner {
 
     async fn pull(&self, job: &TransformJob) -> Result<String, Fatal> {
         let plan = &job.doc.plan;
-        let (image_ref, auth) = self.svc.image_for_job(&self.account, &plan.image).await?;
+        let (image_ref, auth) = self
+            .svc
+            .image_for_job(&self.account, &plan.image)
+            .await
+            .map_err(|e| {
+                Fatal(format!(
+                    "ClientError: the inference image {} cannot be resolved: {e}",
+                    plan.image
+                ))
+            })?;
         let image = match self.rt.engine.ensure_image(&image_ref, auth.as_ref()).await {
             Ok(i) => i,
             Err(EngineError::ImageNotFound { image, detail }) => {

@@ -176,7 +176,16 @@ impl Runner {
     async fn start(&self, job: TrainingJob, wd: &WorkDir) -> Result<Option<ContainerId>, Fatal> {
         let plan = &job.doc.plan;
         let req = &job.doc.request;
-        let (image_ref, auth) = self.svc.image_for_job(&self.account, &plan.image).await?;
+        let (image_ref, auth) = self
+            .svc
+            .image_for_job(&self.account, &plan.image)
+            .await
+            .map_err(|e| {
+                Fatal(format!(
+                    "ClientError: the training image {} cannot be resolved: {e}",
+                    plan.image
+                ))
+            })?;
         let image = match self.rt.engine.ensure_image(&image_ref, auth.as_ref()).await {
             Ok(i) => i,
             Err(EngineError::ImageNotFound { image, detail }) => {
