@@ -268,3 +268,34 @@ def test_validation_survives_a_server_kill(server_factory):
     assert d["AlgorithmStatus"] == "Completed", d["AlgorithmStatusDetails"]
     # Resumed, not repeated: still one training job.
     assert len(sm.list_training_jobs(NameContains=name)["TrainingJobSummaries"]) == 1
+
+
+def test_validation_with_images_from_the_registry_by_ecr_uri(jobs_server, sm, s3, tmp_path):
+    """The seed's flow: the seller pushes to the (ECR-compatible) registry
+    and names the image by ECR URI; the validation pulls it from there with
+    the account's credentials."""
+    from registry_helpers import run
+    host, port = jobs_server.host_port
+    hostport = f"{host}:{port}"
+    repo = uniq("seller")
+    ecr = jobs_server.client(service="ecr")
+    ecr.create_repository(repositoryName=repo)
+    auth = tmp_path / "auth.json"
+    password = jobs_server.cli("ecr", "get-login-password").stdout.strip()
+    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
+        "--password-stdin", hostport, input=password)
+    run("podman", "tag", SAMPLE_IMAGE, f"{hostport}/{repo}:v1")
+    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", f"{hostport}/{repo}:v1")
+    run("podman", "rmi", f"{hostport}/{repo}:v1")
+    uri = f"{jobs_server.account_id}.dkr.ecr.{jobs_server.region}.amazonaws.com/{repo}:v1"
+    b = seed(s3)
+    name = uniq("algo-ecr")
+    doc = algorithm(name, b, image=uri)
+    doc["InferenceSpecification"]["Containers"][0]["Image"] = uri
+    sm.create_algorithm(**doc)
+    d = wait_resource(lambda: sm.describe_algorithm(AlgorithmName=name), "AlgorithmStatus")
+    assert d["AlgorithmStatus"] == "Completed", d["AlgorithmStatusDetails"]
+    # An ECR URI of a tag that was never pushed is refused at create time.
+    with pytest.raises(ClientError) as e:
+        sm.create_algorithm(**algorithm(uniq("algo-ecr-missing"), b, image=uri.replace(":v1", ":v9")))
+    assert "TrainingSpecification.TrainingImage" in error_of(e)[1]
