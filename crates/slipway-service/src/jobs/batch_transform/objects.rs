@@ -154,34 +154,48 @@ pub async fn run_all(
     tokio::fs::create_dir_all(&staging)
         .await
         .map_err(|e| crate::Error::internal("creating the output staging directory", e))?;
-    let mut failures = Vec::new();
-    for (n, obj) in inputs.iter().enumerate() {
-        let uri = format!("s3://{}/{}", obj.bucket, obj.key);
-        let part = staging.join(format!("{n}.out"));
-        let result = one_object(svc, account, invoker, eff, dp.as_ref(), obj, &part).await;
-        let result = match result {
-            Ok(()) => {
-                let dest = out_base.join(&format!("{}.out", obj.relative));
-                let ct = req
-                    .transform_output
-                    .accept
-                    .as_deref()
-                    .unwrap_or("application/octet-stream");
-                transfer::upload(svc, account, &part, &dest, ct)
-                    .await
-                    .map_err(|e| Failure::client(format!("uploading {dest} failed: {e}")))
+    // Objects run side by side (as many as requests may be in flight: the
+    // invoker's shared limit keeps the container at MaxConcurrentTransforms
+    // whatever the mix), each object's outputs in record order.
+    let parallel = eff.concurrency.max(1);
+    // Each future owns what it uses: borrowed captures inside a buffered
+    // stream trip rustc's "Send is not general enough" when spawned.
+    let accept = req
+        .transform_output
+        .accept
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let results: Vec<Option<ObjectFailure>> = futures::stream::iter(inputs.into_iter().enumerate())
+        .map(|(n, obj)| {
+            let part = staging.join(format!("{n}.out"));
+            let (svc, account, invoker, eff) =
+                (svc.clone(), account.clone(), invoker.clone(), eff.clone());
+            let (dp, out_base, accept) = (dp.clone(), out_base.clone(), accept.clone());
+            async move {
+                let uri = format!("s3://{}/{}", obj.bucket, obj.key);
+                let result =
+                    one_object(&svc, &account, &invoker, &eff, dp.as_ref(), &obj, &part).await;
+                let result = match result {
+                    Ok(()) => {
+                        let dest = out_base.join(&format!("{}.out", obj.relative));
+                        transfer::upload(&svc, &account, &part, &dest, &accept)
+                            .await
+                            .map_err(|e| Failure::client(format!("uploading {dest} failed: {e}")))
+                    }
+                    Err(f) => Err(f),
+                };
+                let _ = tokio::fs::remove_file(&part).await;
+                result.err().map(|f| ObjectFailure {
+                    uri,
+                    detail: f.detail,
+                    client_error: f.client_error,
+                })
             }
-            Err(f) => Err(f),
-        };
-        let _ = tokio::fs::remove_file(&part).await;
-        if let Err(f) = result {
-            failures.push(ObjectFailure {
-                uri,
-                detail: f.detail,
-                client_error: f.client_error,
-            });
-        }
-    }
+        })
+        .buffered(parallel)
+        .collect()
+        .await;
+    let failures: Vec<ObjectFailure> = results.into_iter().flatten().collect();
     Ok(failures)
 }
 

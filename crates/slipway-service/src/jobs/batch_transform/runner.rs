@@ -170,6 +170,7 @@ impl Runner {
         let exec = probe.execution_parameters().await;
         let eff = Effective::decide(cfg, exec.as_ref());
         icfg.concurrency = eff.concurrency;
+        icfg.in_flight = Some(Arc::new(tokio::sync::Semaphore::new(eff.concurrency)));
         let invoker = Invoker::new(icfg).map_err(|e| Fatal(format!("InternalServerError: {e}")))?;
         let inputs = objects::list_inputs(&self.svc, &self.account, cfg)
             .await

@@ -46,6 +46,10 @@ pub struct InvokerConfig {
     pub max_response_bytes: u64,
     /// First retry delay, doubled per retry up to 5 s (default 100 ms).
     pub retry_base_delay: Duration,
+    /// Shared by every invoker of one container, so the container never
+    /// has more than MaxConcurrentTransforms requests at once, whichever
+    /// input object they come from. `None`: only `concurrency` bounds it.
+    pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl InvokerConfig {
@@ -60,6 +64,7 @@ impl InvokerConfig {
             concurrency: 1,
             max_response_bytes: 1 << 30,
             retry_base_delay: Duration::from_millis(100),
+            in_flight: None,
         }
     }
 }
@@ -323,13 +328,23 @@ impl Invoker {
     }
 
     /// POSTs one mini-batch, retrying as CONTRACT §5.4 says.
+    /// A slot of the container-wide in-flight limit, if there is one.
+    async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        match &self.cfg.in_flight {
+            Some(s) => s.clone().acquire_owned().await.ok(),
+            None => None,
+        }
+    }
+
     pub async fn invoke(&self, batch: &MiniBatch) -> Result<Bytes, InvokeError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            let permit = self.permit().await;
             let result = self
                 .attempt(reqwest::Body::from(batch.payload.clone()))
                 .await;
+            drop(permit);
             match result {
                 Ok(body) => return Ok(body),
                 Err(mut e) => {
@@ -378,6 +393,7 @@ impl Invoker {
     /// 0 with SplitType None). Not retried: the stream is consumed by the
     /// first attempt.
     pub async fn invoke_stream(&self, body: ByteStream) -> Result<Bytes, InvokeError> {
+        let _permit = self.permit().await;
         self.attempt(reqwest::Body::wrap_stream(body))
             .await
             .map_err(|mut e| {
