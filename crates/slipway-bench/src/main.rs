@@ -13,6 +13,8 @@ mod s3;
 mod servers;
 mod stats;
 mod training;
+mod transform;
+mod validation;
 mod workload;
 
 use std::path::PathBuf;
@@ -38,6 +40,12 @@ enum Command {
     /// Wall time of a training job through Slipway against a bare podman
     /// sequence doing the same work (issue 4).
     Training(training::TrainingArgs),
+    /// Records per second of a batch transform job against a direct HTTP
+    /// client driving the same container the same way (issue 5).
+    Transform(transform::TransformArgs),
+    /// Wall time of a full algorithm validation (training + transform)
+    /// against a bare podman sequence doing the same work (issue 6).
+    Validation(validation::ValidationArgs),
     /// podman push/pull of a multi-layer image: Slipway's registry against
     /// Debian's docker-registry in the same run.
     Registry(registry::RegistryArgs),
@@ -87,6 +95,8 @@ fn main() -> ExitCode {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
             Command::Training(args) => training::run(args).await,
+            Command::Transform(args) => transform::run(args).await,
+            Command::Validation(args) => validation::run(args).await,
             Command::Registry(args) => registry::run(args).await,
         }
     });

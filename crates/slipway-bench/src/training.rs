@@ -46,7 +46,7 @@ pub struct TrainingArgs {
     pub epochs: u32,
 }
 
-const INSTANCE: &str = "ml.m5.large";
+pub(crate) const INSTANCE: &str = "ml.m5.large";
 
 pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
     let bin = slipway_bin(args.slipway_bin.as_deref())?;
@@ -83,7 +83,7 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
     let (mut bare, mut slip, mut in_container) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.runs {
         eprintln!("slipway-bench training: round {round}/{}", args.runs);
-        bare.push(bare_podman(&args, base.path(), &csv, round).await?);
+        bare.push(bare_podman(&args, base.path(), &csv, round, None).await?);
         let (wall, train_secs) = through_slipway(&client, &args, round).await?;
         slip.push(wall);
         in_container.push(train_secs);
@@ -128,7 +128,7 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
 }
 
 /// `y = 3·x1 − 2·x2 + 1 + small deterministic noise`.
-fn write_csv(path: &Path, rows: u64) -> anyhow::Result<()> {
+pub(crate) fn write_csv(path: &Path, rows: u64) -> anyhow::Result<()> {
     use std::io::Write;
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     for i in 0..rows {
@@ -141,11 +141,12 @@ fn write_csv(path: &Path, rows: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bare_podman(
+pub(crate) async fn bare_podman(
     args: &TrainingArgs,
     base: &Path,
     csv: &Path,
     round: u32,
+    keep_model: Option<&Path>,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let root = base.join(format!("bare-{round}"));
@@ -205,6 +206,9 @@ async fn bare_podman(
         .await?;
     if !tar.success() {
         bail!("tar failed: {tar}");
+    }
+    if let Some(dest) = keep_model {
+        tokio::fs::rename(ml.join("model"), dest).await?;
     }
     let took = started.elapsed();
     let _ = tokio::fs::remove_dir_all(&root).await;

@@ -154,10 +154,12 @@ pub async fn run_all(
     tokio::fs::create_dir_all(&staging)
         .await
         .map_err(|e| crate::Error::internal("creating the output staging directory", e))?;
-    // Objects run side by side (as many as requests may be in flight: the
-    // invoker's shared limit keeps the container at MaxConcurrentTransforms
-    // whatever the mix), each object's outputs in record order.
-    let parallel = eff.concurrency.max(1);
+    // Objects run side by side, more of them than requests may be in
+    // flight, so reading inputs and storing outputs overlap the container's
+    // work; the invoker's shared limit keeps the container at
+    // MaxConcurrentTransforms whatever the mix. Each object's outputs stay
+    // in record order.
+    let parallel = (eff.concurrency * 4).clamp(1, 32);
     // Each future owns what it uses: borrowed captures inside a buffered
     // stream trip rustc's "Send is not general enough" when spawned.
     let accept = req
