@@ -322,3 +322,20 @@ mod tests {
         assert!(cpu_time(None).is_ok());
     }
 }
+
+/// Runs `podman ARGS…` and returns its trimmed stdout, failing with its stderr.
+pub async fn podman(args: &[&str]) -> anyhow::Result<String> {
+    let out = tokio::process::Command::new("podman")
+        .args(args)
+        .output()
+        .await
+        .context("podman")?;
+    if !out.status.success() {
+        bail!(
+            "podman {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}

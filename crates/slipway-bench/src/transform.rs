@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -26,7 +26,7 @@ use slipway_service::jobs::transform::split::{SplitType, Splitter};
 
 use crate::client::Client;
 use crate::s3::{send, slipway_bin};
-use crate::servers::Server;
+use crate::servers::{podman, Server};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct TransformArgs {
@@ -196,22 +196,6 @@ async fn through_slipway(
             _ => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
-}
-
-async fn podman(args: &[&str]) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new("podman")
-        .args(args)
-        .output()
-        .await
-        .context("podman")?;
-    if !out.status.success() {
-        bail!(
-            "podman {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 async fn direct_client(args: &TransformArgs, objects: &[Bytes]) -> anyhow::Result<Duration> {

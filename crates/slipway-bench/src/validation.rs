@@ -13,12 +13,12 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use serde_json::{json, Value};
 
 use crate::client::Client;
 use crate::s3::{send, slipway_bin};
-use crate::servers::Server;
+use crate::servers::{podman, Server};
 use crate::training::{bare_podman, write_csv, TrainingArgs, INSTANCE};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -100,22 +100,6 @@ pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
         if pass { "PASS" } else { "FAIL" }
     );
     Ok(pass)
-}
-
-async fn podman(args: &[&str]) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new("podman")
-        .args(args)
-        .output()
-        .await
-        .context("podman")?;
-    if !out.status.success() {
-        bail!(
-            "podman {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 async fn bare_sequence(
