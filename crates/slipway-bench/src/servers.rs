@@ -286,6 +286,23 @@ fn log_tail(path: &Path) -> String {
     format!("--- last lines of {} ---\n{tail}", path.display())
 }
 
+/// Runs `podman ARGS…` and returns its trimmed stdout, failing with its stderr.
+pub async fn podman(args: &[&str]) -> anyhow::Result<String> {
+    let out = tokio::process::Command::new("podman")
+        .args(args)
+        .output()
+        .await
+        .context("podman")?;
+    if !out.status.success() {
+        bail!(
+            "podman {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,21 +338,4 @@ mod tests {
     fn own_cpu_time_is_readable() {
         assert!(cpu_time(None).is_ok());
     }
-}
-
-/// Runs `podman ARGS…` and returns its trimmed stdout, failing with its stderr.
-pub async fn podman(args: &[&str]) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new("podman")
-        .args(args)
-        .output()
-        .await
-        .context("podman")?;
-    if !out.status.success() {
-        bail!(
-            "podman {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
