@@ -362,3 +362,58 @@ def test_models_api(sm):
     with pytest.raises(ClientError) as e:
         sm.describe_model(ModelName=name)
     assert error_of(e)[0] == "ValidationException" and "Could not find model" in error_of(e)[1]
+
+
+def test_jsonlines_filters_and_join(sm, s3, bucket):
+    prefix = f"in/{uniq('jsonl')}/"
+    lines = [{"id": 5, "features": [1, 2]}, {"id": 6, "features": [4, 8]}]
+    s3.put_object(Bucket=bucket, Key=prefix + "r.jsonl", Body="".join(json.dumps(l) + "\n" for l in lines).encode())
+    # No ModelDataUrl: the image's baked-in model (0.5·x1 + 0.25·x2 + 10).
+    name, out = transform(sm, make_model(sm, {}), bucket, prefix, split="Line", strategy="MultiRecord",
+                          content_type="application/jsonlines", accept="application/jsonlines", assemble="Line",
+                          data_processing={"InputFilter": "$.features", "JoinSource": "Input",
+                                           "OutputFilter": "$['id','SageMakerOutput']"})
+    d = wait_transform(sm, name)
+    assert d["TransformJobStatus"] == "Completed", d.get("FailureReason")
+    got = [json.loads(l) for l in outputs(s3, out)["r.jsonl.out"].decode().splitlines()]
+    assert got == [{"id": 5, "SageMakerOutput": {"prediction": 11.0}},
+                   {"id": 6, "SageMakerOutput": {"prediction": 14.0}}]
+
+
+def test_max_payload_zero_streams_the_whole_object(sm, s3, bucket):
+    prefix = f"in/{uniq('stream')}/"
+    body = b"".join(b"%d,%d\n" % (i, i) for i in range(200_000))  # ~2.6 MB, one request
+    s3.put_object(Bucket=bucket, Key=prefix + "all.csv", Body=body)
+    name, out = transform(sm, make_model(sm, {"SAMPLE_MODE": "echo"}), bucket, prefix, max_payload=0)
+    d = wait_transform(sm, name)
+    assert d["TransformJobStatus"] == "Completed", d.get("FailureReason")
+    assert outputs(s3, out) == {"all.csv.out": body}
+
+
+def test_unsupported_content_type_fails_with_415_and_logs_are_kept(sm, s3, bucket):
+    prefix = f"in/{uniq('415')}/"
+    s3.put_object(Bucket=bucket, Key=prefix + "a.txt", Body=b"hello\n")
+    name, _ = transform(sm, make_model(sm, {}), bucket, prefix, split="Line", content_type="text/plain",
+                        client_config={"InvocationsMaxRetries": 0})
+    d = wait_transform(sm, name)
+    assert d["TransformJobStatus"] == "Failed"
+    assert "HTTP 415" in d["FailureReason"] and "unsupported Content-Type" in d["FailureReason"], d["FailureReason"]
+
+
+def test_transform_logs_reach_cloudwatch(jobs_server, sm, s3, bucket):
+    prefix = f"in/{uniq('logs')}/"
+    s3.put_object(Bucket=bucket, Key=prefix + "a.csv", Body=b"1,2\n")
+    name, _ = transform(sm, make_model(sm, {}), bucket, prefix, split="Line", content_type="text/csv")
+    assert wait_transform(sm, name)["TransformJobStatus"] == "Completed"
+    logs = jobs_server.client(service="logs")
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs",
+                                        logStreamNamePrefix=f"{name}/")["logStreams"]
+    assert len(streams) == 1 and streams[0]["logStreamName"].startswith(f"{name}/i-")
+    deadline = time.time() + 10
+    while True:
+        events = logs.get_log_events(logGroupName="/aws/sagemaker/TransformJobs",
+                                     logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]
+        if any("serve" in e["message"] for e in events) or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert any("serve" in e["message"] for e in events), events

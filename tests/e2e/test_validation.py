@@ -5,6 +5,7 @@ a reason a seller can act on without opening logs."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -299,3 +300,28 @@ def test_validation_with_images_from_the_registry_by_ecr_uri(jobs_server, sm, s3
     with pytest.raises(ClientError) as e:
         sm.create_algorithm(**algorithm(uniq("algo-ecr-missing"), b, image=uri.replace(":v1", ":v9")))
     assert "TrainingSpecification.TrainingImage" in error_of(e)[1]
+
+
+def test_aws_cli_flow_from_the_examples(jobs_server, s3, tmp_path):
+    """The repository's example request, sent with the real AWS CLI
+    (`--cli-input-json`), validated end to end."""
+    from e2e_helpers import EXAMPLES
+    b = seed(s3)
+    text = (EXAMPLES / "create-algorithm.json").read_text()
+    text = text.replace("ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/slipway-sample:latest", SAMPLE_IMAGE)
+    text = text.replace("ACCOUNT", jobs_server.account_id).replace("s3://quickstart/", f"s3://{b}/")
+    name = uniq("cli-algo")
+    doc = json.loads(text)
+    doc["AlgorithmName"] = name
+    path = tmp_path / "algo.json"
+    path.write_text(json.dumps(doc))
+    arn = jobs_server.cli("sagemaker", "create-algorithm", "--cli-input-json", f"file://{path}").json["AlgorithmArn"]
+    deadline = time.time() + 180
+    while True:
+        d = jobs_server.cli("sagemaker", "describe-algorithm", "--algorithm-name", arn).json
+        if d["AlgorithmStatus"] in ("Completed", "Failed") or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert d["AlgorithmStatus"] == "Completed", d["AlgorithmStatusDetails"]
+    jobs = jobs_server.cli("sagemaker", "list-training-jobs", "--name-contains", name).json["TrainingJobSummaries"]
+    assert [j["TrainingJobStatus"] for j in jobs] == ["Completed"]
