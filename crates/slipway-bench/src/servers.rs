@@ -303,6 +303,13 @@ pub async fn podman(args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Lets the container engine finish cleaning up after the previous run
+/// (conmon exit, `--rm` removal, storage) so that each measured run starts
+/// on an idle engine, whichever side ran before it.
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

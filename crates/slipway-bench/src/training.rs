@@ -83,7 +83,9 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
     let (mut bare, mut slip, mut in_container) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.runs {
         eprintln!("slipway-bench training: round {round}/{}", args.runs);
+        crate::servers::settle().await;
         bare.push(bare_podman(&args, base.path(), &csv, round, None).await?);
+        crate::servers::settle().await;
         let (wall, train_secs) = through_slipway(&client, &args, round).await?;
         slip.push(wall);
         in_container.push(train_secs);

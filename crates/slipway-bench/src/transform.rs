@@ -122,7 +122,9 @@ pub async fn run(args: TransformArgs) -> anyhow::Result<bool> {
             .into_iter()
             .enumerate()
         {
+            crate::servers::settle().await;
             let slip = through_slipway(&client, &args, prefix, round).await?;
+            crate::servers::settle().await;
             let direct = direct_client(&args, set).await?;
             results[i].2.push(slip);
             results[i].3.push(direct);

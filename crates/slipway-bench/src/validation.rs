@@ -71,7 +71,9 @@ pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
     let (mut bare, mut slip) = (Vec::new(), Vec::new());
     for round in 1..=t.runs {
         eprintln!("slipway-bench validation: round {round}/{}", t.runs);
+        crate::servers::settle().await;
         bare.push(bare_sequence(t, base.path(), &csv, &batch, round).await?);
+        crate::servers::settle().await;
         slip.push(through_slipway(&client, t, round).await?);
     }
     server.stop().await?;

@@ -149,6 +149,60 @@ impl DockerEngine {
         }
         Ok(())
     }
+
+    /// The engine's own wait (blocks until the container is not running).
+    async fn wait_blocking(&self, id: &ContainerId) -> Result<ExitStatus, EngineError> {
+        let options = WaitContainerOptionsBuilder::new()
+            .condition("not-running")
+            .build();
+        let mut results = self.long.wait_container(id.as_str(), Some(options));
+        let code = match results.next().await {
+            Some(Ok(r)) => r.status_code,
+            // bollard turns a non-zero exit into an error carrying the code.
+            Some(Err(DockerError::DockerContainerWaitError { code, .. })) => code,
+            Some(Err(e)) => return Err(map_err(e, id.as_str())),
+            None => {
+                return Err(EngineError::Engine {
+                    detail: format!("wait on {id} ended without a status"),
+                })
+            }
+        };
+        // Wait does not say why the container ended; inspect does.
+        let oom_killed = match self.inspect(id).await {
+            Ok(s) => s.oom_killed,
+            Err(EngineError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(ExitStatus { code, oom_killed })
+    }
+
+    /// Inspects until the container has run and stopped: every 25 ms at
+    /// first, backing off to 200 ms, and to 1 s after a minute.
+    async fn wait_polling(&self, id: &ContainerId) -> Result<ExitStatus, EngineError> {
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(25);
+        loop {
+            match self.inspect(id).await {
+                Ok(s) if !s.running && s.started_at.is_some() => {
+                    if let Some(code) = s.exit_code {
+                        return Ok(ExitStatus {
+                            code,
+                            oom_killed: s.oom_killed,
+                        });
+                    }
+                }
+                Err(EngineError::NotFound(n)) => return Err(EngineError::NotFound(n)),
+                // Other answers: keep watching; the blocking wait decides.
+                _ => {}
+            }
+            tokio::time::sleep(delay).await;
+            delay = if started.elapsed() > Duration::from_secs(60) {
+                Duration::from_secs(1)
+            } else {
+                (delay * 2).min(Duration::from_millis(200))
+            };
+        }
+    }
 }
 
 /// Picks the engine address (see [`DockerEngine::connect`]).
@@ -253,28 +307,13 @@ impl ContainerEngine for DockerEngine {
     }
 
     async fn wait(&self, id: &ContainerId) -> Result<ExitStatus, EngineError> {
-        let options = WaitContainerOptionsBuilder::new()
-            .condition("not-running")
-            .build();
-        let mut results = self.long.wait_container(id.as_str(), Some(options));
-        let code = match results.next().await {
-            Some(Ok(r)) => r.status_code,
-            // bollard turns a non-zero exit into an error carrying the code.
-            Some(Err(DockerError::DockerContainerWaitError { code, .. })) => code,
-            Some(Err(e)) => return Err(map_err(e, id.as_str())),
-            None => {
-                return Err(EngineError::Engine {
-                    detail: format!("wait on {id} ended without a status"),
-                })
-            }
-        };
-        // Wait does not say why the container ended; inspect does.
-        let oom_killed = match self.inspect(id).await {
-            Ok(s) => s.oom_killed,
-            Err(EngineError::NotFound(_)) => false,
-            Err(e) => return Err(e),
-        };
-        Ok(ExitStatus { code, oom_killed })
+        // Podman's wait endpoint reports an exit 0.3–0.9 s late (it polls);
+        // watching the state ourselves, often at first and rarely later,
+        // sees short jobs end at once. Whichever answers first wins.
+        tokio::select! {
+            r = self.wait_blocking(id) => r,
+            r = self.wait_polling(id) => r,
+        }
     }
 
     async fn remove(&self, id: &ContainerId, force: bool) -> Result<(), EngineError> {

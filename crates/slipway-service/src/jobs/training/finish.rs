@@ -42,6 +42,49 @@ pub(super) async fn conclude(
     ended: Ended,
     tail: &Tail,
 ) -> Result<(), Fatal> {
+    conclude_with(None, svc, account, key, wd, ended, tail).await
+}
+
+/// [`conclude`], with `cleanup` (the container's removal, the last log
+/// lines) running meanwhile; it is awaited before any terminal status is
+/// written, so a job seen ended has nothing left behind.
+pub(super) async fn conclude_after(
+    cleanup: tokio::task::JoinHandle<()>,
+    svc: Service,
+    account: &AccountId,
+    key: &str,
+    wd: &WorkDir,
+    ended: Ended,
+    tail: &Tail,
+) -> Result<(), Fatal> {
+    conclude_with(Some(cleanup), svc, account, key, wd, ended, tail).await
+}
+
+async fn conclude_with(
+    mut cleanup: Option<tokio::task::JoinHandle<()>>,
+    svc: Service,
+    account: &AccountId,
+    key: &str,
+    wd: &WorkDir,
+    ended: Ended,
+    tail: &Tail,
+) -> Result<(), Fatal> {
+    let result = conclude_inner(&mut cleanup, svc, account, key, wd, ended, tail).await;
+    if let Some(c) = cleanup.take() {
+        let _ = c.await;
+    }
+    result
+}
+
+async fn conclude_inner(
+    cleanup: &mut Option<tokio::task::JoinHandle<()>>,
+    svc: Service,
+    account: &AccountId,
+    key: &str,
+    wd: &WorkDir,
+    ended: Ended,
+    tail: &Tail,
+) -> Result<(), Fatal> {
     let job = state::mutate(&svc, account, key, |st, doc| {
         if status::is_terminal(st) {
             return Ok(false);
@@ -83,6 +126,9 @@ pub(super) async fn conclude(
         } => (status::STOPPED, Secondary::MaxRuntimeExceeded),
         Ended::Stopped { .. } => (status::STOPPED, Secondary::Stopped),
     };
+    if let Some(c) = cleanup.take() {
+        let _ = c.await;
+    }
     state::mutate(&svc, account, key, |st, doc| {
         if status::is_terminal(st) {
             return Ok(false);

@@ -161,14 +161,38 @@ impl Runner {
         };
         *container = Some(id.clone());
         let tail = Tail::default();
-        let ended = self.watch(&id, &tail).await;
-        // Exit code and logs are collected: the container has served.
-        if let Err(e) = self.rt.engine.remove(&id, true).await {
-            tracing::warn!(job = %self.key, error = %e, "removing the training container");
-        }
+        let watched = self.watch(&id, &tail).await;
+        // The exit code is known: the container has served. Its removal
+        // (and the last log lines' shipping) overlaps the upload; conclude
+        // waits for both before it writes the terminal status.
+        let (engine, key) = (self.rt.engine.clone(), self.key.clone());
+        let (ended, logs) = match watched {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = engine.remove(&id, true).await;
+                *container = None;
+                return Err(e);
+            }
+        };
+        let cleanup = tokio::spawn(async move {
+            if let Some(l) = logs {
+                finish_logs(l).await;
+            }
+            if let Err(e) = engine.remove(&id, true).await {
+                tracing::warn!(job = %key, error = %e, "removing the training container");
+            }
+        });
         *container = None;
-        let ended = ended?;
-        finish::conclude(self.svc.clone(), &self.account, &self.key, wd, ended, &tail).await
+        finish::conclude_after(
+            cleanup,
+            self.svc.clone(),
+            &self.account,
+            &self.key,
+            wd,
+            ended,
+            &tail,
+        )
+        .await
     }
 
     /// Starting and Downloading, then creates and starts the container.
@@ -302,7 +326,14 @@ impl Runner {
 
     /// Follows the running container to its end, enforcing MaxRuntime and
     /// honouring stops.
-    async fn watch(&mut self, id: &ContainerId, tail: &Tail) -> Result<Ended, Fatal> {
+    /// A clean exit returns the still-draining log shipper (it only has the
+    /// last lines and metrics to store, which can overlap the upload);
+    /// every other ending has drained it already, for the failure reason.
+    async fn watch(
+        &mut self,
+        id: &ContainerId,
+        tail: &Tail,
+    ) -> Result<(Ended, Option<tokio::task::JoinHandle<()>>), Fatal> {
         let job = self.load().await?;
         let plan = job.doc.plan.clone();
         let shipper = Shipper {
@@ -340,8 +371,11 @@ impl Runner {
             tokio::select! {
                 exit = engine.wait(id) => {
                     let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
+                    if exit.code == 0 {
+                        return Ok((Ended::Exited(exit), Some(logs)));
+                    }
                     finish_logs(logs).await;
-                    return Ok(Ended::Exited(exit));
+                    return Ok((Ended::Exited(exit), None));
                 }
                 _ = tokio::time::sleep(remaining) => Some(StopCause::MaxRuntime),
                 _ = stop => Some(StopCause::User),
@@ -365,7 +399,7 @@ impl Runner {
             .map_err(|e| Fatal(format!("InternalServerError: stopping the container: {e}")))?;
         let exit = engine.wait(id).await.ok();
         finish_logs(logs).await;
-        Ok(Ended::Stopped { cause, exit })
+        Ok((Ended::Stopped { cause, exit }, None))
     }
 }
 
