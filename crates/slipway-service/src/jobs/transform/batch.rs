@@ -266,7 +266,7 @@ mod tests {
             let err = b.push(rec(1, b"abcd")).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                "record 1 is 4 bytes, larger than MaxPayloadInMB allows (3 bytes)"
+                "record 2 is 4 bytes, larger than MaxPayloadInMB allows (3 bytes)"
             );
         }
     }

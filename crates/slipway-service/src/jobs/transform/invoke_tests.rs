@@ -198,7 +198,7 @@ async fn non_2xx_is_retried_then_reported_with_range_status_and_excerpt() {
         assert!(!err.is_transport());
         assert_eq!(err.excerpt.chars().count(), 501, "500 chars + ellipsis");
         assert!(
-            err.to_string().starts_with(&format!("records 10–19: the container answered HTTP {code} (after 3 attempts): container says xxx")),
+            err.to_string().starts_with(&format!("records 11–20: the container answered HTTP {code} (after 3 attempts): container says xxx")),
             "{err}"
         );
     }
@@ -228,7 +228,7 @@ async fn timeouts_are_retried_and_reported_as_transport() {
     assert_eq!(err.attempts, 2);
     assert!(
         err.to_string()
-            .starts_with("records 0–9: /invocations timed out (after 2 attempts)"),
+            .starts_with("records 1–10: /invocations timed out (after 2 attempts)"),
         "{err}"
     );
 }
@@ -283,7 +283,7 @@ async fn connection_drops_are_retried() {
     assert_eq!(err.status, None);
     assert!(
         err.to_string().starts_with(
-            "records 20–29: the connection to the container failed (after 2 attempts)"
+            "records 21–30: the connection to the container failed (after 2 attempts)"
         ),
         "{err}"
     );
