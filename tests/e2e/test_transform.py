@@ -406,8 +406,16 @@ def test_transform_logs_reach_cloudwatch(jobs_server, sm, s3, bucket):
     name, _ = transform(sm, make_model(sm, {}), bucket, prefix, split="Line", content_type="text/csv")
     assert wait_transform(sm, name)["TransformJobStatus"] == "Completed"
     logs = jobs_server.client(service="logs")
-    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs",
-                                        logStreamNamePrefix=f"{name}/")["logStreams"]
+    deadline = time.time() + 10
+    while True:
+        try:
+            streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs",
+                                                logStreamNamePrefix=f"{name}/")["logStreams"]
+        except logs.exceptions.ResourceNotFoundException:
+            streams = []
+        if streams or time.time() > deadline:
+            break
+        time.sleep(0.3)
     assert len(streams) == 1 and streams[0]["logStreamName"].startswith(f"{name}/i-")
     deadline = time.time() + 10
     while True:

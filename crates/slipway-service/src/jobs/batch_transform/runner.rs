@@ -51,6 +51,7 @@ pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
             stop_rx,
             work,
             container: None,
+            logs: None,
         };
         runner.run().await;
         rt.unregister(&arn);
@@ -74,6 +75,9 @@ struct Runner {
     stop_rx: watch::Receiver<Option<StopKind>>,
     work: PathBuf,
     container: Option<ContainerId>,
+    /// The log shipper, drained before the terminal status so a job seen
+    /// ended has all of its container's lines in CloudWatch.
+    logs: Option<tokio::task::JoinHandle<()>>,
 }
 
 enum Outcome {
@@ -89,6 +93,17 @@ impl Runner {
         if let Some(id) = self.container.take() {
             if let Err(e) = self.rt.engine.remove(&id, true).await {
                 tracing::warn!(job = %self.key, error = %e, "removing the inference container");
+            }
+        }
+        // The container is gone, so its log stream has ended: what is left
+        // is the shipper's last batch.
+        if let Some(logs) = self.logs.take() {
+            let abort = logs.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(10), logs)
+                .await
+                .is_err()
+            {
+                abort.abort();
             }
         }
         let (final_status, reason) = match result {
@@ -374,7 +389,7 @@ impl Runner {
             training: None,
             tail: tail.clone(),
         };
-        tokio::spawn(shipper.run());
+        self.logs = Some(tokio::spawn(shipper.run()));
         let info = self.rt.engine.inspect(&id).await.map_err(|e| {
             Fatal(format!(
                 "InternalServerError: inspecting the container: {e}"
