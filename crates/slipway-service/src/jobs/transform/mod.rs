@@ -6,4 +6,5 @@
 pub mod batch;
 pub mod filters;
 pub mod invoke;
+pub mod jsonpath;
 pub mod split;
