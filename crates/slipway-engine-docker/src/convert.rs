@@ -81,6 +81,30 @@ pub(crate) fn parse_time(s: Option<&str>) -> Option<OffsetDateTime> {
     (t.year() > 1).then_some(t)
 }
 
+/// Reads an inspect answer, translating Podman's own container states to
+/// Docker's (`stopped`: exited but not yet cleaned up) so bollard's model
+/// accepts them.
+pub(crate) fn lenient_inspect(body: &[u8]) -> Result<ContainerInspectResponse, EngineError> {
+    let unreadable = |e: serde_json::Error| EngineError::Engine {
+        detail: format!("unreadable container inspect answer: {e}"),
+    };
+    let mut v: serde_json::Value = serde_json::from_slice(body).map_err(unreadable)?;
+    if let Some(status) = v.pointer_mut("/State/Status") {
+        let docker = match status.as_str() {
+            Some(
+                s @ ("created" | "running" | "paused" | "restarting" | "removing" | "exited"
+                | "dead"),
+            ) => Some(s.to_owned()),
+            Some("stopped") => Some("exited".to_owned()),
+            Some("configured" | "initialized") => Some("created".to_owned()),
+            Some("stopping") => Some("running".to_owned()),
+            _ => None,
+        };
+        *status = docker.map_or(serde_json::Value::Null, serde_json::Value::String);
+    }
+    serde_json::from_value(v).map_err(unreadable)
+}
+
 pub(crate) fn container_state(r: ContainerInspectResponse) -> ContainerState {
     let state = r.state.unwrap_or_default();
     let running = state.running.unwrap_or(false);
@@ -192,6 +216,21 @@ mod tests {
         assert_eq!(parse_time(Some("garbage")), None);
         let t = parse_time(Some("2026-11-25T10:39:25.782717377Z")).unwrap();
         assert_eq!(t.unix_timestamp(), 1_795_603_165);
+    }
+
+    #[test]
+    fn podman_stopped_reads_as_exited() {
+        let body = br#"{"Id":"c1","State":{"Status":"stopped","Running":false,"ExitCode":3,
+            "StartedAt":"2026-11-25T15:52:02.524311953Z","FinishedAt":"2026-11-25T15:52:02.582710355Z"}}"#;
+        let st = container_state(lenient_inspect(body).unwrap());
+        assert!(!st.running);
+        assert_eq!(st.exit_code, Some(3));
+        assert!(st.finished_at.is_some());
+        let odd = br#"{"Id":"c1","State":{"Status":"somethingnew","Running":true}}"#;
+        let st = container_state(lenient_inspect(odd).unwrap());
+        assert!(st.running);
+        assert_eq!(st.exit_code, None);
+        assert!(lenient_inspect(b"not json").is_err());
     }
 
     #[test]

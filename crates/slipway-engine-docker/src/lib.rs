@@ -333,11 +333,28 @@ impl ContainerEngine for DockerEngine {
     }
 
     async fn inspect(&self, id: &ContainerId) -> Result<ContainerState, EngineError> {
-        self.docker
-            .inspect_container(id.as_str(), None)
-            .await
-            .map(convert::container_state)
-            .map_err(|e| map_err(e, id.as_str()))
+        // Raw GET: between a container's exit and its clean-up Podman
+        // reports the state `stopped`, which bollard's strict enum rejects;
+        // reading it is what lets a job see its container end at once.
+        let path = format!(
+            "/v{}/containers/{}/json",
+            self.api_version(),
+            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, body) = self
+            .endpoint
+            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
+            .await?;
+        match status {
+            200..=299 => convert::lenient_inspect(&body).map(convert::container_state),
+            404 => Err(EngineError::NotFound(id.as_str().to_owned())),
+            _ => Err(EngineError::Engine {
+                detail: format!(
+                    "inspecting container {id}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }),
+        }
     }
 
     fn logs(

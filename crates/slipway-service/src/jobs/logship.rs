@@ -20,6 +20,14 @@ const TAIL_LINES: usize = 20;
 const BATCH_LINES: usize = 2000;
 /// Longest a line waits before it is shipped.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
+/// How long a followed stream may take to end by itself once the container
+/// has exited. Podman ends it about 0.45 s late (it polls); reading the
+/// rest without following is immediate.
+const FOLLOW_END_GRACE: Duration = Duration::from_millis(20);
+/// Up to this many lines already read, catching up re-reads the output from
+/// its start (the Docker API has no line offset); past it, waiting for the
+/// followed stream to end is the cheaper way.
+const CATCH_UP_MAX_LINES: u64 = 200_000;
 
 /// The last lines a container printed, shared with the runner.
 pub type Tail = Arc<Mutex<VecDeque<String>>>;
@@ -42,6 +50,9 @@ pub struct Shipper {
     pub skip: u64,
     pub training: Option<TrainingProgress>,
     pub tail: Tail,
+    /// Notified by the runner once the container has exited (and is not
+    /// yet removed): the shipper then stops following and reads the rest.
+    pub exited: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Shipper {
@@ -56,8 +67,37 @@ impl Shipper {
         let mut seen = 0u64;
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let exited = self.exited.clone();
+        let mut following = true;
+        let mut catch_up_at: Option<tokio::time::Instant> = None;
         loop {
+            let exit_signal = async {
+                match &exited {
+                    Some(n) => n.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let catch_up = async {
+                match catch_up_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                _ = exit_signal, if following && catch_up_at.is_none() => {
+                    catch_up_at = Some(tokio::time::Instant::now() + FOLLOW_END_GRACE);
+                }
+                _ = catch_up => {
+                    catch_up_at = None;
+                    following = false;
+                    if seen <= CATCH_UP_MAX_LINES {
+                        // The same output from its start, without following:
+                        // the lines read so far are skipped.
+                        self.skip = self.skip.max(seen);
+                        seen = 0;
+                        lines = jobs.engine.logs(&self.container, false);
+                    }
+                }
                 next = lines.next() => match next {
                     Some(Ok(l)) => {
                         seen += 1;

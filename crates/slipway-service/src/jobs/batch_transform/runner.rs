@@ -27,6 +27,9 @@ pub const LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
 /// Slipway-owned networks: inference containers are reached by IP on one
 /// of these (DESIGN.md: published ports do not work on internal networks).
 const NETWORK: &str = "slipway";
+/// Longest an inference container gets to exit on SIGTERM when its job
+/// ends (the engine's own default for a forced removal).
+const END_GRACE: Duration = Duration::from_secs(10);
 const ISOLATED_NETWORK: &str = "slipway-isolated";
 
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
@@ -52,6 +55,7 @@ pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
             work,
             container: None,
             logs: None,
+            exited: Arc::new(tokio::sync::Notify::new()),
         };
         runner.run().await;
         rt.unregister(&arn);
@@ -78,6 +82,9 @@ struct Runner {
     /// The log shipper, drained before the terminal status so a job seen
     /// ended has all of its container's lines in CloudWatch.
     logs: Option<tokio::task::JoinHandle<()>>,
+    /// Tells the shipper the container has stopped: it reads the last lines
+    /// at once instead of waiting for the engine to end the followed stream.
+    exited: Arc<tokio::sync::Notify>,
 }
 
 enum Outcome {
@@ -88,15 +95,18 @@ enum Outcome {
 impl Runner {
     async fn run(&mut self) {
         let result = self.drive().await;
-        // The container goes before the terminal status is written: a
-        // client that sees the job ended finds nothing left behind.
-        if let Some(id) = self.container.take() {
-            if let Err(e) = self.rt.engine.remove(&id, true).await {
-                tracing::warn!(job = %self.key, error = %e, "removing the inference container");
+        // The container is stopped (SIGTERM, then a kill after the grace),
+        // its last lines shipped, and then removed, all before the terminal
+        // status is written: a client that sees the job ended finds every
+        // line in CloudWatch and nothing left behind.
+        let container = self.container.take();
+        if let Some(id) = &container {
+            let grace = self.rt.settings.stop_grace.min(END_GRACE);
+            if let Err(e) = self.rt.engine.stop(id, grace).await {
+                tracing::warn!(job = %self.key, error = %e, "stopping the inference container");
             }
+            self.exited.notify_one();
         }
-        // The container is gone, so its log stream has ended: what is left
-        // is the shipper's last batch.
         if let Some(logs) = self.logs.take() {
             let abort = logs.abort_handle();
             if tokio::time::timeout(Duration::from_secs(10), logs)
@@ -104,6 +114,11 @@ impl Runner {
                 .is_err()
             {
                 abort.abort();
+            }
+        }
+        if let Some(id) = container {
+            if let Err(e) = self.rt.engine.remove(&id, true).await {
+                tracing::warn!(job = %self.key, error = %e, "removing the inference container");
             }
         }
         let (final_status, reason) = match result {
@@ -388,6 +403,7 @@ impl Runner {
             skip: 0,
             training: None,
             tail: tail.clone(),
+            exited: Some(self.exited.clone()),
         };
         self.logs = Some(tokio::spawn(shipper.run()));
         let info = self.rt.engine.inspect(&id).await.map_err(|e| {

@@ -336,6 +336,7 @@ impl Runner {
     ) -> Result<(Ended, Option<tokio::task::JoinHandle<()>>), Fatal> {
         let job = self.load().await?;
         let plan = job.doc.plan.clone();
+        let exited = Arc::new(tokio::sync::Notify::new());
         let shipper = Shipper {
             svc: self.svc.clone(),
             account: self.account.clone(),
@@ -354,6 +355,7 @@ impl Runner {
                 metrics: MetricParser::new(&plan.metric_definitions, &job.doc.state.final_metrics),
             }),
             tail: tail.clone(),
+            exited: Some(exited.clone()),
         };
         let logs = tokio::spawn(shipper.run());
         let started = job.doc.state.training_start.unwrap_or_else(now_micros);
@@ -370,6 +372,7 @@ impl Runner {
             };
             tokio::select! {
                 exit = engine.wait(id) => {
+                    exited.notify_one();
                     let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
                     if exit.code == 0 {
                         return Ok((Ended::Exited(exit), Some(logs)));
@@ -398,6 +401,7 @@ impl Runner {
             .await
             .map_err(|e| Fatal(format!("InternalServerError: stopping the container: {e}")))?;
         let exit = engine.wait(id).await.ok();
+        exited.notify_one();
         finish_logs(logs).await;
         Ok((Ended::Stopped { cause, exit }, None))
     }
