@@ -133,6 +133,37 @@ def test_container_sees_the_training_contract(sm, s3, bucket):
     assert out == {"r.txt": b"report\n"}
 
 
+def test_every_line_is_in_cloudwatch_once_when_the_job_ends(server, sm, bucket):
+    """A burst of lines just before the container exits: the job reports
+    Completed only after all of them are stored, each once and in order
+    (the runner stops following the engine's stream at the exit and reads
+    the rest; no line may be lost or repeated at the seam)."""
+    name = uniq("burst")
+    lines = 20000
+    sm.create_training_job(**training_request(
+        name, bucket, [channel("train", f"s3://{bucket}/train/")],
+        hyper={"mode": "metrics", "metric_lines": str(lines), "epochs": "2"}))
+    d = wait_for(sm, name)
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    logs = server.client(service="logs")
+    group = "/aws/sagemaker/TrainingJobs"
+    stream = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=name)["logStreams"][0]
+    messages, token = [], None
+    while True:
+        kw = {"nextToken": token} if token else {}
+        page = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"],
+                                   startFromHead=True, **kw)
+        messages += [e["message"] for e in page["events"]]
+        if page["nextForwardToken"] == token:
+            break
+        token = page["nextForwardToken"]
+    steps = [m for m in messages if m.startswith("step=")]
+    assert steps == [f"step={i} " + m.split(" ", 1)[1] for i, m in enumerate(steps, 1)]
+    assert len(steps) == lines
+    assert messages[-1] == "training complete", messages[-3:]
+    assert messages.count("training complete") == 1
+
+
 def test_failure_file_becomes_the_failure_reason(sm, bucket):
     name = uniq("fail")
     sm.create_training_job(**training_request(

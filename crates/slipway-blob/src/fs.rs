@@ -24,6 +24,10 @@ const READ_CHUNK: usize = 512 * 1024;
 const READ_AHEAD: usize = 2;
 /// Chunks buffered between the network and the writer thread.
 const WRITE_QUEUE: usize = 4;
+/// A body that ends within this many bytes is hashed and written by one
+/// blocking task: for small objects the two threads and their channels of
+/// the streaming path cost more than the work.
+const SMALL_PUT: usize = 1024 * 1024;
 /// A put starts the disk writing what it has written every this many
 /// bytes (see `start_writeback`).
 const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
@@ -61,24 +65,58 @@ impl FsBlobStore {
     fn path(&self, key: &BlobKey) -> PathBuf {
         self.root.join(&key.as_str()[..2]).join(key.as_str())
     }
+
+    /// A whole (small) body: hashed and made durable on one blocking task.
+    async fn put_small(
+        &self,
+        tmp: PathBuf,
+        dest: PathBuf,
+        chunks: Vec<Bytes>,
+    ) -> Result<BlobInfo, BlobError> {
+        let root = self.root.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut md5 = Md5::new();
+            let mut size = 0u64;
+            for c in &chunks {
+                md5.update(c);
+                size += c.len() as u64;
+            }
+            let mut chunks = chunks.into_iter();
+            let written = write_blob(&root, &tmp, &dest, || chunks.next().map(Some));
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            written.map(|()| BlobInfo {
+                size,
+                md5: md5.finalize().into(),
+            })
+        })
+        .await;
+        match done {
+            Ok(Ok(info)) => Ok(info),
+            Ok(Err(e)) => Err(backend("writing blob", e)),
+            Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
+        }
+    }
 }
 
 /// The blocking writer of a put: writes what the channel brings, then
 /// makes the file durable and visible. Hashing runs on another thread
 /// (`hash_blob`), so a put streams at the slower of MD5 and the disk
 /// rather than at their combined cost.
+/// `next` yields chunks; `Some(None)` means the body failed.
 fn write_blob(
     root: &Path,
     tmp: &Path,
     dest: &Path,
-    mut rx: tokio::sync::mpsc::Receiver<Option<Bytes>>,
+    mut next: impl FnMut() -> Option<Option<Bytes>>,
 ) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)?;
     let (mut written, mut flushed) = (0u64, 0u64);
-    while let Some(chunk) = rx.blocking_recv() {
+    while let Some(chunk) = next() {
         // `None` is the reader's "the body failed": abandon the temp file.
         let Some(chunk) = chunk else {
             drop(file);
@@ -140,12 +178,32 @@ impl BlobStore for FsBlobStore {
             .join("tmp")
             .join(format!("{key}.{}", BlobKey::random()));
         let dest = self.path(key);
+        let mut head = Vec::new();
+        let mut head_len = 0usize;
+        loop {
+            if head_len >= SMALL_PUT {
+                break;
+            }
+            match body.next().await {
+                None => return self.put_small(tmp, dest, head).await,
+                Some(Ok(c)) if c.is_empty() => {}
+                Some(Ok(c)) => {
+                    head_len += c.len();
+                    head.push(c);
+                }
+                Some(Err(e)) => return Err(BlobError::Body(e)),
+            }
+        }
+        let mut body = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
         let (tx, rx) = tokio::sync::mpsc::channel::<Option<Bytes>>(WRITE_QUEUE);
         let (hash_tx, hash_rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
         let (root, tmp2) = (self.root.clone(), tmp.clone());
         // Writing and hashing run on blocking threads while this task keeps
         // reading the network; chunks are shared, not copied.
-        let writer = tokio::task::spawn_blocking(move || write_blob(&root, &tmp2, &dest, rx));
+        let mut rx = rx;
+        let writer = tokio::task::spawn_blocking(move || {
+            write_blob(&root, &tmp2, &dest, || rx.blocking_recv())
+        });
         let hasher = tokio::task::spawn_blocking(move || hash_blob(hash_rx));
         let mut failure = None;
         let mut chunks = 0u64;

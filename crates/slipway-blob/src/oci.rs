@@ -242,7 +242,7 @@ impl BlobStore for OciBlobStore {
             || sha256_digest(EMPTY),
         )
         .await?;
-        let modified = slipway_core::time_util::now_micros();
+        let modified = slipway_core::time_util::wall_micros();
         let manifest = serde_json::json!({
             "schemaVersion": 2,
             "mediaType": MANIFEST,

@@ -8,6 +8,7 @@
 //! pool and never wait for writers (WAL). Other processes (`slipway account
 //! create` while the server runs) share the file through SQLite's locking.
 
+mod group_commit;
 mod logs;
 mod objects;
 mod registry;
@@ -33,6 +34,8 @@ pub use rows::kind_to_str;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Object writes, committed in groups (see `group_commit`).
+    puts: group_commit::PutCommitter,
 }
 
 fn backend(e: sqlx::Error) -> MetaError {
@@ -64,7 +67,12 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await
             .map_err(backend)?;
-        Ok(Self { writer, reader })
+        let puts = group_commit::PutCommitter::start(writer.clone());
+        Ok(Self {
+            writer,
+            reader,
+            puts,
+        })
     }
 }
 

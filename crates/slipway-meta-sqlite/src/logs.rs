@@ -14,7 +14,7 @@ use slipway_core::ports::logs::{
     Direction, EventKey, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo,
     StoredEvent, StreamOrder, StreamQuery, StreamSelect, TimeRange,
 };
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -28,7 +28,7 @@ fn backend(e: sqlx::Error) -> LogError {
 }
 
 fn now_ms() -> i64 {
-    now_micros() / 1_000
+    wall_micros() / 1_000
 }
 
 fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(

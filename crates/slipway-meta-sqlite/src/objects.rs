@@ -91,7 +91,10 @@ fn part_row(r: &SqliteRow) -> Result<PartRow, MetaError> {
 
 const OBJECT_COLUMNS: &str = "bucket, key, size, etag, last_modified, meta, segments";
 
-async fn bucket_exists(tx: &mut Transaction<'_, Sqlite>, name: &str) -> Result<bool, MetaError> {
+pub(crate) async fn bucket_exists(
+    tx: &mut Transaction<'_, Sqlite>,
+    name: &str,
+) -> Result<bool, MetaError> {
     Ok(sqlx::query("SELECT 1 FROM buckets WHERE name = ?")
         .bind(name)
         .fetch_optional(&mut **tx)
@@ -101,7 +104,7 @@ async fn bucket_exists(tx: &mut Transaction<'_, Sqlite>, name: &str) -> Result<b
 }
 
 /// Removes (bucket, key) inside `tx`, returning the blobs it used.
-async fn take_object(
+pub(crate) async fn take_object(
     tx: &mut Transaction<'_, Sqlite>,
     bucket: &str,
     key: &str,
@@ -119,7 +122,10 @@ async fn take_object(
     Ok(Some(segs.into_iter().map(|s| s.blob).collect()))
 }
 
-async fn insert_object(tx: &mut Transaction<'_, Sqlite>, o: &ObjectRow) -> Result<(), MetaError> {
+pub(crate) async fn insert_object(
+    tx: &mut Transaction<'_, Sqlite>,
+    o: &ObjectRow,
+) -> Result<(), MetaError> {
     sqlx::query(
         "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -227,16 +233,7 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn put_object(&self, o: &ObjectRow) -> Result<Freed, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
-        if !bucket_exists(&mut tx, &o.bucket).await? {
-            return Err(MetaError::MissingParent(o.bucket.clone()));
-        }
-        let blobs = take_object(&mut tx, &o.bucket, &o.key)
-            .await?
-            .unwrap_or_default();
-        insert_object(&mut tx, o).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(Freed { blobs })
+        self.puts.put(o).await
     }
 
     async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRow>, MetaError> {

@@ -18,7 +18,7 @@ use slipway_core::ports::logs::{
     Direction, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo, StoredEvent,
     StreamOrder, StreamQuery, StreamSelect, TimeRange,
 };
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 
@@ -74,7 +74,7 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 fn now_ms() -> i64 {
-    now_micros() / 1_000
+    wall_micros() / 1_000
 }
 
 /// What PutLogEvents stored: indexes of the events it did not store,

@@ -55,13 +55,13 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         None => service,
     };
     // Blobs a crash left between "bytes durable" and "row committed".
-    let cutoff = slipway_core::time_util::now_micros() - sweep_grace;
+    let cutoff = slipway_core::time_util::wall_micros() - sweep_grace;
     match service.objects().sweep_orphans(cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "deleted orphan blobs left by an interrupted upload"),
         Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
     }
-    let registry_cutoff = slipway_core::time_util::now_micros() - registry_grace;
+    let registry_cutoff = slipway_core::time_util::wall_micros() - registry_grace;
     match service.registry().sweep_orphans(registry_cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(

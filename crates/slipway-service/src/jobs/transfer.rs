@@ -314,6 +314,17 @@ pub async fn upload(
             source,
         })?;
     let body = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
+    upload_stream(svc, account, Box::pin(body), dest, content_type).await
+}
+
+/// Stores a stream as an object; an error in the stream stores nothing.
+pub async fn upload_stream(
+    svc: &Service,
+    account: &AccountId,
+    body: slipway_core::ports::blob::ByteStream,
+    dest: &S3Uri,
+    content_type: &str,
+) -> Result<(), DataError> {
     let meta = ObjectMeta {
         content_type: Some(content_type.to_owned()),
         ..ObjectMeta::default()
@@ -325,7 +336,7 @@ pub async fn upload(
                 bucket: dest.bucket.clone(),
                 key: dest.key.clone(),
                 meta,
-                body: Box::pin(body),
+                body,
                 content_md5: None,
                 checksums: Vec::new(),
                 compute: Vec::new(),

@@ -22,7 +22,7 @@ use crate::{Error, Result, Service};
 use slipway_core::ports::blob::{BlobError, BlobKey, BlobStore};
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{BucketDelete, BucketRow, Freed, ObjectIndex};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 
@@ -171,7 +171,7 @@ impl Objects<'_> {
             name: name.to_owned(),
             owner: account.clone(),
             region: self.svc.region().to_owned(),
-            created: now_micros(),
+            created: wall_micros(),
         };
         let st = self.storage()?;
         if st.index.create_bucket(&row).await? {

@@ -10,7 +10,7 @@ use super::{PutOutcome, TrailerChecksums};
 use crate::Result;
 use slipway_core::ports::blob::{BlobKey, ByteStream};
 use slipway_core::ports::objects::{ObjectMeta, ObjectRow, PartRow, Segment, UploadRow};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 
 /// S3's minimum size of every part but the last.
@@ -67,7 +67,7 @@ impl Objects<'_> {
     ) -> Result<UploadRow> {
         check_key(key)?;
         self.owned_bucket(account, bucket).await?;
-        let initiated = now_micros();
+        let initiated = wall_micros();
         // Ids sort by initiation time, the order S3 lists uploads of a key in.
         let upload = UploadRow {
             upload_id: format!("{initiated:016x}{}", BlobKey::random()),
@@ -109,7 +109,7 @@ impl Objects<'_> {
             size: stored.info.size,
             etag: hex::encode(stored.info.md5),
             blob: stored.blob.clone(),
-            last_modified: now_micros(),
+            last_modified: wall_micros(),
         };
         match self.storage()?.index.put_part(&part).await {
             Ok(freed) => self.free(freed).await,
@@ -202,7 +202,7 @@ impl Objects<'_> {
             key: key.to_owned(),
             size: chosen.iter().map(|r| r.size).sum(),
             etag: multipart_etag(&etags),
-            last_modified: now_micros(),
+            last_modified: wall_micros(),
             meta: upload.meta,
             segments: chosen
                 .iter()

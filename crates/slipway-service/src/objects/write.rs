@@ -8,7 +8,7 @@ use super::{Conditions, TrailerChecksums};
 use crate::Result;
 use slipway_core::ports::blob::{BlobInfo, BlobKey, ByteStream};
 use slipway_core::ports::objects::{ObjectMeta, ObjectRow, Segment};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::collections::BTreeMap;
 
@@ -116,7 +116,7 @@ impl Objects<'_> {
             key: key.to_owned(),
             size: body.info.size,
             etag: hex::encode(body.info.md5),
-            last_modified: now_micros(),
+            last_modified: wall_micros(),
             meta,
             segments: vec![Segment {
                 blob: body.blob.clone(),

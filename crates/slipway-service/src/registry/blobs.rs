@@ -17,7 +17,7 @@ use sha2::Digest as _;
 use slipway_core::ports::blob::{BlobKey, ByteRange, ByteStream};
 use slipway_core::ports::objects::{Freed, Segment};
 use slipway_core::ports::registry::{Append, BlobRow, BlobUploadRow};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::{Arc, Mutex};
 
@@ -68,7 +68,7 @@ impl Registry<'_> {
             id: uuid_like(),
             account: account.clone(),
             repo: repo.to_owned(),
-            started: now_micros(),
+            started: wall_micros(),
             size: 0,
             segments: Vec::new(),
         };

@@ -7,7 +7,7 @@ use super::{Registry, RegistryError};
 use crate::Result;
 use serde::Deserialize;
 use slipway_core::ports::registry::{ManifestRow, PutManifest};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 
 /// The manifest media types this registry stores.
@@ -202,7 +202,7 @@ impl Registry<'_> {
             body: body.to_vec(),
             subject: subject.clone(),
             references,
-            pushed: now_micros(),
+            pushed: wall_micros(),
             tags: Vec::new(),
         };
         match st.index.put_manifest(&row, tag).await? {

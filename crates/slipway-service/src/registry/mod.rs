@@ -25,7 +25,7 @@ use crate::{Error, Result, Service};
 use slipway_core::ports::blob::BlobStore;
 use slipway_core::ports::objects::Freed;
 use slipway_core::ports::registry::{RegistryIndex, RepoDelete, RepositoryRow};
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -214,7 +214,7 @@ impl Registry<'_> {
         let row = RepositoryRow {
             account: account.clone(),
             name: name.to_owned(),
-            created: now_micros(),
+            created: wall_micros(),
             tags_mutable: settings.tags_mutable.unwrap_or(true),
             scan_on_push: settings.scan_on_push.unwrap_or(false),
         };

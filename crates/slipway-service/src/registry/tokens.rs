@@ -28,7 +28,7 @@ fn mac(secret: &[u8]) -> Result<HmacSha256> {
 }
 
 fn now_seconds() -> i64 {
-    slipway_core::time_util::now_micros() / 1_000_000
+    slipway_core::time_util::wall_micros() / 1_000_000
 }
 
 impl Registry<'_> {

@@ -139,7 +139,7 @@ pub(super) async fn upload_part_copy(
     Ok(S3Response::new(UploadPartCopyOutput {
         copy_part_result: Some(CopyPartResult {
             e_tag: Some(etag(&out.etag)),
-            last_modified: Some(timestamp(slipway_core::time_util::now_micros())),
+            last_modified: Some(timestamp(slipway_core::time_util::wall_micros())),
             ..Default::default()
         }),
         ..Default::default()

@@ -43,6 +43,56 @@ pub async fn run(index: &dyn ObjectIndex) {
     buckets(index).await;
     objects_and_listing(index).await;
     multipart(index).await;
+    concurrent_puts(index).await;
+}
+
+/// Many puts at once (an adapter may commit them together): each is
+/// answered for itself, a failing one takes no other with it, and an
+/// overwrite in the same burst frees the blob it replaced.
+async fn concurrent_puts(index: &dyn ObjectIndex) {
+    let owner = AccountId::random();
+    assert!(index.create_bucket(&bucket("burst", &owner)).await.unwrap());
+    let first = BlobKey::random();
+    index
+        .put_object(&object("burst", "same", std::slice::from_ref(&first)))
+        .await
+        .unwrap();
+    let rows: Vec<ObjectRow> = (0..100)
+        .map(|i| match i % 10 {
+            // Every tenth into a bucket that does not exist.
+            3 => object("no-such-bucket", &format!("k{i:03}"), &[BlobKey::random()]),
+            _ => object("burst", &format!("k{i:03}"), &[BlobKey::random()]),
+        })
+        .chain(std::iter::once(object(
+            "burst",
+            "same",
+            &[BlobKey::random()],
+        )))
+        .collect();
+    let results = futures::future::join_all(rows.iter().map(|r| index.put_object(r))).await;
+    for (row, result) in rows.iter().zip(&results) {
+        if row.bucket == "no-such-bucket" {
+            assert!(
+                matches!(result, Err(MetaError::MissingParent(b)) if b == "no-such-bucket"),
+                "{}: {result:?}",
+                row.key
+            );
+        } else if row.key == "same" {
+            assert_eq!(result.as_ref().unwrap().blobs, vec![first.clone()]);
+        } else {
+            assert!(result.as_ref().unwrap().blobs.is_empty(), "{}", row.key);
+        }
+    }
+    let listed = index.list_objects("burst", "", None, 1000).await.unwrap();
+    assert_eq!(listed.len(), 91);
+    for row in rows.iter().filter(|r| r.bucket == "burst") {
+        assert_eq!(
+            index.get_object("burst", &row.key).await.unwrap().as_ref(),
+            Some(row),
+            "{}",
+            row.key
+        );
+    }
 }
 
 async fn buckets(index: &dyn ObjectIndex) {

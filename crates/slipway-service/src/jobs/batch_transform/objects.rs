@@ -18,8 +18,6 @@ use futures::{Stream, StreamExt};
 use slipway_core::ports::blob::ByteStream;
 use slipway_core::AccountId;
 use std::fmt;
-use std::path::Path;
-use tokio::io::AsyncWriteExt;
 
 const MB: u64 = 1024 * 1024;
 
@@ -131,7 +129,6 @@ pub async fn run_all(
     invoker: &Invoker,
     eff: &Effective,
     inputs: Vec<InputObject>,
-    work: &Path,
 ) -> Result<Vec<ObjectFailure>, crate::Error> {
     let req = &job.doc.request;
     let dp = match &req.data_processing {
@@ -150,10 +147,6 @@ pub async fn run_all(
     };
     let out_base = S3Uri::parse(&req.transform_output.s3_output_path)
         .ok_or_else(|| crate::Error::invalid("TransformOutput.S3OutputPath", "not an s3:// URI"))?;
-    let staging = work.join("out");
-    tokio::fs::create_dir_all(&staging)
-        .await
-        .map_err(|e| crate::Error::internal("creating the output staging directory", e))?;
     // Objects run side by side, more of them than requests may be in
     // flight, so reading inputs and storing outputs overlap the container's
     // work; the invoker's shared limit keeps the container at
@@ -167,26 +160,21 @@ pub async fn run_all(
         .accept
         .clone()
         .unwrap_or_else(|| "application/octet-stream".into());
-    let results: Vec<Option<ObjectFailure>> = futures::stream::iter(inputs.into_iter().enumerate())
-        .map(|(n, obj)| {
-            let part = staging.join(format!("{n}.out"));
+    let results: Vec<Option<ObjectFailure>> = futures::stream::iter(inputs)
+        .map(|obj| {
             let (svc, account, invoker, eff) =
                 (svc.clone(), account.clone(), invoker.clone(), eff.clone());
             let (dp, out_base, accept) = (dp.clone(), out_base.clone(), accept.clone());
             async move {
                 let uri = format!("s3://{}/{}", obj.bucket, obj.key);
+                let dest = out_base.join(&format!("{}.out", obj.relative));
+                let mut sink = OutputSink::open(&svc, &account, dest, accept);
                 let result =
-                    one_object(&svc, &account, &invoker, &eff, dp.as_ref(), &obj, &part).await;
+                    one_object(&svc, &account, &invoker, &eff, dp.as_ref(), &obj, &mut sink).await;
                 let result = match result {
-                    Ok(()) => {
-                        let dest = out_base.join(&format!("{}.out", obj.relative));
-                        transfer::upload(&svc, &account, &part, &dest, &accept)
-                            .await
-                            .map_err(|e| Failure::client(format!("uploading {dest} failed: {e}")))
-                    }
-                    Err(f) => Err(f),
+                    Ok(()) => sink.finish().await,
+                    Err(f) => Err(sink.abandon().await.unwrap_or(f)),
                 };
-                let _ = tokio::fs::remove_file(&part).await;
                 result.err().map(|f| ObjectFailure {
                     uri,
                     detail: f.detail,
@@ -265,17 +253,13 @@ async fn one_object(
     eff: &Effective,
     dp: Option<&DataProcessing>,
     obj: &InputObject,
-    part: &Path,
+    out: &mut OutputSink,
 ) -> Result<(), Failure> {
     let body = open(svc, account, obj, eff.gzip).await?;
-    let mut out = tokio::fs::File::create(part)
-        .await
-        .map_err(|e| Failure::client(format!("staging output: {e}")))?;
     if eff.split == SplitType::None && eff.max_payload.is_none() && dp.is_none() {
         // MaxPayloadInMB 0: the whole object streamed in one request.
         let resp = invoker.invoke_stream(body).await?;
-        write_output(&mut out, &resp, eff.assemble_lines).await?;
-        return finish(out).await;
+        return out.write(resp, eff.assemble_lines).await;
     }
     let (batches, originals) = batches(body, eff, dp);
     let mut originals = originals;
@@ -283,7 +267,7 @@ async fn one_object(
     while let Some(item) = results.next().await {
         let (batch, resp) = item?;
         match dp {
-            None => write_output(&mut out, &resp, eff.assemble_lines).await?,
+            None => out.write(resp, eff.assemble_lines).await?,
             Some(dp) => {
                 let inputs = originals.recv().await.unwrap_or_default();
                 let outputs = dp.split_response(&resp, batch.count).map_err(|e| {
@@ -293,27 +277,104 @@ async fn one_object(
                     let joined = dp
                         .join_and_filter_output(input, output)
                         .map_err(|e| Failure::client(e.to_string()))?;
-                    write_output(&mut out, &joined, eff.assemble_lines).await?;
+                    out.write(joined, eff.assemble_lines).await?;
                 }
             }
         }
     }
-    finish(out).await
-}
-
-async fn finish(mut out: tokio::fs::File) -> Result<(), Failure> {
-    out.flush()
-        .await
-        .map_err(|e| Failure::client(format!("staging output: {e}")))
-}
-
-async fn write_output(out: &mut tokio::fs::File, body: &[u8], line: bool) -> Result<(), Failure> {
-    let io = |e: std::io::Error| Failure::client(format!("staging output: {e}"));
-    out.write_all(body).await.map_err(io)?;
-    if line && !body.ends_with(b"\n") {
-        out.write_all(b"\n").await.map_err(io)?;
-    }
     Ok(())
+}
+
+/// Chunks of output waiting for the object store, per object.
+const OUTPUT_QUEUE: usize = 4;
+
+/// One object's output, streamed into the object store as the container
+/// answers (no staging file, memory bounded by a short queue). The output
+/// object appears only when `finish` succeeds: the stream the store reads
+/// ends cleanly only on an explicit end mark, so a sink abandoned or
+/// dropped for any reason (a failed input object, a stopped job) fails the
+/// put and stores nothing.
+struct OutputSink {
+    chunks: tokio::sync::mpsc::Sender<Piece>,
+    put: tokio::task::JoinHandle<Result<(), DataError>>,
+    dest: S3Uri,
+}
+
+enum Piece {
+    Data(Bytes),
+    End,
+}
+
+impl OutputSink {
+    fn open(svc: &Service, account: &AccountId, dest: S3Uri, content_type: String) -> Self {
+        let (chunks, rx) = tokio::sync::mpsc::channel(OUTPUT_QUEUE);
+        let body: ByteStream = Box::pin(futures::stream::unfold(Some(rx), |rx| async move {
+            let mut rx = rx?;
+            match rx.recv().await {
+                Some(Piece::Data(b)) => Some((Ok(b), Some(rx))),
+                Some(Piece::End) => None,
+                None => Some((Err(std::io::Error::other("the output was abandoned")), None)),
+            }
+        }));
+        let (svc, account, to) = (svc.clone(), account.clone(), dest.clone());
+        let put = tokio::spawn(async move {
+            transfer::upload_stream(&svc, &account, body, &to, &content_type).await
+        });
+        Self { chunks, put, dest }
+    }
+
+    /// Appends one answer (and a newline after it when assembling lines).
+    async fn write(&mut self, body: Bytes, line: bool) -> Result<(), Failure> {
+        let newline = line && !body.ends_with(b"\n");
+        let closed = || {
+            // The store ended the put early; `abandon` reports why.
+            Failure::client(format!("uploading {} failed", self.dest))
+        };
+        if !body.is_empty() {
+            self.chunks
+                .send(Piece::Data(body))
+                .await
+                .map_err(|_| closed())?;
+        }
+        if newline {
+            self.chunks
+                .send(Piece::Data(Bytes::from_static(b"\n")))
+                .await
+                .map_err(|_| closed())?;
+        }
+        Ok(())
+    }
+
+    /// Ends the output: the object is stored (durably) when this returns Ok.
+    async fn finish(self) -> Result<(), Failure> {
+        let dest = self.dest;
+        let ended = self.chunks.send(Piece::End).await.is_ok();
+        drop(self.chunks);
+        match self.put.await {
+            Ok(Ok(())) if ended => Ok(()),
+            Ok(Ok(())) => Err(Failure::client(format!("uploading {dest} failed"))),
+            Ok(Err(e)) => Err(Failure::client(format!("uploading {dest} failed: {e}"))),
+            Err(e) => Err(Failure::client(format!("uploading {dest} failed: {e}"))),
+        }
+    }
+
+    /// Drops the output so nothing is stored; the store's own failure, if
+    /// it had one first (e.g. the output bucket is missing).
+    async fn abandon(self) -> Option<Failure> {
+        let ended_first = self.chunks.is_closed();
+        drop(self.chunks);
+        let stored = self.put.await;
+        if !ended_first {
+            return None;
+        }
+        match stored {
+            Ok(Err(e)) => Some(Failure::client(format!(
+                "uploading {} failed: {e}",
+                self.dest
+            ))),
+            _ => None,
+        }
+    }
 }
 
 /// Splits, filters and batches the body on a task of its own; mini-batches

@@ -15,7 +15,7 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, LABEL_ACCOUNT,
     LABEL_JOB_ARN, LABEL_MANAGED,
 };
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -138,7 +138,7 @@ impl Runner {
                 final_status.into()
             };
             doc.state.failure_reason = reason.clone();
-            doc.state.end = Some(now_micros());
+            doc.state.end = Some(wall_micros());
             Ok(true)
         })
         .await;
@@ -160,7 +160,7 @@ impl Runner {
                 return Ok(false);
             }
             doc.state = Default::default();
-            doc.state.start = Some(now_micros());
+            doc.state.start = Some(wall_micros());
             Ok(true)
         })
         .await?;
@@ -207,15 +207,7 @@ impl Runner {
             .map_err(|e| Fatal(format!("ClientError: {e}")))?;
         let total = inputs.len();
         let mut failures: Vec<ObjectFailure> = Vec::new();
-        let run = objects::run_all(
-            &self.svc,
-            &self.account,
-            &job,
-            &invoker,
-            &eff,
-            inputs,
-            &self.work,
-        );
+        let run = objects::run_all(&self.svc, &self.account, &job, &invoker, &eff, inputs);
         let stop = {
             let mut rx = self.stop_rx.clone();
             async move {

@@ -10,7 +10,7 @@ use crate::jobs::logship::{excerpt, Tail};
 use crate::jobs::transfer::{self, S3Uri};
 use crate::Service;
 use slipway_core::ports::engine::ExitStatus;
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::path::Path;
 
@@ -90,7 +90,7 @@ async fn conclude_inner(
             return Ok(false);
         }
         if doc.state.training_start.is_some() {
-            doc.state.training_end.get_or_insert(now_micros());
+            doc.state.training_end.get_or_insert(wall_micros());
         }
         Ok(true)
     })
@@ -111,7 +111,7 @@ async fn conclude_inner(
             if status::is_terminal(st) {
                 return Ok(false);
             }
-            doc.state.enter(Secondary::Uploading, None, now_micros());
+            doc.state.enter(Secondary::Uploading, None, wall_micros());
             Ok(true)
         })
         .await?;
@@ -137,7 +137,7 @@ async fn conclude_inner(
         if let Some(a) = &artifacts {
             doc.state.model_artifacts = Some(a.clone());
         }
-        doc.state.enter(secondary, None, now_micros());
+        doc.state.enter(secondary, None, wall_micros());
         Ok(true)
     })
     .await?;

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::jobs::StopKind;
 use crate::listing::ListParams;
 use crate::Service;
-use slipway_core::time_util::now_micros;
+use slipway_core::time_util::wall_micros;
 use slipway_core::{AccountId, ResourceRecord};
 use state::{status, Secondary, KIND};
 
@@ -64,7 +64,7 @@ impl TrainingJobs<'_> {
             match st.as_str() {
                 status::IN_PROGRESS => {
                     *st = status::STOPPING.into();
-                    doc.state.enter(Secondary::Stopping, None, now_micros());
+                    doc.state.enter(Secondary::Stopping, None, wall_micros());
                     Ok(true)
                 }
                 status::STOPPING => Ok(false),

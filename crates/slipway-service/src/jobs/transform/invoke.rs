@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 /// How long one `/ping` attempt may take (CONTRACT §4.2).
 pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
-/// Pause between `/ping` attempts while a container starts.
+/// Pause between `/ping` attempts while a container starts: short at
+/// first (most servers listen within milliseconds of starting), doubling
+/// up to the longest.
+const PING_INTERVAL_FIRST: Duration = Duration::from_millis(5);
 const PING_INTERVAL: Duration = Duration::from_millis(200);
 /// `/execution-parameters` is optional; a container that hangs on it must
 /// not hold the job up for long.
@@ -282,6 +285,7 @@ impl Invoker {
         F: Fn() -> BoxFuture<'static, bool>,
     {
         let start = Instant::now();
+        let mut pause = PING_INTERVAL_FIRST;
         loop {
             let left = deadline.saturating_sub(start.elapsed());
             if self
@@ -306,7 +310,8 @@ impl Invoker {
                     ),
                 ));
             }
-            tokio::time::sleep(PING_INTERVAL.min(left)).await;
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(PING_INTERVAL);
         }
     }
 
