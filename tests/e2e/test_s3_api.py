@@ -119,6 +119,42 @@ def test_ranges(c, b):
     assert error_code(e.value) == "InvalidRange" and status(e.value) == 416
 
 
+# Objects up to 64 KiB keep their bytes in the metadata row, larger ones in
+# a blob file: both sides of the line behave the same through every call.
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 200_000])
+def test_sizes_around_the_inline_limit(c, b, size):
+    body = os.urandom(size)
+    good = base64.b64encode(hashlib.md5(body).digest()).decode()
+    r = c.put_object(Bucket=b, Key=f"s{size}", Body=body, ContentMD5=good, ChecksumAlgorithm="CRC32")
+    assert r["ETag"] == f'"{md5(body)}"'
+    got = c.get_object(Bucket=b, Key=f"s{size}", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body and got["ContentLength"] == size
+    assert got["ChecksumCRC32"] == r["ChecksumCRC32"]
+    assert c.head_object(Bucket=b, Key=f"s{size}")["ContentLength"] == size
+    if size > 2:
+        r = c.get_object(Bucket=b, Key=f"s{size}", Range=f"bytes=1-{size - 2}")
+        assert r["Body"].read() == body[1:-1]
+        assert r["Body"].read() == b"" and r["ContentRange"] == f"bytes 1-{size - 2}/{size}"
+        assert c.get_object(Bucket=b, Key=f"s{size}", Range="bytes=-2")["Body"].read() == body[-2:]
+    c.copy_object(Bucket=b, Key=f"copy{size}", CopySource={"Bucket": b, "Key": f"s{size}"})
+    assert c.get_object(Bucket=b, Key=f"copy{size}")["Body"].read() == body
+    listed = c.list_objects_v2(Bucket=b, Prefix=f"s{size}")["Contents"]
+    assert [(o["Key"], o["Size"], o["ETag"]) for o in listed] == [(f"s{size}", size, f'"{md5(body)}"')]
+    # Replaced by a version on the other side of the line, then deleted.
+    other = os.urandom(70_000 if size <= 65536 else 10)
+    c.put_object(Bucket=b, Key=f"s{size}", Body=other)
+    assert c.get_object(Bucket=b, Key=f"s{size}")["Body"].read() == other
+    wrong = base64.b64encode(hashlib.md5(b"not it").digest()).decode()
+    with pytest.raises(ClientError) as e:
+        c.put_object(Bucket=b, Key=f"s{size}", Body=body, ContentMD5=wrong)
+    assert error_code(e.value) == "BadDigest"
+    assert c.get_object(Bucket=b, Key=f"s{size}")["Body"].read() == other
+    c.delete_object(Bucket=b, Key=f"s{size}")
+    with pytest.raises(ClientError) as e:
+        c.head_object(Bucket=b, Key=f"s{size}")
+    assert status(e.value) == 404
+
+
 def test_conditional_get(c, b):
     etag = c.put_object(Bucket=b, Key="c", Body=b"conditional")["ETag"]
     modified = c.head_object(Bucket=b, Key="c")["LastModified"]

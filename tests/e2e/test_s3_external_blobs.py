@@ -22,11 +22,14 @@ def test_objects_stream_through_an_external_s3(fresh_server, server_factory):
     }).start()
     c = s3(front)
     b = new_bucket(c)
-    small = b"small object"
+    small = b"small object"  # up to 64 KiB: kept in the metadata row
+    medium = os.urandom(100_000)  # one blob
     big = os.urandom(20 * 1024 * 1024)  # several parts of the external multipart upload
     c.put_object(Bucket=b, Key="small", Body=small)
+    c.put_object(Bucket=b, Key="medium", Body=medium)
     c.upload_fileobj(io.BytesIO(big), b, "big")
     assert c.get_object(Bucket=b, Key="small")["Body"].read() == small
+    assert c.get_object(Bucket=b, Key="medium")["Body"].read() == medium
     assert md5(c.get_object(Bucket=b, Key="big")["Body"].read()) == md5(big)
     rng = c.get_object(Bucket=b, Key="big", Range="bytes=9000000-12000000")["Body"].read()
     assert rng == big[9_000_000:12_000_001]
@@ -36,10 +39,10 @@ def test_objects_stream_through_an_external_s3(fresh_server, server_factory):
     stored = [o for p in external.get_paginator("list_objects_v2").paginate(Bucket=store_bucket)
               for o in p.get("Contents", [])]
     assert stored and all(o["Key"].startswith("front-1/") for o in stored)
-    assert sum(o["Size"] for o in stored) == len(small) + len(big)
+    assert sum(o["Size"] for o in stored) == len(medium) + len(big)
     assert not list((front.data_dir / "blobs").glob("??/*"))
 
     # Deleting through the front deletes the external blobs.
-    c.delete_object(Bucket=b, Key="small")
-    c.delete_object(Bucket=b, Key="big")
+    for key in ["small", "medium", "big"]:
+        c.delete_object(Bucket=b, Key=key)
     assert external.list_objects_v2(Bucket=store_bucket)["KeyCount"] == 0

@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 /// How much a GET reads per chunk: large enough for few syscalls, small
 /// enough that memory per stream stays flat.
 const READ_CHUNK: usize = 512 * 1024;
+/// A get of at most this many bytes is read at once, without a reader
+/// thread.
+const SMALL_GET: u64 = 64 * 1024;
 /// Chunks a get reads ahead of the network.
 const READ_AHEAD: usize = 2;
 /// Chunks buffered between the network and the writer thread.
@@ -264,6 +267,33 @@ impl BlobStore for FsBlobStore {
         if start > 0 {
             file.seek(std::io::SeekFrom::Start(start))
                 .map_err(|e| backend("seeking blob", e))?;
+        }
+        let size = file
+            .metadata()
+            .map_err(|e| backend("reading blob size", e))?
+            .len();
+        let want = len.unwrap_or(size.saturating_sub(start));
+        if want <= SMALL_GET {
+            // Read here: a few KiB come from the page cache (or one disk
+            // read) in less time than a hand-off to a blocking thread and
+            // back, which is what a job reading thousands of small inputs
+            // would otherwise pay per object. The file was opened here too.
+            let mut buf = Vec::with_capacity(want as usize);
+            let n = (&mut file)
+                .take(want)
+                .read_to_end(&mut buf)
+                .map_err(|e| backend("reading blob", e))?;
+            if len.is_some() && (n as u64) < want {
+                return Err(backend(
+                    "reading blob",
+                    std::io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        "blob shorter than its metadata says",
+                    ),
+                ));
+            }
+            let chunk: std::io::Result<Bytes> = Ok(Bytes::from(buf));
+            return Ok(Box::pin(futures::stream::iter((n > 0).then_some(chunk))));
         }
         // A reader thread keeps a few chunks ahead of the network, so disk
         // reads overlap with socket writes; it stops when the receiver

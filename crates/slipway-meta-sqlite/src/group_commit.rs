@@ -3,15 +3,17 @@
 //! carries: concurrent PutObjects (an upload storm, a transform job writing
 //! hundreds of small outputs) would queue one fsync each behind the single
 //! writer connection. Instead one task takes every put waiting at that
-//! moment and commits them in one transaction, each in its own savepoint
-//! so one put's failure does not undo the others. A put is answered only
+//! moment and commits them in one transaction; a put into a missing bucket
+//! fails alone without undoing the others. A put is answered only
 //! after the commit that holds it, so acknowledged still means durable; a
 //! lone put is committed at once, without waiting for company.
 
-use crate::objects::{bucket_exists, insert_object, take_object};
+use crate::objects::{json, to_i64};
+use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::ports::objects::{Freed, ObjectRow};
-use sqlx::{Acquire, Sqlite, SqlitePool, Transaction};
+use slipway_core::ports::objects::{Freed, ObjectRow, Segment};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most puts in one commit: bounds the transaction's size and the wait of
@@ -69,40 +71,159 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<PendingPut>) {
     }
 }
 
-/// One transaction for the group; `Err` when it could not be committed
-/// (then none of it was).
+/// One transaction for the group, in a fixed number of statements
+/// whatever its size (each statement is a round trip to SQLite's worker
+/// thread, and those hand-offs, not SQLite, were the cost of a small put):
+/// the group's buckets are looked up at once (the writer connection is the
+/// only writer, so the answer holds until the commit), a put into a missing
+/// bucket fails alone, and the others replace their keys with one DELETE
+/// and one INSERT. `Err` when the transaction could not be committed (then
+/// none of it was).
 async fn commit_group(
     writer: &SqlitePool,
     group: &[PendingPut],
 ) -> Result<Vec<Result<Freed, MetaError>>, sqlx::Error> {
     let mut tx = writer.begin().await?;
-    let mut results = Vec::with_capacity(group.len());
-    for p in group {
-        // A nested begin is a savepoint: dropped uncommitted, it rolls back
-        // only this put.
-        let mut sp = tx.begin().await?;
-        match put_one(&mut sp, &p.object).await {
-            Ok(freed) => {
-                sp.commit().await?;
-                results.push(Ok(freed));
-            }
-            Err(e) => {
-                sp.rollback().await?;
-                results.push(Err(e));
+    let buckets = existing_buckets(&mut tx, group).await?;
+    // The last put of a key in the group is the one that stays; earlier
+    // ones are acknowledged and overwritten in the same commit.
+    let mut winner: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut results: Vec<Result<Freed, MetaError>> = Vec::with_capacity(group.len());
+    for (i, p) in group.iter().enumerate() {
+        let o = &p.object;
+        if buckets.contains(o.bucket.as_str()) {
+            winner.insert((o.bucket.as_str(), o.key.as_str()), i);
+            results.push(Ok(Freed::default()));
+        } else {
+            results.push(Err(MetaError::MissingParent(o.bucket.clone())));
+        }
+    }
+    if winner.is_empty() {
+        tx.commit().await?;
+        return Ok(results);
+    }
+    let mut winners: Vec<usize> = winner.values().copied().collect();
+    winners.sort_unstable();
+    // Blobs of the versions being replaced, and of overwritten earlier
+    // puts in this group, are freed by the put that replaced them.
+    for (i, p) in group.iter().enumerate() {
+        let o = &p.object;
+        let Some(&w) = winner.get(&(o.bucket.as_str(), o.key.as_str())) else {
+            continue;
+        };
+        if w != i {
+            if let Some(Ok(freed)) = results.get_mut(w) {
+                freed
+                    .blobs
+                    .extend(o.segments.iter().map(|s| s.blob.clone()));
             }
         }
     }
+    for (bucket, key, blobs) in delete_keys(&mut tx, group, &winners).await? {
+        if let Some(Ok(freed)) = winner
+            .get(&(bucket.as_str(), key.as_str()))
+            .and_then(|w| results.get_mut(*w))
+        {
+            freed.blobs.extend(blobs);
+        }
+    }
+    insert_rows(&mut tx, group, &winners).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-async fn put_one(tx: &mut Transaction<'_, Sqlite>, o: &ObjectRow) -> Result<Freed, MetaError> {
-    if !bucket_exists(tx, &o.bucket).await? {
-        return Err(MetaError::MissingParent(o.bucket.clone()));
+/// Which of the group's buckets exist.
+async fn existing_buckets<'g>(
+    tx: &mut Transaction<'_, Sqlite>,
+    group: &'g [PendingPut],
+) -> Result<HashSet<&'g str>, sqlx::Error> {
+    let mut names: Vec<&str> = group.iter().map(|p| p.object.bucket.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT name FROM buckets WHERE name IN (");
+    let mut list = q.separated(", ");
+    for n in &names {
+        list.push_bind(*n);
     }
-    let blobs = take_object(tx, &o.bucket, &o.key)
-        .await?
-        .unwrap_or_default();
-    insert_object(tx, o).await?;
-    Ok(Freed { blobs })
+    q.push(")");
+    let rows = q.build().fetch_all(&mut **tx).await?;
+    let mut found = HashSet::new();
+    for r in &rows {
+        let name: String = r.try_get("name")?;
+        if let Some(n) = names.iter().find(|n| **n == name) {
+            found.insert(*n);
+        }
+    }
+    Ok(found)
+}
+
+/// Deletes the current versions of the winners' keys, returning what
+/// each used.
+async fn delete_keys(
+    tx: &mut Transaction<'_, Sqlite>,
+    group: &[PendingPut],
+    winners: &[usize],
+) -> Result<Vec<(String, String, Vec<BlobKey>)>, sqlx::Error> {
+    let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM objects WHERE (bucket, key) IN (VALUES ");
+    let mut list = q.separated(", ");
+    for &i in winners {
+        let o = &group[i].object;
+        list.push("(");
+        list.push_bind_unseparated(&o.bucket);
+        list.push_unseparated(", ");
+        list.push_bind_unseparated(&o.key);
+        list.push_unseparated(")");
+    }
+    q.push(") RETURNING bucket, key, segments");
+    let rows = q.build().fetch_all(&mut **tx).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let text: String = r.try_get("segments")?;
+        let segs: Vec<Segment> = serde_json::from_str(&text)
+            .map_err(|e| sqlx::Error::Protocol(format!("corrupt object row: segments: {e}")))?;
+        out.push((
+            r.try_get("bucket")?,
+            r.try_get("key")?,
+            segs.into_iter().map(|s| s.blob).collect(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Inserts the winners' rows.
+async fn insert_rows(
+    tx: &mut Transaction<'_, Sqlite>,
+    group: &[PendingPut],
+    winners: &[usize],
+) -> Result<(), sqlx::Error> {
+    let mut encoded = Vec::with_capacity(winners.len());
+    for &i in winners {
+        let o = &group[i].object;
+        encoded.push((
+            o,
+            to_i64(o.size).map_err(meta)?,
+            json(&o.meta).map_err(meta)?,
+            json(&o.segments).map_err(meta)?,
+        ));
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments, inline) ",
+    );
+    q.push_values(encoded, |mut row, (o, size, meta, segments)| {
+        row.push_bind(o.bucket.clone())
+            .push_bind(o.key.clone())
+            .push_bind(size)
+            .push_bind(o.etag.clone())
+            .push_bind(o.last_modified)
+            .push_bind(meta)
+            .push_bind(segments)
+            .push_bind(o.inline.as_deref().map(<[u8]>::to_vec));
+    });
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Into sqlx's error so the whole group fails with it.
+fn meta(e: MetaError) -> sqlx::Error {
+    sqlx::Error::Protocol(e.to_string())
 }

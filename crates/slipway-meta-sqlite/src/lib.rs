@@ -53,8 +53,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // No ping before handing out a connection: a local database file
+        // does not go stale the way a network connection does, and the ping
+        // is one more round trip to the connection's worker thread on every
+        // query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts.clone())
             .await
             .map_err(backend)?;
@@ -64,6 +69,7 @@ impl SqliteStore {
             .map_err(|e| MetaError::Backend(format!("migrating {}: {e}", path.display())))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await
             .map_err(backend)?;

@@ -12,7 +12,7 @@ use slipway_core::ports::objects::{
 };
 use slipway_core::AccountId;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::HashSet;
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> MetaError {
@@ -53,6 +53,16 @@ fn meta(r: &SqliteRow) -> Result<ObjectMeta, MetaError> {
     serde_json::from_str(&text).map_err(|e| corrupt(format!("meta: {e}")))
 }
 
+/// A row from a query that selected the `inline` column too (`get_object`);
+/// listings use `object_row`, which leaves the bytes out.
+fn object_row_with_bytes(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
+    let inline: Option<Vec<u8>> = get(r, "inline")?;
+    Ok(ObjectRow {
+        inline: inline.map(bytes::Bytes::from),
+        ..object_row(r)?
+    })
+}
+
 fn object_row(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
     let segments: String = get(r, "segments")?;
     Ok(ObjectRow {
@@ -63,6 +73,7 @@ fn object_row(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
         last_modified: get(r, "last_modified")?,
         meta: meta(r)?,
         segments: serde_json::from_str(&segments).map_err(|e| corrupt(format!("segments: {e}")))?,
+        inline: None,
     })
 }
 
@@ -127,8 +138,8 @@ pub(crate) async fn insert_object(
     o: &ObjectRow,
 ) -> Result<(), MetaError> {
     sqlx::query(
-        "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments, inline) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&o.bucket)
     .bind(&o.key)
@@ -137,6 +148,7 @@ pub(crate) async fn insert_object(
     .bind(o.last_modified)
     .bind(json(&o.meta)?)
     .bind(json(&o.segments)?)
+    .bind(o.inline.as_deref())
     .execute(&mut **tx)
     .await
     .map_err(backend)?;
@@ -238,15 +250,40 @@ impl ObjectIndex for SqliteStore {
 
     async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRow>, MetaError> {
         sqlx::query(&format!(
-            "SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?"
+            "SELECT {OBJECT_COLUMNS}, inline FROM objects WHERE bucket = ? AND key = ?"
         ))
         .bind(bucket)
         .bind(key)
         .fetch_optional(&self.reader)
         .await
         .map_err(backend)?
-        .map(|r| object_row(&r))
+        .map(|r| object_row_with_bytes(&r))
         .transpose()
+    }
+
+    async fn get_objects(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<Vec<ObjectRow>, MetaError> {
+        let mut out = Vec::with_capacity(keys.len());
+        // Well under SQLite's limit of bound parameters per statement.
+        for batch in keys.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {OBJECT_COLUMNS}, inline FROM objects WHERE bucket = "
+            ));
+            q.push_bind(bucket).push(" AND key IN (");
+            let mut list = q.separated(", ");
+            for k in batch {
+                list.push_bind(k);
+            }
+            q.push(")");
+            let rows = q.build().fetch_all(&self.reader).await.map_err(backend)?;
+            for r in &rows {
+                out.push(object_row_with_bytes(r)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<Freed>, MetaError> {

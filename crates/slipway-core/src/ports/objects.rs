@@ -58,7 +58,13 @@ pub struct ObjectRow {
     pub etag: String,
     pub last_modified: Micros,
     pub meta: ObjectMeta,
+    /// The blobs holding the bytes, in order; empty for an inline object.
     pub segments: Vec<Segment>,
+    /// The bytes of a small object kept in the index itself rather than in
+    /// a blob: a file (and its fsyncs) per tiny object would cost more than
+    /// the object. `get_object` returns them; listings leave them out
+    /// (`None`, with `segments` empty) to stay small.
+    pub inline: Option<bytes::Bytes>,
 }
 
 /// An in-progress multipart upload.
@@ -115,6 +121,11 @@ pub trait ObjectIndex: Send + Sync + 'static {
     /// freed. `MissingParent` if the bucket is gone.
     async fn put_object(&self, object: &ObjectRow) -> Result<Freed, MetaError>;
     async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRow>, MetaError>;
+    /// `get_object` for many keys of one bucket at once (a job reading
+    /// thousands of small inputs asks once per batch, not once per object):
+    /// the rows of those that exist, with their inline bytes, in any order.
+    async fn get_objects(&self, bucket: &str, keys: &[String])
+        -> Result<Vec<ObjectRow>, MetaError>;
     /// Removes the object; `None` if there was none.
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<Freed>, MetaError>;
     /// Up to `limit` objects with `key` starting with `prefix` and greater

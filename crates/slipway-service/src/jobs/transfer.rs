@@ -4,8 +4,10 @@
 
 use crate::objects::{Conditions, ListObjects};
 use crate::{Error, Result, Service};
+use bytes::Bytes;
 use futures::StreamExt;
-use slipway_core::ports::objects::ObjectMeta;
+use slipway_core::ports::blob::{BlobKey, ByteStream};
+use slipway_core::ports::objects::{ObjectMeta, ObjectRow};
 use slipway_core::AccountId;
 use std::path::{Component, Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -60,6 +62,19 @@ pub struct InputObject {
     pub size: u64,
     /// Relative path under the channel (or output) directory.
     pub relative: String,
+    /// The object's blob when the listing saw it whole in one, so reading
+    /// it needs no second lookup (see `open_input`).
+    pub listed_blob: Option<BlobKey>,
+    /// A small object's bytes, when `prefetch_small` fetched them.
+    pub prefetched: Option<Bytes>,
+}
+
+/// The one blob holding all of an object, if it has exactly one.
+fn single_blob(row: &ObjectRow) -> Option<BlobKey> {
+    match row.segments.as_slice() {
+        [one] if one.size == row.size => Some(one.blob.clone()),
+        _ => None,
+    }
 }
 
 /// Why a job's data could not be read; becomes a `ClientError` reason.
@@ -122,6 +137,8 @@ pub async fn list_prefix(
                 relative: relative_to_prefix(&uri.key, &o.key),
                 key: o.key.clone(),
                 size: o.size,
+                listed_blob: single_blob(o),
+                prefetched: None,
             });
         }
         if !page.is_truncated {
@@ -210,6 +227,8 @@ pub async fn list_manifest(
             key: target.key,
             size: head.size,
             relative: rel,
+            listed_blob: single_blob(&head),
+            prefetched: None,
         });
     }
     Ok(out)
@@ -276,6 +295,71 @@ pub async fn download(
         bucket: object.bucket.clone(),
         key: object.key.clone(),
     };
+    let mut body = open_input(svc, account, object).await?;
+    let mut file = tokio::fs::File::create(dest).await.map_err(io)?;
+    let mut n = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| DataError::Invalid(format!("reading {uri}: {e}")))?;
+        n += chunk.len() as u64;
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    Ok(n)
+}
+
+/// Fetches the bytes of the small inline objects among `objects` (one
+/// lookup per bucket instead of one per object). Best effort: whatever is
+/// not prefetched is read by `open_input` as usual.
+pub async fn prefetch_small(svc: &Service, objects: &mut [InputObject]) {
+    let mut buckets: Vec<&str> = objects.iter().map(|o| o.bucket.as_str()).collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    let buckets: Vec<String> = buckets.into_iter().map(str::to_owned).collect();
+    for bucket in buckets {
+        let keys: Vec<String> = objects
+            .iter()
+            .filter(|o| {
+                o.bucket == bucket
+                    && o.listed_blob.is_none()
+                    && o.size <= crate::objects::INLINE_MAX as u64
+            })
+            .map(|o| o.key.clone())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let Ok(mut found) = svc.objects().read_listed_inline(&bucket, &keys).await else {
+            continue;
+        };
+        for o in objects.iter_mut().filter(|o| o.bucket == bucket) {
+            o.prefetched = found.remove(&o.key);
+        }
+    }
+}
+
+/// An input object's bytes: straight from the blob the listing saw when
+/// there is one (no second lookup per object), else (or when that blob is
+/// gone because the object changed since) a GetObject as the account.
+pub async fn open_input(
+    svc: &Service,
+    account: &AccountId,
+    object: &InputObject,
+) -> Result<ByteStream, DataError> {
+    if let Some(bytes) = &object.prefetched {
+        let chunk: std::io::Result<Bytes> = Ok(bytes.clone());
+        return Ok(Box::pin(futures::stream::iter(
+            (!bytes.is_empty()).then_some(chunk),
+        )));
+    }
+    if let Some(blob) = &object.listed_blob {
+        if let Ok(body) = svc.objects().read_listed_blob(blob).await {
+            return Ok(body);
+        }
+    }
+    let uri = S3Uri {
+        bucket: object.bucket.clone(),
+        key: object.key.clone(),
+    };
     let got = svc
         .objects()
         .get_object(
@@ -287,16 +371,21 @@ pub async fn download(
         )
         .await
         .map_err(|e| missing_or(e, &uri))?;
-    let mut file = tokio::fs::File::create(dest).await.map_err(io)?;
-    let mut body = got.body;
-    let mut n = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| DataError::Invalid(format!("reading {uri}: {e}")))?;
-        n += chunk.len() as u64;
-        file.write_all(&chunk).await.map_err(io)?;
-    }
-    file.flush().await.map_err(io)?;
-    Ok(n)
+    Ok(got.body)
+}
+
+/// Checks once that `account` may write into the bucket of `dest`, for a
+/// job about to store many objects there with `upload_stream_checked`.
+pub async fn check_output_bucket(
+    svc: &Service,
+    account: &AccountId,
+    dest: &S3Uri,
+) -> Result<(), DataError> {
+    svc.objects()
+        .owned_bucket(account, &dest.bucket)
+        .await
+        .map_err(|e| missing_or(e, dest))?;
+    Ok(())
 }
 
 /// Uploads a local file as an object (streamed).
@@ -321,31 +410,45 @@ pub async fn upload(
 pub async fn upload_stream(
     svc: &Service,
     account: &AccountId,
-    body: slipway_core::ports::blob::ByteStream,
+    body: ByteStream,
     dest: &S3Uri,
     content_type: &str,
 ) -> Result<(), DataError> {
-    let meta = ObjectMeta {
-        content_type: Some(content_type.to_owned()),
-        ..ObjectMeta::default()
-    };
     svc.objects()
-        .put_object(
-            account,
-            crate::objects::PutObject {
-                bucket: dest.bucket.clone(),
-                key: dest.key.clone(),
-                meta,
-                body,
-                content_md5: None,
-                checksums: Vec::new(),
-                compute: Vec::new(),
-                trailer: None,
-            },
-        )
+        .put_object(account, job_output(body, dest, content_type))
         .await
         .map_err(|e| missing_or(e, dest))?;
     Ok(())
+}
+
+/// `upload_stream` into a bucket `check_output_bucket` has passed.
+pub async fn upload_stream_checked(
+    svc: &Service,
+    body: ByteStream,
+    dest: &S3Uri,
+    content_type: &str,
+) -> Result<(), DataError> {
+    svc.objects()
+        .put_object_in_owned_bucket(job_output(body, dest, content_type))
+        .await
+        .map_err(|e| missing_or(e, dest))?;
+    Ok(())
+}
+
+fn job_output(body: ByteStream, dest: &S3Uri, content_type: &str) -> crate::objects::PutObject {
+    crate::objects::PutObject {
+        bucket: dest.bucket.clone(),
+        key: dest.key.clone(),
+        meta: ObjectMeta {
+            content_type: Some(content_type.to_owned()),
+            ..ObjectMeta::default()
+        },
+        body,
+        content_md5: None,
+        checksums: Vec::new(),
+        compute: Vec::new(),
+        trailer: None,
+    }
 }
 
 #[cfg(test)]

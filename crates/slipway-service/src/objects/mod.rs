@@ -16,6 +16,7 @@ pub use list::{ListObjects, Listing};
 pub use multipart::{CompletePart, PartListing, UploadListing};
 pub(crate) use read::segments_stream;
 pub use read::{Conditions, GotObject, RangeSpec};
+pub(crate) use write::INLINE_MAX;
 pub use write::{DeleteResult, MetadataDirective, PutObject, PutOutcome};
 
 use crate::{Error, Result, Service};

@@ -211,6 +211,7 @@ impl Objects<'_> {
                     size: r.size,
                 })
                 .collect(),
+            inline: None,
         };
         let freed = index
             .complete_upload(upload_id, &object)

@@ -3,8 +3,9 @@
 
 use super::{blob_error, ObjectError, Objects};
 use crate::Result;
+use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use slipway_core::ports::blob::{BlobStore, ByteRange, ByteStream};
+use slipway_core::ports::blob::{BlobKey, BlobStore, ByteRange, ByteStream};
 use slipway_core::ports::objects::{ObjectRow, Segment};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
@@ -134,7 +135,44 @@ pub(crate) fn segments_stream(
     Box::pin(stream)
 }
 
+/// The bytes `range` covers of an object kept inline.
+fn inline_stream(bytes: &Bytes, range: ByteRange) -> ByteStream {
+    let end = usize::try_from(range.end).map_or(bytes.len(), |e| e.min(bytes.len()));
+    let start = usize::try_from(range.start).map_or(end, |s| s.min(end));
+    let chunk = bytes.slice(start..end);
+    Box::pin(futures::stream::iter(
+        (!chunk.is_empty()).then_some(Ok(chunk)),
+    ))
+}
+
 impl Objects<'_> {
+    /// The bytes of a single-blob object as its owner's listing saw it,
+    /// without looking the object up again: jobs list their inputs once,
+    /// then read thousands of them. Fails when the blob is gone (the object
+    /// was overwritten or deleted after the listing); the caller then reads
+    /// the object the usual way. Blob keys are random and never reused, so
+    /// a listed blob holds that listed version or nothing.
+    pub(crate) async fn read_listed_blob(&self, blob: &BlobKey) -> Result<ByteStream> {
+        let blobs = self.storage()?.blobs.clone();
+        blobs.get(blob, None).await.map_err(blob_error)
+    }
+
+    /// The bytes of small objects its owner's listing saw, for many keys of
+    /// one bucket in one lookup: key → bytes for those still stored inline
+    /// (others were changed since, or live in blobs, and are read one by
+    /// one).
+    pub(crate) async fn read_listed_inline(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, Bytes>> {
+        let rows = self.storage()?.index.get_objects(bucket, keys).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.inline.map(|b| (r.key, b)))
+            .collect())
+    }
+
     /// The object's row, after the access and condition checks.
     pub async fn head_object(
         &self,
@@ -171,9 +209,10 @@ impl Objects<'_> {
         let blobs = self.storage()?.blobs.clone();
         // A single-segment whole read goes straight to the blob, so a
         // missing blob is an error now rather than mid-stream.
-        let body = match (object.segments.as_slice(), range) {
-            ([one], None) => blobs.get(&one.blob, None).await.map_err(blob_error)?,
-            (segs, r) => segments_stream(blobs, segs, r.unwrap_or(whole)),
+        let body = match (&object.inline, object.segments.as_slice(), range) {
+            (Some(bytes), _, r) => inline_stream(bytes, r.unwrap_or(whole)),
+            (None, [one], None) => blobs.get(&one.blob, None).await.map_err(blob_error)?,
+            (None, segs, r) => segments_stream(blobs, segs, r.unwrap_or(whole)),
         };
         Ok(GotObject {
             object,

@@ -6,6 +6,9 @@ use super::digest::{self, BodyDigests};
 use super::{blob_error, missing_parent, ChecksumAlgo, ExpectedChecksum, ObjectError, Objects};
 use super::{Conditions, TrailerChecksums};
 use crate::Result;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use md5::{Digest as _, Md5};
 use slipway_core::ports::blob::{BlobInfo, BlobKey, ByteStream};
 use slipway_core::ports::objects::{ObjectMeta, ObjectRow, Segment};
 use slipway_core::time_util::wall_micros;
@@ -57,6 +60,22 @@ pub(crate) struct StoredBody {
     pub checksums: BTreeMap<String, String>,
 }
 
+/// Objects up to this size keep their bytes in the index row instead of a
+/// blob (see `ObjectRow::inline`). Large enough for the small files of a
+/// typical job (records, predictions, manifests, configs); small enough
+/// that a group commit of them stays a few MiB.
+pub(crate) const INLINE_MAX: usize = 64 * 1024;
+
+/// An object body, checked, and where it now lives.
+enum StoredObject {
+    Blob(StoredBody),
+    Inline {
+        bytes: Bytes,
+        md5: [u8; 16],
+        checksums: BTreeMap<String, String>,
+    },
+}
+
 impl Objects<'_> {
     /// Streams `body` into a new blob and verifies Content-MD5 and the
     /// additional checksums; on any failure the blob is deleted.
@@ -102,26 +121,111 @@ impl Objects<'_> {
         })
     }
 
-    /// Commits a row for a stored body; the blob is discarded if the row
+    /// A whole object's body: kept in hand when it ends within
+    /// `INLINE_MAX` bytes (hashed and checked here, no blob), else streamed
+    /// into a blob by `store_body`.
+    async fn store_object_body(
+        &self,
+        mut body: ByteStream,
+        content_md5: Option<&str>,
+        checksums: &[ExpectedChecksum],
+        compute: &[ChecksumAlgo],
+        trailer: Option<TrailerChecksums>,
+    ) -> Result<StoredObject> {
+        let mut head: Vec<Bytes> = Vec::new();
+        let mut len = 0usize;
+        while len <= INLINE_MAX {
+            match body.next().await {
+                None => {
+                    return self
+                        .keep_inline(head, len, content_md5, checksums, compute, trailer)
+                        .await
+                }
+                Some(Ok(chunk)) => {
+                    len += chunk.len();
+                    head.push(chunk);
+                }
+                Some(Err(e)) => return Err(ObjectError::Body(e).into()),
+            }
+        }
+        let whole = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
+        let stored = self
+            .store_body(Box::pin(whole), content_md5, checksums, compute, trailer)
+            .await?;
+        Ok(StoredObject::Blob(stored))
+    }
+
+    /// Checks a complete small body the way `store_body` checks a blob.
+    async fn keep_inline(
+        &self,
+        chunks: Vec<Bytes>,
+        len: usize,
+        content_md5: Option<&str>,
+        checksums: &[ExpectedChecksum],
+        compute: &[ChecksumAlgo],
+        trailer: Option<TrailerChecksums>,
+    ) -> Result<StoredObject> {
+        let claimed_md5 = content_md5.map(digest::parse_content_md5).transpose()?;
+        let digests = BodyDigests::new(
+            checksums
+                .iter()
+                .map(|c| c.algo)
+                .chain(compute.iter().copied()),
+        );
+        let mut stream = digests.wrap(Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))));
+        let mut bytes = BytesMut::with_capacity(len);
+        while let Some(chunk) = stream.next().await {
+            bytes.extend_from_slice(&chunk.map_err(ObjectError::Body)?);
+        }
+        let computed = digests.finish();
+        let md5: [u8; 16] = Md5::digest(&bytes).into();
+        let mut expected = checksums.to_vec();
+        if let Some(t) = trailer {
+            expected.extend(t());
+        }
+        match claimed_md5 {
+            Some(m) if m != md5 => return Err(ObjectError::BadDigest.into()),
+            _ => digest::verify(&expected, &computed)?,
+        }
+        Ok(StoredObject::Inline {
+            bytes: bytes.freeze(),
+            md5,
+            checksums: computed,
+        })
+    }
+
+    /// Commits a row for a stored body; a blob is discarded if the row
     /// cannot be written (bucket deleted meanwhile).
     async fn commit_single(
         &self,
         bucket: &str,
         key: &str,
         meta: ObjectMeta,
-        body: StoredBody,
+        body: StoredObject,
     ) -> Result<ObjectRow> {
+        let (size, md5, segments, inline) = match &body {
+            StoredObject::Blob(b) => (
+                b.info.size,
+                b.info.md5,
+                vec![Segment {
+                    blob: b.blob.clone(),
+                    size: b.info.size,
+                }],
+                None,
+            ),
+            StoredObject::Inline { bytes, md5, .. } => {
+                (bytes.len() as u64, *md5, Vec::new(), Some(bytes.clone()))
+            }
+        };
         let row = ObjectRow {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
-            size: body.info.size,
-            etag: hex::encode(body.info.md5),
+            size,
+            etag: hex::encode(md5),
             last_modified: wall_micros(),
             meta,
-            segments: vec![Segment {
-                blob: body.blob.clone(),
-                size: body.info.size,
-            }],
+            segments,
+            inline,
         };
         match self.storage()?.index.put_object(&row).await {
             Ok(freed) => {
@@ -129,7 +233,9 @@ impl Objects<'_> {
                 Ok(row)
             }
             Err(e) => {
-                self.discard(&body.blob).await;
+                if let StoredObject::Blob(b) = &body {
+                    self.discard(&b.blob).await;
+                }
                 Err(missing_parent(e, ObjectError::NoSuchBucket))
             }
         }
@@ -138,8 +244,17 @@ impl Objects<'_> {
     pub async fn put_object(&self, account: &AccountId, req: PutObject) -> Result<PutOutcome> {
         check_key(&req.key)?;
         self.owned_bucket(account, &req.bucket).await?;
+        self.put_object_in_owned_bucket(req).await
+    }
+
+    /// PutObject into a bucket the caller has already found its account
+    /// owns: a job writing thousands of outputs to one bucket checks once,
+    /// not once per object. A bucket deleted since still fails the commit
+    /// (`NoSuchBucket`).
+    pub(crate) async fn put_object_in_owned_bucket(&self, req: PutObject) -> Result<PutOutcome> {
+        check_key(&req.key)?;
         let body = self
-            .store_body(
+            .store_object_body(
                 req.body,
                 req.content_md5.as_deref(),
                 &req.checksums,
@@ -147,7 +262,10 @@ impl Objects<'_> {
                 req.trailer,
             )
             .await?;
-        let checksums = body.checksums.clone();
+        let checksums = match &body {
+            StoredObject::Blob(b) => b.checksums.clone(),
+            StoredObject::Inline { checksums, .. } => checksums.clone(),
+        };
         let mut meta = req.meta;
         meta.checksums = checksums.clone();
         let row = self
@@ -194,7 +312,9 @@ impl Objects<'_> {
             },
             MetadataDirective::Replace(m) => m,
         };
-        let body = self.store_body(src.body, None, &[], &[], None).await?;
+        let body = self
+            .store_object_body(src.body, None, &[], &[], None)
+            .await?;
         self.commit_single(dst_bucket, dst_key, meta, body).await
     }
 

@@ -35,7 +35,74 @@ fn object(bucket: &str, key: &str, blobs: &[BlobKey]) -> ObjectRow {
                 size: 3,
             })
             .collect(),
+        inline: None,
     }
+}
+
+/// An object whose bytes live in the index.
+fn inline_object(bucket: &str, key: &str, body: &'static [u8]) -> ObjectRow {
+    ObjectRow {
+        size: body.len() as u64,
+        inline: Some(bytes::Bytes::from_static(body)),
+        ..object(bucket, key, &[])
+    }
+}
+
+/// Small objects kept in the index: read back whole by `get_object`, left
+/// out of listings, and replacing or being replaced frees only blobs.
+async fn inline_objects(index: &dyn ObjectIndex) {
+    let owner = AccountId::random();
+    assert!(index
+        .create_bucket(&bucket("inline", &owner))
+        .await
+        .unwrap());
+    let small = inline_object("inline", "small", b"hello, inline");
+    assert!(index.put_object(&small).await.unwrap().blobs.is_empty());
+    let empty = inline_object("inline", "empty", b"");
+    index.put_object(&empty).await.unwrap();
+    assert_eq!(
+        index.get_object("inline", "small").await.unwrap().as_ref(),
+        Some(&small)
+    );
+    assert_eq!(
+        index.get_object("inline", "empty").await.unwrap().as_ref(),
+        Some(&empty)
+    );
+    let listed = index.list_objects("inline", "", None, 10).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    for row in &listed {
+        assert_eq!(row.inline, None, "{}", row.key);
+        assert!(row.segments.is_empty(), "{}", row.key);
+    }
+    assert_eq!(listed[1].size, small.size);
+    let keys = ["small", "nothing here", "empty"].map(String::from);
+    let mut many = index.get_objects("inline", &keys).await.unwrap();
+    many.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(many, vec![empty.clone(), small.clone()]);
+    assert!(index.get_objects("inline", &[]).await.unwrap().is_empty());
+    assert!(index
+        .get_objects("no-such-bucket", &keys)
+        .await
+        .unwrap()
+        .is_empty());
+    // Inline replaced by a blob-backed version: nothing to free.
+    let blob = BlobKey::random();
+    let big = object("inline", "small", std::slice::from_ref(&blob));
+    assert!(index.put_object(&big).await.unwrap().blobs.is_empty());
+    assert_eq!(
+        index.get_object("inline", "small").await.unwrap().as_ref(),
+        Some(&big)
+    );
+    // And back: the blob is freed.
+    let again = inline_object("inline", "small", b"small again");
+    assert_eq!(index.put_object(&again).await.unwrap().blobs, vec![blob]);
+    assert_eq!(
+        index.get_object("inline", "small").await.unwrap().as_ref(),
+        Some(&again)
+    );
+    let freed = index.delete_object("inline", "small").await.unwrap();
+    assert_eq!(freed.map(|f| f.blobs), Some(Vec::new()));
+    assert!(index.get_object("inline", "small").await.unwrap().is_none());
 }
 
 /// Runs every check against a fresh, empty index.
@@ -44,6 +111,7 @@ pub async fn run(index: &dyn ObjectIndex) {
     objects_and_listing(index).await;
     multipart(index).await;
     concurrent_puts(index).await;
+    inline_objects(index).await;
 }
 
 /// Many puts at once (an adapter may commit them together): each is
@@ -68,6 +136,9 @@ async fn concurrent_puts(index: &dyn ObjectIndex) {
             "same",
             &[BlobKey::random()],
         )))
+        // A key new to the bucket, put twice in the burst: one version
+        // stays and the other's blob is freed.
+        .chain((0..2).map(|_| object("burst", "twice", &[BlobKey::random()])))
         .collect();
     let results = futures::future::join_all(rows.iter().map(|r| index.put_object(r))).await;
     for (row, result) in rows.iter().zip(&results) {
@@ -79,13 +150,32 @@ async fn concurrent_puts(index: &dyn ObjectIndex) {
             );
         } else if row.key == "same" {
             assert_eq!(result.as_ref().unwrap().blobs, vec![first.clone()]);
+        } else if row.key == "twice" {
+            assert!(result.is_ok(), "{result:?}");
         } else {
             assert!(result.as_ref().unwrap().blobs.is_empty(), "{}", row.key);
         }
     }
     let listed = index.list_objects("burst", "", None, 1000).await.unwrap();
-    assert_eq!(listed.len(), 91);
-    for row in rows.iter().filter(|r| r.bucket == "burst") {
+    assert_eq!(listed.len(), 92);
+    let twice: Vec<&ObjectRow> = rows.iter().filter(|r| r.key == "twice").collect();
+    let kept = index.get_object("burst", "twice").await.unwrap().unwrap();
+    let lost = if &kept == twice[0] {
+        twice[1]
+    } else {
+        twice[0]
+    };
+    assert!(twice.contains(&&kept), "{kept:?}");
+    let freed: Vec<&BlobKey> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|f| &f.blobs)
+        .collect();
+    assert_eq!(freed, vec![&first, &lost.segments[0].blob], "freed blobs");
+    for row in rows
+        .iter()
+        .filter(|r| r.bucket == "burst" && r.key != "twice")
+    {
         assert_eq!(
             index.get_object("burst", &row.key).await.unwrap().as_ref(),
             Some(row),

@@ -11,7 +11,6 @@ use crate::jobs::transform::batch::{BatchStrategy, Batcher, MiniBatch};
 use crate::jobs::transform::filters::DataProcessing;
 use crate::jobs::transform::invoke::{ExecutionParameters, FailureKind, InvokeError, Invoker};
 use crate::jobs::transform::split::{Record, SplitType, Splitter};
-use crate::objects::Conditions;
 use crate::Service;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -121,6 +120,20 @@ pub async fn list_inputs(
     Ok(objects)
 }
 
+/// The output location, checked to be writable by the job's account.
+/// `run_all` stores outputs there without a per-object bucket check.
+pub async fn output_base(
+    svc: &Service,
+    account: &AccountId,
+    req: &TransformJobRequest,
+) -> Result<S3Uri, DataError> {
+    let path = &req.transform_output.s3_output_path;
+    let base = S3Uri::parse(path)
+        .ok_or_else(|| DataError::Invalid(format!("S3OutputPath {path} is not an s3:// URI")))?;
+    transfer::check_output_bucket(svc, account, &base).await?;
+    Ok(base)
+}
+
 /// Runs every object; returns the failures (empty = all succeeded).
 pub async fn run_all(
     svc: &Service,
@@ -129,6 +142,7 @@ pub async fn run_all(
     invoker: &Invoker,
     eff: &Effective,
     inputs: Vec<InputObject>,
+    out_base: S3Uri,
 ) -> Result<Vec<ObjectFailure>, crate::Error> {
     let req = &job.doc.request;
     let dp = match &req.data_processing {
@@ -145,8 +159,6 @@ pub async fn run_all(
         .filter(|d| !d.is_identity()),
         None => None,
     };
-    let out_base = S3Uri::parse(&req.transform_output.s3_output_path)
-        .ok_or_else(|| crate::Error::invalid("TransformOutput.S3OutputPath", "not an s3:// URI"))?;
     // Objects run side by side, more of them than requests may be in
     // flight, so reading inputs and storing outputs overlap the container's
     // work; the invoker's shared limit keeps the container at
@@ -160,7 +172,19 @@ pub async fn run_all(
         .accept
         .clone()
         .unwrap_or_else(|| "application/octet-stream".into());
-    let results: Vec<Option<ObjectFailure>> = futures::stream::iter(inputs)
+    // Small inputs are fetched a batch at a time, one batch ahead of the
+    // objects in flight (memory stays bounded by the batch).
+    let prefetched = futures::stream::iter(inputs)
+        .chunks(PREFETCH_BATCH)
+        .then(|mut batch| {
+            let svc = svc.clone();
+            async move {
+                transfer::prefetch_small(&svc, &mut batch).await;
+                futures::stream::iter(batch)
+            }
+        })
+        .flatten();
+    let results: Vec<Option<ObjectFailure>> = prefetched
         .map(|obj| {
             let (svc, account, invoker, eff) =
                 (svc.clone(), account.clone(), invoker.clone(), eff.clone());
@@ -168,7 +192,7 @@ pub async fn run_all(
             async move {
                 let uri = format!("s3://{}/{}", obj.bucket, obj.key);
                 let dest = out_base.join(&format!("{}.out", obj.relative));
-                let mut sink = OutputSink::open(&svc, &account, dest, accept);
+                let mut sink = OutputSink::open(&svc, dest, accept);
                 let result =
                     one_object(&svc, &account, &invoker, &eff, dp.as_ref(), &obj, &mut sink).await;
                 let result = match result {
@@ -229,15 +253,13 @@ async fn open(
     obj: &InputObject,
     gzip: bool,
 ) -> Result<ByteStream, Failure> {
-    let got = svc
-        .objects()
-        .get_object(account, &obj.bucket, &obj.key, &Conditions::default(), None)
+    let body = transfer::open_input(svc, account, obj)
         .await
         .map_err(|e| Failure::client(format!("reading the object failed: {e}")))?;
     if !gzip {
-        return Ok(got.body);
+        return Ok(body);
     }
-    let reader = tokio_util::io::StreamReader::new(got.body);
+    let reader = tokio_util::io::StreamReader::new(body);
     let decoder =
         async_compression::tokio::bufread::GzipDecoder::new(tokio::io::BufReader::new(reader));
     Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(
@@ -285,6 +307,9 @@ async fn one_object(
     Ok(())
 }
 
+/// Input objects whose small bodies are fetched in one lookup.
+const PREFETCH_BATCH: usize = 64;
+
 /// Chunks of output waiting for the object store, per object.
 const OUTPUT_QUEUE: usize = 4;
 
@@ -306,7 +331,7 @@ enum Piece {
 }
 
 impl OutputSink {
-    fn open(svc: &Service, account: &AccountId, dest: S3Uri, content_type: String) -> Self {
+    fn open(svc: &Service, dest: S3Uri, content_type: String) -> Self {
         let (chunks, rx) = tokio::sync::mpsc::channel(OUTPUT_QUEUE);
         let body: ByteStream = Box::pin(futures::stream::unfold(Some(rx), |rx| async move {
             let mut rx = rx?;
@@ -316,9 +341,9 @@ impl OutputSink {
                 None => Some((Err(std::io::Error::other("the output was abandoned")), None)),
             }
         }));
-        let (svc, account, to) = (svc.clone(), account.clone(), dest.clone());
+        let (svc, to) = (svc.clone(), dest.clone());
         let put = tokio::spawn(async move {
-            transfer::upload_stream(&svc, &account, body, &to, &content_type).await
+            transfer::upload_stream_checked(&svc, body, &to, &content_type).await
         });
         Self { chunks, put, dest }
     }

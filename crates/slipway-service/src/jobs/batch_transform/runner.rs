@@ -205,9 +205,20 @@ impl Runner {
         let inputs = objects::list_inputs(&self.svc, &self.account, cfg)
             .await
             .map_err(|e| Fatal(format!("ClientError: {e}")))?;
+        let out_base = objects::output_base(&self.svc, &self.account, cfg)
+            .await
+            .map_err(|e| Fatal(format!("ClientError: cannot store the outputs: {e}")))?;
         let total = inputs.len();
         let mut failures: Vec<ObjectFailure> = Vec::new();
-        let run = objects::run_all(&self.svc, &self.account, &job, &invoker, &eff, inputs);
+        let run = objects::run_all(
+            &self.svc,
+            &self.account,
+            &job,
+            &invoker,
+            &eff,
+            inputs,
+            out_base,
+        );
         let stop = {
             let mut rx = self.stop_rx.clone();
             async move {
@@ -282,6 +293,8 @@ impl Runner {
             key: uri.key.clone(),
             size: 0,
             relative: "model.tar.gz".into(),
+            listed_blob: None,
+            prefetched: None,
         };
         transfer::download(&self.svc, &self.account, &object, &archive)
             .await
