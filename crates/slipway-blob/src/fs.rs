@@ -75,13 +75,16 @@ impl FsBlobStore {
         tmp: PathBuf,
         dest: PathBuf,
         chunks: Vec<Bytes>,
+        hashed: bool,
     ) -> Result<BlobInfo, BlobError> {
         let root = self.root.clone();
         let done = tokio::task::spawn_blocking(move || {
             let mut md5 = Md5::new();
             let mut size = 0u64;
             for c in &chunks {
-                md5.update(c);
+                if hashed {
+                    md5.update(c);
+                }
                 size += c.len() as u64;
             }
             let mut chunks = chunks.into_iter();
@@ -98,6 +101,97 @@ impl FsBlobStore {
         match done {
             Ok(Ok(info)) => Ok(info),
             Ok(Err(e)) => Err(backend("writing blob", e)),
+            Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
+        }
+    }
+
+    /// A put, with or without the MD5 (`hashed`).
+    async fn store(
+        &self,
+        key: &BlobKey,
+        mut body: ByteStream,
+        hashed: bool,
+    ) -> Result<BlobInfo, BlobError> {
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{key}.{}", BlobKey::random()));
+        let dest = self.path(key);
+        let mut head = Vec::new();
+        let mut head_len = 0usize;
+        loop {
+            if head_len >= SMALL_PUT {
+                break;
+            }
+            match body.next().await {
+                None => return self.put_small(tmp, dest, head, hashed).await,
+                Some(Ok(c)) if c.is_empty() => {}
+                Some(Ok(c)) => {
+                    head_len += c.len();
+                    head.push(c);
+                }
+                Some(Err(e)) => return Err(BlobError::Body(e)),
+            }
+        }
+        let mut body = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Option<Bytes>>(WRITE_QUEUE);
+        let (hash_tx, hash_rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let (root, tmp2) = (self.root.clone(), tmp.clone());
+        // Writing and hashing run on blocking threads while this task keeps
+        // reading the network; chunks are shared, not copied.
+        let mut rx = rx;
+        let writer = tokio::task::spawn_blocking(move || {
+            write_blob(&root, &tmp2, &dest, || rx.blocking_recv())
+        });
+        // The MD5 runs on a thread of its own, beside the writer, when asked.
+        let hasher = hashed.then(|| tokio::task::spawn_blocking(move || hash_blob(hash_rx)));
+        let mut failure = None;
+        let (mut chunks, mut size) = (0u64, 0u64);
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(c) if c.is_empty() => {}
+                Ok(c) => {
+                    chunks += 1;
+                    size += c.len() as u64;
+                    let hash_gone = hashed && hash_tx.send(c.clone()).await.is_err();
+                    if hash_gone || tx.send(Some(c)).await.is_err() {
+                        break; // a worker failed; its error is reported below
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(hash_tx);
+        if let Some(e) = failure {
+            // Tell the writer to abandon the temp file: the blob must not appear.
+            let _ = tx.send(None).await;
+            drop(tx);
+            let _ = writer.await;
+            if let Some(h) = hasher {
+                let _ = h.await;
+            }
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(BlobError::Body(e));
+        }
+        drop(tx);
+        let info = match hasher {
+            Some(h) => h
+                .await
+                .map_err(|e| BlobError::Backend(format!("blob hasher: {e}"))),
+            None => Ok(BlobInfo { size, md5: [0; 16] }),
+        };
+        if let Ok(i) = &info {
+            tracing::debug!(blob = %key, size = i.size, chunks, "blob streamed");
+        }
+        match writer.await {
+            Ok(Ok(())) => info,
+            Ok(Err(e)) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(backend("writing blob", e))
+            }
             Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
         }
     }
@@ -175,81 +269,12 @@ fn hash_blob(mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> BlobInfo {
 
 #[async_trait]
 impl BlobStore for FsBlobStore {
-    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<BlobInfo, BlobError> {
-        let tmp = self
-            .root
-            .join("tmp")
-            .join(format!("{key}.{}", BlobKey::random()));
-        let dest = self.path(key);
-        let mut head = Vec::new();
-        let mut head_len = 0usize;
-        loop {
-            if head_len >= SMALL_PUT {
-                break;
-            }
-            match body.next().await {
-                None => return self.put_small(tmp, dest, head).await,
-                Some(Ok(c)) if c.is_empty() => {}
-                Some(Ok(c)) => {
-                    head_len += c.len();
-                    head.push(c);
-                }
-                Some(Err(e)) => return Err(BlobError::Body(e)),
-            }
-        }
-        let mut body = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
-        let (tx, rx) = tokio::sync::mpsc::channel::<Option<Bytes>>(WRITE_QUEUE);
-        let (hash_tx, hash_rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
-        let (root, tmp2) = (self.root.clone(), tmp.clone());
-        // Writing and hashing run on blocking threads while this task keeps
-        // reading the network; chunks are shared, not copied.
-        let mut rx = rx;
-        let writer = tokio::task::spawn_blocking(move || {
-            write_blob(&root, &tmp2, &dest, || rx.blocking_recv())
-        });
-        let hasher = tokio::task::spawn_blocking(move || hash_blob(hash_rx));
-        let mut failure = None;
-        let mut chunks = 0u64;
-        while let Some(chunk) = body.next().await {
-            match chunk {
-                Ok(c) if c.is_empty() => {}
-                Ok(c) => {
-                    chunks += 1;
-                    if hash_tx.send(c.clone()).await.is_err() || tx.send(Some(c)).await.is_err() {
-                        break; // a worker failed; its error is reported below
-                    }
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(hash_tx);
-        if let Some(e) = failure {
-            // Tell the writer to abandon the temp file: the blob must not appear.
-            let _ = tx.send(None).await;
-            drop(tx);
-            let _ = writer.await;
-            let _ = hasher.await;
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(BlobError::Body(e));
-        }
-        drop(tx);
-        let info = hasher
-            .await
-            .map_err(|e| BlobError::Backend(format!("blob hasher: {e}")));
-        if let Ok(i) = &info {
-            tracing::debug!(blob = %key, size = i.size, chunks, "blob streamed");
-        }
-        match writer.await {
-            Ok(Ok(())) => info,
-            Ok(Err(e)) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                Err(backend("writing blob", e))
-            }
-            Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
-        }
+    async fn put(&self, key: &BlobKey, body: ByteStream) -> Result<BlobInfo, BlobError> {
+        self.store(key, body, true).await
+    }
+
+    async fn put_unhashed(&self, key: &BlobKey, body: ByteStream) -> Result<u64, BlobError> {
+        self.store(key, body, false).await.map(|info| info.size)
     }
 
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {

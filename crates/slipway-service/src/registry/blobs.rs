@@ -144,12 +144,13 @@ impl Registry<'_> {
         let hash_known = resumed.is_some() || u.size == 0;
         let hasher = Arc::new(Mutex::new(resumed.unwrap_or_default()));
         let key = BlobKey::random();
-        let info = st
+        // The digest is the running SHA-256; the store's MD5 would be waste.
+        let size = st
             .blobs
-            .put(&key, hashing(body, hasher.clone()))
+            .put_unhashed(&key, hashing(body, hasher.clone()))
             .await
             .map_err(blob_error)?;
-        if info.size == 0 {
+        if size == 0 {
             self.free(Freed { blobs: vec![key] }).await;
             self.keep_hasher(id, u.size, hasher, hash_known);
             return Ok(UploadStatus {
@@ -159,7 +160,7 @@ impl Registry<'_> {
         }
         let seg = Segment {
             blob: key.clone(),
-            size: info.size,
+            size,
         };
         match st.index.append_blob_upload(id, offset, &seg).await {
             Ok(Append::Appended(size)) => {

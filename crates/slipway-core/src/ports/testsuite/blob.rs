@@ -33,6 +33,20 @@ pub async fn run(store: &dyn BlobStore) {
     failed_body_stores_nothing(store).await;
     overwrite_and_delete(store).await;
     listing(store).await;
+    unhashed_puts(store).await;
+}
+
+/// `put_unhashed` stores the same bytes, small or streamed.
+async fn unhashed_puts(store: &dyn BlobStore) {
+    for size in [0usize, 10, 3_000_000] {
+        let key = BlobKey::random();
+        let data = pattern(size, 3);
+        let chunks = data.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
+        let stored = store.put_unhashed(&key, stream_of(chunks)).await.unwrap();
+        assert_eq!(stored, size as u64);
+        assert_eq!(read_all(store.get(&key, None).await.unwrap()).await, data);
+        store.delete(&key).await.unwrap();
+    }
 }
 
 async fn round_trip_and_ranges(store: &dyn BlobStore) {
