@@ -155,6 +155,36 @@ def test_sizes_around_the_inline_limit(c, b, size):
     assert status(e.value) == 404
 
 
+# A single-request body over 16 MiB sent without Content-MD5 gets an ETag
+# from a faster hash, in the multipart form ("<32 hex>-1"), so that MD5 does
+# not bound the PUT; with Content-MD5 (or up to 16 MiB) the ETag is the MD5.
+def test_large_single_put_etag(c, b):
+    body = os.urandom(17 * 1024 * 1024)
+    tag = c.put_object(Bucket=b, Key="big", Body=body)["ETag"].strip('"')
+    assert tag.endswith("-1") and len(tag) == 34 and int(tag[:32], 16) >= 0, tag
+    assert tag[:32] != md5(body)
+    h = c.head_object(Bucket=b, Key="big")
+    assert h["ETag"] == f'"{tag}"' and h["ContentLength"] == len(body)
+    assert c.get_object(Bucket=b, Key="big", IfMatch=f'"{tag}"')["Body"].read() == body
+    with pytest.raises(ClientError) as e:
+        c.get_object(Bucket=b, Key="big", IfNoneMatch=f'"{tag}"')
+    assert status(e.value) == 304
+    # The same bytes give the same ETag; other bytes another.
+    assert c.put_object(Bucket=b, Key="again", Body=body)["ETag"].strip('"') == tag
+    other = body[:-1] + bytes([body[-1] ^ 1])
+    assert c.put_object(Bucket=b, Key="other", Body=other)["ETag"].strip('"') != tag
+    # Asked to check an MD5, the server returns it as the ETag.
+    good = base64.b64encode(hashlib.md5(body).digest()).decode()
+    assert c.put_object(Bucket=b, Key="md5", Body=body, ContentMD5=good)["ETag"] == f'"{md5(body)}"'
+    # Checksums the client asks for are still verified and returned.
+    r = c.put_object(Bucket=b, Key="ck", Body=body, ChecksumAlgorithm="SHA256")
+    assert r["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert "ChecksumSHA256" not in c.head_object(Bucket=b, Key="big", ChecksumMode="ENABLED")
+    copied = c.copy_object(Bucket=b, Key="copy", CopySource={"Bucket": b, "Key": "big"})
+    assert copied["CopyObjectResult"]["ETag"] == f'"{tag}"'
+    assert md5(c.get_object(Bucket=b, Key="copy")["Body"].read()) == md5(body)
+
+
 def test_conditional_get(c, b):
     etag = c.put_object(Bucket=b, Key="c", Body=b"conditional")["ETag"]
     modified = c.head_object(Bucket=b, Key="c")["LastModified"]

@@ -68,6 +68,7 @@ async fn startup_sweep_deletes_only_unreferenced_blobs() {
                 checksums: vec![],
                 compute: vec![],
                 trailer: None,
+                size_hint: None,
             },
         )
         .await

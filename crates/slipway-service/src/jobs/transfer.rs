@@ -448,6 +448,7 @@ fn job_output(body: ByteStream, dest: &S3Uri, content_type: &str) -> crate::obje
         checksums: Vec::new(),
         compute: Vec::new(),
         trailer: None,
+        size_hint: None,
     }
 }
 

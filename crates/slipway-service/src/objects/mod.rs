@@ -9,6 +9,7 @@ mod digest;
 mod list;
 mod multipart;
 mod read;
+mod rechunk;
 mod write;
 
 pub use digest::{ChecksumAlgo, ExpectedChecksum, TrailerChecksums};

@@ -49,6 +49,7 @@ pub(super) async fn put_object(
         compute,
         trailer,
         content_md5: i.content_md5,
+        size_hint: i.content_length.and_then(|n| u64::try_from(n).ok()),
         body: body_in(i.body),
         bucket: i.bucket,
         key: i.key,

@@ -240,6 +240,7 @@ async fn copy_in(svc: &Service, account: &AccountId, uri: &str) -> anyhow::Resul
                     checksums: Vec::new(),
                     compute: Vec::new(),
                     trailer: None,
+                    size_hint: Some(meta.size),
                 },
             )
             .await
