@@ -135,7 +135,30 @@ pub(crate) fn hash_on_thread<S: Send + 'static>(
     (Box::pin(body), worker)
 }
 
+/// What the client claimed: the header checksums, then the trailer's
+/// (readable only once the body has been consumed).
+pub(crate) fn with_trailer(
+    checksums: &[ExpectedChecksum],
+    trailer: Option<TrailerChecksums>,
+) -> Vec<ExpectedChecksum> {
+    let mut expected = checksums.to_vec();
+    if let Some(t) = trailer {
+        expected.extend(t());
+    }
+    expected
+}
+
 impl BodyDigests {
+    /// The hashers a request needs: one per checksum it sent or asked for.
+    pub(crate) fn for_request(checksums: &[ExpectedChecksum], compute: &[ChecksumAlgo]) -> Self {
+        Self::new(
+            checksums
+                .iter()
+                .map(|c| c.algo)
+                .chain(compute.iter().copied()),
+        )
+    }
+
     pub(crate) fn new(algos: impl IntoIterator<Item = ChecksumAlgo>) -> Self {
         let mut v: Vec<_> = algos.into_iter().map(|a| (a, Hasher::new(a))).collect();
         v.sort_by_key(|(a, _)| *a);

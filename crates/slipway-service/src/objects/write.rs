@@ -108,12 +108,7 @@ impl Objects<'_> {
         trailer: Option<TrailerChecksums>,
     ) -> Result<StoredBody> {
         let md5 = content_md5.map(digest::parse_content_md5).transpose()?;
-        let digests = BodyDigests::new(
-            checksums
-                .iter()
-                .map(|c| c.algo)
-                .chain(compute.iter().copied()),
-        );
+        let digests = BodyDigests::for_request(checksums, compute);
         let blob = BlobKey::random();
         let info = self
             .storage()?
@@ -122,10 +117,7 @@ impl Objects<'_> {
             .await
             .map_err(blob_error)?;
         let computed = digests.finish();
-        let mut expected = checksums.to_vec();
-        if let Some(t) = trailer {
-            expected.extend(t());
-        }
+        let expected = digest::with_trailer(checksums, trailer);
         let verdict = match md5 {
             Some(m) if m != info.md5 => Err(ObjectError::BadDigest),
             _ => digest::verify(&expected, &computed),
@@ -189,12 +181,7 @@ impl Objects<'_> {
         compute: &[ChecksumAlgo],
         trailer: Option<TrailerChecksums>,
     ) -> Result<StoredObject> {
-        let digests = BodyDigests::new(
-            checksums
-                .iter()
-                .map(|c| c.algo)
-                .chain(compute.iter().copied()),
-        );
+        let digests = BodyDigests::for_request(checksums, compute);
         let hashers = (digests.clone(), blake3::Hasher::new());
         let (body, hashing) = hash_on_thread(rechunk(body), hashers, |(d, b3), chunk| {
             d.update(chunk);
@@ -212,10 +199,7 @@ impl Objects<'_> {
             ));
         };
         let computed = digests.finish();
-        let mut expected = checksums.to_vec();
-        if let Some(t) = trailer {
-            expected.extend(t());
-        }
+        let expected = digest::with_trailer(checksums, trailer);
         if let Err(e) = digest::verify(&expected, &computed) {
             self.discard(&blob).await;
             return Err(e.into());
@@ -242,12 +226,7 @@ impl Objects<'_> {
         trailer: Option<TrailerChecksums>,
     ) -> Result<StoredObject> {
         let claimed_md5 = content_md5.map(digest::parse_content_md5).transpose()?;
-        let digests = BodyDigests::new(
-            checksums
-                .iter()
-                .map(|c| c.algo)
-                .chain(compute.iter().copied()),
-        );
+        let digests = BodyDigests::for_request(checksums, compute);
         let mut stream = digests.wrap(Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))));
         let mut bytes = BytesMut::with_capacity(len);
         while let Some(chunk) = stream.next().await {
@@ -255,10 +234,7 @@ impl Objects<'_> {
         }
         let computed = digests.finish();
         let md5: [u8; 16] = Md5::digest(&bytes).into();
-        let mut expected = checksums.to_vec();
-        if let Some(t) = trailer {
-            expected.extend(t());
-        }
+        let expected = digest::with_trailer(checksums, trailer);
         match claimed_md5 {
             Some(m) if m != md5 => return Err(ObjectError::BadDigest.into()),
             _ => digest::verify(&expected, &computed)?,
