@@ -4,7 +4,7 @@
 
 use super::digest::multipart_etag;
 use super::read::RangeSpec;
-use super::write::check_key;
+use super::write::{check_key, BodyClaims};
 use super::{missing_parent, ChecksumAlgo, Conditions, ExpectedChecksum, ObjectError, Objects};
 use super::{PutOutcome, TrailerChecksums};
 use crate::Result;
@@ -101,7 +101,15 @@ impl Objects<'_> {
         check_part_number(part_number)?;
         self.upload(account, bucket, key, upload_id).await?;
         let stored = self
-            .store_body(body, content_md5, checksums, compute, trailer)
+            .store_body(
+                body,
+                BodyClaims {
+                    content_md5,
+                    checksums,
+                    compute,
+                    trailer,
+                },
+            )
             .await?;
         let part = PartRow {
             upload_id: upload_id.to_owned(),

@@ -57,6 +57,30 @@ pub struct DeleteResult {
     pub error: Option<crate::Error>,
 }
 
+/// What a client claims about a body it sends: checked once the body has
+/// been stored, before it becomes visible.
+pub(crate) struct BodyClaims<'a> {
+    /// `Content-MD5` as sent (base64).
+    pub content_md5: Option<&'a str>,
+    /// `x-amz-checksum-*` values sent as headers.
+    pub checksums: &'a [ExpectedChecksum],
+    /// Algorithms to compute without a value in hand.
+    pub compute: &'a [ChecksumAlgo],
+    pub trailer: Option<TrailerChecksums>,
+}
+
+impl BodyClaims<'_> {
+    /// No claims: a copy of bytes already stored.
+    pub(crate) fn none() -> Self {
+        BodyClaims {
+            content_md5: None,
+            checksums: &[],
+            compute: &[],
+            trailer: None,
+        }
+    }
+}
+
 /// A body stored as a blob and checked.
 pub(crate) struct StoredBody {
     pub blob: BlobKey,
@@ -102,13 +126,13 @@ impl Objects<'_> {
     pub(crate) async fn store_body(
         &self,
         body: ByteStream,
-        content_md5: Option<&str>,
-        checksums: &[ExpectedChecksum],
-        compute: &[ChecksumAlgo],
-        trailer: Option<TrailerChecksums>,
+        claims: BodyClaims<'_>,
     ) -> Result<StoredBody> {
-        let md5 = content_md5.map(digest::parse_content_md5).transpose()?;
-        let digests = BodyDigests::for_request(checksums, compute);
+        let md5 = claims
+            .content_md5
+            .map(digest::parse_content_md5)
+            .transpose()?;
+        let digests = BodyDigests::for_request(claims.checksums, claims.compute);
         let blob = BlobKey::random();
         let info = self
             .storage()?
@@ -117,7 +141,7 @@ impl Objects<'_> {
             .await
             .map_err(blob_error)?;
         let computed = digests.finish();
-        let expected = digest::with_trailer(checksums, trailer);
+        let expected = digest::with_trailer(claims.checksums, claims.trailer);
         let verdict = match md5 {
             Some(m) if m != info.md5 => Err(ObjectError::BadDigest),
             _ => digest::verify(&expected, &computed),
@@ -139,24 +163,17 @@ impl Objects<'_> {
     async fn store_object_body(
         &self,
         mut body: ByteStream,
-        content_md5: Option<&str>,
-        checksums: &[ExpectedChecksum],
-        compute: &[ChecksumAlgo],
-        trailer: Option<TrailerChecksums>,
+        claims: BodyClaims<'_>,
         size_hint: Option<u64>,
     ) -> Result<StoredObject> {
-        if content_md5.is_none() && size_hint.is_some_and(|n| n > MD5_ETAG_MAX) {
-            return self.store_large(body, checksums, compute, trailer).await;
+        if claims.content_md5.is_none() && size_hint.is_some_and(|n| n > MD5_ETAG_MAX) {
+            return self.store_large(body, claims).await;
         }
         let mut head: Vec<Bytes> = Vec::new();
         let mut len = 0usize;
         while len <= INLINE_MAX {
             match body.next().await {
-                None => {
-                    return self
-                        .keep_inline(head, len, content_md5, checksums, compute, trailer)
-                        .await
-                }
+                None => return self.keep_inline(head, len, claims).await,
                 Some(Ok(chunk)) => {
                     len += chunk.len();
                     head.push(chunk);
@@ -165,23 +182,15 @@ impl Objects<'_> {
             }
         }
         let whole = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
-        let stored = self
-            .store_body(Box::pin(whole), content_md5, checksums, compute, trailer)
-            .await?;
+        let stored = self.store_body(Box::pin(whole), claims).await?;
         let etag = hex::encode(stored.info.md5);
         Ok(StoredObject::Blob { body: stored, etag })
     }
 
     /// A large body without `Content-MD5`: stored without an MD5, its ETag
     /// taken from a BLAKE3 hash computed as it streams (`MD5_ETAG_MAX`).
-    async fn store_large(
-        &self,
-        body: ByteStream,
-        checksums: &[ExpectedChecksum],
-        compute: &[ChecksumAlgo],
-        trailer: Option<TrailerChecksums>,
-    ) -> Result<StoredObject> {
-        let digests = BodyDigests::for_request(checksums, compute);
+    async fn store_large(&self, body: ByteStream, claims: BodyClaims<'_>) -> Result<StoredObject> {
+        let digests = BodyDigests::for_request(claims.checksums, claims.compute);
         let hashers = (digests.clone(), blake3::Hasher::new());
         let (body, hashing) = hash_on_thread(rechunk(body), hashers, |(d, b3), chunk| {
             d.update(chunk);
@@ -199,7 +208,7 @@ impl Objects<'_> {
             ));
         };
         let computed = digests.finish();
-        let expected = digest::with_trailer(checksums, trailer);
+        let expected = digest::with_trailer(claims.checksums, claims.trailer);
         if let Err(e) = digest::verify(&expected, &computed) {
             self.discard(&blob).await;
             return Err(e.into());
@@ -220,13 +229,13 @@ impl Objects<'_> {
         &self,
         chunks: Vec<Bytes>,
         len: usize,
-        content_md5: Option<&str>,
-        checksums: &[ExpectedChecksum],
-        compute: &[ChecksumAlgo],
-        trailer: Option<TrailerChecksums>,
+        claims: BodyClaims<'_>,
     ) -> Result<StoredObject> {
-        let claimed_md5 = content_md5.map(digest::parse_content_md5).transpose()?;
-        let digests = BodyDigests::for_request(checksums, compute);
+        let claimed_md5 = claims
+            .content_md5
+            .map(digest::parse_content_md5)
+            .transpose()?;
+        let digests = BodyDigests::for_request(claims.checksums, claims.compute);
         let mut stream = digests.wrap(Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))));
         let mut bytes = BytesMut::with_capacity(len);
         while let Some(chunk) = stream.next().await {
@@ -234,7 +243,7 @@ impl Objects<'_> {
         }
         let computed = digests.finish();
         let md5: [u8; 16] = Md5::digest(&bytes).into();
-        let expected = digest::with_trailer(checksums, trailer);
+        let expected = digest::with_trailer(claims.checksums, claims.trailer);
         match claimed_md5 {
             Some(m) if m != md5 => return Err(ObjectError::BadDigest.into()),
             _ => digest::verify(&expected, &computed)?,
@@ -311,10 +320,12 @@ impl Objects<'_> {
         let body = self
             .store_object_body(
                 req.body,
-                req.content_md5.as_deref(),
-                &req.checksums,
-                &req.compute,
-                req.trailer,
+                BodyClaims {
+                    content_md5: req.content_md5.as_deref(),
+                    checksums: &req.checksums,
+                    compute: &req.compute,
+                    trailer: req.trailer,
+                },
                 req.size_hint,
             )
             .await?;
@@ -369,7 +380,7 @@ impl Objects<'_> {
             MetadataDirective::Replace(m) => m,
         };
         let body = self
-            .store_object_body(src.body, None, &[], &[], None, Some(src.object.size))
+            .store_object_body(src.body, BodyClaims::none(), Some(src.object.size))
             .await?;
         self.commit_single(dst_bucket, dst_key, meta, body).await
     }
