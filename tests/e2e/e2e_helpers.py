@@ -118,7 +118,10 @@ class Slipway:
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
         listen: str | None = "127.0.0.1:0",
+        cwd: Path | None = None,
     ):
+        # `data_dir` may be relative to `cwd` (the server's working directory).
+        self.cwd = cwd
         self.data_dir = Path(data_dir)
         self.extra_env = dict(env or {})
         self.extra_args = list(args or [])
@@ -126,7 +129,8 @@ class Slipway:
         self.proc: subprocess.Popen | None = None
         self.export: dict[str, str] = {}
         self.export_line = ""
-        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
+        where = (cwd / self.data_dir) if cwd is not None else self.data_dir
+        self.log_path = where.parent / f"{where.name}-server.log"
         self._account_id: str | None = None
         self.starts = 0
 
@@ -144,7 +148,8 @@ class Slipway:
         self.starts += 1
         log.write(f"\n==== start #{self.starts}: {' '.join(cmd)}\n".encode())
         log.flush()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env,
+                                     start_new_session=True, cwd=self.cwd)
         log.close()
         line = self._read_export_line(timeout)
         self.export_line = line

@@ -7,7 +7,7 @@ use bollard::models::{
     MountType,
 };
 use slipway_core::ports::engine::{
-    ContainerSpec, ContainerState, EngineError, NetworkMode, LABEL_MANAGED,
+    ContainerSpec, ContainerState, EngineError, NetworkMode, LABEL_MANAGED, PIDS_LIMIT,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -51,6 +51,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         memory: spec.limits.memory_bytes,
         // Swap equal to memory means no swap on top: the limit binds.
         memory_swap: spec.limits.memory_bytes,
+        pids_limit: Some(PIDS_LIMIT),
         network_mode,
         privileged: Some(false),
         cap_add: Some(Vec::new()),
@@ -251,6 +252,7 @@ mod tests {
         let hc = body.host_config.unwrap();
         assert_eq!(hc.memory, Some(1 << 30));
         assert_eq!(hc.memory_swap, Some(1 << 30));
+        assert_eq!(hc.pids_limit, Some(PIDS_LIMIT));
         assert_eq!(hc.privileged, Some(false));
         assert_eq!(hc.network_mode.as_deref(), Some("none"));
         assert!(hc

@@ -5,6 +5,7 @@
 //! "Container engine facts" for what Podman reports).
 
 mod convert;
+mod forward;
 mod logs;
 mod raw;
 
@@ -22,7 +23,7 @@ use convert::{map_err, server_error};
 use futures::stream::{BoxStream, StreamExt};
 use slipway_core::ports::engine::{
     ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
-    ExitStatus, ImageInfo, LogLine, RegistryAuth, LABEL_MANAGED,
+    ExitStatus, ImageInfo, LogLine, PortForward, RegistryAuth, LABEL_MANAGED,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -108,6 +109,48 @@ impl DockerEngine {
     /// The negotiated API version, e.g. `1.41` on Podman 4.3.
     pub fn api_version(&self) -> String {
         self.docker.client_version().to_string()
+    }
+
+    /// `GET /containers/{id}/json`, read leniently. Raw: between a
+    /// container's exit and its clean-up Podman reports the state
+    /// `stopped`, which bollard's strict enum rejects; reading it is what
+    /// lets a job see its container end at once.
+    async fn inspect_raw(
+        &self,
+        id: &ContainerId,
+    ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
+        let path = format!(
+            "/v{}/containers/{}/json",
+            self.api_version(),
+            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, body) = self
+            .endpoint
+            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
+            .await?;
+        match status {
+            200..=299 => convert::lenient_inspect(&body),
+            404 => Err(EngineError::NotFound(id.as_str().to_owned())),
+            _ => Err(EngineError::Engine {
+                detail: format!(
+                    "inspecting container {id}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }),
+        }
+    }
+
+    /// The host pid of a running container's first process.
+    async fn pid(&self, id: &ContainerId) -> Result<u32, EngineError> {
+        self.inspect_raw(id)
+            .await?
+            .state
+            .and_then(|s| s.pid)
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0)
+            .ok_or_else(|| EngineError::Engine {
+                detail: format!("container {id} is not running (it has no process to reach)"),
+            })
     }
 
     async fn image_info(&self, image: &str) -> Result<ImageInfo, DockerError> {
@@ -258,6 +301,16 @@ impl ContainerEngine for DockerEngine {
     }
 
     async fn create(&self, spec: &ContainerSpec) -> Result<ContainerId, EngineError> {
+        // The engine resolves a relative source against its own working
+        // directory: it would mount some other directory, or fail.
+        if let Some(m) = spec.mounts.iter().find(|m| !m.host_path.is_absolute()) {
+            return Err(EngineError::Engine {
+                detail: format!(
+                    "bind-mount source {} is not an absolute path",
+                    m.host_path.display()
+                ),
+            });
+        }
         let options = CreateContainerOptionsBuilder::new()
             .name(&spec.name)
             .build();
@@ -333,28 +386,7 @@ impl ContainerEngine for DockerEngine {
     }
 
     async fn inspect(&self, id: &ContainerId) -> Result<ContainerState, EngineError> {
-        // Raw GET: between a container's exit and its clean-up Podman
-        // reports the state `stopped`, which bollard's strict enum rejects;
-        // reading it is what lets a job see its container end at once.
-        let path = format!(
-            "/v{}/containers/{}/json",
-            self.api_version(),
-            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
-        );
-        let (status, body) = self
-            .endpoint
-            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
-            .await?;
-        match status {
-            200..=299 => convert::lenient_inspect(&body).map(convert::container_state),
-            404 => Err(EngineError::NotFound(id.as_str().to_owned())),
-            _ => Err(EngineError::Engine {
-                detail: format!(
-                    "inspecting container {id}: HTTP {status}: {}",
-                    String::from_utf8_lossy(&body)
-                ),
-            }),
-        }
+        self.inspect_raw(id).await.map(convert::container_state)
     }
 
     fn logs(
@@ -371,6 +403,23 @@ impl ContainerEngine for DockerEngine {
         let client = if follow { &self.long } else { &self.docker };
         let id_owned = id.as_str().to_owned();
         let frames = client.logs(id.as_str(), Some(options)).boxed();
+        logs::lines(frames, move |e| map_err(e, &id_owned))
+    }
+
+    fn last_logs(
+        &self,
+        id: &ContainerId,
+        lines: usize,
+    ) -> BoxStream<'static, Result<LogLine, EngineError>> {
+        let options = LogsOptionsBuilder::new()
+            .follow(false)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .tail(&lines.to_string())
+            .build();
+        let id_owned = id.as_str().to_owned();
+        let frames = self.docker.logs(id.as_str(), Some(options)).boxed();
         logs::lines(frames, move |e| map_err(e, &id_owned))
     }
 
@@ -456,5 +505,18 @@ impl ContainerEngine for DockerEngine {
                 Ok(_) => map_err(e, name),
             }),
         }
+    }
+
+    async fn reach_port(&self, id: &ContainerId, port: u16) -> Result<PortForward, EngineError> {
+        if matches!(self.endpoint, raw::Endpoint::Tcp(_)) {
+            return Err(EngineError::Engine {
+                detail: format!(
+                    "the engine at {} is remote: a container without a network can only be reached from the engine's host",
+                    self.host
+                ),
+            });
+        }
+        let pid = self.pid(id).await?;
+        forward::forward(pid, port).await
     }
 }

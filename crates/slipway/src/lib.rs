@@ -4,6 +4,7 @@
 pub mod blob_config;
 pub mod cli;
 pub mod config;
+pub mod http_server;
 pub mod jobs_config;
 pub mod registry_config;
 pub mod validate;

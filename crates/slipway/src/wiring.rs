@@ -28,8 +28,7 @@ pub struct App {
 
 /// Opens the stores, registers configured accounts and builds the router.
 pub async fn build(config: &Config) -> anyhow::Result<App> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    let config = &absolute_paths(config)?;
     let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
     let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
     let (registry_blobs, registry_grace) = registry_blob_store(config)?;
@@ -129,6 +128,23 @@ async fn job_runtime(config: &Config) -> Option<JobRuntime> {
         settings.ready_timeout = t;
     }
     Some(JobRuntime::new(Arc::new(engine), settings))
+}
+
+/// `config` with its directories created and canonical: job work
+/// directories become the engine's bind-mount sources, and an engine
+/// resolves a relative source against its *own* working directory (so a
+/// relative `--data-dir` failed every job, or mounted another directory).
+fn absolute_paths(config: &Config) -> anyhow::Result<Config> {
+    let mut config = config.clone();
+    let canonical = |dir: &std::path::Path| -> anyhow::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))
+    };
+    config.data_dir = canonical(&config.data_dir)?;
+    if let BlobConfig::Fs { path: Some(p) } = &mut config.blob {
+        *p = canonical(p)?;
+    }
+    Ok(config)
 }
 
 /// The `BlobStore` the config names, and how old an unreferenced blob
@@ -238,9 +254,12 @@ impl App {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         self.service.registry().set_listen_addr(&addr.to_string())?;
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        crate::http_server::serve(
+            listener,
+            self.router,
+            crate::http_server::HEADER_READ_TIMEOUT,
+            shutdown,
+        )
+        .await
     }
 }

@@ -4,7 +4,10 @@
 //!
 //! What every adapter promises:
 //! - every container runs with no added capabilities, `no-new-privileges`,
-//!   never privileged, and with the memory limit binding (no extra swap);
+//!   never privileged, with the memory limit binding (no extra swap), and
+//!   with at most [`PIDS_LIMIT`] processes and threads whatever the
+//!   engine's default (Podman's 2,048 happens to stop a fork bomb; Docker
+//!   has none);
 //! - a container is found again after a restart through its labels
 //!   ([`LABEL_JOB_ARN`], [`LABEL_ACCOUNT`]), never through adapter state;
 //! - exit codes and OOM flags are reported as the engine reports them: on
@@ -19,6 +22,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// Processes and threads one container may have at once: far above what
+/// a training job's data loaders and a model server's workers use, far
+/// below what exhausts the host's pid space.
+pub const PIDS_LIMIT: i64 = 4096;
 
 /// Label carrying the ARN of the job a container belongs to; restart
 /// reconciliation lists containers by it.
@@ -233,6 +241,32 @@ pub struct ContainerSummary {
     pub running: bool,
 }
 
+/// A loopback address on the server's host that reaches one port of a
+/// container that has no network ([`ContainerEngine::reach_port`]). The
+/// forward lives as long as this value.
+pub struct PortForward {
+    pub addr: std::net::SocketAddr,
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl PortForward {
+    /// `guard` is dropped with the forward and ends it.
+    pub fn new(addr: std::net::SocketAddr, guard: Box<dyn Send + Sync>) -> Self {
+        Self {
+            addr,
+            _guard: guard,
+        }
+    }
+}
+
+impl fmt::Debug for PortForward {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortForward")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
 /// Runs containers. Implementations are shared (`Arc<dyn ContainerEngine>`)
 /// by every job task, so all methods take `&self`.
 #[async_trait]
@@ -282,6 +316,14 @@ pub trait ContainerEngine: Send + Sync + 'static {
         follow: bool,
     ) -> BoxStream<'static, Result<LogLine, EngineError>>;
 
+    /// The last `lines` lines of each of stdout and stderr written so far
+    /// (not followed): the end of a flood, without reading all of it.
+    fn last_logs(
+        &self,
+        id: &ContainerId,
+        lines: usize,
+    ) -> BoxStream<'static, Result<LogLine, EngineError>>;
+
     /// Containers (running or not) with label `key`, equal to `value` if given.
     async fn list_by_label(
         &self,
@@ -294,4 +336,13 @@ pub trait ContainerEngine: Send + Sync + 'static {
     /// by IP. An existing network with the other `internal` setting is an
     /// `Engine` error: silently reusing it would break isolation.
     async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError>;
+
+    /// Reaches TCP `port` of a running container created with
+    /// [`NetworkMode::None`], without giving it a network: connections to
+    /// the returned loopback address are made from inside the container's
+    /// own network namespace. This is how network-isolated inference
+    /// containers are served: they reach nothing, and only the server
+    /// reaches them. An engine that cannot do this (remote, unprivileged)
+    /// answers `Engine` with the reason.
+    async fn reach_port(&self, id: &ContainerId, port: u16) -> Result<PortForward, EngineError>;
 }

@@ -2,9 +2,18 @@
 //! `output.tar.gz`). Runs on a blocking thread: tar and flate2 are
 //! synchronous, and a model may hold thousands of files.
 
+use super::untrusted::{Entry, UntrustedDir, UntrustedError};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+
+/// Most entries a packed directory may hold: a model of millions of files
+/// is a mistake, and each entry costs the server a header and a syscall.
+pub const MAX_ENTRIES: u64 = 1_000_000;
+
+/// `HeaderMode::Deterministic`'s fixed modification time (tar's own
+/// constant), used for every entry so archives are reproducible.
+const DETERMINISTIC_MTIME: u64 = 1_153_704_088;
 
 /// What packing produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,51 +22,98 @@ pub struct Packed {
     pub bytes: u64,
 }
 
-/// Whether `dir` holds anything at all (a missing directory holds nothing).
-pub fn has_content(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+/// Why packing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The container left something that may not be read (a link where
+    /// the tree must be a directory, too many entries, too deep).
+    #[error(transparent)]
+    Refused(#[from] UntrustedError),
+    #[error("writing the archive: {0}")]
+    Io(#[from] std::io::Error),
 }
 
-/// Packs the contents of `dir` (paths relative to it, symlinks kept as
-/// links, never followed out of the directory) into `dest` as tar+gzip.
-/// The file is synced before returning.
-pub fn pack_dir(dir: &Path, dest: &Path) -> std::io::Result<Packed> {
+/// Packs the contents of `dir` (paths relative to it) into `dest` as
+/// tar+gzip, reading through [`UntrustedDir`]: symbolic links are stored
+/// as links with their target text and never followed, FIFOs, sockets and
+/// devices are left out (they are not artifacts). The file is synced
+/// before returning.
+pub fn pack_dir(dir: &UntrustedDir, dest: &Path) -> Result<Packed, PackError> {
     let file = File::create(dest)?;
     let gz = flate2::write::GzEncoder::new(
         BufWriter::with_capacity(1 << 20, file),
         flate2::Compression::fast(),
     );
     let mut tar = tar::Builder::new(gz);
-    tar.follow_symlinks(false);
-    tar.mode(tar::HeaderMode::Deterministic);
     let mut packed = Packed { files: 0, bytes: 0 };
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let rel = path.strip_prefix(dir).map_err(std::io::Error::other)?;
-            let ft = entry.file_type()?;
-            if ft.is_dir() {
-                tar.append_dir(rel, &path)?;
-                stack.push(path);
-            } else if ft.is_file() || ft.is_symlink() {
-                if ft.is_file() {
-                    packed.bytes += entry.metadata()?.len();
-                }
-                tar.append_path_with_name(&path, rel)?;
-                packed.files += 1;
-            }
-            // Sockets, FIFOs and devices a container left behind are not
-            // model artifacts; leaving them out keeps the archive portable.
+    let mut write_err = None;
+    let walked = dir.walk(MAX_ENTRIES, &mut |entry| {
+        if let Err(e) = append(&mut tar, entry, &mut packed) {
+            write_err = Some(e);
+            // Stop the walk; the write error is reported below.
+            return Err(UntrustedError::Io {
+                path: dest.display().to_string(),
+                source: std::io::Error::other("archive write failed"),
+            });
         }
+        Ok(())
+    });
+    if let Some(e) = write_err {
+        return Err(PackError::Io(e));
     }
+    walked?;
     let gz = tar.into_inner()?;
     let mut inner = gz.finish()?;
     inner.flush()?;
     inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     Ok(packed)
+}
+
+fn header(kind: tar::EntryType, mode: u32) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_mtime(DETERMINISTIC_MTIME);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_size(0);
+    h
+}
+
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    entry: Entry,
+    packed: &mut Packed,
+) -> std::io::Result<()> {
+    match entry {
+        Entry::Dir { rel, .. } => {
+            let mut h = header(tar::EntryType::Directory, 0o755);
+            tar.append_data(&mut h, &rel, std::io::empty())
+        }
+        Entry::File {
+            rel,
+            file,
+            size,
+            mode,
+        } => {
+            let exec = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+            let mut h = header(tar::EntryType::Regular, exec);
+            h.set_size(size);
+            // Exactly `size` bytes whatever the file does now: a header
+            // that disagrees with its data would corrupt the archive.
+            let body = file.take(size).chain(std::io::repeat(0)).take(size);
+            tar.append_data(&mut h, &rel, body)?;
+            packed.files += 1;
+            packed.bytes += size;
+            Ok(())
+        }
+        Entry::Symlink { rel, target } => {
+            let mut h = header(tar::EntryType::Symlink, 0o777);
+            tar.append_link(&mut h, &rel, &target)?;
+            packed.files += 1;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -73,7 +129,8 @@ mod tests {
         std::fs::write(root.join("model.json"), b"{\"w\":1}").unwrap();
         std::fs::write(root.join("sub/deeper/x.bin"), vec![7u8; 5000]).unwrap();
         let dest = dir.path().join("model.tar.gz");
-        let packed = pack_dir(&root, &dest).unwrap();
+        let untrusted = UntrustedDir::open(dir.path(), &["model"]).unwrap().unwrap();
+        let packed = pack_dir(&untrusted, &dest).unwrap();
         assert_eq!(packed.files, 2);
         assert_eq!(packed.bytes, 5007);
         let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(File::open(&dest).unwrap()));
@@ -93,7 +150,6 @@ mod tests {
             names,
             vec!["model.json", "sub", "sub/deeper", "sub/deeper/x.bin"]
         );
-        assert!(has_content(&root));
-        assert!(!has_content(&dir.path().join("missing")));
+        assert!(untrusted.has_content().unwrap());
     }
 }

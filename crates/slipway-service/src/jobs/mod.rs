@@ -12,6 +12,7 @@ pub mod record;
 pub mod training;
 pub mod transfer;
 pub mod transform;
+pub mod untrusted;
 
 use slipway_core::ports::engine::ContainerEngine;
 use std::collections::HashMap;

@@ -402,6 +402,18 @@ pub async fn upload(
             path: src.display().to_string(),
             source,
         })?;
+    upload_file(svc, account, file, dest, content_type).await
+}
+
+/// [`upload`] of a file already open (one opened without following
+/// links, say).
+pub async fn upload_file(
+    svc: &Service,
+    account: &AccountId,
+    file: tokio::fs::File,
+    dest: &S3Uri,
+    content_type: &str,
+) -> Result<(), DataError> {
     let body = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
     upload_stream(svc, account, Box::pin(body), dest, content_type).await
 }

@@ -89,6 +89,7 @@ impl Suite<'_> {
             timed("memory limit", self.memory_limit()),
             timed("no network", self.no_network()),
             timed("internal network", self.internal_network()),
+            timed("reach a port without a network", self.reach_port()),
         );
     }
 
@@ -389,6 +390,41 @@ echo second; echo; printf 'no-newline'"#;
             .ip_addresses
             .is_empty());
         self.engine.remove(&id, false).await.unwrap();
+    }
+
+    /// A container with no network serves on its own loopback; the
+    /// server reaches it through `reach_port`, and nothing else does.
+    async fn reach_port(&self) {
+        let script = r#"mkdir -p /tmp/www && echo reach-ok > /tmp/www/index.html
+tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /tmp/www/nets
+exec httpd -f -p 8080 -h /tmp/www"#;
+        let mut spec = self.spec("reach", script);
+        spec.network = NetworkMode::None;
+        let id = self.start(&spec).await;
+        let forward = step("reach_port", self.engine.reach_port(&id, 8080))
+            .await
+            .unwrap();
+        assert!(forward.addr.ip().is_loopback(), "{forward:?}");
+        let body = step("http", http_get(forward.addr.ip(), forward.addr.port())).await;
+        assert!(body.contains("reach-ok"), "{body}");
+        assert!(self
+            .engine
+            .inspect(&id)
+            .await
+            .unwrap()
+            .ip_addresses
+            .is_empty());
+        let addr = forward.addr;
+        drop(forward);
+        // The listener closes with the forward (the accept loop is aborted).
+        step("listener closed", async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        self.engine.remove(&id, true).await.unwrap();
+        assert!(self.engine.reach_port(&id, 8080).await.is_err());
     }
 
     /// An internal network: reachable from the host by IP, no route out.

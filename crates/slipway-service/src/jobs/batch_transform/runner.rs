@@ -6,14 +6,14 @@
 use super::objects::{self, Effective, ObjectFailure};
 use super::state::{self, status, TransformJob};
 use crate::jobs::extract::{extract_tar_gz, ExtractLimits};
-use crate::jobs::logship::{excerpt, Shipper, Tail};
+use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
 use crate::jobs::transfer::{self, S3Uri};
 use crate::jobs::transform::invoke::{Invoker, InvokerConfig};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Service};
 use slipway_core::ports::engine::{
-    BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, LABEL_ACCOUNT,
-    LABEL_JOB_ARN, LABEL_MANAGED,
+    BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
+    LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
 };
 use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
@@ -24,13 +24,17 @@ use tokio::sync::watch;
 
 /// The CloudWatch log group of transform jobs.
 pub const LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
-/// Slipway-owned networks: inference containers are reached by IP on one
-/// of these (DESIGN.md: published ports do not work on internal networks).
+/// The Slipway-owned network of inference containers that are not
+/// network-isolated: they are reached by IP on it. Network-isolated ones
+/// get no network at all and are reached through
+/// [`ContainerEngine::reach_port`](slipway_core::ports::engine::ContainerEngine::reach_port)
+/// (docs/architecture.md "Security model").
 const NETWORK: &str = "slipway";
 /// Longest an inference container gets to exit on SIGTERM when its job
 /// ends (the engine's own default for a forced removal).
 const END_GRACE: Duration = Duration::from_secs(10);
-const ISOLATED_NETWORK: &str = "slipway-isolated";
+/// The port of the inference contract (`/ping`, `/invocations`).
+const SERVE_PORT: u16 = 8080;
 
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
     let Some(rt) = svc.jobs.clone() else {
@@ -54,6 +58,7 @@ pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
             stop_rx,
             work,
             container: None,
+            forward: None,
             logs: None,
             exited: Arc::new(tokio::sync::Notify::new()),
         };
@@ -79,9 +84,11 @@ struct Runner {
     stop_rx: watch::Receiver<Option<StopKind>>,
     work: PathBuf,
     container: Option<ContainerId>,
+    /// How a network-isolated container is reached; ends with the runner.
+    forward: Option<PortForward>,
     /// The log shipper, drained before the terminal status so a job seen
     /// ended has all of its container's lines in CloudWatch.
-    logs: Option<tokio::task::JoinHandle<()>>,
+    logs: Option<Shipping>,
     /// Tells the shipper the container has stopped: it reads the last lines
     /// at once instead of waiting for the engine to end the followed stream.
     exited: Arc<tokio::sync::Notify>,
@@ -108,13 +115,7 @@ impl Runner {
             self.exited.notify_one();
         }
         if let Some(logs) = self.logs.take() {
-            let abort = logs.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(10), logs)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
+            logs.finish().await;
         }
         if let Some(id) = container {
             if let Err(e) = self.rt.engine.remove(&id, true).await {
@@ -322,20 +323,17 @@ impl Runner {
     ) -> Result<String, Fatal> {
         let plan = &job.doc.plan;
         let req = &job.doc.request;
-        let network = if plan.network_isolation {
-            ISOLATED_NETWORK
-        } else {
-            NETWORK
-        };
-        self.rt
-            .engine
-            .ensure_network(network, plan.network_isolation)
-            .await
-            .map_err(|e| {
-                Fatal(format!(
-                    "InternalServerError: preparing network {network}: {e}"
-                ))
-            })?;
+        if !plan.network_isolation {
+            self.rt
+                .engine
+                .ensure_network(NETWORK, false)
+                .await
+                .map_err(|e| {
+                    Fatal(format!(
+                        "InternalServerError: preparing network {NETWORK}: {e}"
+                    ))
+                })?;
+        }
         let mut spec = ContainerSpec::new(container_name(&self.account, &self.key), image_id);
         spec.args = vec!["serve".into()];
         spec.env = plan.environment.clone().into_iter().collect();
@@ -374,7 +372,11 @@ impl Runner {
             nano_cpus: Some(plan.nano_cpus),
             memory_bytes: Some(plan.memory_bytes),
         };
-        spec.network = NetworkMode::Named(network.into());
+        spec.network = if plan.network_isolation {
+            NetworkMode::None
+        } else {
+            NetworkMode::Named(NETWORK.into())
+        };
         let _ = self
             .rt
             .engine
@@ -410,18 +412,33 @@ impl Runner {
             tail: tail.clone(),
             exited: Some(self.exited.clone()),
         };
-        self.logs = Some(tokio::spawn(shipper.run()));
+        self.logs = Some(shipper.spawn());
+        if plan.network_isolation {
+            let forward = self
+                .rt
+                .engine
+                .reach_port(&id, SERVE_PORT)
+                .await
+                .map_err(|e| {
+                    Fatal(format!(
+                        "InternalServerError: reaching the network-isolated container: {e}"
+                    ))
+                })?;
+            let url = format!("http://{}", forward.addr);
+            self.forward = Some(forward);
+            return Ok(url);
+        }
         let info = self.rt.engine.inspect(&id).await.map_err(|e| {
             Fatal(format!(
                 "InternalServerError: inspecting the container: {e}"
             ))
         })?;
-        let ip = info.ip_addresses.get(network).copied().ok_or_else(|| {
+        let ip = info.ip_addresses.get(NETWORK).copied().ok_or_else(|| {
             Fatal(format!(
-                "InternalServerError: the inference container has no address on network {network}"
+                "InternalServerError: the inference container has no address on network {NETWORK}"
             ))
         })?;
-        Ok(format!("http://{ip}:8080"))
+        Ok(format!("http://{ip}:{SERVE_PORT}"))
     }
 
     async fn wait_ready(&self, invoker: &Invoker, tail: &Tail) -> Result<(), Fatal> {

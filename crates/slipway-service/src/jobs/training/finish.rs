@@ -8,6 +8,7 @@ use crate::jobs::archive;
 use crate::jobs::instance_types::human_bytes;
 use crate::jobs::logship::{excerpt, Tail};
 use crate::jobs::transfer::{self, S3Uri};
+use crate::jobs::untrusted::{Bounded, Entry, UntrustedDir, UntrustedError};
 use crate::Service;
 use slipway_core::ports::engine::ExitStatus;
 use slipway_core::time_util::wall_micros;
@@ -106,7 +107,7 @@ async fn conclude_inner(
     }
     let ran = !matches!(ended, Ended::Stopped { exit: None, .. });
     let mut artifacts = None;
-    if ran && (archive::has_content(&wd.model()) || matches!(ended, Ended::Exited(_))) {
+    if ran && (model_has_content(wd).await || matches!(ended, Ended::Exited(_))) {
         state::mutate(&svc, account, key, |st, doc| {
             if status::is_terminal(st) {
                 return Ok(false);
@@ -144,17 +145,44 @@ async fn conclude_inner(
     Ok(())
 }
 
+/// The failure file is read up to this many bytes: AWS keeps 1,024
+/// characters, and a UTF-8 character is at most 4 bytes.
+const FAILURE_FILE_BYTES: usize = 4 * 1024;
+
+/// What `/opt/ml/output/failure` says, read without following a link and
+/// bounded: `Ok(None)` if absent or empty, `Err(why)` if the container left
+/// something there that may not be read.
+async fn read_failure_file(wd: &WorkDir) -> Result<Option<String>, String> {
+    let wd = wd.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let Some(dir) = wd.untrusted(WorkDir::OUTPUT)? else {
+            return Ok(Bounded::Missing);
+        };
+        dir.read_regular("failure", FAILURE_FILE_BYTES)
+    })
+    .await
+    .map_err(|e| format!("reading /opt/ml/output/failure: {e}"))?;
+    match read {
+        Ok(Bounded::Missing) => Ok(None),
+        Ok(Bounded::Read { bytes, .. }) => {
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            Ok((!text.is_empty()).then_some(text))
+        }
+        Err(UntrustedError::NotPlain { found, .. }) => Err(format!(
+            "/opt/ml/output/failure (or a directory above it) is {found}, which is not read"
+        )),
+        Err(e) => Err(format!("/opt/ml/output/failure could not be read: {e}")),
+    }
+}
+
 /// `AlgorithmError: …` from the failure file, or from the exit code and
 /// the last lines the container printed.
 async fn failure_reason(wd: &WorkDir, exit: ExitStatus, plan: &state::Plan, tail: &Tail) -> String {
-    let written = tokio::fs::read(wd.failure_file())
-        .await
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if let Some(text) = written {
-        return state::clip_reason(&format!("AlgorithmError: {text}"));
-    }
+    let unreadable = match read_failure_file(wd).await {
+        Ok(Some(text)) => return state::clip_reason(&format!("AlgorithmError: {text}")),
+        Ok(None) => None,
+        Err(why) => Some(why),
+    };
     let last = excerpt(tail, 5);
     let last = if last.is_empty() {
         "the container printed nothing".to_owned()
@@ -179,7 +207,40 @@ async fn failure_reason(wd: &WorkDir, exit: ExitStatus, plan: &state::Plan, tail
             exit.code
         )
     };
-    state::clip_reason(&format!("AlgorithmError: {what}; {last}"))
+    let note = unreadable.map(|w| format!("; {w}")).unwrap_or_default();
+    state::clip_reason(&format!("AlgorithmError: {what}{note}; {last}"))
+}
+
+/// Whether `/opt/ml/model` holds anything (a model root that is not a
+/// plain directory counts as content: packing it reports why it fails).
+async fn model_has_content(wd: &WorkDir) -> bool {
+    let wd = wd.clone();
+    tokio::task::spawn_blocking(move || match wd.untrusted(WorkDir::MODEL) {
+        Ok(Some(d)) => d.has_content().unwrap_or(true),
+        Ok(None) => false,
+        Err(_) => true,
+    })
+    .await
+    .unwrap_or(true)
+}
+
+/// Opens a container-written directory for upload; a root that is not a
+/// plain directory fails the job with the reason.
+async fn open_output(
+    wd: &WorkDir,
+    rel: &'static [&'static str],
+) -> Result<Option<UntrustedDir>, Fatal> {
+    let wd = wd.clone();
+    tokio::task::spawn_blocking(move || wd.untrusted(rel))
+        .await
+        .map_err(|e| Fatal(format!("InternalServerError: reading outputs: {e}")))?
+        .map_err(refused)
+}
+
+fn refused(e: UntrustedError) -> Fatal {
+    Fatal(format!(
+        "ClientError: the outputs the container left cannot be uploaded: {e}"
+    ))
 }
 
 /// Packs and uploads `/opt/ml/model` (and `/opt/ml/output/data`,
@@ -204,82 +265,121 @@ async fn upload_outputs(
         ))
     };
     let uncompressed = req.output_data_config.compression_type.as_deref() == Some("NONE");
+    let model = open_output(wd, WorkDir::MODEL).await?;
     let model_uri = if uncompressed {
         let dest = base.join("model");
-        upload_tree(svc, account, &wd.model(), &dest)
-            .await
-            .map_err(|e| upload_err("the model", &dest, e))?;
+        if let Some(dir) = model {
+            upload_tree(svc, account, dir, &dest)
+                .await
+                .map_err(|e| upload_err("the model", &dest, e))?;
+        }
         format!("{dest}/")
     } else {
         let dest = base.join("model.tar.gz");
         let staged = wd.staging().join("model.tar.gz");
-        pack(&wd.model(), &staged).await?;
+        pack(model, &staged).await?;
         transfer::upload(svc, account, &staged, &dest, "application/x-tar")
             .await
             .map_err(|e| upload_err("model.tar.gz", &dest, e))?;
         dest.to_string()
     };
-    if archive::has_content(&wd.output_data()) {
-        let dest = base.join("output.tar.gz");
-        let staged = wd.staging().join("output.tar.gz");
-        pack(&wd.output_data(), &staged).await?;
-        transfer::upload(svc, account, &staged, &dest, "application/x-tar")
-            .await
-            .map_err(|e| upload_err("output.tar.gz", &dest, e))?;
+    if let Some(data) = open_output(wd, WorkDir::OUTPUT_DATA).await? {
+        let (data, has) = tokio::task::spawn_blocking(move || {
+            let has = data.has_content();
+            (data, has)
+        })
+        .await
+        .map_err(|e| Fatal(format!("InternalServerError: reading outputs: {e}")))?;
+        if has.map_err(refused)? {
+            let dest = base.join("output.tar.gz");
+            let staged = wd.staging().join("output.tar.gz");
+            pack(Some(data), &staged).await?;
+            transfer::upload(svc, account, &staged, &dest, "application/x-tar")
+                .await
+                .map_err(|e| upload_err("output.tar.gz", &dest, e))?;
+        }
     }
     if let Some(cp) = &req.checkpoint_config {
         if let Some(dest) = S3Uri::parse(&cp.s3_uri) {
-            upload_tree(svc, account, &wd.checkpoints(), &dest)
-                .await
-                .map_err(|e| upload_err("checkpoints", &dest, e))?;
+            if let Some(dir) = open_output(wd, WorkDir::CHECKPOINTS).await? {
+                upload_tree(svc, account, dir, &dest)
+                    .await
+                    .map_err(|e| upload_err("checkpoints", &dest, e))?;
+            }
         }
     }
     Ok(model_uri)
 }
 
-async fn pack(dir: &Path, dest: &Path) -> Result<(), Fatal> {
-    let (dir, dest) = (dir.to_path_buf(), dest.to_path_buf());
-    tokio::task::spawn_blocking(move || archive::pack_dir(&dir, &dest))
-        .await
-        .map_err(|e| Fatal(format!("InternalServerError: packing outputs: {e}")))?
-        .map_err(|e| Fatal(format!("InternalServerError: packing outputs: {e}")))?;
+/// Packs `dir` (an empty archive when it is missing: a job that wrote no
+/// model still gets a `model.tar.gz`, as on AWS).
+async fn pack(dir: Option<UntrustedDir>, dest: &Path) -> Result<(), Fatal> {
+    let dest = dest.to_path_buf();
+    let empty = dest.with_extension("empty");
+    tokio::task::spawn_blocking(move || {
+        let dir = match dir {
+            Some(d) => d,
+            None => {
+                std::fs::create_dir_all(&empty).map_err(archive::PackError::Io)?;
+                let parent = empty.parent().unwrap_or(Path::new("/"));
+                let name = empty
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("empty");
+                UntrustedDir::open(parent, &[name])?.ok_or_else(|| {
+                    archive::PackError::Io(std::io::Error::other("the empty directory vanished"))
+                })?
+            }
+        };
+        archive::pack_dir(&dir, &dest)
+    })
+    .await
+    .map_err(|e| Fatal(format!("InternalServerError: packing outputs: {e}")))?
+    .map_err(|e| match e {
+        archive::PackError::Refused(e) => refused(e),
+        archive::PackError::Io(e) => Fatal(format!("InternalServerError: packing outputs: {e}")),
+    })?;
     Ok(())
 }
 
-/// Uploads every regular file under `dir` to `dest/<relative path>`.
+/// Uploads every regular file under `dir` to `dest/<relative path>`;
+/// links are not objects and are left out, never followed.
 async fn upload_tree(
     svc: &Service,
     account: &AccountId,
-    dir: &Path,
+    dir: UntrustedDir,
     dest: &S3Uri,
 ) -> Result<(), transfer::DataError> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(mut entries) = tokio::fs::read_dir(&d).await else {
-            continue;
-        };
-        while let Ok(Some(e)) = entries.next_entry().await {
-            let path = e.path();
-            let Ok(ft) = e.file_type().await else {
-                continue;
-            };
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() {
-                let rel = path
-                    .strip_prefix(dir)
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                transfer::upload(
-                    svc,
-                    account,
-                    &path,
-                    &dest.join(&rel),
-                    "application/octet-stream",
-                )
-                .await?;
+    let io = |e: UntrustedError| transfer::DataError::Invalid(e.to_string());
+    let (dir, files) = tokio::task::spawn_blocking(move || {
+        let mut files = Vec::new();
+        let walked = dir.walk(archive::MAX_ENTRIES, &mut |e| {
+            if let Entry::File { rel, .. } = e {
+                files.push(rel);
             }
-        }
+            Ok(())
+        });
+        (dir, walked.map(|()| files))
+    })
+    .await
+    .map_err(|e| transfer::DataError::Invalid(format!("walking outputs: {e}")))?;
+    let dir = std::sync::Arc::new(dir);
+    for rel in files.map_err(io)? {
+        let (d, r) = (dir.clone(), rel.clone());
+        let file = tokio::task::spawn_blocking(move || d.open_regular(&r))
+            .await
+            .map_err(|e| transfer::DataError::Invalid(format!("opening outputs: {e}")))?
+            .map_err(io)?;
+        let Some(file) = file else { continue };
+        let key = rel.to_string_lossy().into_owned();
+        transfer::upload_file(
+            svc,
+            account,
+            tokio::fs::File::from_std(file),
+            &dest.join(&key),
+            "application/octet-stream",
+        )
+        .await?;
     }
     Ok(())
 }

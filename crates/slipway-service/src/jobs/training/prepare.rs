@@ -5,6 +5,7 @@
 use super::spec::{TrainingChannel, TrainingJobRequest};
 use super::state::Plan;
 use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
+use crate::jobs::untrusted::{UntrustedDir, UntrustedError};
 use crate::Service;
 use serde_json::{json, Map, Value};
 use slipway_core::AccountId;
@@ -29,6 +30,19 @@ impl WorkDir {
         self.root.join("opt_ml")
     }
 
+    /// Below [`Self::root`], the directories a container writes and the
+    /// server reads back, as components for [`UntrustedDir::open`].
+    pub const MODEL: &'static [&'static str] = &["opt_ml", "model"];
+    pub const OUTPUT: &'static [&'static str] = &["opt_ml", "output"];
+    pub const OUTPUT_DATA: &'static [&'static str] = &["opt_ml", "output", "data"];
+    pub const CHECKPOINTS: &'static [&'static str] = &["checkpoints"];
+
+    /// Opens one of the container-written directories above, never
+    /// following a link (`Ok(None)` if it is missing).
+    pub fn untrusted(&self, rel: &[&str]) -> Result<Option<UntrustedDir>, UntrustedError> {
+        UntrustedDir::open(&self.root, rel)
+    }
+
     pub fn model(&self) -> PathBuf {
         self.opt_ml().join("model")
     }
@@ -39,10 +53,6 @@ impl WorkDir {
 
     pub fn output_data(&self) -> PathBuf {
         self.output().join("data")
-    }
-
-    pub fn failure_file(&self) -> PathBuf {
-        self.output().join("failure")
     }
 
     pub fn config(&self) -> PathBuf {

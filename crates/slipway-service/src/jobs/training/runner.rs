@@ -8,7 +8,7 @@ use super::finish::{self, Ended, StopCause};
 use super::metrics::MetricParser;
 use super::prepare::{self, WorkDir};
 use super::state::{self, status, Secondary, TrainingJob};
-use crate::jobs::logship::{Shipper, Tail, TrainingProgress};
+use crate::jobs::logship::{Shipper, Shipping, Tail, TrainingProgress};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{
@@ -176,7 +176,7 @@ impl Runner {
         };
         let cleanup = tokio::spawn(async move {
             if let Some(l) = logs {
-                finish_logs(l).await;
+                l.finish().await;
             }
             if let Err(e) = engine.remove(&id, true).await {
                 tracing::warn!(job = %key, error = %e, "removing the training container");
@@ -301,6 +301,22 @@ impl Runner {
             container_path: "/opt/ml".into(),
             read_only: false,
         });
+        // The directories the server reads back get mounts of their own:
+        // a mount point cannot be renamed or replaced by a link (EBUSY), so
+        // the roots of what is uploaded stay the server's directories. What
+        // is inside them is still read without following links
+        // (jobs/untrusted.rs).
+        for (host_path, container_path) in [
+            (wd.model(), "/opt/ml/model"),
+            (wd.output(), "/opt/ml/output"),
+            (wd.output_data(), "/opt/ml/output/data"),
+        ] {
+            spec.mounts.push(BindMount {
+                host_path,
+                container_path: container_path.into(),
+                read_only: false,
+            });
+        }
         if let Some(cp) = &req.checkpoint_config {
             spec.mounts.push(BindMount {
                 host_path: wd.checkpoints(),
@@ -333,7 +349,7 @@ impl Runner {
         &mut self,
         id: &ContainerId,
         tail: &Tail,
-    ) -> Result<(Ended, Option<tokio::task::JoinHandle<()>>), Fatal> {
+    ) -> Result<(Ended, Option<Shipping>), Fatal> {
         let job = self.load().await?;
         let plan = job.doc.plan.clone();
         let exited = Arc::new(tokio::sync::Notify::new());
@@ -357,7 +373,7 @@ impl Runner {
             tail: tail.clone(),
             exited: Some(exited.clone()),
         };
-        let logs = tokio::spawn(shipper.run());
+        let logs = shipper.spawn();
         let started = job.doc.state.training_start.unwrap_or_else(wall_micros);
         let elapsed = Duration::from_micros((wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
@@ -377,7 +393,7 @@ impl Runner {
                     if exit.code == 0 {
                         return Ok((Ended::Exited(exit), Some(logs)));
                     }
-                    finish_logs(logs).await;
+                    logs.finish().await;
                     return Ok((Ended::Exited(exit), None));
                 }
                 _ = tokio::time::sleep(remaining) => Some(StopCause::MaxRuntime),
@@ -402,19 +418,8 @@ impl Runner {
             .map_err(|e| Fatal(format!("InternalServerError: stopping the container: {e}")))?;
         let exit = engine.wait(id).await.ok();
         exited.notify_one();
-        finish_logs(logs).await;
+        logs.finish().await;
         Ok((Ended::Stopped { cause, exit }, None))
-    }
-}
-
-/// Lets the log shipper drain what the container printed last.
-async fn finish_logs(task: tokio::task::JoinHandle<()>) {
-    let abort = task.abort_handle();
-    if tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .is_err()
-    {
-        abort.abort();
     }
 }
 

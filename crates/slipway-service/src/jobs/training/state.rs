@@ -116,6 +116,10 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RunState {
     pub secondary: String,
+    /// Set when the container's log was truncated (a flood): said in the
+    /// terminal transition's message, and in the log stream itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_note: Option<String>,
     pub transitions: Vec<Transition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
@@ -168,11 +172,15 @@ impl RunState {
             }
         }
         self.secondary = next.as_str().to_owned();
+        let mut message = message.unwrap_or_else(|| next.message().to_owned());
+        if let (true, Some(note)) = (next.terminal(), &self.log_note) {
+            message = format!("{message} Note: {note}.");
+        }
         self.transitions.push(Transition {
             status: next.as_str().to_owned(),
             start: now,
             end: next.terminal().then_some(now),
-            message: message.unwrap_or_else(|| next.message().to_owned()),
+            message,
         });
     }
 }
