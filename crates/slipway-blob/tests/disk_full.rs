@@ -52,6 +52,12 @@ fn fill(dir: &Path, leave: u64) -> PathBuf {
     let block = vec![0x5au8; 64 * 1024];
     let mut size = 0u64;
     loop {
+        // Never more than the tmpfs: a mount that silently did not happen
+        // must not fill the machine's disk.
+        assert!(
+            size < 64 << 20,
+            "the file system is larger than the test's tmpfs"
+        );
         match f.write(&block) {
             Ok(0) => break,
             Ok(n) => size += n as u64,
