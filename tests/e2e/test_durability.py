@@ -1,15 +1,19 @@
-"""Durability: every acknowledged change survives SIGKILL, and nothing
-half-written is visible after a restart."""
+"""Durability: every acknowledged change survives SIGKILL and a full disk,
+and nothing half-written is visible after a restart."""
 
 from __future__ import annotations
 
+import errno
+import os
+import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from e2e_helpers import algorithm_doc, assert_described, model_package_doc, simple_inference_spec
+from e2e_helpers import Slipway, algorithm_doc, assert_described, model_package_doc, simple_inference_spec
 
 THREADS = 8
 KILL_AFTER = 0.5
@@ -208,3 +212,196 @@ def test_accounts_and_keys_survive_restart(fresh_server):
     groups = s.client(b).list_model_package_groups()["ModelPackageGroupSummaryList"]
     assert [g["ModelPackageGroupName"] for g in groups] == ["b-group"]
     assert groups[0]["ModelPackageGroupArn"].split(":")[4] == b.account_id
+
+
+# -- a full disk -------------------------------------------------------------
+
+# Bodies up to 64 KiB live in the metadata rows, larger ones in blob files:
+# both paths meet the full disk.
+FULL_DISK_SIZES = [300, 5_000, 40_000, 100_000, 300_000]
+# What a refusal may look like: a 5xx in AWS's shape (S3 XML / SageMaker JSON).
+REFUSALS = {"InternalError", "InternalFailure", "ServiceUnavailable", "SlowDown"}
+
+
+@pytest.fixture
+def small_disk_server(tmp_path):
+    """A server whose --data-dir is a 24 MiB tmpfs mounted for the test (its
+    log stays outside, on the parent directory). Unmounted, lazily, even when
+    the test fails; skipped with the reason when mounting is not allowed."""
+    data = tmp_path / "data"
+    data.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(data)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({r.stderr.decode().strip()}); run as root to test disk-full")
+    s = Slipway(data, env={"SLIPWAY_JOBS": "off"})
+    try:
+        yield s.start()
+    finally:
+        s.stop()
+        s.kill()
+        subprocess.run(["umount", "-l", str(data)], check=False)
+
+
+def _fill(directory, leave: int):
+    """Fills the file system under `directory` with one file, then gives
+    back `leave` bytes of it. Only ever the small tmpfs the test mounted:
+    it checks, and never writes more than 64 MiB."""
+    assert os.path.ismount(directory), f"{directory} is not the test's tmpfs"
+    path = directory / "filler.bin"
+    size = 0
+    block = b"\xa5" * (1 << 20)
+    with open(path, "wb", buffering=0) as f:
+        while True:
+            assert size < 64 << 20, "the file system is larger than the tmpfs the test mounted"
+            try:
+                n = f.write(block)
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+                # a partial block may have landed: count what is there
+                size = f.seek(0, os.SEEK_END)
+                break
+            size += n
+        f.truncate(max(0, size - leave))
+    return path
+
+
+class _Ledger:
+    """What each write answered: acknowledged, refused (5xx in AWS's shape),
+    or anything else (a hang, a 4xx, a malformed error), which fails the test."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.objects: dict[str, bytes] = {}
+        self.groups: set[str] = set()
+        self.refused_objects: set[str] = set()
+        self.refused_groups: set[str] = set()
+        self.codes: dict[str, int] = {}
+        self.unexpected: list[str] = []
+
+    def run(self, kind: str, name: str, call, body: bytes | None = None) -> None:
+        try:
+            call()
+        except ClientError as e:
+            status = e.response["ResponseMetadata"]["HTTPStatusCode"]
+            code = e.response["Error"]["Code"]
+            with self.lock:
+                if status >= 500 and code in REFUSALS:
+                    (self.refused_objects if kind == "put" else self.refused_groups).add(name)
+                    self.codes[f"{status} {code}"] = self.codes.get(f"{status} {code}", 0) + 1
+                else:
+                    self.unexpected.append(f"{kind} {name}: {status} {code} {e}")
+            return
+        except Exception as e:  # a timeout is a hang: the write must be answered
+            with self.lock:
+                self.unexpected.append(f"{kind} {name}: {type(e).__name__}: {e}")
+            return
+        with self.lock:
+            if kind == "put":
+                self.objects[name] = body
+            else:
+                self.groups.add(name)
+
+    @property
+    def refused(self) -> int:
+        return len(self.refused_objects) + len(self.refused_groups)
+
+
+_CLIENTS: dict[str, tuple] = {}
+
+
+def _clients(s) -> tuple:
+    """(S3, SageMaker) clients for the server's current endpoint (a restart
+    changes the port); built once each, as building one takes longer than
+    the writes of a round."""
+    if s.endpoint not in _CLIENTS:
+        _CLIENTS[s.endpoint] = (s.client(service="s3", s3={"addressing_style": "path"}, read_timeout=20),
+                                s.client(read_timeout=20))
+    return _CLIENTS[s.endpoint]
+
+
+def _write_round(s, bucket: str, tag: str, ledger: _Ledger) -> None:
+    """Concurrent PutObjects of assorted sizes and CreateModelPackageGroups."""
+    s3c, sm = _clients(s)
+    jobs = []
+    for i in range(40):
+        key = f"{tag}/obj-{i}"
+        body = os.urandom(FULL_DISK_SIZES[i % len(FULL_DISK_SIZES)])
+        jobs.append(("put", key, lambda k=key, b=body: s3c.put_object(Bucket=bucket, Key=k, Body=b), body))
+        if i % 4 == 0:
+            name = f"{tag}-group-{i}"
+            jobs.append(("group", name, lambda n=name: sm.create_model_package_group(ModelPackageGroupName=n), None))
+    with ThreadPoolExecutor(8) as pool:
+        for f in [pool.submit(ledger.run, *job) for job in jobs]:
+            f.result()
+
+
+def _check_ledger(s, bucket: str, baseline: set[str], ledger: _Ledger, when: str) -> None:
+    """Every acknowledged write is readable, whole; every refused one is
+    absent, from reads and from listings."""
+    s3c, sm = _clients(s)
+    lost = []
+    for key, body in ledger.objects.items():
+        try:
+            if s3c.get_object(Bucket=bucket, Key=key)["Body"].read() != body:
+                lost.append(f"{key} (other bytes)")
+        except ClientError as e:
+            lost.append(f"{key} ({e.response['Error']['Code']})")
+    for name in ledger.groups:
+        try:
+            sm.describe_model_package_group(ModelPackageGroupName=name)
+        except ClientError as e:
+            lost.append(f"{name} ({e.response['Error']['Code']})")
+    acked = len(ledger.objects) + len(ledger.groups)
+    assert not lost, f"{when}: {len(lost)} of {acked} acknowledged writes lost: {sorted(lost)[:8]}"
+    listed = {o["Key"] for p in s3c.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+              for o in p.get("Contents", [])}
+    assert listed == set(ledger.objects) | baseline, \
+        f"{when}: refused puts listed: {sorted(listed & ledger.refused_objects)[:8]}"
+    groups = {g["ModelPackageGroupName"] for p in sm.get_paginator("list_model_package_groups").paginate()
+              for g in p["ModelPackageGroupSummaryList"]}
+    assert groups == ledger.groups, f"{when}: refused groups listed: {sorted(groups & ledger.refused_groups)[:8]}"
+    for key in sorted(ledger.refused_objects)[:10]:
+        with pytest.raises(ClientError) as e:
+            s3c.get_object(Bucket=bucket, Key=key)
+        assert e.value.response["Error"]["Code"] == "NoSuchKey", when
+
+
+def test_writes_through_a_full_disk_are_answered_truthfully_and_survive_restart(small_disk_server):
+    """The data directory fills up mid-storm. Every write is answered (no
+    hang): 200 and durable, or a 5xx in AWS's shape and absent. Once space is
+    back, writes work again without a restart; after a restart and after a
+    SIGKILL every acknowledged write is still there."""
+    s = small_disk_server
+    s3c, _ = _clients(s)
+    bucket = "full-disk"
+    s3c.create_bucket(Bucket=bucket)
+    s3c.put_object(Bucket=bucket, Key="baseline", Body=b"before the disk filled")
+    baseline = {"baseline"}
+    ledger = _Ledger()
+
+    filler = _fill(s.data_dir, leave=256 * 1024)
+    t0 = time.monotonic()
+    _write_round(s, bucket, "full-a", ledger)
+    _write_round(s, bucket, "full-b", ledger)
+    print(f"\nfull disk: {ledger.refused} refused ({ledger.codes}), "
+          f"{len(ledger.objects) + len(ledger.groups)} acknowledged, in {time.monotonic() - t0:.1f}s")
+    assert not ledger.unexpected, ledger.unexpected[:5]
+    assert ledger.refused >= 10, "the full disk refused (almost) nothing: the test proves nothing"
+    _check_ledger(s, bucket, baseline, ledger, "disk full")
+
+    filler.unlink()
+    refused = ledger.refused
+    _write_round(s, bucket, "after", ledger)
+    assert not ledger.unexpected, ledger.unexpected[:5]
+    assert ledger.refused == refused, "writes still refused after space came back"
+    _check_ledger(s, bucket, baseline, ledger, "space back")
+
+    s.stop()
+    s.start()
+    _check_ledger(s, bucket, baseline, ledger, "after a restart")
+    s.kill()
+    s.start()
+    _check_ledger(s, bucket, baseline, ledger, "after a SIGKILL")
+    s3c, _ = _clients(s)  # the port changed
+    assert s3c.get_object(Bucket=bucket, Key="baseline")["Body"].read() == b"before the disk filled"

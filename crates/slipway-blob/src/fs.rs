@@ -194,7 +194,10 @@ impl FsBlobStore {
                 let _ = tokio::fs::remove_file(&tmp).await;
                 Err(backend("writing blob", e))
             }
-            Err(e) => Err(BlobError::Backend(format!("blob writer: {e}"))),
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(BlobError::Backend(format!("blob writer: {e}")))
+            }
         }
     }
 }
@@ -237,7 +240,12 @@ fn write_blob(
         sync_dir(root)?;
     }
     std::fs::rename(tmp, dest)?;
-    sync_dir(dir)
+    // Without the directory's fsync the rename may not survive a crash, so
+    // the put fails; the blob must not outlive it, as nothing will ever
+    // reference it.
+    sync_dir(dir).inspect_err(|_| {
+        let _ = std::fs::remove_file(dest);
+    })
 }
 
 /// Asks the kernel to start writing `len` bytes at `offset` to disk now,

@@ -7,6 +7,9 @@
 //! makes "read max version, insert max+1" race-free; reads use their own
 //! pool and never wait for writers (WAL). Other processes (`slipway account
 //! create` while the server runs) share the file through SQLite's locking.
+//! A write that fails (a full disk) fails alone: the writer connection it
+//! used is replaced if SQLite and sqlx no longer agree about its
+//! transaction (see `writer`), so later writes commit for real.
 
 mod group_commit;
 mod logs;
@@ -14,6 +17,7 @@ mod objects;
 mod registry;
 mod registry_rows;
 mod rows;
+mod writer;
 
 use async_trait::async_trait;
 use slipway_core::ports::metadata::{
@@ -53,20 +57,15 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        // No ping before handing out a connection: a local database file
-        // does not go stale the way a network connection does, and the ping
-        // is one more round trip to the connection's worker thread on every
-        // query.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(opts.clone())
-            .await
-            .map_err(backend)?;
+        let writer = writer::pool(opts.clone()).await.map_err(backend)?;
         sqlx::migrate!("./migrations")
             .run(&writer)
             .await
             .map_err(|e| MetaError::Backend(format!("migrating {}: {e}", path.display())))?;
+        // No ping before handing out a connection: a local database file
+        // does not go stale the way a network connection does, and the ping
+        // is one more round trip to the connection's worker thread on every
+        // query.
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
