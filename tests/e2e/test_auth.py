@@ -1,14 +1,20 @@
-"""SigV4 on every request (header and presigned forms) and account isolation."""
+"""SigV4 on every request (header and presigned forms), the credential scope's
+region, presigned URL lifetimes, and account isolation."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
+import boto3
 import pytest
 from botocore import UNSIGNED
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -25,6 +31,7 @@ from e2e_helpers import (
     uniq,
     utcnow,
 )
+from registry_helpers import basic, token_password
 
 LIST = "SageMaker.ListAlgorithms"
 
@@ -320,3 +327,212 @@ def test_b_keys_with_a_account_signature_scope_mismatch(server, two_accounts):
     with pytest.raises(ClientError) as e:
         c.list_algorithms()
     assert error_of(e)[:1] == ("InvalidSignatureException",)
+
+
+# -- the credential scope's region ------------------------------------------------------
+# AWS answers for one region per endpoint: a signature scoped to another is
+# refused before it is checked. The JSON services answer 403
+# InvalidSignatureException; S3 answers 400 AuthorizationHeaderMalformed
+# (header) or AuthorizationQueryParametersError (presigned URL), naming the
+# right region in <Region>.
+OTHER_REGION = "us-west-2"
+
+JSON_CALLS = {
+    "sagemaker": ("sagemaker", "SageMaker.ListAlgorithms"),
+    "logs": ("logs", "Logs_20140328.DescribeLogGroups"),
+    "ecr": ("ecr", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"),
+}
+
+
+def _json_call(server, service, target, region):
+    body = b"{}"
+    req = AWSRequest(method="POST", url=server.endpoint + "/", data=body,
+                     headers={"Content-Type": JSON_CT, "X-Amz-Target": target})
+    SigV4Auth(Credentials(server.access_key, server.secret_key), service, region).add_auth(req)
+    return send_raw(server.host_port, "POST", "/", body, dict(req.headers))
+
+
+def _client_in(server, region, service, **cfg):
+    """A boto3 client of the server's default account configured for `region`."""
+    session = boto3.session.Session(aws_access_key_id=server.access_key,
+                                    aws_secret_access_key=server.secret_key, region_name=region)
+    config = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30,
+                    s3={"addressing_style": "path"}, **cfg)
+    return session.client(service, endpoint_url=server.endpoint, config=config)
+
+
+def _s3_error(resp):
+    """(Code, Message, Region) of an S3 XML error body."""
+    doc = ElementTree.fromstring(resp.body)
+    assert doc.tag == "Error", resp
+    return doc.findtext("Code"), doc.findtext("Message"), doc.findtext("Region")
+
+
+def _path(url):
+    u = urlsplit(url)
+    return u.path + ("?" + u.query if u.query else "")
+
+
+@pytest.mark.parametrize("call", list(JSON_CALLS.values()), ids=list(JSON_CALLS))
+def test_json_services_refuse_a_scope_for_another_region(server, call):
+    service, target = call
+    assert _json_call(server, service, target, server.region).status == 200
+    r = _json_call(server, service, target, OTHER_REGION)
+    assert_error(r, 403, "InvalidSignatureException")
+    assert r.message == f"Credential should be scoped to a valid region, not '{OTHER_REGION}'.", r
+
+
+def test_boto3_client_for_another_region_is_refused(server):
+    with pytest.raises(ClientError) as e:
+        _client_in(server, OTHER_REGION, "sagemaker").list_algorithms()
+    assert error_of(e) == ("InvalidSignatureException",
+                           f"Credential should be scoped to a valid region, not '{OTHER_REGION}'.", 403)
+
+
+def test_json_presigned_for_another_region_is_refused(server):
+    path, hdrs = presign(server.endpoint + "/", b"{}", {"Content-Type": JSON_CT, "X-Amz-Target": LIST},
+                         server.creds, OTHER_REGION)
+    assert_error(send_raw(server.host_port, "POST", path, b"{}", hdrs), 403, "InvalidSignatureException")
+
+
+@pytest.fixture(scope="module")
+def s3c(server):
+    return _client_in(server, server.region, "s3", signature_version="s3v4")
+
+
+@pytest.fixture(scope="module")
+def s3_object(s3c):
+    bucket = uniq("scope")
+    s3c.create_bucket(Bucket=bucket)
+    s3c.put_object(Bucket=bucket, Key="k", Body=b"scoped")
+    return bucket, "k"
+
+
+def test_s3_header_signature_for_another_region(server, s3_object):
+    bucket, key = s3_object
+    req = AWSRequest(method="GET", url=f"{server.endpoint}/{bucket}/{key}")
+    S3SigV4Auth(Credentials(server.access_key, server.secret_key), "s3", OTHER_REGION).add_auth(req)
+    r = send_raw(server.host_port, "GET", f"/{bucket}/{key}", b"", dict(req.headers))
+    assert r.status == 400, r
+    assert _s3_error(r) == (
+        "AuthorizationHeaderMalformed",
+        f"The authorization header is malformed; the region '{OTHER_REGION}' is wrong; expecting '{server.region}'",
+        server.region,
+    )
+    assert r.headers["x-amz-bucket-region"] == server.region
+
+
+def test_s3_presigned_url_for_another_region(server, s3c, s3_object):
+    bucket, key = s3_object
+    good = s3c.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)
+    r = send_raw(server.host_port, "GET", _path(good), b"", {})
+    assert (r.status, r.body) == (200, b"scoped"), r
+    other = _client_in(server, OTHER_REGION, "s3", signature_version="s3v4")
+    url = other.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)
+    assert f"%2F{OTHER_REGION}%2Fs3%2F" in url
+    r = send_raw(server.host_port, "GET", _path(url), b"", {})
+    assert r.status == 400, r
+    assert _s3_error(r) == (
+        "AuthorizationQueryParametersError",
+        f"Error parsing the X-Amz-Credential parameter; the region '{OTHER_REGION}' is wrong; "
+        f"expecting '{server.region}'",
+        server.region,
+    )
+
+
+def test_boto3_s3_client_for_another_region_is_redirected_as_on_aws(server, s3_object):
+    """botocore reads <Region> (x-amz-bucket-region for HEAD) from the refusal
+    and signs again for the server's region, as it does against AWS: the
+    wrong-region attempt is refused, the second one is served."""
+    bucket, key = s3_object
+
+    def client_recording_scopes():
+        # A new client each time: botocore remembers a bucket's region.
+        c = _client_in(server, OTHER_REGION, "s3")
+        scopes: list[str] = []
+
+        def record(request, **_):
+            auth = request.headers["Authorization"]
+            scopes.append((auth.decode() if isinstance(auth, bytes) else auth).split("/")[2])
+
+        c.meta.events.register("before-send.s3", record)
+        return c, scopes
+
+    c, scopes = client_recording_scopes()
+    assert c.get_object(Bucket=bucket, Key=key)["Body"].read() == b"scoped"
+    assert scopes == [OTHER_REGION, server.region]
+    c, scopes = client_recording_scopes()
+    c.put_object(Bucket=bucket, Key="put-by-redirect", Body=b"x")
+    assert scopes == [OTHER_REGION, server.region]
+    c, scopes = client_recording_scopes()
+    assert c.head_object(Bucket=bucket, Key=key)["ContentLength"] == 6
+    assert scopes[0] == OTHER_REGION and scopes[-1] == server.region
+
+
+# -- presigned URL lifetime (S3) ---------------------------------------------------------
+def _presigned_get(server, s3c, bucket, key, expires):
+    url = s3c.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
+    assert f"X-Amz-Expires={expires}&" in url or url.endswith(f"X-Amz-Expires={expires}")
+    return send_raw(server.host_port, "GET", _path(url), b"", {})
+
+
+@pytest.mark.parametrize("expires", [1, 604800], ids=["1s", "a-week"])
+def test_s3_presigned_url_lifetime_up_to_a_week_works(server, s3c, s3_object, expires):
+    r = _presigned_get(server, s3c, *s3_object, expires)
+    assert (r.status, r.body) == (200, b"scoped"), r
+
+
+WEEK_MESSAGE = ("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires "
+                "must be less than 604800 seconds")
+
+
+@pytest.mark.parametrize(
+    "expires,message",
+    [(604801, WEEK_MESSAGE), (10 ** 10, WEEK_MESSAGE), (-1, "X-Amz-Expires must be non-negative")],
+    ids=["a-week-and-a-second", "centuries", "negative"],
+)
+def test_s3_presigned_url_lifetime_out_of_range(server, s3c, s3_object, expires, message):
+    r = _presigned_get(server, s3c, *s3_object, expires)
+    assert r.status == 400, r
+    assert _s3_error(r) == ("AuthorizationQueryParametersError", message, None)
+
+
+def test_s3_presigned_url_lifetime_not_a_number(server, s3c, s3_object):
+    bucket, key = s3_object
+    url = s3c.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)
+    r = send_raw(server.host_port, "GET", _path(url.replace("X-Amz-Expires=300", "X-Amz-Expires=soon")), b"", {})
+    assert r.status == 400, r
+    assert _s3_error(r) == ("AuthorizationQueryParametersError", "X-Amz-Expires should be a number", None)
+
+
+# -- a server configured for another region ---------------------------------------------
+def test_a_server_in_another_region_serves_clients_of_that_region(server_factory):
+    srv = server_factory(env={"SLIPWAY_JOBS": "off", "SLIPWAY_REGION": "eu-west-1"}).start()
+    assert srv.region == "eu-west-1"
+    # Every protocol works for clients configured as the export line says.
+    assert "AlgorithmSummaryList" in srv.client().list_algorithms()
+    assert "logGroups" in srv.client(service="logs").describe_log_groups()
+    s3c = _client_in(srv, srv.region, "s3", signature_version="s3v4")
+    bucket = uniq("eu")
+    s3c.create_bucket(Bucket=bucket)
+    s3c.put_object(Bucket=bucket, Key="k", Body=b"eu")
+    url = s3c.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60)
+    assert send_raw(srv.host_port, "GET", _path(url), b"", {}).body == b"eu"
+    # The registry's token login (not SigV4) is unaffected.
+    password = token_password(srv.client(service="ecr"))
+    conn = http.client.HTTPConnection(*srv.host_port, timeout=30)
+    conn.request("GET", "/v2/", headers={"Authorization": basic(password)})
+    assert conn.getresponse().status == 200
+    conn.close()
+    # us-east-1, the default elsewhere, is now the other region.
+    r = _json_call(srv, "sagemaker", LIST, "us-east-1")
+    assert_error(r, 403, "InvalidSignatureException")
+    assert r.message == "Credential should be scoped to a valid region, not 'us-east-1'."
+    req = AWSRequest(method="GET", url=f"{srv.endpoint}/{bucket}/k")
+    S3SigV4Auth(Credentials(srv.access_key, srv.secret_key), "s3", "us-east-1").add_auth(req)
+    r = send_raw(srv.host_port, "GET", f"/{bucket}/k", b"", dict(req.headers))
+    assert _s3_error(r) == (
+        "AuthorizationHeaderMalformed",
+        "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        "eu-west-1",
+    )

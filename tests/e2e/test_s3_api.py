@@ -229,6 +229,54 @@ def test_copy_object(c, b):
     assert error_code(e.value) == "PreconditionFailed"
 
 
+# User metadata is at most 2 KB: the UTF-8 bytes of every key (without the
+# x-amz-meta- prefix) and value, summed. Over it, S3 answers 400
+# MetadataTooLarge, for every request that sets metadata. (botocore sends
+# ASCII metadata only; the byte count of other text is a unit test.)
+METADATA_TOO_LARGE = "Your metadata headers exceed the maximum allowed metadata size."
+
+
+def _metadata(size: int) -> dict[str, str]:
+    """Two entries whose keys and values add up to `size` bytes."""
+    return {"alpha": "a" * 1000, "b": "x" * (size - len("alpha") - 1000 - len("b"))}
+
+
+def _too_large(call):
+    with pytest.raises(ClientError) as e:
+        call()
+    assert (error_code(e.value), status(e.value)) == ("MetadataTooLarge", 400)
+    assert e.value.response["Error"]["Message"] == METADATA_TOO_LARGE
+
+
+def test_metadata_up_to_2_kb_is_kept(c, b):
+    meta = _metadata(2048)
+    c.put_object(Bucket=b, Key="meta-2k", Body=b"x", Metadata=meta)
+    assert c.head_object(Bucket=b, Key="meta-2k")["Metadata"] == meta
+    uid = c.create_multipart_upload(Bucket=b, Key="mp-2k", Metadata=meta)["UploadId"]
+    c.abort_multipart_upload(Bucket=b, Key="mp-2k", UploadId=uid)
+    c.copy_object(Bucket=b, Key="meta-2k", CopySource={"Bucket": b, "Key": "meta-2k"},
+                  MetadataDirective="REPLACE", Metadata=_metadata(2048))
+
+
+def test_metadata_over_2_kb_is_refused(c, b):
+    meta = _metadata(2049)
+    _too_large(lambda: c.put_object(Bucket=b, Key="meta-big", Body=b"x", Metadata=meta))
+    with pytest.raises(ClientError) as e:
+        c.head_object(Bucket=b, Key="meta-big")
+    assert status(e.value) == 404
+    _too_large(lambda: c.create_multipart_upload(Bucket=b, Key="mp-big", Metadata=meta))
+    assert c.list_multipart_uploads(Bucket=b, Prefix="mp-big").get("Uploads", []) == []
+    c.put_object(Bucket=b, Key="src", Body=b"x", Metadata={"a": "1"})
+    _too_large(lambda: c.copy_object(Bucket=b, Key="dst", CopySource={"Bucket": b, "Key": "src"},
+                                     MetadataDirective="REPLACE", Metadata=meta))
+    _too_large(lambda: c.copy_object(Bucket=b, Key="src", CopySource={"Bucket": b, "Key": "src"},
+                                     MetadataDirective="REPLACE", Metadata=meta))
+    assert c.head_object(Bucket=b, Key="src")["Metadata"] == {"a": "1"}
+    # Many small entries add up as well: 100 x (6 + 15) = 2100.
+    many = {f"key{i:03d}": "v" * 15 for i in range(100)}
+    _too_large(lambda: c.put_object(Bucket=b, Key="meta-many", Body=b"x", Metadata=many))
+
+
 def test_delete_objects(c, b):
     for k in ["d/1", "d/2", "d/3"]:
         c.put_object(Bucket=b, Key=k, Body=b"x")

@@ -27,6 +27,26 @@ pub enum AuthError {
     /// A presigned URL that is expired or not yet valid.
     #[error("{0}")]
     AccessDenied(String),
+    /// A presigned URL's `X-Amz-Expires` is not whole seconds from 0 to a
+    /// week: the lifetime a signature may claim is bounded, so a leaked URL
+    /// stops working.
+    #[error("{0}")]
+    InvalidExpires(String),
+    /// The credential scope names another region than the server's. AWS
+    /// answers for one region per endpoint; a signature for another is not
+    /// one for this server. Only [`crate::check_scope`] returns it:
+    /// [`crate::parse`] reports the region among the other scope faults, as
+    /// the JSON services do.
+    #[error("Credential should be scoped to a valid region, not '{found}'.")]
+    WrongRegion {
+        /// The region the client signed for.
+        found: String,
+        /// The server's region.
+        expected: String,
+        /// Whether the scope came from a presigned URL's `X-Amz-Credential`
+        /// rather than the `Authorization` header (S3 words the two apart).
+        presigned: bool,
+    },
 }
 
 impl AuthError {
@@ -38,10 +58,12 @@ impl AuthError {
     pub fn code(&self) -> &'static str {
         match self {
             AuthError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
-            AuthError::IncompleteSignature(_) => "IncompleteSignatureException",
-            AuthError::InvalidSignature(_) | AuthError::SignatureExpired(_) => {
-                "InvalidSignatureException"
+            AuthError::IncompleteSignature(_) | AuthError::InvalidExpires(_) => {
+                "IncompleteSignatureException"
             }
+            AuthError::InvalidSignature(_)
+            | AuthError::SignatureExpired(_)
+            | AuthError::WrongRegion { .. } => "InvalidSignatureException",
             AuthError::UnrecognizedClient => "UnrecognizedClientException",
             AuthError::AccessDenied(_) => "AccessDenied",
         }
@@ -51,9 +73,10 @@ impl AuthError {
     /// botocore retries those, and these failures are deterministic.
     pub fn http_status(&self) -> u16 {
         match self {
-            AuthError::IncompleteSignature(_) => 400,
+            AuthError::IncompleteSignature(_) | AuthError::InvalidExpires(_) => 400,
             AuthError::MissingAuthenticationToken
             | AuthError::InvalidSignature(_)
+            | AuthError::WrongRegion { .. }
             | AuthError::SignatureExpired(_)
             | AuthError::UnrecognizedClient
             | AuthError::AccessDenied(_) => 403,
@@ -100,6 +123,20 @@ mod tests {
                 403,
             ),
             (AuthError::AccessDenied("x".into()), "AccessDenied", 403),
+            (
+                AuthError::InvalidExpires("x".into()),
+                "IncompleteSignatureException",
+                400,
+            ),
+            (
+                AuthError::WrongRegion {
+                    found: "us-west-2".into(),
+                    expected: "us-east-1".into(),
+                    presigned: false,
+                },
+                "InvalidSignatureException",
+                403,
+            ),
         ];
         for (err, code, status) in cases {
             assert_eq!(err.code(), code);
@@ -108,6 +145,15 @@ mod tests {
         assert_eq!(
             AuthError::UnrecognizedClient.message(),
             "The security token included in the request is invalid."
+        );
+        assert_eq!(
+            AuthError::WrongRegion {
+                found: "us-west-2".into(),
+                expected: "us-east-1".into(),
+                presigned: true,
+            }
+            .message(),
+            "Credential should be scoped to a valid region, not 'us-west-2'."
         );
     }
 }

@@ -6,6 +6,9 @@
 //! [`parse`] reads the authorization (header form or presigned query form)
 //! and yields the access key and scope, which the caller uses to route and to
 //! look up the secret; [`ParsedAuth::verify`] then recomputes the signature.
+//! [`check_scope`] is the S3 front end's share of [`parse`]: s3s verifies
+//! S3 signatures but neither bounds a presigned URL's lifetime nor checks
+//! the region.
 //!
 //! The signature is computed here by hand with `hmac`/`sha2`. The
 //! `aws-sigv4` crate is a *signer*: it builds the canonical request from an
@@ -21,7 +24,7 @@ mod parse;
 use time::{Duration, OffsetDateTime};
 
 pub use error::AuthError;
-pub use parse::parse;
+pub use parse::{check_scope, parse};
 
 use canonical::{
     canonical_headers, canonical_query, canonical_request, canonical_uris, sha256_hex,
@@ -69,8 +72,8 @@ pub struct ParsedAuth {
     pub access_key_id: String,
     /// The scope date, `yyyymmdd`; already checked to be the request's date.
     pub date: String,
-    /// The scope region. Any non-empty region is accepted; clients pick it
-    /// from their config, and Slipway answers for every region.
+    /// The scope region; already checked to be the server's (AWS answers
+    /// for one region per endpoint).
     pub region: String,
     /// The scope service (signing name): `sagemaker`, `s3`, `ecr`, `logs`.
     pub service: String,

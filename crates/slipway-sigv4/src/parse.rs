@@ -6,6 +6,10 @@
 //! would give: both forms present; no authorization; missing components;
 //! date format; `host` signed; algorithm; credential shape; scope contents.
 //! The clock check needs `now` and so happens in `verify`.
+//!
+//! [`check_scope`] is the part of this an S3 front end needs when another
+//! implementation (s3s) verifies its signatures: the presigned lifetime and
+//! the region, which s3s does not check.
 
 use http::HeaderMap;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
@@ -28,7 +32,10 @@ const Q_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
 /// query form, and checks its shape. Verifying the signature needs the
 /// secret, which the caller finds from `access_key_id`; see
 /// [`ParsedAuth::verify`].
-pub fn parse(req: &RequestParts<'_>) -> Result<ParsedAuth, AuthError> {
+///
+/// `region` is the server's: AWS answers for one region per endpoint, so a
+/// credential scope naming any other is refused with the scope's faults.
+pub fn parse(req: &RequestParts<'_>, region: &str) -> Result<ParsedAuth, AuthError> {
     let header = req.headers.get(http::header::AUTHORIZATION);
     let query: Vec<(String, String)> = query_pairs(req.raw_query.unwrap_or(""))
         .into_iter()
@@ -43,8 +50,101 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedAuth, AuthError> {
                 .to_owned(),
         )),
         (None, false) => Err(AuthError::MissingAuthenticationToken),
-        (Some(value), false) => parse_header(&String::from_utf8_lossy(value.as_bytes()), req.headers),
-        (None, true) => parse_presigned(&query),
+        (Some(value), false) => parse_header(
+            &String::from_utf8_lossy(value.as_bytes()),
+            req.headers,
+            region,
+        ),
+        (None, true) => parse_presigned(&query, region),
+    }
+}
+
+/// The checks S3 makes on a SigV4 authorization before it looks at the
+/// signature, for a front end whose signatures another implementation
+/// verifies: a presigned URL's `X-Amz-Expires` must be whole seconds from 0
+/// to a week, and the credential scope must name `region`.
+///
+/// The form checked is the one s3s verifies: the presigned query when
+/// `X-Amz-Signature` is in it, else the `Authorization` header. A request
+/// without SigV4 (anonymous, SigV2), or one too malformed to read a region
+/// from, passes: the verifier refuses it with its own error.
+pub fn check_scope(req: &RequestParts<'_>, region: &str) -> Result<(), AuthError> {
+    let query: Vec<(String, String)> = query_pairs(req.raw_query.unwrap_or(""))
+        .into_iter()
+        .map(|(k, v)| lossy(k, v))
+        .collect();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let (credential, presigned) = if get(Q_SIGNATURE).is_some() {
+        if let Some(expires) = get(Q_EXPIRES) {
+            presign_expires(expires)?;
+        }
+        (get(Q_CREDENTIAL).map(str::to_owned), true)
+    } else if let Some(value) = req.headers.get(http::header::AUTHORIZATION) {
+        let auth = String::from_utf8_lossy(value.as_bytes());
+        let auth = auth.trim();
+        if !auth.starts_with("AWS4-") {
+            return Ok(());
+        }
+        let rest = auth.split_once([' ', '\t']).map_or("", |(_, rest)| rest);
+        let credential = components(rest).find_map(|c| c.strip_prefix("Credential="));
+        (credential.map(str::to_owned), false)
+    } else {
+        return Ok(());
+    };
+    let Some(found) = credential.as_deref().and_then(scope_region) else {
+        return Ok(());
+    };
+    if found == region {
+        return Ok(());
+    }
+    Err(AuthError::WrongRegion {
+        found: found.to_owned(),
+        expected: region.to_owned(),
+        presigned,
+    })
+}
+
+/// The region of a credential `keyid/date/region/service/aws4_request`, if
+/// it has that shape (AWS ignores trailing slashes).
+fn scope_region(credential: &str) -> Option<&str> {
+    let parts: Vec<&str> = credential.trim_end_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [_, _, region, _, _] => Some(region),
+        _ => None,
+    }
+}
+
+/// The `key=value` components after the algorithm: botocore writes
+/// "k=v, k=v"; other clients omit the spaces or the commas.
+fn components(rest: &str) -> impl Iterator<Item = &str> {
+    rest.split([',', ' ', '\t']).filter(|c| !c.is_empty())
+}
+
+/// A presigned URL's `X-Amz-Expires`: whole seconds from 0 to a week. Each
+/// fault is worded as S3 words it; "-0" is zero, as AWS's number parsing has it.
+fn presign_expires(value: &str) -> Result<u64, AuthError> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::InvalidExpires(
+            "X-Amz-Expires should be a number".to_owned(),
+        ));
+    }
+    if digits.len() < value.len() && digits.bytes().any(|b| b != b'0') {
+        return Err(AuthError::InvalidExpires(
+            "X-Amz-Expires must be non-negative".to_owned(),
+        ));
+    }
+    // All digits: the only parse failure left is overflow, far over a week.
+    match digits.parse::<u64>() {
+        Ok(secs) if secs <= MAX_PRESIGN_SECS => Ok(secs),
+        _ => Err(AuthError::InvalidExpires(format!(
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than {MAX_PRESIGN_SECS} seconds"
+        ))),
     }
 }
 
@@ -66,7 +166,7 @@ struct Raw<'a> {
     request_time: OffsetDateTime,
 }
 
-fn parse_header(auth: &str, headers: &HeaderMap) -> Result<ParsedAuth, AuthError> {
+fn parse_header(auth: &str, headers: &HeaderMap, region: &str) -> Result<ParsedAuth, AuthError> {
     let auth = auth.trim();
     if !auth.starts_with("AWS4-") {
         // AWS treats any other scheme (Bearer, SigV2 "AWS …") as no SigV4 at all.
@@ -74,8 +174,7 @@ fn parse_header(auth: &str, headers: &HeaderMap) -> Result<ParsedAuth, AuthError
     }
     let (algorithm, rest) = auth.split_once([' ', '\t']).unwrap_or((auth, ""));
     let (mut credential, mut signed_headers, mut signature) = ("", "", "");
-    // botocore writes "k=v, k=v"; other clients omit the spaces or the commas.
-    for component in rest.split([',', ' ', '\t']).filter(|c| !c.is_empty()) {
+    for component in components(rest) {
         let Some((key, value)) = component.split_once('=') else {
             return Err(AuthError::IncompleteSignature(format!(
                 "'{component}' not a valid key=value pair (missing equal-sign) in Authorization header: '{auth}'."
@@ -129,10 +228,10 @@ fn parse_header(auth: &str, headers: &HeaderMap) -> Result<ParsedAuth, AuthError
         request_time,
     };
     let security_token = header_str(headers, "x-amz-security-token");
-    finish(raw, AuthForm::Header, security_token)
+    finish(raw, AuthForm::Header, security_token, region)
 }
 
-fn parse_presigned(query: &[(String, String)]) -> Result<ParsedAuth, AuthError> {
+fn parse_presigned(query: &[(String, String)], region: &str) -> Result<ParsedAuth, AuthError> {
     let get = |name: &str| {
         query
             .iter()
@@ -175,14 +274,7 @@ fn parse_presigned(query: &[(String, String)]) -> Result<ParsedAuth, AuthError> 
             "{missing}Re-examine the query-string parameters."
         )));
     };
-    let expires_secs: u64 = expires.parse().map_err(|_| {
-        AuthError::IncompleteSignature("X-Amz-Expires should be a number".to_owned())
-    })?;
-    if expires_secs > MAX_PRESIGN_SECS {
-        return Err(AuthError::IncompleteSignature(format!(
-            "X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_SECS} seconds"
-        )));
-    }
+    let expires_secs = presign_expires(expires)?;
     let raw = Raw {
         algorithm,
         credential,
@@ -192,14 +284,21 @@ fn parse_presigned(query: &[(String, String)]) -> Result<ParsedAuth, AuthError> 
         request_time: parse_amz_date(date)?,
     };
     let security_token = get(Q_SECURITY_TOKEN).map(str::to_owned);
-    finish(raw, AuthForm::Presigned { expires_secs }, security_token)
+    finish(
+        raw,
+        AuthForm::Presigned { expires_secs },
+        security_token,
+        region,
+    )
 }
 
-/// The checks both forms share, after the date parsed.
+/// The checks both forms share, after the date parsed. `expected_region`
+/// is the server's.
 fn finish(
     raw: Raw<'_>,
     form: AuthForm,
     security_token: Option<String>,
+    expected_region: &str,
 ) -> Result<ParsedAuth, AuthError> {
     let signed_headers: Vec<String> = raw.signed_headers.split(';').map(str::to_owned).collect();
     if !signed_headers
@@ -225,7 +324,9 @@ fn finish(
         )));
     };
     let mut scope_errors = Vec::new();
-    if region.is_empty() {
+    // An empty region is the case AWS was observed to word this way; any
+    // region but the server's is just as invalid here.
+    if *region != expected_region {
         scope_errors.push(format!(
             "Credential should be scoped to a valid region, not '{region}'."
         ));

@@ -22,6 +22,8 @@ const AKID: &str = "AKIDSLIPWAYTEST";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ";
 const T0: OffsetDateTime = datetime!(2024-01-01 00:00:00 UTC);
+/// The region every request here is signed for, and the server's.
+const REGION: &str = "us-west-2";
 const JSON_BODY: &[u8] = br#"{"MaxResults": 10, "NameContains": "demo"}"#;
 
 /// A request as the server receives it.
@@ -49,7 +51,7 @@ impl Wire {
         encoding: UriEncoding,
         now: OffsetDateTime,
     ) -> Result<ParsedAuth, AuthError> {
-        let auth = parse(&self.parts())?;
+        let auth = parse(&self.parts(), REGION)?;
         auth.verify(&self.parts(), secret, payload, encoding, now)?;
         Ok(auth)
     }
@@ -67,7 +69,7 @@ fn sign_with(
     let identity = Credentials::new(AKID, SECRET, token.map(str::to_owned), None, "test").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region("us-west-2")
+        .region(REGION)
         .name(service)
         .time(time.into())
         .settings(settings)
@@ -478,4 +480,41 @@ fn a_signature_that_is_not_hex_is_a_mismatch() {
     wire.headers
         .insert("authorization", HeaderValue::from_str(&auth).unwrap());
     assert_mismatch(verify_json(&wire, JSON_BODY, T0));
+}
+
+#[test]
+fn a_correct_signature_for_another_region_is_refused() {
+    // Signed correctly, with the right secret, but for us-west-2: the
+    // server answers for one region, as AWS does.
+    let wire = sagemaker_call(None, T0);
+    let err = parse(&wire.parts(), "eu-central-1").unwrap_err();
+    assert_eq!(
+        err,
+        AuthError::InvalidSignature(
+            "Credential should be scoped to a valid region, not 'us-west-2'.".into()
+        )
+    );
+    assert_eq!(err.code(), "InvalidSignatureException");
+    assert_eq!(err.http_status(), 403);
+
+    let presigned = presigned_get("/bucket/key", None, 300);
+    assert_eq!(
+        check_scope(&presigned.parts(), "eu-central-1"),
+        Err(AuthError::WrongRegion {
+            found: REGION.into(),
+            expected: "eu-central-1".into(),
+            presigned: true,
+        })
+    );
+    assert_eq!(check_scope(&presigned.parts(), REGION), Ok(()));
+    let put = s3_put("/bucket/key", SignableBody::UnsignedPayload);
+    assert_eq!(
+        check_scope(&put.parts(), "eu-central-1"),
+        Err(AuthError::WrongRegion {
+            found: REGION.into(),
+            expected: "eu-central-1".into(),
+            presigned: false,
+        })
+    );
+    assert_eq!(check_scope(&put.parts(), REGION), Ok(()));
 }

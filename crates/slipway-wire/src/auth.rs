@@ -12,7 +12,7 @@ use std::sync::RwLock;
 pub struct Caller {
     pub account: AccountId,
     pub access_key_id: String,
-    /// The region the client signed for (not necessarily ours).
+    /// The region the client signed for: always the server's.
     pub region: String,
     pub service: String,
 }
@@ -53,7 +53,7 @@ pub async fn verify_json(
     parts: &RequestParts<'_>,
     body: &[u8],
 ) -> Result<Caller, AwsError> {
-    let parsed = slipway_sigv4::parse(parts).map_err(|e| AwsError::from_auth(&e))?;
+    let parsed = slipway_sigv4::parse(parts, svc.region()).map_err(|e| AwsError::from_auth(&e))?;
     let key = cache
         .find(svc, &parsed.access_key_id)
         .await?

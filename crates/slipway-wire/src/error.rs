@@ -160,6 +160,7 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
                 O::InvalidPart => with(C::InvalidPart, msg),
                 O::InvalidPartOrder => with(C::InvalidPartOrder, msg),
                 O::EntityTooSmall => with(C::EntityTooSmall, msg),
+                O::MetadataTooLarge => with(C::MetadataTooLarge, msg),
                 O::Body(io) => {
                     // s3s reports a bad payload hash or chunk signature as
                     // an S3Error inside the body stream: surface it as is.
@@ -196,6 +197,108 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
             )
         }
     }
+}
+
+/// S3's code and message for an authorization refused before s3s verified
+/// it (`slipway_sigv4::check_scope`). S3 names these apart from the JSON
+/// services' `IncompleteSignatureException` / `InvalidSignatureException`:
+/// a bad presigned parameter is `AuthorizationQueryParametersError`, a scope
+/// for another region `AuthorizationHeaderMalformed` (header form), both 400.
+fn s3_auth_code(e: &AuthError) -> (s3s::S3ErrorCode, String) {
+    use s3s::S3ErrorCode as C;
+    match e {
+        AuthError::InvalidExpires(m) => (C::AuthorizationQueryParametersError, m.clone()),
+        AuthError::WrongRegion {
+            found,
+            expected,
+            presigned: true,
+        } => (
+            C::AuthorizationQueryParametersError,
+            format!("Error parsing the X-Amz-Credential parameter; the region '{found}' is wrong; expecting '{expected}'"),
+        ),
+        AuthError::WrongRegion {
+            found,
+            expected,
+            presigned: false,
+        } => (
+            C::AuthorizationHeaderMalformed,
+            format!("The authorization header is malformed; the region '{found}' is wrong; expecting '{expected}'"),
+        ),
+        // `check_scope` returns none of these; S3's names for them, so the
+        // table is whole should it ever.
+        AuthError::AccessDenied(m) => (C::AccessDenied, m.clone()),
+        AuthError::MissingAuthenticationToken => (C::AccessDenied, e.message()),
+        AuthError::UnrecognizedClient => (
+            C::InvalidAccessKeyId,
+            "The AWS Access Key Id you provided does not exist in our records.".to_owned(),
+        ),
+        AuthError::IncompleteSignature(m) => (C::AuthorizationHeaderMalformed, m.clone()),
+        AuthError::InvalidSignature(m) => (C::SignatureDoesNotMatch, m.clone()),
+        AuthError::SignatureExpired(m) => (C::RequestTimeTooSkewed, m.clone()),
+    }
+}
+
+/// [`s3_auth_code`] as an error an s3s handler returns.
+pub(crate) fn s3_auth_error(e: &AuthError) -> s3s::S3Error {
+    let (code, message) = s3_auth_code(e);
+    s3s::S3Error::with_message(code, message)
+}
+
+/// [`s3_auth_code`] as a whole S3 XML response, for a request refused
+/// before it reaches s3s. A wrong region also carries the right one, in
+/// `<Region>` and `x-amz-bucket-region`, as S3 sends it: botocore reads
+/// either to sign again for that region (so a boto3 client configured for
+/// another region works, after one refused request, as it does on AWS).
+pub(crate) fn s3_auth_response(e: &AuthError) -> Response {
+    let (code, message) = s3_auth_code(e);
+    let status = code.status_code().unwrap_or(StatusCode::BAD_REQUEST);
+    let region = match e {
+        AuthError::WrongRegion { expected, .. } => Some(expected.as_str()),
+        _ => None,
+    };
+    let mut resp = s3_xml_error(status, code.as_str(), &message, region);
+    if let Some(v) = region.and_then(|r| HeaderValue::from_str(r).ok()) {
+        resp.headers_mut().insert("x-amz-bucket-region", v);
+    }
+    resp
+}
+
+/// An S3 XML error body written here rather than by s3s, for requests
+/// that never reach it: `<Error>` with `Code`, `Message` and, when given,
+/// `Region`. Text is escaped: messages quote what the client sent.
+pub(crate) fn s3_xml_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    region: Option<&str>,
+) -> Response {
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>",
+        xml_escape(code),
+        xml_escape(message)
+    );
+    if let Some(region) = region {
+        body.push_str(&format!("<Region>{}</Region>", xml_escape(region)));
+    }
+    body.push_str("</Error>");
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    resp
+}
+
+/// Escapes element text (quotes need no escaping outside attributes).
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The OCI distribution error for a service error: status, code and the

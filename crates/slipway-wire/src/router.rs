@@ -2,7 +2,7 @@
 //! is and hands it to its protocol (DESIGN.md routing table).
 
 use crate::auth::{verify_json, KeyCache};
-use crate::error::AwsError;
+use crate::error::{s3_auth_response, s3_xml_error, AwsError};
 use crate::expect_continue::ExpectContinue;
 use crate::{logs, sagemaker};
 use axum::body::Body;
@@ -106,18 +106,31 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
 
 /// S3 requests go to s3s, which answers every error as S3 XML itself; a
 /// failure of the service machinery becomes an S3 `InternalError`.
+///
+/// s3s verifies S3 signatures but bounds neither a presigned URL's
+/// lifetime nor the region a credential is scoped to, so those are checked
+/// first, as S3 checks them: before the signature is looked at.
 async fn s3_service(state: &AppState, req: Request<Body>) -> Response {
     use tower::ServiceExt;
+    let parts = RequestParts {
+        method: req.method().as_str(),
+        raw_path: req.uri().path(),
+        raw_query: req.uri().query(),
+        headers: req.headers(),
+    };
+    if let Err(e) = slipway_sigv4::check_scope(&parts, state.service.region()) {
+        return s3_auth_response(&e);
+    }
     match state.s3.clone().oneshot(req).await {
         Ok(resp) => resp.map(Body::new),
         Err(e) => {
             tracing::error!(error = ?e, "s3 service failed");
-            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
-                        <Message>We encountered an internal error. Please try again.</Message></Error>";
-            let mut r = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
-            r.headers_mut()
-                .insert("content-type", HeaderValue::from_static("application/xml"));
-            r
+            s3_xml_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+                None,
+            )
         }
     }
 }

@@ -18,7 +18,7 @@ pub use multipart::{CompletePart, PartListing, UploadListing};
 pub(crate) use read::segments_stream;
 pub use read::{Conditions, GotObject, RangeSpec};
 pub(crate) use write::INLINE_MAX;
-pub use write::{DeleteResult, MetadataDirective, PutObject, PutOutcome};
+pub use write::{DeleteResult, MetadataDirective, PutObject, PutOutcome, MAX_USER_METADATA};
 
 use crate::{Error, Result, Service};
 use slipway_core::ports::blob::{BlobError, BlobKey, BlobStore};
@@ -76,6 +76,9 @@ pub enum ObjectError {
     InvalidPartOrder,
     #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
+    /// User metadata over [`MAX_USER_METADATA`] bytes.
+    #[error("Your metadata headers exceed the maximum allowed metadata size.")]
+    MetadataTooLarge,
     /// The request body failed while streaming (client went away, bad
     /// aws-chunked framing, a payload signature or SHA-256 that did not
     /// match); the wire crate may find its own error inside.

@@ -4,7 +4,7 @@
 
 use super::digest::multipart_etag;
 use super::read::RangeSpec;
-use super::write::{check_key, BodyClaims};
+use super::write::{check_key, check_user_metadata, BodyClaims};
 use super::{missing_parent, ChecksumAlgo, Conditions, ExpectedChecksum, ObjectError, Objects};
 use super::{PutOutcome, TrailerChecksums};
 use crate::Result;
@@ -66,6 +66,7 @@ impl Objects<'_> {
         meta: ObjectMeta,
     ) -> Result<UploadRow> {
         check_key(key)?;
+        check_user_metadata(&meta)?;
         self.owned_bucket(account, bucket).await?;
         let initiated = wall_micros();
         // Ids sort by initiation time, the order S3 lists uploads of a key in.

@@ -317,6 +317,7 @@ impl Objects<'_> {
     /// (`NoSuchBucket`).
     pub(crate) async fn put_object_in_owned_bucket(&self, req: PutObject) -> Result<PutOutcome> {
         check_key(&req.key)?;
+        check_user_metadata(&req.meta)?;
         let body = self
             .store_object_body(
                 req.body,
@@ -359,6 +360,9 @@ impl Objects<'_> {
         directive: MetadataDirective,
     ) -> Result<ObjectRow> {
         check_key(dst_key)?;
+        if let MetadataDirective::Replace(meta) = &directive {
+            check_user_metadata(meta)?;
+        }
         self.owned_bucket(account, dst_bucket).await?;
         if src_bucket == dst_bucket
             && src_key == dst_key
@@ -427,4 +431,65 @@ pub(crate) fn check_key(key: &str) -> Result<(), ObjectError> {
         ));
     }
     Ok(())
+}
+
+/// Most bytes of user metadata (`x-amz-meta-*`) an object may carry: 2 KB,
+/// S3's limit. Every HEAD and GET sends it back as headers.
+pub const MAX_USER_METADATA: usize = 2048;
+
+/// User metadata is measured as S3 measures it: the UTF-8 bytes of each
+/// key (the name after `x-amz-meta-`) and each value, summed.
+pub(crate) fn check_user_metadata(meta: &ObjectMeta) -> Result<(), ObjectError> {
+    let size: usize = meta.user.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_USER_METADATA {
+        return Err(ObjectError::MetadataTooLarge);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: &[(&str, &str)]) -> ObjectMeta {
+        ObjectMeta {
+            user: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..ObjectMeta::default()
+        }
+    }
+
+    fn too_large(m: &ObjectMeta) -> bool {
+        matches!(check_user_metadata(m), Err(ObjectError::MetadataTooLarge))
+    }
+
+    #[test]
+    fn user_metadata_up_to_2_kb_of_keys_and_values_is_accepted() {
+        assert!(check_user_metadata(&meta(&[])).is_ok());
+        // 1 + 2047 bytes: exactly the limit.
+        assert!(check_user_metadata(&meta(&[("k", &"v".repeat(2047))])).is_ok());
+        // Keys count as well as values, without the x-amz-meta- prefix:
+        // 1000 + 1000 + 2 + 46 = 2048.
+        let (k, v) = ("k".repeat(1000), "v".repeat(1000));
+        assert!(check_user_metadata(&meta(&[(&k, &v), ("ab", &"x".repeat(46))])).is_ok());
+    }
+
+    #[test]
+    fn user_metadata_over_2_kb_is_too_large() {
+        assert!(too_large(&meta(&[("k", &"v".repeat(2048))])));
+        let (k, v) = ("k".repeat(1000), "v".repeat(1000));
+        assert!(too_large(&meta(&[(&k, &v), ("ab", &"x".repeat(47))])));
+        // Bytes, not characters: 683 three-byte characters are 2049 bytes.
+        assert!(too_large(&meta(&[("", &"\u{20ac}".repeat(683))])));
+    }
+
+    #[test]
+    fn other_headers_do_not_count() {
+        let mut m = meta(&[("k", &"v".repeat(2047))]);
+        m.content_type = Some("x".repeat(4096));
+        m.cache_control = Some("x".repeat(4096));
+        assert!(check_user_metadata(&m).is_ok());
+    }
 }

@@ -21,13 +21,24 @@ fn headers(auth: Option<&str>, date: Option<&str>) -> HeaderMap {
     h
 }
 
-fn parse_with(headers: &HeaderMap, query: Option<&str>) -> Result<ParsedAuth, AuthError> {
-    parse(&RequestParts {
+/// The server's region in these tests; `GOOD` and `PRESIGNED` are scoped to it.
+const REGION: &str = "us-east-1";
+
+fn parts<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> RequestParts<'a> {
+    RequestParts {
         method: "POST",
         raw_path: "/",
         raw_query: query,
         headers,
-    })
+    }
+}
+
+fn parse_with(headers: &HeaderMap, query: Option<&str>) -> Result<ParsedAuth, AuthError> {
+    parse(&parts(headers, query), REGION)
+}
+
+fn scope_with(headers: &HeaderMap, query: Option<&str>) -> Result<(), AuthError> {
+    check_scope(&parts(headers, query), REGION)
 }
 
 fn parse_header(auth: &str) -> Result<ParsedAuth, AuthError> {
@@ -40,6 +51,18 @@ fn incomplete(msg: &str) -> Result<ParsedAuth, AuthError> {
 
 fn invalid(msg: &str) -> Result<ParsedAuth, AuthError> {
     Err(AuthError::InvalidSignature(msg.to_owned()))
+}
+
+fn bad_expires<T>(msg: &str) -> Result<T, AuthError> {
+    Err(AuthError::InvalidExpires(msg.to_owned()))
+}
+
+fn wrong_region<T>(found: &str, presigned: bool) -> Result<T, AuthError> {
+    Err(AuthError::WrongRegion {
+        found: found.to_owned(),
+        expected: REGION.to_owned(),
+        presigned,
+    })
 }
 
 #[test]
@@ -220,6 +243,37 @@ fn the_scope_must_name_the_request_date_and_terminator() {
     );
 }
 
+#[test]
+fn the_scope_must_name_the_servers_region() {
+    let auth = GOOD.replace("/us-east-1/", "/us-west-2/");
+    assert_eq!(
+        parse_header(&auth),
+        invalid("Credential should be scoped to a valid region, not 'us-west-2'.")
+    );
+    // Reported with the other scope faults, in AWS's order.
+    let auth = GOOD.replace(
+        "20240101/us-east-1/sagemaker/aws4_request",
+        "20240101/eu-west-1/sagemaker/aws4",
+    );
+    assert_eq!(
+        parse_header(&auth),
+        invalid(
+            "Credential should be scoped to a valid region, not 'eu-west-1'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4'."
+        )
+    );
+    let presigned = PRESIGNED.replace("%2Fus-east-1%2F", "%2Fus-west-2%2F");
+    assert_eq!(
+        parse_with(&headers(None, None), Some(&presigned)),
+        invalid("Credential should be scoped to a valid region, not 'us-west-2'.")
+    );
+    // The region is compared exactly, as AWS compares it.
+    let upper = GOOD.replace("/us-east-1/", "/US-EAST-1/");
+    assert_eq!(
+        parse_header(&upper),
+        invalid("Credential should be scoped to a valid region, not 'US-EAST-1'.")
+    );
+}
+
 const PRESIGNED: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=abcd";
 
 #[test]
@@ -253,20 +307,133 @@ fn missing_presign_parameters_are_named() {
     );
 }
 
+const NOT_A_NUMBER: &str = "X-Amz-Expires should be a number";
+const NEGATIVE: &str = "X-Amz-Expires must be non-negative";
+const OVER_A_WEEK: &str = "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds";
+
+/// `X-Amz-Expires` values and what S3 answers for each.
+const EXPIRES_CASES: &[(&str, Option<&str>)] = &[
+    ("0", None),
+    ("1", None),
+    ("604800", None),
+    ("-0", None),
+    ("604801", Some(OVER_A_WEEK)),
+    ("99999999999999999999999", Some(OVER_A_WEEK)),
+    ("-1", Some(NEGATIVE)),
+    ("-604801", Some(NEGATIVE)),
+    ("-99999999999999999999999", Some(NEGATIVE)),
+    ("soon", Some(NOT_A_NUMBER)),
+    ("1.5", Some(NOT_A_NUMBER)),
+    ("+5", Some(NOT_A_NUMBER)),
+    ("-", Some(NOT_A_NUMBER)),
+    ("--1", Some(NOT_A_NUMBER)),
+    ("%20", Some(NOT_A_NUMBER)),
+];
+
 #[test]
-fn presign_expiry_must_be_a_number_up_to_a_week() {
-    let not_number = PRESIGNED.replace("X-Amz-Expires=3600", "X-Amz-Expires=soon");
+fn presign_expiry_must_be_whole_seconds_from_zero_to_a_week() {
+    for (value, fault) in EXPIRES_CASES {
+        let query = PRESIGNED.replace("X-Amz-Expires=3600", &format!("X-Amz-Expires={value}"));
+        let got = parse_with(&headers(None, None), Some(&query));
+        match fault {
+            None => assert!(got.is_ok(), "{value}: {got:?}"),
+            Some(msg) => assert_eq!(got, bad_expires(msg), "{value}"),
+        }
+    }
+}
+
+// -- check_scope: what S3 checks before s3s verifies -------------------------------
+
+#[test]
+fn scope_check_passes_a_request_for_this_region() {
+    assert_eq!(scope_with(&headers(Some(GOOD), None), None), Ok(()));
+    assert_eq!(scope_with(&headers(None, None), Some(PRESIGNED)), Ok(()));
+}
+
+#[test]
+fn scope_check_refuses_another_region_in_either_form() {
+    let header = GOOD.replace("/us-east-1/", "/us-west-2/");
     assert_eq!(
-        parse_with(&headers(None, None), Some(&not_number)),
-        incomplete("X-Amz-Expires should be a number")
+        scope_with(&headers(Some(&header), None), None),
+        wrong_region("us-west-2", false)
     );
-    let too_long = PRESIGNED.replace("X-Amz-Expires=3600", "X-Amz-Expires=604801");
+    let query = PRESIGNED.replace("%2Fus-east-1%2F", "%2Fus-west-2%2F");
     assert_eq!(
-        parse_with(&headers(None, None), Some(&too_long)),
-        incomplete("X-Amz-Expires must be less than a week (in seconds) that is 604800 seconds")
+        scope_with(&headers(None, None), Some(&query)),
+        wrong_region("us-west-2", true)
     );
-    let week = PRESIGNED.replace("X-Amz-Expires=3600", "X-Amz-Expires=604800");
-    assert!(parse_with(&headers(None, None), Some(&week)).is_ok());
+    let empty = GOOD.replace("/us-east-1/", "//");
+    assert_eq!(
+        scope_with(&headers(Some(&empty), None), None),
+        wrong_region("", false)
+    );
+}
+
+#[test]
+fn scope_check_refuses_a_bad_presign_expiry() {
+    for (value, fault) in EXPIRES_CASES {
+        let query = PRESIGNED.replace("X-Amz-Expires=3600", &format!("X-Amz-Expires={value}"));
+        let got = scope_with(&headers(None, None), Some(&query));
+        match fault {
+            None => assert_eq!(got, Ok(()), "{value}"),
+            Some(msg) => assert_eq!(got, bad_expires(msg), "{value}"),
+        }
+    }
+    // The lifetime is judged before the region, as S3 reads the parameters.
+    let both = PRESIGNED
+        .replace("X-Amz-Expires=3600", "X-Amz-Expires=-1")
+        .replace("%2Fus-east-1%2F", "%2Fus-west-2%2F");
+    assert_eq!(
+        scope_with(&headers(None, None), Some(&both)),
+        bad_expires(NEGATIVE)
+    );
+}
+
+#[test]
+fn scope_check_reads_the_form_s3s_verifies() {
+    // A presigned query wins over an Authorization header, as in s3s.
+    let header = GOOD.replace("/us-east-1/", "/us-west-2/");
+    assert_eq!(
+        scope_with(&headers(Some(&header), None), Some(PRESIGNED)),
+        Ok(())
+    );
+    let query = PRESIGNED.replace("%2Fus-east-1%2F", "%2Feu-west-1%2F");
+    assert_eq!(
+        scope_with(&headers(Some(GOOD), None), Some(&query)),
+        wrong_region("eu-west-1", true)
+    );
+}
+
+#[test]
+fn scope_check_leaves_other_requests_to_the_verifier() {
+    let cases: &[(Option<&str>, Option<&str>)] = &[
+        // anonymous
+        (None, None),
+        (None, Some("list-type=2&prefix=a")),
+        // SigV2 header and query forms carry no region
+        (Some("AWS AKID:c2lnbmF0dXJl"), None),
+        (
+            None,
+            Some("AWSAccessKeyId=AKID&Expires=1700000000&Signature=abc%3D"),
+        ),
+        // too malformed to read a region from
+        (Some("AWS4-HMAC-SHA256 garbage"), None),
+        (
+            Some("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-west-2, Signature=ab"),
+            None,
+        ),
+        (
+            None,
+            Some("X-Amz-Signature=abcd&X-Amz-Credential=AKID%2Fus-west-2"),
+        ),
+    ];
+    for (auth, query) in cases {
+        assert_eq!(
+            scope_with(&headers(*auth, None), *query),
+            Ok(()),
+            "{auth:?} {query:?}"
+        );
+    }
 }
 
 #[test]
@@ -335,6 +502,18 @@ proptest! {
         let query = format!("{}&{query}", presign_keys.join("&"));
         let h = headers(None, None);
         let _ = parse_with(&h, Some(&query));
+        let _ = scope_with(&h, Some(&query));
+    }
+
+    #[test]
+    fn scope_check_never_panics_on_arbitrary_authorization(
+        auth in "(AWS4-HMAC-SHA256 )?(Credential=)?[ -~]{0,200}",
+    ) {
+        if let Ok(value) = HeaderValue::from_str(&auth) {
+            let mut h = HeaderMap::new();
+            h.insert("authorization", value);
+            let _ = scope_with(&h, None);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{SECRET, T0};
+use super::{REGION, SECRET, T0};
 use crate::{parse, PayloadHash, RequestParts, UriEncoding};
 
 struct Vector {
@@ -31,7 +31,7 @@ fn check(v: Vector, payload: PayloadHash<'_>, encoding: UriEncoding) {
         raw_query: v.query,
         headers: &headers,
     };
-    let auth = parse(&req).unwrap();
+    let auth = parse(&req, REGION).unwrap();
     auth.verify(&req, SECRET, payload, encoding, T0).unwrap();
     auth.verify(&req, "wrong", payload, encoding, T0)
         .unwrap_err();

@@ -11,12 +11,13 @@ mod multipart;
 mod objects;
 
 use crate::auth::KeyCache;
-use crate::error::s3_error;
+use crate::error::{s3_auth_error, s3_error};
 use async_trait::async_trait;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 use slipway_core::AccountId;
 use slipway_service::Service;
+use slipway_sigv4::AuthError;
 use std::sync::Arc;
 
 /// The `s3s::S3` implementation: a thin layer over `Service::objects()`.
@@ -70,6 +71,19 @@ impl SlipwayS3 {
                 "Anonymous access is not allowed"
             ));
         };
+        // The router refused a header or presigned scope for another region
+        // before s3s saw it; this also covers the form it cannot read
+        // cheaply (a POST upload's policy fields, inside the body).
+        if let Some(region) = &req.region {
+            let expected = self.service.region();
+            if region.as_str() != expected {
+                return Err(s3_auth_error(&AuthError::WrongRegion {
+                    found: region.as_str().to_owned(),
+                    expected: expected.to_owned(),
+                    presigned: false,
+                }));
+            }
+        }
         match self.keys.find(&self.service, &cred.access_key).await {
             Ok(Some(k)) => Ok(k.account),
             Ok(None) => Err(s3s::s3_error!(InvalidAccessKeyId)),
