@@ -7,68 +7,8 @@
 
 use bytes::Bytes;
 use slipway_core::ports::blob::{BlobError, BlobKey, BlobStore, ByteStream};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A tmpfs of `size` mounted for the test, unmounted (lazily, so an open
-/// file cannot keep it) when dropped, panic or not.
-struct SmallFs {
-    dir: PathBuf,
-    _parent: tempfile::TempDir,
-}
-
-impl SmallFs {
-    fn mount(size: &str) -> Result<Self, String> {
-        let parent = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let dir = parent.path().join("fs");
-        std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("running mount: {e}"))?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-        }
-        Ok(Self {
-            dir,
-            _parent: parent,
-        })
-    }
-}
-
-impl Drop for SmallFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
-
-/// Fills the file system holding `dir` with one file, then gives back
-/// `leave` bytes of it.
-fn fill(dir: &Path, leave: u64) -> PathBuf {
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let block = vec![0x5au8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        // Never more than the tmpfs: a mount that silently did not happen
-        // must not fill the machine's disk.
-        assert!(
-            size < 64 << 20,
-            "the file system is larger than the test's tmpfs"
-        );
-        match f.write(&block) {
-            Ok(0) => break,
-            Ok(n) => size += n as u64,
-            Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
-            Err(e) => panic!("filling: {e}"),
-        }
-    }
-    f.set_len(size.saturating_sub(leave)).unwrap();
-    f.sync_all().unwrap();
-    path
-}
+use slipway_core::ports::testsuite::small_fs::SmallFs;
+use std::path::Path;
 
 fn body(len: usize) -> (Vec<u8>, ByteStream) {
     let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
@@ -109,7 +49,8 @@ fn files(root: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn a_put_on_a_full_disk_fails_whole_and_leaves_nothing() {
-    let fs = match SmallFs::mount("4m") {
+    let parent = tempfile::tempdir().unwrap();
+    let fs = match SmallFs::mount(parent.path(), "4m") {
         Ok(fs) => fs,
         Err(why) => {
             eprintln!("skipping: cannot mount a tmpfs ({why}); run as root to test disk-full");
@@ -122,7 +63,7 @@ async fn a_put_on_a_full_disk_fails_whole_and_leaves_nothing() {
     store.put(&kept, s).await.unwrap();
     let before = files(&fs.dir);
 
-    let filler = fill(&fs.dir, 256 * 1024);
+    let filler = fs.fill(256 * 1024);
     // One body written by a single task (under 1 MiB), one streamed
     // through the writer thread: both paths meet ENOSPC part-way.
     for len in [700 * 1024, 3 * 1024 * 1024] {

@@ -9,71 +9,10 @@
 
 use slipway_core::ports::metadata::{MetaError, MetadataStore};
 use slipway_core::ports::objects::{BucketRow, ObjectIndex, ObjectMeta, ObjectRow};
+use slipway_core::ports::testsuite::small_fs::SmallFs;
 use slipway_core::{AccessKey, AccountId, ResourceKind, ResourceRecord};
 use slipway_meta_sqlite::SqliteStore;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
-
-/// A tmpfs of `size` mounted for the test, unmounted (lazily, so an open
-/// file cannot keep it) when dropped, panic or not.
-struct SmallFs {
-    dir: PathBuf,
-    _parent: tempfile::TempDir,
-}
-
-impl SmallFs {
-    fn mount(size: &str) -> Result<Self, String> {
-        let parent = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let dir = parent.path().join("fs");
-        std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("running mount: {e}"))?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-        }
-        Ok(Self {
-            dir,
-            _parent: parent,
-        })
-    }
-}
-
-impl Drop for SmallFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
-
-/// Fills the file system holding `dir` with one file, then gives back
-/// `leave` bytes of it, so the next writes run into ENOSPC soon.
-fn fill(dir: &Path, leave: u64) -> PathBuf {
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let block = vec![0xa5u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        // Never more than the tmpfs: a mount that silently did not happen
-        // must not fill the machine's disk.
-        assert!(
-            size < 64 << 20,
-            "the file system is larger than the test's tmpfs"
-        );
-        match f.write(&block) {
-            Ok(0) => break,
-            Ok(n) => size += n as u64,
-            Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
-            Err(e) => panic!("filling: {e}"),
-        }
-    }
-    f.set_len(size.saturating_sub(leave)).unwrap();
-    f.sync_all().unwrap();
-    path
-}
 
 fn group(account: &AccountId, name: &str) -> ResourceRecord {
     ResourceRecord {
@@ -222,7 +161,8 @@ async fn check(store: &SqliteStore, account: &AccountId, out: &Outcomes, when: &
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_through_a_full_disk_are_all_or_nothing_and_recover() {
-    let fs = match SmallFs::mount("4m") {
+    let parent = tempfile::tempdir().unwrap();
+    let fs = match SmallFs::mount(parent.path(), "4m") {
         Ok(fs) => fs,
         Err(why) => {
             eprintln!("skipping: cannot mount a tmpfs ({why}); run as root to test disk-full");
@@ -247,7 +187,7 @@ async fn writes_through_a_full_disk_are_all_or_nothing_and_recover() {
     round(&store, &account, "before", &mut out).await;
     assert!(out.errors.is_empty(), "{:?}", out.errors);
 
-    let filler = fill(&fs.dir, 128 * 1024);
+    let filler = fs.fill(128 * 1024);
     round(&store, &account, "full-a", &mut out).await;
     round(&store, &account, "full-b", &mut out).await;
     let refused = out.errors.len();

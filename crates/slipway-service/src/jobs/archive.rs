@@ -109,7 +109,15 @@ fn append<W: Write>(
         }
         Entry::Symlink { rel, target } => {
             let mut h = header(tar::EntryType::Symlink, 0o777);
-            tar.append_link(&mut h, &rel, &target)?;
+            // The target text verbatim (tar's `append_link` normalises
+            // it, turning `/` into `//`); a target too long for the header
+            // field goes through `append_link`'s GNU long-link entry.
+            let literal = target.as_os_str().as_encoded_bytes();
+            if literal.len() <= 100 && h.set_link_name_literal(literal).is_ok() {
+                tar.append_data(&mut h, &rel, std::io::empty())?;
+            } else {
+                tar.append_link(&mut h, &rel, &target)?;
+            }
             packed.files += 1;
             Ok(())
         }
@@ -151,5 +159,43 @@ mod tests {
             vec!["model.json", "sub", "sub/deeper", "sub/deeper/x.bin"]
         );
         assert!(untrusted.has_content().unwrap());
+    }
+
+    #[test]
+    fn links_are_archived_as_links_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"HOST SECRET").unwrap();
+        let root = dir.path().join("model");
+        std::fs::create_dir_all(&root).unwrap();
+        std::os::unix::fs::symlink(&secret, root.join("leak")).unwrap();
+        std::os::unix::fs::symlink("/", root.join("root")).unwrap();
+        let dest = dir.path().join("model.tar.gz");
+        let untrusted = UntrustedDir::open(dir.path(), &["model"]).unwrap().unwrap();
+        let packed = pack_dir(&untrusted, &dest).unwrap();
+        assert_eq!(packed, Packed { files: 2, bytes: 0 });
+        let raw = std::fs::read(&dest).unwrap();
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert!(!plain.windows(11).any(|w| w == b"HOST SECRET"));
+        let mut ar = tar::Archive::new(&plain[..]);
+        let mut links = Vec::new();
+        for e in ar.entries().unwrap() {
+            let e = e.unwrap();
+            assert_eq!(e.header().entry_type(), tar::EntryType::Symlink);
+            links.push((
+                e.path().unwrap().display().to_string(),
+                e.link_name().unwrap().unwrap().display().to_string(),
+            ));
+        }
+        assert_eq!(
+            links,
+            vec![
+                ("leak".to_owned(), secret.display().to_string()),
+                ("root".to_owned(), "/".to_owned())
+            ]
+        );
     }
 }

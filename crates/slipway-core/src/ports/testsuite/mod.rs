@@ -9,3 +9,4 @@ pub mod logs;
 pub mod metadata;
 pub mod objects;
 pub mod registry;
+pub mod small_fs;
