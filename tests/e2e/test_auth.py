@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 
 import boto3
 import pytest
+import requests
 from botocore import UNSIGNED
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -467,6 +468,25 @@ def test_boto3_s3_client_for_another_region_is_redirected_as_on_aws(server, s3_o
     c, scopes = client_recording_scopes()
     assert c.head_object(Bucket=bucket, Key=key)["ContentLength"] == 6
     assert scopes[0] == OTHER_REGION and scopes[-1] == server.region
+
+
+def test_s3_post_upload_for_another_region(server, s3c, s3_object):
+    """A browser-form POST carries its scope in a form field s3s reads from
+    the body; the account lookup after s3s refuses it all the same."""
+    bucket, _ = s3_object
+    good = s3c.generate_presigned_post(bucket, "posted")
+    r = requests.post(good["url"], data=good["fields"], files={"file": ("f", b"posted")}, timeout=30)
+    assert r.status_code == 204, r.text
+    other = _client_in(server, OTHER_REGION, "s3", signature_version="s3v4")
+    bad = other.generate_presigned_post(bucket, "posted-elsewhere")
+    r = requests.post(bad["url"], data=bad["fields"], files={"file": ("f", b"no")}, timeout=30)
+    assert r.status_code == 400, r.text
+    doc = ElementTree.fromstring(r.content)
+    assert doc.findtext("Code") == "AuthorizationHeaderMalformed"
+    assert doc.findtext("Message") == (f"The authorization header is malformed; the region '{OTHER_REGION}' "
+                                       f"is wrong; expecting '{server.region}'")
+    with pytest.raises(ClientError):
+        s3c.head_object(Bucket=bucket, Key="posted-elsewhere")
 
 
 # -- presigned URL lifetime (S3) ---------------------------------------------------------

@@ -384,3 +384,59 @@ impl AwsError {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap freely (STYLE.md §6)
+mod tests {
+    use super::*;
+
+    async fn body(resp: Response) -> String {
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_wrong_region_names_the_right_one() {
+        let resp = s3_auth_response(&AuthError::WrongRegion {
+            found: "us-west-2".into(),
+            expected: "us-east-1".into(),
+            presigned: false,
+        });
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(resp.headers()["x-amz-bucket-region"], "us-east-1");
+        assert_eq!(resp.headers()["content-type"], "application/xml");
+        assert_eq!(
+            body(resp).await,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>\
+             <Message>The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'us-east-1'</Message>\
+             <Region>us-east-1</Region></Error>"
+        );
+    }
+
+    #[tokio::test]
+    async fn presigned_faults_are_query_parameter_errors() {
+        let resp = s3_auth_response(&AuthError::WrongRegion {
+            found: "<eu>&".into(),
+            expected: "us-east-1".into(),
+            presigned: true,
+        });
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let text = body(resp).await;
+        assert!(
+            text.contains("<Code>AuthorizationQueryParametersError</Code><Message>Error parsing the X-Amz-Credential parameter; the region '&lt;eu&gt;&amp;' is wrong; expecting 'us-east-1'</Message>"),
+            "{text}"
+        );
+        let resp = s3_auth_response(&AuthError::InvalidExpires(
+            "X-Amz-Expires must be non-negative".into(),
+        ));
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert!(resp.headers().get("x-amz-bucket-region").is_none());
+        let text = body(resp).await;
+        assert!(
+            text.ends_with("<Error><Code>AuthorizationQueryParametersError</Code><Message>X-Amz-Expires must be non-negative</Message></Error>"),
+            "{text}"
+        );
+    }
+}
