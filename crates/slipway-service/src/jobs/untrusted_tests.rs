@@ -91,7 +91,7 @@ fn a_walk_reports_links_as_links_and_skips_fifos() {
     symlink("/", data.join("sub/root")).unwrap();
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &data.join("pipe"),
+        data.join("pipe"),
         FileType::Fifo,
         Mode::from_raw_mode(0o644),
         0,
