@@ -11,7 +11,8 @@ pub struct Config {
     pub listen: String,
     /// Where metadata (and later objects and images) live. Default `./slipway-data`.
     pub data_dir: PathBuf,
-    /// The region in ARNs and the printed environment. Default `us-east-1`.
+    /// The region in ARNs and the printed environment, and the only region
+    /// a SigV4 credential scope may name (as on AWS). Default `us-east-1`.
     pub region: String,
     /// Accounts from the config file / environment, registered at start.
     pub accounts: Vec<ConfiguredAccount>,
