@@ -1,4 +1,4 @@
-"""A hostile seller's containers (issue 13): what a container leaves in
+"""A hostile seller's containers (docs/architecture.md "Security model"): what a container leaves in
 /opt/ml is read without following its links and with bounds, isolated
 inference containers reach nothing, floods of output keep their last
 lines, and no container gets more processes than the limit. Every image
