@@ -140,6 +140,28 @@ impl DockerEngine {
         }
     }
 
+    /// Both output streams as lines, with timestamps: followed, or what
+    /// was written so far (only the last `tail` lines of each, if given).
+    fn log_lines(
+        &self,
+        id: &ContainerId,
+        follow: bool,
+        tail: Option<usize>,
+    ) -> BoxStream<'static, Result<LogLine, EngineError>> {
+        let mut options = LogsOptionsBuilder::new()
+            .follow(follow)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true);
+        if let Some(n) = tail {
+            options = options.tail(&n.to_string());
+        }
+        let client = if follow { &self.long } else { &self.docker };
+        let id_owned = id.as_str().to_owned();
+        let frames = client.logs(id.as_str(), Some(options.build())).boxed();
+        logs::lines(frames, move |e| map_err(e, &id_owned))
+    }
+
     /// The host pid of a running container's first process.
     async fn pid(&self, id: &ContainerId) -> Result<u32, EngineError> {
         self.inspect_raw(id)
@@ -394,16 +416,7 @@ impl ContainerEngine for DockerEngine {
         id: &ContainerId,
         follow: bool,
     ) -> BoxStream<'static, Result<LogLine, EngineError>> {
-        let options = LogsOptionsBuilder::new()
-            .follow(follow)
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .build();
-        let client = if follow { &self.long } else { &self.docker };
-        let id_owned = id.as_str().to_owned();
-        let frames = client.logs(id.as_str(), Some(options)).boxed();
-        logs::lines(frames, move |e| map_err(e, &id_owned))
+        self.log_lines(id, follow, None)
     }
 
     fn last_logs(
@@ -411,16 +424,7 @@ impl ContainerEngine for DockerEngine {
         id: &ContainerId,
         lines: usize,
     ) -> BoxStream<'static, Result<LogLine, EngineError>> {
-        let options = LogsOptionsBuilder::new()
-            .follow(false)
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .tail(&lines.to_string())
-            .build();
-        let id_owned = id.as_str().to_owned();
-        let frames = self.docker.logs(id.as_str(), Some(options)).boxed();
-        logs::lines(frames, move |e| map_err(e, &id_owned))
+        self.log_lines(id, false, Some(lines))
     }
 
     async fn list_by_label(
