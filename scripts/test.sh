@@ -20,5 +20,7 @@ fi
 echo "== sample seller image (podman)"
 samples/build-sample-image.sh
 samples/smoke-test-image.sh
+echo "== scikit-learn bring-your-own seller image (debootstrap + podman)"
+samples/scikit-byo/build.sh
 echo "== end-to-end (pytest)"
 SLIPWAY_BIN=$PWD/target/release/slipway "$VENV/bin/python" -m pytest -q tests/e2e "$@"

@@ -1,0 +1,5 @@
+"""gunicorn's entry point: `gunicorn wsgi:app`."""
+
+import predictor
+
+app = predictor.app
