@@ -35,3 +35,17 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 cargo build --release -q -p slipway
+
+# The SageMaker Python SDK v3 (tests/sdk_v3) in a venv of its own: v2 and
+# v3 are both the `sagemaker` distribution. Same marker-file rule as .venv;
+# the venv ignores itself in git (a `*` .gitignore inside it).
+VENV_V3=${SLIPWAY_VENV_V3:-$PWD/.venv-v3}
+if [ ! -x "$VENV_V3/bin/python" ]; then
+  python3 -m venv "$VENV_V3"
+fi
+[ -e "$VENV_V3/.gitignore" ] || echo '*' > "$VENV_V3/.gitignore"
+if ! "$VENV_V3/bin/python" -c 'import importlib.util as u, boto3, pytest, yaml; assert all(u.find_spec(m) for m in ("sagemaker.train", "sagemaker.serve", "sagemaker.core"))' 2>/dev/null \
+   || ! cmp -s requirements-test-v3.txt "$VENV_V3/.installed-requirements"; then
+  "$VENV_V3/bin/pip" install -q --disable-pip-version-check -r requirements-test-v3.txt
+  cp requirements-test-v3.txt "$VENV_V3/.installed-requirements"
+fi

@@ -24,3 +24,5 @@ echo "== scikit-learn bring-your-own seller image (debootstrap + podman)"
 samples/scikit-byo/build.sh
 echo "== end-to-end (pytest)"
 SLIPWAY_BIN=$PWD/target/release/slipway "$VENV/bin/python" -m pytest -q tests/e2e "$@"
+echo "== SageMaker Python SDK v3 (pytest, .venv-v3)"
+SLIPWAY_BIN=$PWD/target/release/slipway "${SLIPWAY_VENV_V3:-$PWD/.venv-v3}/bin/python" -m pytest -q tests/sdk_v3
