@@ -124,7 +124,7 @@ if ! podman image exists "$base"; then
         say "removing apt lists and caches, and what only builds software"
         slim "$work/root"
         say "packing the rootfs into $tarball"
-        tar --numeric-owner --xattrs -C "$r" -cf "$tarball.tmp" .
+        tar --numeric-owner --xattrs -C "$work/root" -cf "$tarball.tmp" .
         mv "$tarball.tmp" "$tarball"
         rm -rf "$work"
         trap - EXIT
