@@ -431,7 +431,8 @@ def test_too_old_and_too_new_events_are_rejected_not_stored(logs):
         (now, "fine"),
         (now + 3 * HOUR_MS, "too new"),
     ])
-    assert resp["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 1, "tooNewLogEventStartIndex": 2}
+    # AWS answers the index of the last too-old event (0 here), not one past it.
+    assert resp["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 0, "tooNewLogEventStartIndex": 2}
     page = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
     assert messages(page["events"]) == ["fine"]
 

@@ -78,11 +78,14 @@ fn now_ms() -> i64 {
 }
 
 /// What PutLogEvents stored: indexes of the events it did not store,
-/// as `rejectedLogEventsInfo` reports them (AWS's index conventions:
-/// `too_old_end` is exclusive, `too_new_start` inclusive).
+/// as `rejectedLogEventsInfo` reports them. `too_old_last` is the index of
+/// the last too-old event: AWS documents `tooOldLogEventEndIndex` as "the
+/// index of the last log event that is too old" and answers 0 when only
+/// the event at index 0 is (docs/fidelity.md). `too_new_start` is the first
+/// too-new one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PutOutcome {
-    pub too_old_end: Option<usize>,
+    pub too_old_last: Option<usize>,
     pub too_new_start: Option<usize>,
 }
 
@@ -248,7 +251,7 @@ impl Logs<'_> {
             .put_events(account, group, stream, keep)
             .await?;
         Ok(PutOutcome {
-            too_old_end: (too_old_end > 0).then_some(too_old_end),
+            too_old_last: too_old_end.checked_sub(1),
             too_new_start: (too_new_start < events.len()).then_some(too_new_start),
         })
     }

@@ -93,14 +93,21 @@ pub enum DataError {
     },
 }
 
-/// Where an object's key lands relative to a prefix: the text after the
-/// prefix, or for a prefix that ends mid-name, the text after the prefix's
-/// last `/` (CONTRACT §3.3).
-fn relative_to_prefix(prefix: &str, key: &str) -> String {
-    let cut = match prefix.rfind('/') {
-        Some(i) if !prefix.ends_with('/') => i + 1,
-        _ => prefix.len(),
-    };
+/// Where an object's key lands relative to a prefix (docs/jobs.md, "Where
+/// objects land"). A prefix that names a folder (it ends with `/`, or the
+/// key continues with `/` right after it) is cut off whole with that `/`,
+/// as SageMaker does for the URIs `Session.upload_data()` returns; a prefix
+/// that ends inside a name keeps that name: the text after its last `/`.
+pub(crate) fn relative_to_prefix(prefix: &str, key: &str) -> String {
+    if let Some(rest) = key.strip_prefix(prefix) {
+        if prefix.is_empty() || prefix.ends_with('/') {
+            return rest.to_owned();
+        }
+        if let Some(inside) = rest.strip_prefix('/') {
+            return inside.to_owned();
+        }
+    }
+    let cut = prefix.rfind('/').map_or(0, |i| i + 1);
     key.get(cut..).unwrap_or(key).to_owned()
 }
 
@@ -223,10 +230,10 @@ pub async fn list_manifest(
                 other => other,
             })?;
         out.push(InputObject {
+            relative: relative_to_prefix(&entries.0.key, &target.key),
             bucket: target.bucket,
             key: target.key,
             size: head.size,
-            relative: rel,
             listed_blob: single_blob(&head),
             prefetched: None,
         });
@@ -491,6 +498,22 @@ mod tests {
             "train/b.csv"
         );
         assert_eq!(relative_to_prefix("", "x.csv"), "x.csv");
+    }
+
+    #[test]
+    fn a_prefix_naming_a_folder_is_cut_off_with_its_slash() {
+        // What `Session.upload_data()` returns: no trailing slash.
+        assert_eq!(
+            relative_to_prefix("p/training-input-data", "p/training-input-data/iris.csv"),
+            "iris.csv"
+        );
+        assert_eq!(relative_to_prefix("x/DEMO", "x/DEMO/a/b.csv"), "a/b.csv");
+        // The same prefix also matching a name keeps that name.
+        assert_eq!(relative_to_prefix("x/DEMO", "x/DEMO2.csv"), "DEMO2.csv");
+        assert_eq!(relative_to_prefix("DEMO", "DEMO/a.csv"), "a.csv");
+        assert_eq!(relative_to_prefix("DEMO", "DEMO.csv"), "DEMO.csv");
+        // A single object named by its full key lands under its own name.
+        assert_eq!(relative_to_prefix("x/a.csv", "x/a.csv"), "a.csv");
     }
 
     #[test]

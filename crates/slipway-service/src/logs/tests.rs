@@ -162,7 +162,7 @@ async fn put_log_events_rules() {
         )
         .await
         .unwrap();
-    assert_eq!(outcome.too_old_end, Some(1));
+    assert_eq!(outcome.too_old_last, Some(0));
     assert_eq!(outcome.too_new_start, None);
     let missing = logs
         .put_log_events(&a, "g", "nope", vec![ev(t, "x")])

@@ -132,7 +132,11 @@ pub struct ModelPackages<'a> {
 }
 
 impl ModelPackages<'_> {
-    pub async fn create(&self, account: &AccountId, new: NewModelPackage) -> Result<ModelPackage> {
+    pub async fn create(
+        &self,
+        account: &AccountId,
+        mut new: NewModelPackage,
+    ) -> Result<ModelPackage> {
         let versioned = match (&new.name, &new.group) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
@@ -148,17 +152,19 @@ impl ModelPackages<'_> {
             }
             (_, group) => group.is_some(),
         };
-        if versioned && new.certify_for_marketplace.is_some() {
+        // Both SageMaker SDKs send `CertifyForMarketplace=false` and a
+        // `ModelApprovalStatus` with every register(), versioned or not; AWS
+        // accepts them where they "do not apply" (docs/fidelity.md). Only a
+        // request to certify a version for the Marketplace, which lists
+        // unversioned packages alone, is refused.
+        if versioned && new.certify_for_marketplace == Some(true) {
             return Err(Error::invalid(
                 "CertifyForMarketplace",
                 "CertifyForMarketplace applies only to unversioned model packages (ModelPackageName), not to versions in a group.",
             ));
         }
-        if !versioned && new.approval.is_some() {
-            return Err(Error::invalid(
-                "ModelApprovalStatus",
-                "ModelApprovalStatus applies only to versioned model packages (ModelPackageGroupName).",
-            ));
+        if !versioned {
+            new.approval = None;
         }
         let inference = self.effective_inference(account, &new).await?;
         if let (Some(inf), false) = (&inference, versioned) {
@@ -213,7 +219,7 @@ impl ModelPackages<'_> {
             model_package_group_name: None,
             model_package_version: None,
             model_package_description: new.description,
-            inference_specification: new.inference,
+            inference_specification: inference,
             source_algorithm_specification: new.source_algorithm,
             model_package_status_details: StatusDetails::not_started(new.validation.as_ref()),
             validation_specification: new.validation,
@@ -327,7 +333,16 @@ impl ModelPackages<'_> {
             checks::inference_containers(inf, "InferenceSpecification")?;
         }
         let Some(source) = &new.source_algorithm else {
-            if new.inference.is_none() {
+            // A version in a group may be registered before its inference
+            // containers are known and get them later through
+            // UpdateModelPackage, as AWS allows (docs/fidelity.md); it
+            // cannot be validated until then.
+            let versioned = new.group.is_some() && new.name.is_none();
+            let validated = new
+                .validation
+                .as_ref()
+                .is_some_and(|v| !v.validation_profiles.is_empty());
+            if new.inference.is_none() && (!versioned || validated) {
                 return Err(Error::invalid(
                     "InferenceSpecification",
                     "A model package needs an InferenceSpecification or a SourceAlgorithmSpecification.",
@@ -357,12 +372,21 @@ impl ModelPackages<'_> {
                     other => other,
                 })?;
             if new.inference.is_none() {
-                let Some(inf) = found.doc.inference_specification else {
+                let Some(mut inf) = found.doc.inference_specification else {
                     return Err(Error::invalid(
                         format!("SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName", i + 1),
                         format!("Algorithm {} has no InferenceSpecification, so a model package cannot be built from it.", found.record.arn),
                     ));
                 };
+                // As AWS describes such a package: the algorithm's
+                // inference containers, each serving the source's model.
+                if let Some(url) = algo.get("ModelDataUrl").filter(|u| u.is_string()) {
+                    for container in &mut inf.containers {
+                        if let Value::Object(c) = container {
+                            c.insert("ModelDataUrl".into(), url.clone());
+                        }
+                    }
+                }
                 return Ok(Some(inf));
             }
         }

@@ -39,9 +39,9 @@ pub async fn put_log_events(svc: &Service, account: &AccountId, input: &Input) -
         .put_log_events(account, &group, &stream, events)
         .await
         .map_err(AwsError::from_service)?;
-    let rejected = (outcome.too_old_end.is_some() || outcome.too_new_start.is_some()).then(|| {
+    let rejected = (outcome.too_old_last.is_some() || outcome.too_new_start.is_some()).then(|| {
         object([
-            ("tooOldLogEventEndIndex", json!(outcome.too_old_end)),
+            ("tooOldLogEventEndIndex", json!(outcome.too_old_last)),
             ("tooNewLogEventStartIndex", json!(outcome.too_new_start)),
         ])
     });

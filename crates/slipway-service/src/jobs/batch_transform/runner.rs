@@ -441,7 +441,7 @@ impl Runner {
         Ok(format!("http://{ip}:{SERVE_PORT}"))
     }
 
-    async fn wait_ready(&self, invoker: &Invoker, tail: &Tail) -> Result<(), Fatal> {
+    async fn wait_ready(&mut self, invoker: &Invoker, tail: &Tail) -> Result<(), Fatal> {
         let Some(id) = self.container.clone() else {
             return Err(Fatal("InternalServerError: no container".into()));
         };
@@ -470,6 +470,16 @@ impl Runner {
                 .and_then(|s| s.exit_code),
             None => None,
         };
+        if exit.is_some() {
+            // The container is gone: let the shipper read its output to
+            // the end first, so the reason quotes what it printed last (a
+            // traceback written just before it died is usually still in
+            // flight when the exit is seen).
+            self.exited.notify_one();
+            if let Some(logs) = self.logs.take() {
+                logs.finish().await;
+            }
+        }
         let said = excerpt(tail, 5);
         let said = if said.is_empty() {
             "nothing".to_owned()

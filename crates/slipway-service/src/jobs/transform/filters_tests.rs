@@ -30,6 +30,11 @@ fn parses_the_documented_subset() {
         "$[:3]",
         "$[1:4]",
         "$.features[1:]",
+        // AWS's own OutputFilter example, and what RFC 9535 allows besides.
+        "$[0,5:]",
+        "$[1:2:1]",
+        "$['a.b']",
+        r"$['it\'s']",
     ] {
         assert!(JsonPath::parse(ok).is_ok(), "{ok}");
     }
@@ -37,8 +42,8 @@ fn parses_the_documented_subset() {
         "features",
         "$..a",
         "$[?(@.a)]",
-        "$[1:2:1]",
-        "$['a.b']",
+        "$[1:4:2]",
+        "$['a',0]",
         "$[a]",
         "$[",
         "$.",
@@ -148,6 +153,23 @@ fn slices_are_inclusive_and_out_of_range_fails() {
     );
     let f = dp(Some("$[1:9]"), None, false, CSV);
     assert!(f.filter_input(b"a,b,c").is_err());
+}
+
+#[test]
+fn unions_of_indexes_and_slices_pick_in_order() {
+    // The OutputFilter example of AWS's DataProcessing reference.
+    let f = dp(Some("$[0,5:]"), None, false, CSV);
+    assert_eq!(
+        s(f.filter_input(b"c0,c1,c2,c3,c4,c5,c6\n").unwrap()),
+        "c0,c5,c6\n"
+    );
+    let f = dp(Some("$[-1,0:1]"), None, false, CSV);
+    assert_eq!(s(f.filter_input(b"a,b,c").unwrap()), "c,a,b");
+    let f = dp(Some("$['a.b',\"c\"]"), None, false, JSONL);
+    assert_eq!(
+        s(f.filter_input(b"{\"a.b\":1,\"c\":2,\"d\":3}\n").unwrap()),
+        "{\"a.b\":1,\"c\":2}\n"
+    );
 }
 
 #[test]

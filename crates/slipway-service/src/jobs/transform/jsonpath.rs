@@ -1,11 +1,13 @@
-//! The JSONPath subset of DataProcessing filters (CONTRACT §5.6): `$`,
-//! `.name`, `*`, `['a','b']`, `[n]`, `[n,m]` (negative from the end) and
-//! slices whose end is **inclusive**, as the SageMaker developer guide
-//! describes them (why we evaluate paths ourselves: see `filters.rs`).
+//! DataProcessing filters' JSONPath (docs/transform-data-processing.md).
+//! The grammar is RFC 9535's, parsed by `rsonpath-syntax`; what a path
+//! selects follows SageMaker's rules, which differ from the RFC's (slice
+//! ends are **inclusive**, a single index gives the value itself, a union
+//! gives one flat array), so evaluation is ours, on the parsed tree.
 
+use rsonpath_syntax::{Index, Segment, Selector};
 use serde_json::{Map, Value};
 
-/// One step of a parsed JSONPath.
+/// One step of a path, in the forms SageMaker's filters use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
     /// `.name`, `['name']`
@@ -14,37 +16,46 @@ enum Step {
     Children(Vec<String>),
     /// `.*`, `[*]`
     Wildcard,
-    /// `[n]`
+    /// `[n]`, `[n,m]`, `[s:e]`, `[0,5:]`: array positions; one index
+    /// gives the element, anything else an array of the picked elements.
+    Pick(Vec<Pick>),
+}
+
+/// One selector of an array step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pick {
+    /// Negative counts from the end.
     Index(i64),
-    /// `[n,m,…]`
-    Indexes(Vec<i64>),
-    /// `[s:e]` with an **inclusive** end.
-    Slice(Option<i64>, Option<i64>),
+    /// `[s:e]` with an **inclusive** end; `None` is "to the last".
+    Slice(i64, Option<i64>),
+}
+
+impl std::fmt::Display for Pick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Index(i) => write!(f, "{i}"),
+            Self::Slice(s, e) => write!(f, "{s}:{}", e.map(|e| e.to_string()).unwrap_or_default()),
+        }
+    }
 }
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let opt = |v: &Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        let list = |items: Vec<String>| items.join(",");
         match self {
             Self::Child(n) => write!(f, ".{n}"),
             Self::Children(ns) => write!(
                 f,
                 "[{}]",
-                ns.iter()
-                    .map(|n| format!("'{n}'"))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                list(ns.iter().map(|n| format!("'{n}'")).collect())
             ),
             Self::Wildcard => write!(f, "[*]"),
-            Self::Index(i) => write!(f, "[{i}]"),
-            Self::Indexes(v) => write!(f, "[{}]", join(v)),
-            Self::Slice(s, e) => write!(f, "[{}:{}]", opt(s), opt(e)),
+            Self::Pick(p) => write!(f, "[{}]", list(p.iter().map(Pick::to_string).collect())),
         }
     }
 }
 
-/// A parsed path of the supported subset; `$` is the empty step list.
+/// A parsed path; `$` is the empty step list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
     pub(crate) text: String,
@@ -52,8 +63,8 @@ pub struct JsonPath {
 }
 
 impl JsonPath {
-    /// Parses the subset of CONTRACT §5.6. An empty string means `$` (the
-    /// API allows length 0 and documents `$` as the default).
+    /// Parses a filter. An empty string means `$` (the API allows length 0
+    /// and documents `$` as the default).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
@@ -62,35 +73,18 @@ impl JsonPath {
                 steps: vec![],
             });
         }
-        let rest = text
-            .strip_prefix('$')
-            .ok_or_else(|| format!("the JSONPath expression '{text}' must start with '$'"))?;
-        let mut steps = Vec::new();
-        let mut rest = rest;
-        while !rest.is_empty() {
-            if let Some(r) = rest.strip_prefix(".*") {
-                steps.push(Step::Wildcard);
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix('.') {
-                let end = r.find(['.', '[']).unwrap_or(r.len());
-                let name = &r[..end];
-                if name.is_empty() || name.contains([']', '\'', '"', '*', ' ']) {
-                    return Err(format!("'{text}' has an invalid member name after '.'"));
-                }
-                steps.push(Step::Child(name.to_owned()));
-                rest = &r[end..];
-            } else if let Some(r) = rest.strip_prefix('[') {
-                let end = r
-                    .find(']')
-                    .ok_or_else(|| format!("'{text}' has a '[' without a matching ']'"))?;
-                steps.push(parse_bracket(&r[..end]).map_err(|e| format!("'{text}': {e}"))?);
-                rest = &r[end + 1..];
-            } else {
-                return Err(format!(
-                    "'{text}' is not in the supported JSONPath subset ($, .name, *, ['a','b'], [n], [n,m], [s:e])"
-                ));
-            }
-        }
+        let query = rsonpath_syntax::parse(text).map_err(|e| {
+            // The parser's report spans several lines with a caret under
+            // the fault; its first line names the fault.
+            let report = e.to_string();
+            let first = report.lines().next().unwrap_or("").trim().to_owned();
+            format!("'{text}' is not a valid JSONPath expression ({first})")
+        })?;
+        let steps = query
+            .segments()
+            .iter()
+            .map(|segment| step_of(segment).map_err(|why| format!("'{text}': {why}")))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             text: text.to_owned(),
             steps,
@@ -105,12 +99,10 @@ impl JsonPath {
     /// True when every step addresses array positions (what CSV allows).
     pub(crate) fn is_index_only(&self) -> bool {
         self.steps.len() <= 1
-            && self.steps.iter().all(|s| {
-                matches!(
-                    s,
-                    Step::Index(_) | Step::Indexes(_) | Step::Slice(..) | Step::Wildcard
-                )
-            })
+            && self
+                .steps
+                .iter()
+                .all(|s| matches!(s, Step::Pick(_) | Step::Wildcard))
     }
 
     /// Applies the path to one value. Multi-selections (`*`, `[n,m]`,
@@ -124,53 +116,70 @@ impl JsonPath {
     }
 }
 
-fn parse_bracket(inner: &str) -> Result<Step, String> {
-    let inner = inner.trim();
-    if inner == "*" {
+const SUPPORTED: &str =
+    "filters select with .name, ['a','b'], *, [n], [n,m], [s:e] and unions like [0,5:]";
+
+/// The step one segment of the parsed query is, or why filters cannot use it.
+fn step_of(segment: &Segment) -> Result<Step, String> {
+    let Segment::Child(selectors) = segment else {
+        return Err(format!(
+            "descendant segments (..) are not supported; {SUPPORTED}"
+        ));
+    };
+    let selectors: &[Selector] = selectors;
+    if let [Selector::Wildcard] = selectors {
         return Ok(Step::Wildcard);
     }
-    if inner.starts_with(['\'', '"']) {
-        let mut names = Vec::new();
-        for part in inner.split(',') {
-            let part = part.trim();
-            let name = part
-                .strip_prefix('\'')
-                .and_then(|p| p.strip_suffix('\''))
-                .or_else(|| part.strip_prefix('"').and_then(|p| p.strip_suffix('"')))
-                .ok_or_else(|| format!("[{inner}] must list quoted names like ['a','b']"))?;
-            if name.is_empty() || name.contains(['.', '[', ']', '$']) {
-                return Err(format!("[{inner}]: names in brackets cannot be paths"));
-            }
-            names.push(name.to_owned());
-        }
-        return Ok(match <[String; 1]>::try_from(names) {
-            Ok([one]) => Step::Child(one),
-            Err(names) => Step::Children(names),
+    if selectors.iter().all(|s| matches!(s, Selector::Name(_))) {
+        let mut names: Vec<String> = selectors
+            .iter()
+            .filter_map(|s| match s {
+                // `quoted` is a JSON string literal: decoding it resolves
+                // escapes such as `\u0041`.
+                Selector::Name(n) => Some(
+                    serde_json::from_str(n.quoted()).unwrap_or_else(|_| n.unquoted().to_owned()),
+                ),
+                _ => None,
+            })
+            .collect();
+        return Ok(if names.len() == 1 {
+            Step::Child(names.remove(0))
+        } else {
+            Step::Children(names)
         });
     }
-    let int = |s: &str| -> Result<Option<i64>, String> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse::<i64>()
-            .map(Some)
-            .map_err(|_| format!("'{s}' is not an integer index"))
-    };
-    if let Some((s, e)) = inner.split_once(':') {
-        if e.contains(':') {
-            return Err("slices with a step ([s:e:k]) are not supported".into());
-        }
-        return Ok(Step::Slice(int(s)?, int(e)?));
+    let picks = selectors
+        .iter()
+        .map(|s| match s {
+            Selector::Index(i) => Ok(Pick::Index(index_of(*i))),
+            Selector::Slice(slice) => {
+                if slice.step()
+                    != rsonpath_syntax::Step::Forward(rsonpath_syntax::num::JsonUInt::ONE)
+                {
+                    return Err("slices with a step ([s:e:k]) are not supported".to_owned());
+                }
+                Ok(Pick::Slice(
+                    index_of(slice.start()),
+                    slice.end().map(index_of),
+                ))
+            }
+            Selector::Name(_) | Selector::Wildcard => Err(format!(
+                "a step cannot mix names, * and indexes; {SUPPORTED}"
+            )),
+            Selector::Filter(_) => Err(format!(
+                "filter selectors ([?…]) are not supported; {SUPPORTED}"
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Step::Pick(picks))
+}
+
+fn index_of(i: Index) -> i64 {
+    // Both magnitudes are at most 2^53 - 1 (I-JSON), so they fit.
+    match i {
+        Index::FromStart(n) => n.as_u64() as i64,
+        Index::FromEnd(n) => -(n.as_u64() as i64),
     }
-    let mut idx = Vec::new();
-    for part in inner.split(',') {
-        idx.push(int(part)?.ok_or_else(|| format!("[{inner}] has an empty index"))?);
-    }
-    Ok(match idx[..] {
-        [one] => Step::Index(one),
-        _ => Step::Indexes(idx),
-    })
 }
 
 /// Resolves a possibly negative index against `len`; error when outside.
@@ -202,28 +211,30 @@ fn apply_step(step: &Step, v: Value) -> Result<Value, String> {
             Ok(Value::Array(m.into_iter().map(|(_, v)| v).collect()))
         }
         (Step::Wildcard, v @ Value::Array(_)) => Ok(v),
-        (Step::Index(i), Value::Array(mut a)) => {
-            let r = resolve(*i, a.len())?;
-            Ok(a.swap_remove(r))
-        }
-        (Step::Indexes(list), Value::Array(a)) => {
-            let picked = list
-                .iter()
-                .map(|i| resolve(*i, a.len()).map(|r| a[r].clone()))
-                .collect::<Result<_, _>>()?;
-            Ok(Value::Array(picked))
-        }
-        (Step::Slice(s, e), Value::Array(a)) => {
-            if a.is_empty() {
-                return Err("cannot slice an empty record".into());
+        (Step::Pick(picks), Value::Array(mut a)) => {
+            if let [Pick::Index(i)] = picks.as_slice() {
+                let r = resolve(*i, a.len())?;
+                return Ok(a.swap_remove(r));
             }
-            let start = resolve(s.unwrap_or(0), a.len())?;
-            let end = resolve(e.unwrap_or(-1), a.len())?;
-            Ok(Value::Array(
-                a.get(start..=end)
-                    .map(<[Value]>::to_vec)
-                    .unwrap_or_default(),
-            ))
+            let mut picked = Vec::new();
+            for pick in picks {
+                match pick {
+                    Pick::Index(i) => picked.push(a[resolve(*i, a.len())?].clone()),
+                    Pick::Slice(s, e) => {
+                        if a.is_empty() {
+                            return Err("cannot slice an empty record".into());
+                        }
+                        let start = resolve(*s, a.len())?;
+                        let end = resolve(e.unwrap_or(-1), a.len())?;
+                        picked.extend(
+                            a.get(start..=end)
+                                .map(<[Value]>::to_vec)
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+            }
+            Ok(Value::Array(picked))
         }
         (step, v) => Err(format!("'{step}' does not apply to {}", kind_of(&v))),
     }
