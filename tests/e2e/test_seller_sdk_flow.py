@@ -18,6 +18,10 @@ environment block `slipway serve` prints (AWS_ENDPOINT_URL), a boto3
 session with the account's keys, a `sagemaker.Session` with a default
 bucket. The image is pushed to Slipway's registry and named by its ECR URI,
 as both notebooks do.
+
+Jobs are waited on with `logs=False` (a describe every 5 s): the SDK's
+log loop describes a job every 30 s at most, which would add ~40 s per job
+(test_training_sdk.py covers `logs=True`).
 """
 
 from __future__ import annotations
@@ -172,15 +176,15 @@ def test_estimator_fit_and_transform_on_prefixes_without_slash(sess, data, image
     est = Estimator(image_uri=image_uri, role=role, instance_count=1, instance_type=INSTANCE,
                     output_path=f"s3://{sess.default_bucket()}/{data['prefix']}/output",
                     hyperparameters={"max_leaf_nodes": 5}, sagemaker_session=sess)
-    est.fit(data["training"])
+    est.fit(data["training"], logs=False)
     desc = sess.sagemaker_client.describe_training_job(TrainingJobName=est.latest_training_job.name)
     assert desc["TrainingJobStatus"] == "Completed", desc.get("FailureReason")
     assert desc["HyperParameters"]["max_leaf_nodes"] == "5"
 
     out = f"s3://{sess.default_bucket()}/{data['prefix']}/estimator-transform-output"
     t = est.transformer(1, INSTANCE, output_path=out, assemble_with="Line", accept="text/csv")
-    t.transform(data=data["training"], content_type="text/csv", split_type="Line", input_filter="$[1:]")
-    t.wait()
+    t.transform(data=data["training"], content_type="text/csv", split_type="Line", input_filter="$[1:]",
+                logs=False)
     assert_sensible(read_s3(sess, f"{out}/iris.csv.out"), [row[0] for row in iris_rows()])
 
 
@@ -270,7 +274,7 @@ def algorithm_estimator(sess, data, algorithm, role):
     est = AlgorithmEstimator(algorithm_arn=algorithm, role=role, instance_count=1, instance_type=INSTANCE,
                              output_path=f"s3://{sess.default_bucket()}/{data['prefix']}/algorithm-output",
                              sagemaker_session=sess)
-    est.fit({"training": data["training"]})
+    est.fit({"training": data["training"]}, logs=False)
     return est
 
 
@@ -281,8 +285,7 @@ def test_algorithm_estimator_fit_then_transform(sess, data, algorithm_estimator)
     assert desc["HyperParameters"].get("max_leaf_nodes") == "100"  # the algorithm's default
     out = f"s3://{sess.default_bucket()}/{data['prefix']}/algorithm-transform-output"
     t = algorithm_estimator.transformer(1, INSTANCE, output_path=out)
-    t.transform(data["batch"], content_type="text/csv", split_type="Line")
-    t.wait()
+    t.transform(data["batch"], content_type="text/csv", split_type="Line", logs=False)
     assert_sensible(read_s3(sess, f"{out}/batchtransform_test.csv.out"), [row[0] for row in iris_rows()])
 
 
