@@ -96,8 +96,8 @@ def execution_role(slipway, sdk_config, role_arn) -> str:
     try:
         iam.get_role(RoleName=ROLE_NAME)
     except ClientError as e:
-        if e.response["Error"]["Code"] != "NoSuchEntity":
-            raise
+        if e.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            pytest.fail(f"iam:GetRole answered what botocore cannot read as IAM: {e.response!r}")
         iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=TRUST_SAGEMAKER)
         # What AWS's guides attach to a SageMaker execution role; the SDK
         # simulates its actions (iam:SimulatePrincipalPolicy) before use.

@@ -154,7 +154,6 @@ def test_algorithm_get_list_wait_delete(sdk, sample_image, sm):
     algo.wait_for_status("Completed", poll=1, timeout=60)
     assert algo.algorithm_status == "Completed"
     assert algo.training_specification.training_image == sample_image
-    assert algo.certify_for_marketplace is False
     assert name in [a.algorithm_name for a in Algorithm.get_all(name_contains=name)]
     algo.delete()
     with pytest.raises(ClientError):
@@ -164,17 +163,21 @@ def test_algorithm_get_list_wait_delete(sdk, sample_image, sm):
 def test_model_package_and_group(sdk, sample_image, model_data, sm):
     from botocore.exceptions import ClientError
     from sagemaker.core.resources import ModelPackage, ModelPackageGroup
-    from sagemaker.core.shapes import InferenceSpecification, ModelPackageContainerDefinition
 
-    spec = InferenceSpecification(
-        containers=[ModelPackageContainerDefinition(image=sample_image, model_data_url=model_data)],
-        supported_content_types=["text/csv"], supported_response_mime_types=["text/csv"],
-        supported_transform_instance_types=[INSTANCE], supported_realtime_inference_instance_types=[INSTANCE])
-
+    # Packages come from boto3: sagemaker-core 2.27's ModelPackage.create
+    # cannot create one against AWS either. It reads
+    # response["ModelPackageName"], which CreateModelPackage never returns
+    # (its output is ModelPackageArn only), and types
+    # `inference_specification` with the model card's InferenceSpecification
+    # (sagemaker.core.shapes re-exports model_card_shapes over shapes.shapes),
+    # which carries containers only.
     name = uniq("core-pkg")
-    pkg = ModelPackage.create(model_package_name=name, inference_specification=spec)
-    pkg.wait_for_status("Completed", poll=1, timeout=60)
+    sm.create_model_package(ModelPackageName=name, InferenceSpecification={
+        "Containers": [{"Image": sample_image, "ModelDataUrl": model_data}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
+        "SupportedTransformInstanceTypes": [INSTANCE], "SupportedRealtimeInferenceInstanceTypes": [INSTANCE]})
     got = ModelPackage.get(name)
+    got.wait_for_status("Completed", poll=1, timeout=60)
     assert got.model_package_status == "Completed"
     assert got.inference_specification.containers[0].model_data_url == model_data
     assert name in [p.model_package_name for p in ModelPackage.get_all(name_contains=name)]
@@ -183,16 +186,23 @@ def test_model_package_and_group(sdk, sample_image, model_data, sm):
     g = ModelPackageGroup.create(model_package_group_name=group)
     assert ModelPackageGroup.get(group).model_package_group_arn == g.model_package_group_arn
     assert group in [x.model_package_group_name for x in ModelPackageGroup.get_all(name_contains=group)]
-    v1 = ModelPackage.create(model_package_group_name=group, inference_specification=spec,
-                             model_approval_status="Approved")
+    v1_arn = sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus="Approved",
+                                     InferenceSpecification={"Containers": [{"Image": sample_image,
+                                                                             "ModelDataUrl": model_data}]}
+                                     )["ModelPackageArn"]
+    v1 = ModelPackage.get(v1_arn)
     assert v1.model_package_version == 1 and v1.model_approval_status == "Approved"
-    versions = list(ModelPackage.get_all(model_package_group_name=group))
-    assert [v.model_package_arn for v in versions] == [v1.model_package_arn]
+    # Not ModelPackage.get_all(model_package_group_name=...): it refreshes
+    # each summary by its ModelPackageName, which for a version is the
+    # group's name (as on AWS), and DescribeModelPackage needs the ARN.
+    versions = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+    assert [v["ModelPackageArn"] for v in versions] == [v1.model_package_arn]
 
     got.delete()
     with pytest.raises(ClientError):
         ModelPackage.get(name)
-    v1.delete()
+    # By ARN: v1.delete() sends the version's ModelPackageName (the group's).
+    sm.delete_model_package(ModelPackageName=v1.model_package_arn)
     g.delete()
     with pytest.raises(ClientError):
         ModelPackageGroup.get(group)
