@@ -218,3 +218,23 @@ def test_versioned_package_without_inference_gets_it_later(sm):
         sm.create_model_package(ModelPackageName=uniq("none"))
     assert "InferenceSpecification" in e.value.response["Error"]["Message"]
 
+
+
+# --- DeleteTrainingJob (sagemaker-core's TrainingJob.delete()) --------------
+
+def test_delete_training_job_only_once_it_has_ended(sm, s3, bucket):
+    name = uniq("del")
+    sm.create_training_job(**shell_job(s3, name, bucket, "trap 'exit 0' TERM; sleep 300 & wait"))
+    with pytest.raises(ClientError) as e:
+        sm.delete_training_job(TrainingJobName=name)
+    assert e.value.response["Error"]["Code"] == "ResourceInUse", e.value.response
+    sm.stop_training_job(TrainingJobName=name)
+    assert wait_for(sm, name, timeout=180)["TrainingJobStatus"] == "Stopped"
+    sm.delete_training_job(TrainingJobName=name)
+    with pytest.raises(ClientError) as e:
+        sm.describe_training_job(TrainingJobName=name)
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert name not in [j["TrainingJobName"] for j in sm.list_training_jobs(NameContains=name)["TrainingJobSummaries"]]
+    with pytest.raises(ClientError) as e:
+        sm.delete_training_job(TrainingJobName=name)
+    assert e.value.response["Error"]["Code"] == "ValidationException"

@@ -20,6 +20,10 @@ pub enum Error {
     /// that still holds versions).
     #[error("{0}")]
     Conflict(String),
+    /// The resource is busy (a job still running): SageMaker's
+    /// `ResourceInUse`.
+    #[error("{0}")]
+    InUse(String),
     #[error("{0}")]
     LimitExceeded(String),
     /// An S3 condition (objects.rs): its own vocabulary, because S3

@@ -52,6 +52,7 @@ impl AwsError {
             }
             ServiceError::Invalid { reason, .. } => Self::validation(reason),
             ServiceError::Conflict(m) => Self::new(StatusCode::BAD_REQUEST, "ConflictException", m),
+            ServiceError::InUse(m) => Self::new(StatusCode::BAD_REQUEST, "ResourceInUse", m),
             ServiceError::LimitExceeded(m) => {
                 Self::new(StatusCode::BAD_REQUEST, "ResourceLimitExceeded", m)
             }
@@ -182,9 +183,9 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
         ServiceError::NotFound { message } => with(C::NoSuchKey, message),
         ServiceError::Logs(e) => with(C::InvalidRequest, e.to_string()),
         ServiceError::Invalid { reason, .. } => with(C::InvalidArgument, reason),
-        ServiceError::AlreadyExists { message } | ServiceError::Conflict(message) => {
-            with(C::OperationAborted, message)
-        }
+        ServiceError::AlreadyExists { message }
+        | ServiceError::Conflict(message)
+        | ServiceError::InUse(message) => with(C::OperationAborted, message),
         ServiceError::LimitExceeded(m) => with(C::TooManyBuckets, m),
         // The S3 API never calls the registry; a registry condition here
         // is a request S3 cannot express.

@@ -144,6 +144,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "export AWS_ENDPOINT_URL=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION={}",
         key.access_key_id, key.secret_access_key, app.region
     );
+    match crate::sdk_config::write_if_absent(&config.data_dir, &key.account, &app.region) {
+        Ok(path) => println!("export SAGEMAKER_USER_CONFIG_OVERRIDE={}", path.display()),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot write the SageMaker Python SDK's defaults file")
+        }
+    }
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "slipway is serving");
     app.serve(listener, shutdown_signal()).await
 }

@@ -42,6 +42,7 @@ pub enum Operation {
     DescribeTrainingJob,
     ListTrainingJobs,
     StopTrainingJob,
+    DeleteTrainingJob,
     CreateModel,
     DescribeModel,
     ListModels,
@@ -53,7 +54,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 28] = [
+    pub const ALL: [Operation; 29] = [
         Self::CreateAlgorithm,
         Self::DescribeAlgorithm,
         Self::ListAlgorithms,
@@ -74,6 +75,7 @@ impl Operation {
         Self::DescribeTrainingJob,
         Self::ListTrainingJobs,
         Self::StopTrainingJob,
+        Self::DeleteTrainingJob,
         Self::CreateModel,
         Self::DescribeModel,
         Self::ListModels,
@@ -106,6 +108,7 @@ impl Operation {
             Self::DescribeTrainingJob => "DescribeTrainingJob",
             Self::ListTrainingJobs => "ListTrainingJobs",
             Self::StopTrainingJob => "StopTrainingJob",
+            Self::DeleteTrainingJob => "DeleteTrainingJob",
             Self::CreateModel => "CreateModel",
             Self::DescribeModel => "DescribeModel",
             Self::ListModels => "ListModels",
@@ -224,6 +227,9 @@ async fn run(
             .map(Reply::from),
         ListTrainingJobs => training_jobs::list_training_jobs(svc, account, input).await,
         StopTrainingJob => training_jobs::stop_training_job(svc, account, input)
+            .await
+            .map(Reply::from),
+        DeleteTrainingJob => training_jobs::delete_training_job(svc, account, input)
             .await
             .map(Reply::from),
         CreateModel => models::create_model(svc, account, input)

@@ -1,4 +1,5 @@
-//! CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob.
+//! CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob,
+//! DeleteTrainingJob.
 
 use super::common::{list_params, required, text, HandlerResult};
 use crate::error::AwsError;
@@ -173,6 +174,19 @@ pub async fn list_training_jobs(
         training_job_summaries,
         next_token,
     })
+}
+
+pub async fn delete_training_job(
+    svc: &Service,
+    account: &AccountId,
+    input: Input,
+) -> HandlerResult {
+    let name = required(&input, "TrainingJobName")?;
+    svc.training_jobs()
+        .delete(account, &name)
+        .await
+        .map_err(AwsError::from_service)?;
+    Ok(json!({}))
 }
 
 pub async fn stop_training_job(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {

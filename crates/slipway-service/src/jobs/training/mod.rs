@@ -86,4 +86,21 @@ impl TrainingJobs<'_> {
         }
         Ok(())
     }
+
+    /// DeleteTrainingJob: only a job that has ended; its name may then be
+    /// used again. Its artifacts in S3 and its log stream stay, as on AWS.
+    pub async fn delete(&self, account: &AccountId, reference: &str) -> Result<()> {
+        let job = self.describe(account, reference).await?;
+        if !status::is_terminal(&job.record.status) {
+            return Err(Error::InUse(format!(
+                "Training job {} is {}; only a Completed, Failed or Stopped training job can be deleted.",
+                job.record.name, job.record.status
+            )));
+        }
+        self.svc
+            .store
+            .delete(account, KIND, &job.record.key)
+            .await?;
+        Ok(())
+    }
 }

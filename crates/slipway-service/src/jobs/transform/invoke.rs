@@ -509,10 +509,13 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// The first 500 characters of `body`, lossy UTF-8.
+/// The first 500 characters of `body`, lossy UTF-8, on one line: a
+/// FailureReason is shown as one line, and an HTML error page's first line
+/// (`<html>`) says nothing of what went wrong.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = text.as_str();
     match text.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),

@@ -452,3 +452,12 @@ fn effective_parameters_prefer_request_then_container_then_defaults() {
         }
     );
 }
+
+#[test]
+fn an_html_error_page_is_quoted_on_one_line() {
+    let page = b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\n</body>\n</html>\n";
+    assert_eq!(
+        excerpt(page),
+        "<html> <head><title>413 Request Entity Too Large</title></head> <body> </body> </html>"
+    );
+}
