@@ -133,6 +133,12 @@ pub struct ModelPackages<'a> {
 
 impl ModelPackages<'_> {
     pub async fn create(&self, account: &AccountId, new: NewModelPackage) -> Result<ModelPackage> {
+        if let Some(v) = &new.validation {
+            self.svc
+                .iam()
+                .require_assumable(account, "ValidationRole", &v.validation_role)
+                .await?;
+        }
         let versioned = match (&new.name, &new.group) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
