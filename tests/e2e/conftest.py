@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_helpers import SLIPWAY_BIN, Slipway  # noqa: E402
+from e2e_helpers import SLIPWAY_BIN, TEST_ACCOUNT_ENV, Slipway  # noqa: E402
 
 # Never let a developer's ~/.aws or AWS_* environment leak into the clients
 # created in-process (explicit credentials are always passed, but botocore
@@ -52,8 +52,9 @@ def _start(tmp_path_factory, name: str, env: dict | None = None, **kw) -> Slipwa
 @pytest.fixture(scope="session")
 def jobs_server(tmp_path_factory):
     """A server that runs jobs (training, transform, validation) through the
-    container engine; validation jobs run network-isolated."""
-    s = _start(tmp_path_factory, "jobs", env={})
+    container engine; validation jobs run network-isolated. Its default
+    account is the fixed TEST_ACCOUNT_ID, whose role `jobs_helpers.ROLE` is."""
+    s = _start(tmp_path_factory, "jobs", env=dict(TEST_ACCOUNT_ENV))
     yield s
     s.stop()
     s.kill()

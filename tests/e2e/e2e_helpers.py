@@ -39,6 +39,41 @@ SLIPWAY_BIN = Path(os.environ.get("SLIPWAY_BIN", REPO / "target" / "release" / "
 JSON_CT = "application/x-amz-json-1.1"
 REGION = "us-east-1"
 
+# SageMaker's role parameters must name an existing role of the caller's
+# account that trusts SageMaker (as on AWS). The job tests run as this
+# fixed account, so `jobs_helpers.ROLE` names a real role of it.
+TEST_ACCOUNT_ID = "123456789012"
+TEST_ACCOUNT_ENV = {
+    "SLIPWAY_ACCOUNT_ID": TEST_ACCOUNT_ID,
+    "SLIPWAY_ACCESS_KEY_ID": "AKIASLIPWAYTESTS0001",
+    "SLIPWAY_SECRET_ACCESS_KEY": "slipway-e2e-tests-secret-key-0000000000001",
+}
+# The role names the tests use; every test server's default account gets them.
+TEST_ROLE_NAMES = ("SlipwayTests", "SellerRole", "SageMakerRole", "SlipwayValidation", "SlipwayExecutionRole")
+SAGEMAKER_TRUST_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+
+def ensure_roles(server: "Slipway", creds: "Account | None" = None, names=TEST_ROLE_NAMES) -> list[str]:
+    """Creates (if missing) roles SageMaker may assume, through the server's
+    IAM API, in the account of `creds` (default: the server's); returns
+    their ARNs."""
+    import botocore.exceptions
+
+    iam = server.client(creds, service="iam")
+    arns = []
+    for name in names:
+        try:
+            arns.append(iam.create_role(RoleName=name, AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)["Role"]["Arn"])
+        except botocore.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise
+            arns.append(iam.get_role(RoleName=name)["Role"]["Arn"])
+    return arns
+
 
 @dataclass(frozen=True)
 class Account:
@@ -133,6 +168,8 @@ class Slipway:
         self.log_path = where.parent / f"{where.name}-server.log"
         self._account_id: str | None = None
         self.starts = 0
+        # Create TEST_ROLE_NAMES in the default account at every start.
+        self.test_roles = True
 
     # -- process lifecycle -------------------------------------------------
     def start(self, timeout: float = 30.0) -> "Slipway":
@@ -156,6 +193,12 @@ class Slipway:
         self.export = parse_export_line(line)
         # keep draining stdout so the server can never block on a full pipe
         threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+        if self.test_roles:
+            try:
+                ensure_roles(self)
+            except Exception as e:  # a test of a broken server sees it itself
+                with open(self.log_path, "ab") as f:
+                    f.write(f"e2e: could not create the test roles: {e}\n".encode())
         return self
 
     def _read_export_line(self, timeout: float) -> str:

@@ -3,6 +3,8 @@ region, presigned URL lifetimes, and account isolation."""
 
 from __future__ import annotations
 
+import copy
+
 import datetime as dt
 import http.client
 import json
@@ -290,8 +292,11 @@ def test_b_lists_only_its_own(two_accounts):
     assert b.list_model_package_groups(NameContains=tok)["ModelPackageGroupSummaryList"] == []
 
     # B may use the same names; they are B's own resources
-    b_alg = dict(t["alg"])
+    b_alg = copy.deepcopy(t["alg"])
     b_alg["AlgorithmDescription"] = "account B's"
+    # A role is the account's own: B validates with its default role.
+    b_alg["ValidationSpecification"]["ValidationRole"] = (
+        f"arn:aws:iam::{t['b_acct'].account_id}:role/SlipwayExecutionRole")
     b_arn = b.create_algorithm(**b_alg)["AlgorithmArn"]
     assert b_arn == t["alg_arn"].replace(t["alg_arn"].split(":")[4], t["b_acct"].account_id)
     b_group_arn = b.create_model_package_group(ModelPackageGroupName=t["group"])["ModelPackageGroupArn"]

@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 
+from e2e_helpers import TEST_ACCOUNT_ENV
 from jobs_helpers import (
     ensure_images, shell_job, split_uri, uniq, wait_for, wait_for_container,
 )
@@ -230,7 +231,7 @@ def test_a_relative_data_dir_runs_jobs(server_factory, tmp_path):
     job: bind sources were passed relative and the engine resolved them
     against its own working directory."""
     from pathlib import Path
-    srv = server_factory(Path("slipway-data"), env={}, cwd=tmp_path).start()
+    srv = server_factory(Path("slipway-data"), env=dict(TEST_ACCOUNT_ENV), cwd=tmp_path).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "reldir")
     name = uniq("reldir")

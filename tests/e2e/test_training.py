@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import error_of
+from e2e_helpers import TEST_ACCOUNT_ENV, error_of
 from jobs_helpers import (
     BUSYBOX_IMAGE, METRICS, ROLE, SAMPLE_IMAGE, channel, containers_of, ensure_images,
     put_training_data, read_tar, shell_job, training_request, uniq, wait_for,
@@ -375,7 +375,7 @@ def test_list_training_jobs_filters_and_pages(sm, bucket):
 
 
 def test_out_of_memory_is_reported_against_the_limit(server_factory, tmp_path):
-    srv = server_factory(env={"SLIPWAY_JOB_MEMORY_CAP_MB": "64"}).start()
+    srv = server_factory(env={**TEST_ACCOUNT_ENV, "SLIPWAY_JOB_MEMORY_CAP_MB": "64"}).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "oom")
     put_training_data(s3, b)
@@ -390,7 +390,7 @@ def test_out_of_memory_is_reported_against_the_limit(server_factory, tmp_path):
 
 
 def test_sigterm_ignored_is_killed_after_the_grace(server_factory):
-    srv = server_factory(env={"SLIPWAY_JOB_STOP_GRACE_SECONDS": "2"}).start()
+    srv = server_factory(env={**TEST_ACCOUNT_ENV, "SLIPWAY_JOB_STOP_GRACE_SECONDS": "2"}).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "grace")
     put_training_data(s3, b)
@@ -407,7 +407,7 @@ def test_sigterm_ignored_is_killed_after_the_grace(server_factory):
 
 
 def test_server_killed_mid_job_reattaches_and_completes(server_factory):
-    srv = server_factory().start()
+    srv = server_factory(env=dict(TEST_ACCOUNT_ENV)).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "restart")
     put_training_data(s3, b)
@@ -426,7 +426,7 @@ def test_server_killed_mid_job_reattaches_and_completes(server_factory):
 
 
 def test_vanished_container_fails_with_a_reason_on_restart(server_factory):
-    srv = server_factory().start()
+    srv = server_factory(env=dict(TEST_ACCOUNT_ENV)).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "vanish")
     put_training_data(s3, b)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import error_of
+from e2e_helpers import TEST_ACCOUNT_ENV, error_of
 from jobs_helpers import (
     ROLE, SAMPLE_IMAGE, channel, containers_of, ensure_images, put_training_data, training_request,
     uniq, wait_for,
@@ -298,7 +298,7 @@ def test_huge_answers_are_assembled(sm, s3, bucket):
 
 
 def test_never_ready_container_fails_after_the_ready_timeout(server_factory):
-    srv = server_factory(env={"SLIPWAY_JOB_READY_TIMEOUT_SECONDS": "3"}).start()
+    srv = server_factory(env={**TEST_ACCOUNT_ENV, "SLIPWAY_JOB_READY_TIMEOUT_SECONDS": "3"}).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = new_bucket(s3, "ready")
     s3.put_object(Bucket=b, Key="in/a.csv", Body=b"1\n")

@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import error_of
+from e2e_helpers import TEST_ACCOUNT_ENV, error_of
 from jobs_helpers import (
     ROLE, SAMPLE_IMAGE, containers_of, ensure_images, linear_rows, uniq,
 )
@@ -181,7 +181,7 @@ def test_training_failure_is_explained(sm, s3):
 
 def test_inference_container_that_never_answers_ping(server_factory):
     ensure_images()
-    srv = server_factory(env={"SLIPWAY_JOB_READY_TIMEOUT_SECONDS": "3"}).start()
+    srv = server_factory(env={**TEST_ACCOUNT_ENV, "SLIPWAY_JOB_READY_TIMEOUT_SECONDS": "3"}).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = seed(s3)
     name = uniq("algo-noping")
@@ -252,7 +252,7 @@ def test_deleting_a_resource_under_validation_stops_its_jobs(sm, s3):
 
 def test_validation_survives_a_server_kill(server_factory):
     ensure_images()
-    srv = server_factory().start()
+    srv = server_factory(env=dict(TEST_ACCOUNT_ENV)).start()
     sm, s3 = srv.client(), s3_client(srv)
     b = seed(s3)
     name = uniq("algo-restart")

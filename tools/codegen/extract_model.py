@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs, ECR).
+"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs, ECR, STS, IAM).
 
 Why: Slipway checks request bodies exactly as AWS does (required members,
 lengths, patterns, enums, ranges). The rules come from the botocore service
@@ -15,6 +15,8 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service logs
 
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service ecr
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service sts
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service iam
 
 With no operation names, the service's default list in SERVICES below is
 used. The output is `crates/slipway-model/src/<service>/service-model.json`
@@ -60,12 +62,21 @@ DescribeImages ListImages BatchGetImage BatchDeleteImage BatchCheckLayerAvailabi
 PutImageTagMutability PutImageScanningConfiguration PutImage
 """.split()
 
-# service -> (botocore name, API version, default operations)
+# STS and IAM (query protocol): what the SDKs and the seller's console
+# flow call (caller identity, temporary credentials, execution roles).
+STS_OPERATIONS = "GetCallerIdentity GetSessionToken AssumeRole".split()
+IAM_OPERATIONS = """
+CreateRole GetRole ListRoles DeleteRole
+AttachRolePolicy DetachRolePolicy ListAttachedRolePolicies SimulatePrincipalPolicy
+""".split()
+
 # service -> (botocore model name, API version, default operations)
 SERVICES = {
     "sagemaker": ("sagemaker", "2017-07-24", SAGEMAKER_OPERATIONS),
     "logs": ("logs", "2014-03-28", LOGS_OPERATIONS),
     "ecr": ("ecr", "2015-09-21", ECR_OPERATIONS),
+    "sts": ("sts", "2011-06-15", STS_OPERATIONS),
+    "iam": ("iam", "2010-05-08", IAM_OPERATIONS),
 }
 
 # Shape-level keys kept; everything else (documentation, box, ...) is dropped.

@@ -44,6 +44,9 @@ impl Server {
                 cmd.env_remove(key);
             }
         }
+        // The workloads name a role of a fixed account (`role/bench`) that
+        // moto accepts as is; Slipway is told to accept it the same way.
+        cmd.env("SLIPWAY_ACCEPT_ANY_ROLE_ARN", "true");
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file(&log)?)

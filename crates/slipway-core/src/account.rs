@@ -81,6 +81,37 @@ impl AccessKey {
     }
 }
 
+impl AccessKey {
+    /// Temporary credentials' key pair: `ASIA` instead of `AKIA`, as STS
+    /// issues them (clients and people tell the two apart by the prefix).
+    pub fn generate_temporary(account: AccountId) -> Self {
+        let mut key = Self::generate(account);
+        key.access_key_id.replace_range(0..4, "ASIA");
+        key
+    }
+}
+
+/// `prefix` followed by `n` characters of AWS's upper-case id alphabet:
+/// role ids (`AROA` + 17), as IAM makes them.
+pub fn random_id(prefix: &str, n: usize) -> String {
+    const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut rng = rand::thread_rng();
+    let rest: String = (0..n)
+        .map(|_| char::from(UPPER[rng.gen_range(0..UPPER.len())]))
+        .collect();
+    format!("{prefix}{rest}")
+}
+
+/// A session token: 256 random base64 characters (1,536 random bits),
+/// opaque to clients as STS's are.
+pub fn random_session_token() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = rand::thread_rng();
+    (0..256)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +133,10 @@ mod tests {
         assert!(k.access_key_id.starts_with("AKIA"));
         assert_eq!(k.access_key_id.len(), 20);
         assert_eq!(k.secret_access_key.len(), 40);
+        let t = AccessKey::generate_temporary(AccountId::random());
+        assert!(t.access_key_id.starts_with("ASIA"), "{}", t.access_key_id);
+        assert_eq!(t.access_key_id.len(), 20);
+        assert_eq!(random_id("AROA", 17).len(), 21);
+        assert_ne!(random_session_token(), random_session_token());
     }
 }

@@ -9,6 +9,6 @@ pub mod resource;
 pub mod spec;
 pub mod time_util;
 
-pub use account::{AccessKey, AccountId};
+pub use account::{random_id, random_session_token, AccessKey, AccountId};
 pub use arn::Arn;
 pub use resource::{ResourceKind, ResourceRecord};

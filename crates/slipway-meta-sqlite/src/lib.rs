@@ -12,6 +12,7 @@
 //! transaction (see `writer`), so later writes commit for real.
 
 mod group_commit;
+mod identity;
 mod logs;
 mod objects;
 mod registry;

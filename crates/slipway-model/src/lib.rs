@@ -97,3 +97,76 @@ mod ecr_tests {
         assert!(m.check_input("CreateRepository", &ok).is_ok());
     }
 }
+
+/// The STS model subset (`botocore/data/sts/2011-06-15`), extracted with
+/// `tools/codegen/extract_model.py --service sts`. STS speaks the query
+/// protocol: the wire crate turns its form parameters into the JSON shape
+/// this model checks, so constraint messages are AWS's here too.
+pub const STS_MODEL_JSON: &str = include_str!("sts/service-model.json");
+
+/// The STS model, loaded on first use (see `sagemaker`).
+pub fn sts() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(STS_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect("embedded STS service model must load (run cargo test -p slipway-model)")
+    })
+}
+
+/// The IAM model subset (`botocore/data/iam/2010-05-08`): roles and the
+/// policy simulation the SageMaker SDKs call (`--service iam`).
+pub const IAM_MODEL_JSON: &str = include_str!("iam/service-model.json");
+
+/// The IAM model, loaded on first use (see `sagemaker`).
+pub fn iam() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(IAM_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect("embedded IAM service model must load (run cargo test -p slipway-model)")
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
+mod query_model_tests {
+    #[test]
+    fn the_sts_model_checks_session_names_and_durations() {
+        let m = super::sts();
+        let ok = serde_json::json!({"RoleArn": "arn:aws:iam::123456789012:role/R", "RoleSessionName": "s-1"});
+        assert!(m.check_input("AssumeRole", &ok).is_ok());
+        let bad = serde_json::json!({"RoleArn": "arn:aws:iam::123456789012:role/R", "RoleSessionName": "bad name", "DurationSeconds": 60});
+        let err = m.check_input("AssumeRole", &bad).unwrap_err().to_string();
+        assert!(err.starts_with("2 validation errors detected: "), "{err}");
+        assert!(err.contains("at 'roleSessionName'"), "{err}");
+        assert!(
+            err.contains("Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_iam_model_checks_role_names_and_paths() {
+        let m = super::iam();
+        let ok = serde_json::json!({"RoleName": "Role+=,.@-_1", "Path": "/a/b/", "AssumeRolePolicyDocument": "{}"});
+        assert!(m.check_input("CreateRole", &ok).is_ok());
+        let bad = serde_json::json!({"RoleName": "no spaces", "Path": "a", "AssumeRolePolicyDocument": "{}"});
+        let err = m.check_input("CreateRole", &bad).unwrap_err().to_string();
+        assert!(
+            err.contains("at 'path'") && err.contains("at 'roleName'"),
+            "{err}"
+        );
+        for op in [
+            "GetRole",
+            "ListRoles",
+            "DeleteRole",
+            "AttachRolePolicy",
+            "DetachRolePolicy",
+            "ListAttachedRolePolicies",
+            "SimulatePrincipalPolicy",
+        ] {
+            assert!(m.operation(op).is_some(), "{op}");
+        }
+    }
+}

@@ -34,6 +34,9 @@ pub enum Error {
     /// (InvalidParameterException, ResourceNotFoundException, ...).
     #[error(transparent)]
     Logs(#[from] crate::logs::LogsError),
+    /// An IAM or STS condition (NoSuchEntity, EntityAlreadyExists, ...).
+    #[error(transparent)]
+    Iam(#[from] crate::iam::IamError),
     /// A registry condition (OCI distribution / ECR vocabulary).
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod checks;
 pub mod error;
+pub mod iam;
 pub mod jobs;
 pub mod listing;
 pub mod logs;
@@ -12,11 +13,13 @@ pub mod objects;
 pub mod reference;
 pub mod registry;
 pub mod resources;
+pub mod sts;
 pub mod validation;
 
 pub use error::{Error, Result};
 
 use slipway_core::ports::engine::RegistryAuth;
+use slipway_core::ports::identity::IdentityStore;
 use slipway_core::ports::logs::LogStore;
 use slipway_core::ports::metadata::MetadataStore;
 use slipway_core::AccountId;
@@ -27,6 +30,25 @@ use std::sync::Arc;
 pub struct ServiceConfig {
     /// The region in every ARN this server hands out.
     pub region: String,
+    /// Accept any well-formed role ARN where SageMaker takes a role
+    /// (`RoleArn`, `ExecutionRoleArn`, `ValidationRole`) instead of
+    /// requiring a role of the caller's account that trusts SageMaker: for
+    /// scripts written against AWS role names.
+    pub accept_any_role_arn: bool,
+    /// Test-only: temporary credentials expire after at most this many
+    /// seconds, whatever DurationSeconds asked for.
+    pub session_lifetime_cap: Option<i64>,
+}
+
+impl ServiceConfig {
+    /// Defaults for `region`: roles checked, no lifetime cap.
+    pub fn new(region: impl Into<String>) -> Self {
+        Self {
+            region: region.into(),
+            accept_any_role_arn: false,
+            session_lifetime_cap: None,
+        }
+    }
 }
 
 /// The control plane, cheap to clone and shared by every request.
@@ -42,6 +64,9 @@ pub struct Service {
     pub(crate) logs: Option<Arc<dyn LogStore>>,
     /// The image registry, when the binary wired it (`with_registry`).
     pub(crate) registry: Option<Arc<registry::RegistryStorage>>,
+    /// Temporary credentials and IAM roles (`with_identity`). Without it
+    /// no role exists, so role checks refuse unless `accept_any_role_arn`.
+    pub(crate) identity: Option<Arc<dyn IdentityStore>>,
 }
 
 impl Service {
@@ -53,7 +78,24 @@ impl Service {
             jobs: None,
             logs: None,
             registry: None,
+            identity: None,
         }
+    }
+
+    /// Adds STS credentials and IAM roles.
+    pub fn with_identity(mut self, store: Arc<dyn IdentityStore>) -> Self {
+        self.identity = Some(store);
+        self
+    }
+
+    /// IAM roles.
+    pub fn iam(&self) -> iam::Iam<'_> {
+        iam::Iam { svc: self }
+    }
+
+    /// STS temporary credentials.
+    pub fn sts(&self) -> sts::Sts<'_> {
+        sts::Sts { svc: self }
     }
 
     /// Adds job logs (the CloudWatch Logs subset).

@@ -13,13 +13,7 @@ use std::sync::Arc;
 async fn service(dir: &std::path::Path) -> Service {
     let store = Arc::new(slipway_meta_sqlite::SqliteStore::open(dir).await.unwrap());
     let blobs = Arc::new(slipway_blob::FsBlobStore::open(&dir.join("blobs")).unwrap());
-    Service::new(
-        store.clone(),
-        ServiceConfig {
-            region: "us-east-1".into(),
-        },
-    )
-    .with_registry(
+    Service::new(store.clone(), ServiceConfig::new("us-east-1")).with_registry(
         store,
         blobs,
         RegistryConfig {

@@ -24,6 +24,14 @@ pub enum AuthError {
     /// it lives here so the mapping to AWS codes is in one place.
     #[error("The security token included in the request is invalid.")]
     UnrecognizedClient,
+    /// Temporary credentials (an STS `ASIA…` key) sent with a session token
+    /// that is not theirs, or a token sent with a long-term key. Produced by
+    /// the caller after the key lookup, like `UnrecognizedClient`.
+    #[error("The security token included in the request is invalid.")]
+    InvalidToken,
+    /// Temporary credentials past their expiry.
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
     /// A presigned URL that is expired or not yet valid.
     #[error("{0}")]
     AccessDenied(String),
@@ -64,7 +72,10 @@ impl AuthError {
             AuthError::InvalidSignature(_)
             | AuthError::SignatureExpired(_)
             | AuthError::WrongRegion { .. } => "InvalidSignatureException",
-            AuthError::UnrecognizedClient => "UnrecognizedClientException",
+            AuthError::UnrecognizedClient | AuthError::InvalidToken => {
+                "UnrecognizedClientException"
+            }
+            AuthError::ExpiredToken => "ExpiredTokenException",
             AuthError::AccessDenied(_) => "AccessDenied",
         }
     }
@@ -73,12 +84,17 @@ impl AuthError {
     /// botocore retries those, and these failures are deterministic.
     pub fn http_status(&self) -> u16 {
         match self {
-            AuthError::IncompleteSignature(_) | AuthError::InvalidExpires(_) => 400,
+            // The JSON services answer an expired session token as a client
+            // error (400), not as a refused signature.
+            AuthError::IncompleteSignature(_)
+            | AuthError::InvalidExpires(_)
+            | AuthError::ExpiredToken => 400,
             AuthError::MissingAuthenticationToken
             | AuthError::InvalidSignature(_)
             | AuthError::WrongRegion { .. }
             | AuthError::SignatureExpired(_)
             | AuthError::UnrecognizedClient
+            | AuthError::InvalidToken
             | AuthError::AccessDenied(_) => 403,
         }
     }
@@ -123,6 +139,8 @@ mod tests {
                 403,
             ),
             (AuthError::AccessDenied("x".into()), "AccessDenied", 403),
+            (AuthError::InvalidToken, "UnrecognizedClientException", 403),
+            (AuthError::ExpiredToken, "ExpiredTokenException", 400),
             (
                 AuthError::InvalidExpires("x".into()),
                 "IncompleteSignatureException",
@@ -142,6 +160,10 @@ mod tests {
             assert_eq!(err.code(), code);
             assert_eq!(err.http_status(), status);
         }
+        assert_eq!(
+            AuthError::ExpiredToken.message(),
+            "The security token included in the request is expired"
+        );
         assert_eq!(
             AuthError::UnrecognizedClient.message(),
             "The security token included in the request is invalid."

@@ -1,7 +1,9 @@
-//! Who sent a request: SigV4 verification against the account keys.
+//! Who sent a request: SigV4 verification against the account keys and
+//! the temporary credentials STS issued.
 
 use crate::error::AwsError;
-use slipway_core::{AccessKey, AccountId};
+use slipway_core::AccountId;
+use slipway_service::accounts::{Credential, Principal, TokenFault};
 use slipway_service::Service;
 use slipway_sigv4::{AuthError, PayloadHash, RequestParts, UriEncoding};
 use std::collections::HashMap;
@@ -15,14 +17,17 @@ pub struct Caller {
     /// The region the client signed for: always the server's.
     pub region: String,
     pub service: String,
+    /// Root of the account, or the holder of temporary credentials.
+    pub principal: Principal,
 }
 
-/// Access keys seen so far. Keys are immutable once created, so a hit
-/// never goes stale; a miss falls through to the store, so keys made by
-/// `slipway account create` while the server runs work at once.
+/// Credentials seen so far. Keys and sessions are immutable once created
+/// (a session's expiry is checked at every use), so a hit never goes
+/// stale; a miss falls through to the store, so keys made by `slipway
+/// account create` or STS while the server runs work at once.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: RwLock<HashMap<String, AccessKey>>,
+    keys: RwLock<HashMap<String, Credential>>,
 }
 
 impl KeyCache {
@@ -30,13 +35,13 @@ impl KeyCache {
         &self,
         svc: &Service,
         id: &str,
-    ) -> Result<Option<AccessKey>, AwsError> {
+    ) -> Result<Option<Credential>, AwsError> {
         if let Some(k) = self.keys.read().ok().and_then(|m| m.get(id).cloned()) {
             return Ok(Some(k));
         }
         let found = svc
             .accounts()
-            .find_key(id)
+            .find_credential(id)
             .await
             .map_err(AwsError::from_service)?;
         if let (Some(k), Ok(mut m)) = (&found, self.keys.write()) {
@@ -46,6 +51,55 @@ impl KeyCache {
     }
 }
 
+/// Whether `token` (the request's `X-Amz-Security-Token`) goes with the
+/// credential now, as the authentication failure every front end maps.
+pub(crate) fn check_token(cred: &Credential, token: Option<&str>) -> Result<(), AuthError> {
+    let now = slipway_core::time_util::wall_micros();
+    cred.check_token(token, now).map_err(|f| match f {
+        // Temporary credentials without their token are unknown to AWS.
+        TokenFault::Missing => AuthError::UnrecognizedClient,
+        TokenFault::Wrong => AuthError::InvalidToken,
+        TokenFault::Expired => AuthError::ExpiredToken,
+    })
+}
+
+/// Verifies a request whose whole body is in hand (JSON and query
+/// protocols), mapping failures with `map` (each protocol words them its
+/// own way).
+pub async fn verify_body<E>(
+    svc: &Service,
+    cache: &KeyCache,
+    parts: &RequestParts<'_>,
+    body: &[u8],
+    map: impl Fn(&AuthError) -> E,
+    internal: impl Fn(AwsError) -> E,
+) -> Result<Caller, E> {
+    let parsed = slipway_sigv4::parse(parts, svc.region()).map_err(|e| map(&e))?;
+    let cred = cache
+        .find(svc, &parsed.access_key_id)
+        .await
+        .map_err(&internal)?
+        .ok_or_else(|| map(&AuthError::UnrecognizedClient))?;
+    check_token(&cred, parsed.security_token.as_deref()).map_err(|e| map(&e))?;
+    let now = time::OffsetDateTime::now_utc();
+    parsed
+        .verify(
+            parts,
+            &cred.key.secret_access_key,
+            PayloadHash::Body(body),
+            UriEncoding::Double,
+            now,
+        )
+        .map_err(|e| map(&e))?;
+    Ok(Caller {
+        principal: cred.principal(),
+        account: cred.key.account,
+        access_key_id: cred.key.access_key_id,
+        region: parsed.region,
+        service: parsed.service,
+    })
+}
+
 /// Verifies a JSON-protocol request whose whole body is in hand.
 pub async fn verify_json(
     svc: &Service,
@@ -53,25 +107,5 @@ pub async fn verify_json(
     parts: &RequestParts<'_>,
     body: &[u8],
 ) -> Result<Caller, AwsError> {
-    let parsed = slipway_sigv4::parse(parts, svc.region()).map_err(|e| AwsError::from_auth(&e))?;
-    let key = cache
-        .find(svc, &parsed.access_key_id)
-        .await?
-        .ok_or_else(|| AwsError::from_auth(&AuthError::UnrecognizedClient))?;
-    let now = time::OffsetDateTime::now_utc();
-    parsed
-        .verify(
-            parts,
-            &key.secret_access_key,
-            PayloadHash::Body(body),
-            UriEncoding::Double,
-            now,
-        )
-        .map_err(|e| AwsError::from_auth(&e))?;
-    Ok(Caller {
-        account: key.account,
-        access_key_id: key.access_key_id,
-        region: parsed.region,
-        service: parsed.service,
-    })
+    verify_body(svc, cache, parts, body, AwsError::from_auth, |e| e).await
 }

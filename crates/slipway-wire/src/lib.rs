@@ -8,6 +8,7 @@ mod error;
 mod expect_continue;
 mod json;
 mod logs;
+mod query;
 mod registry;
 mod router;
 mod s3;

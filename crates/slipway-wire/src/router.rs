@@ -59,7 +59,8 @@ const LOGS_PREFIX: &str = "Logs_20140328.";
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
-    let (req, expect) = ExpectContinue::watch(req);
+    let (mut req, expect) = ExpectContinue::watch(req);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
     // Each request runs to completion in its own task: when a client
     // disconnects, hyper drops this future, and dropping a handler in the
     // middle of a metadata transaction could leave the (single) SQLite
@@ -79,6 +80,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Res
     expect.settle(&mut resp);
     resp
 }
+
+/// The id of the request being answered, for protocols that put it in
+/// the body (`<RequestId>` of the query protocol).
+#[derive(Debug, Clone)]
+struct RequestId(String);
 
 async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     let path = req.uri().path();
@@ -101,7 +107,52 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     if path.starts_with("/_slipway/") {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
+    let scope = scope_service(&req);
+    if crate::query::is_query(&req, scope.as_deref()) {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let max = state.config.max_json_body;
+        return crate::query::handle(&state.service, &state.keys, max, scope.as_deref(), &id, req)
+            .await;
+    }
+    // Signed for a service that is neither S3 nor one of the query or
+    // JSON services above (e.g. a REST-JSON API such as Lambda): refuse in
+    // the JSON error shape botocore's REST parsers read, rather than let
+    // S3 answer with an error its client cannot parse.
+    if let Some(service) = scope.filter(|s| s != "s3") {
+        return AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            format!("Slipway does not implement service '{service}'."),
+        )
+        .into_response();
+    }
     s3_service(&state, req).await
+}
+
+/// The signing name in a SigV4 credential scope (`Credential=AKID/DATE/
+/// REGION/SERVICE/aws4_request`), from the header or a presigned query,
+/// unverified: it only decides which protocol answers.
+fn scope_service(req: &Request<Body>) -> Option<String> {
+    let from_credential = |c: &str| c.split('/').nth(3).map(str::to_owned);
+    if let Some(auth) = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+    {
+        let rest = auth.strip_prefix("AWS4-HMAC-SHA256")?;
+        return rest
+            .split(',')
+            .find_map(|p| p.trim().strip_prefix("Credential="))
+            .and_then(from_credential);
+    }
+    let query = req.uri().query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "X-Amz-Credential")
+        .and_then(|(_, v)| from_credential(&v))
 }
 
 /// S3 requests go to s3s, which answers every error as S3 XML itself; a
@@ -110,8 +161,9 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
 /// s3s verifies S3 signatures but bounds neither a presigned URL's
 /// lifetime nor the region a credential is scoped to, so those are checked
 /// first, as S3 checks them: before the signature is looked at.
-async fn s3_service(state: &AppState, req: Request<Body>) -> Response {
+async fn s3_service(state: &AppState, mut req: Request<Body>) -> Response {
     use tower::ServiceExt;
+    sigv2_token_header(&mut req);
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.uri().path(),
@@ -131,6 +183,34 @@ async fn s3_service(state: &AppState, req: Request<Body>) -> Response {
                 "We encountered an internal error. Please try again.",
                 None,
             )
+        }
+    }
+}
+
+/// A SigV2 presigned URL of temporary credentials carries its session
+/// token as the `x-amz-security-token` query parameter, and the signature
+/// covers it as a canonical `x-amz-` header (botocore signs it so, as S3
+/// verifies it). s3s canonicalises only real headers, so the parameter is
+/// copied into one before s3s checks the signature.
+fn sigv2_token_header(req: &mut Request<Body>) {
+    let Some(query) = req.uri().query() else {
+        return;
+    };
+    if req.headers().contains_key("x-amz-security-token") {
+        return;
+    }
+    let mut v2 = false;
+    let mut token = None;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "AWSAccessKeyId" => v2 = true,
+            "x-amz-security-token" => token = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    if let (true, Some(t)) = (v2, token) {
+        if let Ok(v) = HeaderValue::from_str(&t) {
+            req.headers_mut().insert("x-amz-security-token", v);
         }
     }
 }
@@ -223,9 +303,10 @@ async fn json_service(
         tracing::debug!(op, account = %caller.account, "ecr");
         return crate::registry::ecr::handle(&state.service, &caller, op, &body).await;
     }
+    let service = target.split('.').next().unwrap_or(target);
     Err(AwsError::new(
         StatusCode::BAD_REQUEST,
         "UnknownOperationException",
-        format!("Unknown operation {target}"),
+        format!("Slipway does not implement service '{service}' (operation {target})."),
     ))
 }

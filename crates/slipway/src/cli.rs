@@ -144,6 +144,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "export AWS_ENDPOINT_URL=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION={}",
         key.access_key_id, key.secret_access_key, app.region
     );
+    // A comment, so the block still pastes; the export line stays as is.
+    if let Some(role) = &app.default_role_arn {
+        println!("# SageMaker execution role (RoleArn, ExecutionRoleArn, ValidationRole): {role}");
+    }
     match crate::sdk_config::write_if_absent(&config.data_dir, &key.account, &app.region) {
         Ok(path) => println!("export SAGEMAKER_USER_CONFIG_OVERRIDE={}", path.display()),
         Err(e) => {
@@ -176,15 +180,16 @@ async fn shutdown_signal() {
 async fn account_create(config: Config, name: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
-    let service = Service::new(
-        store,
-        ServiceConfig {
-            region: config.region.clone(),
-        },
-    );
+    let service =
+        Service::new(store.clone(), ServiceConfig::new(config.region.clone())).with_identity(store);
     let key = service.accounts().create(name).await?;
+    let role = service
+        .iam()
+        .get_role(&key.account, slipway_service::iam::DEFAULT_ROLE_NAME)
+        .await?;
     println!("ACCOUNT_ID={}", key.account);
     println!("AWS_ACCESS_KEY_ID={}", key.access_key_id);
     println!("AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
+    println!("SAGEMAKER_ROLE_ARN={}", role.arn);
     Ok(())
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub jobs: crate::jobs_config::JobsConfig,
     /// Image registry settings (`[registry]`).
     pub registry: crate::registry_config::RegistrySettings,
+    /// How role parameters are checked (`[iam]`).
+    pub iam: crate::iam_config::IamConfig,
 }
 
 /// An account with a fixed key pair, as a config file or environment gives it.
@@ -59,6 +61,9 @@ pub struct FileConfig {
     /// `[registry]`: token lifetime and manifest size limit.
     #[serde(default)]
     pub registry: crate::registry_config::RegistryFileConfig,
+    /// `[iam]`: the role-ARN switch (see `iam_config.rs`).
+    #[serde(default)]
+    pub iam: crate::iam_config::IamFileConfig,
 }
 
 impl FileConfig {
@@ -87,6 +92,7 @@ impl Config {
                 ..Default::default()
             },
             registry: Default::default(),
+            iam: Default::default(),
         }
     }
 
@@ -141,6 +147,7 @@ impl Config {
             blob: crate::blob_config::BlobConfig::resolve(file.blob, env)?,
             jobs: crate::jobs_config::JobsConfig::resolve(file.jobs, env)?,
             registry: crate::registry_config::RegistrySettings::resolve(file.registry, env)?,
+            iam: crate::iam_config::IamConfig::resolve(file.iam, env)?,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod blob_config;
 pub mod cli;
 pub mod config;
 pub mod http_server;
+pub mod iam_config;
 pub mod jobs_config;
 pub mod registry_config;
 pub mod sdk_config;

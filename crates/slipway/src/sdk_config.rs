@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 /// The file's name in the data directory.
 pub const FILE_NAME: &str = "sagemaker-config.yaml";
 
-/// The execution role every account gets when it is created.
-pub const DEFAULT_ROLE_NAME: &str = "SlipwayExecutionRole";
+use slipway_service::iam::DEFAULT_ROLE_NAME;
 
 /// The defaults: the bucket the SDK would pick on AWS
 /// (`sagemaker-REGION-ACCOUNT`), the account's execution role for every job

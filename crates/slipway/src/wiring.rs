@@ -23,6 +23,9 @@ pub struct App {
     /// The default account's key (created on first start).
     pub default_key: AccessKey,
     pub created_default: bool,
+    /// The default account's execution role, when it has one (created
+    /// with the account: `slipway_service::iam::DEFAULT_ROLE_NAME`).
+    pub default_role_arn: Option<String>,
     pub region: String,
 }
 
@@ -35,9 +38,12 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let service = Service::new(
         store.clone(),
         ServiceConfig {
-            region: config.region.clone(),
+            accept_any_role_arn: config.iam.accept_any_role_arn,
+            session_lifetime_cap: config.iam.session_lifetime_cap,
+            ..ServiceConfig::new(config.region.clone())
         },
     )
+    .with_identity(store.clone())
     .with_object_storage(store.clone(), blobs)
     .with_logs(store.clone())
     .with_registry(
@@ -81,6 +87,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service.accounts().ensure(&key, &a.name).await?;
     }
     let (default_key, created_default) = service.accounts().default_key().await?;
+    let default_role_arn = service
+        .iam()
+        .get_role(
+            &default_key.account,
+            slipway_service::iam::DEFAULT_ROLE_NAME,
+        )
+        .await
+        .ok()
+        .map(|r| r.arn);
     match service.reconcile_jobs().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "resumed jobs a previous run left unfinished"),
@@ -97,6 +112,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         router,
         default_key,
         created_default,
+        default_role_arn,
         region: config.region.clone(),
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod engine;
+pub mod identity;
 pub mod logs;
 pub mod metadata;
 pub mod objects;

@@ -7,13 +7,7 @@ use slipway_meta_sqlite::SqliteStore;
 async fn service() -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let svc = Service::new(
-        store.clone(),
-        crate::ServiceConfig {
-            region: "us-east-1".into(),
-        },
-    )
-    .with_logs(store);
+    let svc = Service::new(store.clone(), crate::ServiceConfig::new("us-east-1")).with_logs(store);
     (svc, dir)
 }
 

@@ -65,6 +65,12 @@ pub struct Algorithms<'a> {
 impl Algorithms<'_> {
     pub async fn create(&self, account: &AccountId, new: NewAlgorithm) -> Result<Algorithm> {
         checks::training_specification(&new.training)?;
+        if let Some(v) = &new.validation {
+            self.svc
+                .iam()
+                .require_assumable(account, "ValidationRole", &v.validation_role)
+                .await?;
+        }
         if let Some(inf) = &new.inference {
             checks::inference_containers(inf, "InferenceSpecification")?;
         }

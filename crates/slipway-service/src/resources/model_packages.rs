@@ -137,6 +137,12 @@ impl ModelPackages<'_> {
         account: &AccountId,
         mut new: NewModelPackage,
     ) -> Result<ModelPackage> {
+        if let Some(v) = &new.validation {
+            self.svc
+                .iam()
+                .require_assumable(account, "ValidationRole", &v.validation_role)
+                .await?;
+        }
         let versioned = match (&new.name, &new.group) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(

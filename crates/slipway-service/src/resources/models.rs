@@ -91,6 +91,12 @@ impl Models<'_> {
         request: Map<String, Value>,
         tags: Vec<(String, String)>,
     ) -> Result<Model> {
+        if let Some(arn) = request.get("ExecutionRoleArn").and_then(Value::as_str) {
+            self.svc
+                .iam()
+                .require_assumable(account, "ExecutionRoleArn", arn)
+                .await?;
+        }
         self.create_checked(account, request, tags, true).await
     }
 

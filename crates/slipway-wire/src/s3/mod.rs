@@ -37,7 +37,7 @@ struct AccountAuth {
 impl s3s::auth::S3Auth for AccountAuth {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<s3s::auth::SecretKey> {
         match self.keys.find(&self.service, access_key).await {
-            Ok(Some(k)) => Ok(k.secret_access_key.into()),
+            Ok(Some(c)) => Ok(c.key.secret_access_key.into()),
             Ok(None) => Err(s3s::s3_error!(
                 InvalidAccessKeyId,
                 "The AWS Access Key Id you provided does not exist in our records."
@@ -85,11 +85,29 @@ impl SlipwayS3 {
             }
         }
         match self.keys.find(&self.service, &cred.access_key).await {
-            Ok(Some(k)) => Ok(k.account),
+            Ok(Some(c)) => {
+                crate::auth::check_token(&c, security_token(&req.headers, &req.uri).as_deref())
+                    .map_err(|e| s3_auth_error(&e))?;
+                Ok(c.key.account)
+            }
             Ok(None) => Err(s3s::s3_error!(InvalidAccessKeyId)),
             Err(_) => Err(s3s::s3_error!(InternalError)),
         }
     }
+}
+
+/// The session token of temporary credentials: the `X-Amz-Security-Token`
+/// header, or the query parameter of a presigned URL (SigV4 spells it
+/// `X-Amz-Security-Token`, boto3's SigV2 URLs `x-amz-security-token`).
+/// s3s has checked the signature, which covers it when it was sent.
+fn security_token(headers: &http::HeaderMap, uri: &http::Uri) -> Option<String> {
+    if let Some(v) = headers.get("x-amz-security-token") {
+        return v.to_str().ok().map(str::to_owned);
+    }
+    let query = uri.query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"))
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Service result → S3 result.

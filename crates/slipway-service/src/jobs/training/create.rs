@@ -37,6 +37,15 @@ impl TrainingJobs<'_> {
         tags: Vec<(String, String)>,
         origin: Origin,
     ) -> Result<TrainingJob> {
+        // A validation's jobs run with the role checked when the resource
+        // was created.
+        if origin == Origin::Client {
+            let role = request.get("RoleArn").and_then(Value::as_str).unwrap_or("");
+            self.svc
+                .iam()
+                .require_assumable(account, "RoleArn", role)
+                .await?;
+        }
         let Some(rt) = self.svc.jobs.clone() else {
             return Err(Error::invalid(
                 "TrainingJobName",
