@@ -31,6 +31,7 @@ const EXPECTED_OPERATIONS: &[&str] = &[
     "DescribeTrainingJob",
     "ListTrainingJobs",
     "StopTrainingJob",
+    "DeleteTrainingJob",
     "CreateModel",
     "DescribeModel",
     "ListModels",
