@@ -1,4 +1,4 @@
-"""STS and IAM on the shared port (issue 14, items 3 and 7): caller
+"""STS and IAM on the shared port (README, the STS and IAM entries of the feature list): caller
 identity and temporary credentials that sign every service as the account
 that got them, IAM roles per account in IAM's own protocol, SageMaker's
 role parameters checked against them (with the switch that accepts any
