@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Docker-Engine-API socket available for Slipway's container engine
-# (DESIGN.md "Container engine facts"): rootful Podman's API service on
+# (docs/architecture.md "Container engine facts"): rootful Podman's API service on
 # /run/podman/podman.sock. Idempotent; run as root. Prints the line to eval:
 #   eval "$(scripts/podman-service.sh)"
 # Progress goes to stderr so stdout is only the export line.

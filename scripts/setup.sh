@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian 12 machine (as root), idempotent:
 # Debian packages, the Python clients tests use (pinned), and a release build.
+#   scripts/setup.sh             everything
+#   scripts/setup.sh --no-build  everything but the release build (test.sh
+#                                starts slow image builds before compiling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=1
+[ "${1:-}" = --no-build ] && build=0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
@@ -34,8 +39,6 @@ if [ "$(id -u)" = 0 ]; then
   scripts/podman-service.sh >/dev/null
 fi
 
-cargo build --release -q -p slipway
-
 # The SageMaker Python SDK v3 (tests/sdk_v3) in a venv of its own: v2 and
 # v3 are both the `sagemaker` distribution. Same marker-file rule as .venv;
 # the venv ignores itself in git (a `*` .gitignore inside it).
@@ -48,4 +51,11 @@ if ! "$VENV_V3/bin/python" -c 'import importlib.util as u, boto3, pytest, yaml; 
    || ! cmp -s requirements-test-v3.txt "$VENV_V3/.installed-requirements"; then
   "$VENV_V3/bin/pip" install -q --disable-pip-version-check -r requirements-test-v3.txt
   cp requirements-test-v3.txt "$VENV_V3/.installed-requirements"
+fi
+
+# Not quiet: cargo's line per crate is the progress of a cold release build
+# (about 12 minutes on two cores), which would otherwise look hung.
+if [ "$build" = 1 ]; then
+  echo "== cargo build --release -p slipway"
+  cargo build --release -p slipway
 fi

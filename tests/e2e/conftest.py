@@ -39,7 +39,7 @@ def pytest_report_header(config):
 
 
 # The shared fixtures serve the control plane and S3 only: resources
-# created with validation profiles stay Pending there, as the issue-2 tests
+# created with validation profiles stay Pending there, as the control-plane tests
 # expect. Tests that run containers use `jobs_server`.
 CONTROL_PLANE_ONLY = {"SLIPWAY_JOBS": "off"}
 

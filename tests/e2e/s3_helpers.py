@@ -1,4 +1,4 @@
-"""Helpers for the S3 end-to-end tests (issue 3). Builds on e2e_helpers'
+"""Helpers for the S3 end-to-end tests. Builds on e2e_helpers'
 `Slipway` server handle from conftest.py: real boto3 clients, the real AWS
 CLI, and curl for presigned URLs, all against a real `slipway serve`."""
 

@@ -385,7 +385,7 @@ def test_success_response_framing(server):
     assert r.status == 200 and r.json == {}, r
 
 
-# -- more profile consistency rules (CONTRACT §2.4-2.5) -------------------------------
+# -- more profile consistency rules (docs/contracts.md §2.4–2.5) -------------------------------
 def _channel(key, value):
     return lambda doc: _tj(doc)["InputDataConfig"][0].__setitem__(key, value)
 

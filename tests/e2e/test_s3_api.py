@@ -1,4 +1,4 @@
-"""S3 on the shared port, driven by boto3 and curl (issue 3): every bucket,
+"""S3 on the shared port, driven by boto3 and curl (README "What works today", S3): every bucket,
 object and multipart operation, ranges, conditional requests, listings with
 delimiters and pagination, presigned URLs, checksums."""
 

@@ -1,4 +1,4 @@
-"""The AWS CLI's high-level `aws s3` commands against Slipway (issue 3):
+"""The AWS CLI's high-level `aws s3` commands against Slipway (README "What works today", S3):
 a 1 GiB multipart copy both ways and a tree synchronised both ways, byte
 for byte."""
 

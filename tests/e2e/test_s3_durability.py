@@ -1,4 +1,4 @@
-"""S3 account isolation, hostile keys and crash safety (issue 3)."""
+"""S3 account isolation, hostile keys and crash safety (docs/architecture.md "Security model" and "Durability: disk full, kill and restart")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`[blob] kind = "s3"`: a Slipway whose object bytes live in an external S3
-— here a second Slipway — chosen by configuration alone (issue 3)."""
+— here a second Slipway — chosen by configuration alone (README "Configuration", [blob] kind = "s3")."""
 
 from __future__ import annotations
 

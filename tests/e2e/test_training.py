@@ -1,4 +1,4 @@
-"""Training jobs end to end (issue 4): a real server runs real containers
+"""Training jobs end to end (docs/jobs.md "Training jobs"; docs/contracts.md §3): a real server runs real containers
 through Podman, driven by boto3. Each test checks what a seller's image
 sees (the /opt/ml contract) or what a seller is told (status, reason)."""
 

@@ -1,4 +1,4 @@
-"""Batch transform end to end (issue 5): a table of cases, one per
+"""Batch transform end to end (docs/jobs.md "Batch transform"; docs/contracts.md §5): a table of cases, one per
 combination that changes behaviour, each with its input objects, the job's
 settings and the exact expected output objects, run through a real server
 against the sample seller's inference image (really predicting) and its

@@ -1,4 +1,4 @@
-"""`slipway validate FILE.json` (issue 6): the same validation without a
+"""`slipway validate FILE.json` (README "What works today", `slipway validate`; docs/jobs.md "Validation"): the same validation without a
 server, as a seller's CI runs it. Local paths and s3:// test data, the
 exit codes, the text and JSON reports."""
 

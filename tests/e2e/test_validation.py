@@ -1,4 +1,4 @@
-"""Validation end to end (issue 6): algorithms and model packages created
+"""Validation end to end (docs/jobs.md "Validation"; docs/contracts.md §6): algorithms and model packages created
 with a ValidationSpecification really run their jobs, and their status and
 ValidationStatuses say what happened — including, for each failure class,
 a reason a seller can act on without opening logs."""

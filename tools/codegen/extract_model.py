@@ -47,7 +47,7 @@ CreateEndpointConfig DescribeEndpointConfig DeleteEndpointConfig ListEndpointCon
 CreateEndpoint DescribeEndpoint DeleteEndpoint ListEndpoints
 """.split()
 
-# The CloudWatch Logs operations the job-log API serves (DESIGN.md routing).
+# The CloudWatch Logs operations the job-log API serves (docs/services.md "CloudWatch Logs").
 LOGS_OPERATIONS = """
 CreateLogGroup CreateLogStream DeleteLogGroup PutLogEvents
 DescribeLogGroups DescribeLogStreams GetLogEvents FilterLogEvents

@@ -1,4 +1,4 @@
-//! `slipway-bench control-plane`: issue 2's benchmark, end to end.
+//! `slipway-bench control-plane`: the control-plane benchmark, end to end (docs/benchmarks.md "Control plane").
 //!
 //! Both servers run for the whole benchmark, but only one is driven at a
 //! time; the idle one costs (almost) nothing. Client and servers share the

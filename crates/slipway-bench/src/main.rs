@@ -3,7 +3,7 @@
 //!
 //! `slipway-bench control-plane` starts Slipway and moto's server, seeds both
 //! with the same model packages, and measures DescribeModelPackage and
-//! ListModelPackages throughput and latency against each (issue 2).
+//! ListModelPackages throughput and latency against each (docs/benchmarks.md "Control plane").
 
 mod client;
 mod control_plane;
@@ -35,23 +35,23 @@ enum Command {
     /// server, same data, same signed requests, same clients.
     ControlPlane(ControlPlaneArgs),
     /// 1 GiB PutObject/GetObject and `aws s3 cp` against raw disk (`dd`),
-    /// with the server's peak RSS (issue 3).
+    /// with the server's peak RSS (docs/benchmarks.md "Object storage").
     S3(s3::S3Args),
     /// Wall time of a training job through Slipway against a bare podman
-    /// sequence doing the same work (issue 4).
+    /// sequence doing the same work (docs/benchmarks.md "Training jobs").
     Training(training::TrainingArgs),
     /// Records per second of a batch transform job against a direct HTTP
-    /// client driving the same container the same way (issue 5).
+    /// client driving the same container the same way (docs/benchmarks.md "Batch transform").
     Transform(transform::TransformArgs),
     /// Wall time of a full algorithm validation (training + transform)
-    /// against a bare podman sequence doing the same work (issue 6).
+    /// against a bare podman sequence doing the same work (docs/benchmarks.md "Validation").
     Validation(validation::ValidationArgs),
     /// podman push/pull of a multi-layer image: Slipway's registry against
     /// Debian's docker-registry in the same run.
     Registry(registry::RegistryArgs),
 }
 
-/// Options of `control-plane`; defaults are the figures issue 2 asks for.
+/// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
 #[derive(clap::Args, Debug, Clone)]
 pub struct ControlPlaneArgs {
     /// The `slipway` binary. Default: `slipway` next to this program (so

@@ -1,4 +1,4 @@
-//! The report: a table for people, `--json` for machines, and issue 2's
+//! The report: a table for people, `--json` for machines, and the control-plane goal's (docs/benchmarks.md "Control plane")
 //! goal (≥ 20× moto's throughput, p99 < 5 ms) judged per workload.
 
 use std::fmt::Write as _;
@@ -128,7 +128,7 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "\nControl plane (issue 2): {} clients, {} s measured after {} s warm-up per run, {} model packages",
+            "\nControl plane: {} clients, {} s measured after {} s warm-up per run, {} model packages",
             self.clients, self.seconds, self.warmup, self.packages
         );
         let _ = writeln!(
@@ -195,7 +195,7 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "\ngoal (issue 2): Slipway ≥ {GOAL_RATIO}× moto's throughput and p99 < {GOAL_P99_MS} ms"
+            "\ngoal: Slipway ≥ {GOAL_RATIO}× moto's throughput and p99 < {GOAL_P99_MS} ms"
         );
         let verdicts = self.verdicts();
         for v in &verdicts {

@@ -1,4 +1,4 @@
-//! `slipway-bench s3` (issue 3): object storage throughput against the raw
+//! `slipway-bench s3` (docs/benchmarks.md "Object storage"): object storage throughput against the raw
 //! disk, in one run on one machine.
 //!
 //! 1. Raw disk: `dd if=/dev/zero of=F bs=1M count=N conv=fsync` (write),

@@ -1,4 +1,4 @@
-//! `slipway-bench training` (issue 4): the wall time of one training job
+//! `slipway-bench training` (docs/benchmarks.md "Training jobs"): the wall time of one training job
 //! through Slipway against a bare Podman sequence doing the same work, in
 //! the same run on the same machine.
 //!

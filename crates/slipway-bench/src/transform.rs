@@ -1,4 +1,4 @@
-//! `slipway-bench transform` (issue 5): records per second through a batch
+//! `slipway-bench transform` (docs/benchmarks.md "Batch transform"): records per second through a batch
 //! transform job against a direct HTTP client driving the same container
 //! with the same batching and concurrency, in the same run.
 //!

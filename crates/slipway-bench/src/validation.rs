@@ -1,4 +1,4 @@
-//! `slipway-bench validation` (issue 6): the wall time of a full algorithm
+//! `slipway-bench validation` (docs/benchmarks.md "Validation"): the wall time of a full algorithm
 //! validation (training, then batch transform on the trained model)
 //! through Slipway against a bare podman sequence doing the same work, in
 //! the same run.

@@ -1,7 +1,7 @@
 //! `DockerEngine`: the [`ContainerEngine`] port over the Docker Engine API,
 //! served by Docker or by `podman system service` (API 1.41 on Podman 4.3).
 //! It maps the API faithfully and interprets nothing: exit codes, OOM flags
-//! and log timestamps are what the engine reports (see DESIGN.md
+//! and log timestamps are what the engine reports (see docs/architecture.md
 //! "Container engine facts" for what Podman reports).
 
 mod convert;

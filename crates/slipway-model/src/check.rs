@@ -6,7 +6,7 @@
 //!   serialization failure: AWS could not even read the request, so the first
 //!   one found is returned alone (`SerializationException`);
 //! - otherwise every broken constraint is collected, in model member order,
-//!   one clause each (`ValidationException`, CONTRACT 1.4).
+//!   one clause each (`ValidationException`, docs/contracts.md §1.4).
 //!
 //! Scalar list elements, map keys and map values are reported once per
 //! container, at the container's path, as AWS does:

@@ -2,7 +2,7 @@
 //!
 //! Why a model rather than hand-written rules: AWS refuses malformed
 //! requests with exact, machine-generated messages (required members,
-//! lengths, patterns, enums, ranges; CONTRACT 1.4). Reading those rules from
+//! lengths, patterns, enums, ranges; docs/contracts.md §1.4). Reading those rules from
 //! the botocore service model — the same file the clients are generated from
 //! — keeps Slipway's answers identical to AWS's, and a botocore upgrade is a
 //! re-run of `tools/codegen/extract_model.py`, not a code review.

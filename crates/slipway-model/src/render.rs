@@ -3,7 +3,7 @@
 //! AWS's validation layer is Java, and its messages show values the way Java
 //! prints them: lists as `[a, b]`, maps as `{k=v}`, doubles as `1.0` or
 //! `1.0E7`. Slipway copies that so clients that parse or compare messages see
-//! what AWS would send (CONTRACT 1.4).
+//! what AWS would send (docs/contracts.md §1.4).
 
 use std::fmt::{self, Display, Write};
 

@@ -1,5 +1,5 @@
 //! Hyperparameters of `train`, as the platform writes them: a JSON object
-//! whose values are all strings (`CONTRACT.md` §3.2).
+//! whose values are all strings (`docs/contracts.md` §3.2).
 //!
 //! Unknown keys are ignored, as real algorithms do (the SageMaker SDK adds
 //! its own). A known key with a value that does not parse is an error, so a

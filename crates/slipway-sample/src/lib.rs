@@ -4,7 +4,7 @@
 //! It exists so that Slipway's tests and quickstart have a seller whose
 //! behaviour is known exactly: it really learns a linear regression on CSV,
 //! follows the training and inference container contracts
-//! (`CONTRACT.md` §3–5), and can be told to misbehave on purpose
+//! (`docs/contracts.md` §3–5), and can be told to misbehave on purpose
 //! (hyperparameter `mode` for training, environment `SAMPLE_MODE` for
 //! serving) so every failure path of the platform can be exercised with a
 //! real container. See `docs/sample-seller.md`.

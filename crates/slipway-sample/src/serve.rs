@@ -1,4 +1,4 @@
-//! `serve`: the inference container contract (`CONTRACT.md` §4–5).
+//! `serve`: the inference container contract (`docs/contracts.md` §4–5).
 //!
 //! `GET /ping`, `POST /invocations` and `GET /execution-parameters` on
 //! port 8080 (or `SAGEMAKER_BIND_TO_PORT`). `SAMPLE_MODE` turns the server

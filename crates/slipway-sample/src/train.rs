@@ -1,4 +1,4 @@
-//! `train`: the training container contract (`CONTRACT.md` §3).
+//! `train`: the training container contract (`docs/contracts.md` §3).
 //!
 //! Reads the config files the platform prepares, learns a linear regression
 //! on the `train` channel (and scores `validation` when present), writes

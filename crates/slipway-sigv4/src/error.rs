@@ -80,7 +80,7 @@ impl AuthError {
         }
     }
 
-    /// The HTTP status AWS uses for this failure (CONTRACT.md §1.3). Never 5xx:
+    /// The HTTP status AWS uses for this failure (docs/contracts.md §1.3). Never 5xx:
     /// botocore retries those, and these failures are deterministic.
     pub fn http_status(&self) -> u16 {
         match self {

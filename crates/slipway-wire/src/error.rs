@@ -41,7 +41,7 @@ impl AwsError {
     }
 
     /// Maps a service error. SageMaker reports a missing resource on
-    /// Describe/Delete/Update as `ValidationException` (CONTRACT.md §1.3),
+    /// Describe/Delete/Update as `ValidationException` (docs/contracts.md §1.3),
     /// duplicate names as `ResourceInUse`, and state conflicts on the
     /// model-package and algorithm operations as `ConflictException`.
     pub fn from_service(e: ServiceError) -> Self {

@@ -1,5 +1,5 @@
 //! Slipway's HTTP edge. Every service answers on one port; `router`
-//! decides what a request is (DESIGN.md, "One process, one port"),
+//! decides what a request is (docs/architecture.md "One process, one port"),
 //! `auth` checks who sent it, and each protocol module decodes, calls the
 //! service once and encodes.
 

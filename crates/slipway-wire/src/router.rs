@@ -1,5 +1,5 @@
 //! Request classification: one fallback handler looks at what a request
-//! is and hands it to its protocol (DESIGN.md routing table).
+//! is and hands it to its protocol (docs/architecture.md "One process, one port").
 
 use crate::auth::{verify_json, KeyCache};
 use crate::error::{s3_auth_response, s3_xml_error, AwsError};

@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md "Command line": tests and users depend on
+//! The command line (docs/architecture.md "Command line": tests and users depend on
 //! these names; keep them stable).
 
 use crate::config::Config;

@@ -12,7 +12,7 @@
 //!   ([`LABEL_JOB_ARN`], [`LABEL_ACCOUNT`]), never through adapter state;
 //! - exit codes and OOM flags are reported as the engine reports them: on
 //!   Podman `oom_killed` stays `false` and an OOM kill shows as exit 137
-//!   (DESIGN.md "Container engine facts"); interpreting that is the caller's job.
+//!   (docs/architecture.md "Container engine facts"); interpreting that is the caller's job.
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
@@ -162,7 +162,7 @@ pub struct ContainerSpec {
     /// Must carry [`LABEL_JOB_ARN`] and [`LABEL_ACCOUNT`] for job containers.
     pub labels: BTreeMap<String, String>,
     pub mounts: Vec<BindMount>,
-    /// `algo-1` for training (CONTRACT.md §3.1), `ContainerHostname` for inference.
+    /// `algo-1` for training (docs/contracts.md §3.1), `ContainerHostname` for inference.
     pub hostname: Option<String>,
     pub limits: Limits,
     pub network: NetworkMode,

@@ -1,5 +1,5 @@
 //! Safe extraction of a seller's `model.tar.gz` into `/opt/ml/model`
-//! (CONTRACT §4.1, §5.1). The archive is untrusted: it may try to write
+//! (docs/contracts.md §4.1, §5.1). The archive is untrusted: it may try to write
 //! outside the directory (`..`, absolute paths, links, writing through a
 //! link it planted), create devices, or expand without bound. Synchronous
 //! (tar and flate2 are); callers run it on a blocking thread.

@@ -1,5 +1,5 @@
 //! The instance-type table: what each SageMaker instance type means for a
-//! container on this machine. One table, in one place (DESIGN.md).
+//! container on this machine. One table, in one place (docs/jobs.md "Instance types").
 //!
 //! vCPUs and memory are AWS's published figures for each type. A local
 //! container gets `min(vCPUs, host CPUs)` and `min(memory, the configured

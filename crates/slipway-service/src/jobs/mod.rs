@@ -36,7 +36,7 @@ pub struct JobSettings {
     /// Keep a job's work directory after it ends (debugging).
     pub keep_work_dirs: bool,
     /// How long an inference container may take to answer GET /ping with
-    /// 200 (CONTRACT §4.2: 4 minutes for endpoints; the same for batch).
+    /// 200 (docs/contracts.md §4.2: 4 minutes for endpoints; the same for batch).
     pub ready_timeout: Duration,
 }
 

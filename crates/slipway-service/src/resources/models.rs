@@ -1,6 +1,6 @@
 //! Models: an inference container definition (image, model data,
 //! environment), or a model package referenced by name or ARN. A transform
-//! job (and later an endpoint) runs a model's container (CONTRACT §2.7).
+//! job (and later an endpoint) runs a model's container (docs/contracts.md §2.7).
 
 use super::{document, new_record, tags_of};
 use crate::error::{Error, Result};

@@ -1,4 +1,4 @@
-//! Validation (CONTRACT §6): a model package or algorithm created with a
+//! Validation (docs/contracts.md §6): a model package or algorithm created with a
 //! ValidationSpecification is certified by really running its jobs — per
 //! profile, a training job (algorithms) and a transform job on a model
 //! built from the resource — and its status and per-profile

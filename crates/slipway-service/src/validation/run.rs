@@ -1,4 +1,4 @@
-//! One validation run: profile by profile, the jobs CONTRACT §6.1 names,
+//! One validation run: profile by profile, the jobs docs/contracts.md §6.1 names,
 //! each awaited; the resource's status and ValidationStatuses follow.
 
 use super::status;
@@ -263,7 +263,7 @@ async fn algorithm_profile(
         json!({"AlgorithmName": record.arn, "TrainingInputMode": def.get("TrainingInputMode").cloned().unwrap_or(json!("File"))}),
     );
     req.insert("RoleArn".into(), role(doc));
-    // Buyers run Marketplace products without network (CONTRACT §6.1).
+    // Buyers run Marketplace products without network (docs/contracts.md §6.1).
     req.insert("EnableNetworkIsolation".into(), json!(true));
     if svc
         .training_jobs()

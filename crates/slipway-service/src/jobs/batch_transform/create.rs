@@ -1,4 +1,4 @@
-//! CreateTransformJob: the request's rules (CONTRACT §5.1, §5.6), the
+//! CreateTransformJob: the request's rules (docs/contracts.md §5.1, §5.6), the
 //! model's container resolved and pinned, then the runner starts.
 
 use super::runner;

@@ -1,6 +1,6 @@
 //! Batch transform jobs: CreateTransformJob / Describe / List / Stop, and
 //! the runner that drives a seller's inference container through every
-//! input object (CONTRACT §2.8, §5).
+//! input object (docs/contracts.md §2.8, §5).
 
 pub mod create;
 mod objects;

@@ -2,7 +2,7 @@
 //! effective batching parameters, and each object's trip through the
 //! container — read (gunzip), split, filter, batch, invoke in order,
 //! join/filter outputs, assemble, and upload `<relative key>.out` only
-//! once the whole object succeeded (CONTRACT §5.2–5.6).
+//! once the whole object succeeded (docs/contracts.md §5.2–5.6).
 
 use super::spec::TransformJobRequest;
 use super::state::TransformJob;
@@ -20,7 +20,7 @@ use std::fmt;
 
 const MB: u64 = 1024 * 1024;
 
-/// Request > execution-parameters > default (CONTRACT §5.1 step 5).
+/// Request > execution-parameters > default (docs/contracts.md §5.1 step 5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effective {
     pub concurrency: usize,

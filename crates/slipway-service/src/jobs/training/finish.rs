@@ -1,4 +1,4 @@
-//! The end of a training job: what the exit means (CONTRACT §3.5), the
+//! The end of a training job: what the exit means (docs/contracts.md §3.5), the
 //! uploads (§3.4), and the terminal status with its FailureReason.
 
 use super::prepare::WorkDir;

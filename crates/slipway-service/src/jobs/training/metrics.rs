@@ -1,4 +1,4 @@
-//! Metrics from log lines (CONTRACT §3.7): each `MetricDefinition`'s regex
+//! Metrics from log lines (docs/contracts.md §3.7): each `MetricDefinition`'s regex
 //! runs against every line; capture group 1 (or the whole match) parsed
 //! as a float is the value; the last value per metric is reported.
 //!

@@ -1,5 +1,5 @@
 //! Training jobs: CreateTrainingJob / Describe / List / Stop, and the
-//! runner that executes them (CONTRACT §2.6, §3).
+//! runner that executes them (docs/contracts.md §2.6, §3).
 
 pub mod create;
 mod finish;
@@ -31,7 +31,7 @@ impl TrainingJobs<'_> {
     /// Finds a job by name or ARN, or fails as DescribeTrainingJob does.
     pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<TrainingJob> {
         // AWS answers a missing training job with a ValidationException
-        // "Requested resource not found." (CONTRACT §1.3), not a message
+        // "Requested resource not found." (docs/contracts.md §1.3), not a message
         // naming the ARN as other Describe operations do.
         let (record, doc) =
             crate::resources::find(self.svc, account, KIND, "Training job", reference)

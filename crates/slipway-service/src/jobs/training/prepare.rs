@@ -1,5 +1,5 @@
 //! The `/opt/ml` tree of a training job on the host: directories, the
-//! three config files the contract names (CONTRACT §3.2) and the channel
+//! three config files the contract names (docs/contracts.md §3.2) and the channel
 //! data downloaded in File mode (§3.3).
 
 use super::spec::{TrainingChannel, TrainingJobRequest};

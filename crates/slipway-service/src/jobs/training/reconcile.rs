@@ -1,4 +1,4 @@
-//! Restart reconciliation (DESIGN.md "Jobs and validation"): every job
+//! Restart reconciliation (docs/architecture.md "Jobs and validation"; details in docs/jobs.md "Training jobs"): every job
 //! left InProgress or Stopping by a previous process is picked up again.
 //! A job whose container still exists is re-attached (running) or finished
 //! (exited); a job that never got a container starts over; a job whose

@@ -1,4 +1,4 @@
-//! Packing consecutive records of one object into mini-batches (CONTRACT
+//! Packing consecutive records of one object into mini-batches (docs/contracts.md
 //! §5.3): one record per request for SingleRecord, as many as fit in
 //! MaxPayloadInMB for MultiRecord. Records are joined as they appear in
 //! the source (a Line record keeps its `\n`), so a batch is a byte range
@@ -7,7 +7,7 @@
 use super::split::Record;
 use bytes::{Bytes, BytesMut};
 
-/// One MB as batch transform counts it (CONTRACT §5.3, **unverified**).
+/// One MB as batch transform counts it (docs/contracts.md §5.3, **unverified**).
 pub const MB: u64 = 1_048_576;
 
 /// `BatchStrategy`.

@@ -1,4 +1,4 @@
-//! DataProcessing (CONTRACT §5.6): InputFilter, JoinSource=Input and
+//! DataProcessing (docs/contracts.md §5.6): InputFilter, JoinSource=Input and
 //! OutputFilter, one record at a time, for CSV, JSON and JSON Lines.
 //!
 //! JSONPath is the documented subset only, parsed here at create time so a
@@ -6,7 +6,7 @@
 //! ourselves rather than with a general JSONPath crate because the subset
 //! has one deliberate departure from RFC 9535: **slice ends are inclusive**
 //! (`$[1:4]` = the second through the fifth column), as the SageMaker
-//! developer guide describes them (CONTRACT §5.6, **unverified**). Sellers
+//! developer guide describes them (docs/contracts.md §5.6, **unverified**). Sellers
 //! write paths from that guide, so matching it keeps their jobs' columns
 //! where they expect them. See `docs/transform-data-processing.md`.
 //!

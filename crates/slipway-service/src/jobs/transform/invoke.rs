@@ -1,4 +1,4 @@
-//! The HTTP side of batch transform (CONTRACT §4.2, §5.1, §5.4): waiting
+//! The HTTP side of batch transform (docs/contracts.md §4.2, §5.1, §5.4): waiting
 //! for `/ping`, reading `/execution-parameters`, and POSTing mini-batches
 //! to `/invocations` with bounded concurrency, retries and ordered results.
 //!
@@ -15,7 +15,7 @@ use slipway_core::ports::blob::ByteStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long one `/ping` attempt may take (CONTRACT §4.2).
+/// How long one `/ping` attempt may take (docs/contracts.md §4.2).
 pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
 /// Pause between `/ping` attempts while a container starts: short at
 /// first (most servers listen within milliseconds of starting), doubling
@@ -56,7 +56,7 @@ pub struct InvokerConfig {
 }
 
 impl InvokerConfig {
-    /// The defaults of CONTRACT §5.4 for a container at `base_url`.
+    /// The defaults of docs/contracts.md §5.4 for a container at `base_url`.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
@@ -112,7 +112,7 @@ pub struct RequestedParameters {
     pub max_payload_in_mb: Option<u64>,
 }
 
-/// The values a job runs with (CONTRACT §5.1.5).
+/// The values a job runs with (docs/contracts.md §5.1 step 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EffectiveParameters {
     pub max_concurrent_transforms: u64,
@@ -332,7 +332,7 @@ impl Invoker {
         ExecutionParameters::from_json(&body)
     }
 
-    /// POSTs one mini-batch, retrying as CONTRACT §5.4 says.
+    /// POSTs one mini-batch, retrying as docs/contracts.md §5.4 says.
     /// A slot of the container-wide in-flight limit, if there is one.
     async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         match &self.cfg.in_flight {

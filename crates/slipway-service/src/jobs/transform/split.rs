@@ -1,4 +1,4 @@
-//! Cutting one input object into records (CONTRACT §5.3), as its bytes
+//! Cutting one input object into records (docs/contracts.md §5.3), as its bytes
 //! stream in. The splitter holds at most one incomplete record plus the
 //! chunk being pushed, so memory follows the largest record, never the
 //! object — except for `SplitType::None`, whose one record *is* the object
@@ -105,14 +105,14 @@ pub struct Splitter {
     /// Where the search for `\n` resumes, so a long line is scanned once.
     scan_from: usize,
     /// Empty lines held back until a non-empty line proves they are not
-    /// trailing (CONTRACT §5.3 skips empty trailing lines).
+    /// trailing (docs/contracts.md §5.3 skips empty trailing lines).
     pending_empty: Vec<Bytes>,
     next_index: u64,
 }
 
 impl Splitter {
     /// `strip_framing` = SingleRecord semantics for RecordIO/TFRecord: send
-    /// the payload only (CONTRACT §5.3's suggestion, **unverified**).
+    /// the payload only (docs/contracts.md §5.3's suggestion, **unverified**).
     /// Ignored for `None` and `Line`.
     pub fn new(split: SplitType, strip_framing: bool) -> Self {
         Self {
