@@ -33,9 +33,9 @@ def test_bucket_lifecycle(c):
     c.head_bucket(Bucket=name)
     assert name in [x["Name"] for x in c.list_buckets()["Buckets"]]
     assert c.get_bucket_location(Bucket=name)["LocationConstraint"] is None
-    with pytest.raises(ClientError) as e:
-        c.create_bucket(Bucket=name)
-    assert error_code(e.value) == "BucketAlreadyOwnedByYou"
+    # us-east-1 keeps S3's legacy answer to re-creating your own bucket
+    # (other regions: test_s3_conformance.py).
+    c.create_bucket(Bucket=name)
     c.delete_bucket(Bucket=name)
     with pytest.raises(ClientError) as e:
         c.head_bucket(Bucket=name)

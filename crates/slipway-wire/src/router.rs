@@ -130,7 +130,13 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
         )
         .into_response();
     }
-    s3_service(&state, req).await
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let resp = s3_service(&state, req).await;
+    crate::s3_edge::finish(resp, &request_id).await
 }
 
 /// The signing name in a SigV4 credential scope (`Credential=AKID/DATE/
@@ -163,7 +169,11 @@ fn scope_service(req: &Request<Body>) -> Option<String> {
 /// first, as S3 checks them: before the signature is looked at.
 async fn s3_service(state: &AppState, mut req: Request<Body>) -> Response {
     use tower::ServiceExt;
+    if let Some(resp) = crate::s3_edge::cors_preflight(&req) {
+        return resp;
+    }
     sigv2_token_header(&mut req);
+    crate::s3_edge::sigv2_bucket_path(&mut req);
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.uri().path(),

@@ -11,6 +11,7 @@ mod multipart;
 mod objects;
 
 use crate::auth::KeyCache;
+pub(crate) use convert::timestamp;
 use crate::error::{s3_auth_error, s3_error};
 use async_trait::async_trait;
 use s3s::dto::*;
@@ -200,6 +201,12 @@ impl s3s::S3 for SlipwayS3 {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         list::list_objects_v2(self, req).await
+    }
+    async fn list_object_versions(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        list::list_object_versions(self, req).await
     }
     async fn create_multipart_upload(
         &self,
