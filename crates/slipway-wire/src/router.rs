@@ -74,8 +74,13 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Res
             AwsError::internal().into_response()
         }
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-amzn-requestid", v);
+    // S3 names its request id `x-amz-request-id` (set by `s3_edge`), and
+    // botocore reads `HostId` (`x-amz-id-2`) only when `x-amzn-requestid`
+    // is absent, as it is on S3.
+    if !resp.headers().contains_key("x-amz-request-id") {
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-amzn-requestid", v);
+        }
     }
     expect.settle(&mut resp);
     resp
