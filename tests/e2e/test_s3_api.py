@@ -58,11 +58,9 @@ def test_non_empty_bucket_cannot_be_deleted(c, b):
         c.delete_bucket(Bucket=b)
     assert error_code(e.value) == "BucketNotEmpty"
     c.delete_object(Bucket=b, Key="k")
-    up = c.create_multipart_upload(Bucket=b, Key="pending")
-    with pytest.raises(ClientError) as e:
-        c.delete_bucket(Bucket=b)
-    assert error_code(e.value) == "BucketNotEmpty"
-    c.abort_multipart_upload(Bucket=b, Key="pending", UploadId=up["UploadId"])
+    # Unfinished uploads do not keep a bucket, as on AWS (docs/s3.md;
+    # test_s3_conformance.py checks their parts are deleted with it).
+    c.create_multipart_upload(Bucket=b, Key="pending")
     c.delete_bucket(Bucket=b)
 
 

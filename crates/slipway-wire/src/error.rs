@@ -283,7 +283,7 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
                 O::NotModified {
                     etag,
                     last_modified,
-                } => not_modified(&etag, last_modified),
+                } => crate::s3_edge::not_modified(&etag, last_modified),
                 O::InvalidRange { .. } => with(C::InvalidRange, msg),
                 O::BadDigest => with(C::BadDigest, msg),
                 O::BadChecksum(_) => with(C::BadDigest, msg),
@@ -331,27 +331,6 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
             )
         }
     }
-}
-
-/// A 304 with the validators S3 sends on it (`ETag`, `Last-Modified`),
-/// so a cache can refresh its copy's freshness. s3s writes error headers
-/// in place of its own; the body it writes is dropped at the edge
-/// (`s3_edge::finish`), as a 304 has none.
-fn not_modified(etag: &str, last_modified: slipway_core::time_util::Micros) -> s3s::S3Error {
-    let mut e = s3s::S3Error::new(s3s::S3ErrorCode::NotModified);
-    let mut headers = http::HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
-        headers.insert(http::header::ETAG, v);
-    }
-    let mut date = Vec::new();
-    let t = crate::s3::timestamp(last_modified);
-    if t.format(s3s::dto::TimestampFormat::HttpDate, &mut date).is_ok() {
-        if let Ok(v) = HeaderValue::from_bytes(&date) {
-            headers.insert(http::header::LAST_MODIFIED, v);
-        }
-    }
-    e.set_headers(headers);
-    e
 }
 
 /// S3's code and message for an authorization refused before s3s verified

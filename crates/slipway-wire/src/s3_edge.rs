@@ -85,6 +85,32 @@ pub(crate) async fn finish(resp: Response, request_id: &str) -> Response {
     Response::from_parts(parts, body)
 }
 
+/// A 304 with the validators S3 sends on it (`ETag`, `Last-Modified`),
+/// so a cache can refresh its copy's freshness. s3s writes error headers
+/// in place of its own; the body it writes is dropped at the edge
+/// ([`finish`]), as a 304 has none.
+pub(crate) fn not_modified(
+    etag: &str,
+    last_modified: slipway_core::time_util::Micros,
+) -> s3s::S3Error {
+    let mut e = s3s::S3Error::new(s3s::S3ErrorCode::NotModified);
+    let mut headers = http::HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
+        headers.insert(http::header::ETAG, v);
+    }
+    let mut date = Vec::new();
+    let t = crate::s3::timestamp(last_modified);
+    if t.format(s3s::dto::TimestampFormat::HttpDate, &mut date)
+        .is_ok()
+    {
+        if let Ok(v) = HeaderValue::from_bytes(&date) {
+            headers.insert(http::header::LAST_MODIFIED, v);
+        }
+    }
+    e.set_headers(headers);
+    e
+}
+
 /// Whether the request is signed with SigV2 (header `AWS key:sig`, or a
 /// presigned URL's `AWSAccessKeyId` and `Signature`).
 fn is_sigv2(req: &Request<Body>) -> bool {
@@ -182,7 +208,11 @@ mod tests {
         let cases = [
             ("/bkt", Some("AWS AKID:sig"), "/bkt/"),
             ("/bkt?acl", Some("AWS AKID:sig"), "/bkt/?acl"),
-            ("/bkt?AWSAccessKeyId=a&Signature=s&Expires=1", None, "/bkt/?AWSAccessKeyId=a&Signature=s&Expires=1"),
+            (
+                "/bkt?AWSAccessKeyId=a&Signature=s&Expires=1",
+                None,
+                "/bkt/?AWSAccessKeyId=a&Signature=s&Expires=1",
+            ),
             ("/bkt/", Some("AWS AKID:sig"), "/bkt/"),
             ("/bkt/key", Some("AWS AKID:sig"), "/bkt/key"),
             ("/", Some("AWS AKID:sig"), "/"),

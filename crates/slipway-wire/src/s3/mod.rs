@@ -11,9 +11,9 @@ mod multipart;
 mod objects;
 
 use crate::auth::KeyCache;
-pub(crate) use convert::timestamp;
 use crate::error::{s3_auth_error, s3_error};
 use async_trait::async_trait;
+pub(crate) use convert::timestamp;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 use slipway_core::AccountId;
