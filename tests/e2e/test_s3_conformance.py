@@ -313,6 +313,12 @@ def test_list_object_versions_lists_null_versions(module_server, c, b):
         (k, "null", True) for k in ["a", "d/1", "d/2", "z"]
     ]
     assert "DeleteMarkers" not in r and r["IsTruncated"] is False
+    # The bucket reports itself as never versioned (no Status); turning
+    # versioning on is refused.
+    assert "Status" not in c.get_bucket_versioning(Bucket=b)
+    with pytest.raises(ClientError) as e:
+        c.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    assert (status(e.value), error_code(e.value)) == (501, "NotImplemented")
     page = c.list_object_versions(Bucket=b, MaxKeys=2)
     assert (page["IsTruncated"], page["NextKeyMarker"], page["NextVersionIdMarker"]) == (True, "d/1", "null")
     rest = c.list_object_versions(Bucket=b, KeyMarker="d/1", VersionIdMarker="null")

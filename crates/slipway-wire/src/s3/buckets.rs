@@ -142,3 +142,18 @@ pub(super) async fn get_bucket_location(
         location_constraint,
     }))
 }
+
+/// Buckets are never versioned (docs/s3.md), and S3 answers a bucket that
+/// never had versioning on with an empty configuration: no `Status`.
+pub(super) async fn get_bucket_versioning(
+    s3: &SlipwayS3,
+    req: S3Request<GetBucketVersioningInput>,
+) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+    let account = s3.account(&req).await?;
+    s3.service
+        .objects()
+        .head_bucket(&account, &req.input.bucket)
+        .await
+        .or_s3()?;
+    Ok(S3Response::new(GetBucketVersioningOutput::default()))
+}

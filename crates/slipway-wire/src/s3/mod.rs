@@ -154,6 +154,12 @@ impl s3s::S3 for SlipwayS3 {
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
         buckets::get_bucket_location(self, req).await
     }
+    async fn get_bucket_versioning(
+        &self,
+        req: S3Request<GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+        buckets::get_bucket_versioning(self, req).await
+    }
     async fn put_object(
         &self,
         req: S3Request<PutObjectInput>,
