@@ -33,9 +33,9 @@ def test_bucket_lifecycle(c):
     c.head_bucket(Bucket=name)
     assert name in [x["Name"] for x in c.list_buckets()["Buckets"]]
     assert c.get_bucket_location(Bucket=name)["LocationConstraint"] is None
-    with pytest.raises(ClientError) as e:
-        c.create_bucket(Bucket=name)
-    assert error_code(e.value) == "BucketAlreadyOwnedByYou"
+    # us-east-1 keeps S3's legacy answer to re-creating your own bucket
+    # (other regions: test_s3_conformance.py).
+    c.create_bucket(Bucket=name)
     c.delete_bucket(Bucket=name)
     with pytest.raises(ClientError) as e:
         c.head_bucket(Bucket=name)
@@ -58,11 +58,9 @@ def test_non_empty_bucket_cannot_be_deleted(c, b):
         c.delete_bucket(Bucket=b)
     assert error_code(e.value) == "BucketNotEmpty"
     c.delete_object(Bucket=b, Key="k")
-    up = c.create_multipart_upload(Bucket=b, Key="pending")
-    with pytest.raises(ClientError) as e:
-        c.delete_bucket(Bucket=b)
-    assert error_code(e.value) == "BucketNotEmpty"
-    c.abort_multipart_upload(Bucket=b, Key="pending", UploadId=up["UploadId"])
+    # Unfinished uploads do not keep a bucket, as on AWS (docs/s3.md;
+    # test_s3_conformance.py checks their parts are deleted with it).
+    c.create_multipart_upload(Bucket=b, Key="pending")
     c.delete_bucket(Bucket=b)
 
 

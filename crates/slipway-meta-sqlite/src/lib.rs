@@ -18,6 +18,7 @@ mod objects;
 mod registry;
 mod registry_rows;
 mod rows;
+mod uploads_done;
 mod writer;
 
 use async_trait::async_trait;

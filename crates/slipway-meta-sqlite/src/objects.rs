@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{
-    BucketDelete, BucketRow, Freed, ObjectIndex, ObjectMeta, ObjectRow, PartRow, Segment, UploadRow,
+    BucketDelete, BucketRow, CompletedUpload, Freed, ObjectIndex, ObjectMeta, ObjectRow, PartRow,
+    Segment, UploadRow,
 };
+use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -224,24 +226,24 @@ impl ObjectIndex for SqliteStore {
         if !bucket_exists(&mut tx, name).await? {
             return Ok(BucketDelete::Missing);
         }
-        let busy = sqlx::query(
-            "SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL \
-             SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1",
-        )
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
+        // Unfinished uploads do not keep a bucket alive: S3 deletes them
+        // with it (docs/s3.md).
+        let busy = sqlx::query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
         if busy.is_some() {
             return Ok(BucketDelete::NotEmpty);
         }
+        let blobs = crate::uploads_done::take_bucket_uploads(&mut tx, name).await?;
         sqlx::query("DELETE FROM buckets WHERE name = ?")
             .bind(name)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(BucketDelete::Deleted)
+        Ok(BucketDelete::Deleted(Freed { blobs }))
     }
 
     async fn put_object(&self, o: &ObjectRow) -> Result<Freed, MetaError> {
@@ -449,7 +451,13 @@ impl ObjectIndex for SqliteStore {
         Ok(out)
     }
 
-    async fn complete_upload(&self, upload_id: &str, o: &ObjectRow) -> Result<Freed, MetaError> {
+    async fn complete_upload(
+        &self,
+        upload_id: &str,
+        o: &ObjectRow,
+        done: &CompletedUpload,
+        forget_before: Micros,
+    ) -> Result<Freed, MetaError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
         let Some(part_blobs) = take_upload(&mut tx, upload_id).await? else {
             return Err(MetaError::MissingParent(upload_id.to_owned()));
@@ -463,8 +471,16 @@ impl ObjectIndex for SqliteStore {
         let used: HashSet<&BlobKey> = o.segments.iter().map(|s| &s.blob).collect();
         blobs.extend(part_blobs.into_iter().filter(|b| !used.contains(b)));
         insert_object(&mut tx, o).await?;
+        crate::uploads_done::record(&mut tx, done, forget_before).await?;
         tx.commit().await.map_err(backend)?;
         Ok(Freed { blobs })
+    }
+
+    async fn get_completed_upload(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<CompletedUpload>, MetaError> {
+        crate::uploads_done::find(&self.reader, upload_id).await
     }
 
     async fn abort_upload(&self, upload_id: &str) -> Result<Option<Freed>, MetaError> {

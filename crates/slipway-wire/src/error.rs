@@ -280,7 +280,10 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
                 O::BucketNotEmpty(_) => with(C::BucketNotEmpty, msg),
                 O::InvalidBucketName(_) => with(C::InvalidBucketName, msg),
                 O::PreconditionFailed => with(C::PreconditionFailed, msg),
-                O::NotModified => s3s::S3Error::new(C::NotModified),
+                O::NotModified {
+                    etag,
+                    last_modified,
+                } => crate::s3_edge::not_modified(&etag, last_modified),
                 O::InvalidRange { .. } => with(C::InvalidRange, msg),
                 O::BadDigest => with(C::BadDigest, msg),
                 O::BadChecksum(_) => with(C::BadDigest, msg),

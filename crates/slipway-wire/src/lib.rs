@@ -12,6 +12,7 @@ mod query;
 mod registry;
 mod router;
 mod s3;
+mod s3_edge;
 mod sagemaker;
 
 pub use error::AwsError;

@@ -74,8 +74,13 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Res
             AwsError::internal().into_response()
         }
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-amzn-requestid", v);
+    // S3 names its request id `x-amz-request-id` (set by `s3_edge`), and
+    // botocore reads `HostId` (`x-amz-id-2`) only when `x-amzn-requestid`
+    // is absent, as it is on S3.
+    if !resp.headers().contains_key("x-amz-request-id") {
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-amzn-requestid", v);
+        }
     }
     expect.settle(&mut resp);
     resp
@@ -130,7 +135,13 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
         )
         .into_response();
     }
-    s3_service(&state, req).await
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let resp = s3_service(&state, req).await;
+    crate::s3_edge::finish(resp, &request_id).await
 }
 
 /// The signing name in a SigV4 credential scope (`Credential=AKID/DATE/
@@ -163,7 +174,11 @@ fn scope_service(req: &Request<Body>) -> Option<String> {
 /// first, as S3 checks them: before the signature is looked at.
 async fn s3_service(state: &AppState, mut req: Request<Body>) -> Response {
     use tower::ServiceExt;
+    if let Some(resp) = crate::s3_edge::cors_preflight(&req) {
+        return resp;
+    }
     sigv2_token_header(&mut req);
+    crate::s3_edge::sigv2_bucket_path(&mut req);
     let parts = RequestParts {
         method: req.method().as_str(),
         raw_path: req.uri().path(),

@@ -90,12 +90,29 @@ pub struct PartRow {
 }
 
 /// The outcome of deleting a bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BucketDelete {
-    Deleted,
+    /// Gone, with the unfinished multipart uploads it held: their parts'
+    /// blobs are freed.
+    Deleted(Freed),
     Missing,
-    /// It still holds objects or multipart uploads; nothing changed.
+    /// It still holds objects; nothing changed.
     NotEmpty,
+}
+
+/// What a completed multipart upload answered, kept for a while so that a
+/// client retrying CompleteMultipartUpload gets the same answer (S3 allows
+/// the retry; the upload itself is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedUpload {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    /// The object's ETag, without quotes.
+    pub etag: String,
+    /// The parts the completion named: (part number, ETag without quotes).
+    pub parts: Vec<(u32, String)>,
+    pub completed: Micros,
 }
 
 /// What replacing or removing rows freed: blobs no row references any
@@ -114,7 +131,9 @@ pub trait ObjectIndex: Send + Sync + 'static {
     async fn get_bucket(&self, name: &str) -> Result<Option<BucketRow>, MetaError>;
     /// The owner's buckets by name.
     async fn list_buckets(&self, owner: &AccountId) -> Result<Vec<BucketRow>, MetaError>;
-    /// Deletes a bucket only if it holds no objects and no uploads.
+    /// Deletes a bucket only if it holds no objects; in the same
+    /// transaction, its unfinished uploads, their parts and its
+    /// completion records go too.
     async fn delete_bucket(&self, name: &str) -> Result<BucketDelete, MetaError>;
 
     /// Inserts or replaces (bucket, key); the replaced object's blobs are
@@ -163,15 +182,23 @@ pub trait ObjectIndex: Send + Sync + 'static {
         upload_id_marker: Option<&str>,
         limit: usize,
     ) -> Result<Vec<UploadRow>, MetaError>;
-    /// In one transaction: removes the upload and its parts and inserts or
-    /// replaces `object` (whose segments are some of the parts' blobs).
-    /// Frees the replaced object's blobs and those of parts the object does
-    /// not use. `MissingParent` if the upload is gone.
+    /// In one transaction: removes the upload and its parts, inserts or
+    /// replaces `object` (whose segments are some of the parts' blobs),
+    /// records `done` and forgets records completed before
+    /// `forget_before`. Frees the replaced object's blobs and those of
+    /// parts the object does not use. `MissingParent` if the upload is gone.
     async fn complete_upload(
         &self,
         upload_id: &str,
         object: &ObjectRow,
+        done: &CompletedUpload,
+        forget_before: Micros,
     ) -> Result<Freed, MetaError>;
+    /// The record `complete_upload` kept, if not yet forgotten.
+    async fn get_completed_upload(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<CompletedUpload>, MetaError>;
     /// Removes the upload and its parts; `None` if there was none.
     async fn abort_upload(&self, upload_id: &str) -> Result<Option<Freed>, MetaError>;
 

@@ -48,6 +48,11 @@ impl Objects<'_> {
         let max = q.max_keys.min(1000);
         let delimiter = q.delimiter.as_deref();
         let mut out = Listing::default();
+        // max-keys=0 asks for nothing and S3 answers an empty page that is
+        // not truncated (there is no last key to continue after).
+        if max == 0 {
+            return Ok(out);
+        }
         // A marker that is itself a common prefix means "everything under
         // it was already returned".
         let mut last_prefix: Option<String> = q

@@ -28,6 +28,9 @@ use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 
+/// The region whose CreateBucket keeps S3's legacy idempotent answer.
+const US_EAST_1: &str = "us-east-1";
+
 /// The two ports object storage runs on.
 pub struct ObjectStorage {
     pub(crate) index: Arc<dyn ObjectIndex>,
@@ -56,8 +59,12 @@ pub enum ObjectError {
     InvalidBucketName(String),
     #[error("At least one of the pre-conditions you specified did not hold")]
     PreconditionFailed,
+    /// The validators go back with the 304.
     #[error("Not Modified")]
-    NotModified,
+    NotModified {
+        etag: String,
+        last_modified: slipway_core::time_util::Micros,
+    },
     #[error("The requested range is not satisfiable")]
     InvalidRange { size: u64 },
     #[error("The Content-MD5 you specified did not match what we received.")]
@@ -183,6 +190,10 @@ impl Objects<'_> {
             return Ok(row);
         }
         match st.index.get_bucket(name).await? {
+            // S3 keeps a legacy answer in us-east-1 only: re-creating a
+            // bucket you own there succeeds (200) and changes nothing;
+            // every other region says BucketAlreadyOwnedByYou.
+            Some(b) if &b.owner == account && b.region == US_EAST_1 => Ok(b),
             Some(b) if &b.owner == account => {
                 Err(ObjectError::BucketAlreadyOwnedByYou(name.into()).into())
             }
@@ -201,7 +212,13 @@ impl Objects<'_> {
     pub async fn delete_bucket(&self, account: &AccountId, name: &str) -> Result<()> {
         self.owned_bucket(account, name).await?;
         match self.storage()?.index.delete_bucket(name).await? {
-            BucketDelete::Deleted => Ok(()),
+            // Unfinished uploads go with the bucket, as on S3 (docs/s3.md);
+            // their parts' blobs are deleted now that the rows are gone (a
+            // crash before that leaves orphans the start-up sweep deletes).
+            BucketDelete::Deleted(freed) => {
+                self.free(freed).await;
+                Ok(())
+            }
             BucketDelete::Missing => Err(ObjectError::NoSuchBucket(name.into()).into()),
             BucketDelete::NotEmpty => Err(ObjectError::BucketNotEmpty(name.into()).into()),
         }

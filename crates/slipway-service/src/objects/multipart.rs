@@ -9,13 +9,19 @@ use super::{missing_parent, ChecksumAlgo, Conditions, ExpectedChecksum, ObjectEr
 use super::{PutOutcome, TrailerChecksums};
 use crate::Result;
 use slipway_core::ports::blob::{BlobKey, ByteStream};
-use slipway_core::ports::objects::{ObjectMeta, ObjectRow, PartRow, Segment, UploadRow};
+use slipway_core::ports::metadata::MetaError;
+use slipway_core::ports::objects::{
+    CompletedUpload, ObjectMeta, ObjectRow, PartRow, Segment, UploadRow,
+};
 use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 
 /// S3's minimum size of every part but the last.
 const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 const MAX_PART_NUMBER: u32 = 10_000;
+/// How long a completed upload still answers a retried completion: a day
+/// covers any client's retries, and the records are a few hundred bytes.
+const COMPLETION_KEPT_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 /// A part named in CompleteMultipartUpload.
 #[derive(Debug, Clone)]
@@ -152,7 +158,21 @@ impl Objects<'_> {
         self.upload(account, bucket, key, upload_id).await?;
         let src = self
             .get_object(account, src_bucket, src_key, src_conditions, src_range)
-            .await?;
+            .await
+            .map_err(super::read::copy_source_error)?;
+        // Unlike a GET's Range, a copy range is not clamped to the object:
+        // its last byte must exist (S3 answers InvalidRange otherwise).
+        if let Some(RangeSpec::FromTo {
+            last: Some(last), ..
+        }) = src_range
+        {
+            if last >= src.object.size {
+                return Err(ObjectError::InvalidRange {
+                    size: src.object.size,
+                }
+                .into());
+            }
+        }
         self.upload_part(
             account,
             bucket,
@@ -175,8 +195,13 @@ impl Objects<'_> {
         key: &str,
         upload_id: &str,
         parts: &[CompletePart],
-    ) -> Result<ObjectRow> {
-        let upload = self.upload(account, bucket, key, upload_id).await?;
+    ) -> Result<CompletedUpload> {
+        let upload = match self.upload(account, bucket, key, upload_id).await {
+            Err(crate::Error::Object(ObjectError::NoSuchUpload(_))) => {
+                return self.completed_before(bucket, key, upload_id, parts).await;
+            }
+            other => other?,
+        };
         if parts.is_empty() {
             return Err(
                 ObjectError::InvalidRequest("You must specify at least one part".into()).into(),
@@ -197,7 +222,7 @@ impl Objects<'_> {
             let Some(row) = stored.iter().find(|r| r.part_number == p.part_number) else {
                 return Err(ObjectError::InvalidPart.into());
             };
-            if row.etag != p.etag.trim().trim_matches('"') {
+            if row.etag != bare_etag(&p.etag) {
                 return Err(ObjectError::InvalidPart.into());
             }
             if i + 1 < parts.len() && row.size < MIN_PART_SIZE {
@@ -222,12 +247,63 @@ impl Objects<'_> {
                 .collect(),
             inline: None,
         };
-        let freed = index
-            .complete_upload(upload_id, &object)
+        let done = CompletedUpload {
+            upload_id: upload_id.to_owned(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            etag: object.etag.clone(),
+            parts: parts
+                .iter()
+                .map(|p| (p.part_number, bare_etag(&p.etag).to_owned()))
+                .collect(),
+            completed: object.last_modified,
+        };
+        let forget_before = done.completed.saturating_sub(COMPLETION_KEPT_MICROS);
+        match index
+            .complete_upload(upload_id, &object, &done, forget_before)
             .await
-            .map_err(|e| missing_parent(e, ObjectError::NoSuchUpload))?;
-        self.free(freed).await;
-        Ok(object)
+        {
+            Ok(freed) => self.free(freed).await,
+            // Another request completed it first: answer as a retry.
+            Err(MetaError::MissingParent(_)) => {
+                return self.completed_before(bucket, key, upload_id, parts).await
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(done)
+    }
+
+    /// A CompleteMultipartUpload of an upload that is gone: S3 answers a
+    /// retry of a completion that succeeded (same bucket, key and parts)
+    /// with that completion's result, for a while; anything else is
+    /// NoSuchUpload.
+    async fn completed_before(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletePart],
+    ) -> Result<CompletedUpload> {
+        let gone = || ObjectError::NoSuchUpload(upload_id.to_owned()).into();
+        let Some(done) = self
+            .storage()?
+            .index
+            .get_completed_upload(upload_id)
+            .await?
+        else {
+            return Err(gone());
+        };
+        let same_parts = done.parts.len() == parts.len()
+            && done
+                .parts
+                .iter()
+                .zip(parts)
+                .all(|((n, etag), p)| *n == p.part_number && etag == bare_etag(&p.etag));
+        let fresh = wall_micros().saturating_sub(done.completed) < COMPLETION_KEPT_MICROS;
+        if done.bucket != bucket || done.key != key || !same_parts || !fresh {
+            return Err(gone());
+        }
+        Ok(done)
     }
 
     pub async fn abort_multipart_upload(
@@ -302,6 +378,11 @@ impl Objects<'_> {
             is_truncated,
         })
     }
+}
+
+/// A part ETag as the client sent it, without quotes or spaces.
+fn bare_etag(e: &str) -> &str {
+    e.trim().trim_matches('"')
 }
 
 fn check_part_number(n: u32) -> Result<(), ObjectError> {

@@ -69,6 +69,11 @@ impl Conditions {
     pub fn check(&self, etag: &str, last_modified: Micros) -> Result<(), ObjectError> {
         let secs = |m: Micros| m.div_euclid(1_000_000);
         let modified = secs(last_modified);
+        // A 304 carries the object's validators, as S3 sends them.
+        let not_modified = || ObjectError::NotModified {
+            etag: etag.to_owned(),
+            last_modified,
+        };
         match &self.if_match {
             Some(m) if !etag_matches(m, etag) => return Err(ObjectError::PreconditionFailed),
             Some(_) => {}
@@ -79,15 +84,28 @@ impl Conditions {
             }
         }
         match &self.if_none_match {
-            Some(m) if etag_matches(m, etag) => return Err(ObjectError::NotModified),
+            Some(m) if etag_matches(m, etag) => return Err(not_modified()),
             Some(_) => {}
             None => {
                 if self.if_modified_since.is_some_and(|t| modified <= secs(t)) {
-                    return Err(ObjectError::NotModified);
+                    return Err(not_modified());
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A copy source's `x-amz-copy-source-if-*` verdict: the same tests as a
+/// GET's, but a source that "has not been modified" is a failed
+/// precondition (412) — a copy has no cached copy to keep, so S3 never
+/// answers it 304.
+pub(crate) fn copy_source_error(e: crate::Error) -> crate::Error {
+    match e {
+        crate::Error::Object(ObjectError::NotModified { .. }) => {
+            ObjectError::PreconditionFailed.into()
+        }
+        other => other,
     }
 }
 
@@ -271,11 +289,11 @@ mod tests {
         ));
         assert!(matches!(
             c(None, Some("\"abc\""), None, None),
-            Err(ObjectError::NotModified)
+            Err(ObjectError::NotModified { .. })
         ));
         assert!(matches!(
             c(None, None, Some(t), None),
-            Err(ObjectError::NotModified)
+            Err(ObjectError::NotModified { .. })
         ));
         assert!(c(None, None, Some(t - 1_000_000), None).is_ok());
         assert!(matches!(

@@ -375,7 +375,8 @@ impl Objects<'_> {
         }
         let src = self
             .get_object(account, src_bucket, src_key, src_conditions, None)
-            .await?;
+            .await
+            .map_err(super::read::copy_source_error)?;
         let meta = match directive {
             MetadataDirective::Copy => ObjectMeta {
                 checksums: BTreeMap::new(),

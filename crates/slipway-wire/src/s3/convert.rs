@@ -100,7 +100,7 @@ impl MetaIn {
         });
         ObjectMeta {
             content_type: self.content_type,
-            content_encoding: self.content_encoding,
+            content_encoding: self.content_encoding.and_then(stored_encoding),
             content_disposition: self.content_disposition,
             content_language: self.content_language,
             cache_control: self.cache_control,
@@ -114,6 +114,34 @@ impl MetaIn {
             checksums: Default::default(),
         }
     }
+}
+
+/// The Content-Encoding to store: `aws-chunked` only describes how this
+/// request's body was framed (s3s has already decoded it), so S3 drops it
+/// and keeps the rest — `aws-chunked,gzip` stores `gzip`, `aws-chunked`
+/// alone stores nothing.
+fn stored_encoding(v: String) -> Option<String> {
+    let kept: Vec<&str> = v
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(","))
+}
+
+/// `Content-MD5` as sent. s3s reads an empty header as none at all; S3
+/// refuses it as a digest that is not valid.
+pub(crate) fn content_md5(
+    headers: &http::HeaderMap,
+    parsed: Option<String>,
+) -> S3Result<Option<String>> {
+    if headers.get("content-md5").is_some_and(|v| v.is_empty()) {
+        return Err(s3s::s3_error!(
+            InvalidDigest,
+            "The Content-MD5 you specified is not valid."
+        ));
+    }
+    Ok(parsed)
 }
 
 pub(crate) fn expires_out(meta: &ObjectMeta) -> Option<Timestamp> {
@@ -193,5 +221,20 @@ pub(crate) fn url_enc(on: bool, s: String) -> String {
         utf8_percent_encode(&s, KEEP).to_string()
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_encoding;
+
+    #[test]
+    fn aws_chunked_is_not_stored() {
+        let enc = |s: &str| stored_encoding(s.to_owned());
+        assert_eq!(enc("aws-chunked"), None);
+        assert_eq!(enc("aws-chunked,gzip").as_deref(), Some("gzip"));
+        assert_eq!(enc("gzip, aws-chunked").as_deref(), Some("gzip"));
+        assert_eq!(enc("AWS-CHUNKED , br,gzip").as_deref(), Some("br,gzip"));
+        assert_eq!(enc("gzip").as_deref(), Some("gzip"));
     }
 }

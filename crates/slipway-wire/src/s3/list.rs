@@ -20,10 +20,19 @@ fn url_encoding(e: Option<&EncodingType>) -> bool {
     e.is_some_and(|e| e.as_str().eq_ignore_ascii_case("url"))
 }
 
+/// The delimiter as the request gave it, if it gave one: an empty
+/// `delimiter=` means none, and S3 does not echo it.
+fn delimiter(d: Option<Delimiter>) -> Option<Delimiter> {
+    d.filter(|d| !d.is_empty())
+}
+
+/// `owner`: whether each object carries its `<Owner>` (always in v1; in
+/// v2 only with `fetch-owner=true`, as S3 answers).
 fn contents(
     l: &mut Listing,
     enc: bool,
     account: &slipway_core::AccountId,
+    with_owner: bool,
 ) -> (Vec<Object>, Vec<CommonPrefix>) {
     let objects = std::mem::take(&mut l.objects)
         .into_iter()
@@ -34,7 +43,7 @@ fn contents(
             storage_class: Some(ObjectStorageClass::from_static(
                 ObjectStorageClass::STANDARD,
             )),
-            owner: Some(owner(account)),
+            owner: with_owner.then(|| owner(account)),
             key: Some(url_enc(enc, o.key)),
             ..Default::default()
         })
@@ -53,7 +62,8 @@ pub(super) async fn list_objects(
     req: S3Request<ListObjectsInput>,
 ) -> S3Result<S3Response<ListObjectsOutput>> {
     let account = s3.account(&req).await?;
-    let i = req.input;
+    let mut i = req.input;
+    i.delimiter = delimiter(i.delimiter);
     let enc = url_encoding(i.encoding_type.as_ref());
     let q = ListObjects {
         bucket: i.bucket.clone(),
@@ -68,7 +78,7 @@ pub(super) async fn list_objects(
         .list_objects(&account, &q)
         .await
         .or_s3()?;
-    let (objects, prefixes) = contents(&mut l, enc, &account);
+    let (objects, prefixes) = contents(&mut l, enc, &account, true);
     // AWS returns NextMarker only with a delimiter; clients without one
     // resume from the last key.
     let next_marker = l
@@ -95,7 +105,8 @@ pub(super) async fn list_objects_v2(
     req: S3Request<ListObjectsV2Input>,
 ) -> S3Result<S3Response<ListObjectsV2Output>> {
     let account = s3.account(&req).await?;
-    let i = req.input;
+    let mut i = req.input;
+    i.delimiter = delimiter(i.delimiter);
     let enc = url_encoding(i.encoding_type.as_ref());
     // The continuation token is the last key or prefix returned; it wins
     // over start-after, as on S3.
@@ -126,7 +137,7 @@ pub(super) async fn list_objects_v2(
         .list_objects(&account, &q)
         .await
         .or_s3()?;
-    let (objects, prefixes) = contents(&mut l, enc, &account);
+    let (objects, prefixes) = contents(&mut l, enc, &account, i.fetch_owner == Some(true));
     let key_count = i32::try_from(objects.len() + prefixes.len()).ok();
     Ok(S3Response::new(ListObjectsV2Output {
         name: Some(i.bucket),
@@ -142,5 +153,73 @@ pub(super) async fn list_objects_v2(
         encoding_type: i.encoding_type,
         start_after: i.start_after.map(|s| url_enc(enc, s)),
         request_charged: None,
+    }))
+}
+
+/// ListObjectVersions of a bucket that is never versioned: each object is
+/// its own one version, `null` and latest, and there are no delete
+/// markers — what S3 answers for a bucket that never had versioning on.
+/// Tools list versions to empty a bucket, so this must work everywhere.
+pub(super) async fn list_object_versions(
+    s3: &SlipwayS3,
+    req: S3Request<ListObjectVersionsInput>,
+) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+    let account = s3.account(&req).await?;
+    let mut i = req.input;
+    i.delimiter = delimiter(i.delimiter);
+    let enc = url_encoding(i.encoding_type.as_ref());
+    // One version per key: after any version of the key marker comes the
+    // next key.
+    let q = ListObjects {
+        bucket: i.bucket.clone(),
+        prefix: i.prefix.clone().unwrap_or_default(),
+        delimiter: i.delimiter.clone(),
+        after: i.key_marker.clone().filter(|m| !m.is_empty()),
+        max_keys: max_keys(i.max_keys)?,
+    };
+    let mut l = s3
+        .service
+        .objects()
+        .list_objects(&account, &q)
+        .await
+        .or_s3()?;
+    let (objects, prefixes) = contents(&mut l, enc, &account, true);
+    let versions = objects
+        .into_iter()
+        .map(|o| ObjectVersion {
+            e_tag: o.e_tag,
+            is_latest: Some(true),
+            key: o.key,
+            last_modified: o.last_modified,
+            owner: o.owner,
+            size: o.size,
+            storage_class: Some(ObjectVersionStorageClass::from_static(
+                ObjectVersionStorageClass::STANDARD,
+            )),
+            version_id: Some("null".to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    // A page that ends on a common prefix resumes after it by key alone.
+    let next_version_id_marker = l
+        .next_marker
+        .as_ref()
+        .map(|m| url_enc(enc, m.clone()))
+        .filter(|m| !prefixes.iter().any(|p| p.prefix.as_ref() == Some(m)))
+        .map(|_| "null".to_owned());
+    Ok(S3Response::new(ListObjectVersionsOutput {
+        name: Some(i.bucket),
+        prefix: Some(url_enc(enc, q.prefix)),
+        key_marker: Some(url_enc(enc, i.key_marker.unwrap_or_default())),
+        version_id_marker: Some(i.version_id_marker.unwrap_or_default()),
+        max_keys: i32::try_from(q.max_keys.min(1000)).ok(),
+        is_truncated: Some(l.is_truncated),
+        next_key_marker: l.next_marker.map(|m| url_enc(enc, m)),
+        next_version_id_marker,
+        versions: Some(versions),
+        common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+        delimiter: i.delimiter.map(|d| url_enc(enc, d)),
+        encoding_type: i.encoding_type,
+        ..Default::default()
     }))
 }

@@ -13,6 +13,7 @@ mod objects;
 use crate::auth::KeyCache;
 use crate::error::{s3_auth_error, s3_error};
 use async_trait::async_trait;
+pub(crate) use convert::timestamp;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 use slipway_core::AccountId;
@@ -153,6 +154,12 @@ impl s3s::S3 for SlipwayS3 {
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
         buckets::get_bucket_location(self, req).await
     }
+    async fn get_bucket_versioning(
+        &self,
+        req: S3Request<GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+        buckets::get_bucket_versioning(self, req).await
+    }
     async fn put_object(
         &self,
         req: S3Request<PutObjectInput>,
@@ -200,6 +207,12 @@ impl s3s::S3 for SlipwayS3 {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         list::list_objects_v2(self, req).await
+    }
+    async fn list_object_versions(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        list::list_object_versions(self, req).await
     }
     async fn create_multipart_upload(
         &self,

@@ -52,6 +52,7 @@ pub(super) async fn upload_part(
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let account = s3.account(&req).await?;
     let trailer = convert::trailer(req.trailing_headers.take());
+    let content_md5 = convert::content_md5(&req.headers, req.input.content_md5.take())?;
     let i = req.input;
     let compute = convert::compute(i.checksum_algorithm.as_ref())?;
     let expected = convert::expected_checksums(
@@ -71,7 +72,7 @@ pub(super) async fn upload_part(
             &i.upload_id,
             part_number(i.part_number)?,
             body_in(i.body),
-            i.content_md5.as_deref(),
+            content_md5.as_deref(),
             &expected,
             &compute,
             trailer,

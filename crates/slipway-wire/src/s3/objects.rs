@@ -26,6 +26,7 @@ pub(super) async fn put_object(
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let account = s3.account(&req).await?;
     let trailer = convert::trailer(req.trailing_headers.take());
+    let content_md5 = convert::content_md5(&req.headers, req.input.content_md5.take())?;
     let i = req.input;
     let compute = convert::compute(i.checksum_algorithm.as_ref())?;
     let put = PutObject {
@@ -48,7 +49,7 @@ pub(super) async fn put_object(
         ),
         compute,
         trailer,
-        content_md5: i.content_md5,
+        content_md5,
         size_hint: i.content_length.and_then(|n| u64::try_from(n).ok()),
         body: body_in(i.body),
         bucket: i.bucket,
@@ -92,6 +93,7 @@ pub(super) async fn get_object(
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let account = s3.account(&req).await?;
     let i = &req.input;
+    check_version(i.version_id.as_deref())?;
     if i.part_number.is_some() {
         return Err(s3s::s3_error!(
             NotImplemented,
@@ -159,6 +161,7 @@ pub(super) async fn head_object(
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let account = s3.account(&req).await?;
     let i = &req.input;
+    check_version(i.version_id.as_deref())?;
     let cond = conditions(
         i.if_match.as_ref(),
         i.if_none_match.as_ref(),
@@ -206,18 +209,38 @@ pub(super) async fn head_object(
     Ok(S3Response::new(out))
 }
 
+/// Buckets are never versioned here, so every object's one version is the
+/// `null` version (docs/s3.md): `versionId=null` names the object itself,
+/// and any other id names nothing that can exist.
+pub(super) fn check_version(v: Option<&str>) -> S3Result<()> {
+    match v {
+        None | Some("null") => Ok(()),
+        Some(_) => Err(s3s::s3_error!(
+            InvalidArgument,
+            "Invalid version id specified"
+        )),
+    }
+}
+
 pub(super) async fn delete_object(
     s3: &SlipwayS3,
     req: S3Request<DeleteObjectInput>,
 ) -> S3Result<S3Response<DeleteObjectOutput>> {
     let account = s3.account(&req).await?;
+    check_version(req.input.version_id.as_deref())?;
     s3.service
         .objects()
         .delete_object(&account, &req.input.bucket, &req.input.key)
         .await
         .or_s3()?;
-    Ok(S3Response::new(DeleteObjectOutput::default()))
+    Ok(S3Response::new(DeleteObjectOutput {
+        version_id: req.input.version_id,
+        ..Default::default()
+    }))
 }
+
+/// Most keys one DeleteObjects may name (S3's limit).
+const MAX_DELETE_KEYS: usize = 1000;
 
 pub(super) async fn delete_objects(
     s3: &SlipwayS3,
@@ -225,13 +248,36 @@ pub(super) async fn delete_objects(
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let account = s3.account(&req).await?;
     let quiet = req.input.delete.quiet.unwrap_or(false);
-    let keys = req
-        .input
-        .delete
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    let objects = req.input.delete.objects;
+    if objects.len() > MAX_DELETE_KEYS {
+        // S3's schema allows at most 1000 <Object> elements, so more is a
+        // document that does not validate.
+        return Err(s3s::s3_error!(
+            MalformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        ));
+    }
+    let mut errors = Vec::new();
+    // Keys naming a version other than `null` are refused one by one, as
+    // S3 reports per-key faults; the rest are deleted.
+    let mut versions = std::collections::HashMap::new();
+    let mut keys = Vec::with_capacity(objects.len());
+    for o in objects {
+        match check_version(o.version_id.as_deref()) {
+            Ok(()) => {
+                if let Some(v) = o.version_id {
+                    versions.insert(o.key.clone(), v);
+                }
+                keys.push(o.key);
+            }
+            Err(e) => errors.push(Error {
+                code: Some(e.code().as_str().to_owned()),
+                key: Some(o.key),
+                message: e.message().map(str::to_owned),
+                version_id: o.version_id,
+            }),
+        }
+    }
     let results = s3
         .service
         .objects()
@@ -239,10 +285,10 @@ pub(super) async fn delete_objects(
         .await
         .or_s3()?;
     let mut deleted = Vec::new();
-    let mut errors = Vec::new();
     for r in results {
         match r.error {
             None if !quiet => deleted.push(DeletedObject {
+                version_id: versions.get(&r.key).cloned(),
                 key: Some(r.key),
                 ..Default::default()
             }),
@@ -251,9 +297,9 @@ pub(super) async fn delete_objects(
                 let e = crate::error::s3_error(e);
                 errors.push(Error {
                     code: Some(e.code().as_str().to_owned()),
+                    version_id: versions.get(&r.key).cloned(),
                     key: Some(r.key),
                     message: e.message().map(str::to_owned),
-                    version_id: None,
                 });
             }
         }
@@ -265,18 +311,18 @@ pub(super) async fn delete_objects(
     }))
 }
 
-/// The source of CopyObject / UploadPartCopy (no versions here).
+/// The source of CopyObject / UploadPartCopy (its version, if named,
+/// must be `null`).
 pub(super) fn copy_source(src: &CopySource) -> S3Result<(String, String)> {
     match src {
         CopySource::Bucket {
             bucket,
             key,
-            version_id: None,
-        } => Ok((bucket.to_string(), key.to_string())),
-        CopySource::Bucket { .. } => Err(s3s::s3_error!(
-            NotImplemented,
-            "Object versions are not supported"
-        )),
+            version_id,
+        } => {
+            check_version(version_id.as_deref())?;
+            Ok((bucket.to_string(), key.to_string()))
+        }
         _ => Err(s3s::s3_error!(
             NotImplemented,
             "Access points are not supported"

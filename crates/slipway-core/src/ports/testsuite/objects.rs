@@ -213,7 +213,7 @@ async fn buckets(index: &dyn ObjectIndex) {
     index.delete_object("alpha", "k").await.unwrap();
     assert_eq!(
         index.delete_bucket("alpha").await.unwrap(),
-        BucketDelete::Deleted
+        BucketDelete::Deleted(Freed::default())
     );
     assert_eq!(
         index.delete_bucket("alpha").await.unwrap(),
@@ -225,7 +225,7 @@ async fn buckets(index: &dyn ObjectIndex) {
     ));
     assert_eq!(
         index.delete_bucket("beta").await.unwrap(),
-        BucketDelete::Deleted
+        BucketDelete::Deleted(Freed::default())
     );
 }
 
@@ -291,10 +291,6 @@ async fn multipart(index: &dyn ObjectIndex) {
     index.create_upload(&up("u1", "big")).await.unwrap();
     index.create_upload(&up("u2", "big")).await.unwrap();
     index.create_upload(&up("u3", "other")).await.unwrap();
-    assert_eq!(
-        index.delete_bucket("mp").await.unwrap(),
-        BucketDelete::NotEmpty
-    );
     let part = |n: u32| PartRow {
         upload_id: "u1".into(),
         part_number: n,
@@ -339,8 +335,31 @@ async fn multipart(index: &dyn ObjectIndex) {
 
     // Complete with parts 1 and 3: part 2's blob is freed.
     let obj = object("mp", "big", &[p1.blob.clone(), p3.blob.clone()]);
-    let freed = index.complete_upload("u1", &obj).await.unwrap();
+    let done = |id: &str, completed| CompletedUpload {
+        upload_id: id.into(),
+        bucket: "mp".into(),
+        key: "big".into(),
+        etag: "abc-2".into(),
+        parts: vec![(1, p1.etag.clone()), (3, p3.etag.clone())],
+        completed,
+    };
+    // An old record is forgotten by a later completion.
+    index.create_upload(&up("u0", "old")).await.unwrap();
+    index
+        .complete_upload("u0", &object("mp", "old", &[]), &done("u0", 5), 0)
+        .await
+        .unwrap();
+    assert!(index.get_completed_upload("u0").await.unwrap().is_some());
+    let freed = index
+        .complete_upload("u1", &obj, &done("u1", 100), 50)
+        .await
+        .unwrap();
     assert_eq!(freed.blobs, vec![p2b.blob.clone()]);
+    assert_eq!(
+        index.get_completed_upload("u1").await.unwrap(),
+        Some(done("u1", 100))
+    );
+    assert!(index.get_completed_upload("u0").await.unwrap().is_none());
     assert_eq!(index.get_object("mp", "big").await.unwrap(), Some(obj));
     assert!(index.get_upload("u1").await.unwrap().is_none());
     assert!(matches!(
@@ -348,7 +367,9 @@ async fn multipart(index: &dyn ObjectIndex) {
         Err(MetaError::MissingParent(_))
     ));
     assert!(matches!(
-        index.complete_upload("u1", &object("mp", "big", &[])).await,
+        index
+            .complete_upload("u1", &object("mp", "big", &[]), &done("u1", 101), 0)
+            .await,
         Err(MetaError::MissingParent(_))
     ));
 
@@ -359,4 +380,33 @@ async fn multipart(index: &dyn ObjectIndex) {
     assert_eq!(freed.blobs, vec![q.blob]);
     assert!(index.abort_upload("u2").await.unwrap().is_none());
     assert!(index.get_upload("u3").await.unwrap().is_some());
+
+    // A bucket holding only unfinished uploads is deleted with them: their
+    // parts' blobs are freed, and nothing of the bucket is left behind.
+    let mut r = part(1);
+    r.upload_id = "u3".into();
+    index.put_part(&r).await.unwrap();
+    assert_eq!(
+        index.delete_bucket("mp").await.unwrap(),
+        BucketDelete::NotEmpty
+    );
+    index.delete_object("mp", "big").await.unwrap();
+    index.delete_object("mp", "old").await.unwrap();
+    assert_eq!(
+        index.delete_bucket("mp").await.unwrap(),
+        BucketDelete::Deleted(Freed {
+            blobs: vec![r.blob.clone()]
+        })
+    );
+    assert!(index.get_upload("u3").await.unwrap().is_none());
+    assert!(index.list_parts("u3", 0, 10).await.unwrap().is_empty());
+    assert!(index.get_completed_upload("u1").await.unwrap().is_none());
+    assert!(!index.referenced_blobs().await.unwrap().contains(&r.blob));
+    // A bucket of the same name starts empty.
+    index.create_bucket(&bucket("mp", &a)).await.unwrap();
+    assert!(index
+        .list_uploads("mp", "", None, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
