@@ -106,7 +106,10 @@ impl AwsError {
                 let message = v.first().map_or_else(
                     || "Invalid parameter".to_owned(),
                     |v| {
-                        let c = v.constraint.strip_prefix("Member ").unwrap_or(&v.constraint);
+                        let c = v
+                            .constraint
+                            .strip_prefix("Member ")
+                            .unwrap_or(&v.constraint);
                         let c = match c.strip_prefix("must satisfy regular expression pattern: ") {
                             Some(p) => format!("must satisfy regular expression '{p}'"),
                             None => c.to_owned(),
@@ -117,7 +120,11 @@ impl AwsError {
                         )
                     },
                 );
-                Self::new(StatusCode::BAD_REQUEST, "InvalidParameterException", message)
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidParameterException",
+                    message,
+                )
             }
             other => Self::from_input(other),
         }

@@ -252,7 +252,10 @@ impl Registry<'_> {
         };
         let mut u = self.own_upload(account, repo, id).await?;
         if let Some((range, body)) = last_chunk {
-            u.size = self.append_chunk(account, repo, id, range, body).await?.size;
+            u.size = self
+                .append_chunk(account, repo, id, range, body)
+                .await?
+                .size;
             u = self.own_upload(account, repo, id).await?;
         }
         let st = self.storage()?;
@@ -301,7 +304,11 @@ impl Registry<'_> {
         }
     }
 
-    async fn hash_segments<H: sha2::Digest>(&self, name: &str, segments: &[Segment]) -> Result<String> {
+    async fn hash_segments<H: sha2::Digest>(
+        &self,
+        name: &str,
+        segments: &[Segment],
+    ) -> Result<String> {
         let st = self.storage()?;
         let total = segments.iter().map(|s| s.size).sum();
         let mut stream = segments_stream(

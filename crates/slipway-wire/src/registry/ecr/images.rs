@@ -233,7 +233,6 @@ impl Cx<'_> {
     }
 }
 
-
 /// An `ImageFailure` entry.
 fn failure(id: &ImageId, e: slipway_service::Error) -> Value {
     use slipway_service::registry::RegistryError as R;

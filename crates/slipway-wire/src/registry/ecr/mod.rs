@@ -123,7 +123,6 @@ pub(super) fn id_json(id: &ImageId) -> Value {
     Value::Object(o)
 }
 
-
 pub(super) fn page_size(input: &Input, default: usize) -> usize {
     input.usize("maxResults").unwrap_or(default).clamp(1, 1000)
 }

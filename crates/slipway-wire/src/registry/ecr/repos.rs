@@ -47,7 +47,9 @@ fn tag_mutability(input: &Input) -> Result<Option<(bool, Vec<String>)>, AwsError
             .filter_map(|v| v.get("filter").and_then(Value::as_str).map(str::to_owned))
             .collect()
     });
-    let with_exclusion = mode.as_deref().is_some_and(|m| m.ends_with("_WITH_EXCLUSION"));
+    let with_exclusion = mode
+        .as_deref()
+        .is_some_and(|m| m.ends_with("_WITH_EXCLUSION"));
     match (mode, filters) {
         (None, None) => Ok(None),
         (Some(m), Some(f)) if with_exclusion && !f.is_empty() => {
@@ -70,7 +72,11 @@ fn tag_mutability(input: &Input) -> Result<Option<(bool, Vec<String>)>, AwsError
 /// `encryptionConfiguration`: kept as given, never downgraded. A KMS key
 /// belongs to the KMS types only, as on ECR.
 fn encryption(input: &Input) -> Result<Option<(String, Option<String>)>, AwsError> {
-    let Some(c) = input.0.get("encryptionConfiguration").filter(|c| !c.is_null()) else {
+    let Some(c) = input
+        .0
+        .get("encryptionConfiguration")
+        .filter(|c| !c.is_null())
+    else {
         return Ok(None);
     };
     // Required by the model, so present once the check has passed.
