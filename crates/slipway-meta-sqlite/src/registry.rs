@@ -54,14 +54,17 @@ async fn link(
 impl RegistryIndex for SqliteStore {
     async fn create_repository(&self, r: &RepositoryRow) -> Result<bool, MetaError> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO repositories (account, name, created, tags_mutable, scan_on_push) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO repositories (account, name, created, tags_mutable, scan_on_push, \
+             mutability_exclusions, encryption_type, kms_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(r.account.as_str())
         .bind(&r.name)
         .bind(r.created)
         .bind(i64::from(r.tags_mutable))
         .bind(i64::from(r.scan_on_push))
+        .bind(json(&r.mutability_exclusions)?)
+        .bind(&r.encryption_type)
+        .bind(&r.kms_key)
         .execute(&self.writer)
         .await
         .map_err(backend)?;
@@ -97,10 +100,14 @@ impl RegistryIndex for SqliteStore {
 
     async fn update_repository(&self, r: &RepositoryRow) -> Result<bool, MetaError> {
         let done = sqlx::query(
-            "UPDATE repositories SET tags_mutable = ?, scan_on_push = ? WHERE account = ? AND name = ?",
+            "UPDATE repositories SET tags_mutable = ?, scan_on_push = ?, mutability_exclusions = ?, \
+             encryption_type = ?, kms_key = ? WHERE account = ? AND name = ?",
         )
         .bind(i64::from(r.tags_mutable))
         .bind(i64::from(r.scan_on_push))
+        .bind(json(&r.mutability_exclusions)?)
+        .bind(&r.encryption_type)
+        .bind(&r.kms_key)
         .bind(r.account.as_str())
         .bind(&r.name)
         .execute(&self.writer)
@@ -362,7 +369,7 @@ impl RegistryIndex for SqliteStore {
             .map_err(backend)?;
             if let Some(current) = current {
                 let d: String = get(&current, "digest")?;
-                if d != m.digest && !repo.tags_mutable {
+                if d != m.digest && !repo.tag_mutable(tag) {
                     return Ok(PutManifest::TagImmutable);
                 }
             }

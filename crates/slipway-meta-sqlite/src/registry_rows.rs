@@ -1,4 +1,5 @@
-//! Decoding registry rows (schema in `migrations/0004_registry.sql`).
+//! Decoding registry rows (schema in `migrations/0004_registry.sql` and
+//! `0007_repository_settings.sql`).
 
 use crate::objects::{corrupt, get, size};
 use slipway_core::ports::metadata::MetaError;
@@ -23,7 +24,11 @@ pub(crate) fn repo_row(r: &SqliteRow) -> Result<RepositoryRow, MetaError> {
         name: get(r, "name")?,
         created: get(r, "created")?,
         tags_mutable: get::<i64>(r, "tags_mutable")? != 0,
+        mutability_exclusions: serde_json::from_str(&get::<String>(r, "mutability_exclusions")?)
+            .map_err(|e| corrupt(format!("mutability_exclusions: {e}")))?,
         scan_on_push: get::<i64>(r, "scan_on_push")? != 0,
+        encryption_type: get(r, "encryption_type")?,
+        kms_key: get(r, "kms_key")?,
     })
 }
 

@@ -30,6 +30,9 @@ pub struct Violation {
     pub path: String,
     /// The whole clause, ready for [`crate::aws_message`].
     pub message: String,
+    /// The constraint alone (`Member must ...`), for services that word
+    /// their messages otherwise (ECR's `InvalidParameterException`).
+    pub constraint: String,
 }
 
 /// Why a request body was refused. The wire layer maps each variant to one
@@ -96,6 +99,7 @@ impl ServiceModel {
                 Violation {
                     path: f.path,
                     message,
+                    constraint: phrase.to_owned(),
                 }
             })
             .collect();

@@ -272,6 +272,7 @@ mod tests {
         let v = |m: &str| Violation {
             path: "p".into(),
             message: m.into(),
+            constraint: String::new(),
         };
         assert_eq!(aws_message(&[v("a")]), "1 validation error detected: a");
         assert_eq!(

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use sha2::Digest as _;
 use slipway_core::ports::blob::ByteStream;
 use slipway_core::AccountId;
-use slipway_service::registry::{RegistryConfig, RegistryError, RepositorySettings};
+use slipway_service::registry::{ChunkRange, RegistryConfig, RegistryError, RepositorySettings};
 use slipway_service::{Error, Service, ServiceConfig};
 use std::sync::Arc;
 
@@ -48,16 +48,22 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
 
     // A two-chunk upload; a wrong digest discards everything.
     let up = reg.start_upload(&a, "team/model").await.unwrap();
-    reg.append_chunk(&a, "team/model", &up.id, Some(0), stream(&[b"con"]))
-        .await
-        .unwrap();
+    reg.append_chunk(
+        &a,
+        "team/model",
+        &up.id,
+        Some(ChunkRange { start: 0, end: 2 }),
+        stream(&[b"con"]),
+    )
+    .await
+    .unwrap();
     let bad = reg
         .finish_upload(
             &a,
             "team/model",
             &up.id,
             &digest(b"nope"),
-            Some(stream(&[b"fig"])),
+            Some((None, stream(&[b"fig"]))),
         )
         .await;
     assert!(matches!(
@@ -78,7 +84,7 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
             "team/model",
             &up.id,
             &digest(b"config"),
-            Some(stream(&[b"ig"])),
+            Some((None, stream(&[b"ig"]))),
         )
         .await
         .unwrap();
@@ -133,5 +139,98 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
         reg.put_manifest(&a, "team/model", "big", None, &[b' '; 2000])
             .await,
         Err(Error::Registry(RegistryError::ManifestTooLarge { .. }))
+    ));
+}
+
+/// sha512: the running hash is SHA-256, so a sha512 finish hashes the
+/// stored chunks again; a chunk whose range does not span its bytes is
+/// refused without touching the upload, and the running hash survives.
+#[tokio::test]
+async fn sha512_finishes_and_chunk_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path()).await;
+    let reg = svc.registry();
+    let a = AccountId::parse("111122223333").unwrap();
+    reg.create_repository(&a, "team/m", RepositorySettings::default())
+        .await
+        .unwrap();
+    let sha512 = |b: &[u8]| format!("sha512:{}", hex::encode(sha2::Sha512::digest(b)));
+
+    let up = reg.start_upload(&a, "team/m").await.unwrap();
+    reg.append_chunk(&a, "team/m", &up.id, None, stream(&[b"abc"]))
+        .await
+        .unwrap();
+    // Claims 5 bytes, sends 2: refused, nothing appended.
+    let short = reg
+        .append_chunk(
+            &a,
+            "team/m",
+            &up.id,
+            Some(ChunkRange { start: 3, end: 7 }),
+            stream(&[b"de"]),
+        )
+        .await;
+    assert!(matches!(
+        short,
+        Err(Error::Registry(RegistryError::UploadOutOfOrder { size: 3 }))
+    ));
+    assert_eq!(
+        reg.upload_status(&a, "team/m", &up.id).await.unwrap().size,
+        3
+    );
+    let last = Some((Some(ChunkRange { start: 3, end: 4 }), stream(&[b"de"])));
+    let blob = reg
+        .finish_upload(&a, "team/m", &up.id, &sha512(b"abcde"), last)
+        .await
+        .unwrap();
+    assert_eq!((blob.digest.clone(), blob.size), (sha512(b"abcde"), 5));
+    let got = reg
+        .stat_blob(&a, "team/m", &sha512(b"abcde"))
+        .await
+        .unwrap();
+    assert_eq!(got.segments.len(), 2);
+    // Not under sha256: that is another name, pushed or not.
+    assert!(reg
+        .stat_blob(&a, "team/m", &digest(b"abcde"))
+        .await
+        .is_err());
+
+    // The same chunks under sha256 still use the running hash.
+    let up = reg.start_upload(&a, "team/m").await.unwrap();
+    reg.append_chunk(&a, "team/m", &up.id, None, stream(&[b"abc"]))
+        .await
+        .unwrap();
+    let blob = reg
+        .finish_upload(
+            &a,
+            "team/m",
+            &up.id,
+            &digest(b"abcde"),
+            Some((None, stream(&[b"de"]))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(blob.digest, digest(b"abcde"));
+
+    // An empty sha512 blob, and a wrong sha512 digest.
+    let up = reg.start_upload(&a, "team/m").await.unwrap();
+    let empty = reg
+        .finish_upload(&a, "team/m", &up.id, &sha512(b""), None)
+        .await
+        .unwrap();
+    assert_eq!(empty.size, 0);
+    let up = reg.start_upload(&a, "team/m").await.unwrap();
+    let wrong = reg
+        .finish_upload(
+            &a,
+            "team/m",
+            &up.id,
+            &sha512(b"x"),
+            Some((None, stream(&[b"y"]))),
+        )
+        .await;
+    assert!(matches!(
+        wrong,
+        Err(Error::Registry(RegistryError::DigestInvalid(_)))
     ));
 }

@@ -94,6 +94,42 @@ impl AwsError {
         }
     }
 
+    /// A request refused by the ECR model check. ECR words constraint
+    /// violations its own way, one at a time, under
+    /// `InvalidParameterException`: `Invalid parameter at 'repositoryName'
+    /// failed to satisfy constraint: 'must satisfy regular expression
+    /// '<pattern>''` (what the AWS SDKs show from ECR), not SageMaker's
+    /// `1 validation error detected: Value ... at ...`.
+    pub fn from_ecr_input(e: InputError) -> Self {
+        match e {
+            InputError::Constraints(v) => {
+                let message = v.first().map_or_else(
+                    || "Invalid parameter".to_owned(),
+                    |v| {
+                        let c = v
+                            .constraint
+                            .strip_prefix("Member ")
+                            .unwrap_or(&v.constraint);
+                        let c = match c.strip_prefix("must satisfy regular expression pattern: ") {
+                            Some(p) => format!("must satisfy regular expression '{p}'"),
+                            None => c.to_owned(),
+                        };
+                        format!(
+                            "Invalid parameter at '{}' failed to satisfy constraint: '{c}'",
+                            v.path
+                        )
+                    },
+                );
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidParameterException",
+                    message,
+                )
+            }
+            other => Self::from_input(other),
+        }
+    }
+
     pub fn from_input(e: InputError) -> Self {
         match e {
             InputError::Serialization(m) => Self::serialization(m),

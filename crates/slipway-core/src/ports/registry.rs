@@ -23,8 +23,85 @@ pub struct RepositoryRow {
     pub created: Micros,
     /// Tags may be moved to another manifest (`false`: ECR `IMMUTABLE`).
     pub tags_mutable: bool,
+    /// Wildcard filters (`*` matches any run of characters) naming the tags
+    /// that behave the other way from `tags_mutable` (ECR
+    /// `IMMUTABLE_WITH_EXCLUSION` / `MUTABLE_WITH_EXCLUSION`). Empty: none.
+    pub mutability_exclusions: Vec<String>,
     /// Stored and reported only (ECR `imageScanningConfiguration`).
     pub scan_on_push: bool,
+    /// ECR `encryptionConfiguration.encryptionType` (`AES256`, `KMS`,
+    /// `KMS_DSSE`), stored and reported as set.
+    pub encryption_type: String,
+    /// ECR `encryptionConfiguration.kmsKey`, when one was named.
+    pub kms_key: Option<String>,
+}
+
+impl RepositoryRow {
+    /// Whether `tag` may be moved to another manifest: the repository's
+    /// rule, turned round for a tag an exclusion filter matches.
+    pub fn tag_mutable(&self, tag: &str) -> bool {
+        let excluded = self
+            .mutability_exclusions
+            .iter()
+            .any(|f| wildcard_match(f, tag));
+        self.tags_mutable != excluded
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of
+/// characters (also none) and every other character itself. Linear in
+/// practice: backtracks only to the last `*`.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == t[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            // Let the last `*` take one more character and retry.
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards() {
+        for (p, t) in [
+            ("dev-*", "dev-1"),
+            ("dev-*", "dev-"),
+            ("*", ""),
+            ("*", "anything"),
+            ("latest", "latest"),
+            ("a*b*c", "aXXbYYc"),
+            ("*-rc*", "1.0-rc2"),
+            ("a**", "a"),
+        ] {
+            assert!(wildcard_match(p, t), "{p} ~ {t}");
+        }
+        for (p, t) in [
+            ("dev-*", "dev"),
+            ("latest", "latest2"),
+            ("latest", "Latest"),
+            ("a*b*c", "aXXbYY"),
+            ("", "x"),
+        ] {
+            assert!(!wildcard_match(p, t), "{p} !~ {t}");
+        }
+    }
 }
 
 /// Stored bytes of one content digest.

@@ -6,8 +6,15 @@
 //! commits the blob row — a wrong digest or a truncated upload leaves
 //! nothing visible. A finished blob keeps its chunks as segments, so a
 //! 200 MB layer is never copied after it arrives.
+//!
+//! sha512: the running hash is SHA-256 only (what every client pushes, and
+//! what the push benchmark measures). An upload finished with a `sha512:`
+//! digest is hashed once more at the end by streaming its stored chunks
+//! back (bounded memory, one extra read of the blob); the blob row is then
+//! keyed by that digest. The same bytes pushed under both algorithms are
+//! two rows, each with segments of its own.
 
-use super::names::{check_digest, sha256_digest};
+use super::names::{check_digest, DigestAlgorithm};
 use super::{blob_error, Registry, RegistryError};
 use crate::objects::{segments_stream, RangeSpec};
 use crate::{Error, Result};
@@ -30,6 +37,20 @@ pub struct UploadStatus {
     pub id: String,
     /// Bytes received so far.
     pub size: u64,
+}
+
+/// Where a chunk claims to lie in the upload (`Content-Range: start-end`,
+/// both inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl ChunkRange {
+    fn len(self) -> u64 {
+        self.end.saturating_sub(self.start).saturating_add(1)
+    }
 }
 
 /// A blob to serve.
@@ -117,18 +138,20 @@ impl Registry<'_> {
         })
     }
 
-    /// Appends a chunk. `start`, when the client sent `Content-Range`, must
-    /// be where the upload ends; otherwise the chunk goes at the end.
+    /// Appends a chunk. `range`, when the client sent `Content-Range`, must
+    /// start where the upload ends and span exactly the bytes sent (else
+    /// `UploadOutOfOrder`, and nothing is appended); without one the chunk
+    /// goes at the end.
     pub async fn append_chunk(
         &self,
         account: &AccountId,
         repo: &str,
         id: &str,
-        start: Option<u64>,
+        range: Option<ChunkRange>,
         body: ByteStream,
     ) -> Result<UploadStatus> {
         let u = self.own_upload(account, repo, id).await?;
-        let offset = start.unwrap_or(u.size);
+        let offset = range.map_or(u.size, |r| r.start);
         if offset != u.size {
             return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
         }
@@ -142,6 +165,8 @@ impl Registry<'_> {
             .filter(|(n, _)| *n == u.size)
             .map(|(_, h)| h);
         let hash_known = resumed.is_some() || u.size == 0;
+        // Kept to put back should the chunk be refused after hashing it.
+        let before = resumed.clone();
         let hasher = Arc::new(Mutex::new(resumed.unwrap_or_default()));
         let key = BlobKey::random();
         // The digest is the running SHA-256; the store's MD5 would be waste.
@@ -150,6 +175,13 @@ impl Registry<'_> {
             .put_unhashed(&key, hashing(body, hasher.clone()))
             .await
             .map_err(blob_error)?;
+        if range.is_some_and(|r| r.len() != size) {
+            self.free(Freed { blobs: vec![key] }).await;
+            if let Some(h) = before {
+                self.keep_hasher(id, u.size, Arc::new(Mutex::new(h)), true);
+            }
+            return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
+        }
         if size == 0 {
             self.free(Freed { blobs: vec![key] }).await;
             self.keep_hasher(id, u.size, hasher, hash_known);
@@ -199,37 +231,41 @@ impl Registry<'_> {
     }
 
     /// Finishes an upload with the digest the client claims, after an
-    /// optional last chunk. On a digest mismatch the upload is discarded
-    /// (as the distribution registry does) and nothing is stored.
+    /// optional last chunk (with its `Content-Range`, checked as a PATCH's
+    /// is: a refused last chunk leaves the upload as it was). On a digest
+    /// mismatch the upload is discarded (as the distribution registry does)
+    /// and nothing is stored.
     pub async fn finish_upload(
         &self,
         account: &AccountId,
         repo: &str,
         id: &str,
         digest: &str,
-        last_chunk: Option<ByteStream>,
+        last_chunk: Option<(Option<ChunkRange>, ByteStream)>,
     ) -> Result<BlobRow> {
-        if let Err(e) = check_digest(digest) {
-            self.cancel_upload(account, repo, id).await.ok();
-            return Err(e.into());
-        }
+        let algorithm = match check_digest(digest) {
+            Ok(a) => a,
+            Err(e) => {
+                self.cancel_upload(account, repo, id).await.ok();
+                return Err(e.into());
+            }
+        };
         let mut u = self.own_upload(account, repo, id).await?;
-        if let Some(body) = last_chunk {
-            u.size = self.append_chunk(account, repo, id, None, body).await?.size;
+        if let Some((range, body)) = last_chunk {
+            u.size = self
+                .append_chunk(account, repo, id, range, body)
+                .await?
+                .size;
             u = self.own_upload(account, repo, id).await?;
         }
         let st = self.storage()?;
-        let known = st
-            .hashers
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(id))
-            .filter(|(n, _)| *n == u.size)
-            .map(|(_, h)| format!("sha256:{}", hex::encode(h.finalize())));
-        let actual = match known {
-            Some(d) => d,
-            None if u.size == 0 => sha256_digest(b""),
-            None => self.rehash(&u.segments).await?,
+        let running = st.hashers.lock().ok().and_then(|mut m| m.remove(id));
+        let actual = match (algorithm, running) {
+            (DigestAlgorithm::Sha256, Some((n, h))) if n == u.size => {
+                format!("sha256:{}", hex::encode(h.finalize()))
+            }
+            (a, _) if u.size == 0 => a.digest(b""),
+            (a, _) => self.rehash(a, &u.segments).await?,
         };
         if actual != digest {
             self.cancel_upload(account, repo, id).await.ok();
@@ -259,8 +295,20 @@ impl Registry<'_> {
     }
 
     /// The digest of stored chunks, read back (after a restart lost the
-    /// running hash, or chunks arrived out of the hasher's sight).
-    async fn rehash(&self, segments: &[Segment]) -> Result<String> {
+    /// running hash, chunks arrived out of the hasher's sight, or the
+    /// client names a sha512 digest).
+    async fn rehash(&self, algorithm: DigestAlgorithm, segments: &[Segment]) -> Result<String> {
+        match algorithm {
+            DigestAlgorithm::Sha256 => self.hash_segments::<sha2::Sha256>("sha256", segments).await,
+            DigestAlgorithm::Sha512 => self.hash_segments::<sha2::Sha512>("sha512", segments).await,
+        }
+    }
+
+    async fn hash_segments<H: sha2::Digest>(
+        &self,
+        name: &str,
+        segments: &[Segment],
+    ) -> Result<String> {
         let st = self.storage()?;
         let total = segments.iter().map(|s| s.size).sum();
         let mut stream = segments_stream(
@@ -271,12 +319,12 @@ impl Registry<'_> {
                 end: total,
             },
         );
-        let mut h = sha2::Sha256::new();
+        let mut h = H::new();
         while let Some(chunk) = stream.next().await {
             let chunk: Bytes = chunk.map_err(|e| Error::internal("reading upload", e))?;
             h.update(&chunk);
         }
-        Ok(format!("sha256:{}", hex::encode(h.finalize())))
+        Ok(format!("{name}:{}", hex::encode(h.finalize())))
     }
 
     /// Cancels an upload and frees what it received.

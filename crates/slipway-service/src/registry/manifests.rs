@@ -108,19 +108,20 @@ impl Registry<'_> {
             .into());
         }
         self.repository(account, repo).await?;
-        let digest = sha256_digest(body);
-        let tag = if is_digest(reference) {
-            check_digest(reference)?;
+        // Pushed by digest, the manifest is stored under that digest's
+        // algorithm (sha256 or sha512); pushed by tag, under sha256.
+        let (digest, tag) = if is_digest(reference) {
+            let digest = check_digest(reference)?.digest(body);
             if reference != digest {
                 return Err(RegistryError::DigestInvalid(format!(
                     "the manifest has digest {digest}, not {reference}"
                 ))
                 .into());
             }
-            None
+            (digest, None)
         } else {
             check_tag(reference)?;
-            Some(reference)
+            (sha256_digest(body), Some(reference))
         };
         let doc: ManifestDoc = serde_json::from_slice(body)
             .map_err(|e| invalid(format!("not a JSON manifest: {e}")))?;
@@ -243,6 +244,12 @@ impl Registry<'_> {
     ) -> Result<ManifestRow> {
         self.repository(account, repo).await?;
         let unknown = || RegistryError::ManifestUnknown(reference.to_owned());
+        // A tag that could never have been pushed names nothing: a miss,
+        // as the distribution spec's endpoint table has it (404), where a
+        // push of it is refused as invalid.
+        if !is_digest(reference) && check_tag(reference).is_err() {
+            return Err(unknown().into());
+        }
         let digest = self
             .resolve_reference(account, repo, reference)
             .await?
@@ -333,6 +340,8 @@ impl Registry<'_> {
         id: &ImageId,
     ) -> Result<ManifestRow> {
         let missing = || RegistryError::ManifestUnknown(describe(id));
+        // A missing repository is reported as such, whatever the id names.
+        self.repository(account, repo).await?;
         let digest = match (&id.tag, &id.digest) {
             (_, Some(d)) => d.clone(),
             (Some(t), None) => self
@@ -362,10 +371,7 @@ pub(crate) fn describe(id: &ImageId) -> String {
 }
 
 fn check_descriptor(d: &Descriptor) -> Result<(), RegistryError> {
-    check_digest(&d.digest).map_err(|e| match e {
-        RegistryError::Unsupported(m) => RegistryError::Unsupported(m),
-        other => invalid(other.to_string()),
-    })?;
+    check_digest(&d.digest).map_err(|e| invalid(e.to_string()))?;
     if d.size < 0 {
         return Err(invalid(format!(
             "descriptor {} has a negative size",

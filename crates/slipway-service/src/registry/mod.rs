@@ -15,9 +15,11 @@ mod names;
 mod resolve;
 mod tokens;
 
-pub use blobs::{BlobRead, UploadStatus};
+pub use blobs::{BlobRead, ChunkRange, UploadStatus};
 pub use manifests::{ImageId, MediaType, PushedManifest};
-pub use names::{check_digest, check_repository_name, check_tag, is_digest, sha256_digest};
+pub use names::{
+    check_digest, check_repository_name, check_tag, is_digest, sha256_digest, DigestAlgorithm,
+};
 pub use resolve::{ImageUri, ResolvedImage};
 pub use tokens::AuthorizationToken;
 
@@ -152,11 +154,17 @@ impl Service {
     }
 }
 
-/// ECR-style repository settings.
-#[derive(Debug, Clone, Copy, Default)]
+/// ECR-style repository settings; `None` keeps (or, on creation,
+/// defaults) a setting.
+#[derive(Debug, Clone, Default)]
 pub struct RepositorySettings {
-    pub tags_mutable: Option<bool>,
+    /// Whether tags move, and the wildcard filters naming the tags that
+    /// behave the other way (set together, as ECR sets them).
+    pub tag_mutability: Option<(bool, Vec<String>)>,
     pub scan_on_push: Option<bool>,
+    /// Encryption type and KMS key, kept as given (set on creation only,
+    /// as on ECR).
+    pub encryption: Option<(String, Option<String>)>,
 }
 
 impl Registry<'_> {
@@ -211,12 +219,20 @@ impl Registry<'_> {
         settings: RepositorySettings,
     ) -> Result<RepositoryRow> {
         check_repository_name(name)?;
+        let (tags_mutable, mutability_exclusions) =
+            settings.tag_mutability.unwrap_or((true, Vec::new()));
+        let (encryption_type, kms_key) = settings
+            .encryption
+            .unwrap_or_else(|| ("AES256".to_owned(), None));
         let row = RepositoryRow {
             account: account.clone(),
             name: name.to_owned(),
             created: wall_micros(),
-            tags_mutable: settings.tags_mutable.unwrap_or(true),
+            tags_mutable,
+            mutability_exclusions,
             scan_on_push: settings.scan_on_push.unwrap_or(false),
+            encryption_type,
+            kms_key,
         };
         if !self.storage()?.index.create_repository(&row).await? {
             return Err(RegistryError::RepositoryAlreadyExists {
@@ -240,8 +256,13 @@ impl Registry<'_> {
         settings: RepositorySettings,
     ) -> Result<RepositoryRow> {
         let mut row = self.repository(account, name).await?;
-        if let Some(m) = settings.tags_mutable {
-            row.tags_mutable = m;
+        if let Some((mutable, exclusions)) = settings.tag_mutability {
+            row.tags_mutable = mutable;
+            row.mutability_exclusions = exclusions;
+        }
+        if let Some((kind, key)) = settings.encryption {
+            row.encryption_type = kind;
+            row.kms_key = key;
         }
         if let Some(s) = settings.scan_on_push {
             row.scan_on_push = s;

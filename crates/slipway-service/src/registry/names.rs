@@ -70,28 +70,71 @@ pub fn is_digest(reference: &str) -> bool {
     reference.contains(':')
 }
 
-/// Only `sha256:<64 lowercase hex>` is stored; other algorithms are refused
-/// as unsupported, malformed digests as invalid.
-pub fn check_digest(d: &str) -> Result<(), RegistryError> {
+/// The digest algorithms content may be named by: sha256 (what every
+/// client uses) and sha512 (which the OCI image spec registers and the
+/// distribution spec's conformance suite pushes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    Sha256,
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// The algorithm by its name in a digest or a `digest-algorithm`
+    /// parameter; any other is refused as `DIGEST_INVALID` (distribution
+    /// spec: an unsupported algorithm is a 400).
+    pub fn parse(name: &str) -> Result<Self, RegistryError> {
+        match name {
+            "sha256" => Ok(Self::Sha256),
+            "sha512" => Ok(Self::Sha512),
+            other => Err(RegistryError::DigestInvalid(format!(
+                "digest algorithm {other:?} is not supported (sha256 and sha512 are)"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    fn hex_len(self) -> usize {
+        match self {
+            Self::Sha256 => 64,
+            Self::Sha512 => 128,
+        }
+    }
+
+    /// The digest of `bytes` under this algorithm.
+    pub fn digest(self, bytes: &[u8]) -> String {
+        use sha2::Digest as _;
+        match self {
+            Self::Sha256 => sha256_digest(bytes),
+            Self::Sha512 => format!("sha512:{}", hex::encode(sha2::Sha512::digest(bytes))),
+        }
+    }
+}
+
+/// Checks a digest (`sha256:<64 lowercase hex>` or `sha512:<128 lowercase
+/// hex>`) and returns its algorithm. Other algorithms and malformed digests
+/// are `DigestInvalid`.
+pub fn check_digest(d: &str) -> Result<DigestAlgorithm, RegistryError> {
     let Some((algo, hex)) = d.split_once(':') else {
         return Err(RegistryError::DigestInvalid(format!(
             "{d:?} is not a digest"
         )));
     };
-    if algo != "sha256" {
-        let known = matches!(algo, "sha512" | "sha384");
-        return Err(if known {
-            RegistryError::Unsupported(format!("digest algorithm {algo} is not supported"))
-        } else {
-            RegistryError::DigestInvalid(format!("unknown digest algorithm in {d:?}"))
-        });
-    }
-    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    let algo = DigestAlgorithm::parse(algo)?;
+    if hex.len() != algo.hex_len() || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(RegistryError::DigestInvalid(format!(
-            "{d:?}: a sha256 digest is 64 lowercase hex digits"
+            "{d:?}: a {} digest is {} lowercase hex digits",
+            algo.name(),
+            algo.hex_len()
         )));
     }
-    Ok(())
+    Ok(algo)
 }
 
 /// The digest of bytes as the registry names it.
@@ -126,10 +169,26 @@ mod tests {
         let d = sha256_digest(b"");
         assert!(check_digest(&d).is_ok());
         assert!(check_digest("sha256:ABC").is_err());
-        assert!(matches!(
-            check_digest(&format!("sha512:{}", "0".repeat(128))),
-            Err(RegistryError::Unsupported(_))
-        ));
+        assert_eq!(
+            check_digest(&format!("sha512:{}", "0".repeat(128))).ok(),
+            Some(DigestAlgorithm::Sha512)
+        );
+        assert_eq!(
+            DigestAlgorithm::Sha512.digest(b""),
+            "sha512:cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce\
+             47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
+        );
+        for bad in [
+            format!("sha512:{}", "0".repeat(64)),
+            format!("sha384:{}", "0".repeat(96)),
+            "md5:00".to_owned(),
+            "sha256".to_owned(),
+        ] {
+            assert!(
+                matches!(check_digest(&bad), Err(RegistryError::DigestInvalid(_))),
+                "{bad}"
+            );
+        }
         assert!(is_digest(&d) && !is_digest("latest"));
     }
 }

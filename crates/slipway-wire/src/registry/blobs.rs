@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use slipway_core::AccountId;
 use slipway_service::objects::RangeSpec;
-use slipway_service::registry::{RegistryError, UploadStatus};
+use slipway_service::registry::{ChunkRange, DigestAlgorithm, RegistryError, UploadStatus};
 use slipway_service::{Result, Service};
 
 fn upload_location(name: &str, id: &str) -> String {
@@ -51,11 +51,22 @@ pub(super) async fn start_upload(
             return Ok(created(name, &b.digest));
         }
     }
+    // end-4c: the algorithm the client will name at the end. Any we support
+    // needs nothing now (a sha512 digest is computed when the upload
+    // finishes); one we do not is refused before any byte is sent.
+    if let Some(algorithm) = query_param(query, "digest-algorithm") {
+        DigestAlgorithm::parse(&algorithm)?;
+    }
+    let digest = query_param(query, "digest");
+    if let Some(d) = &digest {
+        // Refused before an upload exists to be cleaned up.
+        slipway_service::registry::check_digest(d)?;
+    }
     let st = reg.start_upload(account, name).await?;
-    if let Some(digest) = query_param(query, "digest") {
+    if let Some(digest) = digest {
         let body = body_stream(body);
         let b = reg
-            .finish_upload(account, name, &st.id, &digest, Some(body))
+            .finish_upload(account, name, &st.id, &digest, Some((None, body)))
             .await?;
         return Ok(created(name, &b.digest));
     }
@@ -63,24 +74,63 @@ pub(super) async fn start_upload(
 }
 
 /// `Content-Range: <start>-<end>` of a chunk (no `bytes ` unit in the
-/// OCI spec; tolerated if present).
-fn chunk_start(req: &Parts) -> Result<Option<u64>> {
+/// OCI spec; tolerated if present). `Err(())` when it is no such range.
+fn chunk_range(req: &Parts) -> std::result::Result<Option<ChunkRange>, ()> {
     let Some(v) = req.headers.get("content-range") else {
         return Ok(None);
     };
-    let bad = || RegistryError::BlobUploadInvalid("malformed Content-Range".into());
-    let s = v.to_str().map_err(|_| bad())?;
+    let s = v.to_str().map_err(|_| ())?;
     let s = s
         .trim()
         .trim_start_matches("bytes ")
         .trim_start_matches("bytes=");
-    let (start, end) = s.split_once('-').ok_or_else(bad)?;
-    let start: u64 = start.parse().map_err(|_| bad())?;
-    let end: u64 = end.parse().map_err(|_| bad())?;
+    let (start, end) = s.split_once('-').ok_or(())?;
+    let start: u64 = start.parse().map_err(|_| ())?;
+    let end: u64 = end.parse().map_err(|_| ())?;
     if end < start {
-        return Err(bad().into());
+        return Err(());
     }
-    Ok(Some(start))
+    Ok(Some(ChunkRange { start, end }))
+}
+
+/// The distribution spec's answer to a chunk the upload cannot take (a
+/// malformed `Content-Range`, or one that is not where the upload ends):
+/// 416 with where the upload stands, so the client can resume from there.
+async fn range_refused(
+    svc: &Service,
+    account: &AccountId,
+    name: &str,
+    id: &str,
+) -> Result<Response> {
+    let st = svc.registry().upload_status(account, name, id).await?;
+    let mut r = super::error_response(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "BLOB_UPLOAD_INVALID",
+        &format!(
+            "the chunk does not continue the upload, which holds {} bytes",
+            st.size
+        ),
+    );
+    header(&mut r, "location", &upload_location(name, &st.id));
+    header(&mut r, "range", &format!("0-{}", st.size.saturating_sub(1)));
+    header(&mut r, "docker-upload-uuid", &st.id);
+    Ok(r)
+}
+
+/// Maps `UploadOutOfOrder` to [`range_refused`]; other outcomes pass.
+async fn or_range_refused(
+    svc: &Service,
+    account: &AccountId,
+    name: &str,
+    id: &str,
+    outcome: Result<Response>,
+) -> Result<Response> {
+    match outcome {
+        Err(slipway_service::Error::Registry(RegistryError::UploadOutOfOrder { .. })) => {
+            range_refused(svc, account, name, id).await
+        }
+        other => other,
+    }
 }
 
 pub(super) async fn patch_upload(
@@ -91,13 +141,16 @@ pub(super) async fn patch_upload(
     req: &Parts,
     body: Body,
 ) -> Result<Response> {
-    let start = chunk_start(req)?;
+    let Ok(range) = chunk_range(req) else {
+        return range_refused(svc, account, name, id).await;
+    };
     let body = body_stream(body);
-    let st = svc
+    let outcome = svc
         .registry()
-        .append_chunk(account, name, id, start, body)
-        .await?;
-    Ok(accepted(name, &st))
+        .append_chunk(account, name, id, range, body)
+        .await
+        .map(|st| accepted(name, &st));
+    or_range_refused(svc, account, name, id, outcome).await
 }
 
 /// PUT `?digest=`: the last (possibly empty) chunk, then the digest check.
@@ -117,12 +170,18 @@ pub(super) async fn put_upload(
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == "0");
-    let body = (!empty).then(|| body_stream(body));
-    let b = svc
+    // A Content-Range claims bytes: on an empty body it cannot hold.
+    let range = match chunk_range(req) {
+        Ok(r) if !(empty && r.is_some()) => r,
+        _ => return range_refused(svc, account, name, id).await,
+    };
+    let body = (!empty).then(|| (range, body_stream(body)));
+    let outcome = svc
         .registry()
         .finish_upload(account, name, id, &digest, body)
-        .await?;
-    Ok(created(name, &b.digest))
+        .await
+        .map(|b| created(name, &b.digest));
+    or_range_refused(svc, account, name, id, outcome).await
 }
 
 pub(super) async fn upload_status(

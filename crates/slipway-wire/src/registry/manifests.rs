@@ -131,33 +131,51 @@ pub(super) async fn list_tags(
     Ok(r)
 }
 
-/// The referrers API: an image index of manifests whose subject is `digest`.
+/// The referrers API: an image index of the manifests whose subject is
+/// `digest`, each described by its `artifactType` (the manifest's own, else
+/// its config's media type) and `annotations`, as the distribution spec
+/// requires. `?artifactType=` keeps only that type, and the response then
+/// says so in `OCI-Filters-Applied`.
 pub(super) async fn referrers(
     svc: &Service,
     account: &AccountId,
     name: &str,
     digest: &str,
+    req: &Parts,
 ) -> Result<Response> {
+    let wanted = query_param(req.uri.query(), "artifactType");
     let found = svc.registry().referrers(account, name, digest).await?;
     let manifests: Vec<_> = found
         .iter()
-        .map(|m| {
-            let artifact = serde_json::from_slice::<serde_json::Value>(&m.body)
-                .ok()
+        .filter_map(|m| {
+            let doc = serde_json::from_slice::<serde_json::Value>(&m.body).ok();
+            let doc = doc.as_ref();
+            let artifact = doc
                 .and_then(|v| {
                     v.get("artifactType")
                         .or_else(|| v.pointer("/config/mediaType"))
-                        .and_then(|t| t.as_str().map(str::to_owned))
-                });
+                })
+                .and_then(|t| t.as_str());
+            if wanted.as_deref().is_some_and(|w| artifact != Some(w)) {
+                return None;
+            }
             let mut d = serde_json::json!({
                 "mediaType": m.media_type,
                 "digest": m.digest,
                 "size": m.body.len(),
             });
-            if let (Some(a), Some(obj)) = (artifact, d.as_object_mut()) {
-                obj.insert("artifactType".into(), a.into());
+            if let Some(obj) = d.as_object_mut() {
+                if let Some(a) = artifact {
+                    obj.insert("artifactType".into(), a.into());
+                }
+                if let Some(a) = doc
+                    .and_then(|v| v.get("annotations"))
+                    .filter(|a| a.as_object().is_some_and(|o| !o.is_empty()))
+                {
+                    obj.insert("annotations".into(), a.clone());
+                }
             }
-            d
+            Some(d)
         })
         .collect();
     let body = serde_json::json!({
@@ -171,5 +189,8 @@ pub(super) async fn referrers(
         "content-type",
         "application/vnd.oci.image.index.v1+json",
     );
+    if wanted.is_some() {
+        header(&mut r, "oci-filters-applied", "artifactType");
+    }
     Ok(r)
 }

@@ -211,7 +211,7 @@ async fn route(svc: &Service, req: Request<Body>) -> Result<Response, slipway_se
             _ => Ok(unsupported_method()),
         },
         (Route::Referrers(name, digest), &Method::GET) => {
-            manifests::referrers(svc, &account, name, digest).await
+            manifests::referrers(svc, &account, name, digest, req).await
         }
         _ => Ok(unsupported_method()),
     }

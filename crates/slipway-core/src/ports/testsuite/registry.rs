@@ -13,7 +13,10 @@ fn repo(account: &AccountId, name: &str) -> RepositoryRow {
         name: name.into(),
         created: 1,
         tags_mutable: true,
+        mutability_exclusions: Vec::new(),
         scan_on_push: false,
+        encryption_type: "AES256".into(),
+        kms_key: None,
     }
 }
 
@@ -68,6 +71,44 @@ pub async fn run(ix: &dyn RegistryIndex) {
             .unwrap()
             .unwrap()
             .tags_mutable
+    );
+    // Every ECR setting is stored as given.
+    let mut k = repo(&a, "kms");
+    k.mutability_exclusions = vec!["dev-*".into(), "latest".into()];
+    k.encryption_type = "KMS_DSSE".into();
+    k.kms_key = Some("alias/k".into());
+    assert!(ix.create_repository(&k).await.unwrap());
+    assert_eq!(ix.get_repository(&a, "kms").await.unwrap(), Some(k.clone()));
+    k.tags_mutable = false;
+    k.mutability_exclusions = vec!["x*".into()];
+    assert!(ix.update_repository(&k).await.unwrap());
+    assert_eq!(ix.get_repository(&a, "kms").await.unwrap(), Some(k.clone()));
+    // An excluded tag of an immutable repository moves; others do not.
+    ix.put_manifest(&manifest(&a, "kms", "sha256:k1"), Some("x1"))
+        .await
+        .unwrap();
+    ix.put_manifest(&manifest(&a, "kms", "sha256:k1"), Some("y1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ix.put_manifest(&manifest(&a, "kms", "sha256:k2"), Some("x1"))
+            .await
+            .unwrap(),
+        PutManifest::Stored
+    );
+    assert_eq!(
+        ix.put_manifest(&manifest(&a, "kms", "sha256:k2"), Some("y1"))
+            .await
+            .unwrap(),
+        PutManifest::TagImmutable
+    );
+    assert_eq!(
+        ix.resolve_tag(&a, "kms", "y1").await.unwrap().as_deref(),
+        Some("sha256:k1")
+    );
+    assert_eq!(
+        ix.delete_repository(&a, "kms", true).await.unwrap(),
+        RepoDelete::Deleted
     );
 
     // An upload of two chunks, appended in order only.
