@@ -1,5 +1,5 @@
 //! Decoding registry rows (schema in `migrations/0004_registry.sql` and
-//! `0007_repository_settings.sql`).
+//! `0008_repository_settings.sql`).
 
 use crate::objects::{corrupt, get, size};
 use slipway_core::ports::metadata::MetaError;
