@@ -43,6 +43,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             ..ServiceConfig::new(config.region.clone())
         },
     )
+    // The host's clock; tests use slipway_core::ports::clock::TestClock.
+    .with_clock(Arc::new(slipway_core::ports::clock::SystemClock))
     .with_identity(store.clone())
     .with_object_storage(store.clone(), blobs)
     .with_logs(store.clone())

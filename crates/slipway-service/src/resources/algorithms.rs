@@ -117,7 +117,7 @@ impl Algorithms<'_> {
             certify_for_marketplace: new.certify_for_marketplace,
         };
         let mut record = new_record(
-            self.svc.region(),
+            self.svc,
             account,
             KIND,
             &new.name,

@@ -40,7 +40,7 @@ impl ModelPackageGroups<'_> {
             model_package_group_description: description,
         };
         let record = new_record(
-            self.svc.region(),
+            self.svc,
             account,
             KIND,
             name,

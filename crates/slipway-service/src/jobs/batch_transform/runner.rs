@@ -15,7 +15,6 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -139,7 +138,7 @@ impl Runner {
                 final_status.into()
             };
             doc.state.failure_reason = reason.clone();
-            doc.state.end = Some(wall_micros());
+            doc.state.end = Some(self.svc.wall_micros());
             Ok(true)
         })
         .await;
@@ -161,7 +160,7 @@ impl Runner {
                 return Ok(false);
             }
             doc.state = Default::default();
-            doc.state.start = Some(wall_micros());
+            doc.state.start = Some(self.svc.wall_micros());
             Ok(true)
         })
         .await?;

@@ -15,7 +15,6 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, LABEL_ACCOUNT,
     LABEL_JOB_ARN, LABEL_MANAGED,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,8 +90,8 @@ impl Runner {
                 }
                 *st = status::FAILED.into();
                 doc.state.failure_reason = Some(state::clip_reason(&reason));
-                doc.state.training_end.get_or_insert(wall_micros());
-                doc.state.enter(Secondary::Failed, None, wall_micros());
+                doc.state.training_end.get_or_insert(self.svc.wall_micros());
+                doc.state.enter(Secondary::Failed, None, self.svc.wall_micros());
                 Ok(true)
             })
             .await;
@@ -225,7 +224,7 @@ impl Runner {
         let image_id = image.id.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.image_id = Some(image_id.clone());
-            doc.state.enter(Secondary::Downloading, None, wall_micros());
+            doc.state.enter(Secondary::Downloading, None, self.svc.wall_micros());
             Ok(true)
         })
         .await?;
@@ -256,7 +255,7 @@ impl Runner {
             .create(&spec)
             .await
             .map_err(|e| Fatal(format!("InternalServerError: creating the container: {e}")))?;
-        let started = wall_micros();
+        let started = self.svc.wall_micros();
         let stream = format!("{}/algo-1-{}", job.record.name, started / 1_000_000);
         let name = spec.name.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
@@ -374,8 +373,8 @@ impl Runner {
             exited: Some(exited.clone()),
         };
         let logs = shipper.spawn();
-        let started = job.doc.state.training_start.unwrap_or_else(wall_micros);
-        let elapsed = Duration::from_micros((wall_micros() - started).max(0) as u64);
+        let started = job.doc.state.training_start.unwrap_or_else(|| self.svc.wall_micros());
+        let elapsed = Duration::from_micros((self.svc.wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
         let remaining = budget.saturating_sub(elapsed);
         let already_stopping = job.record.status == status::STOPPING;
@@ -407,7 +406,7 @@ impl Runner {
                     return Ok(false);
                 }
                 *st = status::STOPPING.into();
-                doc.state.enter(Secondary::Stopping, None, wall_micros());
+                doc.state.enter(Secondary::Stopping, None, self.svc.wall_micros());
                 Ok(true)
             })
             .await?;
