@@ -14,6 +14,8 @@ pub mod reference;
 pub mod registry;
 pub mod resources;
 pub mod sts;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod validation;
 
 pub use error::{Error, Result};
