@@ -93,14 +93,24 @@ impl TestService {
         self.dir.path()
     }
 
-    /// A server restart: every task of this service ends at once, as if
-    /// the process were killed, and a new service on the same store and
-    /// engine (its containers live on) reconciles. Returns how many jobs
-    /// and validations it picked up.
+    /// A server restart: [`TestService::crash`], then [`TestService::recover`].
     pub async fn restart(&mut self) -> usize {
+        self.crash();
+        self.recover().await
+    }
+
+    /// Every task of this service ends at once, as if the process were
+    /// killed: nothing is cleaned up; the engine's containers live on.
+    pub fn crash(&self) {
         if let Some(rt) = self.svc.job_runtime() {
             rt.crash();
         }
+    }
+
+    /// A new service on the same store and engine, which reconciles what
+    /// the crashed one left. Returns how many jobs and validations it
+    /// picked up.
+    pub async fn recover(&mut self) -> usize {
         self.svc = build(
             &self.store,
             &self.blobs,

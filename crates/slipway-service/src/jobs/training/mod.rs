@@ -103,3 +103,6 @@ impl TrainingJobs<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
