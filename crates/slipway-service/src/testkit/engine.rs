@@ -90,6 +90,7 @@ struct State {
     images: HashMap<String, Script>,
     containers: BTreeMap<String, Container>,
     created: Vec<ContainerSpec>,
+    started: Vec<SimContainer>,
     calls: Vec<Call>,
     requests: Vec<Request>,
     unavailable: Option<String>,
@@ -189,6 +190,12 @@ impl SimEngine {
     /// Every spec ever created, in order.
     pub fn created(&self) -> Vec<ContainerSpec> {
         self.lock().created.clone()
+    }
+
+    /// Every container ever started, as it was when it started (the files
+    /// it found in its mounts), in order.
+    pub fn started(&self) -> Vec<SimContainer> {
+        self.lock().started.clone()
     }
 
     /// Makes every call fail as an unreachable engine does (`None`: back).
@@ -492,6 +499,13 @@ impl ContainerEngine for SimEngine {
             }
         });
         let mut st = self.lock();
+        st.started.push(SimContainer {
+            id: ContainerId(cid.clone()),
+            spec: spec.clone(),
+            running: true,
+            exit: None,
+            files_at_start: files.clone(),
+        });
         if let Some(c) = st.containers.get_mut(&cid) {
             c.files_at_start = files;
             c.ip = ip;

@@ -154,17 +154,10 @@ async fn a_job_goes_through_every_secondary_status_and_uploads_its_model() {
 
 #[tokio::test(start_paused = true)]
 async fn the_container_finds_its_channel_data_and_configuration() {
-    let t = setup(Script::ok().runs_for(Duration::from_secs(10))).await;
+    let t = setup(Script::ok()).await;
     create(&t, "contract", 300).await;
-    let files = t
-        .wait_for(
-            "the container starting",
-            || async { t.engine.containers() },
-            |c| !c.is_empty(),
-        )
-        .await
-        .remove(0)
-        .files_at_start;
+    assert_eq!(t.training_done("contract").await.record.status, "Completed");
+    let files = t.engine.started().remove(0).files_at_start;
     assert_eq!(
         files.get("/opt/ml/input/data/train/iris.csv").map(Vec::as_slice),
         Some(DATA)
@@ -173,7 +166,6 @@ async fn the_container_finds_its_channel_data_and_configuration() {
         .expect("hyperparameters.json is JSON");
     assert_eq!(hp, json!({"epochs": "3"}));
     assert!(files.contains_key("/opt/ml/input/config/resourceconfig.json"));
-    assert_eq!(t.training_done("contract").await.record.status, "Completed");
 }
 
 #[tokio::test(start_paused = true)]
