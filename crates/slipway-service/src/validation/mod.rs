@@ -88,3 +88,6 @@ pub async fn stop_jobs(svc: &Service, account: &AccountId, record: &ResourceReco
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
