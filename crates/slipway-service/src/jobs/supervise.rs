@@ -76,3 +76,7 @@ async fn remove_containers(rt: &JobRuntime, arn: &str) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "supervise_tests.rs"]
+mod tests;
