@@ -113,3 +113,6 @@ pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
         .collect::<Result<Vec<_>>>()?;
     Ok((items, crate::listing::next_token(&q, page.next)))
 }
+
+#[cfg(test)]
+mod tests;
