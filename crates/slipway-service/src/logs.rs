@@ -195,7 +195,10 @@ impl Logs<'_> {
 
     /// CreateLogGroup: `ResourceAlreadyExists` when the account has it.
     pub async fn create_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
-        Ok(self.store()?.create_group(account, group, now_ms(self.svc)).await?)
+        Ok(self
+            .store()?
+            .create_group(account, group, now_ms(self.svc))
+            .await?)
     }
 
     /// CreateLogStream: the group must exist; the stream must not.

@@ -116,7 +116,13 @@ impl JobRuntime {
             return None;
         }
         let (tx, rx) = watch::channel(None);
-        running.insert(arn.to_owned(), Running { stop: tx, task: None });
+        running.insert(
+            arn.to_owned(),
+            Running {
+                stop: tx,
+                task: None,
+            },
+        );
         Some(rx)
     }
 
@@ -193,7 +199,12 @@ impl JobRuntime {
                 t.abort();
             }
         }
-        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             t.abort();
         }
     }

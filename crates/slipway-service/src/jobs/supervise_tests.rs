@@ -28,12 +28,19 @@ async fn a_panicking_training_runner_fails_its_job_and_unregisters() {
     let t = TestService::start().await;
     t.engine.add_image(
         "sim/t:1",
-        Script::ok().hangs().on_start(|_| panic!("the engine adapter blew up")),
+        Script::ok()
+            .hangs()
+            .on_start(|_| panic!("the engine adapter blew up")),
     );
     let job = t
         .svc
         .training_jobs()
-        .create(&t.account, training(&t, "panics"), Vec::new(), Origin::Client)
+        .create(
+            &t.account,
+            training(&t, "panics"),
+            Vec::new(),
+            Origin::Client,
+        )
         .await
         .expect("created");
     let done = t.training_done("panics").await;
@@ -44,8 +51,12 @@ async fn a_panicking_training_runner_fails_its_job_and_unregisters() {
         Some("InternalServerError: the job's runner stopped unexpectedly: the engine adapter blew up")
     );
     let rt = t.svc.job_runtime().expect("jobs are wired");
-    t.wait_for("the runner to unregister", || async { rt.is_running(&job.record.arn) }, |r| !r)
-        .await;
+    t.wait_for(
+        "the runner to unregister",
+        || async { rt.is_running(&job.record.arn) },
+        |r| !r,
+    )
+    .await;
     assert!(t.engine.containers().is_empty(), "its container is removed");
 }
 
@@ -60,14 +71,22 @@ async fn a_panicking_transform_runner_fails_its_job() {
     let model = object(json!({
         "ModelName": "m", "PrimaryContainer": {"Image": "sim/s:1"}, "ExecutionRoleArn": t.role_arn,
     }));
-    t.svc.models().create(&t.account, model, Vec::new()).await.expect("model");
+    t.svc
+        .models()
+        .create(&t.account, model, Vec::new())
+        .await
+        .expect("model");
     let req = object(json!({
         "TransformJobName": "tp", "ModelName": "m",
         "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket/in/"}}},
         "TransformOutput": {"S3OutputPath": "s3://bucket/out"},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
     }));
-    t.svc.transform_jobs().create(&t.account, req, Vec::new()).await.expect("created");
+    t.svc
+        .transform_jobs()
+        .create(&t.account, req, Vec::new())
+        .await
+        .expect("created");
     let done = t.transform_done("tp").await;
     assert_eq!(done.record.status, "Failed");
     assert_eq!(
@@ -83,20 +102,40 @@ async fn shutdown_leaves_training_running_for_the_next_server() {
     let mut t = TestService::start().await;
     t.engine.add_image(
         "sim/t:1",
-        Script::ok().stdout("hello").runs_for(Duration::from_secs(300)),
+        Script::ok()
+            .stdout("hello")
+            .runs_for(Duration::from_secs(300)),
     );
     t.svc
         .training_jobs()
-        .create(&t.account, training(&t, "longjob"), Vec::new(), Origin::Client)
+        .create(
+            &t.account,
+            training(&t, "longjob"),
+            Vec::new(),
+            Origin::Client,
+        )
         .await
         .expect("created");
-    t.wait_for("the container", || async { t.engine.started().len() }, |n| *n == 1).await;
+    t.wait_for(
+        "the container",
+        || async { t.engine.started().len() },
+        |n| *n == 1,
+    )
+    .await;
     let rt = t.svc.job_runtime().expect("jobs are wired");
     let asked = tokio::time::Instant::now();
     assert_eq!(rt.shutdown(Duration::from_secs(10)).await, 0);
-    assert!(asked.elapsed() < Duration::from_secs(1), "runners end promptly");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "runners end promptly"
+    );
     // The job is as it was and its container still runs.
-    let job = t.svc.training_jobs().describe(&t.account, "longjob").await.expect("job");
+    let job = t
+        .svc
+        .training_jobs()
+        .describe(&t.account, "longjob")
+        .await
+        .expect("job");
     assert_eq!(job.record.status, "InProgress");
     assert_eq!(job.doc.state.secondary, "Training");
     assert!(t.engine.containers().iter().any(|c| c.running));
@@ -105,10 +144,17 @@ async fn shutdown_leaves_training_running_for_the_next_server() {
     // The next server re-attaches and the job completes.
     t.recover().await;
     let done = t.training_done("longjob").await;
-    assert_eq!(done.record.status, "Completed", "{:?}", done.doc.state.failure_reason);
+    assert_eq!(
+        done.record.status, "Completed",
+        "{:?}",
+        done.doc.state.failure_reason
+    );
     assert_eq!(t.engine.started().len(), 1);
     let stream = done.doc.state.log_stream.clone().unwrap_or_default();
-    assert_eq!(t.log_lines(crate::jobs::training::LOG_GROUP, &stream).await, ["hello"]);
+    assert_eq!(
+        t.log_lines(crate::jobs::training::LOG_GROUP, &stream).await,
+        ["hello"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -124,18 +170,34 @@ async fn shutdown_waits_a_bounded_time_for_a_runner() {
     let model = object(json!({
         "ModelName": "m", "PrimaryContainer": {"Image": "sim/s:1"}, "ExecutionRoleArn": t.role_arn,
     }));
-    t.svc.models().create(&t.account, model, Vec::new()).await.expect("model");
+    t.svc
+        .models()
+        .create(&t.account, model, Vec::new())
+        .await
+        .expect("model");
     let req = object(json!({
         "TransformJobName": "waits", "ModelName": "m",
         "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket/in/"}}},
         "TransformOutput": {"S3OutputPath": "s3://bucket/out"},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
     }));
-    t.svc.transform_jobs().create(&t.account, req, Vec::new()).await.expect("created");
-    t.wait_for("the container", || async { t.engine.started().len() }, |n| *n == 1).await;
+    t.svc
+        .transform_jobs()
+        .create(&t.account, req, Vec::new())
+        .await
+        .expect("created");
+    t.wait_for(
+        "the container",
+        || async { t.engine.started().len() },
+        |n| *n == 1,
+    )
+    .await;
     let rt = t.svc.job_runtime().expect("jobs are wired");
     let asked = tokio::time::Instant::now();
     assert_eq!(rt.shutdown(Duration::from_secs(5)).await, 1);
     let waited = asked.elapsed();
-    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(6), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
 }

@@ -236,14 +236,7 @@ impl ModelPackages<'_> {
         let tags = tags_of(&new.tags);
         if let Some(name) = new.name {
             doc.model_package_name = name.clone();
-            let mut record = new_record(
-                self.svc,
-                account,
-                KIND,
-                &name,
-                status,
-                document(&doc)?,
-            );
+            let mut record = new_record(self.svc, account, KIND, &name, status, document(&doc)?);
             record.client_token = new.client_token;
             record.summary = ModelPackageSummary::of(&doc);
             return match self.svc.store.insert(&record, &tags).await {
@@ -270,14 +263,7 @@ impl ModelPackages<'_> {
             .approval
             .unwrap_or_else(|| "PendingManualApproval".into());
         doc.model_approval_status = Some(approval.clone());
-        let mut record = new_record(
-            self.svc,
-            account,
-            KIND,
-            &group_name,
-            status,
-            String::new(),
-        );
+        let mut record = new_record(self.svc, account, KIND, &group_name, status, String::new());
         record.parent = Some(group.record.key.clone());
         record.approval = Some(approval);
         record.client_token = new.client_token;

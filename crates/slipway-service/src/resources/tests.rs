@@ -81,29 +81,60 @@ fn invalid(r: Result<impl std::fmt::Debug, Error>) -> (String, String) {
 #[tokio::test(start_paused = true)]
 async fn an_unvalidated_package_is_completed_at_once_and_names_are_unique() {
     let t = service().await;
-    let p = t.svc.model_packages().create(&t.account, package("Pkg")).await.expect("created");
+    let p = t
+        .svc
+        .model_packages()
+        .create(&t.account, package("Pkg"))
+        .await
+        .expect("created");
     assert_eq!(p.record.status, "Completed");
     assert_eq!(
         p.record.arn,
-        format!("arn:aws:sagemaker:us-east-1:{}:model-package/pkg", t.account)
+        format!(
+            "arn:aws:sagemaker:us-east-1:{}:model-package/pkg",
+            t.account
+        )
     );
-    assert!(p.doc.model_package_status_details.validation_statuses.is_empty());
-    match t.svc.model_packages().create(&t.account, package("PKG")).await {
+    assert!(p
+        .doc
+        .model_package_status_details
+        .validation_statuses
+        .is_empty());
+    match t
+        .svc
+        .model_packages()
+        .create(&t.account, package("PKG"))
+        .await
+    {
         Err(Error::AlreadyExists { message }) => {
-            assert_eq!(message, format!("Model Package already exists: {}", p.record.arn))
+            assert_eq!(
+                message,
+                format!("Model Package already exists: {}", p.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
     assert!(t.engine.created().is_empty(), "nothing ran");
-    t.svc.model_packages().delete(&t.account, "pkg").await.expect("deleted");
+    t.svc
+        .model_packages()
+        .delete(&t.account, "pkg")
+        .await
+        .expect("deleted");
     match t.svc.model_packages().describe(&t.account, "Pkg").await {
         Err(Error::NotFound { message }) => {
-            assert_eq!(message, format!("ModelPackage {} does not exist.", p.record.arn))
+            assert_eq!(
+                message,
+                format!("ModelPackage {} does not exist.", p.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
     // The name is free again.
-    t.svc.model_packages().create(&t.account, package("Pkg")).await.expect("created again");
+    t.svc
+        .model_packages()
+        .create(&t.account, package("Pkg"))
+        .await
+        .expect("created again");
 }
 
 #[tokio::test(start_paused = true)]
@@ -117,9 +148,11 @@ async fn a_package_needs_exactly_one_of_name_and_group() {
     );
     let mut neither = package("x");
     neither.name = None;
-    assert!(invalid(t.svc.model_packages().create(&t.account, neither).await)
-        .1
-        .starts_with("Missing ARN."));
+    assert!(
+        invalid(t.svc.model_packages().create(&t.account, neither).await)
+            .1
+            .starts_with("Missing ARN.")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -128,8 +161,14 @@ async fn unversioned_packages_need_instance_types_and_marketplace_needs_profiles
     let mut bare = package("bare");
     bare.inference = Some(parse(inference(false)));
     let (field, reason) = invalid(t.svc.model_packages().create(&t.account, bare).await);
-    assert_eq!(field, "InferenceSpecification.SupportedTransformInstanceTypes");
-    assert!(reason.contains("is required for an unversioned model package"), "{reason}");
+    assert_eq!(
+        field,
+        "InferenceSpecification.SupportedTransformInstanceTypes"
+    );
+    assert!(
+        reason.contains("is required for an unversioned model package"),
+        "{reason}"
+    );
     let mut certify = package("cert");
     certify.certify_for_marketplace = Some(true);
     assert_eq!(
@@ -153,22 +192,53 @@ async fn versions_are_numbered_in_their_group_which_cannot_be_deleted_while_it_h
         .create(&t.account, "grp", None, &[])
         .await
         .expect("group");
-    match t.svc.model_package_groups().create(&t.account, "GRP", None, &[]).await {
+    match t
+        .svc
+        .model_package_groups()
+        .create(&t.account, "GRP", None, &[])
+        .await
+    {
         Err(Error::AlreadyExists { message }) => {
-            assert_eq!(message, format!("Model Package Group already exists: {}", g.record.arn))
+            assert_eq!(
+                message,
+                format!("Model Package Group already exists: {}", g.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
-    let v1 = t.svc.model_packages().create(&t.account, version("grp")).await.expect("v1");
-    let v2 = t.svc.model_packages().create(&t.account, version("grp")).await.expect("v2");
+    let v1 = t
+        .svc
+        .model_packages()
+        .create(&t.account, version("grp"))
+        .await
+        .expect("v1");
+    let v2 = t
+        .svc
+        .model_packages()
+        .create(&t.account, version("grp"))
+        .await
+        .expect("v2");
     assert_eq!(v1.doc.model_package_version, Some(1));
     assert_eq!(v2.doc.model_package_version, Some(2));
-    assert!(v2.record.arn.ends_with(":model-package/grp/2"), "{}", v2.record.arn);
-    assert!(v1.record.created < v2.record.created, "versions sort by creation");
-    assert_eq!(v1.doc.model_approval_status.as_deref(), Some("PendingManualApproval"));
+    assert!(
+        v2.record.arn.ends_with(":model-package/grp/2"),
+        "{}",
+        v2.record.arn
+    );
+    assert!(
+        v1.record.created < v2.record.created,
+        "versions sort by creation"
+    );
+    assert_eq!(
+        v1.doc.model_approval_status.as_deref(),
+        Some("PendingManualApproval")
+    );
     let mut certified = version("grp");
     certified.certify_for_marketplace = Some(true);
-    assert_eq!(invalid(t.svc.model_packages().create(&t.account, certified).await).0, "CertifyForMarketplace");
+    assert_eq!(
+        invalid(t.svc.model_packages().create(&t.account, certified).await).0,
+        "CertifyForMarketplace"
+    );
     let filter = ModelPackageFilter {
         group: Some("grp".into()),
         ..Default::default()
@@ -182,14 +252,36 @@ async fn versions_are_numbered_in_their_group_which_cannot_be_deleted_while_it_h
     assert_eq!(listed.len(), 2);
     assert_eq!(next, None);
     match t.svc.model_package_groups().delete(&t.account, "grp").await {
-        Err(Error::Conflict(m)) => assert!(m.contains("still contains 2 model package version(s)"), "{m}"),
+        Err(Error::Conflict(m)) => assert!(
+            m.contains("still contains 2 model package version(s)"),
+            "{m}"
+        ),
         other => panic!("{other:?}"),
     }
-    t.svc.model_packages().delete(&t.account, &v1.record.arn).await.expect("v1 deleted");
-    t.svc.model_packages().delete(&t.account, &v2.record.arn).await.expect("v2 deleted");
-    t.svc.model_package_groups().delete(&t.account, "grp").await.expect("empty group deleted");
-    match t.svc.model_packages().create(&t.account, version("grp")).await {
-        Err(Error::NotFound { message }) => assert!(message.contains("does not exist"), "{message}"),
+    t.svc
+        .model_packages()
+        .delete(&t.account, &v1.record.arn)
+        .await
+        .expect("v1 deleted");
+    t.svc
+        .model_packages()
+        .delete(&t.account, &v2.record.arn)
+        .await
+        .expect("v2 deleted");
+    t.svc
+        .model_package_groups()
+        .delete(&t.account, "grp")
+        .await
+        .expect("empty group deleted");
+    match t
+        .svc
+        .model_packages()
+        .create(&t.account, version("grp"))
+        .await
+    {
+        Err(Error::NotFound { message }) => {
+            assert!(message.contains("does not exist"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -197,11 +289,24 @@ async fn versions_are_numbered_in_their_group_which_cannot_be_deleted_while_it_h
 #[tokio::test(start_paused = true)]
 async fn algorithms_without_validation_complete_at_once_and_are_unique() {
     let t = service().await;
-    let a = t.svc.algorithms().create(&t.account, algorithm("Algo")).await.expect("created");
+    let a = t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm("Algo"))
+        .await
+        .expect("created");
     assert_eq!(a.record.status, "Completed");
-    match t.svc.algorithms().create(&t.account, algorithm("algo")).await {
+    match t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm("algo"))
+        .await
+    {
         Err(Error::AlreadyExists { message }) => {
-            assert_eq!(message, format!("Algorithm already exists: {}", a.record.arn))
+            assert_eq!(
+                message,
+                format!("Algorithm already exists: {}", a.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -211,11 +316,24 @@ async fn algorithms_without_validation_complete_at_once_and_are_unique() {
         .list(&t.account, &ListParams::default())
         .await
         .expect("listed");
-    assert_eq!(listed.iter().map(|(r, _)| r.name.as_str()).collect::<Vec<_>>(), ["Algo"]);
-    t.svc.algorithms().delete(&t.account, "Algo").await.expect("deleted");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|(r, _)| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Algo"]
+    );
+    t.svc
+        .algorithms()
+        .delete(&t.account, "Algo")
+        .await
+        .expect("deleted");
     match t.svc.algorithms().describe(&t.account, "Algo").await {
         Err(Error::NotFound { message }) => {
-            assert_eq!(message, format!("Algorithm {} does not exist.", a.record.arn))
+            assert_eq!(
+                message,
+                format!("Algorithm {} does not exist.", a.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -224,13 +342,35 @@ async fn algorithms_without_validation_complete_at_once_and_are_unique() {
 #[tokio::test(start_paused = true)]
 async fn creation_times_follow_the_clock_and_stay_ordered() {
     let t = service().await;
-    let a = t.svc.algorithms().create(&t.account, algorithm("a1")).await.expect("a1");
-    let b = t.svc.algorithms().create(&t.account, algorithm("a2")).await.expect("a2");
-    assert!(b.record.created > a.record.created, "distinct even in one millisecond");
+    let a = t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm("a1"))
+        .await
+        .expect("a1");
+    let b = t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm("a2"))
+        .await
+        .expect("a2");
+    assert!(
+        b.record.created > a.record.created,
+        "distinct even in one millisecond"
+    );
     tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    let c = t.svc.algorithms().create(&t.account, algorithm("a3")).await.expect("a3");
+    let c = t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm("a3"))
+        .await
+        .expect("a3");
     use slipway_core::ports::clock::Clock;
-    assert_eq!(c.record.created, t.clock.wall_micros(), "the service's clock");
+    assert_eq!(
+        c.record.created,
+        t.clock.wall_micros(),
+        "the service's clock"
+    );
     let gap = c.record.created - a.record.created;
     assert!((3_600_000_000..3_601_000_000).contains(&gap), "{gap}");
 }
@@ -239,7 +379,9 @@ async fn creation_times_follow_the_clock_and_stay_ordered() {
 async fn models_are_unique_and_reference_only_completed_packages() {
     let t = service().await;
     let model = |name: &str, container: Value| {
-        object(json!({"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": t.role_arn}))
+        object(
+            json!({"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": t.role_arn}),
+        )
     };
     let m = t
         .svc
@@ -247,21 +389,37 @@ async fn models_are_unique_and_reference_only_completed_packages() {
         .create(&t.account, model("M", json!({"Image": SERVE})), Vec::new())
         .await
         .expect("created");
-    match t.svc.models().create(&t.account, model("m", json!({"Image": SERVE})), Vec::new()).await {
+    match t
+        .svc
+        .models()
+        .create(&t.account, model("m", json!({"Image": SERVE})), Vec::new())
+        .await
+    {
         Err(Error::Invalid { reason, .. }) => {
-            assert_eq!(reason, format!("Cannot create already existing model \"{}\".", m.record.arn))
+            assert_eq!(
+                reason,
+                format!("Cannot create already existing model \"{}\".", m.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
-    t.svc.models().delete(&t.account, "M").await.expect("deleted");
+    t.svc
+        .models()
+        .delete(&t.account, "M")
+        .await
+        .expect("deleted");
     match t.svc.models().describe(&t.account, "M").await {
         Err(Error::NotFound { message }) => {
-            assert_eq!(message, format!("Could not find model \"{}\".", m.record.arn))
+            assert_eq!(
+                message,
+                format!("Could not find model \"{}\".", m.record.arn)
+            )
         }
         other => panic!("{other:?}"),
     }
     // A package still validating backs no model.
-    t.engine.add_image(SERVE, Script::serves(Serve::upper()).hangs());
+    t.engine
+        .add_image(SERVE, Script::serves(Serve::upper()).hangs());
     let mut validating = package("validating");
     validating.validation = Some(parse(json!({
         "ValidationRole": t.role_arn,
@@ -270,15 +428,27 @@ async fn models_are_unique_and_reference_only_completed_packages() {
             "TransformOutput": {"S3OutputPath": "s3://bucket/out"},
             "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}],
     })));
-    let p = t.svc.model_packages().create(&t.account, validating).await.expect("accepted");
+    let p = t
+        .svc
+        .model_packages()
+        .create(&t.account, validating)
+        .await
+        .expect("accepted");
     assert_eq!(p.record.status, "Pending");
     let (_, reason) = invalid(
         t.svc
             .models()
-            .create(&t.account, model("from-pkg", json!({"ModelPackageName": p.record.arn})), Vec::new())
+            .create(
+                &t.account,
+                model("from-pkg", json!({"ModelPackageName": p.record.arn})),
+                Vec::new(),
+            )
             .await,
     );
-    assert!(reason.contains("only a Completed model package can be used in a model"), "{reason}");
+    assert!(
+        reason.contains("only a Completed model package can be used in a model"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -63,11 +63,22 @@ impl MetadataStore for HeldStore {
         held(self.0.insert(record, tags)).await
     }
 
-    async fn insert_version(&self, parent_kind: ResourceKind, record: ResourceRecord, tags: &[Tag], finish: &(dyn for<'r> Fn(&'r mut ResourceRecord, i64) + Send + Sync),) -> Result<ResourceRecord, MetaError> {
+    async fn insert_version(
+        &self,
+        parent_kind: ResourceKind,
+        record: ResourceRecord,
+        tags: &[Tag],
+        finish: &(dyn for<'r> Fn(&'r mut ResourceRecord, i64) + Send + Sync),
+    ) -> Result<ResourceRecord, MetaError> {
         held(self.0.insert_version(parent_kind, record, tags, finish)).await
     }
 
-    async fn get(&self, account: &AccountId, kind: ResourceKind, key: &str,) -> Result<Option<ResourceRecord>, MetaError> {
+    async fn get(
+        &self,
+        account: &AccountId,
+        kind: ResourceKind,
+        key: &str,
+    ) -> Result<Option<ResourceRecord>, MetaError> {
         held(self.0.get(account, kind, key)).await
     }
 
@@ -75,7 +86,12 @@ impl MetadataStore for HeldStore {
         held(self.0.update(record)).await
     }
 
-    async fn delete(&self, account: &AccountId, kind: ResourceKind, key: &str,) -> Result<bool, MetaError> {
+    async fn delete(
+        &self,
+        account: &AccountId,
+        kind: ResourceKind,
+        key: &str,
+    ) -> Result<bool, MetaError> {
         held(self.0.delete(account, kind, key)).await
     }
 
@@ -83,11 +99,20 @@ impl MetadataStore for HeldStore {
         held(self.0.list(query)).await
     }
 
-    async fn count_children(&self, account: &AccountId, kind: ResourceKind, parent_key: &str,) -> Result<u64, MetaError> {
+    async fn count_children(
+        &self,
+        account: &AccountId,
+        kind: ResourceKind,
+        parent_key: &str,
+    ) -> Result<u64, MetaError> {
         held(self.0.count_children(account, kind, parent_key)).await
     }
 
-    async fn find_by_status(&self, kind: ResourceKind, statuses: &[&str],) -> Result<Vec<ResourceRecord>, MetaError> {
+    async fn find_by_status(
+        &self,
+        kind: ResourceKind,
+        statuses: &[&str],
+    ) -> Result<Vec<ResourceRecord>, MetaError> {
         held(self.0.find_by_status(kind, statuses)).await
     }
 
@@ -102,24 +127,46 @@ impl MetadataStore for HeldStore {
     async fn delete_tags(&self, arn: &str, keys: &[String]) -> Result<(), MetaError> {
         held(self.0.delete_tags(arn, keys)).await
     }
-
 }
 
 #[async_trait]
 impl LogStore for HeldStore {
-    async fn append(&self, account: &AccountId, group: &str, stream: &str, events: &[LogEvent],) -> Result<(), LogError> {
+    async fn append(
+        &self,
+        account: &AccountId,
+        group: &str,
+        stream: &str,
+        events: &[LogEvent],
+    ) -> Result<(), LogError> {
         held(self.0.append(account, group, stream, events)).await
     }
 
-    async fn put_events(&self, account: &AccountId, group: &str, stream: &str, events: &[LogEvent],) -> Result<(), LogError> {
+    async fn put_events(
+        &self,
+        account: &AccountId,
+        group: &str,
+        stream: &str,
+        events: &[LogEvent],
+    ) -> Result<(), LogError> {
         held(self.0.put_events(account, group, stream, events)).await
     }
 
-    async fn create_group(&self, account: &AccountId, group: &str, created_ms: i64,) -> Result<(), LogError> {
+    async fn create_group(
+        &self,
+        account: &AccountId,
+        group: &str,
+        created_ms: i64,
+    ) -> Result<(), LogError> {
         held(self.0.create_group(account, group, created_ms)).await
     }
 
-    async fn create_stream(&self, account: &AccountId, group: &str, stream: &str, created_ms: i64,) -> Result<(), LogError> {
+    async fn create_stream(
+        &self,
+        account: &AccountId,
+        group: &str,
+        stream: &str,
+        created_ms: i64,
+    ) -> Result<(), LogError> {
         held(self.0.create_stream(account, group, stream, created_ms)).await
     }
 
@@ -127,22 +174,49 @@ impl LogStore for HeldStore {
         held(self.0.delete_group(account, group)).await
     }
 
-    async fn list_groups(&self, account: &AccountId, prefix: Option<&str>, after: Option<&str>, limit: usize,) -> Result<Vec<LogGroupInfo>, LogError> {
+    async fn list_groups(
+        &self,
+        account: &AccountId,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<LogGroupInfo>, LogError> {
         held(self.0.list_groups(account, prefix, after, limit)).await
     }
 
-    async fn list_streams(&self, account: &AccountId, group: &str, query: &StreamQuery,) -> Result<Vec<LogStreamInfo>, LogError> {
+    async fn list_streams(
+        &self,
+        account: &AccountId,
+        group: &str,
+        query: &StreamQuery,
+    ) -> Result<Vec<LogStreamInfo>, LogError> {
         held(self.0.list_streams(account, group, query)).await
     }
 
-    async fn read_stream(&self, account: &AccountId, group: &str, stream: &str, range: TimeRange, direction: Direction, limit: usize,) -> Result<Vec<StoredEvent>, LogError> {
-        held(self.0.read_stream(account, group, stream, range, direction, limit)).await
+    async fn read_stream(
+        &self,
+        account: &AccountId,
+        group: &str,
+        stream: &str,
+        range: TimeRange,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, LogError> {
+        held(
+            self.0
+                .read_stream(account, group, stream, range, direction, limit),
+        )
+        .await
     }
 
-    async fn filter_events(&self, account: &AccountId, group: &str, query: &FilterQuery,) -> Result<Vec<StoredEvent>, LogError> {
+    async fn filter_events(
+        &self,
+        account: &AccountId,
+        group: &str,
+        query: &FilterQuery,
+    ) -> Result<Vec<StoredEvent>, LogError> {
         held(self.0.filter_events(account, group, query)).await
     }
-
 }
 
 #[async_trait]
@@ -171,7 +245,11 @@ impl ObjectIndex for HeldStore {
         held(self.0.get_object(bucket, key)).await
     }
 
-    async fn get_objects(&self, bucket: &str, keys: &[String]) -> Result<Vec<ObjectRow>, MetaError> {
+    async fn get_objects(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<Vec<ObjectRow>, MetaError> {
         held(self.0.get_objects(bucket, keys)).await
     }
 
@@ -179,7 +257,13 @@ impl ObjectIndex for HeldStore {
         held(self.0.delete_object(bucket, key)).await
     }
 
-    async fn list_objects(&self, bucket: &str, prefix: &str, after: Option<&str>, limit: usize,) -> Result<Vec<ObjectRow>, MetaError> {
+    async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRow>, MetaError> {
         held(self.0.list_objects(bucket, prefix, after, limit)).await
     }
 
@@ -195,15 +279,35 @@ impl ObjectIndex for HeldStore {
         held(self.0.put_part(part)).await
     }
 
-    async fn list_parts(&self, upload_id: &str, after: u32, limit: usize,) -> Result<Vec<PartRow>, MetaError> {
+    async fn list_parts(
+        &self,
+        upload_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<PartRow>, MetaError> {
         held(self.0.list_parts(upload_id, after, limit)).await
     }
 
-    async fn list_uploads(&self, bucket: &str, prefix: &str, key_marker: Option<&str>, upload_id_marker: Option<&str>, limit: usize,) -> Result<Vec<UploadRow>, MetaError> {
-        held(self.0.list_uploads(bucket, prefix, key_marker, upload_id_marker, limit)).await
+    async fn list_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UploadRow>, MetaError> {
+        held(
+            self.0
+                .list_uploads(bucket, prefix, key_marker, upload_id_marker, limit),
+        )
+        .await
     }
 
-    async fn complete_upload(&self, upload_id: &str, object: &ObjectRow,) -> Result<Freed, MetaError> {
+    async fn complete_upload(
+        &self,
+        upload_id: &str,
+        object: &ObjectRow,
+    ) -> Result<Freed, MetaError> {
         held(self.0.complete_upload(upload_id, object)).await
     }
 
@@ -214,7 +318,6 @@ impl ObjectIndex for HeldStore {
     async fn referenced_blobs(&self) -> Result<HashSet<BlobKey>, MetaError> {
         held(self.0.referenced_blobs()).await
     }
-
 }
 
 #[async_trait]
@@ -223,7 +326,10 @@ impl IdentityStore for HeldStore {
         held(self.0.put_session(session)).await
     }
 
-    async fn find_session(&self, access_key_id: &str,) -> Result<Option<SessionCredential>, IdentityError> {
+    async fn find_session(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<SessionCredential>, IdentityError> {
         held(self.0.find_session(access_key_id)).await
     }
 
@@ -235,7 +341,11 @@ impl IdentityStore for HeldStore {
         held(self.0.create_role(role)).await
     }
 
-    async fn get_role(&self, account: &AccountId, name: &str,) -> Result<Option<Role>, IdentityError> {
+    async fn get_role(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<Role>, IdentityError> {
         held(self.0.get_role(account, name)).await
     }
 
@@ -247,16 +357,29 @@ impl IdentityStore for HeldStore {
         held(self.0.delete_role(account, name)).await
     }
 
-    async fn attach_policy(&self, account: &AccountId, role: &str, policy_arn: &str,) -> Result<(), IdentityError> {
+    async fn attach_policy(
+        &self,
+        account: &AccountId,
+        role: &str,
+        policy_arn: &str,
+    ) -> Result<(), IdentityError> {
         held(self.0.attach_policy(account, role, policy_arn)).await
     }
 
-    async fn detach_policy(&self, account: &AccountId, role: &str, policy_arn: &str,) -> Result<(), IdentityError> {
+    async fn detach_policy(
+        &self,
+        account: &AccountId,
+        role: &str,
+        policy_arn: &str,
+    ) -> Result<(), IdentityError> {
         held(self.0.detach_policy(account, role, policy_arn)).await
     }
 
-    async fn attached_policies(&self, account: &AccountId, role: &str,) -> Result<Vec<String>, IdentityError> {
+    async fn attached_policies(
+        &self,
+        account: &AccountId,
+        role: &str,
+    ) -> Result<Vec<String>, IdentityError> {
         held(self.0.attached_policies(account, role)).await
     }
-
 }

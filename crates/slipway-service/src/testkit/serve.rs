@@ -82,7 +82,9 @@ pub(crate) fn spawn(
 
 async fn ping(State(ctx): State<Ctx>) -> Response {
     match ctx.serve.ping {
-        Ping::Ok if ctx.started.elapsed() >= ctx.serve.ready_after => StatusCode::OK.into_response(),
+        Ping::Ok if ctx.started.elapsed() >= ctx.serve.ready_after => {
+            StatusCode::OK.into_response()
+        }
         Ping::Ok => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Ping::Status(s) => status(s).into_response(),
         Ping::Hang => {
@@ -108,9 +110,7 @@ fn status(s: u16) -> StatusCode {
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 async fn invocations(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {

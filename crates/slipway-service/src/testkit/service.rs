@@ -182,7 +182,12 @@ impl TestService {
 
     /// Polls (in virtual time) until `done` says yes; panics after
     /// [`SETTLE_LIMIT`] of virtual time with the last value seen.
-    pub async fn wait_for<T: std::fmt::Debug, F, Fut>(&self, what: &str, mut read: F, done: impl Fn(&T) -> bool) -> T
+    pub async fn wait_for<T: std::fmt::Debug, F, Fut>(
+        &self,
+        what: &str,
+        mut read: F,
+        done: impl Fn(&T) -> bool,
+    ) -> T
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = T>,
@@ -201,7 +206,11 @@ impl TestService {
     }
 
     /// The training job once its status is `status`.
-    pub async fn training_in(&self, name: &str, status: &str) -> crate::jobs::training::TrainingJob {
+    pub async fn training_in(
+        &self,
+        name: &str,
+        status: &str,
+    ) -> crate::jobs::training::TrainingJob {
         let job = self
             .wait_for(
                 &format!("training job {name} reaching {status}"),
@@ -233,9 +242,8 @@ impl TestService {
                         .map_err(|e| e.to_string())
                 },
                 |r| {
-                    r.as_ref().is_ok_and(|(s, _)| {
-                        crate::jobs::training::state::status::is_terminal(s)
-                    })
+                    r.as_ref()
+                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
                 },
             )
             .await;
@@ -243,10 +251,7 @@ impl TestService {
     }
 
     /// The transform job once it has ended.
-    pub async fn transform_done(
-        &self,
-        name: &str,
-    ) -> crate::jobs::batch_transform::TransformJob {
+    pub async fn transform_done(&self, name: &str) -> crate::jobs::batch_transform::TransformJob {
         let job = self
             .wait_for(
                 &format!("transform job {name} ending"),
@@ -259,9 +264,8 @@ impl TestService {
                         .map_err(|e| e.to_string())
                 },
                 |r| {
-                    r.as_ref().is_ok_and(|(s, _)| {
-                        crate::jobs::training::state::status::is_terminal(s)
-                    })
+                    r.as_ref()
+                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
                 },
             )
             .await;

@@ -141,7 +141,10 @@ async fn an_algorithm_validates_by_training_then_transforming() {
     assert_eq!(record.status, "Pending");
     let a = t.algorithm_done("algo").await;
     assert_eq!(a.record.status, "Completed", "{:?}", statuses(&a));
-    assert_eq!(statuses(&a), [("smoke".to_owned(), "Completed".to_owned(), None)]);
+    assert_eq!(
+        statuses(&a),
+        [("smoke".to_owned(), "Completed".to_owned(), None)]
+    );
     let names = JobNames::new(&record, "smoke");
     let tj = t
         .svc
@@ -152,7 +155,11 @@ async fn an_algorithm_validates_by_training_then_transforming() {
     assert_eq!(tj.record.status, "Completed");
     assert!(tj.doc.request.network_isolated());
     assert_eq!(
-        tj.doc.request.algorithm_specification.algorithm_name.as_deref(),
+        tj.doc
+            .request
+            .algorithm_specification
+            .algorithm_name
+            .as_deref(),
         Some(record.arn.as_str())
     );
     let tf = t
@@ -166,12 +173,19 @@ async fn an_algorithm_validates_by_training_then_transforming() {
     let started = t.engine.started();
     assert_eq!(started.len(), 2);
     assert_eq!(
-        started[1].files_at_start.get("/opt/ml/model/model.json").map(Vec::as_slice),
+        started[1]
+            .files_at_start
+            .get("/opt/ml/model/model.json")
+            .map(Vec::as_slice),
         Some(&b"{\"w\": 2}"[..])
     );
-    assert!(started.iter().all(|c| c.spec.network == slipway_core::ports::engine::NetworkMode::None));
+    assert!(started
+        .iter()
+        .all(|c| c.spec.network == slipway_core::ports::engine::NetworkMode::None));
     assert_eq!(
-        t.get("bucket", "validation-batch/q.csv.out").await.as_deref(),
+        t.get("bucket", "validation-batch/q.csv.out")
+            .await
+            .as_deref(),
         Some(&b"X,Y\n"[..])
     );
 }
@@ -227,8 +241,17 @@ async fn a_stopped_training_step_fails_the_validation() {
     let record = create_algorithm(&t, "stoptrain", "train/").await;
     let names = JobNames::new(&record, "smoke");
     t.training_in(&names.training, "InProgress").await;
-    t.wait_for("the container", || async { t.engine.started().len() }, |n| *n == 1).await;
-    t.svc.training_jobs().stop(&t.account, &names.training).await.expect("stop");
+    t.wait_for(
+        "the container",
+        || async { t.engine.started().len() },
+        |n| *n == 1,
+    )
+    .await;
+    t.svc
+        .training_jobs()
+        .stop(&t.account, &names.training)
+        .await
+        .expect("stop");
     let a = t.algorithm_done("stoptrain").await;
     assert_eq!(
         only_reason(&a),
@@ -241,12 +264,23 @@ async fn a_stopped_training_step_fails_the_validation() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stopped_transform_step_fails_the_validation() {
-    let slow = Script::serves(Serve::answering(|_| Reply::ok("x").after(Duration::from_secs(3600))));
+    let slow = Script::serves(Serve::answering(|_| {
+        Reply::ok("x").after(Duration::from_secs(3600))
+    }));
     let t = setup(trains(), slow).await;
     let record = create_algorithm(&t, "stopbatch", "train/").await;
     let names = JobNames::new(&record, "smoke");
-    t.wait_for("an invocation", || async { t.engine.requests().len() }, |n| *n > 0).await;
-    t.svc.transform_jobs().stop(&t.account, &names.transform).await.expect("stop");
+    t.wait_for(
+        "an invocation",
+        || async { t.engine.requests().len() },
+        |n| *n > 0,
+    )
+    .await;
+    t.svc
+        .transform_jobs()
+        .stop(&t.account, &names.transform)
+        .await
+        .expect("stop");
     let a = t.algorithm_done("stopbatch").await;
     assert_eq!(
         only_reason(&a),
@@ -262,8 +296,17 @@ async fn deleting_a_resource_under_validation_stops_its_jobs() {
     let t = setup(Script::ok().hangs(), serves()).await;
     let record = create_algorithm(&t, "deleteme", "train/").await;
     let names = JobNames::new(&record, "smoke");
-    t.wait_for("the container", || async { t.engine.started().len() }, |n| *n == 1).await;
-    t.svc.algorithms().delete(&t.account, "deleteme").await.expect("deleted");
+    t.wait_for(
+        "the container",
+        || async { t.engine.started().len() },
+        |n| *n == 1,
+    )
+    .await;
+    t.svc
+        .algorithms()
+        .delete(&t.account, "deleteme")
+        .await
+        .expect("deleted");
     let job = t.training_done(&names.training).await;
     assert_eq!(job.record.status, "Stopped");
     assert!(t.engine.containers().is_empty());
@@ -283,13 +326,23 @@ async fn a_validation_survives_a_server_restart() {
     let train = trains().runs_for(Duration::from_secs(120));
     let mut t = setup(train, serves()).await;
     let record = create_algorithm(&t, "survivor", "train/").await;
-    t.wait_for("the container", || async { t.engine.started().len() }, |n| *n == 1).await;
+    t.wait_for(
+        "the container",
+        || async { t.engine.started().len() },
+        |n| *n == 1,
+    )
+    .await;
     // A training job and the validation itself.
     assert_eq!(t.restart().await, 2);
     let a = t.algorithm_done("survivor").await;
     assert_eq!(a.record.status, "Completed", "{:?}", statuses(&a));
     let names = JobNames::new(&record, "smoke");
-    let tj = t.svc.training_jobs().describe(&t.account, &names.training).await.expect("job");
+    let tj = t
+        .svc
+        .training_jobs()
+        .describe(&t.account, &names.training)
+        .await
+        .expect("job");
     assert_eq!(tj.record.status, "Completed");
     // One training container (re-attached), one inference container.
     assert_eq!(t.engine.started().len(), 2);
@@ -306,38 +359,62 @@ async fn a_model_package_validates_and_then_backs_a_model() {
     let p = t.model_package_done("pkg").await;
     assert_eq!(p.record.status, "Completed");
     let s = &p.doc.model_package_status_details.validation_statuses;
-    assert_eq!((s[0].name.as_str(), s[0].status.as_str()), ("batch-check", "Completed"));
+    assert_eq!(
+        (s[0].name.as_str(), s[0].status.as_str()),
+        ("batch-check", "Completed")
+    );
     let model = json!({
         "ModelName": "from-pkg",
         "PrimaryContainer": {"ModelPackageName": p.record.arn},
         "ExecutionRoleArn": t.role_arn,
     });
-    let Value::Object(model) = model else { unreachable!() };
-    t.svc.models().create(&t.account, model, Vec::new()).await.expect("a model from the package");
+    let Value::Object(model) = model else {
+        unreachable!()
+    };
+    t.svc
+        .models()
+        .create(&t.account, model, Vec::new())
+        .await
+        .expect("a model from the package");
 }
 
 #[tokio::test(start_paused = true)]
 async fn invocation_errors_fail_a_model_package_which_then_backs_no_model() {
     let failing = Script::serves(Serve::answering(|_| Reply::status(500, "kaput")));
     let t = setup(trains(), failing).await;
-    t.svc.model_packages().create(&t.account, package(&t, "bad")).await.expect("accepted");
+    t.svc
+        .model_packages()
+        .create(&t.account, package(&t, "bad"))
+        .await
+        .expect("accepted");
     let p = t.model_package_done("bad").await;
     assert_eq!(p.record.status, "Failed");
     let r = p.doc.model_package_status_details.validation_statuses[0]
         .failure_reason
         .clone()
         .unwrap_or_default();
-    assert!(r.starts_with("Profile 'batch-check': step 1 of 1 (batch transform): transform job "), "{r}");
-    assert!(r.contains("HTTP 500") && r.contains("s3://bucket/batch/q.csv"), "{r}");
+    assert!(
+        r.starts_with("Profile 'batch-check': step 1 of 1 (batch transform): transform job "),
+        "{r}"
+    );
+    assert!(
+        r.contains("HTTP 500") && r.contains("s3://bucket/batch/q.csv"),
+        "{r}"
+    );
     let model = json!({
         "ModelName": "from-bad",
         "PrimaryContainer": {"ModelPackageName": p.record.arn},
         "ExecutionRoleArn": t.role_arn,
     });
-    let Value::Object(model) = model else { unreachable!() };
+    let Value::Object(model) = model else {
+        unreachable!()
+    };
     match t.svc.models().create(&t.account, model, Vec::new()).await {
         Err(Error::Invalid { reason, .. }) => {
-            assert!(reason.contains("only a Completed model package"), "{reason}")
+            assert!(
+                reason.contains("only a Completed model package"),
+                "{reason}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -347,7 +424,12 @@ async fn invocation_errors_fail_a_model_package_which_then_backs_no_model() {
 async fn an_unresolvable_image_is_refused_at_create() {
     let t = TestService::start().await;
     t.engine.add_image(SERVE, serves());
-    match t.svc.algorithms().create(&t.account, algorithm(&t, "typo", "train/")).await {
+    match t
+        .svc
+        .algorithms()
+        .create(&t.account, algorithm(&t, "typo", "train/"))
+        .await
+    {
         Err(Error::Invalid { field, reason }) => {
             assert_eq!(field, "TrainingSpecification.TrainingImage");
             assert_eq!(

@@ -73,7 +73,11 @@ async fn run(t: &TestService, name: &str, client: Value) -> TransformJob {
     model(t, &format!("{name}-model"), json!({})).await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request(name, &format!("{name}-model"), client), Vec::new())
+        .create(
+            &t.account,
+            request(name, &format!("{name}-model"), client),
+            Vec::new(),
+        )
         .await
         .expect("the job is created");
     t.transform_done(name).await
@@ -88,14 +92,23 @@ async fn a_job_transforms_every_object_and_completes() {
     let t = setup(Script::serves(Serve::upper()).stdout("serving on 8080")).await;
     let job = run(&t, "ok", Value::Null).await;
     assert_eq!(job.record.status, status::COMPLETED, "{}", reason(&job));
-    assert_eq!(t.get("bucket", "out/a.csv.out").await.as_deref(), Some(&b"A,B\nC,D\n"[..]));
-    let (start, end) = (job.doc.state.start.unwrap_or(0), job.doc.state.end.unwrap_or(0));
+    assert_eq!(
+        t.get("bucket", "out/a.csv.out").await.as_deref(),
+        Some(&b"A,B\nC,D\n"[..])
+    );
+    let (start, end) = (
+        job.doc.state.start.unwrap_or(0),
+        job.doc.state.end.unwrap_or(0),
+    );
     assert!(start > 0 && start <= end);
     // Not isolated: on the `slipway` network, reached by IP.
     let spec = &t.engine.created()[0];
     assert_eq!(spec.network, NetworkMode::Named("slipway".into()));
     assert_eq!(spec.args, ["serve"]);
-    assert_eq!(spec.env.get("SAGEMAKER_BATCH").map(String::as_str), Some("true"));
+    assert_eq!(
+        spec.env.get("SAGEMAKER_BATCH").map(String::as_str),
+        Some("true")
+    );
     assert_eq!(spec.env.get("MODEL_ENV").map(String::as_str), Some("m"));
     assert!(t.engine.calls().contains(&Call::EnsureNetwork {
         name: "slipway".into(),
@@ -108,7 +121,10 @@ async fn a_job_transforms_every_object_and_completes() {
     assert!(t.engine.containers().is_empty());
     let stream = job.doc.state.log_stream.clone().unwrap_or_default();
     assert!(stream.starts_with("ok/i-"), "{stream}");
-    assert_eq!(t.log_lines(super::LOG_GROUP, &stream).await, ["serving on 8080"]);
+    assert_eq!(
+        t.log_lines(super::LOG_GROUP, &stream).await,
+        ["serving on 8080"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -117,7 +133,11 @@ async fn an_isolated_model_is_reached_through_its_own_namespace() {
     model(&t, "iso-model", json!({"EnableNetworkIsolation": true})).await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request("iso", "iso-model", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            request("iso", "iso-model", Value::Null),
+            Vec::new(),
+        )
         .await
         .expect("created");
     let job = t.transform_done("iso").await;
@@ -128,7 +148,11 @@ async fn an_isolated_model_is_reached_through_its_own_namespace() {
         .calls()
         .iter()
         .any(|c| matches!(c, Call::ReachPort { port: 8080, .. })));
-    assert!(!t.engine.calls().iter().any(|c| matches!(c, Call::EnsureNetwork { .. })));
+    assert!(!t
+        .engine
+        .calls()
+        .iter()
+        .any(|c| matches!(c, Call::EnsureNetwork { .. })));
 }
 
 #[tokio::test(start_paused = true)]
@@ -136,31 +160,57 @@ async fn the_model_archive_is_mounted_read_only_at_opt_ml_model() {
     let t = setup(Script::serves(Serve::upper())).await;
     let tar = model_tar_gz(&[("model.json", b"{\"w\": 1}")]);
     t.put("bucket", "models/model.tar.gz", tar).await;
-    model(&t, "md", json!({"ModelDataUrl": "s3://bucket/models/model.tar.gz"})).await;
+    model(
+        &t,
+        "md",
+        json!({"ModelDataUrl": "s3://bucket/models/model.tar.gz"}),
+    )
+    .await;
     t.svc
         .transform_jobs()
         .create(&t.account, request("md-job", "md", Value::Null), Vec::new())
         .await
         .expect("created");
-    assert_eq!(t.transform_done("md-job").await.record.status, status::COMPLETED);
+    assert_eq!(
+        t.transform_done("md-job").await.record.status,
+        status::COMPLETED
+    );
     let seen = t.engine.started();
     assert_eq!(
-        seen[0].files_at_start.get("/opt/ml/model/model.json").map(Vec::as_slice),
+        seen[0]
+            .files_at_start
+            .get("/opt/ml/model/model.json")
+            .map(Vec::as_slice),
         Some(&b"{\"w\": 1}"[..])
     );
-    assert!(seen[0].spec.mounts.iter().any(|m| m.container_path == "/opt/ml/model" && m.read_only));
+    assert!(seen[0]
+        .spec
+        .mounts
+        .iter()
+        .any(|m| m.container_path == "/opt/ml/model" && m.read_only));
 }
 
 #[tokio::test(start_paused = true)]
 async fn invocation_errors_fail_the_job_naming_the_object() {
     let serve = Serve::answering(|_| Reply::status(500, "boom"));
     let t = setup(Script::serves(serve).stderr("Traceback: model exploded")).await;
-    let job = run(&t, "err500", json!({"InvocationsMaxRetries": 1, "InvocationsTimeoutInSeconds": 5})).await;
+    let job = run(
+        &t,
+        "err500",
+        json!({"InvocationsMaxRetries": 1, "InvocationsTimeoutInSeconds": 5}),
+    )
+    .await;
     assert_eq!(job.record.status, status::FAILED);
     let r = reason(&job);
-    assert!(r.starts_with("AlgorithmError: 1 of 1 input objects failed; first: s3://bucket/in/a.csv"), "{r}");
+    assert!(
+        r.starts_with("AlgorithmError: 1 of 1 input objects failed; first: s3://bucket/in/a.csv"),
+        "{r}"
+    );
     assert!(r.contains("500") && r.contains("boom"), "{r}");
-    assert!(r.contains("the container printed: Traceback: model exploded"), "{r}");
+    assert!(
+        r.contains("the container printed: Traceback: model exploded"),
+        "{r}"
+    );
     assert_eq!(t.engine.requests().len(), 2, "one retry");
     assert!(t.keys("bucket", "out/").await.is_empty());
     assert!(t.engine.containers().is_empty());
@@ -170,9 +220,18 @@ async fn invocation_errors_fail_the_job_naming_the_object() {
 async fn a_hanging_invocation_times_out() {
     let serve = Serve::answering(|_| Reply::ok("late").after(Duration::from_secs(3600)));
     let t = setup(Script::serves(serve)).await;
-    let job = run(&t, "hang", json!({"InvocationsMaxRetries": 0, "InvocationsTimeoutInSeconds": 1})).await;
+    let job = run(
+        &t,
+        "hang",
+        json!({"InvocationsMaxRetries": 0, "InvocationsTimeoutInSeconds": 1}),
+    )
+    .await;
     assert_eq!(job.record.status, status::FAILED);
-    assert!(reason(&job).to_lowercase().contains("tim"), "{}", reason(&job));
+    assert!(
+        reason(&job).to_lowercase().contains("tim"),
+        "{}",
+        reason(&job)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -186,13 +245,19 @@ async fn a_container_never_ready_fails_after_the_ready_timeout() {
         "ClientError: the inference container did not answer GET /ping with 200 within 240 s; the container printed: loading"
     );
     let took = started.elapsed();
-    assert!(took >= Duration::from_secs(240) && took < Duration::from_secs(250), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(240) && took < Duration::from_secs(250),
+        "{took:?}"
+    );
     assert!(t.engine.requests().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_starter_is_waited_for() {
-    let t = setup(Script::serves(Serve::upper().ready_after(Duration::from_secs(100)))).await;
+    let t = setup(Script::serves(
+        Serve::upper().ready_after(Duration::from_secs(100)),
+    ))
+    .await;
     let job = run(&t, "slow", Value::Null).await;
     assert_eq!(job.record.status, status::COMPLETED, "{}", reason(&job));
 }
@@ -218,23 +283,40 @@ async fn a_missing_image_fails_with_a_client_error() {
     t.engine.add_image("sim/other:1", Script::ok());
     let mut req = request("noimg", "m", Value::Null);
     req.insert("TransformJobName".into(), json!("noimg"));
-    t.svc.transform_jobs().create(&t.account, req, Vec::new()).await.expect("created");
+    t.svc
+        .transform_jobs()
+        .create(&t.account, req, Vec::new())
+        .await
+        .expect("created");
     // Not missing yet: this job runs; a model on a missing image fails.
-    assert_eq!(t.transform_done("noimg").await.record.status, status::COMPLETED);
+    assert_eq!(
+        t.transform_done("noimg").await.record.status,
+        status::COMPLETED
+    );
     let missing = json!({
         "ModelName": "gone",
         "PrimaryContainer": {"Image": "sim/missing:1"},
         "ExecutionRoleArn": t.role_arn,
     });
-    t.svc.models().create(&t.account, object(missing), Vec::new()).await.expect("model");
+    t.svc
+        .models()
+        .create(&t.account, object(missing), Vec::new())
+        .await
+        .expect("model");
     t.svc
         .transform_jobs()
-        .create(&t.account, request("gone-job", "gone", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            request("gone-job", "gone", Value::Null),
+            Vec::new(),
+        )
         .await
         .expect("created");
     let job = t.transform_done("gone-job").await;
     assert!(
-        reason(&job).starts_with("ClientError: the inference image sim/missing:1 could not be found or pulled"),
+        reason(&job).starts_with(
+            "ClientError: the inference image sim/missing:1 could not be found or pulled"
+        ),
         "{}",
         reason(&job)
     );
@@ -250,9 +332,17 @@ async fn stop_transform_job_ends_stopped_without_outputs() {
         .create(&t.account, request("stopme", "m", Value::Null), Vec::new())
         .await
         .expect("created");
-    t.wait_for("an invocation", || async { t.engine.requests().len() }, |n| *n > 0)
-        .await;
-    t.svc.transform_jobs().stop(&t.account, "stopme").await.expect("stop");
+    t.wait_for(
+        "an invocation",
+        || async { t.engine.requests().len() },
+        |n| *n > 0,
+    )
+    .await;
+    t.svc
+        .transform_jobs()
+        .stop(&t.account, "stopme")
+        .await
+        .expect("stop");
     let job = t.transform_done("stopme").await;
     assert_eq!(job.record.status, status::STOPPED);
     assert_eq!(job.doc.state.failure_reason, None);
@@ -280,14 +370,19 @@ async fn one_failed_object_of_two_fails_the_job_after_the_other_ran() {
     t.put("bucket", "in/b.csv", &b"bad\n"[..]).await;
     let job = run(&t, "half", json!({"InvocationsMaxRetries": 0})).await;
     assert_eq!(job.record.status, status::FAILED);
-    assert!(reason(&job).contains("1 of 2 input objects failed; first: s3://bucket/in/b.csv"), "{}", reason(&job));
+    assert!(
+        reason(&job).contains("1 of 2 input objects failed; first: s3://bucket/in/b.csv"),
+        "{}",
+        reason(&job)
+    );
     // Outputs appear per whole object: a.csv's is there, b.csv's is not.
     assert_eq!(t.keys("bucket", "out/").await, ["out/a.csv.out"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_restarted_server_runs_an_unfinished_job_again() {
-    let serve = Serve::answering(|b| Reply::ok(b.to_ascii_uppercase()).after(Duration::from_secs(30)));
+    let serve =
+        Serve::answering(|b| Reply::ok(b.to_ascii_uppercase()).after(Duration::from_secs(30)));
     let mut t = setup(Script::serves(serve)).await;
     model(&t, "m", json!({})).await;
     t.svc
@@ -295,13 +390,24 @@ async fn a_restarted_server_runs_an_unfinished_job_again() {
         .create(&t.account, request("again", "m", Value::Null), Vec::new())
         .await
         .expect("created");
-    t.wait_for("an invocation", || async { t.engine.requests().len() }, |n| *n > 0)
-        .await;
+    t.wait_for(
+        "an invocation",
+        || async { t.engine.requests().len() },
+        |n| *n > 0,
+    )
+    .await;
     assert_eq!(t.restart().await, 1);
     let job = t.transform_done("again").await;
     assert_eq!(job.record.status, status::COMPLETED, "{}", reason(&job));
-    assert_eq!(t.get("bucket", "out/a.csv.out").await.as_deref(), Some(&b"A,B\nC,D\n"[..]));
-    assert_eq!(t.engine.created().len(), 2, "the old container was replaced");
+    assert_eq!(
+        t.get("bucket", "out/a.csv.out").await.as_deref(),
+        Some(&b"A,B\nC,D\n"[..])
+    );
+    assert_eq!(
+        t.engine.created().len(),
+        2,
+        "the old container was replaced"
+    );
     assert!(t.engine.containers().is_empty());
 }
 
@@ -312,23 +418,44 @@ async fn a_job_left_stopping_ends_stopped_after_a_restart() {
     model(&t, "m", json!({})).await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request("stopping", "m", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            request("stopping", "m", Value::Null),
+            Vec::new(),
+        )
         .await
         .expect("created");
-    t.wait_for("an invocation", || async { t.engine.requests().len() }, |n| *n > 0)
-        .await;
+    t.wait_for(
+        "an invocation",
+        || async { t.engine.requests().len() },
+        |n| *n > 0,
+    )
+    .await;
     // StopTransformJob is recorded while the engine is unreachable (so
     // nothing can act on it), and then the process dies.
     t.crash();
     t.engine.set_unavailable(Some("socket gone"));
-    t.svc.transform_jobs().stop(&t.account, "stopping").await.expect("stop");
+    t.svc
+        .transform_jobs()
+        .stop(&t.account, "stopping")
+        .await
+        .expect("stop");
     t.engine.set_unavailable(None);
     assert_eq!(
-        t.svc.transform_jobs().describe(&t.account, "stopping").await.map(|j| j.record.status).ok().as_deref(),
+        t.svc
+            .transform_jobs()
+            .describe(&t.account, "stopping")
+            .await
+            .map(|j| j.record.status)
+            .ok()
+            .as_deref(),
         Some("Stopping")
     );
     t.recover().await;
     let job = t.transform_done("stopping").await;
     assert_eq!(job.record.status, status::STOPPED);
-    assert!(t.engine.containers().is_empty(), "the old container is removed");
+    assert!(
+        t.engine.containers().is_empty(),
+        "the old container is removed"
+    );
 }

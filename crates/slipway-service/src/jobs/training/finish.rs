@@ -111,7 +111,8 @@ async fn conclude_inner(
             if status::is_terminal(st) {
                 return Ok(false);
             }
-            doc.state.enter(Secondary::Uploading, None, svc.wall_micros());
+            doc.state
+                .enter(Secondary::Uploading, None, svc.wall_micros());
             Ok(true)
         })
         .await?;

@@ -63,7 +63,8 @@ impl TrainingJobs<'_> {
             match st.as_str() {
                 status::IN_PROGRESS => {
                     *st = status::STOPPING.into();
-                    doc.state.enter(Secondary::Stopping, None, self.svc.wall_micros());
+                    doc.state
+                        .enter(Secondary::Stopping, None, self.svc.wall_micros());
                     Ok(true)
                 }
                 status::STOPPING => Ok(false),

@@ -258,7 +258,8 @@ impl Runner {
         let image_id = image.id.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.image_id = Some(image_id.clone());
-            doc.state.enter(Secondary::Downloading, None, self.svc.wall_micros());
+            doc.state
+                .enter(Secondary::Downloading, None, self.svc.wall_micros());
             Ok(true)
         })
         .await?;
@@ -407,7 +408,11 @@ impl Runner {
             exited: Some(exited.clone()),
         };
         let logs = shipper.spawn();
-        let started = job.doc.state.training_start.unwrap_or_else(|| self.svc.wall_micros());
+        let started = job
+            .doc
+            .state
+            .training_start
+            .unwrap_or_else(|| self.svc.wall_micros());
         let elapsed = Duration::from_micros((self.svc.wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
         let remaining = budget.saturating_sub(elapsed);
@@ -446,7 +451,8 @@ impl Runner {
                     return Ok(false);
                 }
                 *st = status::STOPPING.into();
-                doc.state.enter(Secondary::Stopping, None, self.svc.wall_micros());
+                doc.state
+                    .enter(Secondary::Stopping, None, self.svc.wall_micros());
                 Ok(true)
             })
             .await?;

@@ -102,7 +102,13 @@ async fn a_job_goes_through_every_secondary_status_and_uploads_its_model() {
     assert_eq!(job.doc.state.secondary, "Completed");
     assert_eq!(
         secondaries(&job),
-        ["Starting", "Downloading", "Training", "Uploading", "Completed"]
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed"
+        ]
     );
     let tr = &job.doc.state.transitions;
     for pair in tr.windows(2) {
@@ -136,7 +142,10 @@ async fn a_job_goes_through_every_secondary_status_and_uploads_its_model() {
     assert_eq!(metrics, [("train:mse", 0.001)]);
     // The container saw the contract and is gone.
     let spec = &t.engine.created()[0];
-    assert_eq!(spec.env.get("TRAINING_JOB_NAME").map(String::as_str), Some("Train-1"));
+    assert_eq!(
+        spec.env.get("TRAINING_JOB_NAME").map(String::as_str),
+        Some("Train-1")
+    );
     assert_eq!(spec.labels.get("slipway.job-arn"), Some(&job.record.arn));
     assert_eq!(spec.hostname.as_deref(), Some("algo-1"));
     assert_eq!(spec.args, ["train"]);
@@ -159,7 +168,9 @@ async fn the_container_finds_its_channel_data_and_configuration() {
     assert_eq!(t.training_done("contract").await.record.status, "Completed");
     let files = t.engine.started().remove(0).files_at_start;
     assert_eq!(
-        files.get("/opt/ml/input/data/train/iris.csv").map(Vec::as_slice),
+        files
+            .get("/opt/ml/input/data/train/iris.csv")
+            .map(Vec::as_slice),
         Some(DATA)
     );
     let hp: Value = serde_json::from_slice(&files["/opt/ml/input/config/hyperparameters.json"])
@@ -170,7 +181,10 @@ async fn the_container_finds_its_channel_data_and_configuration() {
 
 #[tokio::test(start_paused = true)]
 async fn the_failure_file_becomes_the_failure_reason() {
-    let script = Script::exits(1).writes("/opt/ml/output/failure", b"column 7 is not numeric\n".to_vec());
+    let script = Script::exits(1).writes(
+        "/opt/ml/output/failure",
+        b"column 7 is not numeric\n".to_vec(),
+    );
     let t = setup(script).await;
     create(&t, "fails", 300).await;
     let job = t.training_done("fails").await;
@@ -216,7 +230,9 @@ async fn an_out_of_memory_kill_is_reported_against_the_limit() {
     let job = t.training_done("oom").await;
     let r = reason(&job);
     assert!(
-        r.contains("exit code 137") && r.contains("ml.m5.large (8 GiB)") && r.contains("out of memory"),
+        r.contains("exit code 137")
+            && r.contains("ml.m5.large (8 GiB)")
+            && r.contains("out of memory"),
         "{r}"
     );
 }
@@ -271,14 +287,25 @@ async fn max_runtime_stops_the_job_as_max_runtime_exceeded() {
     // It had written a model: the stop uploads it first.
     assert_eq!(
         secondaries(&job),
-        ["Starting", "Downloading", "Training", "Stopping", "Uploading", "MaxRuntimeExceeded"]
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Stopping",
+            "Uploading",
+            "MaxRuntimeExceeded"
+        ]
     );
     let secs = training_seconds(&job);
     assert!((60.0..61.0).contains(&secs), "{secs}");
     assert_eq!(job.doc.state.failure_reason, None);
     // A stopped job still uploads its model (docs/jobs.md).
     assert!(job.doc.state.model_artifacts.is_some());
-    assert!(t.engine.calls().iter().any(|c| matches!(c, Call::Stop { .. })));
+    assert!(t
+        .engine
+        .calls()
+        .iter()
+        .any(|c| matches!(c, Call::Stop { .. })));
     assert!(t.engine.containers().is_empty());
 }
 
@@ -288,8 +315,17 @@ async fn stop_training_job_goes_through_stopping_to_stopped() {
     create(&t, "stopme", 3600).await;
     t.wait_for(
         "training",
-        || async { t.svc.training_jobs().describe(&t.account, "stopme").await.ok() },
-        |j| j.as_ref().is_some_and(|j| j.doc.state.secondary == "Training"),
+        || async {
+            t.svc
+                .training_jobs()
+                .describe(&t.account, "stopme")
+                .await
+                .ok()
+        },
+        |j| {
+            j.as_ref()
+                .is_some_and(|j| j.doc.state.secondary == "Training")
+        },
     )
     .await;
     t.svc
@@ -365,7 +401,12 @@ async fn duplicate_names_are_in_use_and_a_missing_job_is_not_found() {
     let again = t
         .svc
         .training_jobs()
-        .create(&t.account, request(&t, "DUP", IMAGE, 300), Vec::new(), Origin::Client)
+        .create(
+            &t.account,
+            request(&t, "DUP", IMAGE, 300),
+            Vec::new(),
+            Origin::Client,
+        )
         .await;
     match again {
         Err(Error::AlreadyExists { message }) => assert_eq!(
@@ -392,8 +433,17 @@ async fn a_restarted_server_reattaches_to_a_running_container_and_completes() {
     create(&t, "reattach", 3600).await;
     t.wait_for(
         "training",
-        || async { t.svc.training_jobs().describe(&t.account, "reattach").await.ok() },
-        |j| j.as_ref().is_some_and(|j| j.doc.state.log_lines_shipped == 2),
+        || async {
+            t.svc
+                .training_jobs()
+                .describe(&t.account, "reattach")
+                .await
+                .ok()
+        },
+        |j| {
+            j.as_ref()
+                .is_some_and(|j| j.doc.state.log_lines_shipped == 2)
+        },
     )
     .await;
     assert_eq!(t.restart().await, 1);
@@ -401,7 +451,13 @@ async fn a_restarted_server_reattaches_to_a_running_container_and_completes() {
     assert_eq!(job.record.status, status::COMPLETED, "{}", reason(&job));
     assert_eq!(
         secondaries(&job),
-        ["Starting", "Downloading", "Training", "Uploading", "Completed"]
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed"
+        ]
     );
     assert_eq!(t.engine.created().len(), 1, "no second container");
     let stream = job.doc.state.log_stream.clone().unwrap_or_default();
@@ -444,8 +500,17 @@ async fn a_vanished_container_fails_the_job_on_restart() {
     create(&t, "vanished", 3600).await;
     t.wait_for(
         "training",
-        || async { t.svc.training_jobs().describe(&t.account, "vanished").await.ok() },
-        |j| j.as_ref().is_some_and(|j| j.doc.state.secondary == "Training"),
+        || async {
+            t.svc
+                .training_jobs()
+                .describe(&t.account, "vanished")
+                .await
+                .ok()
+        },
+        |j| {
+            j.as_ref()
+                .is_some_and(|j| j.doc.state.secondary == "Training")
+        },
     )
     .await;
     t.crash();
