@@ -70,7 +70,7 @@ impl StrictlyIncreasing {
 /// paused tokio time (`#[tokio::test(start_paused = true)]`) it moves only
 /// as the runtime's virtual time does, so a job that sleeps its
 /// MaxRuntimeInSeconds shows exactly that much in its timestamps.
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 #[derive(Debug)]
 pub struct TestClock {
     epoch_wall: Micros,
@@ -78,7 +78,7 @@ pub struct TestClock {
     order: StrictlyIncreasing,
 }
 
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 impl TestClock {
     /// 2024-01-01T00:00:00Z: a whole second, so test expectations read well.
     pub const DEFAULT_EPOCH: Micros = 1_704_067_200_000_000;
@@ -94,14 +94,14 @@ impl TestClock {
     }
 }
 
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 impl Default for TestClock {
     fn default() -> Self {
         Self::new(Self::DEFAULT_EPOCH)
     }
 }
 
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 impl Clock for TestClock {
     fn now_micros(&self) -> Micros {
         self.order.next(self.wall_micros())
@@ -134,7 +134,6 @@ mod tests {
         assert!(b > a && a % 1_000 == 0 && c.wall_micros() % 1_000 == 0);
     }
 
-    #[cfg(feature = "testkit")]
     #[tokio::test(start_paused = true)]
     async fn the_test_clock_follows_virtual_time() {
         let c = TestClock::default();
