@@ -7,7 +7,8 @@
 //! distinct 127.x.y.z per container: Linux routes all of 127/8 to `lo`).
 //! Every call is recorded for tests to assert on.
 
-use super::script::{host_path, Script, Started};
+use super::process::{self, Proc};
+use super::script::{Script, Started};
 use super::serve;
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -44,29 +45,6 @@ pub struct Request {
     pub content_type: Option<String>,
     pub accept: Option<String>,
     pub body: bytes::Bytes,
-}
-
-/// What one container's process shares with its waiters and log readers.
-pub(crate) struct Proc {
-    pub(crate) state: Mutex<ProcState>,
-    pub(crate) changed: watch::Sender<u64>,
-}
-
-#[derive(Default)]
-pub(crate) struct ProcState {
-    pub(crate) lines: Vec<LogLine>,
-    pub(crate) exit: Option<ExitStatus>,
-    pub(crate) removed: bool,
-}
-
-impl Proc {
-    fn lock(&self) -> MutexGuard<'_, ProcState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn bump(&self) {
-        self.changed.send_modify(|v| *v += 1);
-    }
 }
 
 struct Container {
@@ -203,14 +181,6 @@ impl SimEngine {
         self.lock().unavailable = detail.map(str::to_owned);
     }
 
-    /// Starts a container as if a previous server had (for reconcile
-    /// tests): created and running, with `labels`.
-    pub async fn run_detached(&self, spec: &ContainerSpec) -> Result<ContainerId, EngineError> {
-        let id = self.create(spec).await?;
-        self.start(&id).await?;
-        Ok(id)
-    }
-
     fn check(&self, st: &State) -> Result<(), EngineError> {
         match &st.unavailable {
             Some(d) => Err(EngineError::Unavailable { detail: d.clone() }),
@@ -273,83 +243,6 @@ impl SimEngine {
             timestamp_ms: ms,
         });
         proc.bump();
-    }
-
-    fn lines(
-        proc: Arc<Proc>,
-        follow: bool,
-        from_end: Option<usize>,
-    ) -> BoxStream<'static, Result<LogLine, EngineError>> {
-        let rx = proc.changed.subscribe();
-        let start = match from_end {
-            Some(n) => {
-                // The last `n` of each of stdout and stderr.
-                let p = proc.lock();
-                let mut keep = Vec::new();
-                for s in [LogSource::Stdout, LogSource::Stderr] {
-                    let of: Vec<_> = p.lines.iter().filter(|l| l.stream == s).cloned().collect();
-                    keep.extend(of[of.len().saturating_sub(n)..].iter().cloned());
-                }
-                return stream::iter(keep.into_iter().map(Ok)).boxed();
-            }
-            None => 0,
-        };
-        stream::unfold((proc, start, rx), move |(proc, i, mut rx)| async move {
-            loop {
-                {
-                    let p = proc.lock();
-                    if let Some(l) = p.lines.get(i) {
-                        let l = l.clone();
-                        drop(p);
-                        return Some((Ok(l), (proc, i + 1, rx)));
-                    }
-                    if !follow || p.exit.is_some() || p.removed {
-                        return None;
-                    }
-                }
-                if rx.changed().await.is_err() {
-                    return None;
-                }
-            }
-        })
-        .boxed()
-    }
-
-    /// Writes the script's files and snapshots what the mounts hold.
-    fn lay_files(spec: &ContainerSpec, script: &Script) -> BTreeMap<String, Vec<u8>> {
-        for (path, bytes) in &script.files {
-            if let Some(host) = host_path(spec, path) {
-                if let Some(parent) = host.parent() {
-                    let _ = std::fs::create_dir_all(parent);
-                }
-                let _ = std::fs::write(&host, bytes);
-            }
-        }
-        let mut seen = BTreeMap::new();
-        for m in &spec.mounts {
-            snapshot(&m.host_path, &m.container_path, &mut seen);
-        }
-        seen
-    }
-}
-
-/// Small files under `dir`, keyed by their path inside the container.
-fn snapshot(dir: &std::path::Path, at: &str, out: &mut BTreeMap<String, Vec<u8>>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let path = format!("{at}/{}", e.file_name().to_string_lossy());
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            snapshot(&e.path(), &path, out);
-        } else if ft.is_file() {
-            if let Ok(bytes) = std::fs::read(e.path()) {
-                if bytes.len() <= 1 << 20 {
-                    out.insert(path, bytes);
-                }
-            }
-        }
     }
 }
 
@@ -440,7 +333,7 @@ impl ContainerEngine for SimEngine {
         if let Some(hook) = &script.on_start {
             hook(&Started { spec: &spec });
         }
-        let files = Self::lay_files(&spec, &script);
+        let files = process::lay_files(&spec, &script);
         for (s, line) in &script.lines {
             self.print(&proc, *s, line);
         }
@@ -631,7 +524,7 @@ impl ContainerEngine for SimEngine {
         follow: bool,
     ) -> BoxStream<'static, Result<LogLine, EngineError>> {
         match self.proc_of(id) {
-            Ok(p) => Self::lines(p, follow, None),
+            Ok(p) => process::lines(p, follow, None),
             Err(e) => stream::iter([Err(e)]).boxed(),
         }
     }
@@ -642,7 +535,7 @@ impl ContainerEngine for SimEngine {
         lines: usize,
     ) -> BoxStream<'static, Result<LogLine, EngineError>> {
         match self.proc_of(id) {
-            Ok(p) => Self::lines(p, false, Some(lines)),
+            Ok(p) => process::lines(p, false, Some(lines)),
             Err(e) => stream::iter([Err(e)]).boxed(),
         }
     }

@@ -11,6 +11,7 @@
 
 mod engine;
 mod held;
+mod process;
 mod script;
 mod serve;
 mod service;

@@ -3,7 +3,8 @@
 //! script says, in virtual time. It runs on the test's runtime and ends
 //! (its listener closed) when the container exits.
 
-use super::engine::{Proc, Request, SimEngine};
+use super::engine::{Request, SimEngine};
+use super::process::Proc;
 use super::script::{Ping, Serve};
 use axum::body::Bytes;
 use axum::extract::State;
