@@ -12,17 +12,9 @@ pub type Micros = i64;
 /// the process: two resources created in the same millisecond still get
 /// distinct times, so listings sorted by creation time keep creation order.
 pub fn now_micros() -> Micros {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST: AtomicI64 = AtomicI64::new(0);
-    let wall = wall_micros();
-    let mut last = LAST.load(Ordering::Relaxed);
-    loop {
-        let next = wall.max(last + 1_000);
-        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return next,
-            Err(seen) => last = seen,
-        }
-    }
+    static LAST: crate::ports::clock::StrictlyIncreasing =
+        crate::ports::clock::StrictlyIncreasing::new();
+    LAST.next(wall_micros())
 }
 
 /// Now, in whole milliseconds of the wall clock, for times that need no

@@ -8,7 +8,6 @@
 use crate::{Error, Result, Service};
 use serde_json::Value;
 use slipway_core::ports::identity::{IdentityError, IdentityStore, Role};
-use slipway_core::time_util::wall_micros;
 use slipway_core::{random_id, AccountId};
 
 /// The role Slipway makes with every new account, so jobs can run at
@@ -112,7 +111,7 @@ impl Iam<'_> {
             assume_role_policy: new.trust_policy,
             description: new.description,
             max_session_duration: max,
-            created: wall_micros(),
+            created: self.svc.wall_micros(),
             tags: new.tags,
         };
         self.store()?

@@ -14,10 +14,13 @@ pub mod reference;
 pub mod registry;
 pub mod resources;
 pub mod sts;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod validation;
 
 pub use error::{Error, Result};
 
+use slipway_core::ports::clock::{Clock, SystemClock};
 use slipway_core::ports::engine::RegistryAuth;
 use slipway_core::ports::identity::IdentityStore;
 use slipway_core::ports::logs::LogStore;
@@ -67,6 +70,9 @@ pub struct Service {
     /// Temporary credentials and IAM roles (`with_identity`). Without it
     /// no role exists, so role checks refuse unless `accept_any_role_arn`.
     pub(crate) identity: Option<Arc<dyn IdentityStore>>,
+    /// Where every stored and shown time comes from (`with_clock`; the
+    /// system clock by default). Sleeps and timeouts use `tokio::time`.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Service {
@@ -79,7 +85,29 @@ impl Service {
             logs: None,
             registry: None,
             identity: None,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Replaces the clock (tests: `slipway_core::ports::clock::TestClock`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The service's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Now, strictly increasing (creation times): see [`Clock::now_micros`].
+    pub(crate) fn now_micros(&self) -> slipway_core::time_util::Micros {
+        self.clock.now_micros()
+    }
+
+    /// Now, on the wall clock: see [`Clock::wall_micros`].
+    pub(crate) fn wall_micros(&self) -> slipway_core::time_util::Micros {
+        self.clock.wall_micros()
     }
 
     /// Adds STS credentials and IAM roles.

@@ -18,7 +18,6 @@ use slipway_core::ports::logs::{
     Direction, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo, StoredEvent,
     StreamOrder, StreamQuery, StreamSelect, TimeRange,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 
@@ -73,8 +72,8 @@ fn invalid(message: impl Into<String>) -> Error {
     LogsError::InvalidParameter(message.into()).into()
 }
 
-fn now_ms() -> i64 {
-    wall_micros() / 1_000
+fn now_ms(svc: &Service) -> i64 {
+    svc.wall_micros() / 1_000
 }
 
 /// What PutLogEvents stored: indexes of the events it did not store,
@@ -196,7 +195,10 @@ impl Logs<'_> {
 
     /// CreateLogGroup: `ResourceAlreadyExists` when the account has it.
     pub async fn create_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
-        Ok(self.store()?.create_group(account, group, now_ms()).await?)
+        Ok(self
+            .store()?
+            .create_group(account, group, now_ms(self.svc))
+            .await?)
     }
 
     /// CreateLogStream: the group must exist; the stream must not.
@@ -208,7 +210,7 @@ impl Logs<'_> {
     ) -> Result<()> {
         Ok(self
             .store()?
-            .create_stream(account, group, stream, now_ms())
+            .create_stream(account, group, stream, now_ms(self.svc))
             .await?)
     }
 
@@ -229,7 +231,7 @@ impl Logs<'_> {
         events: Vec<LogEvent>,
     ) -> Result<PutOutcome> {
         check_batch(&events)?;
-        let now = now_ms();
+        let now = now_ms(self.svc);
         let too_old_end = events
             .iter()
             .take_while(|e| e.timestamp_ms < now - TOO_OLD_MS)

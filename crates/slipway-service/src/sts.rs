@@ -8,7 +8,7 @@ use crate::accounts::Principal;
 use crate::iam::IamError;
 use crate::{Result, Service};
 use slipway_core::ports::identity::SessionCredential;
-use slipway_core::time_util::{wall_micros, Micros};
+use slipway_core::time_util::Micros;
 use slipway_core::{random_session_token, AccessKey, AccountId};
 
 /// Expired credentials are kept this long before they are purged, so a
@@ -108,7 +108,7 @@ impl Sts<'_> {
             Some(cap) => duration.min(cap),
             None => duration,
         };
-        let now = wall_micros();
+        let now = self.svc.wall_micros();
         let key = AccessKey::generate_temporary(account.clone());
         let session = SessionCredential {
             access_key_id: key.access_key_id,

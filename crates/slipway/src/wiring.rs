@@ -43,6 +43,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             ..ServiceConfig::new(config.region.clone())
         },
     )
+    // The host's clock; tests use slipway_core::ports::clock::TestClock.
+    .with_clock(Arc::new(slipway_core::ports::clock::SystemClock))
     .with_identity(store.clone())
     .with_object_storage(store.clone(), blobs)
     .with_logs(store.clone())
@@ -256,6 +258,10 @@ fn registry_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     Ok(key.into_bytes())
 }
 
+/// How long a shutdown waits for job runners to reach a point the next
+/// start can pick up from.
+const JOB_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl App {
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn serve(
@@ -270,12 +276,25 @@ impl App {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         self.service.registry().set_listen_addr(&addr.to_string())?;
-        crate::http_server::serve(
+        let served = crate::http_server::serve(
             listener,
             self.router,
             crate::http_server::HEADER_READ_TIMEOUT,
             shutdown,
         )
-        .await
+        .await;
+        // Runners leave their jobs at a point the next start reconciles
+        // (training containers keep running for a re-attach), rather than
+        // being cut off wherever they are.
+        if let Some(rt) = self.service.job_runtime() {
+            let left = rt.shutdown(JOB_SHUTDOWN_GRACE).await;
+            if left > 0 {
+                tracing::warn!(
+                    left,
+                    "job runners still busy after the shutdown grace; the next start reconciles them"
+                );
+            }
+        }
+        served
     }
 }

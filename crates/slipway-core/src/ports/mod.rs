@@ -3,6 +3,7 @@
 //! traits and pass the same conformance suites.
 
 pub mod blob;
+pub mod clock;
 pub mod engine;
 pub mod identity;
 pub mod logs;

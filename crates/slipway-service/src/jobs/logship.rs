@@ -79,6 +79,12 @@ pub struct Shipping {
 }
 
 impl Shipping {
+    /// Stops shipping now, leaving unshipped lines unrecorded (a shutdown:
+    /// the next server reads them again, skipping the recorded ones).
+    pub fn abandon(self) {
+        self.task.abort();
+    }
+
     /// Waits for the shipper to store the container's last lines (the
     /// container has exited). One that is still behind after
     /// [`DRAIN_WAIT`] (a flood) is told to stop reading and take the last
@@ -149,7 +155,11 @@ impl Shipper {
     /// Starts shipping; see [`Shipping::finish`] for the end.
     pub fn spawn(self) -> Shipping {
         let finish_now = Arc::new(tokio::sync::Notify::new());
+        let jobs = self.svc.jobs.clone();
         let task = tokio::spawn(self.run(finish_now.clone()));
+        if let Some(rt) = jobs {
+            rt.track(task.abort_handle());
+        }
         Shipping { task, finish_now }
     }
 

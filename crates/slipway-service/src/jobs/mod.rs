@@ -14,12 +14,16 @@ pub mod transfer;
 pub mod transform;
 pub mod untrusted;
 
+pub mod supervise;
+
 use slipway_core::ports::engine::ContainerEngine;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::AbortHandle;
 
 /// How jobs run on this server.
 #[derive(Debug, Clone)]
@@ -58,6 +62,15 @@ impl JobSettings {
 pub enum StopKind {
     /// StopTrainingJob / StopTransformJob.
     User,
+    /// The server is shutting down: the runner leaves the job as it is
+    /// (a restart reconciles it) and ends soon.
+    Shutdown,
+}
+
+/// A runner this process has: its stop switch and its task.
+struct Running {
+    stop: watch::Sender<Option<StopKind>>,
+    task: Option<AbortHandle>,
 }
 
 /// The job runtime: the engine, settings, and the stop switches of the
@@ -65,7 +78,14 @@ pub enum StopKind {
 pub struct JobRuntime {
     pub(crate) engine: Arc<dyn ContainerEngine>,
     pub(crate) settings: JobSettings,
-    running: Mutex<HashMap<String, watch::Sender<Option<StopKind>>>>,
+    running: Mutex<HashMap<String, Running>>,
+    /// Told whenever a runner unregisters (shutdown waits on it).
+    unregistered: tokio::sync::Notify,
+    /// Set by [`JobRuntime::shutdown`]: no new runner starts.
+    shutting_down: AtomicBool,
+    /// Other tasks of the control plane (validations, log shippers), so a
+    /// simulated crash can end them too.
+    tasks: Mutex<Vec<AbortHandle>>,
 }
 
 impl JobRuntime {
@@ -74,32 +94,62 @@ impl JobRuntime {
             engine,
             settings,
             running: Mutex::new(HashMap::new()),
+            unregistered: tokio::sync::Notify::new(),
+            shutting_down: AtomicBool::new(false),
+            tasks: Mutex::new(Vec::new()),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Registers a runner for `arn`; its receiver hears stop requests.
-    /// `None` if a runner for this job is already registered.
+    /// `None` if a runner for this job is already registered, or the
+    /// runtime is shutting down.
     pub(crate) fn register(&self, arn: &str) -> Option<watch::Receiver<Option<StopKind>>> {
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut running = self.lock();
         if running.contains_key(arn) {
             return None;
         }
         let (tx, rx) = watch::channel(None);
-        running.insert(arn.to_owned(), tx);
+        running.insert(
+            arn.to_owned(),
+            Running {
+                stop: tx,
+                task: None,
+            },
+        );
         Some(rx)
     }
 
+    /// Records the task of a registered runner (for [`JobRuntime::crash`]).
+    pub(crate) fn set_task(&self, arn: &str, task: AbortHandle) {
+        if let Some(r) = self.lock().get_mut(arn) {
+            r.task = Some(task);
+        }
+    }
+
     pub(crate) fn unregister(&self, arn: &str) {
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running.remove(arn);
+        self.lock().remove(arn);
+        self.unregistered.notify_waiters();
+    }
+
+    /// Keeps `task` to end it in [`JobRuntime::crash`]; finished ones are dropped.
+    pub(crate) fn track(&self, task: AbortHandle) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
     }
 
     /// Tells a running job to stop; false when no runner here has it.
     pub(crate) fn signal_stop(&self, arn: &str, kind: StopKind) -> bool {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        match running.get(arn) {
-            Some(tx) => {
-                tx.send_replace(Some(kind));
+        match self.lock().get(arn) {
+            Some(r) => {
+                r.stop.send_replace(Some(kind));
                 true
             }
             None => false,
@@ -108,6 +158,54 @@ impl JobRuntime {
 
     /// Jobs with a live runner in this process.
     pub fn running_count(&self) -> usize {
-        self.running.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().len()
+    }
+
+    /// Whether a runner for this job is registered here.
+    pub fn is_running(&self, arn: &str) -> bool {
+        self.lock().contains_key(arn)
+    }
+
+    /// The server is stopping: no runner starts any more, every runner is
+    /// told to leave its job as it is (a restart reconciles it: training
+    /// jobs re-attach to their containers, transform jobs run again), and
+    /// this waits up to `grace` for them to end. Returns how many were
+    /// still running then.
+    pub async fn shutdown(&self, grace: Duration) -> usize {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        for r in self.lock().values() {
+            r.stop.send_replace(Some(StopKind::Shutdown));
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let ended = self.unregistered.notified();
+            let left = self.running_count();
+            if left == 0 {
+                return 0;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return self.running_count();
+            }
+        }
+    }
+
+    /// Ends every task of this runtime at once, as if the process had been
+    /// killed: nothing is cleaned up or recorded. For restart tests.
+    #[cfg(any(test, feature = "testkit"))]
+    pub fn crash(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        for r in self.lock().drain().map(|(_, r)| r) {
+            if let Some(t) = r.task {
+                t.abort();
+            }
+        }
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
     }
 }

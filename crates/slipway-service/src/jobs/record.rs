@@ -9,7 +9,6 @@ use crate::Service;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::time_util::now_micros;
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 /// Renders a document's listing view.
@@ -46,7 +45,7 @@ where
         }
         let mut next = record.clone();
         next.status = status;
-        next.modified = now_micros();
+        next.modified = svc.now_micros();
         if let Some(summary) = summary {
             next.summary = summary(&doc)?;
         }

@@ -33,7 +33,7 @@ fn code(e: Error) -> String {
 async fn forward_token_repeats_at_the_end_and_backward_pages_walk_back() {
     let (svc, _dir) = service().await;
     let a = AccountId::random();
-    let t = now_ms();
+    let t = now_ms(&svc);
     let runner = svc.log_store().unwrap();
     runner
         .append(
@@ -91,7 +91,7 @@ async fn forward_token_repeats_at_the_end_and_backward_pages_walk_back() {
 async fn filter_scans_past_non_matching_chunks_and_ends_without_a_token() {
     let (svc, _dir) = service().await;
     let a = AccountId::random();
-    let t = now_ms();
+    let t = now_ms(&svc);
     let mut batch: Vec<LogEvent> = (0..5_000).map(|i| ev(t + i, "noise")).collect();
     batch[10].message = "needle 1".into();
     batch[4_990].message = "needle 2".into();
@@ -130,7 +130,7 @@ async fn put_log_events_rules() {
     let logs = svc.logs();
     logs.create_log_group(&a, "g").await.unwrap();
     logs.create_log_stream(&a, "g", "s").await.unwrap();
-    let t = now_ms();
+    let t = now_ms(&svc);
     let unordered = logs
         .put_log_events(&a, "g", "s", vec![ev(t, "b"), ev(t - 1, "a")])
         .await

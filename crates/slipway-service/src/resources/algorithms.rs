@@ -116,14 +116,7 @@ impl Algorithms<'_> {
             validation_specification: new.validation,
             certify_for_marketplace: new.certify_for_marketplace,
         };
-        let mut record = new_record(
-            self.svc.region(),
-            account,
-            KIND,
-            &new.name,
-            status,
-            document(&doc)?,
-        );
+        let mut record = new_record(self.svc, account, KIND, &new.name, status, document(&doc)?);
         record.summary = Some(document(&AlgorithmSummary {
             algorithm_name: doc.algorithm_name.clone(),
             algorithm_description: doc.algorithm_description.clone(),

@@ -8,25 +8,24 @@ pub mod tags;
 
 use crate::error::{Error, Result};
 use slipway_core::ports::metadata::{MetaError, Tag};
-use slipway_core::time_util::now_micros;
 use slipway_core::{AccountId, Arn, ResourceKind, ResourceRecord};
 
 /// A fresh record for a resource about to be created.
 pub(crate) fn new_record(
-    region: &str,
+    svc: &crate::Service,
     account: &AccountId,
     kind: ResourceKind,
     name: &str,
     status: &str,
     document: String,
 ) -> ResourceRecord {
-    let now = now_micros();
+    let now = svc.now_micros();
     ResourceRecord {
         account: account.clone(),
         kind,
         key: name.to_ascii_lowercase(),
         name: name.to_owned(),
-        arn: Arn::new(region, account, kind, name).to_string(),
+        arn: Arn::new(svc.region(), account, kind, name).to_string(),
         status: status.to_owned(),
         created: now,
         modified: now,
@@ -114,3 +113,6 @@ pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
         .collect::<Result<Vec<_>>>()?;
     Ok((items, crate::listing::next_token(&q, page.next)))
 }
+
+#[cfg(test)]
+mod tests;

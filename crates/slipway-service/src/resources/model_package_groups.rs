@@ -39,14 +39,7 @@ impl ModelPackageGroups<'_> {
             model_package_group_name: name.to_owned(),
             model_package_group_description: description,
         };
-        let record = new_record(
-            self.svc.region(),
-            account,
-            KIND,
-            name,
-            "Completed",
-            document(&doc)?,
-        );
+        let record = new_record(self.svc, account, KIND, name, "Completed", document(&doc)?);
         self.svc
             .store
             .insert(&record, &tags_of(tags))

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use slipway_core::ports::metadata::{MetaError, ParentFilter};
 use slipway_core::spec::{InferenceSpecification, StatusDetails, ValidationSpecification};
-use slipway_core::time_util::now_micros;
 use slipway_core::{AccountId, Arn, ResourceKind, ResourceRecord};
 
 const KIND: ResourceKind = ResourceKind::ModelPackage;
@@ -237,14 +236,7 @@ impl ModelPackages<'_> {
         let tags = tags_of(&new.tags);
         if let Some(name) = new.name {
             doc.model_package_name = name.clone();
-            let mut record = new_record(
-                self.svc.region(),
-                account,
-                KIND,
-                &name,
-                status,
-                document(&doc)?,
-            );
+            let mut record = new_record(self.svc, account, KIND, &name, status, document(&doc)?);
             record.client_token = new.client_token;
             record.summary = ModelPackageSummary::of(&doc);
             return match self.svc.store.insert(&record, &tags).await {
@@ -271,22 +263,16 @@ impl ModelPackages<'_> {
             .approval
             .unwrap_or_else(|| "PendingManualApproval".into());
         doc.model_approval_status = Some(approval.clone());
-        let mut record = new_record(
-            self.svc.region(),
-            account,
-            KIND,
-            &group_name,
-            status,
-            String::new(),
-        );
+        let mut record = new_record(self.svc, account, KIND, &group_name, status, String::new());
         record.parent = Some(group.record.key.clone());
         record.approval = Some(approval);
         record.client_token = new.client_token;
         let region = self.svc.region().to_owned();
+        let clock = self.svc.clock.clone();
         let finish = move |r: &mut ResourceRecord, version: i64| {
             // Stamped inside the store's transaction, which hands out
             // versions in order: creation times then sort like versions.
-            let now = slipway_core::time_util::now_micros();
+            let now = clock.now_micros();
             r.created = now;
             r.modified = now;
             let resource = format!("{}/{version}", r.name);
@@ -493,7 +479,7 @@ impl ModelPackages<'_> {
                 pkg.doc.other.insert(k, v);
             }
         }
-        let now = now_micros();
+        let now = self.svc.now_micros();
         pkg.doc.other.insert(
             "LastModifiedTime".into(),
             serde_json::json!(slipway_core::time_util::micros_to_epoch_seconds(now)),

@@ -183,7 +183,7 @@ impl Models<'_> {
             }
         }
         let record = new_record(
-            self.svc.region(),
+            self.svc,
             account,
             KIND,
             &doc.model_name,

@@ -32,13 +32,14 @@ pub fn spawn(svc: &Service, record: &ResourceRecord) {
     let Some(target) = Target::of(record.kind) else {
         return;
     };
-    if svc.jobs.is_none() {
+    let Some(rt) = svc.jobs.clone() else {
         return;
-    }
+    };
     let (svc, account, key) = (svc.clone(), record.account.clone(), record.key.clone());
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         run::validate(svc, account, target, key).await;
     });
+    rt.track(task.abort_handle());
 }
 
 /// Resumes every validation a previous process left Pending or InProgress.
@@ -87,3 +88,6 @@ pub async fn stop_jobs(svc: &Service, account: &AccountId, record: &ResourceReco
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,7 +52,7 @@ impl TransformJobs<'_> {
         };
         let name = doc.request.transform_job_name.clone();
         let mut record = new_record(
-            self.svc.region(),
+            self.svc,
             account,
             KIND,
             &name,

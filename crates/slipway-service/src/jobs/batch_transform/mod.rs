@@ -77,3 +77,6 @@ impl TransformJobs<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,6 @@ use super::runner;
 use super::state::{self, status, KIND};
 use crate::{Result, Service};
 use slipway_core::ports::engine::{ContainerId, LABEL_JOB_ARN};
-use slipway_core::time_util::wall_micros;
 use slipway_core::ResourceRecord;
 
 pub async fn reconcile(svc: &Service) -> Result<usize> {
@@ -48,7 +47,7 @@ pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
                 return Ok(false);
             }
             *st = status::STOPPED.into();
-            doc.state.end.get_or_insert(wall_micros());
+            doc.state.end.get_or_insert(svc.wall_micros());
             Ok(true)
         })
         .await;

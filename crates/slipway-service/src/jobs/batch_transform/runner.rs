@@ -15,7 +15,6 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,35 +35,59 @@ const END_GRACE: Duration = Duration::from_secs(10);
 /// The port of the inference contract (`/ping`, `/invocations`).
 const SERVE_PORT: u16 = 8080;
 
+/// Starts the job's runner unless one runs here; a panic in it fails the
+/// job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
     let Some(rt) = svc.jobs.clone() else {
         return;
     };
-    let Some(stop_rx) = rt.register(&arn) else {
-        return;
+    let fail = {
+        let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
+        Box::new(move |reason: String| {
+            Box::pin(async move {
+                let done = state::mutate(&svc, &account, &key, |st, doc| {
+                    if status::is_terminal(st) {
+                        return Ok(false);
+                    }
+                    *st = status::FAILED.into();
+                    doc.state.failure_reason = Some(crate::jobs::record::clip_reason(&reason));
+                    doc.state.end = Some(svc.wall_micros());
+                    Ok(true)
+                })
+                .await;
+                if let Err(e) = done {
+                    tracing::error!(job = %key, error = %e, "recording a failed transform job");
+                }
+            }) as futures::future::BoxFuture<'static, ()>
+        })
     };
-    tokio::spawn(async move {
-        let work = rt
-            .settings
-            .work_root
-            .join(account.as_str())
-            .join("transform")
-            .join(&key);
-        let mut runner = Runner {
-            svc,
-            rt: rt.clone(),
-            account,
-            key,
-            stop_rx,
-            work,
-            container: None,
-            forward: None,
-            logs: None,
-            exited: Arc::new(tokio::sync::Notify::new()),
-        };
-        runner.run().await;
-        rt.unregister(&arn);
-    });
+    let runtime = rt.clone();
+    crate::jobs::supervise::spawn_runner(
+        &rt,
+        &arn,
+        move |stop_rx| async move {
+            let work = runtime
+                .settings
+                .work_root
+                .join(account.as_str())
+                .join("transform")
+                .join(&key);
+            let mut runner = Runner {
+                svc,
+                rt: runtime,
+                account,
+                key,
+                stop_rx,
+                work,
+                container: None,
+                forward: None,
+                logs: None,
+                exited: Arc::new(tokio::sync::Notify::new()),
+            };
+            runner.run().await;
+        },
+        fail,
+    );
 }
 
 /// A failure that ends the whole job with this reason.
@@ -97,6 +120,9 @@ struct Runner {
 enum Outcome {
     Completed,
     Stopped,
+    /// The server is shutting down: the container goes, the job stays as
+    /// it is and runs again after the restart (docs/jobs.md).
+    Detached,
 }
 
 impl Runner {
@@ -123,6 +149,7 @@ impl Runner {
             }
         }
         let (final_status, reason) = match result {
+            Ok(Outcome::Detached) => return,
             Ok(Outcome::Completed) => (status::COMPLETED, None),
             Ok(Outcome::Stopped) => (status::STOPPED, None),
             Err(Fatal(r)) => (status::FAILED, Some(crate::jobs::record::clip_reason(&r))),
@@ -139,7 +166,7 @@ impl Runner {
                 final_status.into()
             };
             doc.state.failure_reason = reason.clone();
-            doc.state.end = Some(wall_micros());
+            doc.state.end = Some(self.svc.wall_micros());
             Ok(true)
         })
         .await;
@@ -151,8 +178,9 @@ impl Runner {
         }
     }
 
+    /// A StopTransformJob arrived.
     fn stopping(&self) -> bool {
-        self.stop_rx.borrow().is_some()
+        *self.stop_rx.borrow() == Some(StopKind::User)
     }
 
     async fn drive(&mut self) -> Result<Outcome, Fatal> {
@@ -161,7 +189,7 @@ impl Runner {
                 return Ok(false);
             }
             doc.state = Default::default();
-            doc.state.start = Some(wall_micros());
+            doc.state.start = Some(self.svc.wall_micros());
             Ok(true)
         })
         .await?;
@@ -228,7 +256,13 @@ impl Runner {
         };
         tokio::select! {
             result = run => failures.extend(result.map_err(|e| Fatal(format!("InternalServerError: {e}")))?),
-            _ = stop => return Ok(Outcome::Stopped),
+            _ = stop => {
+                return Ok(if *self.stop_rx.borrow() == Some(StopKind::Shutdown) {
+                    Outcome::Detached
+                } else {
+                    Outcome::Stopped
+                });
+            }
         }
         if failures.is_empty() {
             return Ok(Outcome::Completed);

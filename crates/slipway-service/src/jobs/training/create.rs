@@ -16,7 +16,6 @@ use crate::resources::{document, new_record, tags_of};
 use serde_json::{Map, Value};
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::spec::{Channel, TrainingJobDefinition};
-use slipway_core::time_util::now_micros;
 use slipway_core::AccountId;
 
 /// Who is creating the job: a client, or the validation of a resource
@@ -63,7 +62,7 @@ impl TrainingJobs<'_> {
             })?;
         let plan = self.plan(account, &mut req, origin, &rt.settings).await?;
         let mut st = RunState::default();
-        st.enter(Secondary::Starting, None, now_micros());
+        st.enter(Secondary::Starting, None, self.svc.now_micros());
         let doc = TrainingJobDocument {
             request: req,
             plan,
@@ -71,7 +70,7 @@ impl TrainingJobs<'_> {
         };
         let name = doc.request.training_job_name.clone();
         let mut record = new_record(
-            self.svc.region(),
+            self.svc,
             account,
             KIND,
             &name,

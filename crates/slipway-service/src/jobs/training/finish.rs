@@ -11,7 +11,6 @@ use crate::jobs::transfer::{self, S3Uri};
 use crate::jobs::untrusted::{Bounded, Entry, UntrustedDir, UntrustedError};
 use crate::Service;
 use slipway_core::ports::engine::ExitStatus;
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::path::Path;
 
@@ -91,7 +90,7 @@ async fn conclude_inner(
             return Ok(false);
         }
         if doc.state.training_start.is_some() {
-            doc.state.training_end.get_or_insert(wall_micros());
+            doc.state.training_end.get_or_insert(svc.wall_micros());
         }
         Ok(true)
     })
@@ -112,7 +111,8 @@ async fn conclude_inner(
             if status::is_terminal(st) {
                 return Ok(false);
             }
-            doc.state.enter(Secondary::Uploading, None, wall_micros());
+            doc.state
+                .enter(Secondary::Uploading, None, svc.wall_micros());
             Ok(true)
         })
         .await?;
@@ -138,7 +138,7 @@ async fn conclude_inner(
         if let Some(a) = &artifacts {
             doc.state.model_artifacts = Some(a.clone());
         }
-        doc.state.enter(secondary, None, wall_micros());
+        doc.state.enter(secondary, None, svc.wall_micros());
         Ok(true)
     })
     .await?;

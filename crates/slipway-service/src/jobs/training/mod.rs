@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::jobs::StopKind;
 use crate::listing::ListParams;
 use crate::Service;
-use slipway_core::time_util::wall_micros;
 use slipway_core::{AccountId, ResourceRecord};
 use state::{status, Secondary, KIND};
 
@@ -64,7 +63,8 @@ impl TrainingJobs<'_> {
             match st.as_str() {
                 status::IN_PROGRESS => {
                     *st = status::STOPPING.into();
-                    doc.state.enter(Secondary::Stopping, None, wall_micros());
+                    doc.state
+                        .enter(Secondary::Stopping, None, self.svc.wall_micros());
                     Ok(true)
                 }
                 status::STOPPING => Ok(false),
@@ -104,3 +104,6 @@ impl TrainingJobs<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

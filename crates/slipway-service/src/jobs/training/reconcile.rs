@@ -9,7 +9,6 @@ use super::state::{self, status, Secondary, TrainingJobDocument, KIND};
 use crate::resources::decode;
 use crate::{Result, Service};
 use slipway_core::ports::engine::{ContainerId, LABEL_JOB_ARN};
-use slipway_core::time_util::wall_micros;
 use slipway_core::ResourceRecord;
 
 /// Picks up every unfinished training job; returns how many.
@@ -64,14 +63,14 @@ pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
                 if status::is_terminal(st) {
                     return Ok(false);
                 }
-                doc.state.training_end.get_or_insert(wall_micros());
+                doc.state.training_end.get_or_insert(svc.wall_micros());
                 if stopping {
                     *st = status::STOPPED.into();
-                    doc.state.enter(Secondary::Stopped, None, wall_micros());
+                    doc.state.enter(Secondary::Stopped, None, svc.wall_micros());
                 } else {
                     *st = status::FAILED.into();
                     doc.state.failure_reason = Some(reason.clone());
-                    doc.state.enter(Secondary::Failed, None, wall_micros());
+                    doc.state.enter(Secondary::Failed, None, svc.wall_micros());
                 }
                 Ok(true)
             })

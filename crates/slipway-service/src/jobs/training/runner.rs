@@ -15,7 +15,6 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, LABEL_ACCOUNT,
     LABEL_JOB_ARN, LABEL_MANAGED,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,24 +32,53 @@ pub enum Entry {
 }
 
 /// Starts a runner task for the job unless one is already running here.
+/// A panic in it fails the job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String, entry: Entry) {
     let Some(rt) = svc.jobs.clone() else {
         return;
     };
-    let Some(stop_rx) = rt.register(&arn) else {
-        return;
+    let fail = {
+        let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
+        Box::new(move |reason: String| {
+            Box::pin(async move { record_failure(&svc, &account, &key, &reason).await })
+                as futures::future::BoxFuture<'static, ()>
+        })
     };
-    tokio::spawn(async move {
-        let runner = Runner {
-            svc,
-            rt: rt.clone(),
-            account,
-            key,
-            stop_rx,
-        };
-        runner.run(entry).await;
-        rt.unregister(&arn);
-    });
+    let runtime = rt.clone();
+    crate::jobs::supervise::spawn_runner(
+        &rt,
+        &arn,
+        move |stop_rx| {
+            let runner = Runner {
+                svc,
+                rt: runtime,
+                account,
+                key,
+                stop_rx,
+                detached: false,
+            };
+            runner.run(entry)
+        },
+        fail,
+    );
+}
+
+/// Ends the job Failed with `reason`, unless it has ended already.
+async fn record_failure(svc: &Service, account: &AccountId, key: &str, reason: &str) {
+    let done = state::mutate(svc, account, key, |st, doc| {
+        if status::is_terminal(st) {
+            return Ok(false);
+        }
+        *st = status::FAILED.into();
+        doc.state.failure_reason = Some(state::clip_reason(reason));
+        doc.state.training_end.get_or_insert(svc.wall_micros());
+        doc.state.enter(Secondary::Failed, None, svc.wall_micros());
+        Ok(true)
+    })
+    .await;
+    if let Err(e) = done {
+        tracing::error!(job = %key, error = %e, "recording a failed training job");
+    }
 }
 
 /// A failure that ends the job with `reason` (already prefixed
@@ -69,6 +97,9 @@ struct Runner {
     account: AccountId,
     key: String,
     stop_rx: watch::Receiver<Option<StopKind>>,
+    /// Left its running container to the next server (a shutdown): no
+    /// cleanup, no terminal status.
+    detached: bool,
 }
 
 impl Runner {
@@ -76,6 +107,11 @@ impl Runner {
         let wd = WorkDir::new(&self.rt.settings.work_root, &self.account, &self.key);
         let mut container = None;
         let outcome = self.drive(entry, &wd, &mut container).await;
+        if self.detached {
+            // The container still runs and writes into the work directory;
+            // the next server re-attaches to both.
+            return;
+        }
         // The container goes before the terminal status is written: a
         // client that sees the job ended finds nothing left behind.
         if let Some(id) = container {
@@ -85,28 +121,17 @@ impl Runner {
         }
         if let Err(Fatal(reason)) = outcome {
             tracing::info!(job = %self.key, %reason, "training job failed");
-            let done = state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
-                if status::is_terminal(st) {
-                    return Ok(false);
-                }
-                *st = status::FAILED.into();
-                doc.state.failure_reason = Some(state::clip_reason(&reason));
-                doc.state.training_end.get_or_insert(wall_micros());
-                doc.state.enter(Secondary::Failed, None, wall_micros());
-                Ok(true)
-            })
-            .await;
-            if let Err(e) = done {
-                tracing::error!(job = %self.key, error = %e, "recording a failed training job");
-            }
+            record_failure(&self.svc, &self.account, &self.key, &reason).await;
         }
         if !self.rt.settings.keep_work_dirs {
             let _ = tokio::fs::remove_dir_all(&wd.root).await;
         }
     }
 
+    /// A StopTrainingJob arrived (a shutdown lets the start finish: the
+    /// job is re-attached after the restart).
     fn stop_requested(&self) -> bool {
-        self.stop_rx.borrow().is_some()
+        *self.stop_rx.borrow() == Some(StopKind::User)
     }
 
     async fn load(&self) -> Result<TrainingJob, Fatal> {
@@ -161,7 +186,15 @@ impl Runner {
         };
         *container = Some(id.clone());
         let tail = Tail::default();
-        let watched = self.watch(&id, &tail).await;
+        let watched = match self.watch(&id, &tail).await {
+            Ok(None) => {
+                self.detached = true;
+                *container = None;
+                return Ok(());
+            }
+            Ok(Some(w)) => Ok(w),
+            Err(e) => Err(e),
+        };
         // The exit code is known: the container has served. Its removal
         // (and the last log lines' shipping) overlaps the upload; conclude
         // waits for both before it writes the terminal status.
@@ -225,7 +258,8 @@ impl Runner {
         let image_id = image.id.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.image_id = Some(image_id.clone());
-            doc.state.enter(Secondary::Downloading, None, wall_micros());
+            doc.state
+                .enter(Secondary::Downloading, None, self.svc.wall_micros());
             Ok(true)
         })
         .await?;
@@ -256,7 +290,7 @@ impl Runner {
             .create(&spec)
             .await
             .map_err(|e| Fatal(format!("InternalServerError: creating the container: {e}")))?;
-        let started = wall_micros();
+        let started = self.svc.wall_micros();
         let stream = format!("{}/algo-1-{}", job.record.name, started / 1_000_000);
         let name = spec.name.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
@@ -349,7 +383,7 @@ impl Runner {
         &mut self,
         id: &ContainerId,
         tail: &Tail,
-    ) -> Result<(Ended, Option<Shipping>), Fatal> {
+    ) -> Result<Option<(Ended, Option<Shipping>)>, Fatal> {
         let job = self.load().await?;
         let plan = job.doc.plan.clone();
         let exited = Arc::new(tokio::sync::Notify::new());
@@ -374,8 +408,12 @@ impl Runner {
             exited: Some(exited.clone()),
         };
         let logs = shipper.spawn();
-        let started = job.doc.state.training_start.unwrap_or_else(wall_micros);
-        let elapsed = Duration::from_micros((wall_micros() - started).max(0) as u64);
+        let started = job
+            .doc
+            .state
+            .training_start
+            .unwrap_or_else(|| self.svc.wall_micros());
+        let elapsed = Duration::from_micros((self.svc.wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
         let remaining = budget.saturating_sub(elapsed);
         let already_stopping = job.record.status == status::STOPPING;
@@ -391,15 +429,21 @@ impl Runner {
                     exited.notify_one();
                     let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
                     if exit.code == 0 {
-                        return Ok((Ended::Exited(exit), Some(logs)));
+                        return Ok(Some((Ended::Exited(exit), Some(logs))));
                     }
                     logs.finish().await;
-                    return Ok((Ended::Exited(exit), None));
+                    return Ok(Some((Ended::Exited(exit), None)));
                 }
                 _ = tokio::time::sleep(remaining) => Some(StopCause::MaxRuntime),
                 _ = stop => Some(StopCause::User),
             }
         };
+        if *self.stop_rx.borrow() == Some(StopKind::Shutdown) && cause == Some(StopCause::User) {
+            // Leave the container running; the shipper's unshipped lines
+            // are read again after the restart (log_lines_shipped).
+            logs.abandon();
+            return Ok(None);
+        }
         let cause = cause.unwrap_or(StopCause::User);
         if cause == StopCause::MaxRuntime {
             state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
@@ -407,7 +451,8 @@ impl Runner {
                     return Ok(false);
                 }
                 *st = status::STOPPING.into();
-                doc.state.enter(Secondary::Stopping, None, wall_micros());
+                doc.state
+                    .enter(Secondary::Stopping, None, self.svc.wall_micros());
                 Ok(true)
             })
             .await?;
@@ -419,7 +464,7 @@ impl Runner {
         let exit = engine.wait(id).await.ok();
         exited.notify_one();
         logs.finish().await;
-        Ok((Ended::Stopped { cause, exit }, None))
+        Ok(Some((Ended::Stopped { cause, exit }, None)))
     }
 }
 

@@ -13,7 +13,10 @@ use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use slipway_core::ports::blob::ByteStream;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's Instant: the same as std's in the server, and the virtual one
+// under paused test time, where the ping loop's sleeps are virtual too.
+use tokio::time::Instant;
 
 /// How long one `/ping` attempt may take (docs/contracts.md §4.2).
 pub const PING_TIMEOUT: Duration = Duration::from_secs(2);

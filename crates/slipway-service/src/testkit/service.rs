@@ -1,0 +1,369 @@
+//! [`TestService`]: the whole control plane on a temporary directory — a
+//! SQLite store (metadata, objects, logs, identity), a file blob store, the
+//! job runtime on a [`SimEngine`], a [`TestClock`] — with one account, and
+//! helpers to put S3 objects and wait for a job or resource to settle.
+
+use super::engine::SimEngine;
+use super::held::{held, HeldStore};
+use crate::jobs::{JobRuntime, JobSettings};
+use crate::objects::{Conditions, PutObject};
+use crate::{Service, ServiceConfig};
+use bytes::Bytes;
+use futures::StreamExt;
+use slipway_blob::FsBlobStore;
+use slipway_core::ports::clock::TestClock;
+use slipway_core::ports::objects::ObjectMeta;
+use slipway_core::AccountId;
+use slipway_meta_sqlite::SqliteStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long (virtual time) the waits give a job or resource to settle.
+const SETTLE_LIMIT: Duration = Duration::from_secs(6 * 3600);
+/// How often (virtual time) the waits look.
+const POLL: Duration = Duration::from_millis(100);
+
+/// A running control plane for tests; see the module documentation.
+pub struct TestService {
+    pub svc: Service,
+    pub engine: SimEngine,
+    pub clock: Arc<TestClock>,
+    /// The account every helper acts as; its default execution role exists.
+    pub account: AccountId,
+    /// `arn:aws:iam::<account>:role/SlipwayExecutionRole`.
+    pub role_arn: String,
+    store: Arc<HeldStore>,
+    blobs: Arc<FsBlobStore>,
+    settings: JobSettings,
+    dir: tempfile::TempDir,
+}
+
+impl TestService {
+    /// A service with the default job settings but short stop grace.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A service whose job settings `tune` adjusts first.
+    pub async fn start_with(tune: impl FnOnce(&mut JobSettings)) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let sqlite = held(SqliteStore::open(dir.path()))
+            .await
+            .expect("the SQLite store opens");
+        let store = Arc::new(HeldStore(Arc::new(sqlite)));
+        let blobs = Arc::new(FsBlobStore::open(&dir.path().join("blobs")).expect("blob store"));
+        let clock = Arc::new(TestClock::default());
+        let engine = SimEngine::new(clock.clone());
+        let mut settings = JobSettings::new(dir.path().join("jobs"));
+        settings.stop_grace = Duration::from_secs(30);
+        settings.host_cpus = 2;
+        tune(&mut settings);
+        let svc = build(&store, &blobs, &clock, &engine, &settings);
+        let key = svc
+            .accounts()
+            .create("test")
+            .await
+            .expect("the account is created");
+        let account = key.account;
+        let role_arn = format!(
+            "arn:aws:iam::{account}:role/{}",
+            crate::iam::DEFAULT_ROLE_NAME
+        );
+        let t = Self {
+            svc,
+            engine,
+            clock,
+            account,
+            role_arn,
+            store,
+            blobs,
+            settings,
+            dir,
+        };
+        t.svc
+            .objects()
+            .create_bucket(&t.account, "bucket")
+            .await
+            .expect("the bucket is created");
+        t
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// A server restart: [`TestService::crash`], then [`TestService::recover`].
+    pub async fn restart(&mut self) -> usize {
+        self.crash();
+        self.recover().await
+    }
+
+    /// Every task of this service ends at once, as if the process were
+    /// killed: nothing is cleaned up; the engine's containers live on.
+    pub fn crash(&self) {
+        if let Some(rt) = self.svc.job_runtime() {
+            rt.crash();
+        }
+    }
+
+    /// A new service on the same store and engine, which reconciles what
+    /// the crashed one left. Returns how many jobs and validations it
+    /// picked up.
+    pub async fn recover(&mut self) -> usize {
+        self.svc = build(
+            &self.store,
+            &self.blobs,
+            &self.clock,
+            &self.engine,
+            &self.settings,
+        );
+        self.svc
+            .reconcile_jobs()
+            .await
+            .expect("reconciliation runs")
+    }
+
+    /// Puts an object into `bucket` (the account's bucket is `bucket`).
+    pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Bytes>) {
+        let body: Bytes = body.into();
+        let size = body.len() as u64;
+        let stream: slipway_core::ports::blob::ByteStream =
+            Box::pin(futures::stream::once(async move { Ok(body) }));
+        self.svc
+            .objects()
+            .put_object(
+                &self.account,
+                PutObject {
+                    bucket: bucket.into(),
+                    key: key.into(),
+                    meta: ObjectMeta::default(),
+                    body: stream,
+                    content_md5: None,
+                    checksums: Vec::new(),
+                    compute: Vec::new(),
+                    trailer: None,
+                    size_hint: Some(size),
+                },
+            )
+            .await
+            .expect("the object is stored");
+    }
+
+    /// An object's bytes; `None` if there is no such object.
+    pub async fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        let got = self
+            .svc
+            .objects()
+            .get_object(&self.account, bucket, key, &Conditions::default(), None)
+            .await
+            .ok()?;
+        let mut out = Vec::new();
+        let mut body = got.body;
+        while let Some(chunk) = body.next().await {
+            out.extend_from_slice(&chunk.ok()?);
+        }
+        Some(out)
+    }
+
+    /// Keys under `prefix` in `bucket`.
+    pub async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let rows = self
+            .svc
+            .object_storage
+            .as_ref()
+            .expect("object storage is wired")
+            .index
+            .list_objects(bucket, prefix, None, 1000)
+            .await
+            .expect("objects are listed");
+        rows.into_iter().map(|r| r.key).collect()
+    }
+
+    /// Polls (in virtual time) until `done` says yes; panics after
+    /// [`SETTLE_LIMIT`] of virtual time with the last value seen.
+    pub async fn wait_for<T: std::fmt::Debug, F, Fut>(
+        &self,
+        what: &str,
+        mut read: F,
+        done: impl Fn(&T) -> bool,
+    ) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let deadline = tokio::time::Instant::now() + SETTLE_LIMIT;
+        loop {
+            let v = read().await;
+            if done(&v) {
+                return v;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("{what} did not settle; last seen: {v:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The training job once its status is `status`.
+    pub async fn training_in(
+        &self,
+        name: &str,
+        status: &str,
+    ) -> crate::jobs::training::TrainingJob {
+        let job = self
+            .wait_for(
+                &format!("training job {name} reaching {status}"),
+                || async {
+                    self.svc
+                        .training_jobs()
+                        .describe(&self.account, name)
+                        .await
+                        .map(|j| (j.record.status.clone(), j))
+                        .map_err(|e| e.to_string())
+                },
+                |r| r.as_ref().is_ok_and(|(s, _)| s == status),
+            )
+            .await;
+        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The training job once it has ended (Completed, Failed or Stopped).
+    pub async fn training_done(&self, name: &str) -> crate::jobs::training::TrainingJob {
+        let job = self
+            .wait_for(
+                &format!("training job {name} ending"),
+                || async {
+                    self.svc
+                        .training_jobs()
+                        .describe(&self.account, name)
+                        .await
+                        .map(|j| (j.record.status.clone(), j))
+                        .map_err(|e| e.to_string())
+                },
+                |r| {
+                    r.as_ref()
+                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
+                },
+            )
+            .await;
+        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The transform job once it has ended.
+    pub async fn transform_done(&self, name: &str) -> crate::jobs::batch_transform::TransformJob {
+        let job = self
+            .wait_for(
+                &format!("transform job {name} ending"),
+                || async {
+                    self.svc
+                        .transform_jobs()
+                        .describe(&self.account, name)
+                        .await
+                        .map(|j| (j.record.status.clone(), j))
+                        .map_err(|e| e.to_string())
+                },
+                |r| {
+                    r.as_ref()
+                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
+                },
+            )
+            .await;
+        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// An algorithm once its validation has ended (Completed or Failed).
+    pub async fn algorithm_done(&self, name: &str) -> crate::resources::algorithms::Algorithm {
+        let found = self
+            .wait_for(
+                &format!("algorithm {name} validating"),
+                || async {
+                    self.svc
+                        .algorithms()
+                        .describe(&self.account, name)
+                        .await
+                        .map_err(|e| e.to_string())
+                },
+                |r| {
+                    r.as_ref()
+                        .is_ok_and(|a| matches!(a.record.status.as_str(), "Completed" | "Failed"))
+                },
+            )
+            .await;
+        found.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A model package once its validation has ended.
+    pub async fn model_package_done(
+        &self,
+        name: &str,
+    ) -> crate::resources::model_packages::ModelPackage {
+        let found = self
+            .wait_for(
+                &format!("model package {name} validating"),
+                || async {
+                    self.svc
+                        .model_packages()
+                        .describe(&self.account, name)
+                        .await
+                        .map_err(|e| e.to_string())
+                },
+                |r| {
+                    r.as_ref()
+                        .is_ok_and(|a| matches!(a.record.status.as_str(), "Completed" | "Failed"))
+                },
+            )
+            .await;
+        found.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Log lines of one stream, in order.
+    pub async fn log_lines(&self, group: &str, stream: &str) -> Vec<String> {
+        use slipway_core::ports::logs::{Direction, TimeRange};
+        let logs = self.svc.log_store().expect("logs are wired");
+        logs.read_stream(
+            &self.account,
+            group,
+            stream,
+            TimeRange::default(),
+            Direction::Forward { after: None },
+            10_000,
+        )
+        .await
+        .map(|events| events.into_iter().map(|e| e.message).collect())
+        .unwrap_or_default()
+    }
+}
+
+fn build(
+    store: &Arc<HeldStore>,
+    blobs: &Arc<FsBlobStore>,
+    clock: &Arc<TestClock>,
+    engine: &SimEngine,
+    settings: &JobSettings,
+) -> Service {
+    let runtime = JobRuntime::new(Arc::new(engine.clone()), settings.clone());
+    Service::new(store.clone(), ServiceConfig::new("us-east-1"))
+        .with_clock(clock.clone())
+        .with_identity(store.clone())
+        .with_object_storage(store.clone(), blobs.clone())
+        .with_logs(store.clone())
+        .with_jobs(runtime)
+}
+
+/// A gzipped tar of `files` (path → bytes), as a `model.tar.gz`.
+pub fn model_tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for (path, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, path, *bytes)
+            .expect("appending to an in-memory tar");
+    }
+    tar.into_inner()
+        .and_then(|gz| gz.finish())
+        .expect("finishing an in-memory tar.gz")
+}
