@@ -53,8 +53,13 @@ impl KeyCache {
 
 /// Whether `token` (the request's `X-Amz-Security-Token`) goes with the
 /// credential now, as the authentication failure every front end maps.
-pub(crate) fn check_token(cred: &Credential, token: Option<&str>) -> Result<(), AuthError> {
-    let now = slipway_core::time_util::wall_micros();
+/// Time comes from the service's clock, as every expiry does.
+pub(crate) fn check_token(
+    svc: &Service,
+    cred: &Credential,
+    token: Option<&str>,
+) -> Result<(), AuthError> {
+    let now = svc.clock().wall_micros();
     cred.check_token(token, now).map_err(|f| match f {
         // Temporary credentials without their token are unknown to AWS.
         TokenFault::Missing => AuthError::UnrecognizedClient,
@@ -80,7 +85,7 @@ pub async fn verify_body<E>(
         .await
         .map_err(&internal)?
         .ok_or_else(|| map(&AuthError::UnrecognizedClient))?;
-    check_token(&cred, parsed.security_token.as_deref()).map_err(|e| map(&e))?;
+    check_token(svc, &cred, parsed.security_token.as_deref()).map_err(|e| map(&e))?;
     let now = time::OffsetDateTime::now_utc();
     parsed
         .verify(

@@ -507,11 +507,18 @@ impl ContainerEngine for SimEngine {
         self.check(&st)?;
         let c = Self::find(&mut st, id).ok_or_else(|| EngineError::NotFound(id.0.clone()))?;
         let p = c.proc.lock();
+        let running = c.started_at.is_some() && p.exit.is_none();
         Ok(ContainerState {
-            running: c.started_at.is_some() && p.exit.is_none(),
+            running,
             exit_code: p.exit.map(|e| e.code),
             oom_killed: false,
-            ip_addresses: c.ip.iter().cloned().collect(),
+            // As Docker and Podman: an exited container has left its
+            // networks and reports no address.
+            ip_addresses: if running {
+                c.ip.iter().cloned().collect()
+            } else {
+                Default::default()
+            },
             labels: c.spec.labels.clone(),
             started_at: c.started_at,
             finished_at: c.finished_at,

@@ -307,8 +307,21 @@ impl ObjectIndex for HeldStore {
         &self,
         upload_id: &str,
         object: &ObjectRow,
+        done: &CompletedUpload,
+        forget_before: Micros,
     ) -> Result<Freed, MetaError> {
-        held(self.0.complete_upload(upload_id, object)).await
+        held(
+            self.0
+                .complete_upload(upload_id, object, done, forget_before),
+        )
+        .await
+    }
+
+    async fn get_completed_upload(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<CompletedUpload>, MetaError> {
+        held(self.0.get_completed_upload(upload_id)).await
     }
 
     async fn abort_upload(&self, upload_id: &str) -> Result<Option<Freed>, MetaError> {

@@ -87,8 +87,12 @@ impl SlipwayS3 {
         }
         match self.keys.find(&self.service, &cred.access_key).await {
             Ok(Some(c)) => {
-                crate::auth::check_token(&c, security_token(&req.headers, &req.uri).as_deref())
-                    .map_err(|e| s3_auth_error(&e))?;
+                crate::auth::check_token(
+                    &self.service,
+                    &c,
+                    security_token(&req.headers, &req.uri).as_deref(),
+                )
+                .map_err(|e| s3_auth_error(&e))?;
                 Ok(c.key.account)
             }
             Ok(None) => Err(s3s::s3_error!(InvalidAccessKeyId)),

@@ -467,12 +467,18 @@ impl Runner {
                 "InternalServerError: inspecting the container: {e}"
             ))
         })?;
-        let ip = info.ip_addresses.get(NETWORK).copied().ok_or_else(|| {
-            Fatal(format!(
-                "InternalServerError: the inference container has no address on network {NETWORK}"
-            ))
-        })?;
-        Ok(format!("http://{ip}:{SERVE_PORT}"))
+        if let Some(ip) = info.ip_addresses.get(NETWORK) {
+            return Ok(format!("http://{ip}:{SERVE_PORT}"));
+        }
+        // A container that died at once has already left its network: that
+        // is the seller's failure, told in its own words like any exit
+        // before GET /ping.
+        if let Some(code) = info.exit_code.filter(|_| !info.running) {
+            return Err(self.not_ready(Some(code), tail).await);
+        }
+        Err(Fatal(format!(
+            "InternalServerError: the inference container has no address on network {NETWORK}"
+        )))
     }
 
     async fn wait_ready(&mut self, invoker: &Invoker, tail: &Tail) -> Result<(), Fatal> {
@@ -504,6 +510,14 @@ impl Runner {
                 .and_then(|s| s.exit_code),
             None => None,
         };
+        Err(self.not_ready(exit, tail).await)
+    }
+
+    /// Why the container never became ready: it exited (`exit`), or it did
+    /// not answer GET /ping with 200 within the ready timeout; either way
+    /// quoting its last lines.
+    async fn not_ready(&mut self, exit: Option<i64>, tail: &Tail) -> Fatal {
+        let timeout = self.rt.settings.ready_timeout;
         if exit.is_some() {
             // The container is gone: let the shipper read its output to
             // the end first, so the reason quotes what it printed last (a
@@ -520,7 +534,7 @@ impl Runner {
         } else {
             said
         };
-        Err(Fatal(match exit {
+        Fatal(match exit {
             Some(code) => format!(
                 "ClientError: the inference container exited with code {code} before answering GET /ping; the container printed: {said}"
             ),
@@ -528,7 +542,7 @@ impl Runner {
                 "ClientError: the inference container did not answer GET /ping with 200 within {} s; the container printed: {said}",
                 timeout.as_secs()
             ),
-        }))
+        })
     }
 }
 

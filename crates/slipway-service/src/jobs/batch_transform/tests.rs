@@ -276,6 +276,20 @@ async fn a_container_dying_before_ping_fails_with_its_last_words() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_container_dead_before_its_address_is_read_fails_with_its_last_words() {
+    // Exited before the runner looked up its address: an exited container
+    // has none, and the reason must still be the container's own words.
+    let serve = Serve::upper().dies_after(Duration::ZERO, 2);
+    let t = setup(Script::serves(serve).stderr("unknown SAMPLE_MODE 'x'")).await;
+    let job = run(&t, "dead", Value::Null).await;
+    assert_eq!(job.record.status, status::FAILED);
+    assert_eq!(
+        reason(&job),
+        "ClientError: the inference container exited with code 2 before answering GET /ping; the container printed: unknown SAMPLE_MODE 'x'"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_missing_image_fails_with_a_client_error() {
     let t = setup(Script::serves(Serve::upper())).await;
     model(&t, "m", json!({})).await;
