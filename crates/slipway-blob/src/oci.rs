@@ -40,6 +40,11 @@ pub struct OciSettings {
 pub struct OciBlobStore {
     http: reqwest::Client,
     s: OciSettings,
+    /// Set once the manifests' shared config (the OCI empty descriptor) is
+    /// known to be in the registry. Parallel puts (a client pushing layers
+    /// concurrently) used to upload it concurrently, and the CNCF registry
+    /// can fail one of two simultaneous commits of the same digest.
+    empty_config: tokio::sync::OnceCell<()>,
 }
 
 fn backend(what: &str, e: impl std::fmt::Display) -> BlobError {
@@ -55,7 +60,32 @@ impl OciBlobStore {
         let http = reqwest::Client::builder()
             .build()
             .map_err(|e| backend("http client", e))?;
-        Ok(Self { http, s })
+        Ok(Self {
+            http,
+            s,
+            empty_config: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// Makes sure the empty config blob is stored: once per process, one
+    /// upload at a time, skipped when the registry already has it.
+    async fn ensure_empty_config(&self) -> Result<(), BlobError> {
+        self.empty_config
+            .get_or_try_init(|| async {
+                let digest = sha256_digest(EMPTY);
+                let head = self
+                    .req(reqwest::Method::HEAD, &self.url(&format!("blobs/{digest}")))
+                    .send()
+                    .await
+                    .map_err(|e| backend("checking the empty config", e))?;
+                if head.status().is_success() {
+                    return Ok(());
+                }
+                self.upload(Bytes::from_static(EMPTY).into(), || None, || digest)
+                    .await
+            })
+            .await
+            .map(|_| ())
     }
 
     fn url(&self, rest: &str) -> String {
@@ -234,14 +264,8 @@ impl BlobStore for OciBlobStore {
             .ok()
             .and_then(|r| r.clone())
             .ok_or_else(|| backend("upload", "no digest"))?;
-        // The manifest's config: the OCI empty descriptor, uploaded once
-        // per put (the registry deduplicates it).
-        self.upload(
-            Bytes::from_static(EMPTY).into(),
-            || None,
-            || sha256_digest(EMPTY),
-        )
-        .await?;
+        // The manifest's config: the OCI empty descriptor.
+        self.ensure_empty_config().await?;
         let modified = slipway_core::time_util::wall_micros();
         let manifest = serde_json::json!({
             "schemaVersion": 2,
