@@ -440,3 +440,28 @@ def test_content_md5_still_checked(module_server, c, b):
     assert _signed(module_server, "PUT", f"/{b}/k", b"body", {"Content-MD5": good}).status == 200
     r = _signed(module_server, "PUT", f"/{b}/k", b"body", {"Content-MD5": "not-base64"})
     assert (r.status, _xml_error(r.body)["Code"]) == (400, "InvalidDigest")
+
+
+# -- SSE-C over plain HTTP ---------------------------------------------------------
+@pytest.mark.parametrize("call", ["put", "get", "copy", "multipart"])
+def test_customer_provided_keys_are_refused_over_plain_http(c, b, call):
+    """S3 refuses SSE-C keys on a connection that is not TLS; Slipway is
+    plain HTTP and encrypts nothing, so nothing may be stored as if it were
+    encrypted with the client's key."""
+    key = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+    c.put_object(Bucket=b, Key="plain", Body=b"x")
+    calls = {
+        "put": lambda: c.put_object(Bucket=b, Key="secret", Body=b"x", **key),
+        "get": lambda: c.get_object(Bucket=b, Key="plain", **key),
+        "copy": lambda: c.copy_object(Bucket=b, Key="copy", CopySource={"Bucket": b, "Key": "plain"},
+                                      CopySourceSSECustomerAlgorithm="AES256",
+                                      CopySourceSSECustomerKey="k" * 32),
+        "multipart": lambda: c.create_multipart_upload(Bucket=b, Key="mp", **key),
+    }
+    with pytest.raises(ClientError) as e:
+        calls[call]()
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error_code(e.value) == "InvalidRequest"
+    assert "must be made over a secure connection" in e.value.response["Error"]["Message"]
+    names = [o["Key"] for o in c.list_objects_v2(Bucket=b).get("Contents", [])]
+    assert names == ["plain"], names

@@ -177,6 +177,9 @@ async fn s3_service(state: &AppState, mut req: Request<Body>) -> Response {
     if let Some(resp) = crate::s3_edge::cors_preflight(&req) {
         return resp;
     }
+    if let Some(resp) = crate::s3_edge::refuse_customer_keys(&req) {
+        return resp;
+    }
     sigv2_token_header(&mut req);
     crate::s3_edge::sigv2_bucket_path(&mut req);
     let parts = RequestParts {

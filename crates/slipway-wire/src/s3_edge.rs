@@ -190,6 +190,25 @@ pub(crate) fn cors_preflight(req: &Request<Body>) -> Option<Response> {
     Some(s3_xml_error(status, code, message, None))
 }
 
+/// Server-side encryption with a customer key (SSE-C) sends the key in
+/// headers, and S3 refuses it over plain HTTP. Slipway speaks plain HTTP
+/// and encrypts nothing, so it answers as S3 does there — rather than
+/// store the object unencrypted while the client believes otherwise.
+pub(crate) fn refuse_customer_keys(req: &Request<Body>) -> Option<Response> {
+    const HEADERS: [&str; 2] = [
+        "x-amz-server-side-encryption-customer-algorithm",
+        "x-amz-copy-source-server-side-encryption-customer-algorithm",
+    ];
+    HEADERS.iter().any(|h| req.headers().contains_key(*h)).then(|| {
+        s3_xml_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+            None,
+        )
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap freely (STYLE.md §6)
 mod tests {
