@@ -26,14 +26,17 @@ pub enum Error {
     InUse(String),
     #[error("{0}")]
     LimitExceeded(String),
-    /// An S3 condition (objects.rs): its own vocabulary, because S3
+    /// An S3 condition (`slipway-objects`): its own vocabulary, because S3
     /// clients act on the exact code (NoSuchKey, PreconditionFailed, ...).
+    /// Its conflicts and internal failures arrive as `Conflict` and
+    /// `Internal` (see the `From` below).
     #[error(transparent)]
-    Object(#[from] crate::objects::ObjectError),
-    /// A CloudWatch Logs condition (logs.rs): Logs has its own codes
-    /// (InvalidParameterException, ResourceNotFoundException, ...).
+    Object(slipway_objects::ObjectError),
+    /// A CloudWatch Logs condition (`slipway-logs`): Logs has its own codes
+    /// (InvalidParameterException, ResourceNotFoundException, ...). Its
+    /// internal failures arrive as `Internal` (see the `From` below).
     #[error(transparent)]
-    Logs(#[from] crate::logs::LogsError),
+    Logs(slipway_logs::LogsError),
     /// An IAM or STS condition (NoSuchEntity, EntityAlreadyExists, ...).
     #[error(transparent)]
     Iam(#[from] crate::iam::IamError),
@@ -71,6 +74,28 @@ impl From<MetaError> for Error {
                 "{what} was modified concurrently; retry the request"
             )),
             other => Self::internal("metadata store", other),
+        }
+    }
+}
+
+impl From<slipway_objects::ObjectError> for Error {
+    fn from(e: slipway_objects::ObjectError) -> Self {
+        use slipway_objects::ObjectError as O;
+        match e {
+            O::Conflict(message) => Self::Conflict(message),
+            O::Internal { context, source } => Self::Internal { context, source },
+            other => Self::Object(other),
+        }
+    }
+}
+
+impl From<slipway_logs::LogsError> for Error {
+    fn from(e: slipway_logs::LogsError) -> Self {
+        match e {
+            slipway_logs::LogsError::Internal { context, source } => {
+                Self::Internal { context, source }
+            }
+            other => Self::Logs(other),
         }
     }
 }

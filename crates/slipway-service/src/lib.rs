@@ -8,8 +8,6 @@ pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod listing;
-pub mod logs;
-pub mod objects;
 pub mod reference;
 pub mod registry;
 pub mod resources;
@@ -60,7 +58,7 @@ pub struct Service {
     pub(crate) store: Arc<dyn MetadataStore>,
     pub(crate) config: Arc<ServiceConfig>,
     /// Object storage (S3), when the binary wired it (`with_object_storage`).
-    pub(crate) object_storage: Option<Arc<objects::ObjectStorage>>,
+    pub(crate) object_storage: Option<Arc<slipway_objects::ObjectStorage>>,
     /// The job runtime, when a container engine is configured.
     pub(crate) jobs: Option<Arc<jobs::JobRuntime>>,
     /// Job logs (CloudWatch Logs), when configured.
@@ -138,9 +136,13 @@ impl Service {
         self.logs.clone()
     }
 
-    /// The logs API operations.
-    pub fn logs(&self) -> logs::Logs<'_> {
-        logs::Logs { svc: self }
+    /// The logs API operations, in this server's region and on its clock.
+    pub fn logs(&self) -> slipway_logs::Logs<'_> {
+        slipway_logs::Logs::new(
+            self.logs.as_deref(),
+            &self.config.region,
+            self.clock.as_ref(),
+        )
     }
 
     /// Adds object storage: S3 metadata in `index`, bytes in `blobs`.
@@ -149,7 +151,7 @@ impl Service {
         index: Arc<dyn slipway_core::ports::objects::ObjectIndex>,
         blobs: Arc<dyn slipway_core::ports::blob::BlobStore>,
     ) -> Self {
-        self.object_storage = Some(Arc::new(objects::ObjectStorage { index, blobs }));
+        self.object_storage = Some(Arc::new(slipway_objects::ObjectStorage::new(index, blobs)));
         self
     }
 
@@ -200,9 +202,13 @@ impl Service {
         Ok(training + transform + validations)
     }
 
-    /// Buckets and objects (S3).
-    pub fn objects(&self) -> objects::Objects<'_> {
-        objects::Objects { svc: self }
+    /// Buckets and objects (S3), in this server's region and on its clock.
+    pub fn objects(&self) -> slipway_objects::Objects<'_> {
+        slipway_objects::Objects::new(
+            self.object_storage.as_deref(),
+            &self.config.region,
+            self.clock.as_ref(),
+        )
     }
 
     pub fn region(&self) -> &str {

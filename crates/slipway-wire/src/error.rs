@@ -2,8 +2,9 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use slipway_logs::LogsError;
 use slipway_model::InputError;
-use slipway_service::logs::LogsError;
+use slipway_objects::ObjectError;
 use slipway_service::Error as ServiceError;
 use slipway_sigv4::AuthError;
 
@@ -77,6 +78,10 @@ impl AwsError {
             LogsError::InvalidParameter(_) => "InvalidParameterException",
             LogsError::GroupNotFound | LogsError::StreamNotFound => "ResourceNotFoundException",
             LogsError::GroupExists | LogsError::StreamExists => "ResourceAlreadyExistsException",
+            LogsError::Internal { context, source } => {
+                tracing::error!(%context, error = %source, "internal error");
+                return Self::internal();
+            }
         };
         Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
     }
@@ -301,53 +306,9 @@ impl QueryError {
 /// S3 condition.
 pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
     use s3s::S3ErrorCode as C;
-    use slipway_service::objects::ObjectError as O;
     let with = |code: C, msg: String| s3s::S3Error::with_message(code, msg);
     match e {
-        ServiceError::Object(o) => {
-            let msg = o.to_string();
-            match o {
-                O::NoSuchBucket(_) => with(C::NoSuchBucket, msg),
-                O::NoSuchKey(_) => with(C::NoSuchKey, msg),
-                O::NoSuchUpload(_) => with(C::NoSuchUpload, msg),
-                O::AccessDenied => with(C::AccessDenied, msg),
-                O::BucketAlreadyExists(_) => with(C::BucketAlreadyExists, msg),
-                O::BucketAlreadyOwnedByYou(_) => with(C::BucketAlreadyOwnedByYou, msg),
-                O::BucketNotEmpty(_) => with(C::BucketNotEmpty, msg),
-                O::InvalidBucketName(_) => with(C::InvalidBucketName, msg),
-                O::PreconditionFailed => with(C::PreconditionFailed, msg),
-                O::NotModified {
-                    etag,
-                    last_modified,
-                } => crate::s3_edge::not_modified(&etag, last_modified),
-                O::InvalidRange { .. } => with(C::InvalidRange, msg),
-                O::BadDigest => with(C::BadDigest, msg),
-                O::BadChecksum(_) => with(C::BadDigest, msg),
-                O::InvalidDigest => with(C::InvalidDigest, msg),
-                O::InvalidArgument(_) => with(C::InvalidArgument, msg),
-                O::InvalidRequest(_) => with(C::InvalidRequest, msg),
-                O::InvalidPart => with(C::InvalidPart, msg),
-                O::InvalidPartOrder => with(C::InvalidPartOrder, msg),
-                O::EntityTooSmall => with(C::EntityTooSmall, msg),
-                O::MetadataTooLarge => with(C::MetadataTooLarge, msg),
-                O::Body(io) => {
-                    // s3s reports a bad payload hash or chunk signature as
-                    // an S3Error inside the body stream: surface it as is.
-                    let inner = io
-                        .get_ref()
-                        .and_then(|e| e.downcast_ref::<s3s::S3Error>())
-                        .map(|e| {
-                            with(e.code().clone(), e.message().unwrap_or_default().to_owned())
-                        });
-                    inner.unwrap_or_else(|| {
-                        with(
-                            C::IncompleteBody,
-                            format!("The request body could not be read: {io}"),
-                        )
-                    })
-                }
-            }
-        }
+        ServiceError::Object(o) => s3_object_error(o),
         ServiceError::NotFound { message } => with(C::NoSuchKey, message),
         ServiceError::Logs(e) => with(C::InvalidRequest, e.to_string()),
         ServiceError::Iam(e) => with(C::InvalidRequest, e.to_string()),
@@ -365,6 +326,61 @@ pub(crate) fn s3_error(e: ServiceError) -> s3s::S3Error {
                 C::InternalError,
                 "We encountered an internal error. Please try again.".into(),
             )
+        }
+    }
+}
+
+/// Maps an object storage condition (`slipway-objects`) to its S3 error.
+pub(crate) fn s3_object_error(o: ObjectError) -> s3s::S3Error {
+    use s3s::S3ErrorCode as C;
+    use ObjectError as O;
+    let with = |code: C, msg: String| s3s::S3Error::with_message(code, msg);
+    let msg = o.to_string();
+    match o {
+        O::NoSuchBucket(_) => with(C::NoSuchBucket, msg),
+        O::NoSuchKey(_) => with(C::NoSuchKey, msg),
+        O::NoSuchUpload(_) => with(C::NoSuchUpload, msg),
+        O::AccessDenied => with(C::AccessDenied, msg),
+        O::BucketAlreadyExists(_) => with(C::BucketAlreadyExists, msg),
+        O::BucketAlreadyOwnedByYou(_) => with(C::BucketAlreadyOwnedByYou, msg),
+        O::BucketNotEmpty(_) => with(C::BucketNotEmpty, msg),
+        O::InvalidBucketName(_) => with(C::InvalidBucketName, msg),
+        O::PreconditionFailed => with(C::PreconditionFailed, msg),
+        O::NotModified {
+            etag,
+            last_modified,
+        } => crate::s3_edge::not_modified(&etag, last_modified),
+        O::InvalidRange { .. } => with(C::InvalidRange, msg),
+        O::BadDigest => with(C::BadDigest, msg),
+        O::BadChecksum(_) => with(C::BadDigest, msg),
+        O::InvalidDigest => with(C::InvalidDigest, msg),
+        O::InvalidArgument(_) => with(C::InvalidArgument, msg),
+        O::InvalidRequest(_) => with(C::InvalidRequest, msg),
+        O::InvalidPart => with(C::InvalidPart, msg),
+        O::InvalidPartOrder => with(C::InvalidPartOrder, msg),
+        O::EntityTooSmall => with(C::EntityTooSmall, msg),
+        O::MetadataTooLarge => with(C::MetadataTooLarge, msg),
+        O::Conflict(_) => with(C::OperationAborted, msg),
+        O::Internal { context, source } => {
+            tracing::error!(%context, error = %source, "internal error");
+            with(
+                C::InternalError,
+                "We encountered an internal error. Please try again.".into(),
+            )
+        }
+        O::Body(io) => {
+            // s3s reports a bad payload hash or chunk signature as
+            // an S3Error inside the body stream: surface it as is.
+            let inner = io
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<s3s::S3Error>())
+                .map(|e| with(e.code().clone(), e.message().unwrap_or_default().to_owned()));
+            inner.unwrap_or_else(|| {
+                with(
+                    C::IncompleteBody,
+                    format!("The request body could not be read: {io}"),
+                )
+            })
         }
     }
 }

@@ -8,7 +8,7 @@ use slipway::config::Config;
 use slipway_blob::{FsBlobStore, S3BlobStore, S3Settings};
 use slipway_core::ports::blob::{BlobKey, BlobStore, ByteStream};
 use slipway_core::ports::objects::ObjectMeta;
-use slipway_service::objects::{Conditions, PutObject};
+use slipway_objects::{Conditions, PutObject};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 

@@ -2,13 +2,13 @@
 //! `s3://` URIs, the inputs an S3Prefix or manifest names, downloads to
 //! files and uploads from files. Bytes stream; nothing is held whole.
 
-use crate::objects::{Conditions, ListObjects};
 use crate::{Error, Result, Service};
 use bytes::Bytes;
 use futures::StreamExt;
 use slipway_core::ports::blob::{BlobKey, ByteStream};
 use slipway_core::ports::objects::{ObjectMeta, ObjectRow};
 use slipway_core::AccountId;
+use slipway_objects::{Conditions, ListObjects, ObjectError};
 use std::path::{Component, Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
@@ -161,18 +161,16 @@ pub async fn list_prefix(
     Ok(out)
 }
 
-fn missing_or(e: Error, uri: &S3Uri) -> DataError {
+fn missing_or(e: ObjectError, uri: &S3Uri) -> DataError {
     match e {
-        Error::Object(crate::objects::ObjectError::NoSuchBucket(_)) => {
+        ObjectError::NoSuchBucket(_) => {
             DataError::Missing(format!("bucket '{}' of {uri} does not exist", uri.bucket))
         }
-        Error::Object(crate::objects::ObjectError::AccessDenied) => DataError::Missing(format!(
+        ObjectError::AccessDenied => DataError::Missing(format!(
             "access denied to {uri}: the bucket belongs to another account"
         )),
-        Error::Object(crate::objects::ObjectError::NoSuchKey(_)) => {
-            DataError::Missing(format!("{uri} does not exist"))
-        }
-        other => DataError::Service(other),
+        ObjectError::NoSuchKey(_) => DataError::Missing(format!("{uri} does not exist")),
+        other => DataError::Service(other.into()),
     }
 }
 
@@ -328,7 +326,7 @@ pub async fn prefetch_small(svc: &Service, objects: &mut [InputObject]) {
             .filter(|o| {
                 o.bucket == bucket
                     && o.listed_blob.is_none()
-                    && o.size <= crate::objects::INLINE_MAX as u64
+                    && o.size <= slipway_objects::INLINE_MAX as u64
             })
             .map(|o| o.key.clone())
             .collect();
@@ -454,8 +452,8 @@ pub async fn upload_stream_checked(
     Ok(())
 }
 
-fn job_output(body: ByteStream, dest: &S3Uri, content_type: &str) -> crate::objects::PutObject {
-    crate::objects::PutObject {
+fn job_output(body: ByteStream, dest: &S3Uri, content_type: &str) -> slipway_objects::PutObject {
+    slipway_objects::PutObject {
         bucket: dest.bucket.clone(),
         key: dest.key.clone(),
         meta: ObjectMeta {

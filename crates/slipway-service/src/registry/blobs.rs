@@ -16,7 +16,6 @@
 
 use super::names::{check_digest, DigestAlgorithm};
 use super::{blob_error, Registry, RegistryError};
-use crate::objects::{segments_stream, RangeSpec};
 use crate::{Error, Result};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -26,6 +25,7 @@ use slipway_core::ports::objects::{Freed, Segment};
 use slipway_core::ports::registry::{Append, BlobRow, BlobUploadRow};
 use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
+use slipway_objects::{segments_stream, RangeSpec};
 use std::sync::{Arc, Mutex};
 
 /// Running hashes kept in memory at most (about 200 bytes each).

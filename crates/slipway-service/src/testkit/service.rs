@@ -6,7 +6,6 @@
 use super::engine::SimEngine;
 use super::held::{held, HeldStore};
 use crate::jobs::{JobRuntime, JobSettings};
-use crate::objects::{Conditions, PutObject};
 use crate::{Service, ServiceConfig};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -15,6 +14,7 @@ use slipway_core::ports::clock::TestClock;
 use slipway_core::ports::objects::ObjectMeta;
 use slipway_core::AccountId;
 use slipway_meta_sqlite::SqliteStore;
+use slipway_objects::{Conditions, PutObject};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -168,13 +168,8 @@ impl TestService {
 
     /// Keys under `prefix` in `bucket`.
     pub async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
-        let rows = self
-            .svc
-            .object_storage
-            .as_ref()
-            .expect("object storage is wired")
-            .index
-            .list_objects(bucket, prefix, None, 1000)
+        use slipway_core::ports::objects::ObjectIndex;
+        let rows = ObjectIndex::list_objects(&*self.store, bucket, prefix, None, 1000)
             .await
             .expect("objects are listed");
         rows.into_iter().map(|r| r.key).collect()

@@ -6,7 +6,7 @@ use crate::json::{object, Input};
 use serde_json::{json, Value};
 use slipway_core::ports::logs::LogEvent;
 use slipway_core::AccountId;
-use slipway_service::logs::{event_id, FilterEvents, GetEvents};
+use slipway_logs::{event_id, FilterEvents, GetEvents};
 use slipway_service::Service;
 
 /// The `logEvents` list; the shape check already required each event's
@@ -38,7 +38,7 @@ pub async fn put_log_events(svc: &Service, account: &AccountId, input: &Input) -
         .logs()
         .put_log_events(account, &group, &stream, events)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     let rejected = (outcome.too_old_last.is_some() || outcome.too_new_start.is_some()).then(|| {
         object([
             ("tooOldLogEventEndIndex", json!(outcome.too_old_last)),
@@ -68,7 +68,7 @@ pub async fn get_log_events(svc: &Service, account: &AccountId, input: &Input) -
         .logs()
         .get_log_events(account, &group, &stream, req)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     let events: Vec<_> = page
         .events
         .iter()
@@ -105,7 +105,7 @@ pub async fn filter_log_events(svc: &Service, account: &AccountId, input: &Input
         .logs()
         .filter_log_events(account, &group, req)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     let events: Vec<_> = page
         .items
         .iter()

@@ -6,7 +6,7 @@ use crate::error::AwsError;
 use crate::json::{object, Input};
 use serde_json::json;
 use slipway_core::AccountId;
-use slipway_service::logs::{DescribeGroups, DescribeStreams};
+use slipway_logs::{DescribeGroups, DescribeStreams};
 use slipway_service::Service;
 
 /// `kmsKeyId`, `tags`, `logGroupClass` and deletion protection are
@@ -16,7 +16,7 @@ pub async fn create_log_group(svc: &Service, account: &AccountId, input: &Input)
     svc.logs()
         .create_log_group(account, &group)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     Ok(json!({}))
 }
 
@@ -26,7 +26,7 @@ pub async fn create_log_stream(svc: &Service, account: &AccountId, input: &Input
     svc.logs()
         .create_log_stream(account, &group, &stream)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     Ok(json!({}))
 }
 
@@ -35,7 +35,7 @@ pub async fn delete_log_group(svc: &Service, account: &AccountId, input: &Input)
     svc.logs()
         .delete_log_group(account, &group)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     Ok(json!({}))
 }
 
@@ -58,7 +58,7 @@ pub async fn describe_log_groups(
         .logs()
         .describe_log_groups(account, req)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     let groups: Vec<_> = page
         .items
         .iter()
@@ -105,7 +105,7 @@ pub async fn describe_log_streams(
         .logs()
         .describe_log_streams(account, &group, req)
         .await
-        .map_err(AwsError::from_service)?;
+        .map_err(AwsError::from_logs)?;
     let streams: Vec<_> = page
         .items
         .iter()

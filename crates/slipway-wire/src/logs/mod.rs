@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use slipway_core::AccountId;
-use slipway_service::logs::LogsError;
+use slipway_logs::LogsError;
 use slipway_service::Service;
 
 /// The operations this server implements, parsed from `X-Amz-Target`.
@@ -127,7 +127,7 @@ fn group_of(svc: &Service, account: &AccountId, input: &Input) -> Result<String,
         (None, Some(id)) => svc
             .logs()
             .group_from_identifier(account, &id)
-            .map_err(AwsError::from_service),
+            .map_err(AwsError::from_logs),
         (None, None) => Err(invalid(
             "Should provide either logGroupName or logGroupIdentifier.",
         )),

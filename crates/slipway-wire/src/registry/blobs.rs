@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use slipway_core::AccountId;
-use slipway_service::objects::RangeSpec;
+use slipway_objects::RangeSpec;
 use slipway_service::registry::{ChunkRange, DigestAlgorithm, RegistryError, UploadStatus};
 use slipway_service::{Result, Service};
 

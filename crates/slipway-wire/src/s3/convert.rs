@@ -11,7 +11,7 @@ use slipway_core::ports::blob::ByteStream;
 use slipway_core::ports::objects::ObjectMeta;
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
-use slipway_service::objects::{ChecksumAlgo, ExpectedChecksum, RangeSpec, TrailerChecksums};
+use slipway_objects::{ChecksumAlgo, ExpectedChecksum, RangeSpec, TrailerChecksums};
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
-use slipway_service::objects::{ListObjects, Listing};
+use slipway_objects::{ListObjects, Listing};
 
 fn max_keys(m: Option<i32>) -> S3Result<usize> {
     match m {

@@ -11,7 +11,7 @@ mod multipart;
 mod objects;
 
 use crate::auth::KeyCache;
-use crate::error::{s3_auth_error, s3_error};
+use crate::error::{s3_auth_error, s3_error, s3_object_error};
 use async_trait::async_trait;
 pub(crate) use convert::timestamp;
 use s3s::dto::*;
@@ -123,6 +123,12 @@ pub(crate) trait OrS3<T> {
 impl<T> OrS3<T> for slipway_service::Result<T> {
     fn or_s3(self) -> S3Result<T> {
         self.map_err(s3_error)
+    }
+}
+
+impl<T> OrS3<T> for Result<T, slipway_objects::ObjectError> {
+    fn or_s3(self) -> S3Result<T> {
+        self.map_err(s3_object_error)
     }
 }
 

@@ -5,7 +5,7 @@ use super::objects::{conditions, copy_source, set_checksums};
 use super::{OrS3, SlipwayS3};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
-use slipway_service::objects::{CompletePart, RangeSpec};
+use slipway_objects::{CompletePart, RangeSpec};
 
 fn part_number(n: i32) -> S3Result<u32> {
     u32::try_from(n).map_err(|_| {

@@ -5,7 +5,7 @@ use super::convert::{self, body_in, body_out, etag, etag_condition, micros, time
 use super::{OrS3, SlipwayS3};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
-use slipway_service::objects::{Conditions, MetadataDirective, PutObject};
+use slipway_objects::{Conditions, MetadataDirective, PutObject};
 
 /// Sets the additional-checksum output fields from stored values.
 macro_rules! set_checksums {
@@ -176,9 +176,7 @@ pub(super) async fn head_object(
         .or_s3()?;
     let (content_length, content_range) = match i.range.map(convert::range) {
         Some(r) => {
-            let r = r
-                .resolve(o.size)
-                .map_err(|e| crate::error::s3_error(e.into()))?;
+            let r = r.resolve(o.size).map_err(crate::error::s3_object_error)?;
             (
                 r.len(),
                 Some(format!("bytes {}-{}/{}", r.start, r.end - 1, o.size)),
@@ -294,7 +292,7 @@ pub(super) async fn delete_objects(
             }),
             None => {}
             Some(e) => {
-                let e = crate::error::s3_error(e);
+                let e = crate::error::s3_object_error(e);
                 errors.push(Error {
                     code: Some(e.code().as_str().to_owned()),
                     version_id: versions.get(&r.key).cloned(),

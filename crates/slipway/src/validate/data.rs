@@ -231,7 +231,7 @@ async fn copy_in(svc: &Service, account: &AccountId, uri: &str) -> anyhow::Resul
         svc.objects()
             .put_object(
                 account,
-                slipway_service::objects::PutObject {
+                slipway_objects::PutObject {
                     bucket: src.bucket.clone(),
                     key: key.clone(),
                     meta: Default::default(),

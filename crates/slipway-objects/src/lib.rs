@@ -1,3 +1,10 @@
+//! S3 semantics, on the `ObjectIndex` and `BlobStore` ports of
+//! `slipway-core`: buckets, objects, multipart uploads, checksums and
+//! ETags, listing. Knows no HTTP (the wire crate maps [`ObjectError`] to S3
+//! codes) and no SQL, and nothing of the control plane, which reads and
+//! writes job data through [`Objects`] like any S3 client
+//! (docs/architecture.md, "Layers").
+//!
 //! Object storage (S3) rules: buckets belong to an account and every
 //! operation on a bucket or its objects by another account is
 //! `AccessDenied`; a non-empty bucket cannot be deleted; bytes are durable
@@ -15,18 +22,21 @@ mod write;
 pub use digest::{ChecksumAlgo, ExpectedChecksum, TrailerChecksums};
 pub use list::{ListObjects, Listing};
 pub use multipart::{CompletePart, PartListing, UploadListing};
-pub(crate) use read::segments_stream;
-pub use read::{Conditions, GotObject, RangeSpec};
-pub(crate) use write::INLINE_MAX;
+pub use read::{segments_stream, Conditions, GotObject, RangeSpec};
+pub use write::INLINE_MAX;
 pub use write::{DeleteResult, MetadataDirective, PutObject, PutOutcome, MAX_USER_METADATA};
 
-use crate::{Error, Result, Service};
 use slipway_core::ports::blob::{BlobError, BlobKey, BlobStore};
+use slipway_core::ports::clock::Clock;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{BucketDelete, BucketRow, Freed, ObjectIndex};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::sync::Arc;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// This crate's results.
+pub type Result<T, E = ObjectError> = std::result::Result<T, E>;
 
 /// The region whose CreateBucket keeps S3's legacy idempotent answer.
 const US_EAST_1: &str = "us-east-1";
@@ -35,6 +45,13 @@ const US_EAST_1: &str = "us-east-1";
 pub struct ObjectStorage {
     pub(crate) index: Arc<dyn ObjectIndex>,
     pub(crate) blobs: Arc<dyn BlobStore>,
+}
+
+impl ObjectStorage {
+    /// S3 metadata in `index`, bytes in `blobs`.
+    pub fn new(index: Arc<dyn ObjectIndex>, blobs: Arc<dyn BlobStore>) -> Self {
+        Self { index, blobs }
+    }
 }
 
 /// S3 conditions a client acts on. The wire crate maps each to its S3
@@ -91,18 +108,53 @@ pub enum ObjectError {
     /// match); the wire crate may find its own error inside.
     #[error("request body: {0}")]
     Body(std::io::Error),
+    /// The row changed under a read-modify-write; the client may retry.
+    #[error("{0}")]
+    Conflict(String),
+    /// A store failed; nothing a client can act on.
+    #[error("internal error")]
+    Internal {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
-pub(crate) fn blob_error(e: BlobError) -> Error {
-    match e {
-        BlobError::Body(io) => ObjectError::Body(io).into(),
-        other => Error::internal("blob store", other),
+impl ObjectError {
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
     }
 }
 
-/// S3 operations, one method per operation family.
+impl From<MetaError> for ObjectError {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::Conflict(what) => Self::Conflict(format!(
+                "{what} was modified concurrently; retry the request"
+            )),
+            other => Self::internal("metadata store", other),
+        }
+    }
+}
+
+pub(crate) fn blob_error(e: BlobError) -> ObjectError {
+    match e {
+        BlobError::Body(io) => ObjectError::Body(io),
+        other => ObjectError::internal("blob store", other),
+    }
+}
+
+/// S3 operations, one method per operation family: a view of the ports
+/// (`None` when this server has no object storage: every call then fails
+/// with an internal error), the region buckets are created in, and the
+/// clock every stored time comes from.
 pub struct Objects<'a> {
-    pub(crate) svc: &'a Service,
+    storage: Option<&'a ObjectStorage>,
+    region: &'a str,
+    clock: &'a dyn Clock,
 }
 
 /// Bucket naming rules (general purpose buckets): 3–63 characters of
@@ -133,10 +185,23 @@ pub fn check_bucket_name(name: &str) -> std::result::Result<(), ObjectError> {
     Ok(())
 }
 
-impl Objects<'_> {
-    pub(crate) fn storage(&self) -> Result<&ObjectStorage> {
-        self.svc.object_storage.as_deref().ok_or_else(|| {
-            Error::internal(
+impl<'a> Objects<'a> {
+    pub fn new(storage: Option<&'a ObjectStorage>, region: &'a str, clock: &'a dyn Clock) -> Self {
+        Self {
+            storage,
+            region,
+            clock,
+        }
+    }
+
+    /// Now, on the wall clock: every time object storage stores.
+    pub(crate) fn wall_micros(&self) -> slipway_core::time_util::Micros {
+        self.clock.wall_micros()
+    }
+
+    pub(crate) fn storage(&self) -> Result<&'a ObjectStorage> {
+        self.storage.ok_or_else(|| {
+            ObjectError::internal(
                 "object storage",
                 "object storage is not configured in this server",
             )
@@ -145,7 +210,7 @@ impl Objects<'_> {
 
     /// The bucket, if `account` owns it: `NoSuchBucket` when absent,
     /// `AccessDenied` when someone else's (as AWS answers).
-    pub(crate) async fn owned_bucket(&self, account: &AccountId, name: &str) -> Result<BucketRow> {
+    pub async fn owned_bucket(&self, account: &AccountId, name: &str) -> Result<BucketRow> {
         let b = self
             .storage()?
             .index
@@ -153,7 +218,7 @@ impl Objects<'_> {
             .await?
             .ok_or_else(|| ObjectError::NoSuchBucket(name.to_owned()))?;
         if &b.owner != account {
-            return Err(ObjectError::AccessDenied.into());
+            return Err(ObjectError::AccessDenied);
         }
         Ok(b)
     }
@@ -182,8 +247,8 @@ impl Objects<'_> {
         let row = BucketRow {
             name: name.to_owned(),
             owner: account.clone(),
-            region: self.svc.region().to_owned(),
-            created: wall_micros(),
+            region: self.region.to_owned(),
+            created: self.wall_micros(),
         };
         let st = self.storage()?;
         if st.index.create_bucket(&row).await? {
@@ -195,9 +260,9 @@ impl Objects<'_> {
             // every other region says BucketAlreadyOwnedByYou.
             Some(b) if &b.owner == account && b.region == US_EAST_1 => Ok(b),
             Some(b) if &b.owner == account => {
-                Err(ObjectError::BucketAlreadyOwnedByYou(name.into()).into())
+                Err(ObjectError::BucketAlreadyOwnedByYou(name.into()))
             }
-            _ => Err(ObjectError::BucketAlreadyExists(name.into()).into()),
+            _ => Err(ObjectError::BucketAlreadyExists(name.into())),
         }
     }
 
@@ -219,8 +284,8 @@ impl Objects<'_> {
                 self.free(freed).await;
                 Ok(())
             }
-            BucketDelete::Missing => Err(ObjectError::NoSuchBucket(name.into()).into()),
-            BucketDelete::NotEmpty => Err(ObjectError::BucketNotEmpty(name.into()).into()),
+            BucketDelete::Missing => Err(ObjectError::NoSuchBucket(name.into())),
+            BucketDelete::NotEmpty => Err(ObjectError::BucketNotEmpty(name.into())),
         }
     }
 
@@ -246,9 +311,12 @@ impl Objects<'_> {
 }
 
 /// Maps "the parent vanished" from the index to the S3 condition.
-pub(crate) fn missing_parent(e: MetaError, gone: impl FnOnce(String) -> ObjectError) -> Error {
+pub(crate) fn missing_parent(
+    e: MetaError,
+    gone: impl FnOnce(String) -> ObjectError,
+) -> ObjectError {
     match e {
-        MetaError::MissingParent(what) => gone(what).into(),
+        MetaError::MissingParent(what) => gone(what),
         other => other.into(),
     }
 }

@@ -12,7 +12,6 @@ use futures::StreamExt;
 use md5::{Digest as _, Md5};
 use slipway_core::ports::blob::{BlobInfo, BlobKey, ByteStream};
 use slipway_core::ports::objects::{ObjectMeta, ObjectRow, Segment};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::collections::BTreeMap;
 
@@ -54,7 +53,7 @@ pub enum MetadataDirective {
 /// One key's fate in DeleteObjects.
 pub struct DeleteResult {
     pub key: String,
-    pub error: Option<crate::Error>,
+    pub error: Option<ObjectError>,
 }
 
 /// What a client claims about a body it sends: checked once the body has
@@ -92,7 +91,7 @@ pub(crate) struct StoredBody {
 /// blob (see `ObjectRow::inline`). Large enough for the small files of a
 /// typical job (records, predictions, manifests, configs); small enough
 /// that a group commit of them stays a few MiB.
-pub(crate) const INLINE_MAX: usize = 64 * 1024;
+pub const INLINE_MAX: usize = 64 * 1024;
 
 /// The largest single-request body whose ETag is its MD5 when the client
 /// did not send `Content-MD5`. A larger one gets the ETag
@@ -148,7 +147,7 @@ impl Objects<'_> {
         };
         if let Err(e) = verdict {
             self.discard(&blob).await;
-            return Err(e.into());
+            return Err(e);
         }
         Ok(StoredBody {
             blob,
@@ -178,7 +177,7 @@ impl Objects<'_> {
                     len += chunk.len();
                     head.push(chunk);
                 }
-                Some(Err(e)) => return Err(ObjectError::Body(e).into()),
+                Some(Err(e)) => return Err(ObjectError::Body(e)),
             }
         }
         let whole = futures::stream::iter(head.into_iter().map(Ok)).chain(body);
@@ -202,7 +201,7 @@ impl Objects<'_> {
         let size = size.map_err(blob_error)?;
         let Ok((_, b3)) = hashed else {
             self.discard(&blob).await;
-            return Err(crate::Error::internal(
+            return Err(ObjectError::internal(
                 "object store",
                 "the body's hasher failed",
             ));
@@ -211,7 +210,7 @@ impl Objects<'_> {
         let expected = digest::with_trailer(claims.checksums, claims.trailer);
         if let Err(e) = digest::verify(&expected, &computed) {
             self.discard(&blob).await;
-            return Err(e.into());
+            return Err(e);
         }
         let etag = format!("{}-1", hex::encode(&b3.finalize().as_bytes()[..16]));
         Ok(StoredObject::Blob {
@@ -245,7 +244,7 @@ impl Objects<'_> {
         let md5: [u8; 16] = Md5::digest(&bytes).into();
         let expected = digest::with_trailer(claims.checksums, claims.trailer);
         match claimed_md5 {
-            Some(m) if m != md5 => return Err(ObjectError::BadDigest.into()),
+            Some(m) if m != md5 => return Err(ObjectError::BadDigest),
             _ => digest::verify(&expected, &computed)?,
         }
         Ok(StoredObject::Inline {
@@ -286,7 +285,7 @@ impl Objects<'_> {
             key: key.to_owned(),
             size,
             etag,
-            last_modified: wall_micros(),
+            last_modified: self.wall_micros(),
             meta,
             segments,
             inline,
@@ -315,7 +314,7 @@ impl Objects<'_> {
     /// owns: a job writing thousands of outputs to one bucket checks once,
     /// not once per object. A bucket deleted since still fails the commit
     /// (`NoSuchBucket`).
-    pub(crate) async fn put_object_in_owned_bucket(&self, req: PutObject) -> Result<PutOutcome> {
+    pub async fn put_object_in_owned_bucket(&self, req: PutObject) -> Result<PutOutcome> {
         check_key(&req.key)?;
         check_user_metadata(&req.meta)?;
         let body = self
@@ -370,8 +369,7 @@ impl Objects<'_> {
         {
             return Err(ObjectError::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),
-            )
-            .into());
+            ));
         }
         let src = self
             .get_object(account, src_bucket, src_key, src_conditions, None)

@@ -2,13 +2,34 @@
 //! limits and PutLogEvents rules, without HTTP.
 
 use super::*;
+use slipway_core::ports::clock::SystemClock;
 use slipway_meta_sqlite::SqliteStore;
+use std::sync::Arc;
 
-async fn service() -> (Service, tempfile::TempDir) {
+/// The logs operations on a store, as the control plane builds them.
+struct Svc {
+    store: Arc<SqliteStore>,
+}
+
+impl Svc {
+    fn logs(&self) -> Logs<'_> {
+        Logs::new(Some(&*self.store), "us-east-1", &SystemClock)
+    }
+
+    /// The store itself, as a job runner appends to it.
+    fn log_store(&self) -> Option<Arc<dyn LogStore>> {
+        Some(self.store.clone())
+    }
+}
+
+async fn service() -> (Svc, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let svc = Service::new(store.clone(), crate::ServiceConfig::new("us-east-1")).with_logs(store);
-    (svc, dir)
+    (Svc { store }, dir)
+}
+
+fn now_ms(svc: &Svc) -> i64 {
+    svc.logs().now_ms()
 }
 
 fn ev(t: i64, m: &str) -> LogEvent {
@@ -22,10 +43,10 @@ fn msgs(events: &[StoredEvent]) -> Vec<&str> {
     events.iter().map(|e| e.message.as_str()).collect()
 }
 
-fn code(e: Error) -> String {
+fn code(e: LogsError) -> String {
     match e {
-        Error::Logs(l) => format!("{l:?}"),
-        other => panic!("not a logs error: {other:?}"),
+        LogsError::Internal { .. } => panic!("not a logs condition: {e:?}"),
+        l => format!("{l:?}"),
     }
 }
 

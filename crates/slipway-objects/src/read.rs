@@ -100,11 +100,9 @@ impl Conditions {
 /// GET's, but a source that "has not been modified" is a failed
 /// precondition (412) — a copy has no cached copy to keep, so S3 never
 /// answers it 304.
-pub(crate) fn copy_source_error(e: crate::Error) -> crate::Error {
+pub(crate) fn copy_source_error(e: ObjectError) -> ObjectError {
     match e {
-        crate::Error::Object(ObjectError::NotModified { .. }) => {
-            ObjectError::PreconditionFailed.into()
-        }
+        ObjectError::NotModified { .. } => ObjectError::PreconditionFailed,
         other => other,
     }
 }
@@ -118,7 +116,7 @@ pub struct GotObject {
 
 /// Streams `range` of an object made of `segments`, opening each blob only
 /// when the previous one is exhausted (memory stays flat).
-pub(crate) fn segments_stream(
+pub fn segments_stream(
     blobs: Arc<dyn BlobStore>,
     segments: &[Segment],
     range: ByteRange,
@@ -170,7 +168,7 @@ impl Objects<'_> {
     /// was overwritten or deleted after the listing); the caller then reads
     /// the object the usual way. Blob keys are random and never reused, so
     /// a listed blob holds that listed version or nothing.
-    pub(crate) async fn read_listed_blob(&self, blob: &BlobKey) -> Result<ByteStream> {
+    pub async fn read_listed_blob(&self, blob: &BlobKey) -> Result<ByteStream> {
         let blobs = self.storage()?.blobs.clone();
         blobs.get(blob, None).await.map_err(blob_error)
     }
@@ -179,7 +177,7 @@ impl Objects<'_> {
     /// one bucket in one lookup: key → bytes for those still stored inline
     /// (others were changed since, or live in blobs, and are read one by
     /// one).
-    pub(crate) async fn read_listed_inline(
+    pub async fn read_listed_inline(
         &self,
         bucket: &str,
         keys: &[String],

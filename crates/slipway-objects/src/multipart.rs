@@ -13,7 +13,6 @@ use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{
     CompletedUpload, ObjectMeta, ObjectRow, PartRow, Segment, UploadRow,
 };
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 
 /// S3's minimum size of every part but the last.
@@ -60,7 +59,7 @@ impl Objects<'_> {
         self.owned_bucket(account, bucket).await?;
         match self.storage()?.index.get_upload(id).await? {
             Some(u) if u.bucket == bucket && u.key == key => Ok(u),
-            _ => Err(ObjectError::NoSuchUpload(id.to_owned()).into()),
+            _ => Err(ObjectError::NoSuchUpload(id.to_owned())),
         }
     }
 
@@ -74,7 +73,7 @@ impl Objects<'_> {
         check_key(key)?;
         check_user_metadata(&meta)?;
         self.owned_bucket(account, bucket).await?;
-        let initiated = wall_micros();
+        let initiated = self.wall_micros();
         // Ids sort by initiation time, the order S3 lists uploads of a key in.
         let upload = UploadRow {
             upload_id: format!("{initiated:016x}{}", BlobKey::random()),
@@ -124,7 +123,7 @@ impl Objects<'_> {
             size: stored.info.size,
             etag: hex::encode(stored.info.md5),
             blob: stored.blob.clone(),
-            last_modified: wall_micros(),
+            last_modified: self.wall_micros(),
         };
         match self.storage()?.index.put_part(&part).await {
             Ok(freed) => self.free(freed).await,
@@ -169,8 +168,7 @@ impl Objects<'_> {
             if last >= src.object.size {
                 return Err(ObjectError::InvalidRange {
                     size: src.object.size,
-                }
-                .into());
+                });
             }
         }
         self.upload_part(
@@ -197,21 +195,21 @@ impl Objects<'_> {
         parts: &[CompletePart],
     ) -> Result<CompletedUpload> {
         let upload = match self.upload(account, bucket, key, upload_id).await {
-            Err(crate::Error::Object(ObjectError::NoSuchUpload(_))) => {
+            Err(ObjectError::NoSuchUpload(_)) => {
                 return self.completed_before(bucket, key, upload_id, parts).await;
             }
             other => other?,
         };
         if parts.is_empty() {
-            return Err(
-                ObjectError::InvalidRequest("You must specify at least one part".into()).into(),
-            );
+            return Err(ObjectError::InvalidRequest(
+                "You must specify at least one part".into(),
+            ));
         }
         if parts
             .windows(2)
             .any(|w| w[0].part_number >= w[1].part_number)
         {
-            return Err(ObjectError::InvalidPartOrder.into());
+            return Err(ObjectError::InvalidPartOrder);
         }
         let index = &self.storage()?.index;
         let stored = index
@@ -220,13 +218,13 @@ impl Objects<'_> {
         let mut chosen = Vec::with_capacity(parts.len());
         for (i, p) in parts.iter().enumerate() {
             let Some(row) = stored.iter().find(|r| r.part_number == p.part_number) else {
-                return Err(ObjectError::InvalidPart.into());
+                return Err(ObjectError::InvalidPart);
             };
             if row.etag != bare_etag(&p.etag) {
-                return Err(ObjectError::InvalidPart.into());
+                return Err(ObjectError::InvalidPart);
             }
             if i + 1 < parts.len() && row.size < MIN_PART_SIZE {
-                return Err(ObjectError::EntityTooSmall.into());
+                return Err(ObjectError::EntityTooSmall);
             }
             chosen.push(row);
         }
@@ -236,7 +234,7 @@ impl Objects<'_> {
             key: key.to_owned(),
             size: chosen.iter().map(|r| r.size).sum(),
             etag: multipart_etag(&etags),
-            last_modified: wall_micros(),
+            last_modified: self.wall_micros(),
             meta: upload.meta,
             segments: chosen
                 .iter()
@@ -284,7 +282,7 @@ impl Objects<'_> {
         upload_id: &str,
         parts: &[CompletePart],
     ) -> Result<CompletedUpload> {
-        let gone = || ObjectError::NoSuchUpload(upload_id.to_owned()).into();
+        let gone = || ObjectError::NoSuchUpload(upload_id.to_owned());
         let Some(done) = self
             .storage()?
             .index
@@ -299,7 +297,7 @@ impl Objects<'_> {
                 .iter()
                 .zip(parts)
                 .all(|((n, etag), p)| *n == p.part_number && etag == bare_etag(&p.etag));
-        let fresh = wall_micros().saturating_sub(done.completed) < COMPLETION_KEPT_MICROS;
+        let fresh = self.wall_micros().saturating_sub(done.completed) < COMPLETION_KEPT_MICROS;
         if done.bucket != bucket || done.key != key || !same_parts || !fresh {
             return Err(gone());
         }
@@ -319,7 +317,7 @@ impl Objects<'_> {
                 self.free(freed).await;
                 Ok(())
             }
-            None => Err(ObjectError::NoSuchUpload(upload_id.to_owned()).into()),
+            None => Err(ObjectError::NoSuchUpload(upload_id.to_owned())),
         }
     }
 

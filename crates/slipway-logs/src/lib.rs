@@ -1,6 +1,9 @@
-//! Job logs (the CloudWatch Logs subset): the rules of each operation on
-//! top of the `LogStore` port. Job runners append through
-//! `Service::logs` (the field) directly; clients come through here.
+//! CloudWatch Logs rules for job logs (the subset Slipway serves): the
+//! rules of each operation on top of the `LogStore` port of
+//! `slipway-core`. Knows no HTTP (the wire crate maps [`LogsError`] to Logs
+//! codes), no SQL and nothing of the control plane: job runners append to
+//! the `LogStore` directly; clients come through [`Logs`]
+//! (docs/architecture.md, "Layers").
 //!
 //! Pagination tokens are opaque to clients and made here: GetLogEvents'
 //! `f/…`/`b/…` tokens and FilterLogEvents' `nextToken` name an event
@@ -13,13 +16,17 @@ mod tokens;
 
 pub use pattern::FilterPattern;
 
-use crate::{Error, Result, Service};
+use slipway_core::ports::clock::Clock;
 use slipway_core::ports::logs::{
     Direction, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo, StoredEvent,
     StreamOrder, StreamQuery, StreamSelect, TimeRange,
 };
 use slipway_core::AccountId;
-use std::sync::Arc;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// This crate's results.
+pub type Result<T, E = LogsError> = std::result::Result<T, E>;
 
 /// Per-event overhead PutLogEvents counts toward the batch size.
 pub const EVENT_OVERHEAD: usize = 26;
@@ -54,26 +61,38 @@ pub enum LogsError {
     GroupExists,
     #[error("The specified log stream already exists")]
     StreamExists,
+    /// The store failed; nothing a client can act on.
+    #[error("internal error")]
+    Internal {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
-impl From<LogError> for Error {
-    fn from(e: LogError) -> Self {
-        match e {
-            LogError::GroupNotFound(_) => LogsError::GroupNotFound.into(),
-            LogError::StreamNotFound(_) => LogsError::StreamNotFound.into(),
-            LogError::GroupExists(_) => LogsError::GroupExists.into(),
-            LogError::StreamExists(_) => LogsError::StreamExists.into(),
-            other => Error::internal("log store", other),
+impl LogsError {
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: source.into(),
         }
     }
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    LogsError::InvalidParameter(message.into()).into()
+impl From<LogError> for LogsError {
+    fn from(e: LogError) -> Self {
+        match e {
+            LogError::GroupNotFound(_) => LogsError::GroupNotFound,
+            LogError::StreamNotFound(_) => LogsError::StreamNotFound,
+            LogError::GroupExists(_) => LogsError::GroupExists,
+            LogError::StreamExists(_) => LogsError::StreamExists,
+            other => LogsError::internal("log store", other),
+        }
+    }
 }
 
-fn now_ms(svc: &Service) -> i64 {
-    svc.wall_micros() / 1_000
+fn invalid(message: impl Into<String>) -> LogsError {
+    LogsError::InvalidParameter(message.into())
 }
 
 /// What PutLogEvents stored: indexes of the events it did not store,
@@ -148,15 +167,32 @@ pub struct EventsPage {
     pub next_backward_token: String,
 }
 
-/// The logs operations.
+/// The logs operations: a view of the `LogStore` (`None` when this server
+/// has no logs: every call that needs the store then fails with an
+/// internal error), the region ARNs name, and the clock "now" comes from.
 pub struct Logs<'a> {
-    pub(crate) svc: &'a Service,
+    store: Option<&'a dyn LogStore>,
+    region: &'a str,
+    clock: &'a dyn Clock,
 }
 
-impl Logs<'_> {
-    fn store(&self) -> Result<&Arc<dyn LogStore>> {
-        self.svc.logs.as_ref().ok_or_else(|| {
-            Error::internal(
+impl<'a> Logs<'a> {
+    pub fn new(store: Option<&'a dyn LogStore>, region: &'a str, clock: &'a dyn Clock) -> Self {
+        Self {
+            store,
+            region,
+            clock,
+        }
+    }
+
+    /// Now, in epoch milliseconds of the wall clock.
+    fn now_ms(&self) -> i64 {
+        self.clock.wall_micros() / 1_000
+    }
+
+    fn store(&self) -> Result<&'a dyn LogStore> {
+        self.store.ok_or_else(|| {
+            LogsError::internal(
                 "logs",
                 "no LogStore wired (Service::with_logs was not called)",
             )
@@ -168,7 +204,7 @@ impl Logs<'_> {
     pub fn group_arn(&self, account: &AccountId, group: &str) -> String {
         format!(
             "arn:aws:logs:{}:{}:log-group:{group}",
-            self.svc.region(),
+            self.region,
             account.as_str()
         )
     }
@@ -184,11 +220,7 @@ impl Logs<'_> {
         let Some(rest) = id.strip_prefix("arn:") else {
             return Ok(id.to_owned());
         };
-        let prefix = format!(
-            "aws:logs:{}:{}:log-group:",
-            self.svc.region(),
-            account.as_str()
-        );
+        let prefix = format!("aws:logs:{}:{}:log-group:", self.region, account.as_str());
         let name = rest.strip_prefix(&prefix).ok_or(LogsError::GroupNotFound)?;
         Ok(name.strip_suffix(":*").unwrap_or(name).to_owned())
     }
@@ -197,7 +229,7 @@ impl Logs<'_> {
     pub async fn create_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
         Ok(self
             .store()?
-            .create_group(account, group, now_ms(self.svc))
+            .create_group(account, group, self.now_ms())
             .await?)
     }
 
@@ -210,7 +242,7 @@ impl Logs<'_> {
     ) -> Result<()> {
         Ok(self
             .store()?
-            .create_stream(account, group, stream, now_ms(self.svc))
+            .create_stream(account, group, stream, self.now_ms())
             .await?)
     }
 
@@ -231,7 +263,7 @@ impl Logs<'_> {
         events: Vec<LogEvent>,
     ) -> Result<PutOutcome> {
         check_batch(&events)?;
-        let now = now_ms(self.svc);
+        let now = self.now_ms();
         let too_old_end = events
             .iter()
             .take_while(|e| e.timestamp_ms < now - TOO_OLD_MS)
