@@ -200,92 +200,85 @@ impl TestService {
         }
     }
 
+    /// Polls `describe` (in virtual time) until the status `status_of`
+    /// reads from its answer satisfies `done`; panics on an error or after
+    /// [`SETTLE_LIMIT`].
+    async fn until_status<T, F, Fut>(
+        &self,
+        what: String,
+        mut describe: F,
+        status_of: impl Fn(&T) -> &str,
+        done: impl Fn(&str) -> bool,
+    ) -> T
+    where
+        T: std::fmt::Debug,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = crate::Result<T>>,
+    {
+        let found = self
+            .wait_for(
+                &what,
+                || {
+                    let read = describe();
+                    async move { read.await.map_err(|e| e.to_string()) }
+                },
+                |r| r.as_ref().is_ok_and(|v| done(status_of(v))),
+            )
+            .await;
+        found.unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// The training job once its status is `status`.
     pub async fn training_in(
         &self,
         name: &str,
         status: &str,
     ) -> crate::jobs::training::TrainingJob {
-        let job = self
-            .wait_for(
-                &format!("training job {name} reaching {status}"),
-                || async {
-                    self.svc
-                        .training_jobs()
-                        .describe(&self.account, name)
-                        .await
-                        .map(|j| (j.record.status.clone(), j))
-                        .map_err(|e| e.to_string())
-                },
-                |r| r.as_ref().is_ok_and(|(s, _)| s == status),
-            )
-            .await;
-        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+        self.until_status(
+            format!("training job {name} reaching {status}"),
+            || async { self.svc.training_jobs().describe(&self.account, name).await },
+            |j| &j.record.status,
+            |s| s == status,
+        )
+        .await
     }
 
     /// The training job once it has ended (Completed, Failed or Stopped).
     pub async fn training_done(&self, name: &str) -> crate::jobs::training::TrainingJob {
-        let job = self
-            .wait_for(
-                &format!("training job {name} ending"),
-                || async {
-                    self.svc
-                        .training_jobs()
-                        .describe(&self.account, name)
-                        .await
-                        .map(|j| (j.record.status.clone(), j))
-                        .map_err(|e| e.to_string())
-                },
-                |r| {
-                    r.as_ref()
-                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
-                },
-            )
-            .await;
-        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+        self.until_status(
+            format!("training job {name} ending"),
+            || async { self.svc.training_jobs().describe(&self.account, name).await },
+            |j| &j.record.status,
+            crate::jobs::training::state::status::is_terminal,
+        )
+        .await
     }
 
     /// The transform job once it has ended.
     pub async fn transform_done(&self, name: &str) -> crate::jobs::batch_transform::TransformJob {
-        let job = self
-            .wait_for(
-                &format!("transform job {name} ending"),
-                || async {
-                    self.svc
-                        .transform_jobs()
-                        .describe(&self.account, name)
-                        .await
-                        .map(|j| (j.record.status.clone(), j))
-                        .map_err(|e| e.to_string())
-                },
-                |r| {
-                    r.as_ref()
-                        .is_ok_and(|(s, _)| crate::jobs::training::state::status::is_terminal(s))
-                },
-            )
-            .await;
-        job.map(|(_, j)| j).unwrap_or_else(|e| panic!("{e}"))
+        self.until_status(
+            format!("transform job {name} ending"),
+            || async {
+                self.svc
+                    .transform_jobs()
+                    .describe(&self.account, name)
+                    .await
+            },
+            |j| &j.record.status,
+            crate::jobs::training::state::status::is_terminal,
+        )
+        .await
     }
 
     /// An algorithm once its validation has ended (Completed or Failed).
     pub async fn algorithm_done(&self, name: &str) -> crate::resources::algorithms::Algorithm {
-        let found = self
-            .wait_for(
-                &format!("algorithm {name} validating"),
-                || async {
-                    self.svc
-                        .algorithms()
-                        .describe(&self.account, name)
-                        .await
-                        .map_err(|e| e.to_string())
-                },
-                |r| {
-                    r.as_ref()
-                        .is_ok_and(|a| matches!(a.record.status.as_str(), "Completed" | "Failed"))
-                },
-            )
-            .await;
-        found.unwrap_or_else(|e| panic!("{e}"))
+        self.until_status(
+            format!("algorithm {name} validating"),
+            || async { self.svc.algorithms().describe(&self.account, name).await },
+            |a| &a.record.status,
+            validation_ended,
+        )
+        .await
     }
 
     /// A model package once its validation has ended.
@@ -293,23 +286,18 @@ impl TestService {
         &self,
         name: &str,
     ) -> crate::resources::model_packages::ModelPackage {
-        let found = self
-            .wait_for(
-                &format!("model package {name} validating"),
-                || async {
-                    self.svc
-                        .model_packages()
-                        .describe(&self.account, name)
-                        .await
-                        .map_err(|e| e.to_string())
-                },
-                |r| {
-                    r.as_ref()
-                        .is_ok_and(|a| matches!(a.record.status.as_str(), "Completed" | "Failed"))
-                },
-            )
-            .await;
-        found.unwrap_or_else(|e| panic!("{e}"))
+        self.until_status(
+            format!("model package {name} validating"),
+            || async {
+                self.svc
+                    .model_packages()
+                    .describe(&self.account, name)
+                    .await
+            },
+            |p| &p.record.status,
+            validation_ended,
+        )
+        .await
     }
 
     /// Log lines of one stream, in order.
@@ -361,4 +349,9 @@ pub fn model_tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
     tar.into_inner()
         .and_then(|gz| gz.finish())
         .expect("finishing an in-memory tar.gz")
+}
+
+/// Whether a validated resource's status is final.
+fn validation_ended(status: &str) -> bool {
+    matches!(status, "Completed" | "Failed")
 }
