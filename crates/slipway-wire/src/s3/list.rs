@@ -57,6 +57,33 @@ fn contents(
     (objects, prefixes)
 }
 
+/// One page of the service's listing: what the three list operations
+/// share once each has worked out where the page starts.
+async fn page(
+    s3: &SlipwayS3,
+    account: &slipway_core::AccountId,
+    bucket: &str,
+    prefix: Option<&str>,
+    delimiter: Option<&Delimiter>,
+    after: Option<String>,
+    max: Option<i32>,
+) -> S3Result<(ListObjects, Listing)> {
+    let q = ListObjects {
+        bucket: bucket.to_owned(),
+        prefix: prefix.unwrap_or_default().to_owned(),
+        delimiter: delimiter.cloned(),
+        after,
+        max_keys: max_keys(max)?,
+    };
+    let l = s3
+        .service
+        .objects()
+        .list_objects(account, &q)
+        .await
+        .or_s3()?;
+    Ok((q, l))
+}
+
 pub(super) async fn list_objects(
     s3: &SlipwayS3,
     req: S3Request<ListObjectsInput>,
@@ -65,19 +92,16 @@ pub(super) async fn list_objects(
     let mut i = req.input;
     i.delimiter = delimiter(i.delimiter);
     let enc = url_encoding(i.encoding_type.as_ref());
-    let q = ListObjects {
-        bucket: i.bucket.clone(),
-        prefix: i.prefix.clone().unwrap_or_default(),
-        delimiter: i.delimiter.clone(),
-        after: i.marker.clone().filter(|m| !m.is_empty()),
-        max_keys: max_keys(i.max_keys)?,
-    };
-    let mut l = s3
-        .service
-        .objects()
-        .list_objects(&account, &q)
-        .await
-        .or_s3()?;
+    let (q, mut l) = page(
+        s3,
+        &account,
+        &i.bucket,
+        i.prefix.as_deref(),
+        i.delimiter.as_ref(),
+        i.marker.clone().filter(|m| !m.is_empty()),
+        i.max_keys,
+    )
+    .await?;
     let (objects, prefixes) = contents(&mut l, enc, &account, true);
     // AWS returns NextMarker only with a delimiter; clients without one
     // resume from the last key.
@@ -124,19 +148,16 @@ pub(super) async fn list_objects_v2(
         ),
         None => i.start_after.clone().filter(|s| !s.is_empty()),
     };
-    let q = ListObjects {
-        bucket: i.bucket.clone(),
-        prefix: i.prefix.clone().unwrap_or_default(),
-        delimiter: i.delimiter.clone(),
+    let (q, mut l) = page(
+        s3,
+        &account,
+        &i.bucket,
+        i.prefix.as_deref(),
+        i.delimiter.as_ref(),
         after,
-        max_keys: max_keys(i.max_keys)?,
-    };
-    let mut l = s3
-        .service
-        .objects()
-        .list_objects(&account, &q)
-        .await
-        .or_s3()?;
+        i.max_keys,
+    )
+    .await?;
     let (objects, prefixes) = contents(&mut l, enc, &account, i.fetch_owner == Some(true));
     let key_count = i32::try_from(objects.len() + prefixes.len()).ok();
     Ok(S3Response::new(ListObjectsV2Output {
@@ -170,19 +191,16 @@ pub(super) async fn list_object_versions(
     let enc = url_encoding(i.encoding_type.as_ref());
     // One version per key: after any version of the key marker comes the
     // next key.
-    let q = ListObjects {
-        bucket: i.bucket.clone(),
-        prefix: i.prefix.clone().unwrap_or_default(),
-        delimiter: i.delimiter.clone(),
-        after: i.key_marker.clone().filter(|m| !m.is_empty()),
-        max_keys: max_keys(i.max_keys)?,
-    };
-    let mut l = s3
-        .service
-        .objects()
-        .list_objects(&account, &q)
-        .await
-        .or_s3()?;
+    let (q, mut l) = page(
+        s3,
+        &account,
+        &i.bucket,
+        i.prefix.as_deref(),
+        i.delimiter.as_ref(),
+        i.key_marker.clone().filter(|m| !m.is_empty()),
+        i.max_keys,
+    )
+    .await?;
     let (objects, prefixes) = contents(&mut l, enc, &account, true);
     let versions = objects
         .into_iter()
