@@ -8,11 +8,12 @@
 //! after the commit that holds it, so acknowledged still means durable; a
 //! lone put is committed at once, without waiting for company.
 
-use crate::objects::{json, to_i64};
+use crate::error::{to_i64, to_json, StoreError};
+use crate::rows::objects::{segment_blobs, OBJECTS};
 use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::ports::objects::{Freed, ObjectRow, Segment};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use slipway_core::ports::objects::{Freed, ObjectRow};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
@@ -82,7 +83,7 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<PendingPut>) {
 async fn commit_group(
     writer: &SqlitePool,
     group: &[PendingPut],
-) -> Result<Vec<Result<Freed, MetaError>>, sqlx::Error> {
+) -> Result<Vec<Result<Freed, MetaError>>, StoreError> {
     let mut tx = writer.begin().await?;
     let buckets = existing_buckets(&mut tx, group).await?;
     // The last put of a key in the group is the one that stays; earlier
@@ -136,7 +137,7 @@ async fn commit_group(
 async fn existing_buckets<'g>(
     tx: &mut Transaction<'_, Sqlite>,
     group: &'g [PendingPut],
-) -> Result<HashSet<&'g str>, sqlx::Error> {
+) -> Result<HashSet<&'g str>, StoreError> {
     let mut names: Vec<&str> = group.iter().map(|p| p.object.bucket.as_str()).collect();
     names.sort_unstable();
     names.dedup();
@@ -146,15 +147,22 @@ async fn existing_buckets<'g>(
         list.push_bind(*n);
     }
     q.push(")");
-    let rows = q.build().fetch_all(&mut **tx).await?;
+    let rows: Vec<String> = q.build_query_scalar().fetch_all(&mut **tx).await?;
     let mut found = HashSet::new();
-    for r in &rows {
-        let name: String = r.try_get("name")?;
-        if let Some(n) = names.iter().find(|n| **n == name) {
+    for name in &rows {
+        if let Some(n) = names.iter().find(|n| *n == name) {
             found.insert(*n);
         }
     }
     Ok(found)
+}
+
+/// A version `delete_keys` removed.
+#[derive(sqlx::FromRow)]
+struct Replaced {
+    bucket: String,
+    key: String,
+    segments: String,
 }
 
 /// Deletes the current versions of the winners' keys, returning what
@@ -163,7 +171,7 @@ async fn delete_keys(
     tx: &mut Transaction<'_, Sqlite>,
     group: &[PendingPut],
     winners: &[usize],
-) -> Result<Vec<(String, String, Vec<BlobKey>)>, sqlx::Error> {
+) -> Result<Vec<(String, String, Vec<BlobKey>)>, StoreError> {
     let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM objects WHERE (bucket, key) IN (VALUES ");
     let mut list = q.separated(", ");
     for &i in winners {
@@ -175,17 +183,11 @@ async fn delete_keys(
         list.push_unseparated(")");
     }
     q.push(") RETURNING bucket, key, segments");
-    let rows = q.build().fetch_all(&mut **tx).await?;
+    let rows: Vec<Replaced> = q.build_query_as().fetch_all(&mut **tx).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let text: String = r.try_get("segments")?;
-        let segs: Vec<Segment> = serde_json::from_str(&text)
-            .map_err(|e| sqlx::Error::Protocol(format!("corrupt object row: segments: {e}")))?;
-        out.push((
-            r.try_get("bucket")?,
-            r.try_get("key")?,
-            segs.into_iter().map(|s| s.blob).collect(),
-        ));
+    for r in rows {
+        let blobs = segment_blobs(OBJECTS, &r.segments)?;
+        out.push((r.bucket, r.key, blobs));
     }
     Ok(out)
 }
@@ -195,16 +197,11 @@ async fn insert_rows(
     tx: &mut Transaction<'_, Sqlite>,
     group: &[PendingPut],
     winners: &[usize],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let mut encoded = Vec::with_capacity(winners.len());
     for &i in winners {
         let o = &group[i].object;
-        encoded.push((
-            o,
-            to_i64(o.size).map_err(meta)?,
-            json(&o.meta).map_err(meta)?,
-            json(&o.segments).map_err(meta)?,
-        ));
+        encoded.push((o, to_i64(o.size)?, to_json(&o.meta)?, to_json(&o.segments)?));
     }
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO objects (bucket, key, size, etag, last_modified, meta, segments, inline) ",
@@ -221,9 +218,4 @@ async fn insert_rows(
     });
     q.build().execute(&mut **tx).await?;
     Ok(())
-}
-
-/// Into sqlx's error so the whole group fails with it.
-fn meta(e: MetaError) -> sqlx::Error {
-    sqlx::Error::Protocol(e.to_string())
 }

@@ -2,51 +2,17 @@
 //! Writes go through the store's one-connection writer pool, so "check,
 //! then write" inside one transaction is race-free.
 
+use crate::fetch;
+use crate::rows::identity::{DbRole, DbSession, ROLE_COLUMNS};
 use crate::SqliteStore;
 use async_trait::async_trait;
 use slipway_core::ports::identity::{IdentityError, IdentityStore, Role, SessionCredential};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite};
+use sqlx::Sqlite;
 
 fn backend(e: sqlx::Error) -> IdentityError {
     IdentityError::Backend(e.to_string())
-}
-
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    r: &'r SqliteRow,
-    name: &str,
-) -> Result<T, IdentityError> {
-    r.try_get(name)
-        .map_err(|e| IdentityError::Backend(format!("corrupt identity row: {name}: {e}")))
-}
-
-fn account(r: &SqliteRow) -> Result<AccountId, IdentityError> {
-    let id: String = get(r, "account_id")?;
-    AccountId::parse(&id)
-        .ok_or_else(|| IdentityError::Backend(format!("corrupt identity row: account {id:?}")))
-}
-
-const ROLE_COLUMNS: &str = "account_id, name, path, role_id, arn, trust, description, \
-     max_session, created, tags";
-
-fn role(r: &SqliteRow) -> Result<Role, IdentityError> {
-    let tags: String = get(r, "tags")?;
-    let tags: Vec<(String, String)> = serde_json::from_str(&tags)
-        .map_err(|e| IdentityError::Backend(format!("corrupt role tags: {e}")))?;
-    Ok(Role {
-        account: account(r)?,
-        name: get(r, "name")?,
-        path: get(r, "path")?,
-        role_id: get(r, "role_id")?,
-        arn: get(r, "arn")?,
-        assume_role_policy: get(r, "trust")?,
-        description: get(r, "description")?,
-        max_session_duration: get(r, "max_session")?,
-        created: get(r, "created")?,
-        tags,
-    })
 }
 
 /// Whether the account has the role (inside a write transaction).
@@ -88,26 +54,15 @@ impl IdentityStore for SqliteStore {
         &self,
         access_key_id: &str,
     ) -> Result<Option<SessionCredential>, IdentityError> {
-        let row = sqlx::query(
-            "SELECT access_key_id, secret, session_token, account_id, expires, principal_arn, \
-             user_id FROM sessions WHERE access_key_id = ?",
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbSession>(
+                "SELECT access_key_id, secret, session_token, account_id, expires, \
+                 principal_arn, user_id FROM sessions WHERE access_key_id = ?",
+            )
+            .bind(access_key_id),
+            &self.reader,
         )
-        .bind(access_key_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?;
-        row.map(|r| {
-            Ok(SessionCredential {
-                access_key_id: get(&r, "access_key_id")?,
-                secret_access_key: get(&r, "secret")?,
-                session_token: get(&r, "session_token")?,
-                account: account(&r)?,
-                expires: get(&r, "expires")?,
-                principal_arn: get(&r, "principal_arn")?,
-                user_id: get(&r, "user_id")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     async fn purge_sessions(&self, before: Micros) -> Result<u64, IdentityError> {
@@ -120,8 +75,7 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn create_role(&self, r: &Role) -> Result<(), IdentityError> {
-        let tags = serde_json::to_string(&r.tags)
-            .map_err(|e| IdentityError::Backend(format!("encoding role tags: {e}")))?;
+        let tags = crate::error::to_json(&r.tags)?;
         let res = sqlx::query(
             "INSERT INTO roles (account_id, name_lower, name, path, role_id, arn, trust, \
              description, max_session, created, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -153,26 +107,26 @@ impl IdentityStore for SqliteStore {
         account: &AccountId,
         name: &str,
     ) -> Result<Option<Role>, IdentityError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ? AND name_lower = ?"
-        ))
-        .bind(account.as_str())
-        .bind(name.to_lowercase())
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?;
-        row.as_ref().map(role).transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbRole>(&format!(
+                "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ? AND name_lower = ?"
+            ))
+            .bind(account.as_str())
+            .bind(name.to_lowercase()),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn list_roles(&self, account: &AccountId) -> Result<Vec<Role>, IdentityError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ? ORDER BY name_lower"
-        ))
-        .bind(account.as_str())
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(role).collect()
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbRole>(&format!(
+                "SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ? ORDER BY name_lower"
+            ))
+            .bind(account.as_str()),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), IdentityError> {
@@ -257,7 +211,7 @@ impl IdentityStore for SqliteStore {
         if self.get_role(account, role).await?.is_none() {
             return Err(IdentityError::NoSuchRole(role.to_owned()));
         }
-        let rows = sqlx::query(
+        sqlx::query_scalar(
             "SELECT policy_arn FROM role_policies WHERE account_id = ? AND name_lower = ? \
              ORDER BY seq",
         )
@@ -265,7 +219,6 @@ impl IdentityStore for SqliteStore {
         .bind(role.to_lowercase())
         .fetch_all(&self.reader)
         .await
-        .map_err(backend)?;
-        rows.iter().map(|r| get(r, "policy_arn")).collect()
+        .map_err(backend)
     }
 }

@@ -11,12 +11,13 @@
 //! used is replaced if SQLite and sqlx no longer agree about its
 //! transaction (see `writer`), so later writes commit for real.
 
+mod error;
+mod fetch;
 mod group_commit;
 mod identity;
 mod logs;
 mod objects;
 mod registry;
-mod registry_rows;
 mod rows;
 mod uploads_done;
 mod writer;
@@ -29,12 +30,13 @@ use slipway_core::ports::metadata::{
 use slipway_core::time_util::now_micros;
 use slipway_core::{AccessKey, AccountId, ResourceKind, ResourceRecord};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use rows::kind_to_str;
+pub use rows::resources::kind_to_str;
+use rows::resources::{DbAccessKey, DbResource, DbTag, COLUMNS};
 
 /// SQLite-backed metadata.
 pub struct SqliteStore {
@@ -116,18 +118,19 @@ async fn check_token(
     let Some(token) = &r.client_token else {
         return Ok(());
     };
-    let row = sqlx::query(&format!(
-        "SELECT {} FROM resources WHERE account = ? AND kind = ? AND client_token = ?",
-        rows::COLUMNS
-    ))
-    .bind(r.account.as_str())
-    .bind(kind_to_str(r.kind))
-    .bind(token)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(backend)?;
-    match row {
-        Some(row) => Err(MetaError::TokenReused(Box::new(rows::record(&row)?))),
+    let earlier: Option<ResourceRecord> = fetch::optional(
+        sqlx::query_as::<_, DbResource>(&format!(
+            "SELECT {} FROM resources WHERE account = ? AND kind = ? AND client_token = ?",
+            COLUMNS
+        ))
+        .bind(r.account.as_str())
+        .bind(kind_to_str(r.kind))
+        .bind(token),
+        &mut **tx,
+    )
+    .await?;
+    match earlier {
+        Some(earlier) => Err(MetaError::TokenReused(Box::new(earlier))),
         None => Ok(()),
     }
 }
@@ -196,24 +199,26 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn find_access_key(&self, access_key_id: &str) -> Result<Option<AccessKey>, MetaError> {
-        let row = sqlx::query(
-            "SELECT access_key_id, secret, account_id FROM access_keys WHERE access_key_id = ?",
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbAccessKey>(
+                "SELECT access_key_id, secret, account_id FROM access_keys \
+                 WHERE access_key_id = ?",
+            )
+            .bind(access_key_id),
+            &self.reader,
         )
-        .bind(access_key_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?;
-        row.map(|r| rows::access_key(&r)).transpose()
+        .await?)
     }
 
     async fn list_access_keys(&self) -> Result<Vec<AccessKey>, MetaError> {
-        let rows = sqlx::query(
-            "SELECT access_key_id, secret, account_id FROM access_keys ORDER BY created, rowid",
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbAccessKey>(
+                "SELECT access_key_id, secret, account_id FROM access_keys \
+                 ORDER BY created, rowid",
+            ),
+            &self.reader,
         )
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(rows::access_key).collect()
+        .await?)
     }
 
     async fn insert(&self, record: &ResourceRecord, tags: &[Tag]) -> Result<(), MetaError> {
@@ -251,7 +256,7 @@ impl MetadataStore for SqliteStore {
         }
         check_token(&mut tx, &record).await?;
         // Versions are never reused, even after deletes: AWS keeps counting.
-        let max: Option<i64> = sqlx::query(
+        let max: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(version) FROM resources WHERE account = ? AND kind = ? AND parent = ?",
         )
         .bind(record.account.as_str())
@@ -259,10 +264,8 @@ impl MetadataStore for SqliteStore {
         .bind(&parent)
         .fetch_one(&mut *tx)
         .await
-        .map_err(backend)?
-        .try_get(0)
         .map_err(backend)?;
-        let last: Option<i64> = sqlx::query(
+        let last: Option<i64> = sqlx::query_scalar(
             "SELECT last FROM version_counters WHERE account = ? AND kind = ? AND parent = ?",
         )
         .bind(record.account.as_str())
@@ -270,9 +273,6 @@ impl MetadataStore for SqliteStore {
         .bind(&parent)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(backend)?
-        .map(|r| r.try_get(0))
-        .transpose()
         .map_err(backend)?;
         let version = max.unwrap_or(0).max(last.unwrap_or(0)) + 1;
         finish(&mut record, version);
@@ -302,17 +302,17 @@ impl MetadataStore for SqliteStore {
         kind: ResourceKind,
         key: &str,
     ) -> Result<Option<ResourceRecord>, MetaError> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM resources WHERE account = ? AND kind = ? AND key = ?",
-            rows::COLUMNS
-        ))
-        .bind(account.as_str())
-        .bind(kind_to_str(kind))
-        .bind(key)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?;
-        row.map(|r| rows::record(&r)).transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbResource>(&format!(
+                "SELECT {} FROM resources WHERE account = ? AND kind = ? AND key = ?",
+                COLUMNS
+            ))
+            .bind(account.as_str())
+            .bind(kind_to_str(kind))
+            .bind(key),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn update(&self, record: &ResourceRecord) -> Result<ResourceRecord, MetaError> {
@@ -352,7 +352,7 @@ impl MetadataStore for SqliteStore {
         key: &str,
     ) -> Result<bool, MetaError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
-        let arn: Option<String> = sqlx::query(
+        let arn: Option<String> = sqlx::query_scalar(
             "DELETE FROM resources WHERE account = ? AND kind = ? AND key = ? RETURNING arn",
         )
         .bind(account.as_str())
@@ -360,9 +360,6 @@ impl MetadataStore for SqliteStore {
         .bind(key)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(backend)?
-        .map(|r| r.try_get(0))
-        .transpose()
         .map_err(backend)?;
         if let Some(arn) = &arn {
             sqlx::query("DELETE FROM tags WHERE arn = ?")
@@ -393,7 +390,7 @@ impl MetadataStore for SqliteStore {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT group_concat(p, '' ORDER BY s {dir}, k {dir}) FROM (SELECT {} AS p, {col} AS s, key AS k \
              FROM resources WHERE account = ",
-            rows::packed_row(q.summaries)
+            rows::packed::packed_row(q.summaries)
         ));
         b.push_bind(q.account.as_str());
         b.push(" AND kind = ").push_bind(kind_to_str(q.kind));
@@ -441,14 +438,12 @@ impl MetadataStore for SqliteStore {
         b.push(format!(" ORDER BY {col} {dir}, key {dir} LIMIT "));
         b.push_bind((q.limit + 1) as i64).push(")");
         let packed: Option<Vec<u8>> = b
-            .build()
+            .build_query_scalar()
             .fetch_one(&self.reader)
             .await
-            .map_err(backend)?
-            .try_get(0)
             .map_err(backend)?;
         let mut records =
-            rows::unpack_page(&q.account, q.kind, packed.as_deref().unwrap_or_default())?;
+            rows::packed::unpack_page(&q.account, q.kind, packed.as_deref().unwrap_or_default())?;
         let next = if records.len() > q.limit {
             records.truncate(q.limit);
             records.last().map(|r| Cursor {
@@ -471,7 +466,7 @@ impl MetadataStore for SqliteStore {
         kind: ResourceKind,
         parent_key: &str,
     ) -> Result<u64, MetaError> {
-        let n: i64 = sqlx::query(
+        let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ? AND parent = ?",
         )
         .bind(account.as_str())
@@ -479,8 +474,6 @@ impl MetadataStore for SqliteStore {
         .bind(parent_key)
         .fetch_one(&self.reader)
         .await
-        .map_err(backend)?
-        .try_get(0)
         .map_err(backend)?;
         Ok(n.max(0) as u64)
     }
@@ -490,30 +483,23 @@ impl MetadataStore for SqliteStore {
         kind: ResourceKind,
         statuses: &[&str],
     ) -> Result<Vec<ResourceRecord>, MetaError> {
-        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT {} FROM resources WHERE kind = ",
-            rows::COLUMNS
-        ));
+        let mut b: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {} FROM resources WHERE kind = ", COLUMNS));
         b.push_bind(kind_to_str(kind)).push(" AND status IN (");
         let mut sep = b.separated(", ");
         for s in statuses {
             sep.push_bind(s.to_string());
         }
         b.push(") ORDER BY created");
-        let rows = b.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(rows::record).collect()
+        Ok(fetch::all(b.build_query_as::<DbResource>(), &self.reader).await?)
     }
 
     async fn put_tags(&self, arn: &str, tags: &[Tag], max_total: usize) -> Result<(), TagLimit> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
-        let existing: Vec<String> = sqlx::query("SELECT key FROM tags WHERE arn = ?")
+        let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM tags WHERE arn = ?")
             .bind(arn)
             .fetch_all(&mut *tx)
             .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()
             .map_err(backend)?;
         let mut keys: std::collections::BTreeSet<&str> =
             existing.iter().map(String::as_str).collect();
@@ -530,19 +516,12 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Vec<Tag>, MetaError> {
-        let rows = sqlx::query("SELECT key, value FROM tags WHERE arn = ? ORDER BY seq")
-            .bind(arn)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Tag {
-                    key: r.try_get(0).map_err(backend)?,
-                    value: r.try_get(1).map_err(backend)?,
-                })
-            })
-            .collect()
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbTag>("SELECT key, value FROM tags WHERE arn = ? ORDER BY seq")
+                .bind(arn),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn delete_tags(&self, arn: &str, keys: &[String]) -> Result<(), MetaError> {

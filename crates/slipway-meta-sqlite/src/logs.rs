@@ -8,16 +8,17 @@
 //! store's one-connection writer pool, so "read last_seq, insert after it"
 //! is race-free.
 
+use crate::fetch;
+use crate::rows::logs::{DbEvent, DbGroup, DbStream, DbStreamEvent};
 use crate::SqliteStore;
 use async_trait::async_trait;
 use slipway_core::ports::logs::{
-    Direction, EventKey, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo,
-    StoredEvent, StreamOrder, StreamQuery, StreamSelect, TimeRange,
+    Direction, FilterQuery, LogError, LogEvent, LogGroupInfo, LogStore, LogStreamInfo, StoredEvent,
+    StreamOrder, StreamQuery, StreamSelect, TimeRange,
 };
 use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 /// Rows per INSERT: 6 parameters each stays well under SQLite's limit of
 /// bound parameters per statement.
@@ -29,18 +30,6 @@ fn backend(e: sqlx::Error) -> LogError {
 
 fn now_ms() -> i64 {
     wall_micros() / 1_000
-}
-
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    r: &'r SqliteRow,
-    name: &str,
-) -> Result<T, LogError> {
-    r.try_get(name)
-        .map_err(|e| LogError::Backend(format!("corrupt log row: {name}: {e}")))
-}
-
-fn bytes(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
 }
 
 /// The bounds of a time range as SQL values (open ends become the extremes).
@@ -187,33 +176,6 @@ impl SqliteStore {
     }
 }
 
-fn stream_info(r: &SqliteRow) -> Result<LogStreamInfo, LogError> {
-    Ok(LogStreamInfo {
-        name: get(r, "name")?,
-        created_ms: get(r, "created")?,
-        first_event_ms: get(r, "first_event")?,
-        last_event_ms: get(r, "last_event")?,
-        last_ingestion_ms: get(r, "last_ingestion")?,
-        stored_bytes: bytes(get(r, "stored_bytes")?),
-    })
-}
-
-fn stored_event(r: &SqliteRow, stream: Option<&str>) -> Result<StoredEvent, LogError> {
-    Ok(StoredEvent {
-        stream: match stream {
-            Some(s) => s.to_owned(),
-            None => get(r, "name")?,
-        },
-        key: EventKey {
-            timestamp_ms: get(r, "timestamp")?,
-            stream_key: get(r, "stream_id")?,
-            seq: get(r, "seq")?,
-        },
-        message: get(r, "message")?,
-        ingestion_ms: get(r, "ingestion")?,
-    })
-}
-
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -312,16 +274,7 @@ impl LogStore for SqliteStore {
             q.push(" AND g.name > ").push_bind(a);
         }
         q.push(" ORDER BY g.name LIMIT ").push_bind(limit(limit_n));
-        let rows = q.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                Ok(LogGroupInfo {
-                    name: get(r, "name")?,
-                    created_ms: get(r, "created")?,
-                    stored_bytes: bytes(get(r, "stored_bytes")?),
-                })
-            })
-            .collect()
+        Ok(fetch::all(q.build_query_as::<DbGroup>(), &self.reader).await?)
     }
 
     async fn list_streams(
@@ -372,8 +325,7 @@ impl LogStore for SqliteStore {
             }
         }
         q.push(" LIMIT ").push_bind(limit(query.limit));
-        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
-        rows.iter().map(stream_info).collect()
+        Ok(fetch::all(q.build_query_as::<DbStream>(), &mut *conn).await?)
     }
 
     async fn read_stream(
@@ -413,8 +365,15 @@ impl LogStore for SqliteStore {
         }
         q.push(format_args!(" ORDER BY timestamp {dir}, seq {dir} LIMIT "))
             .push_bind(limit(limit_n));
-        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
-        rows.iter().map(|r| stored_event(r, Some(stream))).collect()
+        let rows: Vec<DbEvent> = q
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_event(stream.to_owned()))
+            .collect())
     }
 
     async fn filter_events(
@@ -473,7 +432,6 @@ impl LogStore for SqliteStore {
             " ORDER BY e.timestamp {dir}, e.stream_id {dir}, e.seq {dir} LIMIT "
         ))
         .push_bind(limit(query.limit));
-        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
-        rows.iter().map(|r| stored_event(r, None)).collect()
+        Ok(fetch::all(q.build_query_as::<DbStreamEvent>(), &mut *conn).await?)
     }
 }

@@ -3,106 +3,22 @@
 //! one-connection writer pool, so "check the parent, then write" inside a
 //! transaction is race-free; commits are fsync'd (`synchronous=FULL`).
 
+use crate::error::{to_i64, to_json};
+use crate::fetch;
+use crate::rows::objects::{
+    part_blobs, segment_blobs, DbBucket, DbObject, DbPart, DbUpload, OBJECTS, OBJECT_COLUMNS,
+};
 use crate::{backend, SqliteStore};
 use async_trait::async_trait;
 use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{
-    BucketDelete, BucketRow, CompletedUpload, Freed, ObjectIndex, ObjectMeta, ObjectRow, PartRow,
-    Segment, UploadRow,
+    BucketDelete, BucketRow, CompletedUpload, Freed, ObjectIndex, ObjectRow, PartRow, UploadRow,
 };
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 use std::collections::HashSet;
-
-pub(crate) fn corrupt(what: impl std::fmt::Display) -> MetaError {
-    MetaError::Backend(format!("corrupt object row: {what}"))
-}
-
-pub(crate) fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    r: &'r SqliteRow,
-    name: &str,
-) -> Result<T, MetaError> {
-    r.try_get(name).map_err(|e| corrupt(format!("{name}: {e}")))
-}
-
-pub(crate) fn size(v: i64) -> Result<u64, MetaError> {
-    u64::try_from(v).map_err(|_| corrupt(format!("negative size {v}")))
-}
-
-pub(crate) fn to_i64(v: u64) -> Result<i64, MetaError> {
-    i64::try_from(v).map_err(|_| MetaError::Backend(format!("size {v} out of range")))
-}
-
-pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, MetaError> {
-    serde_json::to_string(v).map_err(|e| MetaError::Backend(e.to_string()))
-}
-
-fn bucket_row(r: &SqliteRow) -> Result<BucketRow, MetaError> {
-    let owner: String = get(r, "owner")?;
-    Ok(BucketRow {
-        name: get(r, "name")?,
-        owner: AccountId::parse(&owner).ok_or_else(|| corrupt(format!("owner {owner:?}")))?,
-        region: get(r, "region")?,
-        created: get(r, "created")?,
-    })
-}
-
-fn meta(r: &SqliteRow) -> Result<ObjectMeta, MetaError> {
-    let text: String = get(r, "meta")?;
-    serde_json::from_str(&text).map_err(|e| corrupt(format!("meta: {e}")))
-}
-
-/// A row from a query that selected the `inline` column too (`get_object`);
-/// listings use `object_row`, which leaves the bytes out.
-fn object_row_with_bytes(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
-    let inline: Option<Vec<u8>> = get(r, "inline")?;
-    Ok(ObjectRow {
-        inline: inline.map(bytes::Bytes::from),
-        ..object_row(r)?
-    })
-}
-
-fn object_row(r: &SqliteRow) -> Result<ObjectRow, MetaError> {
-    let segments: String = get(r, "segments")?;
-    Ok(ObjectRow {
-        bucket: get(r, "bucket")?,
-        key: get(r, "key")?,
-        size: size(get(r, "size")?)?,
-        etag: get(r, "etag")?,
-        last_modified: get(r, "last_modified")?,
-        meta: meta(r)?,
-        segments: serde_json::from_str(&segments).map_err(|e| corrupt(format!("segments: {e}")))?,
-        inline: None,
-    })
-}
-
-fn upload_row(r: &SqliteRow) -> Result<UploadRow, MetaError> {
-    Ok(UploadRow {
-        upload_id: get(r, "upload_id")?,
-        bucket: get(r, "bucket")?,
-        key: get(r, "key")?,
-        initiated: get(r, "initiated")?,
-        meta: meta(r)?,
-    })
-}
-
-fn part_row(r: &SqliteRow) -> Result<PartRow, MetaError> {
-    let blob: String = get(r, "blob")?;
-    let number: i64 = get(r, "part_number")?;
-    Ok(PartRow {
-        upload_id: get(r, "upload_id")?,
-        part_number: u32::try_from(number).map_err(|_| corrupt(format!("part {number}")))?,
-        size: size(get(r, "size")?)?,
-        etag: get(r, "etag")?,
-        blob: BlobKey::parse(&blob).ok_or_else(|| corrupt(format!("blob {blob:?}")))?,
-        last_modified: get(r, "last_modified")?,
-    })
-}
-
-const OBJECT_COLUMNS: &str = "bucket, key, size, etag, last_modified, meta, segments";
 
 pub(crate) async fn bucket_exists(
     tx: &mut Transaction<'_, Sqlite>,
@@ -122,17 +38,17 @@ pub(crate) async fn take_object(
     bucket: &str,
     key: &str,
 ) -> Result<Option<Vec<BlobKey>>, MetaError> {
-    let row = sqlx::query("DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING segments")
-        .bind(bucket)
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend)?;
-    let Some(row) = row else { return Ok(None) };
-    let text: String = get(&row, "segments")?;
-    let segs: Vec<Segment> =
-        serde_json::from_str(&text).map_err(|e| corrupt(format!("segments: {e}")))?;
-    Ok(Some(segs.into_iter().map(|s| s.blob).collect()))
+    let segments: Option<String> =
+        sqlx::query_scalar("DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING segments")
+            .bind(bucket)
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
+    let Some(segments) = segments else {
+        return Ok(None);
+    };
+    Ok(Some(segment_blobs(OBJECTS, &segments)?))
 }
 
 pub(crate) async fn insert_object(
@@ -148,8 +64,8 @@ pub(crate) async fn insert_object(
     .bind(to_i64(o.size)?)
     .bind(&o.etag)
     .bind(o.last_modified)
-    .bind(json(&o.meta)?)
-    .bind(json(&o.segments)?)
+    .bind(to_json(&o.meta)?)
+    .bind(to_json(&o.segments)?)
     .bind(o.inline.as_deref())
     .execute(&mut **tx)
     .await
@@ -170,16 +86,13 @@ async fn take_upload(
     if gone.rows_affected() == 0 {
         return Ok(None);
     }
-    let rows = sqlx::query("DELETE FROM parts WHERE upload_id = ? RETURNING blob")
-        .bind(upload_id)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(backend)?;
-    let mut blobs = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let b: String = get(r, "blob")?;
-        blobs.push(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
-    }
+    let blobs: Vec<String> =
+        sqlx::query_scalar("DELETE FROM parts WHERE upload_id = ? RETURNING blob")
+            .bind(upload_id)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend)?;
+    let mut blobs = part_blobs(&blobs)?;
     blobs.sort();
     Ok(Some(blobs))
 }
@@ -201,24 +114,25 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn get_bucket(&self, name: &str) -> Result<Option<BucketRow>, MetaError> {
-        sqlx::query("SELECT name, owner, region, created FROM buckets WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| bucket_row(&r))
-            .transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbBucket>(
+                "SELECT name, owner, region, created FROM buckets WHERE name = ?",
+            )
+            .bind(name),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn list_buckets(&self, owner: &AccountId) -> Result<Vec<BucketRow>, MetaError> {
-        let rows = sqlx::query(
-            "SELECT name, owner, region, created FROM buckets WHERE owner = ? ORDER BY name",
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbBucket>(
+                "SELECT name, owner, region, created FROM buckets WHERE owner = ? ORDER BY name",
+            )
+            .bind(owner.as_str()),
+            &self.reader,
         )
-        .bind(owner.as_str())
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(bucket_row).collect()
+        .await?)
     }
 
     async fn delete_bucket(&self, name: &str) -> Result<BucketDelete, MetaError> {
@@ -251,16 +165,15 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRow>, MetaError> {
-        sqlx::query(&format!(
-            "SELECT {OBJECT_COLUMNS}, inline FROM objects WHERE bucket = ? AND key = ?"
-        ))
-        .bind(bucket)
-        .bind(key)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?
-        .map(|r| object_row_with_bytes(&r))
-        .transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbObject>(&format!(
+                "SELECT {OBJECT_COLUMNS}, inline FROM objects WHERE bucket = ? AND key = ?"
+            ))
+            .bind(bucket)
+            .bind(key),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn get_objects(
@@ -280,10 +193,9 @@ impl ObjectIndex for SqliteStore {
                 list.push_bind(k);
             }
             q.push(")");
-            let rows = q.build().fetch_all(&self.reader).await.map_err(backend)?;
-            for r in &rows {
-                out.push(object_row_with_bytes(r)?);
-            }
+            let rows: Vec<ObjectRow> =
+                fetch::all(q.build_query_as::<DbObject>(), &self.reader).await?;
+            out.extend(rows);
         }
         Ok(out)
     }
@@ -305,7 +217,7 @@ impl ObjectIndex for SqliteStore {
         // Keys with a prefix are contiguous in byte order from the prefix
         // on: scan from there and stop at the first key without it.
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, DbObject>(&format!(
             "SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? AND key > ? \
              ORDER BY key LIMIT ?"
         ))
@@ -316,15 +228,7 @@ impl ObjectIndex for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(backend)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let o = object_row(r)?;
-            if !o.key.starts_with(prefix) {
-                break;
-            }
-            out.push(o);
-        }
-        Ok(out)
+        Ok(fetch::convert_while(rows, |r| r.key.starts_with(prefix))?)
     }
 
     async fn create_upload(&self, u: &UploadRow) -> Result<(), MetaError> {
@@ -339,7 +243,7 @@ impl ObjectIndex for SqliteStore {
         .bind(&u.bucket)
         .bind(&u.key)
         .bind(u.initiated)
-        .bind(json(&u.meta)?)
+        .bind(to_json(&u.meta)?)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -347,15 +251,14 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn get_upload(&self, upload_id: &str) -> Result<Option<UploadRow>, MetaError> {
-        sqlx::query(
-            "SELECT upload_id, bucket, key, initiated, meta FROM uploads WHERE upload_id = ?",
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbUpload>(
+                "SELECT upload_id, bucket, key, initiated, meta FROM uploads WHERE upload_id = ?",
+            )
+            .bind(upload_id),
+            &self.reader,
         )
-        .bind(upload_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?
-        .map(|r| upload_row(&r))
-        .transpose()
+        .await?)
     }
 
     async fn put_part(&self, p: &PartRow) -> Result<Freed, MetaError> {
@@ -368,18 +271,15 @@ impl ObjectIndex for SqliteStore {
         if exists.is_none() {
             return Err(MetaError::MissingParent(p.upload_id.clone()));
         }
-        let old =
-            sqlx::query("DELETE FROM parts WHERE upload_id = ? AND part_number = ? RETURNING blob")
-                .bind(&p.upload_id)
-                .bind(i64::from(p.part_number))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        let mut blobs = Vec::new();
-        if let Some(r) = old {
-            let b: String = get(&r, "blob")?;
-            blobs.push(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
-        }
+        let old: Option<String> = sqlx::query_scalar(
+            "DELETE FROM parts WHERE upload_id = ? AND part_number = ? RETURNING blob",
+        )
+        .bind(&p.upload_id)
+        .bind(i64::from(p.part_number))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let blobs = part_blobs(old.as_slice())?;
         sqlx::query(
             "INSERT INTO parts (upload_id, part_number, size, etag, blob, last_modified) \
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -403,17 +303,17 @@ impl ObjectIndex for SqliteStore {
         after: u32,
         limit: usize,
     ) -> Result<Vec<PartRow>, MetaError> {
-        let rows = sqlx::query(
-            "SELECT upload_id, part_number, size, etag, blob, last_modified FROM parts \
-             WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbPart>(
+                "SELECT upload_id, part_number, size, etag, blob, last_modified FROM parts \
+                 WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+            )
+            .bind(upload_id)
+            .bind(i64::from(after))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX)),
+            &self.reader,
         )
-        .bind(upload_id)
-        .bind(i64::from(after))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(part_row).collect()
+        .await?)
     }
 
     async fn list_uploads(
@@ -426,7 +326,7 @@ impl ObjectIndex for SqliteStore {
     ) -> Result<Vec<UploadRow>, MetaError> {
         // Without an upload-id marker S3 resumes after every upload of the
         // marker key; with one, after that upload of that key.
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, DbUpload>(
             "SELECT upload_id, bucket, key, initiated, meta FROM uploads \
              WHERE bucket = ?1 AND key >= ?2 \
                AND (?3 IS NULL OR key > ?3 OR (key = ?3 AND ?4 IS NOT NULL AND upload_id > ?4)) \
@@ -440,15 +340,7 @@ impl ObjectIndex for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(backend)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let u = upload_row(r)?;
-            if !u.key.starts_with(prefix) {
-                break;
-            }
-            out.push(u);
-        }
-        Ok(out)
+        Ok(fetch::convert_while(rows, |r| r.key.starts_with(prefix))?)
     }
 
     async fn complete_upload(
@@ -491,25 +383,19 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn referenced_blobs(&self) -> Result<HashSet<BlobKey>, MetaError> {
+        let segments: Vec<String> = sqlx::query_scalar("SELECT segments FROM objects")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend)?;
         let mut out = HashSet::new();
-        let rows = sqlx::query("SELECT segments FROM objects")
+        for text in &segments {
+            out.extend(segment_blobs(OBJECTS, text)?);
+        }
+        let parts: Vec<String> = sqlx::query_scalar("SELECT blob FROM parts")
             .fetch_all(&self.reader)
             .await
             .map_err(backend)?;
-        for r in &rows {
-            let text: String = get(r, "segments")?;
-            let segs: Vec<Segment> =
-                serde_json::from_str(&text).map_err(|e| corrupt(format!("segments: {e}")))?;
-            out.extend(segs.into_iter().map(|s| s.blob));
-        }
-        let rows = sqlx::query("SELECT blob FROM parts")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend)?;
-        for r in &rows {
-            let b: String = get(r, "blob")?;
-            out.insert(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
-        }
+        out.extend(part_blobs(&parts)?);
         Ok(out)
     }
 }

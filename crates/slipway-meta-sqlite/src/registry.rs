@@ -2,9 +2,11 @@
 //! Writes share the store's one-connection writer pool, so "check the
 //! parent, then write" inside a transaction is race-free.
 
-use crate::objects::{get, json, to_i64};
-use crate::registry_rows::{
-    blob_row, manifest_row, repo_row, segments, upload_row, MANIFEST_SELECT,
+use crate::error::{to_i64, to_json};
+use crate::fetch;
+use crate::rows::objects::segment_blobs;
+use crate::rows::registry::{
+    DbBlob, DbBlobUpload, DbManifest, DbRepository, BLOB_UPLOADS, MANIFEST_SELECT, REGISTRY_BLOBS,
 };
 use crate::{backend, SqliteStore};
 use async_trait::async_trait;
@@ -24,14 +26,15 @@ async fn repo_exists(
     account: &AccountId,
     name: &str,
 ) -> Result<Option<RepositoryRow>, MetaError> {
-    sqlx::query("SELECT * FROM repositories WHERE account = ? AND name = ?")
+    Ok(fetch::optional(
+        sqlx::query_as::<_, DbRepository>(
+            "SELECT * FROM repositories WHERE account = ? AND name = ?",
+        )
         .bind(account.as_str())
-        .bind(name)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend)?
-        .map(|r| repo_row(&r))
-        .transpose()
+        .bind(name),
+        &mut **tx,
+    )
+    .await?)
 }
 
 async fn link(
@@ -62,7 +65,7 @@ impl RegistryIndex for SqliteStore {
         .bind(r.created)
         .bind(i64::from(r.tags_mutable))
         .bind(i64::from(r.scan_on_push))
-        .bind(json(&r.mutability_exclusions)?)
+        .bind(to_json(&r.mutability_exclusions)?)
         .bind(&r.encryption_type)
         .bind(&r.kms_key)
         .execute(&self.writer)
@@ -76,26 +79,29 @@ impl RegistryIndex for SqliteStore {
         account: &AccountId,
         name: &str,
     ) -> Result<Option<RepositoryRow>, MetaError> {
-        sqlx::query("SELECT * FROM repositories WHERE account = ? AND name = ?")
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbRepository>(
+                "SELECT * FROM repositories WHERE account = ? AND name = ?",
+            )
             .bind(account.as_str())
-            .bind(name)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| repo_row(&r))
-            .transpose()
+            .bind(name),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn list_repositories(
         &self,
         account: &AccountId,
     ) -> Result<Vec<RepositoryRow>, MetaError> {
-        let rows = sqlx::query("SELECT * FROM repositories WHERE account = ? ORDER BY name")
-            .bind(account.as_str())
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(repo_row).collect()
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbRepository>(
+                "SELECT * FROM repositories WHERE account = ? ORDER BY name",
+            )
+            .bind(account.as_str()),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn update_repository(&self, r: &RepositoryRow) -> Result<bool, MetaError> {
@@ -105,7 +111,7 @@ impl RegistryIndex for SqliteStore {
         )
         .bind(i64::from(r.tags_mutable))
         .bind(i64::from(r.scan_on_push))
-        .bind(json(&r.mutability_exclusions)?)
+        .bind(to_json(&r.mutability_exclusions)?)
         .bind(&r.encryption_type)
         .bind(&r.kms_key)
         .bind(r.account.as_str())
@@ -159,13 +165,12 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn get_blob(&self, digest: &str) -> Result<Option<BlobRow>, MetaError> {
-        sqlx::query("SELECT * FROM registry_blobs WHERE digest = ?")
-            .bind(digest)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| blob_row(&r))
-            .transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbBlob>("SELECT * FROM registry_blobs WHERE digest = ?")
+                .bind(digest),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn repo_blob(
@@ -174,18 +179,17 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         digest: &str,
     ) -> Result<Option<BlobRow>, MetaError> {
-        sqlx::query(
-            "SELECT b.* FROM registry_blobs b JOIN repo_blobs l ON l.digest = b.digest \
-             WHERE l.account = ? AND l.repo = ? AND l.digest = ?",
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbBlob>(
+                "SELECT b.* FROM registry_blobs b JOIN repo_blobs l ON l.digest = b.digest \
+                 WHERE l.account = ? AND l.repo = ? AND l.digest = ?",
+            )
+            .bind(account.as_str())
+            .bind(repo)
+            .bind(digest),
+            &self.reader,
         )
-        .bind(account.as_str())
-        .bind(repo)
-        .bind(digest)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?
-        .map(|r| blob_row(&r))
-        .transpose()
+        .await?)
     }
 
     async fn link_blob(
@@ -242,7 +246,7 @@ impl RegistryIndex for SqliteStore {
         .bind(&u.repo)
         .bind(u.started)
         .bind(to_i64(u.size)?)
-        .bind(json(&u.segments)?)
+        .bind(to_json(&u.segments)?)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -251,13 +255,11 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn get_blob_upload(&self, id: &str) -> Result<Option<BlobUploadRow>, MetaError> {
-        sqlx::query("SELECT * FROM blob_uploads WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| upload_row(&r))
-            .transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbBlobUpload>("SELECT * FROM blob_uploads WHERE id = ?").bind(id),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn append_blob_upload(
@@ -267,15 +269,14 @@ impl RegistryIndex for SqliteStore {
         segment: &Segment,
     ) -> Result<Append, MetaError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
-        let row = sqlx::query("SELECT * FROM blob_uploads WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let Some(row) = row else {
+        let up: Option<BlobUploadRow> = fetch::optional(
+            sqlx::query_as::<_, DbBlobUpload>("SELECT * FROM blob_uploads WHERE id = ?").bind(id),
+            &mut *tx,
+        )
+        .await?;
+        let Some(mut up) = up else {
             return Ok(Append::Missing);
         };
-        let mut up = upload_row(&row)?;
         if up.size != offset {
             return Ok(Append::OutOfOrder(up.size));
         }
@@ -283,7 +284,7 @@ impl RegistryIndex for SqliteStore {
         up.segments.push(segment.clone());
         sqlx::query("UPDATE blob_uploads SET size = ?, segments = ? WHERE id = ?")
             .bind(to_i64(up.size)?)
-            .bind(json(&up.segments)?)
+            .bind(to_json(&up.segments)?)
             .bind(id)
             .execute(&mut *tx)
             .await
@@ -293,13 +294,13 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn delete_blob_upload(&self, id: &str) -> Result<Option<Freed>, MetaError> {
-        let row = sqlx::query("DELETE FROM blob_uploads WHERE id = ? RETURNING *")
-            .bind(id)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let up = upload_row(&row)?;
+        let up: Option<BlobUploadRow> = fetch::optional(
+            sqlx::query_as::<_, DbBlobUpload>("DELETE FROM blob_uploads WHERE id = ? RETURNING *")
+                .bind(id),
+            &self.writer,
+        )
+        .await?;
+        let Some(up) = up else { return Ok(None) };
         Ok(Some(Freed {
             blobs: up.segments.into_iter().map(|s| s.blob).collect(),
         }))
@@ -307,15 +308,15 @@ impl RegistryIndex for SqliteStore {
 
     async fn finish_blob_upload(&self, id: &str, blob: &BlobRow) -> Result<Freed, MetaError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
-        let row = sqlx::query("DELETE FROM blob_uploads WHERE id = ? RETURNING *")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let Some(row) = row else {
+        let up: Option<BlobUploadRow> = fetch::optional(
+            sqlx::query_as::<_, DbBlobUpload>("DELETE FROM blob_uploads WHERE id = ? RETURNING *")
+                .bind(id),
+            &mut *tx,
+        )
+        .await?;
+        let Some(up) = up else {
             return Err(MetaError::MissingParent(id.to_owned()));
         };
-        let up = upload_row(&row)?;
         if repo_exists(&mut tx, &up.account, &up.repo).await?.is_none() {
             return Err(MetaError::MissingParent(up.repo));
         }
@@ -324,7 +325,7 @@ impl RegistryIndex for SqliteStore {
         )
         .bind(&blob.digest)
         .bind(to_i64(blob.size)?)
-        .bind(json(&blob.segments)?)
+        .bind(to_json(&blob.segments)?)
         .execute(&mut *tx)
         .await
         .map_err(backend)?
@@ -358,7 +359,7 @@ impl RegistryIndex for SqliteStore {
             return Err(MetaError::MissingParent(m.repo.clone()));
         };
         if let Some(tag) = tag {
-            let current = sqlx::query(
+            let current: Option<String> = sqlx::query_scalar(
                 "SELECT digest FROM image_tags WHERE account = ? AND repo = ? AND tag = ?",
             )
             .bind(m.account.as_str())
@@ -368,8 +369,7 @@ impl RegistryIndex for SqliteStore {
             .await
             .map_err(backend)?;
             if let Some(current) = current {
-                let d: String = get(&current, "digest")?;
-                if d != m.digest && !repo.tag_mutable(tag) {
+                if current != m.digest && !repo.tag_mutable(tag) {
                     return Ok(PutManifest::TagImmutable);
                 }
             }
@@ -384,7 +384,7 @@ impl RegistryIndex for SqliteStore {
         .bind(&m.media_type)
         .bind(&m.body)
         .bind(&m.subject)
-        .bind(json(&m.references)?)
+        .bind(to_json(&m.references)?)
         .bind(m.pushed)
         .execute(&mut *tx)
         .await
@@ -412,17 +412,16 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         digest: &str,
     ) -> Result<Option<ManifestRow>, MetaError> {
-        sqlx::query(&format!(
-            "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.digest = ?"
-        ))
-        .bind(account.as_str())
-        .bind(repo)
-        .bind(digest)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)?
-        .map(|r| manifest_row(&r))
-        .transpose()
+        Ok(fetch::optional(
+            sqlx::query_as::<_, DbManifest>(&format!(
+                "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.digest = ?"
+            ))
+            .bind(account.as_str())
+            .bind(repo)
+            .bind(digest),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn resolve_tag(
@@ -431,15 +430,15 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         tag: &str,
     ) -> Result<Option<String>, MetaError> {
-        sqlx::query("SELECT digest FROM image_tags WHERE account = ? AND repo = ? AND tag = ?")
-            .bind(account.as_str())
-            .bind(repo)
-            .bind(tag)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend)?
-            .map(|r| get(&r, "digest"))
-            .transpose()
+        sqlx::query_scalar(
+            "SELECT digest FROM image_tags WHERE account = ? AND repo = ? AND tag = ?",
+        )
+        .bind(account.as_str())
+        .bind(repo)
+        .bind(tag)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(backend)
     }
 
     async fn list_tags(
@@ -449,7 +448,7 @@ impl RegistryIndex for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, MetaError> {
-        let rows = sqlx::query(
+        sqlx::query_scalar(
             "SELECT tag FROM image_tags WHERE account = ? AND repo = ? AND tag > ? \
              ORDER BY tag LIMIT ?",
         )
@@ -459,8 +458,7 @@ impl RegistryIndex for SqliteStore {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.reader)
         .await
-        .map_err(backend)?;
-        rows.iter().map(|r| get(r, "tag")).collect()
+        .map_err(backend)
     }
 
     async fn list_manifests(
@@ -470,18 +468,18 @@ impl RegistryIndex for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManifestRow>, MetaError> {
-        let rows = sqlx::query(&format!(
-            "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.digest > ? \
-             ORDER BY m.digest LIMIT ?"
-        ))
-        .bind(account.as_str())
-        .bind(repo)
-        .bind(after.unwrap_or(""))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(manifest_row).collect()
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbManifest>(&format!(
+                "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.digest > ? \
+                 ORDER BY m.digest LIMIT ?"
+            ))
+            .bind(account.as_str())
+            .bind(repo)
+            .bind(after.unwrap_or(""))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX)),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn referrers(
@@ -490,17 +488,17 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         digest: &str,
     ) -> Result<Vec<ManifestRow>, MetaError> {
-        let rows = sqlx::query(&format!(
-            "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.subject = ? \
-             ORDER BY m.digest"
-        ))
-        .bind(account.as_str())
-        .bind(repo)
-        .bind(digest)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(manifest_row).collect()
+        Ok(fetch::all(
+            sqlx::query_as::<_, DbManifest>(&format!(
+                "{MANIFEST_SELECT} WHERE m.account = ? AND m.repo = ? AND m.subject = ? \
+                 ORDER BY m.digest"
+            ))
+            .bind(account.as_str())
+            .bind(repo)
+            .bind(digest),
+            &self.reader,
+        )
+        .await?)
     }
 
     async fn delete_manifest(
@@ -548,7 +546,7 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn collect_garbage(&self) -> Result<Freed, MetaError> {
-        let rows = sqlx::query(
+        let segments: Vec<String> = sqlx::query_scalar(
             "DELETE FROM registry_blobs WHERE digest NOT IN (SELECT digest FROM repo_blobs) \
              RETURNING segments",
         )
@@ -556,24 +554,24 @@ impl RegistryIndex for SqliteStore {
         .await
         .map_err(backend)?;
         let mut blobs = Vec::new();
-        for r in &rows {
-            blobs.extend(segments(r)?.into_iter().map(|s| s.blob));
+        for text in &segments {
+            blobs.extend(segment_blobs(REGISTRY_BLOBS, text)?);
         }
         Ok(Freed { blobs })
     }
 
     async fn registry_blob_keys(&self) -> Result<HashSet<BlobKey>, MetaError> {
         let mut out = HashSet::new();
-        for q in [
-            "SELECT segments FROM registry_blobs",
-            "SELECT segments FROM blob_uploads",
+        for (table, q) in [
+            (REGISTRY_BLOBS, "SELECT segments FROM registry_blobs"),
+            (BLOB_UPLOADS, "SELECT segments FROM blob_uploads"),
         ] {
-            let rows = sqlx::query(q)
+            let segments: Vec<String> = sqlx::query_scalar(q)
                 .fetch_all(&self.reader)
                 .await
                 .map_err(backend)?;
-            for r in &rows {
-                out.extend(segments(r)?.into_iter().map(|s| s.blob));
+            for text in &segments {
+                out.extend(segment_blobs(table, text)?);
             }
         }
         Ok(out)

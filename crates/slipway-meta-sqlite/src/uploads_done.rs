@@ -3,12 +3,13 @@
 //! leaves for retries, and what deleting a bucket removes with it.
 
 use crate::backend;
-use crate::objects::{corrupt, get};
+use crate::error::to_json;
+use crate::fetch;
+use crate::rows::objects::{part_blobs, DbCompletedUpload};
 use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::CompletedUpload;
 use slipway_core::time_util::Micros;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 /// Records `done` inside the completing transaction, forgetting records
@@ -23,7 +24,7 @@ pub(crate) async fn record(
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-    let parts = serde_json::to_string(&done.parts).map_err(|e| corrupt(format!("parts: {e}")))?;
+    let parts = to_json(&done.parts)?;
     sqlx::query(
         "INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, key, etag, parts, completed) \
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -40,32 +41,19 @@ pub(crate) async fn record(
     Ok(())
 }
 
-fn completed_row(r: &SqliteRow) -> Result<CompletedUpload, MetaError> {
-    let parts: String = get(r, "parts")?;
-    Ok(CompletedUpload {
-        upload_id: get(r, "upload_id")?,
-        bucket: get(r, "bucket")?,
-        key: get(r, "key")?,
-        etag: get(r, "etag")?,
-        parts: serde_json::from_str(&parts).map_err(|e| corrupt(format!("parts: {e}")))?,
-        completed: get(r, "completed")?,
-    })
-}
-
 pub(crate) async fn find(
     reader: &SqlitePool,
     upload_id: &str,
 ) -> Result<Option<CompletedUpload>, MetaError> {
-    sqlx::query(
-        "SELECT upload_id, bucket, key, etag, parts, completed FROM completed_uploads \
-         WHERE upload_id = ?",
+    Ok(fetch::optional(
+        sqlx::query_as::<_, DbCompletedUpload>(
+            "SELECT upload_id, bucket, key, etag, parts, completed FROM completed_uploads \
+             WHERE upload_id = ?",
+        )
+        .bind(upload_id),
+        reader,
     )
-    .bind(upload_id)
-    .fetch_optional(reader)
-    .await
-    .map_err(backend)?
-    .map(|r| completed_row(&r))
-    .transpose()
+    .await?)
 }
 
 /// Removes, inside `tx`, a bucket's unfinished uploads, their parts and
@@ -75,7 +63,7 @@ pub(crate) async fn take_bucket_uploads(
     tx: &mut Transaction<'_, Sqlite>,
     bucket: &str,
 ) -> Result<Vec<BlobKey>, MetaError> {
-    let rows = sqlx::query(
+    let blobs: Vec<String> = sqlx::query_scalar(
         "DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?) \
          RETURNING blob",
     )
@@ -83,11 +71,7 @@ pub(crate) async fn take_bucket_uploads(
     .fetch_all(&mut **tx)
     .await
     .map_err(backend)?;
-    let mut blobs = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let b: String = get(r, "blob")?;
-        blobs.push(BlobKey::parse(&b).ok_or_else(|| corrupt(format!("blob {b:?}")))?);
-    }
+    let mut blobs = part_blobs(&blobs)?;
     blobs.sort();
     for table in ["uploads", "completed_uploads"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE bucket = ?"))
