@@ -100,6 +100,72 @@ impl Input {
     }
 }
 
+/// Decodes a shape-checked request body into its generated request type.
+/// The check already refused what AWS refuses, so a failure here is a shape
+/// the typed request cannot hold; unknown members are ignored.
+pub fn decode<T: DeserializeOwned>(input: Value) -> Result<T, AwsError> {
+    serde_json::from_value(input)
+        .map_err(|e| AwsError::serialization(format!("Cannot read the request: {e}")))
+}
+
+/// Serializes a generated response shape to the response text.
+pub fn encode<T: serde::Serialize>(shape: &T) -> Result<Reply, AwsError> {
+    serde_json::to_string(shape).map(Reply::Text).map_err(|e| {
+        tracing::error!(error = %e, "encoding a response");
+        AwsError::internal()
+    })
+}
+
+/// Deserializers for the generated shapes, as lenient as the model check:
+/// integers may be written `5.0`, timestamps as epoch seconds or ISO-8601.
+pub mod de {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn int_of<E: Error>(v: &Value) -> Result<i64, E> {
+        v.as_i64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i64)
+            })
+            .ok_or_else(|| E::custom(format!("expected an integer, found {v}")))
+    }
+
+    fn timestamp_of<E: Error>(v: &Value) -> Result<f64, E> {
+        if let Some(n) = v.as_f64() {
+            return Ok(n);
+        }
+        let s = v.as_str().unwrap_or_default();
+        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| E::custom(format!("not a valid timestamp: '{s}'")))?;
+        Ok(t.unix_timestamp_nanos() as f64 / 1e9)
+    }
+
+    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        int_of(&Value::deserialize(d)?)
+    }
+
+    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => int_of(&v).map(Some),
+        }
+    }
+
+    pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        timestamp_of(&Value::deserialize(d)?)
+    }
+
+    pub fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => timestamp_of(&v).map(Some),
+        }
+    }
+}
+
 /// Epoch seconds, as SageMaker encodes timestamps.
 pub fn ts(m: Micros) -> Value {
     serde_json::json!(micros_to_epoch_seconds(m))
