@@ -67,7 +67,6 @@ ECHO = {
         "DescribeAlgorithm",
         "DescribeModel",
         "DescribeModelPackage",
-        "DescribeModelPackageGroup",
         "DescribeTrainingJob",
         "DescribeTransformJob",
     },

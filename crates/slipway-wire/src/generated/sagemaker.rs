@@ -411,7 +411,7 @@ pub trait SageMakerApi: Sync {
         &self,
         cx: &Cx<'_>,
         input: DescribeModelPackageGroupInput,
-    ) -> impl Future<Output = Result<Value, AwsError>> + Send {
+    ) -> impl Future<Output = Result<DescribeModelPackageGroupOutput, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "DescribeModelPackageGroup")) }
     }
@@ -623,9 +623,9 @@ pub async fn dispatch<A: SageMakerApi>(
         Operation::DescribeModelPackage => Ok(Reply::Value(
             api.describe_model_package(cx, decode(input)?).await?,
         )),
-        Operation::DescribeModelPackageGroup => Ok(Reply::Value(
-            api.describe_model_package_group(cx, decode(input)?).await?,
-        )),
+        Operation::DescribeModelPackageGroup => {
+            encode(&api.describe_model_package_group(cx, decode(input)?).await?)
+        }
         Operation::DescribeTrainingJob => Ok(Reply::Value(
             api.describe_training_job(cx, decode(input)?).await?,
         )),
