@@ -23,6 +23,8 @@ echo "== cargo build --release -p slipway"
 cargo build --release -p slipway
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== generated wire layer is up to date"
+scripts/check-generated.sh
 echo "== cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== cargo nextest (release profile)"

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use slipway_core::time_util::{epoch_seconds_to_micros, micros_to_epoch_seconds, Micros};
+use slipway_core::time_util::{micros_to_epoch_seconds, Micros};
 
 /// A request body: always a JSON object after decoding.
 pub struct Input(pub Map<String, Value>);
@@ -28,10 +28,6 @@ impl Input {
         }
     }
 
-    pub fn as_value(&self) -> Value {
-        Value::Object(self.0.clone())
-    }
-
     fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
     }
@@ -44,14 +40,6 @@ impl Input {
         self.get(name).and_then(Value::as_bool)
     }
 
-    pub fn usize(&self, name: &str) -> Option<usize> {
-        self.get(name).and_then(Value::as_u64).map(|n| n as usize)
-    }
-
-    pub fn take(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(name).filter(|v| !v.is_null())
-    }
-
     /// Decodes a member into a domain type. The shape check already ran,
     /// so a failure here is a shape the domain type cannot hold.
     pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AwsError> {
@@ -61,22 +49,6 @@ impl Input {
                     .map_err(|e| AwsError::serialization(format!("Cannot read member {name}: {e}")))
             })
             .transpose()
-    }
-
-    /// A timestamp member: epoch seconds (int or float) or ISO-8601.
-    pub fn time(&self, name: &str) -> Result<Option<Micros>, AwsError> {
-        let Some(v) = self.get(name) else {
-            return Ok(None);
-        };
-        if let Some(n) = v.as_f64() {
-            return Ok(Some(epoch_seconds_to_micros(n)));
-        }
-        let s = v.as_str().unwrap_or_default();
-        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| {
-                AwsError::serialization(format!("Member {name} is not a valid timestamp: '{s}'"))
-            })?;
-        Ok(Some((t.unix_timestamp_nanos() / 1_000) as Micros))
     }
 
     /// Tags as (key, value) pairs.
@@ -97,6 +69,72 @@ impl Input {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+/// Decodes a shape-checked request body into its generated request type.
+/// The check already refused what AWS refuses, so a failure here is a shape
+/// the typed request cannot hold; unknown members are ignored.
+pub fn decode<T: DeserializeOwned>(input: Value) -> Result<T, AwsError> {
+    serde_json::from_value(input)
+        .map_err(|e| AwsError::serialization(format!("Cannot read the request: {e}")))
+}
+
+/// Serializes a generated response shape to the response text.
+pub fn encode<T: serde::Serialize>(shape: &T) -> Result<Reply, AwsError> {
+    serde_json::to_string(shape).map(Reply::Text).map_err(|e| {
+        tracing::error!(error = %e, "encoding a response");
+        AwsError::internal()
+    })
+}
+
+/// Deserializers for the generated shapes, as lenient as the model check:
+/// integers may be written `5.0`, timestamps as epoch seconds or ISO-8601.
+pub mod de {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn int_of<E: Error>(v: &Value) -> Result<i64, E> {
+        v.as_i64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i64)
+            })
+            .ok_or_else(|| E::custom(format!("expected an integer, found {v}")))
+    }
+
+    fn timestamp_of<E: Error>(v: &Value) -> Result<f64, E> {
+        if let Some(n) = v.as_f64() {
+            return Ok(n);
+        }
+        let s = v.as_str().unwrap_or_default();
+        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| E::custom(format!("not a valid timestamp: '{s}'")))?;
+        Ok(t.unix_timestamp_nanos() as f64 / 1e9)
+    }
+
+    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        int_of(&Value::deserialize(d)?)
+    }
+
+    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => int_of(&v).map(Some),
+        }
+    }
+
+    pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        timestamp_of(&Value::deserialize(d)?)
+    }
+
+    pub fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => timestamp_of(&v).map(Some),
+        }
     }
 }
 
@@ -166,7 +204,7 @@ mod tests {
         #[test]
         fn decode_never_panics(body in proptest::collection::vec(any::<u8>(), 0..512)) {
             match Input::decode(&body) {
-                Ok(input) => { let _ = input.as_value(); }
+                Ok(input) => { let _ = input.0.len(); }
                 Err(e) => prop_assert_eq!(e.code, "SerializationException"),
             }
         }
@@ -179,8 +217,6 @@ mod tests {
                 for name in ["A", "Tags", "CreationTimeAfter", "MaxResults", ""] {
                     let _ = input.str(name);
                     let _ = input.bool(name);
-                    let _ = input.usize(name);
-                    let _ = input.time(name);
                     let _ = input.tags(name);
                     let _ = input.typed::<Vec<String>>(name);
                 }
@@ -202,15 +238,47 @@ mod tests {
         );
     }
 
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(default, deserialize_with = "de::opt_timestamp")]
+        t: Option<f64>,
+        #[serde(default, deserialize_with = "de::opt_int")]
+        n: Option<i64>,
+    }
+
+    fn shape(body: &str) -> Result<Shape, AwsError> {
+        decode(serde_json::from_str(body).unwrap())
+    }
+
     #[test]
     fn timestamps_accept_numbers_and_iso_8601() {
-        let input = Input::decode(
-            br#"{"A": 1700000000, "B": 1700000000.5, "C": "2023-11-14T22:13:20Z", "D": "soon"}"#,
-        )
-        .unwrap();
-        assert_eq!(input.time("A").unwrap(), Some(1_700_000_000_000_000));
-        assert_eq!(input.time("B").unwrap(), Some(1_700_000_000_500_000));
-        assert_eq!(input.time("C").unwrap(), Some(1_700_000_000_000_000));
-        assert!(input.time("D").is_err());
+        assert_eq!(
+            shape(r#"{"t": 1700000000}"#).unwrap().t,
+            Some(1_700_000_000.0)
+        );
+        assert_eq!(
+            shape(r#"{"t": 1700000000.5}"#).unwrap().t,
+            Some(1_700_000_000.5)
+        );
+        assert_eq!(
+            shape(r#"{"t": "2023-11-14T22:13:20Z"}"#).unwrap().t,
+            Some(1_700_000_000.0)
+        );
+        assert_eq!(shape(r#"{"t": null}"#).unwrap().t, None);
+        assert_eq!(shape("{}").unwrap().t, None);
+        assert_eq!(
+            shape(r#"{"t": "soon"}"#).err().unwrap().code,
+            "SerializationException"
+        );
+    }
+
+    #[test]
+    fn integers_may_be_written_as_whole_floats() {
+        assert_eq!(shape(r#"{"n": 5}"#).unwrap().n, Some(5));
+        assert_eq!(shape(r#"{"n": 5.0}"#).unwrap().n, Some(5));
+        assert_eq!(
+            shape(r#"{"n": 5.5}"#).err().unwrap().code,
+            "SerializationException"
+        );
     }
 }

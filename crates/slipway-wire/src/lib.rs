@@ -4,8 +4,10 @@
 //! service once and encodes.
 
 mod auth;
+mod context;
 mod error;
 mod expect_continue;
+mod generated;
 mod json;
 mod logs;
 mod query;

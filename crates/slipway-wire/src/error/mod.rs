@@ -38,6 +38,16 @@ impl AwsError {
         Self::new(StatusCode::BAD_REQUEST, "SerializationException", message)
     }
 
+    /// An operation of an extracted model subset that no handler serves yet
+    /// (the default of every generated dispatch-trait method).
+    pub fn not_implemented(api: &str, op: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            format!("Operation {op} is part of the {api} API but not implemented by this Slipway server."),
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,127 +1,124 @@
 //! PutLogEvents, GetLogEvents, FilterLogEvents.
 
-use super::{group_of, long, required, HandlerResult};
+use super::{group_of, limit};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{object, Input};
-use serde_json::{json, Value};
+use crate::generated::logs::*;
 use slipway_core::ports::logs::LogEvent;
-use slipway_core::AccountId;
 use slipway_logs::{event_id, FilterEvents, GetEvents};
-use slipway_service::Service;
-
-/// The `logEvents` list; the shape check already required each event's
-/// `timestamp` (a long) and `message` (a string).
-fn input_events(input: &Input) -> Result<Vec<LogEvent>, AwsError> {
-    let list = input
-        .0
-        .get("logEvents")
-        .and_then(Value::as_array)
-        .ok_or_else(|| super::invalid("logEvents must be a list of events."))?;
-    list.iter()
-        .map(|e| {
-            Some(LogEvent {
-                timestamp_ms: e.get("timestamp")?.as_i64()?,
-                message: e.get("message")?.as_str()?.to_owned(),
-            })
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| super::invalid("Each log event needs a timestamp and a message."))
-}
 
 /// The sequence token is ignored, as AWS now ignores it; the reply still
 /// carries one for clients that read it.
-pub async fn put_log_events(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = required(input, "logGroupName")?;
-    let stream = required(input, "logStreamName")?;
-    let events = input_events(input)?;
-    let outcome = svc
-        .logs()
-        .put_log_events(account, &group, &stream, events)
-        .await
-        .map_err(AwsError::from_logs)?;
-    let rejected = (outcome.too_old_last.is_some() || outcome.too_new_start.is_some()).then(|| {
-        object([
-            ("tooOldLogEventEndIndex", json!(outcome.too_old_last)),
-            ("tooNewLogEventStartIndex", json!(outcome.too_new_start)),
-        ])
-    });
-    Ok(object([
-        (
-            "nextSequenceToken",
-            json!(uuid::Uuid::new_v4().simple().to_string()),
-        ),
-        ("rejectedLogEventsInfo", json!(rejected)),
-    ]))
-}
-
-pub async fn get_log_events(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = group_of(svc, account, input)?;
-    let stream = required(input, "logStreamName")?;
-    let req = GetEvents {
-        start_ms: long(input, "startTime"),
-        end_ms: long(input, "endTime"),
-        next_token: input.str("nextToken"),
-        limit: input.usize("limit"),
-        start_from_head: input.bool("startFromHead").unwrap_or(false),
-    };
-    let page = svc
-        .logs()
-        .get_log_events(account, &group, &stream, req)
-        .await
-        .map_err(AwsError::from_logs)?;
-    let events: Vec<_> = page
-        .events
-        .iter()
-        .map(|e| {
-            json!({
-                "timestamp": e.key.timestamp_ms,
-                "message": e.message,
-                "ingestionTime": e.ingestion_ms,
-            })
+pub async fn put_log_events(
+    cx: &Cx<'_>,
+    input: PutLogEventsRequest,
+) -> Result<PutLogEventsResponse, AwsError> {
+    // The shape check already required each event's timestamp and message.
+    let events = input
+        .log_events
+        .into_iter()
+        .map(|e| LogEvent {
+            timestamp_ms: e.timestamp,
+            message: e.message,
         })
         .collect();
-    Ok(json!({
-        "events": events,
-        "nextForwardToken": page.next_forward_token,
-        "nextBackwardToken": page.next_backward_token,
-    }))
+    let outcome = cx
+        .svc
+        .logs()
+        .put_log_events(
+            cx.account,
+            &input.log_group_name,
+            &input.log_stream_name,
+            events,
+        )
+        .await
+        .map_err(AwsError::from_logs)?;
+    let index = |i: Option<usize>| i.and_then(|i| i64::try_from(i).ok());
+    let rejected = (outcome.too_old_last.is_some() || outcome.too_new_start.is_some()).then(|| {
+        RejectedLogEventsInfo {
+            too_old_log_event_end_index: index(outcome.too_old_last),
+            too_new_log_event_start_index: index(outcome.too_new_start),
+            ..RejectedLogEventsInfo::default()
+        }
+    });
+    Ok(PutLogEventsResponse {
+        next_sequence_token: Some(uuid::Uuid::new_v4().simple().to_string()),
+        rejected_log_events_info: rejected,
+        ..PutLogEventsResponse::default()
+    })
+}
+
+pub async fn get_log_events(
+    cx: &Cx<'_>,
+    input: GetLogEventsRequest,
+) -> Result<GetLogEventsResponse, AwsError> {
+    let group = group_of(cx, input.log_group_name, input.log_group_identifier)?;
+    let req = GetEvents {
+        start_ms: input.start_time,
+        end_ms: input.end_time,
+        next_token: input.next_token,
+        limit: limit(input.limit),
+        start_from_head: input.start_from_head.unwrap_or(false),
+    };
+    let page = cx
+        .svc
+        .logs()
+        .get_log_events(cx.account, &group, &input.log_stream_name, req)
+        .await
+        .map_err(AwsError::from_logs)?;
+    let events = page
+        .events
+        .into_iter()
+        .map(|e| OutputLogEvent {
+            timestamp: Some(e.key.timestamp_ms),
+            message: Some(e.message),
+            ingestion_time: Some(e.ingestion_ms),
+        })
+        .collect();
+    Ok(GetLogEventsResponse {
+        events: Some(events),
+        next_forward_token: Some(page.next_forward_token),
+        next_backward_token: Some(page.next_backward_token),
+    })
 }
 
 /// `interleaved` is accepted and ignored: results are always interleaved
 /// across streams in time order, as AWS now does.
-pub async fn filter_log_events(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = group_of(svc, account, input)?;
+pub async fn filter_log_events(
+    cx: &Cx<'_>,
+    input: FilterLogEventsRequest,
+) -> Result<FilterLogEventsResponse, AwsError> {
+    let group = group_of(cx, input.log_group_name, input.log_group_identifier)?;
     let req = FilterEvents {
-        stream_names: input.typed("logStreamNames")?,
-        stream_prefix: input.str("logStreamNamePrefix"),
-        start_ms: long(input, "startTime"),
-        end_ms: long(input, "endTime"),
-        pattern: input.str("filterPattern"),
-        next_token: input.str("nextToken"),
-        limit: input.usize("limit"),
-        start_from_head: input.bool("startFromHead"),
+        stream_names: input.log_stream_names,
+        stream_prefix: input.log_stream_name_prefix,
+        start_ms: input.start_time,
+        end_ms: input.end_time,
+        pattern: input.filter_pattern,
+        next_token: input.next_token,
+        limit: limit(input.limit),
+        start_from_head: input.start_from_head,
     };
-    let page = svc
+    let page = cx
+        .svc
         .logs()
-        .filter_log_events(account, &group, req)
+        .filter_log_events(cx.account, &group, req)
         .await
         .map_err(AwsError::from_logs)?;
-    let events: Vec<_> = page
+    let events = page
         .items
         .iter()
-        .map(|e| {
-            json!({
-                "logStreamName": e.stream,
-                "timestamp": e.key.timestamp_ms,
-                "message": e.message,
-                "ingestionTime": e.ingestion_ms,
-                "eventId": event_id(e),
-            })
+        .map(|e| FilteredLogEvent {
+            log_stream_name: Some(e.stream.clone()),
+            timestamp: Some(e.key.timestamp_ms),
+            message: Some(e.message.clone()),
+            ingestion_time: Some(e.ingestion_ms),
+            event_id: Some(event_id(e)),
         })
         .collect();
-    Ok(object([
-        ("events", json!(events)),
-        ("searchedLogStreams", json!([])),
-        ("nextToken", json!(page.next_token)),
-    ]))
+    Ok(FilterLogEventsResponse {
+        events: Some(events),
+        searched_log_streams: Some(Vec::new()),
+        next_token: page.next_token,
+    })
 }

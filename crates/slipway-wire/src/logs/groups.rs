@@ -1,131 +1,119 @@
 //! CreateLogGroup, CreateLogStream, DeleteLogGroup, DescribeLogGroups,
 //! DescribeLogStreams.
 
-use super::{group_of, required, HandlerResult};
+use super::{group_of, limit};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{object, Input};
-use serde_json::json;
-use slipway_core::AccountId;
+use crate::generated::logs::*;
 use slipway_logs::{DescribeGroups, DescribeStreams};
-use slipway_service::Service;
 
 /// `kmsKeyId`, `tags`, `logGroupClass` and deletion protection are
 /// accepted and not kept: job logs here are local and unencrypted.
-pub async fn create_log_group(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = required(input, "logGroupName")?;
-    svc.logs()
-        .create_log_group(account, &group)
+pub async fn create_log_group(cx: &Cx<'_>, input: CreateLogGroupRequest) -> Result<(), AwsError> {
+    cx.svc
+        .logs()
+        .create_log_group(cx.account, &input.log_group_name)
         .await
-        .map_err(AwsError::from_logs)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_logs)
 }
 
-pub async fn create_log_stream(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = required(input, "logGroupName")?;
-    let stream = required(input, "logStreamName")?;
-    svc.logs()
-        .create_log_stream(account, &group, &stream)
+pub async fn create_log_stream(cx: &Cx<'_>, input: CreateLogStreamRequest) -> Result<(), AwsError> {
+    cx.svc
+        .logs()
+        .create_log_stream(cx.account, &input.log_group_name, &input.log_stream_name)
         .await
-        .map_err(AwsError::from_logs)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_logs)
 }
 
-pub async fn delete_log_group(svc: &Service, account: &AccountId, input: &Input) -> HandlerResult {
-    let group = required(input, "logGroupName")?;
-    svc.logs()
-        .delete_log_group(account, &group)
+pub async fn delete_log_group(cx: &Cx<'_>, input: DeleteLogGroupRequest) -> Result<(), AwsError> {
+    cx.svc
+        .logs()
+        .delete_log_group(cx.account, &input.log_group_name)
         .await
-        .map_err(AwsError::from_logs)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_logs)
 }
 
 pub async fn describe_log_groups(
-    svc: &Service,
-    account: &AccountId,
-    input: &Input,
-) -> HandlerResult {
+    cx: &Cx<'_>,
+    input: DescribeLogGroupsRequest,
+) -> Result<DescribeLogGroupsResponse, AwsError> {
+    let logs = cx.svc.logs();
     // An empty pattern (the model allows length 0) filters nothing.
-    let pattern = input.str("logGroupNamePattern").filter(|p| !p.is_empty());
+    let pattern = input.log_group_name_pattern.filter(|p| !p.is_empty());
     // With a pattern AWS answers only arn, creationTime and logGroupName.
     let brief = pattern.is_some();
     let req = DescribeGroups {
-        prefix: input.str("logGroupNamePrefix"),
+        prefix: input.log_group_name_prefix,
         pattern,
-        limit: input.usize("limit"),
-        next_token: input.str("nextToken"),
+        limit: limit(input.limit),
+        next_token: input.next_token,
     };
-    let page = svc
-        .logs()
-        .describe_log_groups(account, req)
+    let page = logs
+        .describe_log_groups(cx.account, req)
         .await
         .map_err(AwsError::from_logs)?;
-    let groups: Vec<_> = page
+    let log_groups = page
         .items
-        .iter()
+        .into_iter()
         .map(|g| {
-            let arn = svc.logs().group_arn(account, &g.name);
+            let arn = logs.group_arn(cx.account, &g.name);
+            let brief_group = LogGroup {
+                arn: Some(format!("{arn}:*")),
+                creation_time: Some(g.created_ms),
+                log_group_name: Some(g.name),
+                ..LogGroup::default()
+            };
             if brief {
-                return json!({
-                    "logGroupName": g.name,
-                    "creationTime": g.created_ms,
-                    "arn": format!("{arn}:*"),
-                });
+                return brief_group;
             }
-            json!({
-                "logGroupName": g.name,
-                "creationTime": g.created_ms,
-                "metricFilterCount": 0,
-                "arn": format!("{arn}:*"),
-                "storedBytes": g.stored_bytes,
-                "logGroupClass": "STANDARD",
-                "logGroupArn": arn,
-            })
+            LogGroup {
+                metric_filter_count: Some(0),
+                stored_bytes: Some(i64::try_from(g.stored_bytes).unwrap_or(i64::MAX)),
+                log_group_class: Some("STANDARD".to_owned()),
+                log_group_arn: Some(arn),
+                ..brief_group
+            }
         })
         .collect();
-    Ok(object([
-        ("logGroups", json!(groups)),
-        ("nextToken", json!(page.next_token)),
-    ]))
+    Ok(DescribeLogGroupsResponse {
+        log_groups: Some(log_groups),
+        next_token: page.next_token,
+    })
 }
 
 pub async fn describe_log_streams(
-    svc: &Service,
-    account: &AccountId,
-    input: &Input,
-) -> HandlerResult {
-    let group = group_of(svc, account, input)?;
+    cx: &Cx<'_>,
+    input: DescribeLogStreamsRequest,
+) -> Result<DescribeLogStreamsResponse, AwsError> {
+    let logs = cx.svc.logs();
+    let group = group_of(cx, input.log_group_name, input.log_group_identifier)?;
     let req = DescribeStreams {
-        prefix: input.str("logStreamNamePrefix"),
-        order_by_last_event: input.str("orderBy").as_deref() == Some("LastEventTime"),
-        descending: input.bool("descending").unwrap_or(false),
-        limit: input.usize("limit"),
-        next_token: input.str("nextToken"),
+        prefix: input.log_stream_name_prefix,
+        order_by_last_event: input.order_by.as_deref() == Some("LastEventTime"),
+        descending: input.descending.unwrap_or(false),
+        limit: limit(input.limit),
+        next_token: input.next_token,
     };
-    let page = svc
-        .logs()
-        .describe_log_streams(account, &group, req)
+    let page = logs
+        .describe_log_streams(cx.account, &group, req)
         .await
         .map_err(AwsError::from_logs)?;
-    let streams: Vec<_> = page
+    let log_streams = page
         .items
-        .iter()
-        .map(|s| {
-            object([
-                ("logStreamName", json!(s.name)),
-                ("creationTime", json!(s.created_ms)),
-                ("firstEventTimestamp", json!(s.first_event_ms)),
-                ("lastEventTimestamp", json!(s.last_event_ms)),
-                ("lastIngestionTime", json!(s.last_ingestion_ms)),
-                (
-                    "arn",
-                    json!(svc.logs().stream_arn(account, &group, &s.name)),
-                ),
-                ("storedBytes", json!(s.stored_bytes)),
-            ])
+        .into_iter()
+        .map(|s| LogStream {
+            arn: Some(logs.stream_arn(cx.account, &group, &s.name)),
+            log_stream_name: Some(s.name),
+            creation_time: Some(s.created_ms),
+            first_event_timestamp: s.first_event_ms,
+            last_event_timestamp: s.last_event_ms,
+            last_ingestion_time: s.last_ingestion_ms,
+            stored_bytes: Some(i64::try_from(s.stored_bytes).unwrap_or(i64::MAX)),
+            ..LogStream::default()
         })
         .collect();
-    Ok(object([
-        ("logStreams", json!(streams)),
-        ("nextToken", json!(page.next_token)),
-    ]))
+    Ok(DescribeLogStreamsResponse {
+        log_streams: Some(log_streams),
+        next_token: page.next_token,
+    })
 }

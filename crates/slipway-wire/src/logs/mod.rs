@@ -11,63 +11,18 @@ mod events;
 mod groups;
 
 use crate::auth::Caller;
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{Input, Reply};
+use crate::generated::logs::*;
+use crate::json::Input;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
-use slipway_core::AccountId;
 use slipway_logs::LogsError;
-use slipway_service::Service;
-
-/// The operations this server implements, parsed from `X-Amz-Target`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    CreateLogGroup,
-    CreateLogStream,
-    DeleteLogGroup,
-    PutLogEvents,
-    DescribeLogGroups,
-    DescribeLogStreams,
-    GetLogEvents,
-    FilterLogEvents,
-}
-
-impl Operation {
-    pub const ALL: [Operation; 8] = [
-        Self::CreateLogGroup,
-        Self::CreateLogStream,
-        Self::DeleteLogGroup,
-        Self::PutLogEvents,
-        Self::DescribeLogGroups,
-        Self::DescribeLogStreams,
-        Self::GetLogEvents,
-        Self::FilterLogEvents,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CreateLogGroup => "CreateLogGroup",
-            Self::CreateLogStream => "CreateLogStream",
-            Self::DeleteLogGroup => "DeleteLogGroup",
-            Self::PutLogEvents => "PutLogEvents",
-            Self::DescribeLogGroups => "DescribeLogGroups",
-            Self::DescribeLogStreams => "DescribeLogStreams",
-            Self::GetLogEvents => "GetLogEvents",
-            Self::FilterLogEvents => "FilterLogEvents",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|op| op.name() == name)
-    }
-}
-
-type HandlerResult = Result<Value, AwsError>;
 
 /// Decodes, checks against the logs model, and runs one operation.
 pub async fn handle(
-    svc: &Service,
+    svc: &slipway_service::Service,
     caller: &Caller,
     op_name: &str,
     body: &[u8],
@@ -79,54 +34,114 @@ pub async fn handle(
             format!("Operation {op_name} is not part of the CloudWatch Logs subset this Slipway server implements."),
         ));
     };
-    let input = Input::decode(body)?;
+    let input = Value::Object(Input::decode(body)?.0);
     slipway_model::logs()
-        .check_input(op_name, &input.as_value())
+        .check_input(op_name, &input)
         .map_err(AwsError::from_logs_input)?;
-    let account = &caller.account;
-    use Operation::*;
-    let value = match op {
-        CreateLogGroup => groups::create_log_group(svc, account, &input).await,
-        CreateLogStream => groups::create_log_stream(svc, account, &input).await,
-        DeleteLogGroup => groups::delete_log_group(svc, account, &input).await,
-        DescribeLogGroups => groups::describe_log_groups(svc, account, &input).await,
-        DescribeLogStreams => groups::describe_log_streams(svc, account, &input).await,
-        PutLogEvents => events::put_log_events(svc, account, &input).await,
-        GetLogEvents => events::get_log_events(svc, account, &input).await,
-        FilterLogEvents => events::filter_log_events(svc, account, &input).await,
-    }?;
-    Ok(crate::json::ok(Reply::Value(value)))
+    let cx = Cx {
+        svc,
+        account: &caller.account,
+    };
+    dispatch(&Handlers, &cx, op, input)
+        .await
+        .map(crate::json::ok)
+}
+
+/// The CloudWatch Logs operations this server serves: every one of the
+/// model subset.
+struct Handlers;
+
+impl LogsApi for Handlers {
+    async fn create_log_group(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateLogGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::create_log_group(cx, input).await
+    }
+
+    async fn create_log_stream(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateLogStreamRequest,
+    ) -> Result<(), AwsError> {
+        groups::create_log_stream(cx, input).await
+    }
+
+    async fn delete_log_group(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteLogGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::delete_log_group(cx, input).await
+    }
+
+    async fn describe_log_groups(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeLogGroupsRequest,
+    ) -> Result<DescribeLogGroupsResponse, AwsError> {
+        groups::describe_log_groups(cx, input).await
+    }
+
+    async fn describe_log_streams(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeLogStreamsRequest,
+    ) -> Result<DescribeLogStreamsResponse, AwsError> {
+        groups::describe_log_streams(cx, input).await
+    }
+
+    async fn put_log_events(
+        &self,
+        cx: &Cx<'_>,
+        input: PutLogEventsRequest,
+    ) -> Result<PutLogEventsResponse, AwsError> {
+        events::put_log_events(cx, input).await
+    }
+
+    async fn get_log_events(
+        &self,
+        cx: &Cx<'_>,
+        input: GetLogEventsRequest,
+    ) -> Result<GetLogEventsResponse, AwsError> {
+        events::get_log_events(cx, input).await
+    }
+
+    async fn filter_log_events(
+        &self,
+        cx: &Cx<'_>,
+        input: FilterLogEventsRequest,
+    ) -> Result<FilterLogEventsResponse, AwsError> {
+        events::filter_log_events(cx, input).await
+    }
 }
 
 fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::from_logs(LogsError::InvalidParameter(message.into()))
 }
 
-/// A member the shape check guarantees is present.
-fn required(input: &Input, name: &str) -> Result<String, AwsError> {
-    input.str(name).ok_or_else(|| {
-        invalid(format!(
-            "1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be null"
-        ))
-    })
-}
-
-/// A `long` member (epoch milliseconds).
-fn long(input: &Input, name: &str) -> Option<i64> {
-    input.0.get(name).and_then(Value::as_i64)
+/// A `limit` member; the model check keeps it positive.
+fn limit(n: Option<i64>) -> Option<usize> {
+    n.and_then(|n| usize::try_from(n).ok())
 }
 
 /// The group an operation reads: `logGroupName` or `logGroupIdentifier`
 /// (a name or an ARN), exactly one of them.
-fn group_of(svc: &Service, account: &AccountId, input: &Input) -> Result<String, AwsError> {
-    match (input.str("logGroupName"), input.str("logGroupIdentifier")) {
+fn group_of(
+    cx: &Cx<'_>,
+    name: Option<String>,
+    identifier: Option<String>,
+) -> Result<String, AwsError> {
+    match (name, identifier) {
         (Some(_), Some(_)) => Err(invalid(
             "LogGroupName and LogGroupIdentifier are mutually exclusive parameters. Specify only one of them.",
         )),
         (Some(name), None) => Ok(name),
-        (None, Some(id)) => svc
+        (None, Some(id)) => cx
+            .svc
             .logs()
-            .group_from_identifier(account, &id)
+            .group_from_identifier(cx.account, &id)
             .map_err(AwsError::from_logs),
         (None, None) => Err(invalid(
             "Should provide either logGroupName or logGroupIdentifier.",

@@ -1,17 +1,19 @@
 //! CreateAlgorithm, DescribeAlgorithm, ListAlgorithms, DeleteAlgorithm.
 
-use super::common::{list_params, required, text, HandlerResult};
+use super::common::{list_params, members, required, seconds};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::Reply;
-use crate::json::{merge, object, ts, Input};
-use serde::Serialize;
+use crate::generated::sagemaker::*;
+use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
 use slipway_service::resources::algorithms::{Algorithm, NewAlgorithm};
-use slipway_service::Service;
 
-pub async fn create_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
+pub async fn create_algorithm(
+    cx: &Cx<'_>,
+    input: CreateAlgorithmInput,
+) -> Result<CreateAlgorithmOutput, AwsError> {
+    let (svc, account) = (cx.svc, cx.account);
+    let input = members(&input)?;
     let new = NewAlgorithm {
         name: required(&input, "AlgorithmName")?,
         description: input.str("AlgorithmDescription"),
@@ -26,7 +28,9 @@ pub async fn create_algorithm(svc: &Service, account: &AccountId, input: Input) 
         .create(account, new)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "AlgorithmArn": algo.record.arn }))
+    Ok(CreateAlgorithmOutput {
+        algorithm_arn: algo.record.arn,
+    })
 }
 
 /// The DescribeAlgorithm shape: the stored document plus what the
@@ -41,68 +45,49 @@ pub fn describe_shape(a: &Algorithm) -> Value {
     merge(head, serde_json::to_value(&a.doc).unwrap_or(Value::Null))
 }
 
-pub async fn describe_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "AlgorithmName")?;
-    let algo = svc
+pub async fn describe_algorithm(
+    cx: &Cx<'_>,
+    input: DescribeAlgorithmInput,
+) -> Result<Value, AwsError> {
+    let algo = cx
+        .svc
         .algorithms()
-        .describe(account, &name)
+        .describe(cx.account, &input.algorithm_name)
         .await
         .map_err(AwsError::from_service)?;
     Ok(describe_shape(&algo))
 }
 
-/// One `AlgorithmSummary` of ListAlgorithms.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AlgorithmSummaryShape<'a> {
-    algorithm_name: &'a str,
-    algorithm_arn: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    algorithm_description: Option<&'a str>,
-    creation_time: f64,
-    algorithm_status: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAlgorithmsShape<'a> {
-    algorithm_summary_list: Vec<AlgorithmSummaryShape<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-}
-
 pub async fn list_algorithms(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> Result<Reply, AwsError> {
-    let params = list_params(&input)?;
-    let (items, next_token) = svc
+    cx: &Cx<'_>,
+    input: ListAlgorithmsInput,
+) -> Result<ListAlgorithmsOutput, AwsError> {
+    let (items, next_token) = cx
+        .svc
         .algorithms()
-        .list(account, &params)
+        .list(cx.account, &list_params!(input))
         .await
         .map_err(AwsError::from_service)?;
     let algorithm_summary_list = items
-        .iter()
-        .map(|(record, a)| AlgorithmSummaryShape {
-            algorithm_name: &a.algorithm_name,
-            algorithm_arn: &record.arn,
-            algorithm_description: a.algorithm_description.as_deref(),
-            creation_time: micros_to_epoch_seconds(record.created),
-            algorithm_status: &record.status,
+        .into_iter()
+        .map(|(record, a)| AlgorithmSummary {
+            algorithm_name: a.algorithm_name,
+            algorithm_arn: record.arn,
+            algorithm_description: a.algorithm_description,
+            creation_time: seconds(record.created),
+            algorithm_status: record.status,
         })
         .collect();
-    text(&ListAlgorithmsShape {
+    Ok(ListAlgorithmsOutput {
         algorithm_summary_list,
         next_token,
     })
 }
 
-pub async fn delete_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "AlgorithmName")?;
-    svc.algorithms()
-        .delete(account, &name)
+pub async fn delete_algorithm(cx: &Cx<'_>, input: DeleteAlgorithmInput) -> Result<(), AwsError> {
+    cx.svc
+        .algorithms()
+        .delete(cx.account, &input.algorithm_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }

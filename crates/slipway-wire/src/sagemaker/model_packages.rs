@@ -1,17 +1,15 @@
-//! Model packages and model package groups.
+//! CreateModelPackage, DescribeModelPackage, ListModelPackages,
+//! UpdateModelPackage, DeleteModelPackage.
 
-use super::common::{list_params, required, text, HandlerResult};
+use super::common::{list_params, members, seconds};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::Reply;
-use crate::json::{merge, object, ts, Input};
-use serde::Serialize;
+use crate::generated::sagemaker::*;
+use crate::json::{merge, object, ts};
 use serde_json::{json, Map, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
 use slipway_service::resources::model_packages::{
     ModelPackage, ModelPackageFilter, ModelPackageUpdate, NewModelPackage,
 };
-use slipway_service::Service;
 
 /// Members of CreateModelPackage the service reads; all others are
 /// stored and echoed as given.
@@ -29,10 +27,11 @@ const TYPED_MEMBERS: [&str; 10] = [
 ];
 
 pub async fn create_model_package(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
+    cx: &Cx<'_>,
+    input: CreateModelPackageInput,
+) -> Result<CreateModelPackageOutput, AwsError> {
+    let (svc, account) = (cx.svc, cx.account);
+    let input = members(&input)?;
     let other: Map<String, Value> = input
         .0
         .iter()
@@ -57,7 +56,9 @@ pub async fn create_model_package(
         .create(account, new)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "ModelPackageArn": pkg.record.arn }))
+    Ok(CreateModelPackageOutput {
+        model_package_arn: pkg.record.arn,
+    })
 }
 
 pub fn describe_shape(p: &ModelPackage) -> Value {
@@ -80,234 +81,136 @@ pub fn describe_shape(p: &ModelPackage) -> Value {
 }
 
 pub async fn describe_model_package(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "ModelPackageName")?;
-    let pkg = svc
+    cx: &Cx<'_>,
+    input: DescribeModelPackageInput,
+) -> Result<Value, AwsError> {
+    let pkg = cx
+        .svc
         .model_packages()
-        .describe(account, &name)
+        .describe(cx.account, &input.model_package_name)
         .await
         .map_err(AwsError::from_service)?;
     Ok(describe_shape(&pkg))
 }
 
-/// One `ModelPackageSummary` of ListModelPackages.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ModelPackageSummaryShape<'a> {
-    model_package_name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_package_group_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_package_version: Option<i64>,
-    model_package_arn: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_package_description: Option<&'a str>,
-    creation_time: f64,
-    model_package_status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_approval_status: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_life_cycle: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model_package_registration_type: Option<&'a Value>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListModelPackagesShape<'a> {
-    model_package_summary_list: Vec<ModelPackageSummaryShape<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-}
-
 pub async fn list_model_packages(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> Result<Reply, AwsError> {
-    let params = list_params(&input)?;
+    cx: &Cx<'_>,
+    input: ListModelPackagesInput,
+) -> Result<ListModelPackagesOutput, AwsError> {
     let filter = ModelPackageFilter {
-        approval: input.str("ModelApprovalStatus"),
-        group: input.str("ModelPackageGroupName"),
-        package_type: input.str("ModelPackageType"),
+        approval: input.model_approval_status.clone(),
+        group: input.model_package_group_name.clone(),
+        package_type: input.model_package_type.clone(),
     };
-    let (items, next_token) = svc
+    let (items, next_token) = cx
+        .svc
         .model_packages()
-        .list(account, &params, &filter)
+        .list(cx.account, &list_params!(input), &filter)
         .await
         .map_err(AwsError::from_service)?;
     let model_package_summary_list = items
-        .iter()
-        .map(|(record, p)| ModelPackageSummaryShape {
-            model_package_name: &p.model_package_name,
-            model_package_group_name: p.model_package_group_name.as_deref(),
+        .into_iter()
+        .map(|(record, p)| ModelPackageSummary {
+            model_package_name: Some(p.model_package_name),
+            model_package_group_name: p.model_package_group_name,
             model_package_version: p.model_package_version,
-            model_package_arn: &record.arn,
-            model_package_description: p.model_package_description.as_deref(),
-            creation_time: micros_to_epoch_seconds(record.created),
-            model_package_status: &record.status,
-            model_approval_status: p.model_approval_status.as_deref(),
-            model_life_cycle: p.model_life_cycle.as_ref().filter(|v| !v.is_null()),
-            model_package_registration_type: p
-                .model_package_registration_type
-                .as_ref()
-                .filter(|v| !v.is_null()),
+            model_package_arn: record.arn,
+            model_package_description: p.model_package_description,
+            creation_time: seconds(record.created),
+            model_package_status: record.status,
+            model_approval_status: p.model_approval_status,
+            model_life_cycle: from_stored(p.model_life_cycle),
+            model_package_registration_type: from_stored(p.model_package_registration_type),
         })
         .collect();
-    text(&ListModelPackagesShape {
+    Ok(ListModelPackagesOutput {
         model_package_summary_list,
         next_token,
     })
 }
 
-/// Members UpdateModelPackage replaces wholesale.
-const REPLACED_ON_UPDATE: [&str; 5] = [
-    "InferenceSpecification",
-    "SourceUri",
-    "ModelCard",
-    "ModelLifeCycle",
-    "ModelPackageRegistrationType",
-];
+/// A stored member as its wire shape; the model check accepted it on
+/// creation, so it fits.
+fn from_stored<T: serde::de::DeserializeOwned>(v: Option<Value>) -> Option<T> {
+    v.and_then(|v| serde_json::from_value(v).ok())
+}
+
+/// A typed member as the JSON the service stores.
+fn stored<T: serde::Serialize>(member: &T) -> Result<Value, AwsError> {
+    serde_json::to_value(member).map_err(|e| {
+        tracing::error!(error = %e, "encoding a request member");
+        AwsError::internal()
+    })
+}
 
 pub async fn update_model_package(
-    svc: &Service,
-    account: &AccountId,
-    mut input: Input,
-) -> HandlerResult {
-    let arn = required(&input, "ModelPackageArn")?;
+    cx: &Cx<'_>,
+    input: UpdateModelPackageInput,
+) -> Result<UpdateModelPackageOutput, AwsError> {
+    // The members UpdateModelPackage replaces wholesale.
     let mut replace = Map::new();
-    for name in REPLACED_ON_UPDATE {
-        if let Some(v) = input.take(name) {
+    let mut put = |name: &str, v: Option<Value>| {
+        if let Some(v) = v {
             replace.insert(name.to_owned(), v);
         }
-    }
+    };
+    put(
+        "InferenceSpecification",
+        input
+            .inference_specification
+            .as_ref()
+            .map(stored)
+            .transpose()?,
+    );
+    put("SourceUri", input.source_uri.map(Value::String));
+    put(
+        "ModelCard",
+        input.model_card.as_ref().map(stored).transpose()?,
+    );
+    put(
+        "ModelLifeCycle",
+        input.model_life_cycle.as_ref().map(stored).transpose()?,
+    );
+    put(
+        "ModelPackageRegistrationType",
+        input.model_package_registration_type.map(Value::String),
+    );
     let update = ModelPackageUpdate {
-        arn,
-        approval: input.str("ModelApprovalStatus"),
-        approval_description: input.str("ApprovalDescription"),
-        metadata_to_add: input.typed("CustomerMetadataProperties")?,
+        arn: input.model_package_arn,
+        approval: input.model_approval_status,
+        approval_description: input.approval_description,
+        metadata_to_add: input
+            .customer_metadata_properties
+            .map(|m| m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()),
         metadata_to_remove: input
-            .typed("CustomerMetadataPropertiesToRemove")?
+            .customer_metadata_properties_to_remove
             .unwrap_or_default(),
         additional_inference_to_add: input
-            .typed("AdditionalInferenceSpecificationsToAdd")?
-            .unwrap_or_default(),
+            .additional_inference_specifications_to_add
+            .unwrap_or_default()
+            .iter()
+            .map(stored)
+            .collect::<Result<_, _>>()?,
         replace,
     };
-    let pkg = svc
+    let pkg = cx
+        .svc
         .model_packages()
-        .update(account, update)
+        .update(cx.account, update)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "ModelPackageArn": pkg.record.arn }))
+    Ok(UpdateModelPackageOutput {
+        model_package_arn: pkg.record.arn,
+    })
 }
 
 pub async fn delete_model_package(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "ModelPackageName")?;
-    svc.model_packages()
-        .delete(account, &name)
+    cx: &Cx<'_>,
+    input: DeleteModelPackageInput,
+) -> Result<(), AwsError> {
+    cx.svc
+        .model_packages()
+        .delete(cx.account, &input.model_package_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
-}
-
-pub async fn create_model_package_group(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "ModelPackageGroupName")?;
-    let group = svc
-        .model_package_groups()
-        .create(
-            account,
-            &name,
-            input.str("ModelPackageGroupDescription"),
-            &input.tags("Tags"),
-        )
-        .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({ "ModelPackageGroupArn": group.record.arn }))
-}
-
-pub async fn describe_model_package_group(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "ModelPackageGroupName")?;
-    let g = svc
-        .model_package_groups()
-        .describe(account, &name)
-        .await
-        .map_err(AwsError::from_service)?;
-    Ok(object([
-        (
-            "ModelPackageGroupName",
-            json!(g.doc.model_package_group_name),
-        ),
-        ("ModelPackageGroupArn", json!(g.record.arn)),
-        (
-            "ModelPackageGroupDescription",
-            json!(g.doc.model_package_group_description),
-        ),
-        ("CreationTime", ts(g.record.created)),
-        ("CreatedBy", json!({})),
-        ("ModelPackageGroupStatus", json!(g.record.status)),
-    ]))
-}
-
-pub async fn list_model_package_groups(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let params = list_params(&input)?;
-    let (items, next) = svc
-        .model_package_groups()
-        .list(account, &params)
-        .await
-        .map_err(AwsError::from_service)?;
-    let summaries: Vec<Value> = items
-        .iter()
-        .map(|g| {
-            object([
-                (
-                    "ModelPackageGroupName",
-                    json!(g.doc.model_package_group_name),
-                ),
-                ("ModelPackageGroupArn", json!(g.record.arn)),
-                (
-                    "ModelPackageGroupDescription",
-                    json!(g.doc.model_package_group_description),
-                ),
-                ("CreationTime", ts(g.record.created)),
-                ("ModelPackageGroupStatus", json!(g.record.status)),
-            ])
-        })
-        .collect();
-    Ok(object([
-        ("ModelPackageGroupSummaryList", Value::Array(summaries)),
-        ("NextToken", json!(next)),
-    ]))
-}
-
-pub async fn delete_model_package_group(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "ModelPackageGroupName")?;
-    svc.model_package_groups()
-        .delete(account, &name)
-        .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }

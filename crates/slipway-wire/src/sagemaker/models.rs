@@ -1,29 +1,34 @@
 //! CreateModel, DescribeModel, ListModels, DeleteModel.
 
-use super::common::{list_params, required, text, HandlerResult};
+use super::common::{list_params, members, seconds};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{merge, object, ts, Input, Reply};
-use serde::Serialize;
+use crate::generated::sagemaker::*;
+use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
-use slipway_service::Service;
 
-pub async fn create_model(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
+pub async fn create_model(
+    cx: &Cx<'_>,
+    input: CreateModelInput,
+) -> Result<CreateModelOutput, AwsError> {
+    let (svc, account) = (cx.svc, cx.account);
+    let input = members(&input)?;
     let tags = input.tags("Tags");
     let model = svc
         .models()
         .create(account, input.0, tags)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "ModelArn": model.record.arn }))
+    Ok(CreateModelOutput {
+        model_arn: model.record.arn,
+    })
 }
 
-pub async fn describe_model(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "ModelName")?;
-    let model = svc
+pub async fn describe_model(cx: &Cx<'_>, input: DescribeModelInput) -> Result<Value, AwsError> {
+    let model = cx
+        .svc
         .models()
-        .describe(account, &name)
+        .describe(cx.account, &input.model_name)
         .await
         .map_err(AwsError::from_service)?;
     let head = object([
@@ -41,49 +46,31 @@ pub async fn describe_model(svc: &Service, account: &AccountId, input: Input) ->
     ))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ModelSummaryShape<'a> {
-    model_name: &'a str,
-    model_arn: &'a str,
-    creation_time: f64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListModelsShape<'a> {
-    models: Vec<ModelSummaryShape<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-}
-
 pub async fn list_models(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> Result<Reply, AwsError> {
-    let params = list_params(&input)?;
-    let (items, next_token) = svc
+    cx: &Cx<'_>,
+    input: ListModelsInput,
+) -> Result<ListModelsOutput, AwsError> {
+    let (items, next_token) = cx
+        .svc
         .models()
-        .list(account, &params)
+        .list(cx.account, &list_params!(input))
         .await
         .map_err(AwsError::from_service)?;
     let models = items
-        .iter()
-        .map(|(r, _)| ModelSummaryShape {
-            model_name: &r.name,
-            model_arn: &r.arn,
-            creation_time: micros_to_epoch_seconds(r.created),
+        .into_iter()
+        .map(|(r, _)| ModelSummary {
+            model_name: r.name,
+            model_arn: r.arn,
+            creation_time: seconds(r.created),
         })
         .collect();
-    text(&ListModelsShape { models, next_token })
+    Ok(ListModelsOutput { models, next_token })
 }
 
-pub async fn delete_model(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "ModelName")?;
-    svc.models()
-        .delete(account, &name)
+pub async fn delete_model(cx: &Cx<'_>, input: DeleteModelInput) -> Result<(), AwsError> {
+    cx.svc
+        .models()
+        .delete(cx.account, &input.model_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }

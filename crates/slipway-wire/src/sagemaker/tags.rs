@@ -1,52 +1,66 @@
 //! AddTags, ListTags, DeleteTags.
 
-use super::common::{required, HandlerResult};
+use super::common::count;
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{object, Input};
-use serde_json::{json, Value};
-use slipway_core::ports::metadata::Tag;
-use slipway_core::AccountId;
-use slipway_service::Service;
+use crate::generated::sagemaker::*;
+use slipway_core::ports::metadata;
 
-fn tag_json(t: &Tag) -> Value {
-    json!({"Key": t.key, "Value": t.value})
+fn wire_tags(tags: Vec<metadata::Tag>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
-pub async fn add_tags(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let arn = required(&input, "ResourceArn")?;
+pub async fn add_tags(cx: &Cx<'_>, input: AddTagsInput) -> Result<AddTagsOutput, AwsError> {
     let tags = input
-        .tags("Tags")
+        .tags
         .into_iter()
-        .map(|(key, value)| Tag { key, value })
+        .map(|t| metadata::Tag {
+            key: t.key,
+            value: t.value,
+        })
         .collect();
-    let added = svc
+    let added = cx
+        .svc
         .tags()
-        .add(account, &arn, tags)
+        .add(cx.account, &input.resource_arn, tags)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "Tags": added.iter().map(tag_json).collect::<Vec<_>>() }))
+    Ok(AddTagsOutput {
+        tags: Some(wire_tags(added)),
+    })
 }
 
-pub async fn list_tags(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let arn = required(&input, "ResourceArn")?;
-    let next = input.str("NextToken");
-    let (tags, next) = svc
+pub async fn list_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, AwsError> {
+    let (tags, next_token) = cx
+        .svc
         .tags()
-        .list(account, &arn, input.usize("MaxResults"), next.as_deref())
+        .list(
+            cx.account,
+            &input.resource_arn,
+            count(input.max_results),
+            input.next_token.as_deref(),
+        )
         .await
         .map_err(AwsError::from_service)?;
-    Ok(object([
-        ("Tags", json!(tags.iter().map(tag_json).collect::<Vec<_>>())),
-        ("NextToken", json!(next)),
-    ]))
+    Ok(ListTagsOutput {
+        tags: Some(wire_tags(tags)),
+        next_token,
+    })
 }
 
-pub async fn delete_tags(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let arn = required(&input, "ResourceArn")?;
-    let keys: Vec<String> = input.typed("TagKeys")?.unwrap_or_default();
-    svc.tags()
-        .delete(account, &arn, &keys)
+pub async fn delete_tags(
+    cx: &Cx<'_>,
+    input: DeleteTagsInput,
+) -> Result<DeleteTagsOutput, AwsError> {
+    cx.svc
+        .tags()
+        .delete(cx.account, &input.resource_arn, &input.tag_keys)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+    Ok(DeleteTagsOutput {})
 }

@@ -1,29 +1,30 @@
 //! CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob,
 //! DeleteTrainingJob.
 
-use super::common::{list_params, required, text, HandlerResult};
+use super::common::{list_params, members, micros, seconds};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{merge, object, ts, Input, Reply};
-use serde::Serialize;
+use crate::generated::sagemaker::*;
+use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
 use slipway_service::jobs::training::create::Origin;
 use slipway_service::jobs::training::TrainingJob;
-use slipway_service::Service;
 
 pub async fn create_training_job(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
+    cx: &Cx<'_>,
+    input: CreateTrainingJobRequest,
+) -> Result<CreateTrainingJobResponse, AwsError> {
+    let (svc, account) = (cx.svc, cx.account);
+    let input = members(&input)?;
     let tags = input.tags("Tags");
     let job = svc
         .training_jobs()
         .create(account, input.0, tags, Origin::Client)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "TrainingJobArn": job.record.arn }))
+    Ok(CreateTrainingJobResponse {
+        training_job_arn: job.record.arn,
+    })
 }
 
 /// Whole seconds between two times, at least 1 (AWS never reports 0).
@@ -105,95 +106,73 @@ pub fn describe_shape(job: &TrainingJob) -> Value {
 }
 
 pub async fn describe_training_job(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "TrainingJobName")?;
-    let job = svc
+    cx: &Cx<'_>,
+    input: DescribeTrainingJobRequest,
+) -> Result<Value, AwsError> {
+    let job = cx
+        .svc
         .training_jobs()
-        .describe(account, &name)
+        .describe(cx.account, &input.training_job_name)
         .await
         .map_err(AwsError::from_service)?;
     Ok(describe_shape(&job))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TrainingJobSummaryShape<'a> {
-    training_job_name: &'a str,
-    training_job_arn: &'a str,
-    creation_time: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    training_end_time: Option<f64>,
-    last_modified_time: f64,
-    training_job_status: &'a str,
-    secondary_status: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTrainingJobsShape<'a> {
-    training_job_summaries: Vec<TrainingJobSummaryShape<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-}
-
 pub async fn list_training_jobs(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> Result<Reply, AwsError> {
+    cx: &Cx<'_>,
+    input: ListTrainingJobsRequest,
+) -> Result<ListTrainingJobsResponse, AwsError> {
     // Slipway keeps no warm pools and sells no training plans: a filter on
     // either matches nothing.
-    if input.str("WarmPoolStatusEquals").is_some() || input.str("TrainingPlanArnEquals").is_some() {
-        return text(&ListTrainingJobsShape {
-            training_job_summaries: Vec::new(),
-            next_token: None,
-        });
+    if input.warm_pool_status_equals.is_some() || input.training_plan_arn_equals.is_some() {
+        return Ok(ListTrainingJobsResponse::default());
     }
-    let params = list_params(&input)?;
-    let (items, next_token) = svc
+    let params = slipway_service::listing::ListParams {
+        modified_after: micros(input.last_modified_time_after),
+        modified_before: micros(input.last_modified_time_before),
+        status: input.status_equals,
+        ..list_params!(input)
+    };
+    let (items, next_token) = cx
+        .svc
         .training_jobs()
-        .list(account, &params)
+        .list(cx.account, &params)
         .await
         .map_err(AwsError::from_service)?;
     let training_job_summaries = items
-        .iter()
-        .map(|(record, s)| TrainingJobSummaryShape {
-            training_job_name: &record.name,
-            training_job_arn: &record.arn,
-            creation_time: micros_to_epoch_seconds(record.created),
-            training_end_time: s.training_end.map(micros_to_epoch_seconds),
-            last_modified_time: micros_to_epoch_seconds(record.modified),
-            training_job_status: &record.status,
-            secondary_status: &s.secondary,
+        .into_iter()
+        .map(|(record, s)| TrainingJobSummary {
+            training_job_name: record.name,
+            training_job_arn: record.arn,
+            creation_time: seconds(record.created),
+            training_end_time: s.training_end.map(seconds),
+            last_modified_time: Some(seconds(record.modified)),
+            training_job_status: record.status,
+            secondary_status: Some(s.secondary),
+            ..TrainingJobSummary::default()
         })
         .collect();
-    text(&ListTrainingJobsShape {
+    Ok(ListTrainingJobsResponse {
         training_job_summaries,
         next_token,
     })
 }
 
 pub async fn delete_training_job(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "TrainingJobName")?;
-    svc.training_jobs()
-        .delete(account, &name)
+    cx: &Cx<'_>,
+    input: DeleteTrainingJobRequest,
+) -> Result<(), AwsError> {
+    cx.svc
+        .training_jobs()
+        .delete(cx.account, &input.training_job_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }
 
-pub async fn stop_training_job(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "TrainingJobName")?;
-    svc.training_jobs()
-        .stop(account, &name)
+pub async fn stop_training_job(cx: &Cx<'_>, input: StopTrainingJobRequest) -> Result<(), AwsError> {
+    cx.svc
+        .training_jobs()
+        .stop(cx.account, &input.training_job_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }

@@ -1,37 +1,37 @@
 //! CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob.
 
-use super::common::{list_params, required, text, HandlerResult};
+use super::common::{list_params, members, micros, seconds};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{merge, object, ts, Input, Reply};
-use serde::Serialize;
+use crate::generated::sagemaker::*;
+use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
-use slipway_service::Service;
 
 pub async fn create_transform_job(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
+    cx: &Cx<'_>,
+    input: CreateTransformJobRequest,
+) -> Result<CreateTransformJobResponse, AwsError> {
+    let (svc, account) = (cx.svc, cx.account);
+    let input = members(&input)?;
     let tags = input.tags("Tags");
     let job = svc
         .transform_jobs()
         .create(account, input.0, tags)
         .await
         .map_err(AwsError::from_service)?;
-    Ok(json!({ "TransformJobArn": job.record.arn }))
+    Ok(CreateTransformJobResponse {
+        transform_job_arn: job.record.arn,
+    })
 }
 
 pub async fn describe_transform_job(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> HandlerResult {
-    let name = required(&input, "TransformJobName")?;
-    let job = svc
+    cx: &Cx<'_>,
+    input: DescribeTransformJobRequest,
+) -> Result<Value, AwsError> {
+    let job = cx
+        .svc
         .transform_jobs()
-        .describe(account, &name)
+        .describe(cx.account, &input.transform_job_name)
         .await
         .map_err(AwsError::from_service)?;
     let st = &job.doc.state;
@@ -53,62 +53,47 @@ pub async fn describe_transform_job(
     ))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TransformJobSummaryShape<'a> {
-    transform_job_name: &'a str,
-    transform_job_arn: &'a str,
-    creation_time: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transform_end_time: Option<f64>,
-    last_modified_time: f64,
-    transform_job_status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    failure_reason: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTransformJobsShape<'a> {
-    transform_job_summaries: Vec<TransformJobSummaryShape<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-}
-
 pub async fn list_transform_jobs(
-    svc: &Service,
-    account: &AccountId,
-    input: Input,
-) -> Result<Reply, AwsError> {
-    let params = list_params(&input)?;
-    let (items, next_token) = svc
+    cx: &Cx<'_>,
+    input: ListTransformJobsRequest,
+) -> Result<ListTransformJobsResponse, AwsError> {
+    let params = slipway_service::listing::ListParams {
+        modified_after: micros(input.last_modified_time_after),
+        modified_before: micros(input.last_modified_time_before),
+        status: input.status_equals,
+        ..list_params!(input)
+    };
+    let (items, next_token) = cx
+        .svc
         .transform_jobs()
-        .list(account, &params)
+        .list(cx.account, &params)
         .await
         .map_err(AwsError::from_service)?;
     let transform_job_summaries = items
-        .iter()
-        .map(|(r, s)| TransformJobSummaryShape {
-            transform_job_name: &r.name,
-            transform_job_arn: &r.arn,
-            creation_time: micros_to_epoch_seconds(r.created),
-            transform_end_time: s.end.map(micros_to_epoch_seconds),
-            last_modified_time: micros_to_epoch_seconds(r.modified),
-            transform_job_status: &r.status,
-            failure_reason: s.failure_reason.as_deref(),
+        .into_iter()
+        .map(|(r, s)| TransformJobSummary {
+            transform_job_name: r.name,
+            transform_job_arn: r.arn,
+            creation_time: seconds(r.created),
+            transform_end_time: s.end.map(seconds),
+            last_modified_time: Some(seconds(r.modified)),
+            transform_job_status: r.status,
+            failure_reason: s.failure_reason,
         })
         .collect();
-    text(&ListTransformJobsShape {
+    Ok(ListTransformJobsResponse {
         transform_job_summaries,
         next_token,
     })
 }
 
-pub async fn stop_transform_job(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
-    let name = required(&input, "TransformJobName")?;
-    svc.transform_jobs()
-        .stop(account, &name)
+pub async fn stop_transform_job(
+    cx: &Cx<'_>,
+    input: StopTransformJobRequest,
+) -> Result<(), AwsError> {
+    cx.svc
+        .transform_jobs()
+        .stop(cx.account, &input.transform_job_name)
         .await
-        .map_err(AwsError::from_service)?;
-    Ok(json!({}))
+        .map_err(AwsError::from_service)
 }

@@ -1,13 +1,15 @@
 //! ECR image operations: listing and describing images, getting, putting
 //! and deleting them, and layer availability.
 
-use super::{err, id_json, image_id, page_size, Cx, Out};
+use super::{err, identifier, image_id, page_size, registry};
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{ts, Input};
+use crate::generated::ecr::*;
 use axum::http::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use slipway_core::ports::registry::ManifestRow;
-use slipway_service::registry::ImageId;
+use slipway_core::time_util::micros_to_epoch_seconds;
+use slipway_service::registry::{ImageId, RegistryError};
 
 /// Sum of the config and layer sizes, as ECR reports `imageSizeInBytes`.
 fn image_size(m: &ManifestRow) -> i64 {
@@ -23,219 +25,256 @@ fn image_size(m: &ManifestRow) -> i64 {
     layers + v.get("config").map(size).unwrap_or(0)
 }
 
-impl Cx<'_> {
-    /// One page of manifests, for ListImages and DescribeImages.
-    async fn manifests_page(
-        &self,
-        input: &Input,
-        n: usize,
-    ) -> Result<(Vec<ManifestRow>, Option<String>), AwsError> {
-        let name = input.str("repositoryName").unwrap_or_default();
-        let after = input.str("nextToken");
-        let mut rows = self
-            .registry()
-            .list_images(self.account, &name, after.as_deref(), n + 1)
-            .await
-            .map_err(err)?;
-        let next = (rows.len() > n).then(|| rows[n - 1].digest.clone());
-        rows.truncate(n);
-        let status = input
-            .0
-            .get("filter")
-            .and_then(|f| f.get("tagStatus"))
-            .and_then(Value::as_str)
-            .unwrap_or("ANY")
-            .to_owned();
-        rows.retain(|m| match status.as_str() {
-            "TAGGED" => !m.tags.is_empty(),
-            "UNTAGGED" => m.tags.is_empty(),
-            _ => true,
-        });
-        Ok((rows, next))
-    }
+/// One page of manifests, for ListImages and DescribeImages, keeping the
+/// ones whose tags match `tag_status` (`TAGGED`, `UNTAGGED`, `ANY`).
+async fn manifests_page(
+    cx: &Cx<'_>,
+    name: &str,
+    after: Option<&str>,
+    n: usize,
+    tag_status: Option<&str>,
+) -> Result<(Vec<ManifestRow>, Option<String>), AwsError> {
+    let mut rows = registry(cx)
+        .list_images(cx.account, name, after, n + 1)
+        .await
+        .map_err(err)?;
+    let next = (rows.len() > n).then(|| rows[n - 1].digest.clone());
+    rows.truncate(n);
+    rows.retain(|m| match tag_status.unwrap_or("ANY") {
+        "TAGGED" => !m.tags.is_empty(),
+        "UNTAGGED" => m.tags.is_empty(),
+        _ => true,
+    });
+    Ok((rows, next))
+}
 
-    fn detail(&self, name: &str, m: &ManifestRow) -> Value {
-        let mut d = json!({
-            "registryId": self.account.as_str(),
-            "repositoryName": name,
-            "imageDigest": m.digest,
-            "imageSizeInBytes": image_size(m),
-            "imagePushedAt": ts(m.pushed),
-            "imageManifestMediaType": m.media_type,
-        });
-        if !m.tags.is_empty() {
-            d["imageTags"] = json!(m.tags);
-        }
-        if let Some(a) = serde_json::from_slice::<Value>(&m.body)
-            .ok()
-            .and_then(|v| v.pointer("/config/mediaType").cloned())
-        {
-            d["artifactMediaType"] = a;
-        }
-        d
-    }
-
-    pub(super) async fn describe_images(&self, input: &Input) -> Out {
-        let name = input.str("repositoryName").unwrap_or_default();
-        let ids: Option<Vec<Value>> = input.typed("imageIds")?;
-        if let Some(ids) = ids {
-            let mut details = Vec::new();
-            for id in &ids {
-                let m = self
-                    .registry()
-                    .find_image(self.account, &name, &image_id(id))
-                    .await
-                    .map_err(err)?;
-                details.push(self.detail(&name, &m));
-            }
-            return Ok(json!({"imageDetails": details}));
-        }
-        let (rows, next) = self.manifests_page(input, page_size(input, 100)).await?;
-        let mut out =
-            json!({"imageDetails": rows.iter().map(|m| self.detail(&name, m)).collect::<Vec<_>>()});
-        if let Some(t) = next {
-            out["nextToken"] = t.into();
-        }
-        Ok(out)
-    }
-
-    pub(super) async fn list_images(&self, input: &Input) -> Out {
-        let (rows, next) = self.manifests_page(input, page_size(input, 100)).await?;
-        let mut ids = Vec::new();
-        for m in &rows {
-            if m.tags.is_empty() {
-                ids.push(json!({"imageDigest": m.digest}));
-            }
-            for t in &m.tags {
-                ids.push(json!({"imageDigest": m.digest, "imageTag": t}));
-            }
-        }
-        let mut out = json!({"imageIds": ids});
-        if let Some(t) = next {
-            out["nextToken"] = t.into();
-        }
-        Ok(out)
-    }
-
-    pub(super) async fn batch_get_image(&self, input: &Input) -> Out {
-        let name = input.str("repositoryName").unwrap_or_default();
-        self.registry()
-            .repository(self.account, &name)
-            .await
-            .map_err(err)?;
-        let ids: Vec<Value> = input.typed("imageIds")?.unwrap_or_default();
-        let (mut images, mut failures) = (Vec::new(), Vec::new());
-        for v in &ids {
-            let id = image_id(v);
-            match self.registry().find_image(self.account, &name, &id).await {
-                Ok(m) => images.push(json!({
-                    "registryId": self.account.as_str(),
-                    "repositoryName": name,
-                    "imageId": id_json(&ImageId { tag: id.tag.clone(), digest: Some(m.digest.clone()) }),
-                    "imageManifest": String::from_utf8_lossy(&m.body),
-                    "imageManifestMediaType": m.media_type,
-                })),
-                Err(e) => failures.push(failure(&id, e)),
-            }
-        }
-        Ok(json!({"images": images, "failures": failures}))
-    }
-
-    pub(super) async fn batch_delete_image(&self, input: &Input) -> Out {
-        let name = input.str("repositoryName").unwrap_or_default();
-        self.registry()
-            .repository(self.account, &name)
-            .await
-            .map_err(err)?;
-        let ids: Vec<Value> = input.typed("imageIds")?.unwrap_or_default();
-        let (mut deleted, mut failures) = (Vec::new(), Vec::new());
-        for v in &ids {
-            let id = image_id(v);
-            let reg = self.registry();
-            let result = match (&id.tag, &id.digest) {
-                (Some(t), _) => reg
-                    .delete_manifest(self.account, &name, t)
-                    .await
-                    .map(|()| id.clone()),
-                (None, Some(d)) => reg
-                    .delete_manifest(self.account, &name, d)
-                    .await
-                    .map(|()| id.clone()),
-                (None, None) => Err(slipway_service::registry::RegistryError::ManifestUnknown(
-                    String::new(),
-                )
-                .into()),
-            };
-            match result {
-                Ok(id) => deleted.push(id_json(&id)),
-                Err(e) => failures.push(failure(&id, e)),
-            }
-        }
-        Ok(json!({"imageIds": deleted, "failures": failures}))
-    }
-
-    pub(super) async fn batch_check_layer_availability(&self, input: &Input) -> Out {
-        let name = input.str("repositoryName").unwrap_or_default();
-        let digests: Vec<String> = input.typed("layerDigests")?.unwrap_or_default();
-        let (mut layers, mut failures) = (Vec::new(), Vec::new());
-        for d in digests {
-            match self.registry().stat_blob(self.account, &name, &d).await {
-                Ok(b) => layers.push(json!({"layerDigest": d, "layerAvailability": "AVAILABLE", "layerSize": b.size})),
-                Err(slipway_service::Error::Registry(r @ slipway_service::registry::RegistryError::NameUnknown { .. })) => {
-                    return Err(err(r.into()))
-                }
-                Err(_) => failures.push(json!({"layerDigest": d, "failureCode": "MissingLayerDigest", "failureReason": "The layer is not in the repository"})),
-            }
-        }
-        Ok(json!({"layers": layers, "failures": failures}))
-    }
-
-    /// PutImageTagMutability (`mutability`) or PutImageScanningConfiguration.
-    pub(super) async fn put_image(&self, input: &Input) -> Out {
-        let name = input.str("repositoryName").unwrap_or_default();
-        let manifest = input.str("imageManifest").unwrap_or_default();
-        let media = input.str("imageManifestMediaType");
-        let reference = input
-            .str("imageTag")
-            .or_else(|| input.str("imageDigest"))
-            .unwrap_or_else(|| slipway_service::registry::sha256_digest(manifest.as_bytes()));
-        let reg = self.registry();
-        let pushed = reg
-            .put_manifest(
-                self.account,
-                &name,
-                &reference,
-                media.as_deref(),
-                manifest.as_bytes(),
-            )
-            .await
-            .map_err(err)?;
-        if let Some(d) = input.str("imageDigest") {
-            if d != pushed.digest {
-                return Err(AwsError::new(
-                    StatusCode::BAD_REQUEST,
-                    "ImageDigestDoesNotMatchException",
-                    format!("the manifest has digest {}, not {d}", pushed.digest),
-                ));
-            }
-        }
-        let m = reg
-            .get_manifest(self.account, &name, &pushed.digest)
-            .await
-            .map_err(err)?;
-        Ok(json!({"image": {
-            "registryId": self.account.as_str(),
-            "repositoryName": name,
-            "imageId": id_json(&ImageId { tag: input.str("imageTag"), digest: Some(m.digest.clone()) }),
-            "imageManifest": manifest,
-            "imageManifestMediaType": m.media_type,
-        }}))
+fn detail(cx: &Cx<'_>, name: &str, m: &ManifestRow) -> ImageDetail {
+    let artifact_media_type = serde_json::from_slice::<Value>(&m.body)
+        .ok()
+        .and_then(|v| v.pointer("/config/mediaType").cloned())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    ImageDetail {
+        registry_id: Some(cx.account.as_str().to_owned()),
+        repository_name: Some(name.to_owned()),
+        image_digest: Some(m.digest.clone()),
+        image_tags: (!m.tags.is_empty()).then(|| m.tags.clone()),
+        image_size_in_bytes: Some(image_size(m)),
+        image_pushed_at: Some(micros_to_epoch_seconds(m.pushed)),
+        image_manifest_media_type: Some(m.media_type.clone()),
+        artifact_media_type,
+        ..ImageDetail::default()
     }
 }
 
+pub(super) async fn describe_images(
+    cx: &Cx<'_>,
+    input: DescribeImagesRequest,
+) -> Result<DescribeImagesResponse, AwsError> {
+    let name = input.repository_name;
+    if let Some(ids) = input.image_ids {
+        let mut details = Vec::new();
+        for id in ids {
+            let m = registry(cx)
+                .find_image(cx.account, &name, &image_id(id))
+                .await
+                .map_err(err)?;
+            details.push(detail(cx, &name, &m));
+        }
+        return Ok(DescribeImagesResponse {
+            image_details: Some(details),
+            next_token: None,
+        });
+    }
+    let tag_status = input.filter.and_then(|f| f.tag_status);
+    let (rows, next_token) = manifests_page(
+        cx,
+        &name,
+        input.next_token.as_deref(),
+        page_size(input.max_results, 100),
+        tag_status.as_deref(),
+    )
+    .await?;
+    Ok(DescribeImagesResponse {
+        image_details: Some(rows.iter().map(|m| detail(cx, &name, m)).collect()),
+        next_token,
+    })
+}
+
+pub(super) async fn list_images(
+    cx: &Cx<'_>,
+    input: ListImagesRequest,
+) -> Result<ListImagesResponse, AwsError> {
+    let tag_status = input.filter.and_then(|f| f.tag_status);
+    let (rows, next_token) = manifests_page(
+        cx,
+        &input.repository_name,
+        input.next_token.as_deref(),
+        page_size(input.max_results, 100),
+        tag_status.as_deref(),
+    )
+    .await?;
+    let mut ids = Vec::new();
+    for m in rows {
+        if m.tags.is_empty() {
+            ids.push(ImageIdentifier {
+                image_digest: Some(m.digest.clone()),
+                image_tag: None,
+            });
+        }
+        for t in m.tags {
+            ids.push(ImageIdentifier {
+                image_digest: Some(m.digest.clone()),
+                image_tag: Some(t),
+            });
+        }
+    }
+    Ok(ListImagesResponse {
+        image_ids: Some(ids),
+        next_token,
+    })
+}
+
+pub(super) async fn batch_get_image(
+    cx: &Cx<'_>,
+    input: BatchGetImageRequest,
+) -> Result<BatchGetImageResponse, AwsError> {
+    let name = input.repository_name;
+    registry(cx)
+        .repository(cx.account, &name)
+        .await
+        .map_err(err)?;
+    let (mut images, mut failures) = (Vec::new(), Vec::new());
+    for id in input.image_ids {
+        let id = image_id(id);
+        match registry(cx).find_image(cx.account, &name, &id).await {
+            Ok(m) => images.push(Image {
+                registry_id: Some(cx.account.as_str().to_owned()),
+                repository_name: Some(name.clone()),
+                image_id: Some(ImageIdentifier {
+                    image_digest: Some(m.digest.clone()),
+                    image_tag: id.tag.clone(),
+                }),
+                image_manifest: Some(String::from_utf8_lossy(&m.body).into_owned()),
+                image_manifest_media_type: Some(m.media_type),
+            }),
+            Err(e) => failures.push(failure(&id, e)),
+        }
+    }
+    Ok(BatchGetImageResponse {
+        images: Some(images),
+        failures: Some(failures),
+    })
+}
+
+pub(super) async fn batch_delete_image(
+    cx: &Cx<'_>,
+    input: BatchDeleteImageRequest,
+) -> Result<BatchDeleteImageResponse, AwsError> {
+    let name = input.repository_name;
+    let reg = registry(cx);
+    reg.repository(cx.account, &name).await.map_err(err)?;
+    let (mut deleted, mut failures) = (Vec::new(), Vec::new());
+    for id in input.image_ids {
+        let id = image_id(id);
+        let result = match id.tag.as_ref().or(id.digest.as_ref()) {
+            Some(reference) => reg.delete_manifest(cx.account, &name, reference).await,
+            None => Err(RegistryError::ManifestUnknown(String::new()).into()),
+        };
+        match result {
+            Ok(()) => deleted.push(identifier(&id)),
+            Err(e) => failures.push(failure(&id, e)),
+        }
+    }
+    Ok(BatchDeleteImageResponse {
+        image_ids: Some(deleted),
+        failures: Some(failures),
+    })
+}
+
+pub(super) async fn batch_check_layer_availability(
+    cx: &Cx<'_>,
+    input: BatchCheckLayerAvailabilityRequest,
+) -> Result<BatchCheckLayerAvailabilityResponse, AwsError> {
+    let name = input.repository_name;
+    let (mut layers, mut failures) = (Vec::new(), Vec::new());
+    for d in input.layer_digests {
+        match registry(cx).stat_blob(cx.account, &name, &d).await {
+            Ok(b) => layers.push(Layer {
+                layer_digest: Some(d),
+                layer_availability: Some("AVAILABLE".to_owned()),
+                layer_size: i64::try_from(b.size).ok(),
+                media_type: None,
+            }),
+            Err(slipway_service::Error::Registry(r @ RegistryError::NameUnknown { .. })) => {
+                return Err(err(r.into()))
+            }
+            Err(_) => failures.push(LayerFailure {
+                layer_digest: Some(d),
+                failure_code: Some("MissingLayerDigest".to_owned()),
+                failure_reason: Some("The layer is not in the repository".to_owned()),
+            }),
+        }
+    }
+    Ok(BatchCheckLayerAvailabilityResponse {
+        layers: Some(layers),
+        failures: Some(failures),
+    })
+}
+
+/// PutImage: stores the manifest under its tag (or digest) and checks a
+/// given digest against the manifest's.
+pub(super) async fn put_image(
+    cx: &Cx<'_>,
+    input: PutImageRequest,
+) -> Result<PutImageResponse, AwsError> {
+    let name = input.repository_name;
+    let manifest = input.image_manifest;
+    let reference = input
+        .image_tag
+        .clone()
+        .or_else(|| input.image_digest.clone())
+        .unwrap_or_else(|| slipway_service::registry::sha256_digest(manifest.as_bytes()));
+    let reg = registry(cx);
+    let pushed = reg
+        .put_manifest(
+            cx.account,
+            &name,
+            &reference,
+            input.image_manifest_media_type.as_deref(),
+            manifest.as_bytes(),
+        )
+        .await
+        .map_err(err)?;
+    if let Some(d) = input.image_digest {
+        if d != pushed.digest {
+            return Err(AwsError::new(
+                StatusCode::BAD_REQUEST,
+                "ImageDigestDoesNotMatchException",
+                format!("the manifest has digest {}, not {d}", pushed.digest),
+            ));
+        }
+    }
+    let m = reg
+        .get_manifest(cx.account, &name, &pushed.digest)
+        .await
+        .map_err(err)?;
+    Ok(PutImageResponse {
+        image: Some(Image {
+            registry_id: Some(cx.account.as_str().to_owned()),
+            repository_name: Some(name),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(m.digest),
+                image_tag: input.image_tag,
+            }),
+            image_manifest: Some(manifest),
+            image_manifest_media_type: Some(m.media_type),
+        }),
+    })
+}
+
 /// An `ImageFailure` entry.
-fn failure(id: &ImageId, e: slipway_service::Error) -> Value {
-    use slipway_service::registry::RegistryError as R;
+fn failure(id: &ImageId, e: slipway_service::Error) -> ImageFailure {
+    use RegistryError as R;
     let (code, reason) = match &e {
         slipway_service::Error::Registry(R::ManifestUnknown(_)) => {
             ("ImageNotFound", "Requested image not found".to_owned())
@@ -245,5 +284,9 @@ fn failure(id: &ImageId, e: slipway_service::Error) -> Value {
         slipway_service::Error::Registry(R::Unsupported(m)) => ("InvalidImageDigest", m.clone()),
         _ => ("UnknownError", e.to_string()),
     };
-    json!({"imageId": id_json(id), "failureCode": code, "failureReason": reason})
+    ImageFailure {
+        image_id: Some(identifier(id)),
+        failure_code: Some(code.to_owned()),
+        failure_reason: Some(reason),
+    }
 }

@@ -6,13 +6,14 @@
 //! `registryId` is refused, so one account never sees another's images.
 
 use crate::auth::Caller;
+use crate::context::Cx;
 use crate::error::AwsError;
-use crate::json::{ok, Input, Reply};
+use crate::generated::ecr::*;
+use crate::json::{ok, Input};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
-use slipway_core::AccountId;
-use slipway_service::registry::ImageId;
+use serde_json::Value;
+use slipway_service::registry::{ImageId, Registry};
 use slipway_service::Service;
 
 mod images;
@@ -21,51 +22,27 @@ mod repos;
 /// The target prefix of ECR operations.
 pub(crate) const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
 
-const OPERATIONS: [&str; 12] = [
-    "GetAuthorizationToken",
-    "CreateRepository",
-    "DescribeRepositories",
-    "DeleteRepository",
-    "DescribeImages",
-    "ListImages",
-    "BatchGetImage",
-    "BatchDeleteImage",
-    "BatchCheckLayerAvailability",
-    "PutImageTagMutability",
-    "PutImageScanningConfiguration",
-    "PutImage",
-];
-
-pub(super) type Out = Result<Value, AwsError>;
-
 /// Decodes, checks against the ECR model, and runs one operation.
 pub(crate) async fn handle(
     svc: &Service,
     caller: &Caller,
-    op: &str,
+    op_name: &str,
     body: &[u8],
 ) -> Result<Response, AwsError> {
-    if !OPERATIONS.contains(&op) {
-        let message = if slipway_model::ecr().operation(op).is_some() {
-            format!(
-                "Operation {op} is part of the ECR API but not implemented by this Slipway server."
-            )
-        } else {
-            format!("Unknown operation {TARGET_PREFIX}{op}")
-        };
+    let Some(op) = Operation::parse(op_name) else {
         return Err(AwsError::new(
             StatusCode::BAD_REQUEST,
             "UnknownOperationException",
-            message,
+            format!("Unknown operation {TARGET_PREFIX}{op_name}"),
         ));
-    }
-    let input = Input::decode(body)?;
-    // Operations outside the extracted subset were refused above.
+    };
+    let input = Value::Object(Input::decode(body)?.0);
     slipway_model::ecr()
-        .check_input(op, &input.as_value())
+        .check_input(op_name, &input)
         .map_err(AwsError::from_ecr_input)?;
     let account = &caller.account;
-    if let Some(id) = input.str("registryId") {
+    // Every ECR request may name a registry; only the caller's own exists.
+    if let Some(id) = input.get("registryId").and_then(Value::as_str) {
         if id != account.as_str() {
             return Err(AwsError::new(
                 StatusCode::BAD_REQUEST,
@@ -75,78 +52,152 @@ pub(crate) async fn handle(
         }
     }
     let cx = Cx { svc, account };
-    let out = match op {
-        "GetAuthorizationToken" => cx.get_authorization_token(),
-        "CreateRepository" => cx.create_repository(&input).await,
-        "DescribeRepositories" => cx.describe_repositories(&input).await,
-        "DeleteRepository" => cx.delete_repository(&input).await,
-        "DescribeImages" => cx.describe_images(&input).await,
-        "ListImages" => cx.list_images(&input).await,
-        "BatchGetImage" => cx.batch_get_image(&input).await,
-        "BatchDeleteImage" => cx.batch_delete_image(&input).await,
-        "BatchCheckLayerAvailability" => cx.batch_check_layer_availability(&input).await,
-        "PutImageTagMutability" => cx.put_image_tag_mutability(&input).await,
-        "PutImageScanningConfiguration" => cx.put_image_scanning_configuration(&input).await,
-        "PutImage" => cx.put_image(&input).await,
-        _ => Err(AwsError::internal()),
-    }?;
-    Ok(ok(Reply::from(out)))
+    dispatch(&Handlers, &cx, op, input).await.map(ok)
 }
 
-pub(super) struct Cx<'a> {
-    svc: &'a Service,
-    account: &'a AccountId,
+/// The ECR operations this server serves: every one of the model subset.
+struct Handlers;
+
+impl EcrApi for Handlers {
+    async fn get_authorization_token(
+        &self,
+        cx: &Cx<'_>,
+        _input: GetAuthorizationTokenRequest,
+    ) -> Result<GetAuthorizationTokenResponse, AwsError> {
+        get_authorization_token(cx)
+    }
+
+    async fn create_repository(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateRepositoryRequest,
+    ) -> Result<CreateRepositoryResponse, AwsError> {
+        repos::create_repository(cx, input).await
+    }
+
+    async fn describe_repositories(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeRepositoriesRequest,
+    ) -> Result<DescribeRepositoriesResponse, AwsError> {
+        repos::describe_repositories(cx, input).await
+    }
+
+    async fn delete_repository(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteRepositoryRequest,
+    ) -> Result<DeleteRepositoryResponse, AwsError> {
+        repos::delete_repository(cx, input).await
+    }
+
+    async fn put_image_tag_mutability(
+        &self,
+        cx: &Cx<'_>,
+        input: PutImageTagMutabilityRequest,
+    ) -> Result<PutImageTagMutabilityResponse, AwsError> {
+        repos::put_image_tag_mutability(cx, input).await
+    }
+
+    async fn put_image_scanning_configuration(
+        &self,
+        cx: &Cx<'_>,
+        input: PutImageScanningConfigurationRequest,
+    ) -> Result<PutImageScanningConfigurationResponse, AwsError> {
+        repos::put_image_scanning_configuration(cx, input).await
+    }
+
+    async fn describe_images(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeImagesRequest,
+    ) -> Result<DescribeImagesResponse, AwsError> {
+        images::describe_images(cx, input).await
+    }
+
+    async fn list_images(
+        &self,
+        cx: &Cx<'_>,
+        input: ListImagesRequest,
+    ) -> Result<ListImagesResponse, AwsError> {
+        images::list_images(cx, input).await
+    }
+
+    async fn batch_get_image(
+        &self,
+        cx: &Cx<'_>,
+        input: BatchGetImageRequest,
+    ) -> Result<BatchGetImageResponse, AwsError> {
+        images::batch_get_image(cx, input).await
+    }
+
+    async fn batch_delete_image(
+        &self,
+        cx: &Cx<'_>,
+        input: BatchDeleteImageRequest,
+    ) -> Result<BatchDeleteImageResponse, AwsError> {
+        images::batch_delete_image(cx, input).await
+    }
+
+    async fn batch_check_layer_availability(
+        &self,
+        cx: &Cx<'_>,
+        input: BatchCheckLayerAvailabilityRequest,
+    ) -> Result<BatchCheckLayerAvailabilityResponse, AwsError> {
+        images::batch_check_layer_availability(cx, input).await
+    }
+
+    async fn put_image(
+        &self,
+        cx: &Cx<'_>,
+        input: PutImageRequest,
+    ) -> Result<PutImageResponse, AwsError> {
+        images::put_image(cx, input).await
+    }
+}
+
+pub(super) fn registry<'a>(cx: &Cx<'a>) -> Registry<'a> {
+    cx.svc.registry()
 }
 
 pub(super) fn err(e: slipway_service::Error) -> AwsError {
     AwsError::from_ecr(e)
 }
 
-pub(super) fn image_id(v: &Value) -> ImageId {
+pub(super) fn image_id(id: ImageIdentifier) -> ImageId {
     ImageId {
-        tag: v.get("imageTag").and_then(Value::as_str).map(str::to_owned),
-        digest: v
-            .get("imageDigest")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        tag: id.image_tag,
+        digest: id.image_digest,
     }
 }
 
-pub(super) fn id_json(id: &ImageId) -> Value {
-    let mut o = serde_json::Map::new();
-    if let Some(d) = &id.digest {
-        o.insert("imageDigest".into(), d.clone().into());
+pub(super) fn identifier(id: &ImageId) -> ImageIdentifier {
+    ImageIdentifier {
+        image_digest: id.digest.clone(),
+        image_tag: id.tag.clone(),
     }
-    if let Some(t) = &id.tag {
-        o.insert("imageTag".into(), t.clone().into());
-    }
-    Value::Object(o)
 }
 
-pub(super) fn page_size(input: &Input, default: usize) -> usize {
-    input.usize("maxResults").unwrap_or(default).clamp(1, 1000)
+/// A `maxResults` member, or `default`, within ECR's 1–1000.
+pub(super) fn page_size(max_results: Option<i64>, default: usize) -> usize {
+    max_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(default)
+        .clamp(1, 1000)
 }
 
-impl Cx<'_> {
-    pub(super) fn registry(&self) -> slipway_service::registry::Registry<'_> {
-        self.svc.registry()
-    }
-
-    fn get_authorization_token(&self) -> Out {
-        let t = self
-            .registry()
-            .authorization_token(self.account)
-            .map_err(err)?;
-        // Clients log in to the proxy endpoint: this server, not AWS.
-        let endpoint = self
-            .registry()
-            .listen_addr()
-            .map(|a| format!("http://{a}"))
-            .unwrap_or_default();
-        Ok(json!({"authorizationData": [{
-            "authorizationToken": t.authorization_token,
-            "expiresAt": t.expires_at,
-            "proxyEndpoint": endpoint,
-        }]}))
-    }
+fn get_authorization_token(cx: &Cx<'_>) -> Result<GetAuthorizationTokenResponse, AwsError> {
+    let t = registry(cx).authorization_token(cx.account).map_err(err)?;
+    // Clients log in to the proxy endpoint: this server, not AWS.
+    let endpoint = registry(cx)
+        .listen_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
+    Ok(GetAuthorizationTokenResponse {
+        authorization_data: Some(vec![AuthorizationData {
+            authorization_token: Some(t.authorization_token),
+            expires_at: Some(t.expires_at as f64),
+            proxy_endpoint: Some(endpoint),
+        }]),
+    })
 }

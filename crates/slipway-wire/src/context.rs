@@ -1,0 +1,11 @@
+//! What every generated dispatch-trait method receives besides its request.
+
+use slipway_core::AccountId;
+use slipway_service::Service;
+
+/// The request context: the service to call and the authenticated account.
+#[derive(Clone, Copy)]
+pub struct Cx<'a> {
+    pub svc: &'a Service,
+    pub account: &'a AccountId,
+}
