@@ -202,6 +202,16 @@ impl Service {
         Ok(training + transform + validations)
     }
 
+    /// Object storage as jobs use it: an owned handle that download and
+    /// upload tasks carry (`slipway_executor::transfer`).
+    pub fn job_data(&self) -> slipway_executor::JobData {
+        slipway_executor::JobData::new(
+            self.object_storage.clone(),
+            &self.config.region,
+            self.clock.clone(),
+        )
+    }
+
     /// Buckets and objects (S3), in this server's region and on its clock.
     pub fn objects(&self) -> slipway_objects::Objects<'_> {
         slipway_objects::Objects::new(

@@ -3,16 +3,13 @@
 //! machine and persists every transition before acting on it; a runner
 //! task per job drives the containers and only reports what happened.
 
-pub mod archive;
 pub mod batch_transform;
-pub mod extract;
-pub mod instance_types;
-pub mod logship;
+pub(crate) mod lifecycle;
 pub mod record;
 pub mod training;
-pub mod transfer;
 pub mod transform;
-pub mod untrusted;
+// The executor's parts, under the names the control plane has used.
+pub use slipway_executor::{archive, extract, instance_types, logship, transfer, untrusted};
 
 pub mod supervise;
 
@@ -57,15 +54,7 @@ impl JobSettings {
     }
 }
 
-/// Why a running job is asked to stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopKind {
-    /// StopTrainingJob / StopTransformJob.
-    User,
-    /// The server is shutting down: the runner leaves the job as it is
-    /// (a restart reconciles it) and ends soon.
-    Shutdown,
-}
+pub use slipway_executor::StopKind;
 
 /// A runner this process has: its stop switch and its task.
 struct Running {

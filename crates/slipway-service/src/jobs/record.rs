@@ -62,25 +62,4 @@ where
 }
 
 /// The first 1024 characters (FailureReason's limit), on a char boundary.
-pub fn clip_reason(s: &str) -> String {
-    const MAX: usize = 1024;
-    if s.chars().count() <= MAX {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(MAX - 1).collect();
-    out.push('…');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_are_clipped_to_1024_chars() {
-        let long = "é".repeat(2000);
-        let c = clip_reason(&long);
-        assert_eq!(c.chars().count(), 1024);
-        assert_eq!(clip_reason("short"), "short");
-    }
-}
+pub use slipway_executor::clip_reason;

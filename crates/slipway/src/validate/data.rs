@@ -152,9 +152,15 @@ async fn upload_local(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "data".into());
         let dest = prefix.join(&name);
-        transfer::upload(svc, account, local, &dest, "application/octet-stream")
-            .await
-            .map_err(|e| anyhow::anyhow!("uploading {}: {e}", local.display()))?;
+        transfer::upload(
+            &svc.job_data(),
+            account,
+            local,
+            &dest,
+            "application/octet-stream",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("uploading {}: {e}", local.display()))?;
         return Ok((dest.to_string(), 1));
     }
     let mut count = 0;
@@ -169,7 +175,7 @@ async fn upload_local(
             }
             let rel = p.strip_prefix(local)?.to_string_lossy().into_owned();
             transfer::upload(
-                svc,
+                &svc.job_data(),
                 account,
                 &p,
                 &prefix.join(&rel),
@@ -260,12 +266,12 @@ pub async fn fetch_outputs(
     staged: &Staged,
 ) -> anyhow::Result<()> {
     for (uri, dir) in &staged.outputs {
-        let objects = transfer::list_prefix(svc, account, uri)
+        let objects = transfer::list_prefix(&svc.job_data(), account, uri)
             .await
             .map_err(|e| anyhow::anyhow!("listing outputs {uri}: {e}"))?;
         for o in objects {
             let rel = transfer::safe_relative(&o.relative).map_err(|e| anyhow::anyhow!(e))?;
-            transfer::download(svc, account, &o, &dir.join(rel))
+            transfer::download(&svc.job_data(), account, &o, &dir.join(rel))
                 .await
                 .map_err(|e| anyhow::anyhow!("downloading {}: {e}", o.key))?;
         }

@@ -13,11 +13,10 @@ pub use runner::LOG_GROUP;
 pub use state::{TransformJob, TransformJobDocument, TransformJobSummary};
 
 use crate::error::{Error, Result};
-use crate::jobs::StopKind;
 use crate::listing::ListParams;
 use crate::Service;
 use slipway_core::{AccountId, ResourceRecord};
-use state::{status, KIND};
+use state::KIND;
 
 pub struct TransformJobs<'a> {
     pub(crate) svc: &'a Service,
@@ -54,27 +53,7 @@ impl TransformJobs<'_> {
     /// StopTransformJob: Stopping now, Stopped once the container is gone.
     pub async fn stop(&self, account: &AccountId, reference: &str) -> Result<()> {
         let job = self.describe(account, reference).await?;
-        let stopped =
-            state::mutate(self.svc, account, &job.record.key, |st, _| {
-                match st.as_str() {
-            status::IN_PROGRESS => {
-                *st = status::STOPPING.into();
-                Ok(true)
-            }
-            status::STOPPING => Ok(false),
-            other => Err(Error::invalid(
-                "TransformJobName",
-                format!("The request was rejected because the transform job is in status {other}."),
-            )),
-        }
-            })
-            .await?;
-        if let Some(rt) = &self.svc.jobs {
-            if !rt.signal_stop(&stopped.record.arn, StopKind::User) {
-                reconcile::resume_one(self.svc, &stopped.record).await;
-            }
-        }
-        Ok(())
+        crate::jobs::lifecycle::stop::<runner::Transform>(self.svc, account, &job.record.key).await
     }
 }
 

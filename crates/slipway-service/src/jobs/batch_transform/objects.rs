@@ -107,9 +107,9 @@ pub async fn list_inputs(
     let uri = S3Uri::parse(&src.s3_uri)
         .ok_or_else(|| DataError::Invalid(format!("{} is not an s3:// URI", src.s3_uri)))?;
     let objects = if src.s3_data_type == "ManifestFile" {
-        transfer::list_manifest(svc, account, &uri).await?
+        transfer::list_manifest(&svc.job_data(), account, &uri).await?
     } else {
-        transfer::list_prefix(svc, account, &uri).await?
+        transfer::list_prefix(&svc.job_data(), account, &uri).await?
     };
     if objects.is_empty() {
         return Err(DataError::Missing(format!(
@@ -130,7 +130,7 @@ pub async fn output_base(
     let path = &req.transform_output.s3_output_path;
     let base = S3Uri::parse(path)
         .ok_or_else(|| DataError::Invalid(format!("S3OutputPath {path} is not an s3:// URI")))?;
-    transfer::check_output_bucket(svc, account, &base).await?;
+    transfer::check_output_bucket(&svc.job_data(), account, &base).await?;
     Ok(base)
 }
 
@@ -179,7 +179,7 @@ pub async fn run_all(
         .then(|mut batch| {
             let svc = svc.clone();
             async move {
-                transfer::prefetch_small(&svc, &mut batch).await;
+                transfer::prefetch_small(&svc.job_data(), &mut batch).await;
                 futures::stream::iter(batch)
             }
         })
@@ -253,7 +253,7 @@ async fn open(
     obj: &InputObject,
     gzip: bool,
 ) -> Result<ByteStream, Failure> {
-    let body = transfer::open_input(svc, account, obj)
+    let body = transfer::open_input(&svc.job_data(), account, obj)
         .await
         .map_err(|e| Failure::client(format!("reading the object failed: {e}")))?;
     if !gzip {
@@ -343,7 +343,7 @@ impl OutputSink {
         }));
         let (svc, to) = (svc.clone(), dest.clone());
         let put = tokio::spawn(async move {
-            transfer::upload_stream_checked(&svc, body, &to, &content_type).await
+            transfer::upload_stream_checked(&svc.job_data(), body, &to, &content_type).await
         });
         Self { chunks, put, dest }
     }

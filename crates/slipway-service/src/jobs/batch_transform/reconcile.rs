@@ -5,27 +5,21 @@
 //! ends in the same outputs. Its old container, if any, is removed first.
 //! A job left Stopping ends Stopped.
 
-use super::runner;
-use super::state::{self, status, KIND};
+use super::runner::{self, Transform};
+use super::state::{self, status};
+use crate::jobs::{lifecycle, JobRuntime};
 use crate::{Result, Service};
 use slipway_core::ports::engine::{ContainerId, LABEL_JOB_ARN};
 use slipway_core::ResourceRecord;
+use std::sync::Arc;
 
 pub async fn reconcile(svc: &Service) -> Result<usize> {
-    let records = svc
-        .store
-        .find_by_status(KIND, &[status::IN_PROGRESS, status::STOPPING])
-        .await?;
-    for r in &records {
-        resume_one(svc, r).await;
-    }
-    Ok(records.len())
+    lifecycle::reconcile::<Transform>(svc).await
 }
 
-pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+/// Removes the job's old containers, then runs it again (or ends it
+/// Stopped when it was stopping).
+pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &ResourceRecord) {
     match rt
         .engine
         .list_by_label(LABEL_JOB_ARN, Some(&record.arn))

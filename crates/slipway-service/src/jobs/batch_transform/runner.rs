@@ -4,9 +4,11 @@
 //! end Completed, Failed (naming the objects that failed) or Stopped.
 
 use super::objects::{self, Effective, ObjectFailure};
-use super::state::{self, status, TransformJob};
+use super::state::{self, status, TransformJob, TransformJobDocument};
 use crate::jobs::extract::{extract_tar_gz, ExtractLimits};
+use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
+use crate::jobs::record::SummaryFn;
 use crate::jobs::transfer::{self, S3Uri};
 use crate::jobs::transform::invoke::{Invoker, InvokerConfig};
 use crate::jobs::{JobRuntime, StopKind};
@@ -15,7 +17,9 @@ use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
 };
+use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
+use slipway_core::{ResourceKind, ResourceRecord};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,38 +39,35 @@ const END_GRACE: Duration = Duration::from_secs(10);
 /// The port of the inference contract (`/ping`, `/invocations`).
 const SERVE_PORT: u16 = 8080;
 
-/// Starts the job's runner unless one runs here; a panic in it fails the
-/// job (`jobs/supervise.rs`).
-pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
-    let fail = {
-        let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
-        Box::new(move |reason: String| {
-            Box::pin(async move {
-                let done = state::mutate(&svc, &account, &key, |st, doc| {
-                    if status::is_terminal(st) {
-                        return Ok(false);
-                    }
-                    *st = status::FAILED.into();
-                    doc.state.failure_reason = Some(crate::jobs::record::clip_reason(&reason));
-                    doc.state.end = Some(svc.wall_micros());
-                    Ok(true)
-                })
-                .await;
-                if let Err(e) = done {
-                    tracing::error!(job = %key, error = %e, "recording a failed transform job");
-                }
-            }) as futures::future::BoxFuture<'static, ()>
-        })
-    };
-    let runtime = rt.clone();
-    crate::jobs::supervise::spawn_runner(
-        &rt,
-        &arn,
-        move |stop_rx| async move {
-            let work = runtime
+/// The transform job kind of the one job lifecycle (`jobs/lifecycle.rs`).
+/// A transform job always runs from the start (`reconcile.rs`).
+pub(crate) struct Transform;
+
+impl JobKind for Transform {
+    type Doc = TransformJobDocument;
+    type Entry = ();
+    const KIND: ResourceKind = state::KIND;
+    const NOUN: &'static str = "transform job";
+    const NAME_FIELD: &'static str = "TransformJobName";
+    const SUMMARY: SummaryFn<TransformJobDocument> = state::summary_of;
+
+    fn stopping(_: &mut TransformJobDocument, _: Micros) {}
+
+    fn failed(doc: &mut TransformJobDocument, reason: String, now: Micros) {
+        doc.state.failure_reason = Some(reason);
+        doc.state.end = Some(now);
+    }
+
+    fn run(
+        svc: Service,
+        rt: Arc<JobRuntime>,
+        account: AccountId,
+        key: String,
+        stop_rx: watch::Receiver<Option<StopKind>>,
+        _: (),
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        async move {
+            let work = rt
                 .settings
                 .work_root
                 .join(account.as_str())
@@ -74,7 +75,7 @@ pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
                 .join(&key);
             let mut runner = Runner {
                 svc,
-                rt: runtime,
+                rt,
                 account,
                 key,
                 stop_rx,
@@ -85,9 +86,22 @@ pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
                 exited: Arc::new(tokio::sync::Notify::new()),
             };
             runner.run().await;
-        },
-        fail,
-    );
+        }
+    }
+
+    fn resume<'a>(
+        svc: &'a Service,
+        rt: &'a Arc<JobRuntime>,
+        record: &'a ResourceRecord,
+    ) -> impl std::future::Future<Output = ()> + Send + 'a {
+        super::reconcile::resume(svc, rt, record)
+    }
+}
+
+/// Starts the job's runner unless one runs here; a panic in it fails the
+/// job (`jobs/supervise.rs`).
+pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
+    lifecycle::spawn::<Transform>(svc, account, key, arn, ());
 }
 
 /// A failure that ends the whole job with this reason.
@@ -331,7 +345,7 @@ impl Runner {
             listed_blob: None,
             prefetched: None,
         };
-        transfer::download(&self.svc, &self.account, &object, &archive)
+        transfer::download(&self.svc.job_data(), &self.account, &object, &archive)
             .await
             .map_err(|e| {
                 Fatal(format!(
@@ -435,7 +449,8 @@ impl Runner {
         })
         .await?;
         let shipper = Shipper {
-            svc: self.svc.clone(),
+            engine: self.rt.engine.clone(),
+            logs: self.svc.logs.clone(),
             account: self.account.clone(),
             job: self.key.clone(),
             group: LOG_GROUP,
@@ -446,7 +461,9 @@ impl Runner {
             tail: tail.clone(),
             exited: Some(self.exited.clone()),
         };
-        self.logs = Some(shipper.spawn());
+        let logs = shipper.spawn();
+        self.rt.track(logs.abort_handle());
+        self.logs = Some(logs);
         if plan.network_isolation {
             let forward = self
                 .rt

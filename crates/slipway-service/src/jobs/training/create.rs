@@ -177,7 +177,7 @@ impl TrainingJobs<'_> {
                 }
             };
         for (i, m) in metric_definitions.iter().enumerate() {
-            metrics::compile(m).map_err(|why| {
+            metrics::compile(&m.regex).map_err(|why| {
                 Error::invalid(
                     format!("AlgorithmSpecification.MetricDefinitions.{}.Regex", i + 1),
                     format!(

@@ -3,7 +3,7 @@
 
 pub mod create;
 mod finish;
-pub mod metrics;
+pub use slipway_executor::metrics;
 pub mod prepare;
 pub mod reconcile;
 mod runner;
@@ -16,11 +16,10 @@ pub use runner::container_name;
 pub use state::{TrainingJob, TrainingJobDocument, TrainingJobSummary};
 
 use crate::error::{Error, Result};
-use crate::jobs::StopKind;
 use crate::listing::ListParams;
 use crate::Service;
 use slipway_core::{AccountId, ResourceRecord};
-use state::{status, Secondary, KIND};
+use state::{status, KIND};
 
 pub struct TrainingJobs<'a> {
     pub(crate) svc: &'a Service,
@@ -58,33 +57,7 @@ impl TrainingJobs<'_> {
     /// StopTrainingJob: Stopping now, Stopped once the container is gone.
     pub async fn stop(&self, account: &AccountId, reference: &str) -> Result<()> {
         let job = self.describe(account, reference).await?;
-        let arn = job.record.arn.clone();
-        let stopped = state::mutate(self.svc, account, &job.record.key, |st, doc| {
-            match st.as_str() {
-                status::IN_PROGRESS => {
-                    *st = status::STOPPING.into();
-                    doc.state
-                        .enter(Secondary::Stopping, None, self.svc.wall_micros());
-                    Ok(true)
-                }
-                status::STOPPING => Ok(false),
-                other => Err(Error::invalid(
-                    "TrainingJobName",
-                    format!(
-                        "The request was rejected because the training job is in status {other}."
-                    ),
-                )),
-            }
-        })
-        .await?;
-        if let Some(rt) = &self.svc.jobs {
-            if !rt.signal_stop(&arn, StopKind::User) {
-                // No runner here (it is between hand-offs, or the server is
-                // reconciling): start one; it sees Stopping and stops.
-                reconcile::resume_one(self.svc, &stopped.record).await;
-            }
-        }
-        Ok(())
+        crate::jobs::lifecycle::stop::<runner::Training>(self.svc, account, &job.record.key).await
     }
 
     /// DeleteTrainingJob: only a job that has ended; its name may then be

@@ -4,30 +4,22 @@
 //! (exited); a job that never got a container starts over; a job whose
 //! container vanished mid-training fails with a reason. None stays stuck.
 
-use super::runner::{self, Entry};
-use super::state::{self, status, Secondary, TrainingJobDocument, KIND};
+use super::runner::{self, Entry, Training};
+use super::state::{self, status, Secondary, TrainingJobDocument};
+use crate::jobs::{lifecycle, JobRuntime};
 use crate::resources::decode;
 use crate::{Result, Service};
 use slipway_core::ports::engine::{ContainerId, LABEL_JOB_ARN};
 use slipway_core::ResourceRecord;
+use std::sync::Arc;
 
 /// Picks up every unfinished training job; returns how many.
 pub async fn reconcile(svc: &Service) -> Result<usize> {
-    let records = svc
-        .store
-        .find_by_status(KIND, &[status::IN_PROGRESS, status::STOPPING])
-        .await?;
-    for r in &records {
-        resume_one(svc, r).await;
-    }
-    Ok(records.len())
+    lifecycle::reconcile::<Training>(svc).await
 }
 
 /// Starts a runner for one unfinished job in the way its containers allow.
-pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &ResourceRecord) {
     let doc: TrainingJobDocument = match decode(record) {
         Ok(d) => d,
         Err(e) => {

@@ -5,17 +5,21 @@
 //! can be entered again after a restart (re-attach or finish).
 
 use super::finish::{self, Ended, StopCause};
-use super::metrics::MetricParser;
 use super::prepare::{self, WorkDir};
-use super::state::{self, status, Secondary, TrainingJob};
-use crate::jobs::logship::{Shipper, Shipping, Tail, TrainingProgress};
+use super::state::MetricValue;
+use super::state::{self, status, Secondary, TrainingJob, TrainingJobDocument};
+use crate::jobs::lifecycle::{self, JobKind};
+use crate::jobs::logship::{LogProgress, Shipping, Tail};
+use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Result, Service};
-use slipway_core::ports::engine::{
-    BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, LABEL_ACCOUNT,
-    LABEL_JOB_ARN, LABEL_MANAGED,
-};
+use slipway_core::ports::engine::{ContainerId, ContainerSpec, EngineError};
+use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
+use slipway_core::{ResourceKind, ResourceRecord};
+use slipway_executor::metrics::MetricPattern;
+use slipway_executor::training::{self, Follow, Followed, TrainingContainer, TrainingEvents};
+use slipway_executor::{outputs, workdir};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -31,59 +35,69 @@ pub enum Entry {
     Finish(ContainerId),
 }
 
+/// The training job kind of the one job lifecycle (`jobs/lifecycle.rs`).
+pub(crate) struct Training;
+
+impl JobKind for Training {
+    type Doc = TrainingJobDocument;
+    type Entry = Entry;
+    const KIND: ResourceKind = state::KIND;
+    const NOUN: &'static str = "training job";
+    const NAME_FIELD: &'static str = "TrainingJobName";
+    const SUMMARY: SummaryFn<TrainingJobDocument> = |d| state::summary_of(d).map(Some);
+
+    fn stopping(doc: &mut TrainingJobDocument, now: Micros) {
+        doc.state.enter(Secondary::Stopping, None, now);
+    }
+
+    fn failed(doc: &mut TrainingJobDocument, reason: String, now: Micros) {
+        doc.state.failure_reason = Some(reason);
+        doc.state.training_end.get_or_insert(now);
+        doc.state.enter(Secondary::Failed, None, now);
+    }
+
+    fn run(
+        svc: Service,
+        rt: Arc<JobRuntime>,
+        account: AccountId,
+        key: String,
+        stop_rx: watch::Receiver<Option<StopKind>>,
+        entry: Entry,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let runner = Runner {
+            svc,
+            rt,
+            account,
+            key,
+            stop_rx,
+            detached: false,
+        };
+        runner.run(entry)
+    }
+
+    fn resume<'a>(
+        svc: &'a Service,
+        rt: &'a Arc<JobRuntime>,
+        record: &'a ResourceRecord,
+    ) -> impl std::future::Future<Output = ()> + Send + 'a {
+        super::reconcile::resume(svc, rt, record)
+    }
+}
+
 /// Starts a runner task for the job unless one is already running here.
 /// A panic in it fails the job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String, entry: Entry) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
-    let fail = {
-        let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
-        Box::new(move |reason: String| {
-            Box::pin(async move { record_failure(&svc, &account, &key, &reason).await })
-                as futures::future::BoxFuture<'static, ()>
-        })
-    };
-    let runtime = rt.clone();
-    crate::jobs::supervise::spawn_runner(
-        &rt,
-        &arn,
-        move |stop_rx| {
-            let runner = Runner {
-                svc,
-                rt: runtime,
-                account,
-                key,
-                stop_rx,
-                detached: false,
-            };
-            runner.run(entry)
-        },
-        fail,
-    );
+    lifecycle::spawn::<Training>(svc, account, key, arn, entry);
 }
 
 /// Ends the job Failed with `reason`, unless it has ended already.
 async fn record_failure(svc: &Service, account: &AccountId, key: &str, reason: &str) {
-    let done = state::mutate(svc, account, key, |st, doc| {
-        if status::is_terminal(st) {
-            return Ok(false);
-        }
-        *st = status::FAILED.into();
-        doc.state.failure_reason = Some(state::clip_reason(reason));
-        doc.state.training_end.get_or_insert(svc.wall_micros());
-        doc.state.enter(Secondary::Failed, None, svc.wall_micros());
-        Ok(true)
-    })
-    .await;
-    if let Err(e) = done {
-        tracing::error!(job = %key, error = %e, "recording a failed training job");
-    }
+    lifecycle::record_failure::<Training>(svc, account, key, reason).await;
 }
 
 /// A failure that ends the job with `reason` (already prefixed
 /// `ClientError:` / `InternalServerError:`).
-pub(super) struct Fatal(pub String);
+pub(super) use slipway_executor::Fatal;
 
 impl From<Error> for Fatal {
     fn from(e: Error) -> Self {
@@ -263,15 +277,25 @@ impl Runner {
             Ok(true)
         })
         .await?;
-        prepare::lay_out(wd, req, plan)
+        workdir::lay_out(wd, &prepare::config_files(req, plan))
             .await
             .map_err(|e| Fatal(format!("InternalServerError: preparing /opt/ml: {e}")))?;
-        prepare::download_channels(&self.svc, &self.account, wd, req)
-            .await
-            .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
+        workdir::download_channels(
+            &self.svc.job_data(),
+            &self.account,
+            wd,
+            &prepare::channel_sources(req),
+        )
+        .await
+        .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
         if let Some(cp) = &req.checkpoint_config {
-            finish::restore_checkpoints(&self.svc, &self.account, &cp.s3_uri, &wd.checkpoints())
-                .await?;
+            outputs::restore_checkpoints(
+                &self.svc.job_data(),
+                &self.account,
+                &cp.s3_uri,
+                &wd.checkpoints(),
+            )
+            .await?;
         }
         if self.stop_requested() {
             return Ok(None);
@@ -313,101 +337,43 @@ impl Runner {
     fn container_spec(&self, job: &TrainingJob, wd: &WorkDir, image_id: &str) -> ContainerSpec {
         let req = &job.doc.request;
         let plan = &job.doc.plan;
-        let mut spec = ContainerSpec::new(container_name(&self.account, &self.key), image_id);
-        spec.entrypoint = req.algorithm_specification.container_entrypoint.clone();
-        spec.args = req
-            .algorithm_specification
-            .container_arguments
-            .clone()
-            .unwrap_or_else(|| vec!["train".to_owned()]);
-        spec.env = req.environment.clone().into_iter().collect();
-        spec.env
-            .insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
-        spec.env
-            .insert("TRAINING_JOB_ARN".into(), job.record.arn.clone());
-        spec.labels
-            .insert(LABEL_JOB_ARN.into(), job.record.arn.clone());
-        spec.labels
-            .insert(LABEL_ACCOUNT.into(), self.account.as_str().to_owned());
-        spec.labels.insert(LABEL_MANAGED.into(), "1".into());
-        spec.mounts.push(BindMount {
-            host_path: wd.opt_ml(),
-            container_path: "/opt/ml".into(),
-            read_only: false,
-        });
-        // The directories the server reads back get mounts of their own:
-        // a mount point cannot be renamed or replaced by a link (EBUSY), so
-        // the roots of what is uploaded stay the server's directories. What
-        // is inside them is still read without following links
-        // (jobs/untrusted.rs).
-        for (host_path, container_path) in [
-            (wd.model(), "/opt/ml/model"),
-            (wd.output(), "/opt/ml/output"),
-            (wd.output_data(), "/opt/ml/output/data"),
-        ] {
-            spec.mounts.push(BindMount {
-                host_path,
-                container_path: container_path.into(),
-                read_only: false,
-            });
-        }
-        if let Some(cp) = &req.checkpoint_config {
-            spec.mounts.push(BindMount {
-                host_path: wd.checkpoints(),
-                container_path: cp
-                    .local_path
+        let mut env: std::collections::BTreeMap<String, String> =
+            req.environment.clone().into_iter().collect();
+        env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
+        env.insert("TRAINING_JOB_ARN".into(), job.record.arn.clone());
+        let container = TrainingContainer {
+            name: container_name(&self.account, &self.key),
+            image_id: image_id.to_owned(),
+            entrypoint: req.algorithm_specification.container_entrypoint.clone(),
+            args: req
+                .algorithm_specification
+                .container_arguments
+                .clone()
+                .unwrap_or_else(|| vec!["train".to_owned()]),
+            env,
+            account: self.account.clone(),
+            job_arn: job.record.arn.clone(),
+            checkpoint_path: req.checkpoint_config.as_ref().map(|cp| {
+                cp.local_path
                     .clone()
-                    .unwrap_or_else(|| "/opt/ml/checkpoints".into()),
-                read_only: false,
-            });
-        }
-        spec.hostname = Some("algo-1".into());
-        spec.limits = Limits {
-            nano_cpus: Some(plan.nano_cpus),
-            memory_bytes: Some(plan.memory_bytes),
+                    .unwrap_or_else(|| "/opt/ml/checkpoints".into())
+            }),
+            nano_cpus: plan.nano_cpus,
+            memory_bytes: plan.memory_bytes,
+            network_isolated: req.network_isolated(),
         };
-        spec.network = if req.network_isolated() {
-            NetworkMode::None
-        } else {
-            NetworkMode::Default
-        };
-        spec
+        training::container_spec(&container, wd)
     }
 
-    /// Follows the running container to its end, enforcing MaxRuntime and
-    /// honouring stops.
-    /// A clean exit returns the still-draining log shipper (it only has the
-    /// last lines and metrics to store, which can overlap the upload);
-    /// every other ending has drained it already, for the failure reason.
+    /// Follows the running container to its end (the executor enforces
+    /// MaxRuntime and honours stops). `None`: left running at a shutdown.
     async fn watch(
         &mut self,
         id: &ContainerId,
         tail: &Tail,
     ) -> Result<Option<(Ended, Option<Shipping>)>, Fatal> {
         let job = self.load().await?;
-        let plan = job.doc.plan.clone();
-        let exited = Arc::new(tokio::sync::Notify::new());
-        let shipper = Shipper {
-            svc: self.svc.clone(),
-            account: self.account.clone(),
-            job: self.key.clone(),
-            group: super::LOG_GROUP,
-            stream: job
-                .doc
-                .state
-                .log_stream
-                .clone()
-                .unwrap_or_else(|| format!("{}/algo-1-0", job.record.name)),
-            container: id.clone(),
-            skip: job.doc.state.log_lines_shipped,
-            training: Some(TrainingProgress {
-                key: self.key.clone(),
-                metrics: MetricParser::new(&plan.metric_definitions, &job.doc.state.final_metrics),
-            }),
-            tail: tail.clone(),
-            exited: Some(exited.clone()),
-        };
-        let logs = shipper.spawn();
+        let plan = &job.doc.plan;
         let started = job
             .doc
             .state
@@ -415,56 +381,108 @@ impl Runner {
             .unwrap_or_else(|| self.svc.wall_micros());
         let elapsed = Duration::from_micros((self.svc.wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
-        let remaining = budget.saturating_sub(elapsed);
-        let already_stopping = job.record.status == status::STOPPING;
-        let engine = self.rt.engine.clone();
-        let cause = if already_stopping {
-            Some(StopCause::User)
-        } else {
-            let stop = async {
-                let _ = self.stop_rx.wait_for(Option::is_some).await;
-            };
-            tokio::select! {
-                exit = engine.wait(id) => {
-                    exited.notify_one();
-                    let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
-                    if exit.code == 0 {
-                        return Ok(Some((Ended::Exited(exit), Some(logs))));
-                    }
-                    logs.finish().await;
-                    return Ok(Some((Ended::Exited(exit), None)));
-                }
-                _ = tokio::time::sleep(remaining) => Some(StopCause::MaxRuntime),
-                _ = stop => Some(StopCause::User),
-            }
+        let follow = Follow {
+            container: id.clone(),
+            account: self.account.clone(),
+            job: self.key.clone(),
+            log_group: super::LOG_GROUP,
+            log_stream: job
+                .doc
+                .state
+                .log_stream
+                .clone()
+                .unwrap_or_else(|| format!("{}/algo-1-0", job.record.name)),
+            skip: job.doc.state.log_lines_shipped,
+            metrics: plan
+                .metric_definitions
+                .iter()
+                .map(|d| MetricPattern {
+                    name: d.name.clone(),
+                    regex: d.regex.clone(),
+                })
+                .collect(),
+            seed: job.doc.state.final_metrics.clone(),
+            remaining: budget.saturating_sub(elapsed),
+            stopping: job.record.status == status::STOPPING,
         };
-        if *self.stop_rx.borrow() == Some(StopKind::Shutdown) && cause == Some(StopCause::User) {
-            // Leave the container running; the shipper's unshipped lines
-            // are read again after the restart (log_lines_shipped).
-            logs.abandon();
-            return Ok(None);
+        let ex = training::Engine {
+            engine: self.rt.engine.clone(),
+            logs: self.svc.logs.clone(),
+            stop_grace: self.rt.settings.stop_grace,
+        };
+        let recorder = Arc::new(Recorder {
+            svc: self.svc.clone(),
+            account: self.account.clone(),
+            key: self.key.clone(),
+        });
+        let rt = self.rt.clone();
+        let followed = training::follow(
+            &ex,
+            follow,
+            tail,
+            &mut self.stop_rx,
+            recorder.clone(),
+            recorder.as_ref(),
+            |task| rt.track(task),
+        )
+        .await?;
+        Ok(match followed {
+            Followed::Detached => None,
+            Followed::Ended(ended, logs) => Some((ended, logs)),
+        })
+    }
+}
+
+/// Records what the executor reports on the training job: lines shipped
+/// (a re-attached shipper skips them), the latest metrics, the note of a
+/// truncated log (said in the terminal status message), and Stopping when
+/// MaxRuntimeInSeconds has passed.
+struct Recorder {
+    svc: Service,
+    account: AccountId,
+    key: String,
+}
+
+#[async_trait::async_trait]
+impl LogProgress for Recorder {
+    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>) {
+        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
+            doc.state.log_lines_shipped += lines;
+            doc.state.final_metrics = finals.clone();
+            Ok(true)
+        })
+        .await;
+        if let Err(e) = saved {
+            tracing::warn!(job = %self.key, error = %e, "recording shipped log lines");
         }
-        let cause = cause.unwrap_or(StopCause::User);
-        if cause == StopCause::MaxRuntime {
-            state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
-                if status::is_terminal(st) {
-                    return Ok(false);
-                }
-                *st = status::STOPPING.into();
-                doc.state
-                    .enter(Secondary::Stopping, None, self.svc.wall_micros());
-                Ok(true)
-            })
-            .await?;
+    }
+
+    async fn truncated(&self, note: String) {
+        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
+            doc.state.log_note = Some(note.clone());
+            Ok(true)
+        })
+        .await;
+        if let Err(e) = saved {
+            tracing::warn!(job = %self.key, error = %e, "recording the log note");
         }
-        engine
-            .stop(id, self.rt.settings.stop_grace)
-            .await
-            .map_err(|e| Fatal(format!("InternalServerError: stopping the container: {e}")))?;
-        let exit = engine.wait(id).await.ok();
-        exited.notify_one();
-        logs.finish().await;
-        Ok(Some((Ended::Stopped { cause, exit }, None)))
+    }
+}
+
+#[async_trait::async_trait]
+impl TrainingEvents for Recorder {
+    async fn max_runtime_reached(&self) -> Result<(), Fatal> {
+        state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
+            if status::is_terminal(st) {
+                return Ok(false);
+            }
+            *st = status::STOPPING.into();
+            doc.state
+                .enter(Secondary::Stopping, None, self.svc.wall_micros());
+            Ok(true)
+        })
+        .await?;
+        Ok(())
     }
 }
 

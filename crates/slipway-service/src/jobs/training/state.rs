@@ -89,14 +89,7 @@ pub struct Transition {
     pub message: String,
 }
 
-/// One metric's latest value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricValue {
-    pub name: String,
-    pub value: f64,
-    /// Epoch milliseconds of the log line it came from.
-    pub timestamp_ms: i64,
-}
+pub use slipway_executor::metrics::MetricValue;
 
 /// What was decided at create time and how the job runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,8 +5,23 @@
 //! fancy-regex, because sellers' regexes are written for Python/Java
 //! engines and may use look-arounds, which the `regex` crate lacks.
 
-use super::state::MetricValue;
-use slipway_core::spec::MetricDefinition;
+use serde::{Deserialize, Serialize};
+
+/// One metric's latest value (stored on the job as is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricValue {
+    pub name: String,
+    pub value: f64,
+    /// Epoch milliseconds of the log line it came from.
+    pub timestamp_ms: i64,
+}
+
+/// One metric to look for: its name and its regex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricPattern {
+    pub name: String,
+    pub regex: String,
+}
 
 pub struct MetricParser {
     defs: Vec<(String, fancy_regex::Regex)>,
@@ -14,18 +29,18 @@ pub struct MetricParser {
     latest: Vec<Option<MetricValue>>,
 }
 
-/// Compiles a definition's regex, or says why it cannot be used.
-pub fn compile(def: &MetricDefinition) -> Result<fancy_regex::Regex, String> {
-    fancy_regex::Regex::new(&def.regex).map_err(|e| e.to_string())
+/// Compiles a metric's regex, or says why it cannot be used.
+pub fn compile(regex: &str) -> Result<fancy_regex::Regex, String> {
+    fancy_regex::Regex::new(regex).map_err(|e| e.to_string())
 }
 
 impl MetricParser {
     /// Definitions whose regex does not compile are skipped (create-time
     /// checks refuse them; this only guards documents from older versions).
-    pub fn new(defs: &[MetricDefinition], seed: &[MetricValue]) -> Self {
+    pub fn new(defs: &[MetricPattern], seed: &[MetricValue]) -> Self {
         let defs: Vec<_> = defs
             .iter()
-            .filter_map(|d| compile(d).ok().map(|r| (d.name.clone(), r)))
+            .filter_map(|d| compile(&d.regex).ok().map(|r| (d.name.clone(), r)))
             .collect();
         let latest = defs
             .iter()
@@ -72,8 +87,8 @@ impl MetricParser {
 mod tests {
     use super::*;
 
-    fn def(name: &str, regex: &str) -> MetricDefinition {
-        MetricDefinition {
+    fn def(name: &str, regex: &str) -> MetricPattern {
+        MetricPattern {
             name: name.into(),
             regex: regex.into(),
         }

@@ -1,14 +1,13 @@
 //! Ships a running container's output to the job's CloudWatch stream,
 //! batching lines so a chatty container costs one store write per batch,
 //! not per line. For training jobs it also feeds the metric parser and
-//! records progress (lines shipped, latest metrics) on the job.
+//! reports progress (lines shipped, latest metrics, a truncated log)
+//! through [`LogProgress`], which the control plane persists on the job.
 
-use super::training::metrics::MetricParser;
-use super::training::state;
-use crate::Service;
+use crate::metrics::{MetricParser, MetricValue};
 use futures::StreamExt;
-use slipway_core::ports::engine::ContainerId;
-use slipway_core::ports::logs::LogEvent;
+use slipway_core::ports::engine::{ContainerEngine, ContainerId};
+use slipway_core::ports::logs::{LogEvent, LogStore};
 use slipway_core::AccountId;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -49,14 +48,28 @@ pub const MARKER_PREFIX: &str = "[slipway]";
 /// The last lines a container printed, shared with the runner.
 pub type Tail = Arc<Mutex<VecDeque<String>>>;
 
-/// Training progress a shipper records on its job.
+/// What a training job's shipper reports; the control plane records it
+/// on the job (a re-attached shipper skips the lines shipped, and the
+/// note is said in the terminal status message).
+#[async_trait::async_trait]
+pub trait LogProgress: Send + Sync {
+    /// `lines` more lines were shipped (stored, or counted past the
+    /// limit); `finals` holds the latest value of each metric.
+    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>);
+    /// The log was truncated (a flood); `note` says how.
+    async fn truncated(&self, note: String);
+}
+
+/// Training progress a shipper reports.
 pub struct TrainingProgress {
-    pub key: String,
     pub metrics: MetricParser,
+    pub events: Arc<dyn LogProgress>,
 }
 
 pub struct Shipper {
-    pub svc: Service,
+    pub engine: Arc<dyn ContainerEngine>,
+    /// Where lines are stored; `None` when the server keeps no logs.
+    pub logs: Option<Arc<dyn LogStore>>,
     pub account: AccountId,
     /// For log messages.
     pub job: String,
@@ -79,6 +92,11 @@ pub struct Shipping {
 }
 
 impl Shipping {
+    /// The shipper's task, for a caller that ends every task at once.
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+
     /// Stops shipping now, leaving unshipped lines unrecorded (a shutdown:
     /// the next server reads them again, skipping the recorded ones).
     pub fn abandon(self) {
@@ -148,28 +166,22 @@ fn join_point(tail: &[LogEvent], read_end: &VecDeque<String>) -> usize {
 }
 
 fn human(bytes: u64) -> String {
-    crate::jobs::instance_types::human_bytes(i64::try_from(bytes).unwrap_or(i64::MAX))
+    crate::instance_types::human_bytes(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 impl Shipper {
     /// Starts shipping; see [`Shipping::finish`] for the end.
     pub fn spawn(self) -> Shipping {
         let finish_now = Arc::new(tokio::sync::Notify::new());
-        let jobs = self.svc.jobs.clone();
         let task = tokio::spawn(self.run(finish_now.clone()));
-        if let Some(rt) = jobs {
-            rt.track(task.abort_handle());
-        }
         Shipping { task, finish_now }
     }
 
     /// Follows the container's output until it exits; returns when every
     /// line has been shipped and the final metrics recorded.
     async fn run(mut self, finish_now: Arc<tokio::sync::Notify>) {
-        let Some(jobs) = self.svc.jobs.clone() else {
-            return;
-        };
-        let mut lines = jobs.engine.logs(&self.container, true);
+        let engine = self.engine.clone();
+        let mut lines = engine.logs(&self.container, true);
         let mut batch: Vec<LogEvent> = Vec::new();
         let mut overflow = Overflow::default();
         let mut stored_bytes = 0u64;
@@ -211,7 +223,7 @@ impl Shipper {
                         // the lines read so far are skipped.
                         self.skip = self.skip.max(seen);
                         seen = 0;
-                        lines = jobs.engine.logs(&self.container, false);
+                        lines = engine.logs(&self.container, false);
                     }
                 }
                 next = lines.next() => match next {
@@ -252,7 +264,7 @@ impl Shipper {
         }
         self.flush(&mut batch, &mut pending).await;
         if forced {
-            self.store_engine_tail(&jobs, &overflow, &read_end).await;
+            self.store_engine_tail(&overflow, &read_end).await;
         } else if overflow.lines > 0 {
             self.store_overflow(overflow).await;
         }
@@ -282,14 +294,10 @@ impl Shipper {
 
     /// The end of a flood the shipper could not read to its end in time:
     /// the engine's own last lines, joined where they meet what was read.
-    async fn store_engine_tail(
-        &mut self,
-        jobs: &crate::jobs::JobRuntime,
-        overflow: &Overflow,
-        read_end: &VecDeque<String>,
-    ) {
+    async fn store_engine_tail(&mut self, overflow: &Overflow, read_end: &VecDeque<String>) {
         let mut tail = Vec::new();
-        let mut last = jobs.engine.last_logs(&self.container, KEEP_LAST_LINES);
+        let engine = self.engine.clone();
+        let mut last = engine.last_logs(&self.container, KEEP_LAST_LINES);
         while let Some(item) = last.next().await {
             match item {
                 Ok(l) => tail.push(LogEvent {
@@ -330,10 +338,10 @@ impl Shipper {
         self.store_final(events, note).await;
     }
 
-    /// Stores the closing events and records the note on a training job
+    /// Stores the closing events and reports the note of a training job
     /// (it shows in the terminal status message).
     async fn store_final(&mut self, mut events: Vec<LogEvent>, note: String) {
-        if let Some(logs) = &self.svc.logs {
+        if let Some(logs) = &self.logs {
             if let Err(e) = logs
                 .append(&self.account, self.group, &self.stream, &events)
                 .await
@@ -342,16 +350,8 @@ impl Shipper {
             }
         }
         events.clear();
-        let Some(t) = &self.training else {
-            return;
-        };
-        let saved = state::mutate(&self.svc, &self.account, &t.key, |_, doc| {
-            doc.state.log_note = Some(note.clone());
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.job, error = %e, "recording the log note");
+        if let Some(t) = &self.training {
+            t.events.truncated(note).await;
         }
     }
 
@@ -363,13 +363,13 @@ impl Shipper {
         tail.push_back(line.to_owned());
     }
 
-    /// Stores `batch` and records `pending` lines (stored or not) as
+    /// Stores `batch` and reports `pending` lines (stored or not) as
     /// shipped, so a re-attach after a restart skips them.
     async fn flush(&mut self, batch: &mut Vec<LogEvent>, pending: &mut u64) {
         if *pending == 0 {
             return;
         }
-        if let (Some(logs), false) = (&self.svc.logs, batch.is_empty()) {
+        if let (Some(logs), false) = (&self.logs, batch.is_empty()) {
             if let Err(e) = logs
                 .append(&self.account, self.group, &self.stream, batch)
                 .await
@@ -379,18 +379,8 @@ impl Shipper {
         }
         let n = std::mem::take(pending);
         batch.clear();
-        let Some(t) = &self.training else {
-            return;
-        };
-        let finals = t.metrics.finals();
-        let saved = state::mutate(&self.svc, &self.account, &t.key, |_, doc| {
-            doc.state.log_lines_shipped += n;
-            doc.state.final_metrics = finals.clone();
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.job, error = %e, "recording shipped log lines");
+        if let Some(t) = &self.training {
+            t.events.shipped(n, t.metrics.finals()).await;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `s3://` URIs, the inputs an S3Prefix or manifest names, downloads to
 //! files and uploads from files. Bytes stream; nothing is held whole.
 
-use crate::{Error, Result, Service};
+use crate::data::JobData;
 use bytes::Bytes;
 use futures::StreamExt;
 use slipway_core::ports::blob::{BlobKey, ByteStream};
@@ -84,8 +84,10 @@ pub enum DataError {
     Missing(String),
     #[error("{0}")]
     Invalid(String),
+    /// The object store's own condition (its text is what clients of S3
+    /// see for it).
     #[error(transparent)]
-    Service(#[from] Error),
+    Objects(#[from] ObjectError),
     #[error("writing {path}: {source}")]
     Io {
         path: String,
@@ -114,14 +116,14 @@ pub(crate) fn relative_to_prefix(prefix: &str, key: &str) -> String {
 /// Every object under `uri` (a plain string prefix), skipping zero-byte
 /// "folder" keys, in key order.
 pub async fn list_prefix(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     uri: &S3Uri,
 ) -> Result<Vec<InputObject>, DataError> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let page = svc
+        let page = data
             .objects()
             .list_objects(
                 account,
@@ -170,18 +172,18 @@ fn missing_or(e: ObjectError, uri: &S3Uri) -> DataError {
             "access denied to {uri}: the bucket belongs to another account"
         )),
         ObjectError::NoSuchKey(_) => DataError::Missing(format!("{uri} does not exist")),
-        other => DataError::Service(other.into()),
+        other => DataError::Objects(other),
     }
 }
 
 /// Reads a whole small object (a manifest) as text, up to `limit` bytes.
 pub async fn read_small(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     uri: &S3Uri,
     limit: u64,
 ) -> Result<Vec<u8>, DataError> {
-    let got = svc
+    let got = data
         .objects()
         .get_object(account, &uri.bucket, &uri.key, &Conditions::default(), None)
         .await
@@ -203,11 +205,11 @@ pub async fn read_small(
 
 /// The objects a manifest names: `[{"prefix": "s3://b/p/"}, "rel/1", ...]`.
 pub async fn list_manifest(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     uri: &S3Uri,
 ) -> Result<Vec<InputObject>, DataError> {
-    let bytes = read_small(svc, account, uri, 64 * 1024 * 1024).await?;
+    let bytes = read_small(data, account, uri, 64 * 1024 * 1024).await?;
     let entries = parse_manifest(&bytes).map_err(|why| {
         DataError::Invalid(format!("manifest {uri} is not a valid manifest: {why}"))
     })?;
@@ -217,7 +219,7 @@ pub async fn list_manifest(
             bucket: entries.0.bucket.clone(),
             key: format!("{}{rel}", entries.0.key),
         };
-        let head = svc
+        let head = data
             .objects()
             .head_object(account, &target.bucket, &target.key, &Conditions::default())
             .await
@@ -284,7 +286,7 @@ pub fn safe_relative(rel: &str) -> std::result::Result<PathBuf, String> {
 
 /// Downloads one object to `dest` (parents created).
 pub async fn download(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     object: &InputObject,
     dest: &Path,
@@ -300,7 +302,7 @@ pub async fn download(
         bucket: object.bucket.clone(),
         key: object.key.clone(),
     };
-    let mut body = open_input(svc, account, object).await?;
+    let mut body = open_input(data, account, object).await?;
     let mut file = tokio::fs::File::create(dest).await.map_err(io)?;
     let mut n = 0u64;
     while let Some(chunk) = body.next().await {
@@ -315,7 +317,7 @@ pub async fn download(
 /// Fetches the bytes of the small inline objects among `objects` (one
 /// lookup per bucket instead of one per object). Best effort: whatever is
 /// not prefetched is read by `open_input` as usual.
-pub async fn prefetch_small(svc: &Service, objects: &mut [InputObject]) {
+pub async fn prefetch_small(data: &JobData, objects: &mut [InputObject]) {
     let mut buckets: Vec<&str> = objects.iter().map(|o| o.bucket.as_str()).collect();
     buckets.sort_unstable();
     buckets.dedup();
@@ -333,7 +335,7 @@ pub async fn prefetch_small(svc: &Service, objects: &mut [InputObject]) {
         if keys.is_empty() {
             continue;
         }
-        let Ok(mut found) = svc.objects().read_listed_inline(&bucket, &keys).await else {
+        let Ok(mut found) = data.objects().read_listed_inline(&bucket, &keys).await else {
             continue;
         };
         for o in objects.iter_mut().filter(|o| o.bucket == bucket) {
@@ -346,7 +348,7 @@ pub async fn prefetch_small(svc: &Service, objects: &mut [InputObject]) {
 /// there is one (no second lookup per object), else (or when that blob is
 /// gone because the object changed since) a GetObject as the account.
 pub async fn open_input(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     object: &InputObject,
 ) -> Result<ByteStream, DataError> {
@@ -357,7 +359,7 @@ pub async fn open_input(
         )));
     }
     if let Some(blob) = &object.listed_blob {
-        if let Ok(body) = svc.objects().read_listed_blob(blob).await {
+        if let Ok(body) = data.objects().read_listed_blob(blob).await {
             return Ok(body);
         }
     }
@@ -365,7 +367,7 @@ pub async fn open_input(
         bucket: object.bucket.clone(),
         key: object.key.clone(),
     };
-    let got = svc
+    let got = data
         .objects()
         .get_object(
             account,
@@ -382,11 +384,11 @@ pub async fn open_input(
 /// Checks once that `account` may write into the bucket of `dest`, for a
 /// job about to store many objects there with `upload_stream_checked`.
 pub async fn check_output_bucket(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     dest: &S3Uri,
 ) -> Result<(), DataError> {
-    svc.objects()
+    data.objects()
         .owned_bucket(account, &dest.bucket)
         .await
         .map_err(|e| missing_or(e, dest))?;
@@ -395,7 +397,7 @@ pub async fn check_output_bucket(
 
 /// Uploads a local file as an object (streamed).
 pub async fn upload(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     src: &Path,
     dest: &S3Uri,
@@ -407,31 +409,31 @@ pub async fn upload(
             path: src.display().to_string(),
             source,
         })?;
-    upload_file(svc, account, file, dest, content_type).await
+    upload_file(data, account, file, dest, content_type).await
 }
 
 /// [`upload`] of a file already open (one opened without following
 /// links, say).
 pub async fn upload_file(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     file: tokio::fs::File,
     dest: &S3Uri,
     content_type: &str,
 ) -> Result<(), DataError> {
     let body = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
-    upload_stream(svc, account, Box::pin(body), dest, content_type).await
+    upload_stream(data, account, Box::pin(body), dest, content_type).await
 }
 
 /// Stores a stream as an object; an error in the stream stores nothing.
 pub async fn upload_stream(
-    svc: &Service,
+    data: &JobData,
     account: &AccountId,
     body: ByteStream,
     dest: &S3Uri,
     content_type: &str,
 ) -> Result<(), DataError> {
-    svc.objects()
+    data.objects()
         .put_object(account, job_output(body, dest, content_type))
         .await
         .map_err(|e| missing_or(e, dest))?;
@@ -440,12 +442,12 @@ pub async fn upload_stream(
 
 /// `upload_stream` into a bucket `check_output_bucket` has passed.
 pub async fn upload_stream_checked(
-    svc: &Service,
+    data: &JobData,
     body: ByteStream,
     dest: &S3Uri,
     content_type: &str,
 ) -> Result<(), DataError> {
-    svc.objects()
+    data.objects()
         .put_object_in_owned_bucket(job_output(body, dest, content_type))
         .await
         .map_err(|e| missing_or(e, dest))?;
