@@ -9,7 +9,6 @@ pub mod iam;
 pub mod jobs;
 pub mod listing;
 pub mod reference;
-pub mod registry;
 pub mod resources;
 pub mod sts;
 #[cfg(any(test, feature = "testkit"))]
@@ -64,7 +63,7 @@ pub struct Service {
     /// Job logs (CloudWatch Logs), when configured.
     pub(crate) logs: Option<Arc<dyn LogStore>>,
     /// The image registry, when the binary wired it (`with_registry`).
-    pub(crate) registry: Option<Arc<registry::RegistryStorage>>,
+    pub(crate) registry: Option<Arc<slipway_registry::RegistryStorage>>,
     /// Temporary credentials and IAM roles (`with_identity`). Without it
     /// no role exists, so role checks refuse unless `accept_any_role_arn`.
     pub(crate) identity: Option<Arc<dyn IdentityStore>>,
@@ -200,6 +199,17 @@ impl Service {
         let transform = jobs::batch_transform::reconcile::reconcile(self).await?;
         let validations = validation::reconcile(self).await?;
         Ok(training + transform + validations)
+    }
+
+    /// Adds the image registry (`slipway_registry::RegistryStorage::new`).
+    pub fn with_registry(mut self, storage: slipway_registry::RegistryStorage) -> Self {
+        self.registry = Some(Arc::new(storage));
+        self
+    }
+
+    /// The image registry (OCI distribution and ECR), on this server's clock.
+    pub fn registry(&self) -> slipway_registry::Registry<'_> {
+        slipway_registry::Registry::new(self.registry.as_deref(), self.clock.as_ref())
     }
 
     /// Buckets and objects (S3), in this server's region and on its clock.

@@ -9,8 +9,8 @@ use slipway_core::ports::blob::BlobStore;
 use slipway_core::{AccessKey, AccountId};
 use slipway_engine_docker::DockerEngine;
 use slipway_meta_sqlite::SqliteStore;
+use slipway_registry::{RegistryConfig, RegistryStorage};
 use slipway_service::jobs::{JobRuntime, JobSettings};
-use slipway_service::registry::RegistryConfig;
 use slipway_service::{Service, ServiceConfig};
 use slipway_wire::WireConfig;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     .with_identity(store.clone())
     .with_object_storage(store.clone(), blobs)
     .with_logs(store.clone())
-    .with_registry(
+    .with_registry(RegistryStorage::new(
         store,
         registry_blobs,
         RegistryConfig {
@@ -56,7 +56,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             token_ttl_seconds: config.registry.token_ttl_seconds,
             max_manifest_bytes: config.registry.max_manifest_bytes,
         },
-    );
+    ));
     let service = match job_runtime(config).await {
         Some(rt) => service.with_jobs(rt),
         None => service,

@@ -11,7 +11,6 @@ pub mod logship;
 pub mod record;
 pub mod training;
 pub mod transfer;
-pub mod transform;
 pub mod untrusted;
 
 pub mod supervise;

@@ -8,11 +8,11 @@ use super::TransformJobs;
 use crate::error::{Error, Result};
 use crate::jobs::instance_types;
 use crate::jobs::transfer::S3Uri;
-use crate::jobs::transform::batch::BatchStrategy;
-use crate::jobs::transform::filters::DataProcessing;
-use crate::jobs::transform::split::SplitType;
 use crate::resources::{document, new_record, tags_of};
 use serde_json::{Map, Value};
+use slipway_batch::batch::BatchStrategy;
+use slipway_batch::filters::DataProcessing;
+use slipway_batch::split::SplitType;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::AccountId;
 

@@ -8,9 +8,9 @@ use super::state::{self, status, TransformJob};
 use crate::jobs::extract::{extract_tar_gz, ExtractLimits};
 use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
 use crate::jobs::transfer::{self, S3Uri};
-use crate::jobs::transform::invoke::{Invoker, InvokerConfig};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Service};
+use slipway_batch::invoke::{Invoker, InvokerConfig};
 use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,

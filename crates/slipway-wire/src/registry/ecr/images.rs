@@ -7,7 +7,7 @@ use crate::json::{ts, Input};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 use slipway_core::ports::registry::ManifestRow;
-use slipway_service::registry::ImageId;
+use slipway_registry::ImageId;
 
 /// Sum of the config and layer sizes, as ECR reports `imageSizeInBytes`.
 fn image_size(m: &ManifestRow) -> i64 {
@@ -161,10 +161,9 @@ impl Cx<'_> {
                     .delete_manifest(self.account, &name, d)
                     .await
                     .map(|()| id.clone()),
-                (None, None) => Err(slipway_service::registry::RegistryError::ManifestUnknown(
+                (None, None) => Err(slipway_registry::RegistryError::ManifestUnknown(
                     String::new(),
-                )
-                .into()),
+                )),
             };
             match result {
                 Ok(id) => deleted.push(id_json(&id)),
@@ -181,8 +180,8 @@ impl Cx<'_> {
         for d in digests {
             match self.registry().stat_blob(self.account, &name, &d).await {
                 Ok(b) => layers.push(json!({"layerDigest": d, "layerAvailability": "AVAILABLE", "layerSize": b.size})),
-                Err(slipway_service::Error::Registry(r @ slipway_service::registry::RegistryError::NameUnknown { .. })) => {
-                    return Err(err(r.into()))
+                Err(r @ slipway_registry::RegistryError::NameUnknown { .. }) => {
+                    return Err(err(r))
                 }
                 Err(_) => failures.push(json!({"layerDigest": d, "failureCode": "MissingLayerDigest", "failureReason": "The layer is not in the repository"})),
             }
@@ -198,7 +197,7 @@ impl Cx<'_> {
         let reference = input
             .str("imageTag")
             .or_else(|| input.str("imageDigest"))
-            .unwrap_or_else(|| slipway_service::registry::sha256_digest(manifest.as_bytes()));
+            .unwrap_or_else(|| slipway_registry::sha256_digest(manifest.as_bytes()));
         let reg = self.registry();
         let pushed = reg
             .put_manifest(
@@ -234,15 +233,13 @@ impl Cx<'_> {
 }
 
 /// An `ImageFailure` entry.
-fn failure(id: &ImageId, e: slipway_service::Error) -> Value {
-    use slipway_service::registry::RegistryError as R;
+fn failure(id: &ImageId, e: slipway_registry::RegistryError) -> Value {
+    use slipway_registry::RegistryError as R;
     let (code, reason) = match &e {
-        slipway_service::Error::Registry(R::ManifestUnknown(_)) => {
-            ("ImageNotFound", "Requested image not found".to_owned())
-        }
-        slipway_service::Error::Registry(R::DigestInvalid(m)) => ("InvalidImageDigest", m.clone()),
-        slipway_service::Error::Registry(R::TagInvalid(m)) => ("InvalidImageTag", m.clone()),
-        slipway_service::Error::Registry(R::Unsupported(m)) => ("InvalidImageDigest", m.clone()),
+        R::ManifestUnknown(_) => ("ImageNotFound", "Requested image not found".to_owned()),
+        R::DigestInvalid(m) => ("InvalidImageDigest", m.clone()),
+        R::TagInvalid(m) => ("InvalidImageTag", m.clone()),
+        R::Unsupported(m) => ("InvalidImageDigest", m.clone()),
         _ => ("UnknownError", e.to_string()),
     };
     json!({"imageId": id_json(id), "failureCode": code, "failureReason": reason})

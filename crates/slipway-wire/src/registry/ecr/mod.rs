@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 use slipway_core::AccountId;
-use slipway_service::registry::ImageId;
+use slipway_registry::ImageId;
 use slipway_service::Service;
 
 mod images;
@@ -98,7 +98,7 @@ pub(super) struct Cx<'a> {
     account: &'a AccountId,
 }
 
-pub(super) fn err(e: slipway_service::Error) -> AwsError {
+pub(super) fn err(e: slipway_registry::RegistryError) -> AwsError {
     AwsError::from_ecr(e)
 }
 
@@ -128,7 +128,7 @@ pub(super) fn page_size(input: &Input, default: usize) -> usize {
 }
 
 impl Cx<'_> {
-    pub(super) fn registry(&self) -> slipway_service::registry::Registry<'_> {
+    pub(super) fn registry(&self) -> slipway_registry::Registry<'_> {
         self.svc.registry()
     }
 

@@ -7,7 +7,7 @@ use crate::json::{ts, Input};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 use slipway_core::ports::registry::RepositoryRow;
-use slipway_service::registry::RepositorySettings;
+use slipway_registry::RepositorySettings;
 
 /// ECR's names for tag mutability, by (tags move, has exclusions).
 fn mutability_name(r: &RepositoryRow) -> &'static str {

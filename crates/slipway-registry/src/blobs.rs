@@ -14,16 +14,15 @@
 //! keyed by that digest. The same bytes pushed under both algorithms are
 //! two rows, each with segments of its own.
 
-use super::names::{check_digest, DigestAlgorithm};
-use super::{blob_error, Registry, RegistryError};
-use crate::{Error, Result};
+use crate::names::{check_digest, DigestAlgorithm};
+use crate::Result;
+use crate::{blob_error, Registry, RegistryError};
 use bytes::Bytes;
 use futures::StreamExt;
 use sha2::Digest as _;
 use slipway_core::ports::blob::{BlobKey, ByteRange, ByteStream};
 use slipway_core::ports::objects::{Freed, Segment};
 use slipway_core::ports::registry::{Append, BlobRow, BlobUploadRow};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use slipway_objects::{segments_stream, RangeSpec};
 use std::sync::{Arc, Mutex};
@@ -78,7 +77,7 @@ impl Registry<'_> {
     async fn own_upload(&self, account: &AccountId, repo: &str, id: &str) -> Result<BlobUploadRow> {
         match self.storage()?.index.get_blob_upload(id).await? {
             Some(u) if &u.account == account && u.repo == repo => Ok(u),
-            _ => Err(RegistryError::BlobUploadUnknown.into()),
+            _ => Err(RegistryError::BlobUploadUnknown),
         }
     }
 
@@ -89,7 +88,7 @@ impl Registry<'_> {
             id: uuid_like(),
             account: account.clone(),
             repo: repo.to_owned(),
-            started: wall_micros(),
+            started: self.wall_micros(),
             size: 0,
             segments: Vec::new(),
         };
@@ -113,7 +112,7 @@ impl Registry<'_> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
         let st = self.storage()?;
-        if super::check_repository_name(from).is_err()
+        if crate::check_repository_name(from).is_err()
             || st.index.repo_blob(account, from, digest).await?.is_none()
         {
             return Ok(None);
@@ -153,7 +152,7 @@ impl Registry<'_> {
         let u = self.own_upload(account, repo, id).await?;
         let offset = range.map_or(u.size, |r| r.start);
         if offset != u.size {
-            return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
+            return Err(RegistryError::UploadOutOfOrder { size: u.size });
         }
         let st = self.storage()?;
         // Continue the running hash when it covers exactly what is stored.
@@ -180,7 +179,7 @@ impl Registry<'_> {
             if let Some(h) = before {
                 self.keep_hasher(id, u.size, Arc::new(Mutex::new(h)), true);
             }
-            return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
+            return Err(RegistryError::UploadOutOfOrder { size: u.size });
         }
         if size == 0 {
             self.free(Freed { blobs: vec![key] }).await;
@@ -205,10 +204,8 @@ impl Registry<'_> {
             other => {
                 self.free(Freed { blobs: vec![key] }).await;
                 match other? {
-                    Append::OutOfOrder(size) => {
-                        Err(RegistryError::UploadOutOfOrder { size }.into())
-                    }
-                    _ => Err(RegistryError::BlobUploadUnknown.into()),
+                    Append::OutOfOrder(size) => Err(RegistryError::UploadOutOfOrder { size }),
+                    _ => Err(RegistryError::BlobUploadUnknown),
                 }
             }
         }
@@ -247,7 +244,7 @@ impl Registry<'_> {
             Ok(a) => a,
             Err(e) => {
                 self.cancel_upload(account, repo, id).await.ok();
-                return Err(e.into());
+                return Err(e);
             }
         };
         let mut u = self.own_upload(account, repo, id).await?;
@@ -271,8 +268,7 @@ impl Registry<'_> {
             self.cancel_upload(account, repo, id).await.ok();
             return Err(RegistryError::DigestInvalid(format!(
                 "the uploaded content has digest {actual}, not {digest}"
-            ))
-            .into());
+            )));
         }
         let row = BlobRow {
             digest: actual,
@@ -285,9 +281,9 @@ impl Registry<'_> {
             .await
             .map_err(|e| match e {
                 slipway_core::ports::metadata::MetaError::MissingParent(_) => {
-                    RegistryError::BlobUploadUnknown.into()
+                    RegistryError::BlobUploadUnknown
                 }
-                other => Error::from(other),
+                other => RegistryError::from(other),
             })?;
         self.free(freed).await;
         // A deduplicated blob keeps the bytes stored first.
@@ -321,7 +317,7 @@ impl Registry<'_> {
         );
         let mut h = H::new();
         while let Some(chunk) = stream.next().await {
-            let chunk: Bytes = chunk.map_err(|e| Error::internal("reading upload", e))?;
+            let chunk: Bytes = chunk.map_err(|e| RegistryError::internal("reading upload", e))?;
             h.update(&chunk);
         }
         Ok(format!("{name}:{}", hex::encode(h.finalize())))
@@ -339,7 +335,7 @@ impl Registry<'_> {
                 self.free(freed).await;
                 Ok(())
             }
-            None => Err(RegistryError::BlobUploadUnknown.into()),
+            None => Err(RegistryError::BlobUploadUnknown),
         }
     }
 
@@ -356,7 +352,7 @@ impl Registry<'_> {
             .index
             .repo_blob(account, repo, digest)
             .await?
-            .ok_or_else(|| RegistryError::BlobUnknown(digest.to_owned()).into())
+            .ok_or_else(|| RegistryError::BlobUnknown(digest.to_owned()))
     }
 
     /// Streams a blob, or one range of it.
@@ -405,7 +401,7 @@ impl Registry<'_> {
             .unlink_blob(account, repo, digest)
             .await?
         {
-            return Err(RegistryError::BlobUnknown(digest.to_owned()).into());
+            return Err(RegistryError::BlobUnknown(digest.to_owned()));
         }
         self.collect_garbage().await?;
         Ok(())
