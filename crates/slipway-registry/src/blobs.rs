@@ -75,7 +75,7 @@ fn hashing(body: ByteStream, hasher: Arc<Mutex<sha2::Sha256>>) -> ByteStream {
 
 impl Registry<'_> {
     async fn own_upload(&self, account: &AccountId, repo: &str, id: &str) -> Result<BlobUploadRow> {
-        match self.storage()?.index.get_blob_upload(id).await? {
+        match self.storage.index.get_blob_upload(id).await? {
             Some(u) if &u.account == account && u.repo == repo => Ok(u),
             _ => Err(RegistryError::BlobUploadUnknown),
         }
@@ -92,7 +92,7 @@ impl Registry<'_> {
             size: 0,
             segments: Vec::new(),
         };
-        self.storage()?.index.create_blob_upload(&row).await?;
+        self.storage.index.create_blob_upload(&row).await?;
         Ok(UploadStatus {
             id: row.id,
             size: 0,
@@ -111,7 +111,7 @@ impl Registry<'_> {
     ) -> Result<Option<BlobRow>> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        let st = self.storage()?;
+        let st = self.storage;
         if crate::check_repository_name(from).is_err()
             || st.index.repo_blob(account, from, digest).await?.is_none()
         {
@@ -154,7 +154,7 @@ impl Registry<'_> {
         if offset != u.size {
             return Err(RegistryError::UploadOutOfOrder { size: u.size });
         }
-        let st = self.storage()?;
+        let st = self.storage;
         // Continue the running hash when it covers exactly what is stored.
         let resumed = st
             .hashers
@@ -212,7 +212,7 @@ impl Registry<'_> {
     }
 
     fn keep_hasher(&self, id: &str, size: u64, hasher: Arc<Mutex<sha2::Sha256>>, known: bool) {
-        let Ok(st) = self.storage() else { return };
+        let st = self.storage;
         if !known {
             return;
         }
@@ -255,7 +255,7 @@ impl Registry<'_> {
                 .size;
             u = self.own_upload(account, repo, id).await?;
         }
-        let st = self.storage()?;
+        let st = self.storage;
         let running = st.hashers.lock().ok().and_then(|mut m| m.remove(id));
         let actual = match (algorithm, running) {
             (DigestAlgorithm::Sha256, Some((n, h))) if n == u.size => {
@@ -305,7 +305,7 @@ impl Registry<'_> {
         name: &str,
         segments: &[Segment],
     ) -> Result<String> {
-        let st = self.storage()?;
+        let st = self.storage;
         let total = segments.iter().map(|s| s.size).sum();
         let mut stream = segments_stream(
             st.blobs.clone(),
@@ -326,7 +326,7 @@ impl Registry<'_> {
     /// Cancels an upload and frees what it received.
     pub async fn cancel_upload(&self, account: &AccountId, repo: &str, id: &str) -> Result<()> {
         self.own_upload(account, repo, id).await?;
-        let st = self.storage()?;
+        let st = self.storage;
         if let Ok(mut m) = st.hashers.lock() {
             m.remove(id);
         }
@@ -348,7 +348,7 @@ impl Registry<'_> {
     ) -> Result<BlobRow> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        self.storage()?
+        self.storage
             .index
             .repo_blob(account, repo, digest)
             .await?
@@ -370,7 +370,7 @@ impl Registry<'_> {
                     .map_err(|_| RegistryError::RangeInvalid { size: row.size })
             })
             .transpose()?;
-        let blobs = self.storage()?.blobs.clone();
+        let blobs = self.storage.blobs.clone();
         let body = match (row.segments.as_slice(), range) {
             ([one], None) => blobs.get(&one.blob, None).await.map_err(blob_error)?,
             (segs, r) => segments_stream(
@@ -396,7 +396,7 @@ impl Registry<'_> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
         if !self
-            .storage()?
+            .storage
             .index
             .unlink_blob(account, repo, digest)
             .await?

@@ -182,11 +182,10 @@ pub(crate) fn blob_error(e: BlobError) -> RegistryError {
     }
 }
 
-/// Registry operations: a view of the ports (`None` when this server has
-/// no registry: every call then fails with an internal error) and the
-/// clock every stored time and token expiry comes from.
+/// Registry operations: a view of the ports and the clock every stored
+/// time and token expiry comes from.
 pub struct Registry<'a> {
-    storage: Option<&'a RegistryStorage>,
+    storage: &'a RegistryStorage,
     clock: &'a dyn Clock,
 }
 
@@ -204,7 +203,7 @@ pub struct RepositorySettings {
 }
 
 impl<'a> Registry<'a> {
-    pub fn new(storage: Option<&'a RegistryStorage>, clock: &'a dyn Clock) -> Self {
+    pub fn new(storage: &'a RegistryStorage, clock: &'a dyn Clock) -> Self {
         Self { storage, clock }
     }
 
@@ -213,38 +212,26 @@ impl<'a> Registry<'a> {
         self.clock.wall_micros()
     }
 
-    pub(crate) fn storage(&self) -> Result<&'a RegistryStorage> {
-        self.storage.ok_or_else(|| {
-            RegistryError::internal(
-                "registry",
-                "the image registry is not configured in this server",
-            )
-        })
-    }
-
     /// Records the address the server listens on (first call wins): pull
     /// references handed to the container engine point there.
-    pub fn set_listen_addr(&self, addr: &str) -> Result<()> {
-        let _ = self.storage()?.listen_addr.set(addr.to_owned());
-        Ok(())
+    pub fn set_listen_addr(&self, addr: &str) {
+        let _ = self.storage.listen_addr.set(addr.to_owned());
     }
 
     /// Largest manifest accepted: the wire reads at most one byte more.
     pub fn max_manifest_bytes(&self) -> usize {
-        self.storage()
-            .map(|s| s.config.max_manifest_bytes)
-            .unwrap_or(RegistryConfig::DEFAULT_MAX_MANIFEST_BYTES)
+        self.storage.config.max_manifest_bytes
     }
 
     /// The `host:port` of this registry as the local engine reaches it.
     pub fn listen_addr(&self) -> Option<String> {
-        self.storage().ok()?.listen_addr.get().cloned()
+        self.storage.listen_addr.get().cloned()
     }
 
     /// The repository, or `NameUnknown`.
     pub async fn repository(&self, account: &AccountId, name: &str) -> Result<RepositoryRow> {
         check_repository_name(name)?;
-        self.storage()?
+        self.storage
             .index
             .get_repository(account, name)
             .await?
@@ -276,7 +263,7 @@ impl<'a> Registry<'a> {
             encryption_type,
             kms_key,
         };
-        if !self.storage()?.index.create_repository(&row).await? {
+        if !self.storage.index.create_repository(&row).await? {
             return Err(RegistryError::RepositoryAlreadyExists {
                 name: name.to_owned(),
                 account: account.clone(),
@@ -286,7 +273,7 @@ impl<'a> Registry<'a> {
     }
 
     pub async fn list_repositories(&self, account: &AccountId) -> Result<Vec<RepositoryRow>> {
-        Ok(self.storage()?.index.list_repositories(account).await?)
+        Ok(self.storage.index.list_repositories(account).await?)
     }
 
     /// Changes tag mutability / scan-on-push; returns the new row.
@@ -308,7 +295,7 @@ impl<'a> Registry<'a> {
         if let Some(s) = settings.scan_on_push {
             row.scan_on_push = s;
         }
-        if !self.storage()?.index.update_repository(&row).await? {
+        if !self.storage.index.update_repository(&row).await? {
             return Err(RegistryError::NameUnknown {
                 name: name.to_owned(),
                 account: account.clone(),
@@ -327,7 +314,7 @@ impl<'a> Registry<'a> {
     ) -> Result<RepositoryRow> {
         let row = self.repository(account, name).await?;
         match self
-            .storage()?
+            .storage
             .index
             .delete_repository(account, name, force)
             .await?
@@ -353,7 +340,7 @@ impl<'a> Registry<'a> {
     /// Frees the bytes of blobs no repository links any more. Returns how
     /// many blob segments were deleted.
     pub async fn collect_garbage(&self) -> Result<usize> {
-        let freed = self.storage()?.index.collect_garbage().await?;
+        let freed = self.storage.index.collect_garbage().await?;
         let n = freed.blobs.len();
         self.free(freed).await;
         Ok(n)
@@ -362,7 +349,7 @@ impl<'a> Registry<'a> {
     /// Deletes blobs that no row references and that were last modified
     /// before `older_than` (what a crash mid-upload leaves). Run at start-up.
     pub async fn sweep_orphans(&self, older_than: i64) -> Result<usize> {
-        let st = self.storage()?;
+        let st = self.storage;
         let blobs = st.blobs.list().await.map_err(blob_error)?;
         let referenced = st.index.registry_blob_keys().await?;
         let mut n = 0;
@@ -378,7 +365,7 @@ impl<'a> Registry<'a> {
     /// Deletes blobs a committed change freed; failures only leave
     /// orphans for the sweep, so they are logged.
     pub(crate) async fn free(&self, freed: Freed) {
-        let Ok(st) = self.storage() else { return };
+        let st = self.storage;
         for b in freed.blobs {
             if let Err(e) = st.blobs.delete(&b).await {
                 tracing::warn!(blob = %b, error = %e, "cannot delete freed registry blob; the sweep will");

@@ -97,7 +97,7 @@ impl Registry<'_> {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<PushedManifest> {
-        let st = self.storage()?;
+        let st = self.storage;
         let limit = st.config.max_manifest_bytes;
         if body.len() > limit {
             return Err(RegistryError::ManifestTooLarge {
@@ -223,7 +223,7 @@ impl Registry<'_> {
         }
         check_tag(reference)?;
         Ok(self
-            .storage()?
+            .storage
             .index
             .resolve_tag(account, repo, reference)
             .await?)
@@ -248,7 +248,7 @@ impl Registry<'_> {
             .resolve_reference(account, repo, reference)
             .await?
             .ok_or_else(unknown)?;
-        self.storage()?
+        self.storage
             .index
             .get_manifest(account, repo, &digest)
             .await?
@@ -263,7 +263,7 @@ impl Registry<'_> {
         reference: &str,
     ) -> Result<()> {
         self.repository(account, repo).await?;
-        let index = &self.storage()?.index;
+        let index = &self.storage.index;
         let gone = if is_digest(reference) {
             check_digest(reference)?;
             index.delete_manifest(account, repo, reference).await?
@@ -286,11 +286,7 @@ impl Registry<'_> {
         n: usize,
     ) -> Result<Vec<String>> {
         self.repository(account, repo).await?;
-        Ok(self
-            .storage()?
-            .index
-            .list_tags(account, repo, last, n)
-            .await?)
+        Ok(self.storage.index.list_tags(account, repo, last, n).await?)
     }
 
     /// Manifests (images) by digest after `after`, at most `limit`.
@@ -303,7 +299,7 @@ impl Registry<'_> {
     ) -> Result<Vec<ManifestRow>> {
         self.repository(account, repo).await?;
         Ok(self
-            .storage()?
+            .storage
             .index
             .list_manifests(account, repo, after, limit)
             .await?)
@@ -318,11 +314,7 @@ impl Registry<'_> {
     ) -> Result<Vec<ManifestRow>> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        Ok(self
-            .storage()?
-            .index
-            .referrers(account, repo, digest)
-            .await?)
+        Ok(self.storage.index.referrers(account, repo, digest).await?)
     }
 
     /// The manifest an ECR `ImageIdentifier` names; when both tag and

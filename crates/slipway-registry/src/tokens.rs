@@ -34,7 +34,7 @@ impl Registry<'_> {
 
     /// A fresh token for `account`.
     pub fn authorization_token(&self, account: &AccountId) -> Result<AuthorizationToken> {
-        let st = self.storage()?;
+        let st = self.storage;
         let expires_at = self.now_seconds() + st.config.token_ttl_seconds;
         let payload = format!("{}:{expires_at}", account.as_str());
         let mut m = mac(&st.config.token_secret)?;
@@ -51,7 +51,7 @@ impl Registry<'_> {
     /// The account a token was issued to; `Unauthorized` when it is
     /// malformed, forged (signed with another key) or expired.
     pub fn verify_token(&self, password: &str) -> Result<AccountId> {
-        let st = self.storage()?;
+        let st = self.storage;
         let bad = |why: &str| RegistryError::Unauthorized(why.to_owned());
         let (payload_b64, sig_hex) = password
             .split_once('.')

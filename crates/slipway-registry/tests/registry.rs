@@ -40,10 +40,10 @@ fn digest(b: &[u8]) -> String {
 async fn pushed_images_resolve_to_pinned_pull_references() {
     let dir = tempfile::tempdir().unwrap();
     let storage = storage(dir.path()).await;
-    let reg = Registry::new(Some(&storage), &SystemClock);
+    let reg = Registry::new(&storage, &SystemClock);
     let a = AccountId::parse("111122223333").unwrap();
     let b = AccountId::parse("444455556666").unwrap();
-    reg.set_listen_addr("127.0.0.1:9000").unwrap();
+    reg.set_listen_addr("127.0.0.1:9000");
     reg.create_repository(&a, "team/model", RepositorySettings::default())
         .await
         .unwrap();
@@ -148,7 +148,7 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
 async fn sha512_finishes_and_chunk_ranges() {
     let dir = tempfile::tempdir().unwrap();
     let storage = storage(dir.path()).await;
-    let reg = Registry::new(Some(&storage), &SystemClock);
+    let reg = Registry::new(&storage, &SystemClock);
     let a = AccountId::parse("111122223333").unwrap();
     reg.create_repository(&a, "team/m", RepositorySettings::default())
         .await

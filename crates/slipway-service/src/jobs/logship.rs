@@ -157,18 +157,14 @@ impl Shipper {
         let finish_now = Arc::new(tokio::sync::Notify::new());
         let jobs = self.svc.jobs.clone();
         let task = tokio::spawn(self.run(finish_now.clone()));
-        if let Some(rt) = jobs {
-            rt.track(task.abort_handle());
-        }
+        jobs.track(task.abort_handle());
         Shipping { task, finish_now }
     }
 
     /// Follows the container's output until it exits; returns when every
     /// line has been shipped and the final metrics recorded.
     async fn run(mut self, finish_now: Arc<tokio::sync::Notify>) {
-        let Some(jobs) = self.svc.jobs.clone() else {
-            return;
-        };
+        let jobs = self.svc.jobs.clone();
         let mut lines = jobs.engine.logs(&self.container, true);
         let mut batch: Vec<LogEvent> = Vec::new();
         let mut overflow = Overflow::default();
@@ -333,13 +329,13 @@ impl Shipper {
     /// Stores the closing events and records the note on a training job
     /// (it shows in the terminal status message).
     async fn store_final(&mut self, mut events: Vec<LogEvent>, note: String) {
-        if let Some(logs) = &self.svc.logs {
-            if let Err(e) = logs
-                .append(&self.account, self.group, &self.stream, &events)
-                .await
-            {
-                tracing::warn!(job = %self.job, error = %e, "storing the last log events");
-            }
+        if let Err(e) = self
+            .svc
+            .logs
+            .append(&self.account, self.group, &self.stream, &events)
+            .await
+        {
+            tracing::warn!(job = %self.job, error = %e, "storing the last log events");
         }
         events.clear();
         let Some(t) = &self.training else {
@@ -369,8 +365,10 @@ impl Shipper {
         if *pending == 0 {
             return;
         }
-        if let (Some(logs), false) = (&self.svc.logs, batch.is_empty()) {
-            if let Err(e) = logs
+        if !batch.is_empty() {
+            if let Err(e) = self
+                .svc
+                .logs
                 .append(&self.account, self.group, &self.stream, batch)
                 .await
             {

@@ -23,12 +23,8 @@ impl TransformJobs<'_> {
         request: Map<String, Value>,
         tags: Vec<(String, String)>,
     ) -> Result<TransformJob> {
-        let Some(rt) = self.svc.jobs.clone() else {
-            return Err(Error::invalid(
-                "TransformJobName",
-                "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
-            ));
-        };
+        let rt = self.svc.jobs.clone();
+        rt.require_engine("TransformJobName")?;
         let mut request = request;
         request.remove("Tags");
         let req: TransformJobRequest =

@@ -69,10 +69,10 @@ impl TransformJobs<'_> {
         }
             })
             .await?;
-        if let Some(rt) = &self.svc.jobs {
-            if !rt.signal_stop(&stopped.record.arn, StopKind::User) {
-                reconcile::resume_one(self.svc, &stopped.record).await;
-            }
+        // Without an engine nothing runs: the job waits for a start with one.
+        let rt = &self.svc.jobs;
+        if rt.runs_jobs() && !rt.signal_stop(&stopped.record.arn, StopKind::User) {
+            reconcile::resume_one(self.svc, &stopped.record).await;
         }
         Ok(())
     }

@@ -23,9 +23,7 @@ pub async fn reconcile(svc: &Service) -> Result<usize> {
 }
 
 pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+    let rt = svc.jobs.clone();
     match rt
         .engine
         .list_by_label(LABEL_JOB_ARN, Some(&record.arn))

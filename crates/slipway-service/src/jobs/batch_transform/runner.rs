@@ -38,9 +38,7 @@ const SERVE_PORT: u16 = 8080;
 /// Starts the job's runner unless one runs here; a panic in it fails the
 /// job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+    let rt = svc.jobs.clone();
     let fail = {
         let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
         Box::new(move |reason: String| {

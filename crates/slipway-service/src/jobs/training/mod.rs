@@ -77,12 +77,12 @@ impl TrainingJobs<'_> {
             }
         })
         .await?;
-        if let Some(rt) = &self.svc.jobs {
-            if !rt.signal_stop(&arn, StopKind::User) {
-                // No runner here (it is between hand-offs, or the server is
-                // reconciling): start one; it sees Stopping and stops.
-                reconcile::resume_one(self.svc, &stopped.record).await;
-            }
+        // Without an engine nothing runs: the job waits for a start with one.
+        let rt = &self.svc.jobs;
+        if rt.runs_jobs() && !rt.signal_stop(&arn, StopKind::User) {
+            // No runner here (it is between hand-offs, or the server is
+            // reconciling): start one; it sees Stopping and stops.
+            reconcile::resume_one(self.svc, &stopped.record).await;
         }
         Ok(())
     }

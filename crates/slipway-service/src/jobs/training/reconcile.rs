@@ -25,9 +25,7 @@ pub async fn reconcile(svc: &Service) -> Result<usize> {
 
 /// Starts a runner for one unfinished job in the way its containers allow.
 pub(crate) async fn resume_one(svc: &Service, record: &ResourceRecord) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+    let rt = svc.jobs.clone();
     let doc: TrainingJobDocument = match decode(record) {
         Ok(d) => d,
         Err(e) => {

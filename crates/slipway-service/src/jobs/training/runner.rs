@@ -34,9 +34,7 @@ pub enum Entry {
 /// Starts a runner task for the job unless one is already running here.
 /// A panic in it fails the job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String, entry: Entry) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+    let rt = svc.jobs.clone();
     let fail = {
         let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
         Box::new(move |reason: String| {
