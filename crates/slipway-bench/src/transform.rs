@@ -20,9 +20,9 @@ use anyhow::bail;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{json, Value};
-use slipway_service::jobs::transform::batch::{BatchStrategy, Batcher};
-use slipway_service::jobs::transform::invoke::{Invoker, InvokerConfig};
-use slipway_service::jobs::transform::split::{SplitType, Splitter};
+use slipway_batch::batch::{BatchStrategy, Batcher};
+use slipway_batch::invoke::{Invoker, InvokerConfig};
+use slipway_batch::split::{SplitType, Splitter};
 
 use crate::client::Client;
 use crate::s3::{send, slipway_bin};

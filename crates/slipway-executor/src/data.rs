@@ -8,15 +8,13 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct JobData {
-    storage: Option<Arc<ObjectStorage>>,
+    storage: Arc<ObjectStorage>,
     region: Arc<str>,
     clock: Arc<dyn Clock>,
 }
 
 impl JobData {
-    /// `storage` is `None` when the server has no object storage: then
-    /// every read and write fails as S3 operations do without it.
-    pub fn new(storage: Option<Arc<ObjectStorage>>, region: &str, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(storage: Arc<ObjectStorage>, region: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             storage,
             region: region.into(),
@@ -26,6 +24,6 @@ impl JobData {
 
     /// The S3 operations, in the server's region and on its clock.
     pub fn objects(&self) -> Objects<'_> {
-        Objects::new(self.storage.as_deref(), &self.region, self.clock.as_ref())
+        Objects::new(&self.storage, &self.region, self.clock.as_ref())
     }
 }

@@ -68,8 +68,8 @@ pub struct TrainingProgress {
 
 pub struct Shipper {
     pub engine: Arc<dyn ContainerEngine>,
-    /// Where lines are stored; `None` when the server keeps no logs.
-    pub logs: Option<Arc<dyn LogStore>>,
+    /// Where lines are stored.
+    pub logs: Arc<dyn LogStore>,
     pub account: AccountId,
     /// For log messages.
     pub job: String,
@@ -341,13 +341,12 @@ impl Shipper {
     /// Stores the closing events and reports the note of a training job
     /// (it shows in the terminal status message).
     async fn store_final(&mut self, mut events: Vec<LogEvent>, note: String) {
-        if let Some(logs) = &self.logs {
-            if let Err(e) = logs
-                .append(&self.account, self.group, &self.stream, &events)
-                .await
-            {
-                tracing::warn!(job = %self.job, error = %e, "storing the last log events");
-            }
+        if let Err(e) = self
+            .logs
+            .append(&self.account, self.group, &self.stream, &events)
+            .await
+        {
+            tracing::warn!(job = %self.job, error = %e, "storing the last log events");
         }
         events.clear();
         if let Some(t) = &self.training {
@@ -369,8 +368,9 @@ impl Shipper {
         if *pending == 0 {
             return;
         }
-        if let (Some(logs), false) = (&self.logs, batch.is_empty()) {
-            if let Err(e) = logs
+        if !batch.is_empty() {
+            if let Err(e) = self
+                .logs
                 .append(&self.account, self.group, &self.stream, batch)
                 .await
             {

@@ -126,8 +126,8 @@ pub struct Follow {
 #[derive(Clone)]
 pub struct Engine {
     pub engine: Arc<dyn ContainerEngine>,
-    /// Where container logs are stored; `None` when the server keeps none.
-    pub logs: Option<Arc<dyn LogStore>>,
+    /// Where container logs are stored.
+    pub logs: Arc<dyn LogStore>,
     /// SIGTERM → SIGKILL grace of a stop.
     pub stop_grace: Duration,
 }

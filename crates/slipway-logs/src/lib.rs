@@ -167,17 +167,16 @@ pub struct EventsPage {
     pub next_backward_token: String,
 }
 
-/// The logs operations: a view of the `LogStore` (`None` when this server
-/// has no logs: every call that needs the store then fails with an
-/// internal error), the region ARNs name, and the clock "now" comes from.
+/// The logs operations: a view of the `LogStore`, the region ARNs name,
+/// and the clock "now" comes from.
 pub struct Logs<'a> {
-    store: Option<&'a dyn LogStore>,
+    store: &'a dyn LogStore,
     region: &'a str,
     clock: &'a dyn Clock,
 }
 
 impl<'a> Logs<'a> {
-    pub fn new(store: Option<&'a dyn LogStore>, region: &'a str, clock: &'a dyn Clock) -> Self {
+    pub fn new(store: &'a dyn LogStore, region: &'a str, clock: &'a dyn Clock) -> Self {
         Self {
             store,
             region,
@@ -188,15 +187,6 @@ impl<'a> Logs<'a> {
     /// Now, in epoch milliseconds of the wall clock.
     fn now_ms(&self) -> i64 {
         self.clock.wall_micros() / 1_000
-    }
-
-    fn store(&self) -> Result<&'a dyn LogStore> {
-        self.store.ok_or_else(|| {
-            LogsError::internal(
-                "logs",
-                "no LogStore wired (Service::with_logs was not called)",
-            )
-        })
     }
 
     /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME` (DescribeLogGroups'
@@ -228,7 +218,7 @@ impl<'a> Logs<'a> {
     /// CreateLogGroup: `ResourceAlreadyExists` when the account has it.
     pub async fn create_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
         Ok(self
-            .store()?
+            .store
             .create_group(account, group, self.now_ms())
             .await?)
     }
@@ -241,14 +231,14 @@ impl<'a> Logs<'a> {
         stream: &str,
     ) -> Result<()> {
         Ok(self
-            .store()?
+            .store
             .create_stream(account, group, stream, self.now_ms())
             .await?)
     }
 
     /// DeleteLogGroup: the group, its streams and their events.
     pub async fn delete_log_group(&self, account: &AccountId, group: &str) -> Result<()> {
-        Ok(self.store()?.delete_group(account, group).await?)
+        Ok(self.store.delete_group(account, group).await?)
     }
 
     /// PutLogEvents: the batch rules first (chronological order, 1 MiB
@@ -281,9 +271,7 @@ impl<'a> Logs<'a> {
                 ));
             }
         }
-        self.store()?
-            .put_events(account, group, stream, keep)
-            .await?;
+        self.store.put_events(account, group, stream, keep).await?;
         Ok(PutOutcome {
             too_old_last: too_old_end.checked_sub(1),
             too_new_start: (too_new_start < events.len()).then_some(too_new_start),
@@ -314,7 +302,7 @@ impl<'a> Logs<'a> {
         // full or the groups run out.
         loop {
             let batch = self
-                .store()?
+                .store
                 .list_groups(account, req.prefix.as_deref(), after.as_deref(), limit + 1)
                 .await?;
             let exhausted = batch.len() <= limit;
@@ -371,7 +359,7 @@ impl<'a> Logs<'a> {
             after,
             limit: limit + 1,
         };
-        let mut items = self.store()?.list_streams(account, group, &query).await?;
+        let mut items = self.store.list_streams(account, group, &query).await?;
         // One more than asked tells whether another page exists, so the
         // last page carries no token (the SageMaker SDK loops while one is
         // present).
@@ -412,7 +400,7 @@ impl<'a> Logs<'a> {
         };
         let limit = req.limit.unwrap_or(MAX_EVENTS).min(MAX_EVENTS);
         let mut events = self
-            .store()?
+            .store
             .read_stream(account, group, stream, range, direction, limit)
             .await?;
         cap_bytes(&mut events);
@@ -467,7 +455,7 @@ impl<'a> Logs<'a> {
             // FilterLogEvents' endTime is inclusive.
             end_ms: req.end_ms.map(|e| e.saturating_add(1)),
         };
-        let store = self.store()?;
+        let store = self.store;
         let mut items = Vec::new();
         let mut bytes = 0;
         let mut scanned = 0;

@@ -13,12 +13,12 @@ struct Svc {
 
 impl Svc {
     fn logs(&self) -> Logs<'_> {
-        Logs::new(Some(&*self.store), "us-east-1", &SystemClock)
+        Logs::new(&*self.store, "us-east-1", &SystemClock)
     }
 
     /// The store itself, as a job runner appends to it.
-    fn log_store(&self) -> Option<Arc<dyn LogStore>> {
-        Some(self.store.clone())
+    fn log_store(&self) -> Arc<dyn LogStore> {
+        self.store.clone()
     }
 }
 
@@ -55,7 +55,7 @@ async fn forward_token_repeats_at_the_end_and_backward_pages_walk_back() {
     let (svc, _dir) = service().await;
     let a = AccountId::random();
     let t = now_ms(&svc);
-    let runner = svc.log_store().unwrap();
+    let runner = svc.log_store();
     runner
         .append(
             &a,
@@ -116,11 +116,7 @@ async fn filter_scans_past_non_matching_chunks_and_ends_without_a_token() {
     let mut batch: Vec<LogEvent> = (0..5_000).map(|i| ev(t + i, "noise")).collect();
     batch[10].message = "needle 1".into();
     batch[4_990].message = "needle 2".into();
-    svc.log_store()
-        .unwrap()
-        .append(&a, "g", "s", &batch)
-        .await
-        .unwrap();
+    svc.log_store().append(&a, "g", "s", &batch).await.unwrap();
     let req = FilterEvents {
         pattern: Some("needle".into()),
         ..Default::default()

@@ -147,12 +147,11 @@ pub(crate) fn blob_error(e: BlobError) -> ObjectError {
     }
 }
 
-/// S3 operations, one method per operation family: a view of the ports
-/// (`None` when this server has no object storage: every call then fails
-/// with an internal error), the region buckets are created in, and the
-/// clock every stored time comes from.
+/// S3 operations, one method per operation family: a view of the ports,
+/// the region buckets are created in, and the clock every stored time
+/// comes from.
 pub struct Objects<'a> {
-    storage: Option<&'a ObjectStorage>,
+    storage: &'a ObjectStorage,
     region: &'a str,
     clock: &'a dyn Clock,
 }
@@ -186,7 +185,7 @@ pub fn check_bucket_name(name: &str) -> std::result::Result<(), ObjectError> {
 }
 
 impl<'a> Objects<'a> {
-    pub fn new(storage: Option<&'a ObjectStorage>, region: &'a str, clock: &'a dyn Clock) -> Self {
+    pub fn new(storage: &'a ObjectStorage, region: &'a str, clock: &'a dyn Clock) -> Self {
         Self {
             storage,
             region,
@@ -199,20 +198,11 @@ impl<'a> Objects<'a> {
         self.clock.wall_micros()
     }
 
-    pub(crate) fn storage(&self) -> Result<&'a ObjectStorage> {
-        self.storage.ok_or_else(|| {
-            ObjectError::internal(
-                "object storage",
-                "object storage is not configured in this server",
-            )
-        })
-    }
-
     /// The bucket, if `account` owns it: `NoSuchBucket` when absent,
     /// `AccessDenied` when someone else's (as AWS answers).
     pub async fn owned_bucket(&self, account: &AccountId, name: &str) -> Result<BucketRow> {
         let b = self
-            .storage()?
+            .storage
             .index
             .get_bucket(name)
             .await?
@@ -226,7 +216,7 @@ impl<'a> Objects<'a> {
     /// Deletes blobs a committed change freed. Failures only leave
     /// orphans for the sweep, so they are logged, not returned.
     pub(crate) async fn free(&self, freed: Freed) {
-        let Ok(st) = self.storage() else { return };
+        let st = self.storage;
         for b in freed.blobs {
             if let Err(e) = st.blobs.delete(&b).await {
                 tracing::warn!(blob = %b, error = %e, "cannot delete freed blob; the sweep will");
@@ -250,7 +240,7 @@ impl<'a> Objects<'a> {
             region: self.region.to_owned(),
             created: self.wall_micros(),
         };
-        let st = self.storage()?;
+        let st = self.storage;
         if st.index.create_bucket(&row).await? {
             return Ok(row);
         }
@@ -271,12 +261,12 @@ impl<'a> Objects<'a> {
     }
 
     pub async fn list_buckets(&self, account: &AccountId) -> Result<Vec<BucketRow>> {
-        Ok(self.storage()?.index.list_buckets(account).await?)
+        Ok(self.storage.index.list_buckets(account).await?)
     }
 
     pub async fn delete_bucket(&self, account: &AccountId, name: &str) -> Result<()> {
         self.owned_bucket(account, name).await?;
-        match self.storage()?.index.delete_bucket(name).await? {
+        match self.storage.index.delete_bucket(name).await? {
             // Unfinished uploads go with the bucket, as on S3 (docs/s3.md);
             // their parts' blobs are deleted now that the rows are gone (a
             // crash before that leaves orphans the start-up sweep deletes).
@@ -294,7 +284,7 @@ impl<'a> Objects<'a> {
     /// committed" leaves. Run at start-up, before serving. Returns how
     /// many were deleted.
     pub async fn sweep_orphans(&self, older_than: i64) -> Result<usize> {
-        let st = self.storage()?;
+        let st = self.storage;
         // Safe against concurrent puts only because callers pass a cut-off
         // before any in-flight upload began (start-up time, before serving).
         let blobs = st.blobs.list().await.map_err(blob_error)?;

@@ -44,7 +44,7 @@ fn common_prefix<'k>(key: &'k str, prefix: &str, delimiter: Option<&str>) -> Opt
 impl Objects<'_> {
     pub async fn list_objects(&self, account: &AccountId, q: &ListObjects) -> Result<Listing> {
         self.owned_bucket(account, &q.bucket).await?;
-        let index = &self.storage()?.index;
+        let index = &self.storage.index;
         let max = q.max_keys.min(1000);
         let delimiter = q.delimiter.as_deref();
         let mut out = Listing::default();

@@ -57,7 +57,7 @@ impl Objects<'_> {
         id: &str,
     ) -> Result<UploadRow> {
         self.owned_bucket(account, bucket).await?;
-        match self.storage()?.index.get_upload(id).await? {
+        match self.storage.index.get_upload(id).await? {
             Some(u) if u.bucket == bucket && u.key == key => Ok(u),
             _ => Err(ObjectError::NoSuchUpload(id.to_owned())),
         }
@@ -82,7 +82,7 @@ impl Objects<'_> {
             initiated,
             meta,
         };
-        self.storage()?
+        self.storage
             .index
             .create_upload(&upload)
             .await
@@ -125,7 +125,7 @@ impl Objects<'_> {
             blob: stored.blob.clone(),
             last_modified: self.wall_micros(),
         };
-        match self.storage()?.index.put_part(&part).await {
+        match self.storage.index.put_part(&part).await {
             Ok(freed) => self.free(freed).await,
             Err(e) => {
                 self.discard(&stored.blob).await;
@@ -211,7 +211,7 @@ impl Objects<'_> {
         {
             return Err(ObjectError::InvalidPartOrder);
         }
-        let index = &self.storage()?.index;
+        let index = &self.storage.index;
         let stored = index
             .list_parts(upload_id, 0, MAX_PART_NUMBER as usize + 1)
             .await?;
@@ -283,12 +283,7 @@ impl Objects<'_> {
         parts: &[CompletePart],
     ) -> Result<CompletedUpload> {
         let gone = || ObjectError::NoSuchUpload(upload_id.to_owned());
-        let Some(done) = self
-            .storage()?
-            .index
-            .get_completed_upload(upload_id)
-            .await?
-        else {
+        let Some(done) = self.storage.index.get_completed_upload(upload_id).await? else {
             return Err(gone());
         };
         let same_parts = done.parts.len() == parts.len()
@@ -312,7 +307,7 @@ impl Objects<'_> {
         upload_id: &str,
     ) -> Result<()> {
         self.upload(account, bucket, key, upload_id).await?;
-        match self.storage()?.index.abort_upload(upload_id).await? {
+        match self.storage.index.abort_upload(upload_id).await? {
             Some(freed) => {
                 self.free(freed).await;
                 Ok(())
@@ -333,7 +328,7 @@ impl Objects<'_> {
         let upload = self.upload(account, bucket, key, upload_id).await?;
         let max = max_parts.min(1000);
         let mut parts = self
-            .storage()?
+            .storage
             .index
             .list_parts(upload_id, after, max + 1)
             .await?;
@@ -362,7 +357,7 @@ impl Objects<'_> {
         self.owned_bucket(account, bucket).await?;
         let max = max_uploads.min(1000);
         let mut uploads = self
-            .storage()?
+            .storage
             .index
             .list_uploads(bucket, prefix, key_marker, upload_id_marker, max + 1)
             .await?;

@@ -169,7 +169,7 @@ impl Objects<'_> {
     /// the object the usual way. Blob keys are random and never reused, so
     /// a listed blob holds that listed version or nothing.
     pub async fn read_listed_blob(&self, blob: &BlobKey) -> Result<ByteStream> {
-        let blobs = self.storage()?.blobs.clone();
+        let blobs = self.storage.blobs.clone();
         blobs.get(blob, None).await.map_err(blob_error)
     }
 
@@ -182,7 +182,7 @@ impl Objects<'_> {
         bucket: &str,
         keys: &[String],
     ) -> Result<std::collections::HashMap<String, Bytes>> {
-        let rows = self.storage()?.index.get_objects(bucket, keys).await?;
+        let rows = self.storage.index.get_objects(bucket, keys).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| r.inline.map(|b| (r.key, b)))
@@ -199,7 +199,7 @@ impl Objects<'_> {
     ) -> Result<ObjectRow> {
         self.owned_bucket(account, bucket).await?;
         let o = self
-            .storage()?
+            .storage
             .index
             .get_object(bucket, key)
             .await?
@@ -222,7 +222,7 @@ impl Objects<'_> {
             start: 0,
             end: object.size,
         };
-        let blobs = self.storage()?.blobs.clone();
+        let blobs = self.storage.blobs.clone();
         // A single-segment whole read goes straight to the blob, so a
         // missing blob is an error now rather than mid-stream.
         let body = match (&object.inline, object.segments.as_slice(), range) {

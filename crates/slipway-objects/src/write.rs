@@ -134,7 +134,7 @@ impl Objects<'_> {
         let digests = BodyDigests::for_request(claims.checksums, claims.compute);
         let blob = BlobKey::random();
         let info = self
-            .storage()?
+            .storage
             .blobs
             .put(&blob, digests.wrap(body))
             .await
@@ -196,7 +196,7 @@ impl Objects<'_> {
             b3.update(chunk);
         });
         let blob = BlobKey::random();
-        let size = self.storage()?.blobs.put_unhashed(&blob, body).await;
+        let size = self.storage.blobs.put_unhashed(&blob, body).await;
         let hashed = hashing.await;
         let size = size.map_err(blob_error)?;
         let Ok((_, b3)) = hashed else {
@@ -290,7 +290,7 @@ impl Objects<'_> {
             segments,
             inline,
         };
-        match self.storage()?.index.put_object(&row).await {
+        match self.storage.index.put_object(&row).await {
             Ok(freed) => {
                 self.free(freed).await;
                 Ok(row)
@@ -391,7 +391,7 @@ impl Objects<'_> {
     /// Deletes an object; deleting a missing key succeeds, as on S3.
     pub async fn delete_object(&self, account: &AccountId, bucket: &str, key: &str) -> Result<()> {
         self.owned_bucket(account, bucket).await?;
-        if let Some(freed) = self.storage()?.index.delete_object(bucket, key).await? {
+        if let Some(freed) = self.storage.index.delete_object(bucket, key).await? {
             self.free(freed).await;
         }
         Ok(())
@@ -404,7 +404,7 @@ impl Objects<'_> {
         keys: Vec<String>,
     ) -> Result<Vec<DeleteResult>> {
         self.owned_bucket(account, bucket).await?;
-        let index = &self.storage()?.index;
+        let index = &self.storage.index;
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             let error = match index.delete_object(bucket, &key).await {

@@ -92,13 +92,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 impl Accounts<'_> {
     /// Creates a fresh account with one key pair, and its default
-    /// execution role when IAM is wired (see `Iam::ensure_default_role`).
+    /// execution role (see `Iam::ensure_default_role`).
     pub async fn create(&self, name: &str) -> Result<AccessKey> {
         let key = AccessKey::generate(AccountId::random());
         self.svc.store.create_account(&key, name).await?;
-        if self.svc.identity.is_some() {
-            self.svc.iam().ensure_default_role(&key.account).await?;
-        }
+        self.svc.iam().ensure_default_role(&key.account).await?;
         Ok(key)
     }
 
@@ -128,10 +126,9 @@ impl Accounts<'_> {
         if let Some(key) = self.find_key(access_key_id).await? {
             return Ok(Some(Credential { key, session: None }));
         }
-        let Some(identity) = &self.svc.identity else {
-            return Ok(None);
-        };
-        let session = identity
+        let session = self
+            .svc
+            .identity
             .find_session(access_key_id)
             .await
             .map_err(crate::iam::store_error)?;

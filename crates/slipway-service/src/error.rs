@@ -40,9 +40,12 @@ pub enum Error {
     /// An IAM or STS condition (NoSuchEntity, EntityAlreadyExists, ...).
     #[error(transparent)]
     Iam(#[from] crate::iam::IamError),
-    /// A registry condition (OCI distribution / ECR vocabulary).
+    /// A registry condition (`slipway-registry`: OCI distribution / ECR
+    /// vocabulary), where a job's image is resolved. Its conflicts and
+    /// internal failures arrive as `Conflict` and `Internal` (see the
+    /// `From` below).
     #[error(transparent)]
-    Registry(#[from] crate::registry::RegistryError),
+    Registry(slipway_registry::RegistryError),
     #[error("internal error")]
     Internal {
         context: String,
@@ -96,6 +99,17 @@ impl From<slipway_logs::LogsError> for Error {
                 Self::Internal { context, source }
             }
             other => Self::Logs(other),
+        }
+    }
+}
+
+impl From<slipway_registry::RegistryError> for Error {
+    fn from(e: slipway_registry::RegistryError) -> Self {
+        use slipway_registry::RegistryError as R;
+        match e {
+            R::Conflict(message) => Self::Conflict(message),
+            R::Internal { context, source } => Self::Internal { context, source },
+            other => Self::Registry(other),
         }
     }
 }

@@ -84,11 +84,8 @@ pub struct Iam<'a> {
 }
 
 impl Iam<'_> {
-    fn store(&self) -> Result<&dyn IdentityStore> {
-        self.svc
-            .identity
-            .as_deref()
-            .ok_or_else(|| Error::internal("iam", "no identity store is wired"))
+    fn store(&self) -> &dyn IdentityStore {
+        self.svc.identity.as_ref()
     }
 
     pub async fn create_role(&self, account: &AccountId, new: NewRole) -> Result<Role> {
@@ -114,15 +111,12 @@ impl Iam<'_> {
             created: self.svc.wall_micros(),
             tags: new.tags,
         };
-        self.store()?
-            .create_role(&role)
-            .await
-            .map_err(store_error)?;
+        self.store().create_role(&role).await.map_err(store_error)?;
         Ok(role)
     }
 
     pub async fn get_role(&self, account: &AccountId, name: &str) -> Result<Role> {
-        self.store()?
+        self.store()
             .get_role(account, name)
             .await
             .map_err(store_error)?
@@ -141,7 +135,7 @@ impl Iam<'_> {
         let after = marker.map(str::to_lowercase);
         let limit = max_items.unwrap_or(100);
         let mut roles: Vec<Role> = self
-            .store()?
+            .store()
             .list_roles(account)
             .await
             .map_err(store_error)?
@@ -155,7 +149,7 @@ impl Iam<'_> {
     }
 
     pub async fn delete_role(&self, account: &AccountId, name: &str) -> Result<()> {
-        self.store()?
+        self.store()
             .delete_role(account, name)
             .await
             .map_err(store_error)
@@ -165,7 +159,7 @@ impl Iam<'_> {
     /// evaluate policies, it only remembers what is attached.
     pub async fn attach_policy(&self, account: &AccountId, role: &str, arn: &str) -> Result<()> {
         check_policy_arn(arn)?;
-        self.store()?
+        self.store()
             .attach_policy(account, role, arn)
             .await
             .map_err(store_error)
@@ -173,14 +167,14 @@ impl Iam<'_> {
 
     pub async fn detach_policy(&self, account: &AccountId, role: &str, arn: &str) -> Result<()> {
         check_policy_arn(arn)?;
-        self.store()?
+        self.store()
             .detach_policy(account, role, arn)
             .await
             .map_err(store_error)
     }
 
     pub async fn attached_policies(&self, account: &AccountId, role: &str) -> Result<Vec<String>> {
-        self.store()?
+        self.store()
             .attached_policies(account, role)
             .await
             .map_err(store_error)
@@ -221,7 +215,7 @@ impl Iam<'_> {
 
     async fn role_by_arn_name(&self, account: &AccountId, arn: &str, name: &str) -> Result<Role> {
         match self
-            .store()?
+            .store()
             .get_role(account, name)
             .await
             .map_err(store_error)?
@@ -241,7 +235,7 @@ impl Iam<'_> {
             return Ok(None);
         }
         let role = self
-            .store()?
+            .store()
             .get_role(account, name)
             .await
             .map_err(store_error)?;
@@ -282,7 +276,7 @@ impl Iam<'_> {
     /// `AmazonSageMakerFullAccess` attached) unless it exists.
     pub async fn ensure_default_role(&self, account: &AccountId) -> Result<Role> {
         if let Some(r) = self
-            .store()?
+            .store()
             .get_role(account, DEFAULT_ROLE_NAME)
             .await
             .map_err(store_error)?

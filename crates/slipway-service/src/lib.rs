@@ -9,7 +9,6 @@ pub mod iam;
 pub mod jobs;
 pub mod listing;
 pub mod reference;
-pub mod registry;
 pub mod resources;
 pub mod sts;
 #[cfg(any(test, feature = "testkit"))]
@@ -18,11 +17,13 @@ pub mod validation;
 
 pub use error::{Error, Result};
 
-use slipway_core::ports::clock::{Clock, SystemClock};
+use slipway_core::ports::blob::BlobStore;
+use slipway_core::ports::clock::Clock;
 use slipway_core::ports::engine::RegistryAuth;
 use slipway_core::ports::identity::IdentityStore;
 use slipway_core::ports::logs::LogStore;
 use slipway_core::ports::metadata::MetadataStore;
+use slipway_core::ports::objects::ObjectIndex;
 use slipway_core::AccountId;
 use std::sync::Arc;
 
@@ -52,45 +53,61 @@ impl ServiceConfig {
     }
 }
 
+/// Every capability the control plane runs on, all required: a `Service`
+/// cannot exist without one, so no operation finds a capability missing at
+/// run time. What a machine may lack by configuration is modelled by the
+/// capability itself: a job runtime without a container engine
+/// ([`jobs::JobRuntime::without_engine`]) answers every job operation with
+/// "This Slipway server runs no jobs: …".
+pub struct Ports {
+    /// Resources, jobs, accounts and keys.
+    pub metadata: Arc<dyn MetadataStore>,
+    /// Temporary credentials and IAM roles.
+    pub identity: Arc<dyn IdentityStore>,
+    /// S3 metadata.
+    pub objects: Arc<dyn ObjectIndex>,
+    /// S3 object bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Job logs (the CloudWatch Logs subset).
+    pub logs: Arc<dyn LogStore>,
+    /// The image registry: its index, its own byte store (apart from the
+    /// S3 one: each sweeps orphans against its own metadata) and settings.
+    pub registry: slipway_registry::RegistryStorage,
+    /// Training and transform jobs on the container engine.
+    pub jobs: jobs::JobRuntime,
+    /// Where every stored and shown time comes from (`SystemClock` in the
+    /// binary, `TestClock` in tests). Sleeps and timeouts use `tokio::time`.
+    pub clock: Arc<dyn Clock>,
+}
+
 /// The control plane, cheap to clone and shared by every request.
 #[derive(Clone)]
 pub struct Service {
     pub(crate) store: Arc<dyn MetadataStore>,
     pub(crate) config: Arc<ServiceConfig>,
-    /// Object storage (S3), when the binary wired it (`with_object_storage`).
-    pub(crate) object_storage: Option<Arc<slipway_objects::ObjectStorage>>,
-    /// The job runtime, when a container engine is configured.
-    pub(crate) jobs: Option<Arc<jobs::JobRuntime>>,
-    /// Job logs (CloudWatch Logs), when configured.
-    pub(crate) logs: Option<Arc<dyn LogStore>>,
-    /// The image registry, when the binary wired it (`with_registry`).
-    pub(crate) registry: Option<Arc<registry::RegistryStorage>>,
-    /// Temporary credentials and IAM roles (`with_identity`). Without it
-    /// no role exists, so role checks refuse unless `accept_any_role_arn`.
-    pub(crate) identity: Option<Arc<dyn IdentityStore>>,
-    /// Where every stored and shown time comes from (`with_clock`; the
-    /// system clock by default). Sleeps and timeouts use `tokio::time`.
+    pub(crate) object_storage: Arc<slipway_objects::ObjectStorage>,
+    pub(crate) jobs: Arc<jobs::JobRuntime>,
+    pub(crate) logs: Arc<dyn LogStore>,
+    pub(crate) registry: Arc<slipway_registry::RegistryStorage>,
+    pub(crate) identity: Arc<dyn IdentityStore>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Service {
-    pub fn new(store: Arc<dyn MetadataStore>, config: ServiceConfig) -> Self {
+    pub fn new(ports: Ports, config: ServiceConfig) -> Self {
         Self {
-            store,
+            store: ports.metadata,
             config: Arc::new(config),
-            object_storage: None,
-            jobs: None,
-            logs: None,
-            registry: None,
-            identity: None,
-            clock: Arc::new(SystemClock),
+            object_storage: Arc::new(slipway_objects::ObjectStorage::new(
+                ports.objects,
+                ports.blobs,
+            )),
+            jobs: Arc::new(ports.jobs),
+            logs: ports.logs,
+            registry: Arc::new(ports.registry),
+            identity: ports.identity,
+            clock: ports.clock,
         }
-    }
-
-    /// Replaces the clock (tests: `slipway_core::ports::clock::TestClock`).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// The service's clock.
@@ -108,12 +125,6 @@ impl Service {
         self.clock.wall_micros()
     }
 
-    /// Adds STS credentials and IAM roles.
-    pub fn with_identity(mut self, store: Arc<dyn IdentityStore>) -> Self {
-        self.identity = Some(store);
-        self
-    }
-
     /// IAM roles.
     pub fn iam(&self) -> iam::Iam<'_> {
         iam::Iam { svc: self }
@@ -124,44 +135,19 @@ impl Service {
         sts::Sts { svc: self }
     }
 
-    /// Adds job logs (the CloudWatch Logs subset).
-    pub fn with_logs(mut self, store: Arc<dyn LogStore>) -> Self {
-        self.logs = Some(store);
-        self
-    }
-
-    /// The log store, for code outside this crate that appends directly
-    /// (tests, tools); `None` when logs are not wired.
-    pub fn log_store(&self) -> Option<Arc<dyn LogStore>> {
+    /// The log store, for code outside this crate that reads or appends
+    /// directly (tests, tools).
+    pub fn log_store(&self) -> Arc<dyn LogStore> {
         self.logs.clone()
     }
 
     /// The logs API operations, in this server's region and on its clock.
     pub fn logs(&self) -> slipway_logs::Logs<'_> {
-        slipway_logs::Logs::new(
-            self.logs.as_deref(),
-            &self.config.region,
-            self.clock.as_ref(),
-        )
+        slipway_logs::Logs::new(self.logs.as_ref(), &self.config.region, self.clock.as_ref())
     }
 
-    /// Adds object storage: S3 metadata in `index`, bytes in `blobs`.
-    pub fn with_object_storage(
-        mut self,
-        index: Arc<dyn slipway_core::ports::objects::ObjectIndex>,
-        blobs: Arc<dyn slipway_core::ports::blob::BlobStore>,
-    ) -> Self {
-        self.object_storage = Some(Arc::new(slipway_objects::ObjectStorage::new(index, blobs)));
-        self
-    }
-
-    /// Adds the job runtime (training and transform jobs).
-    pub fn with_jobs(mut self, runtime: jobs::JobRuntime) -> Self {
-        self.jobs = Some(Arc::new(runtime));
-        self
-    }
-
-    pub fn job_runtime(&self) -> Option<Arc<jobs::JobRuntime>> {
+    /// The job runtime (whether it runs jobs: [`jobs::JobRuntime::runs_jobs`]).
+    pub fn job_runtime(&self) -> Arc<jobs::JobRuntime> {
         self.jobs.clone()
     }
 
@@ -182,18 +168,16 @@ impl Service {
         account: &AccountId,
         image: &str,
     ) -> Result<(String, Option<RegistryAuth>)> {
-        if self.registry.is_none() {
-            return Ok((image.to_owned(), None));
-        }
         match self.registry().resolve_image(account, image).await? {
             Some(r) => Ok((r.pull_reference, Some(r.auth))),
             None => Ok((image.to_owned(), None)),
         }
     }
 
-    /// Picks up jobs a previous process left unfinished.
+    /// Picks up jobs a previous process left unfinished. A server without
+    /// a container engine leaves them as they are, for a start with one.
     pub async fn reconcile_jobs(&self) -> Result<usize> {
-        if self.jobs.is_none() {
+        if !self.jobs.runs_jobs() {
             return Ok(0);
         }
         let training = jobs::training::reconcile::reconcile(self).await?;
@@ -212,10 +196,15 @@ impl Service {
         )
     }
 
+    /// The image registry (OCI distribution and ECR), on this server's clock.
+    pub fn registry(&self) -> slipway_registry::Registry<'_> {
+        slipway_registry::Registry::new(&self.registry, self.clock.as_ref())
+    }
+
     /// Buckets and objects (S3), in this server's region and on its clock.
     pub fn objects(&self) -> slipway_objects::Objects<'_> {
         slipway_objects::Objects::new(
-            self.object_storage.as_deref(),
+            &self.object_storage,
             &self.config.region,
             self.clock.as_ref(),
         )

@@ -3,11 +3,10 @@
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
-use slipway_meta_sqlite::SqliteStore;
+use slipway_service::jobs::{JobRuntime, JobSettings};
 use slipway_service::{Service, ServiceConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -179,9 +178,10 @@ async fn shutdown_signal() {
 
 async fn account_create(config: Config, name: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
-    let service =
-        Service::new(store.clone(), ServiceConfig::new(config.region.clone())).with_identity(store);
+    // Creating an account runs no jobs, whatever the configuration says.
+    let jobs = JobRuntime::without_engine(JobSettings::new(config.data_dir.join("jobs")));
+    let (ports, _, _) = crate::wiring::ports(&config, jobs).await?;
+    let service = Service::new(ports, ServiceConfig::new(config.region.clone()));
     let key = service.accounts().create(name).await?;
     let role = service
         .iam()

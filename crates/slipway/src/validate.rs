@@ -96,7 +96,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     })?;
     let app = crate::build(&config).await?;
     let svc = app.service.clone();
-    if svc.job_runtime().is_none() {
+    if !svc.job_runtime().runs_jobs() {
         bail!("no container engine answers: start one (scripts/podman-service.sh) and set DOCKER_HOST");
     }
     let account = app.default_key.account.clone();

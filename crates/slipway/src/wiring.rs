@@ -9,9 +9,9 @@ use slipway_core::ports::blob::BlobStore;
 use slipway_core::{AccessKey, AccountId};
 use slipway_engine_docker::DockerEngine;
 use slipway_meta_sqlite::SqliteStore;
+use slipway_registry::{RegistryConfig, RegistryStorage};
 use slipway_service::jobs::{JobRuntime, JobSettings};
-use slipway_service::registry::RegistryConfig;
-use slipway_service::{Service, ServiceConfig};
+use slipway_service::{Ports, Service, ServiceConfig};
 use slipway_wire::WireConfig;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -32,35 +32,16 @@ pub struct App {
 /// Opens the stores, registers configured accounts and builds the router.
 pub async fn build(config: &Config) -> anyhow::Result<App> {
     let config = &absolute_paths(config)?;
-    let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
-    let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
-    let (registry_blobs, registry_grace) = registry_blob_store(config)?;
+    let jobs = job_runtime(config).await;
+    let (ports, sweep_grace, registry_grace) = ports(config, jobs).await?;
     let service = Service::new(
-        store.clone(),
+        ports,
         ServiceConfig {
             accept_any_role_arn: config.iam.accept_any_role_arn,
             session_lifetime_cap: config.iam.session_lifetime_cap,
             ..ServiceConfig::new(config.region.clone())
         },
-    )
-    // The host's clock; tests use slipway_core::ports::clock::TestClock.
-    .with_clock(Arc::new(slipway_core::ports::clock::SystemClock))
-    .with_identity(store.clone())
-    .with_object_storage(store.clone(), blobs)
-    .with_logs(store.clone())
-    .with_registry(
-        store,
-        registry_blobs,
-        RegistryConfig {
-            token_secret: registry_key(&config.data_dir)?,
-            token_ttl_seconds: config.registry.token_ttl_seconds,
-            max_manifest_bytes: config.registry.max_manifest_bytes,
-        },
     );
-    let service = match job_runtime(config).await {
-        Some(rt) => service.with_jobs(rt),
-        None => service,
-    };
     // Blobs a crash left between "bytes durable" and "row committed".
     let cutoff = slipway_core::time_util::wall_micros() - sweep_grace;
     match service.objects().sweep_orphans(cutoff).await {
@@ -119,20 +100,53 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     })
 }
 
-/// The job runtime over the configured container engine, or `None` (with
-/// a warning) when no engine answers: the API still serves everything
-/// else, and job creation says why it cannot run.
-async fn job_runtime(config: &Config) -> Option<JobRuntime> {
+/// Every port the control plane runs on, as configured, with `jobs`; and
+/// how old unreferenced S3 and registry blobs must be before the start-up
+/// sweeps delete them (microseconds).
+pub async fn ports(config: &Config, jobs: JobRuntime) -> anyhow::Result<(Ports, i64, i64)> {
+    let store = Arc::new(SqliteStore::open(&config.data_dir).await?);
+    let (blobs, sweep_grace) = blob_store(&config.blob, &config.data_dir)?;
+    let (registry_blobs, registry_grace) = registry_blob_store(config)?;
+    let registry = RegistryStorage::new(
+        store.clone(),
+        registry_blobs,
+        RegistryConfig {
+            token_secret: registry_key(&config.data_dir)?,
+            token_ttl_seconds: config.registry.token_ttl_seconds,
+            max_manifest_bytes: config.registry.max_manifest_bytes,
+        },
+    );
+    let ports = Ports {
+        metadata: store.clone(),
+        identity: store.clone(),
+        objects: store.clone(),
+        blobs,
+        logs: store,
+        registry,
+        jobs,
+        // The host's clock; tests use slipway_core::ports::clock::TestClock.
+        clock: Arc::new(slipway_core::ports::clock::SystemClock),
+    };
+    Ok((ports, sweep_grace, registry_grace))
+}
+
+/// The job runtime over the configured container engine; without one
+/// (turned off, or none answers: with a warning) a runtime that runs no
+/// jobs: the API still serves everything else, and job creation says why
+/// it cannot run.
+async fn job_runtime(config: &Config) -> JobRuntime {
+    let without_engine =
+        || JobRuntime::without_engine(JobSettings::new(config.data_dir.join("jobs")));
     if !config.jobs.enabled {
         tracing::info!("jobs are disabled by configuration (SLIPWAY_JOBS=off)");
-        return None;
+        return without_engine();
     }
     let engine = match DockerEngine::connect(config.jobs.docker_host.as_deref()).await {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(error = %e, "no container engine: jobs are disabled");
             eprintln!("warning: no container engine ({e}); training and transform jobs are disabled. Start one with scripts/podman-service.sh and set DOCKER_HOST.");
-            return None;
+            return without_engine();
         }
     };
     tracing::info!(host = engine.host(), api = %engine.api_version(), "container engine connected");
@@ -145,7 +159,7 @@ async fn job_runtime(config: &Config) -> Option<JobRuntime> {
     if let Some(t) = config.jobs.ready_timeout {
         settings.ready_timeout = t;
     }
-    Some(JobRuntime::new(Arc::new(engine), settings))
+    JobRuntime::new(Arc::new(engine), settings)
 }
 
 /// `config` with its directories created and canonical: job work
@@ -275,7 +289,7 @@ impl App {
         if addr.ip().is_unspecified() {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        self.service.registry().set_listen_addr(&addr.to_string())?;
+        self.service.registry().set_listen_addr(&addr.to_string());
         let served = crate::http_server::serve(
             listener,
             self.router,
@@ -286,14 +300,16 @@ impl App {
         // Runners leave their jobs at a point the next start reconciles
         // (training containers keep running for a re-attach), rather than
         // being cut off wherever they are.
-        if let Some(rt) = self.service.job_runtime() {
-            let left = rt.shutdown(JOB_SHUTDOWN_GRACE).await;
-            if left > 0 {
-                tracing::warn!(
-                    left,
-                    "job runners still busy after the shutdown grace; the next start reconciles them"
-                );
-            }
+        let left = self
+            .service
+            .job_runtime()
+            .shutdown(JOB_SHUTDOWN_GRACE)
+            .await;
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "job runners still busy after the shutdown grace; the next start reconciles them"
+            );
         }
         served
     }

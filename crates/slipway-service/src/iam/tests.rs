@@ -1,20 +1,17 @@
 use super::*;
 use crate::accounts::Principal;
+use crate::jobs::{JobRuntime, JobSettings};
 use crate::{Service, ServiceConfig};
-use slipway_meta_sqlite::SqliteStore;
-use std::sync::Arc;
 
 async fn service(accept_any: bool) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let jobs = JobRuntime::without_engine(JobSettings::new(dir.path().join("jobs")));
+    let ports = crate::testkit::sqlite_ports(dir.path(), jobs).await;
     let config = ServiceConfig {
         accept_any_role_arn: accept_any,
         ..ServiceConfig::new("us-east-1")
     };
-    (
-        Service::new(store.clone(), config).with_identity(store),
-        dir,
-    )
+    (Service::new(ports, config), dir)
 }
 
 fn root(account: &AccountId) -> Principal {

@@ -65,9 +65,7 @@ pub(crate) fn spawn<K: JobKind>(
     arn: String,
     entry: K::Entry,
 ) {
-    let Some(rt) = svc.jobs.clone() else {
-        return;
-    };
+    let rt = svc.jobs.clone();
     let fail = {
         let (svc, account, key) = (svc.clone(), account.clone(), key.clone());
         Box::new(move |reason: String| {
@@ -131,12 +129,12 @@ pub(crate) async fn stop<K: JobKind>(svc: &Service, account: &AccountId, key: &s
         },
     )
     .await?;
-    if let Some(rt) = &svc.jobs {
-        if !rt.signal_stop(&stopped.arn, StopKind::User) {
-            // No runner here (it is between hand-offs, or the server is
-            // reconciling): start one; it sees Stopping and stops.
-            K::resume(svc, rt, &stopped).await;
-        }
+    // Without an engine nothing runs: the job waits for a start with one.
+    let rt = &svc.jobs;
+    if rt.runs_jobs() && !rt.signal_stop(&stopped.arn, StopKind::User) {
+        // No runner here (it is between hand-offs, or the server is
+        // reconciling): start one; it sees Stopping and stops.
+        K::resume(svc, rt, &stopped).await;
     }
     Ok(())
 }
@@ -147,9 +145,9 @@ pub(crate) async fn reconcile<K: JobKind>(svc: &Service) -> Result<usize> {
         .store
         .find_by_status(K::KIND, &[status::IN_PROGRESS, status::STOPPING])
         .await?;
-    if let Some(rt) = svc.jobs.clone() {
+    if svc.jobs.runs_jobs() {
         for r in &records {
-            K::resume(svc, &rt, r).await;
+            K::resume(svc, &svc.jobs, r).await;
         }
     }
     Ok(records.len())

@@ -5,9 +5,9 @@
 
 pub mod batch_transform;
 pub(crate) mod lifecycle;
+pub mod no_engine;
 pub mod record;
 pub mod training;
-pub mod transform;
 // The executor's parts, under the names the control plane has used.
 pub use slipway_executor::{archive, extract, instance_types, logship, transfer, untrusted};
 
@@ -66,6 +66,8 @@ struct Running {
 /// jobs this process is running.
 pub struct JobRuntime {
     pub(crate) engine: Arc<dyn ContainerEngine>,
+    /// False over [`no_engine::NoEngine`]: jobs are refused, not started.
+    runs_jobs: bool,
     pub(crate) settings: JobSettings,
     running: Mutex<HashMap<String, Running>>,
     /// Told whenever a runner unregisters (shutdown waits on it).
@@ -79,13 +81,40 @@ pub struct JobRuntime {
 
 impl JobRuntime {
     pub fn new(engine: Arc<dyn ContainerEngine>, settings: JobSettings) -> Self {
+        Self::build(engine, settings, true)
+    }
+
+    /// The runtime of a server without a container engine: every job
+    /// operation answers [`no_engine::NO_ENGINE`], validations wait, and
+    /// unfinished jobs are left for a start with an engine.
+    pub fn without_engine(settings: JobSettings) -> Self {
+        Self::build(Arc::new(no_engine::NoEngine), settings, false)
+    }
+
+    fn build(engine: Arc<dyn ContainerEngine>, settings: JobSettings, runs_jobs: bool) -> Self {
         Self {
             engine,
+            runs_jobs,
             settings,
             running: Mutex::new(HashMap::new()),
             unregistered: tokio::sync::Notify::new(),
             shutting_down: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether this server runs jobs (it has a container engine).
+    pub fn runs_jobs(&self) -> bool {
+        self.runs_jobs
+    }
+
+    /// `Ok` when jobs run here; else the ValidationException job creation
+    /// answers, on `field`.
+    pub(crate) fn require_engine(&self, field: &str) -> crate::Result<()> {
+        if self.runs_jobs {
+            Ok(())
+        } else {
+            Err(crate::Error::invalid(field, no_engine::NO_ENGINE))
         }
     }
 

@@ -50,7 +50,7 @@ async fn a_panicking_training_runner_fails_its_job_and_unregisters() {
         done.doc.state.failure_reason.as_deref(),
         Some("InternalServerError: the job's runner stopped unexpectedly: the engine adapter blew up")
     );
-    let rt = t.svc.job_runtime().expect("jobs are wired");
+    let rt = t.svc.job_runtime();
     t.wait_for(
         "the runner to unregister",
         || async { rt.is_running(&job.record.arn) },
@@ -94,7 +94,7 @@ async fn a_panicking_transform_runner_fails_its_job() {
         Some("InternalServerError: the job's runner stopped unexpectedly: boom")
     );
     assert!(t.engine.containers().is_empty());
-    assert_eq!(t.svc.job_runtime().map(|r| r.running_count()), Some(0));
+    assert_eq!(t.svc.job_runtime().running_count(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -122,7 +122,7 @@ async fn shutdown_leaves_training_running_for_the_next_server() {
         |n| *n == 1,
     )
     .await;
-    let rt = t.svc.job_runtime().expect("jobs are wired");
+    let rt = t.svc.job_runtime();
     let asked = tokio::time::Instant::now();
     assert_eq!(rt.shutdown(Duration::from_secs(10)).await, 0);
     assert!(
@@ -192,7 +192,7 @@ async fn shutdown_waits_a_bounded_time_for_a_runner() {
         |n| *n == 1,
     )
     .await;
-    let rt = t.svc.job_runtime().expect("jobs are wired");
+    let rt = t.svc.job_runtime();
     let asked = tokio::time::Instant::now();
     assert_eq!(rt.shutdown(Duration::from_secs(5)).await, 1);
     let waited = asked.elapsed();

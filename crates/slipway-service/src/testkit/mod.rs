@@ -19,4 +19,4 @@ mod service;
 pub use engine::{Call, Request, SimContainer, SimEngine};
 pub use held::{held, HeldStore};
 pub use script::{Invoke, Ping, Reply, Script, Serve, StartHook, Started};
-pub use service::{model_tar_gz, TestService};
+pub use service::{model_tar_gz, sqlite_ports, test_registry_config, TestService};

@@ -6,7 +6,7 @@
 use super::engine::SimEngine;
 use super::held::{held, HeldStore};
 use crate::jobs::{JobRuntime, JobSettings};
-use crate::{Service, ServiceConfig};
+use crate::{Ports, Service, ServiceConfig};
 use bytes::Bytes;
 use futures::StreamExt;
 use slipway_blob::FsBlobStore;
@@ -15,6 +15,7 @@ use slipway_core::ports::objects::ObjectMeta;
 use slipway_core::AccountId;
 use slipway_meta_sqlite::SqliteStore;
 use slipway_objects::{Conditions, PutObject};
+use slipway_registry::{RegistryConfig, RegistryStorage};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,9 +103,7 @@ impl TestService {
     /// Every task of this service ends at once, as if the process were
     /// killed: nothing is cleaned up; the engine's containers live on.
     pub fn crash(&self) {
-        if let Some(rt) = self.svc.job_runtime() {
-            rt.crash();
-        }
+        self.svc.job_runtime().crash();
     }
 
     /// A new service on the same store and engine, which reconciles what
@@ -303,7 +302,7 @@ impl TestService {
     /// Log lines of one stream, in order.
     pub async fn log_lines(&self, group: &str, stream: &str) -> Vec<String> {
         use slipway_core::ports::logs::{Direction, TimeRange};
-        let logs = self.svc.log_store().expect("logs are wired");
+        let logs = self.svc.log_store();
         logs.read_stream(
             &self.account,
             group,
@@ -325,13 +324,53 @@ fn build(
     engine: &SimEngine,
     settings: &JobSettings,
 ) -> Service {
-    let runtime = JobRuntime::new(Arc::new(engine.clone()), settings.clone());
-    Service::new(store.clone(), ServiceConfig::new("us-east-1"))
-        .with_clock(clock.clone())
-        .with_identity(store.clone())
-        .with_object_storage(store.clone(), blobs.clone())
-        .with_logs(store.clone())
-        .with_jobs(runtime)
+    let ports = Ports {
+        metadata: store.clone(),
+        identity: store.clone(),
+        objects: store.clone(),
+        blobs: blobs.clone(),
+        logs: store.clone(),
+        // The registry's bytes share the object store's directory: the
+        // test kit never sweeps orphans, which is why the binary keeps
+        // them apart.
+        registry: RegistryStorage::new(store.0.clone(), blobs.clone(), test_registry_config()),
+        jobs: JobRuntime::new(Arc::new(engine.clone()), settings.clone()),
+        clock: clock.clone(),
+    };
+    Service::new(ports, ServiceConfig::new("us-east-1"))
+}
+
+/// Registry settings for tests: a fixed token key, ECR's defaults.
+pub fn test_registry_config() -> RegistryConfig {
+    RegistryConfig {
+        token_secret: b"slipway-test-kit-registry-token-key".to_vec(),
+        token_ttl_seconds: RegistryConfig::DEFAULT_TOKEN_TTL_SECONDS,
+        max_manifest_bytes: RegistryConfig::DEFAULT_MAX_MANIFEST_BYTES,
+    }
+}
+
+/// Every port on one SQLite store in `dir` (bytes under `dir/blobs` and
+/// `dir/registry-blobs`), with `jobs` and the system clock: for tests that
+/// need a whole `Service` but not the simulated engine.
+pub async fn sqlite_ports(dir: &std::path::Path, jobs: JobRuntime) -> Ports {
+    let store = Arc::new(
+        SqliteStore::open(dir)
+            .await
+            .expect("the SQLite store opens"),
+    );
+    let blobs = Arc::new(FsBlobStore::open(&dir.join("blobs")).expect("blob store"));
+    let registry_blobs =
+        Arc::new(FsBlobStore::open(&dir.join("registry-blobs")).expect("registry blob store"));
+    Ports {
+        metadata: store.clone(),
+        identity: store.clone(),
+        objects: store.clone(),
+        blobs,
+        logs: store.clone(),
+        registry: RegistryStorage::new(store, registry_blobs, test_registry_config()),
+        jobs,
+        clock: Arc::new(slipway_core::ports::clock::SystemClock),
+    }
 }
 
 /// A gzipped tar of `files` (path → bytes), as a `model.tar.gz`.

@@ -14,9 +14,12 @@ pub async fn check_images(
     account: &AccountId,
     images: &[(String, String)],
 ) -> Result<()> {
-    let Some(rt) = svc.jobs.clone() else {
+    // A server without an engine cannot look images up; the validation
+    // that pulls them waits for a start with one.
+    let rt = svc.jobs.clone();
+    if !rt.runs_jobs() {
         return Ok(());
-    };
+    }
     for (field, image) in images {
         let (reference, auth) = svc.image_for_job(account, image).await.map_err(|e| {
             Error::invalid(

@@ -32,9 +32,11 @@ pub fn spawn(svc: &Service, record: &ResourceRecord) {
     let Some(target) = Target::of(record.kind) else {
         return;
     };
-    let Some(rt) = svc.jobs.clone() else {
+    // Without an engine the resource stays Pending for a start with one.
+    let rt = svc.jobs.clone();
+    if !rt.runs_jobs() {
         return;
-    };
+    }
     let (svc, account, key) = (svc.clone(), record.account.clone(), record.key.clone());
     let task = tokio::spawn(async move {
         run::validate(svc, account, target, key).await;
@@ -44,7 +46,7 @@ pub fn spawn(svc: &Service, record: &ResourceRecord) {
 
 /// Resumes every validation a previous process left Pending or InProgress.
 pub async fn reconcile(svc: &Service) -> Result<usize> {
-    if svc.jobs.is_none() {
+    if !svc.jobs.runs_jobs() {
         return Ok(0);
     }
     let mut n = 0;

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use slipway_logs::LogsError;
 use slipway_model::InputError;
 use slipway_objects::ObjectError;
+use slipway_registry::RegistryError;
 use slipway_service::Error as ServiceError;
 use slipway_sigv4::AuthError;
 
@@ -76,7 +77,7 @@ impl AwsError {
             ServiceError::Logs(e) => Self::from_logs(e),
             // SageMaker never calls IAM; a condition here is a bad request.
             ServiceError::Iam(e) => Self::validation(e.to_string()),
-            e @ ServiceError::Registry(_) => Self::from_ecr(e),
+            ServiceError::Registry(e) => Self::from_ecr(e),
             ServiceError::Internal { context, source } => {
                 tracing::error!(%context, error = %source, "internal error");
                 Self::internal()
@@ -315,40 +316,35 @@ impl QueryError {
     }
 }
 
-/// The OCI distribution error for a service error: status, code and the
+/// The OCI distribution error for a registry error: status, code and the
 /// `{"errors":[{"code","message","detail"}]}` body registry clients read.
 /// A third table beside the JSON and S3 ones: OCI names the same
 /// conditions its own way (BLOB_UNKNOWN rather than NoSuchKey).
-pub(crate) fn oci_error(e: ServiceError) -> (StatusCode, &'static str, String) {
-    use slipway_service::registry::RegistryError as R;
+pub(crate) fn oci_error(e: RegistryError) -> (StatusCode, &'static str, String) {
+    use RegistryError as R;
     let msg = e.to_string();
     let (status, code) = match e {
-        ServiceError::Registry(r) => match r {
-            R::BlobUnknown(_) => (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
-            R::BlobUploadInvalid(_) | R::Body(_) => {
-                (StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID")
-            }
-            R::BlobUploadUnknown => (StatusCode::NOT_FOUND, "BLOB_UPLOAD_UNKNOWN"),
-            R::UploadOutOfOrder { .. } => {
-                (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UPLOAD_INVALID")
-            }
-            R::DigestInvalid(_) => (StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
-            R::ManifestBlobUnknown(_) => (StatusCode::BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN"),
-            R::ManifestInvalid(_) => (StatusCode::BAD_REQUEST, "MANIFEST_INVALID"),
-            R::ManifestTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID"),
-            R::ManifestUnknown(_) => (StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN"),
-            R::NameInvalid(_) => (StatusCode::BAD_REQUEST, "NAME_INVALID"),
-            R::NameUnknown { .. } => (StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
-            R::TagInvalid(_) | R::TagImmutable { .. } => (StatusCode::BAD_REQUEST, "TAG_INVALID"),
-            R::RepositoryAlreadyExists { .. } | R::RepositoryNotEmpty { .. } => {
-                (StatusCode::CONFLICT, "DENIED")
-            }
-            R::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
-            R::Denied(_) => (StatusCode::FORBIDDEN, "DENIED"),
-            R::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
-            R::RangeInvalid { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UNKNOWN"),
-        },
-        ServiceError::Internal { context, source } => {
+        R::BlobUnknown(_) => (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
+        R::BlobUploadInvalid(_) | R::Body(_) => (StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID"),
+        R::BlobUploadUnknown => (StatusCode::NOT_FOUND, "BLOB_UPLOAD_UNKNOWN"),
+        R::UploadOutOfOrder { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UPLOAD_INVALID"),
+        R::DigestInvalid(_) => (StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
+        R::ManifestBlobUnknown(_) => (StatusCode::BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN"),
+        R::ManifestInvalid(_) => (StatusCode::BAD_REQUEST, "MANIFEST_INVALID"),
+        R::ManifestTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID"),
+        R::ManifestUnknown(_) => (StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN"),
+        R::NameInvalid(_) => (StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        R::NameUnknown { .. } => (StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
+        R::TagInvalid(_) | R::TagImmutable { .. } => (StatusCode::BAD_REQUEST, "TAG_INVALID"),
+        R::RepositoryAlreadyExists { .. } | R::RepositoryNotEmpty { .. } => {
+            (StatusCode::CONFLICT, "DENIED")
+        }
+        R::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
+        R::Conflict(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
+        R::Denied(_) => (StatusCode::FORBIDDEN, "DENIED"),
+        R::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+        R::RangeInvalid { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UNKNOWN"),
+        R::Internal { context, source } => {
             tracing::error!(%context, error = %source, "internal error");
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -356,45 +352,35 @@ pub(crate) fn oci_error(e: ServiceError) -> (StatusCode, &'static str, String) {
                 "internal error".into(),
             );
         }
-        ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
-        ServiceError::LimitExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS"),
-        _ => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
     };
     (status, code, msg)
 }
 
 impl AwsError {
-    /// Maps a service error for the ECR API, whose exceptions are named
+    /// Maps a registry error for the ECR API, whose exceptions are named
     /// per condition (`RepositoryNotFoundException`, ...).
-    pub fn from_ecr(e: ServiceError) -> Self {
-        use slipway_service::registry::RegistryError as R;
-        let bad = StatusCode::BAD_REQUEST;
-        let msg = e.to_string();
-        match e {
-            ServiceError::Registry(r) => {
-                let code = match r {
-                    R::NameUnknown { .. } => "RepositoryNotFoundException",
-                    R::RepositoryAlreadyExists { .. } => "RepositoryAlreadyExistsException",
-                    R::RepositoryNotEmpty { .. } => "RepositoryNotEmptyException",
-                    R::ManifestUnknown(_) => "ImageNotFoundException",
-                    R::TagImmutable { .. } => "ImageTagAlreadyExistsException",
-                    R::DigestInvalid(_) => "ImageDigestDoesNotMatchException",
-                    R::ManifestBlobUnknown(_) => "LayersNotFoundException",
-                    R::Unsupported(_) => "UnsupportedImageTypeException",
-                    R::Denied(_) | R::Unauthorized(_) => "AccessDeniedException",
-                    _ => "InvalidParameterException",
-                };
-                Self::new(bad, code, msg)
-            }
-            ServiceError::Internal { context, source } => {
+    pub fn from_ecr(e: RegistryError) -> Self {
+        use RegistryError as R;
+        let code = match &e {
+            R::NameUnknown { .. } => "RepositoryNotFoundException",
+            R::RepositoryAlreadyExists { .. } => "RepositoryAlreadyExistsException",
+            R::RepositoryNotEmpty { .. } => "RepositoryNotEmptyException",
+            R::ManifestUnknown(_) => "ImageNotFoundException",
+            R::TagImmutable { .. } => "ImageTagAlreadyExistsException",
+            R::DigestInvalid(_) => "ImageDigestDoesNotMatchException",
+            R::ManifestBlobUnknown(_) => "LayersNotFoundException",
+            R::Unsupported(_) => "UnsupportedImageTypeException",
+            R::Denied(_) | R::Unauthorized(_) => "AccessDeniedException",
+            R::Internal { context, source } => {
                 tracing::error!(%context, error = %source, "internal error");
-                Self::new(
+                return Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "ServerException",
                     "An internal error occurred. Try again.",
-                )
+                );
             }
-            other => Self::new(bad, "InvalidParameterException", other.to_string()),
-        }
+            _ => "InvalidParameterException",
+        };
+        Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
     }
 }

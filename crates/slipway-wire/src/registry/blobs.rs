@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use slipway_core::AccountId;
 use slipway_objects::RangeSpec;
-use slipway_service::registry::{ChunkRange, DigestAlgorithm, RegistryError, UploadStatus};
-use slipway_service::{Result, Service};
+use slipway_registry::Result;
+use slipway_registry::{ChunkRange, DigestAlgorithm, RegistryError, UploadStatus};
+use slipway_service::Service;
 
 fn upload_location(name: &str, id: &str) -> String {
     format!("/v2/{name}/blobs/uploads/{id}")
@@ -60,7 +61,7 @@ pub(super) async fn start_upload(
     let digest = query_param(query, "digest");
     if let Some(d) = &digest {
         // Refused before an upload exists to be cleaned up.
-        slipway_service::registry::check_digest(d)?;
+        slipway_registry::check_digest(d)?;
     }
     let st = reg.start_upload(account, name).await?;
     if let Some(digest) = digest {
@@ -126,9 +127,7 @@ async fn or_range_refused(
     outcome: Result<Response>,
 ) -> Result<Response> {
     match outcome {
-        Err(slipway_service::Error::Registry(RegistryError::UploadOutOfOrder { .. })) => {
-            range_refused(svc, account, name, id).await
-        }
+        Err(RegistryError::UploadOutOfOrder { .. }) => range_refused(svc, account, name, id).await,
         other => other,
     }
 }
@@ -163,7 +162,7 @@ pub(super) async fn put_upload(
     body: Body,
 ) -> Result<Response> {
     let Some(digest) = query_param(req.uri.query(), "digest") else {
-        return Err(RegistryError::DigestInvalid("PUT needs ?digest=".into()).into());
+        return Err(RegistryError::DigestInvalid("PUT needs ?digest=".into()));
     };
     let empty = req
         .headers
@@ -245,7 +244,7 @@ pub(super) async fn get_blob(
         return Ok(r);
     }
     let got = match reg.read_blob(account, name, digest, range(req)).await {
-        Err(slipway_service::Error::Registry(RegistryError::RangeInvalid { size })) => {
+        Err(RegistryError::RangeInvalid { size }) => {
             let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
             header(&mut r, "content-range", &format!("bytes */{size}"));
             return Ok(r);

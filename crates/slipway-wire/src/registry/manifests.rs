@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use slipway_core::AccountId;
-use slipway_service::registry::RegistryError;
-use slipway_service::{Result, Service};
+use slipway_registry::RegistryError;
+use slipway_registry::Result;
+use slipway_service::Service;
 
 /// Largest page of tags one request returns.
 const MAX_TAGS_PAGE: usize = 1000;
@@ -35,7 +36,7 @@ pub(super) async fn put_manifest(
         .and_then(|v| v.parse::<usize>().ok());
     let too_large = |size| RegistryError::ManifestTooLarge { size, limit };
     if let Some(n) = declared.filter(|n| *n > limit) {
-        return Err(too_large(n).into());
+        return Err(too_large(n));
     }
     let body = http_body_util::Limited::new(body, limit)
         .collect()

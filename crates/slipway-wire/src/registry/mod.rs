@@ -20,7 +20,7 @@ use base64::Engine;
 use futures::TryStreamExt;
 use slipway_core::ports::blob::ByteStream;
 use slipway_core::AccountId;
-use slipway_service::registry::RegistryError;
+use slipway_registry::RegistryError;
 use slipway_service::Service;
 
 /// What a `/v2/...` path names.
@@ -81,7 +81,7 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> R
     r
 }
 
-fn service_error(e: slipway_service::Error, host: &str) -> Response {
+fn service_error(e: RegistryError, host: &str) -> Response {
     let (status, code, message) = oci_error(e);
     let mut r = error_response(status, code, &message);
     if status == StatusCode::UNAUTHORIZED {
@@ -98,7 +98,7 @@ fn add_challenge(r: &mut Response, host: &str) {
 }
 
 /// The account the request's registry credentials belong to.
-fn authenticate(svc: &Service, headers: &HeaderMap) -> Result<AccountId, slipway_service::Error> {
+fn authenticate(svc: &Service, headers: &HeaderMap) -> Result<AccountId, RegistryError> {
     let unauthorized = |m: &str| RegistryError::Unauthorized(m.to_owned());
     let value = headers
         .get("authorization")
@@ -112,12 +112,12 @@ fn authenticate(svc: &Service, headers: &HeaderMap) -> Result<AccountId, slipway
             .ok_or_else(|| unauthorized("malformed Basic credentials"))?;
         match decoded.split_once(':') {
             Some(("AWS", p)) => p.to_owned(),
-            _ => return Err(unauthorized("the user name must be AWS").into()),
+            _ => return Err(unauthorized("the user name must be AWS")),
         }
     } else if let Some(t) = value.strip_prefix("Bearer ") {
         t.trim().to_owned()
     } else {
-        return Err(unauthorized("unsupported authorization scheme").into());
+        return Err(unauthorized("unsupported authorization scheme"));
     };
     svc.registry().verify_token(&password)
 }
@@ -163,7 +163,7 @@ pub(crate) async fn handle(svc: &Service, req: Request<Body>) -> Response {
     resp
 }
 
-async fn route(svc: &Service, req: Request<Body>) -> Result<Response, slipway_service::Error> {
+async fn route(svc: &Service, req: Request<Body>) -> Result<Response, RegistryError> {
     // Handlers take the head by reference and the body by value: a
     // `&Request<Body>` is not `Send` across awaits.
     let (parts, body) = req.into_parts();

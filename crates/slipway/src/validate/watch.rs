@@ -220,9 +220,7 @@ async fn print_logs(
     job: &JobView,
     pos: &mut HashMap<String, slipway_core::ports::logs::EventKey>,
 ) {
-    let Some(store) = svc.log_store() else {
-        return;
-    };
+    let store = svc.log_store();
     let group = if job.kind == "training" {
         slipway_service::jobs::training::LOG_GROUP
     } else {

@@ -8,11 +8,11 @@ use super::TransformJobs;
 use crate::error::{Error, Result};
 use crate::jobs::instance_types;
 use crate::jobs::transfer::S3Uri;
-use crate::jobs::transform::batch::BatchStrategy;
-use crate::jobs::transform::filters::DataProcessing;
-use crate::jobs::transform::split::SplitType;
 use crate::resources::{document, new_record, tags_of};
 use serde_json::{Map, Value};
+use slipway_batch::batch::BatchStrategy;
+use slipway_batch::filters::DataProcessing;
+use slipway_batch::split::SplitType;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::AccountId;
 
@@ -23,12 +23,8 @@ impl TransformJobs<'_> {
         request: Map<String, Value>,
         tags: Vec<(String, String)>,
     ) -> Result<TransformJob> {
-        let Some(rt) = self.svc.jobs.clone() else {
-            return Err(Error::invalid(
-                "TransformJobName",
-                "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
-            ));
-        };
+        let rt = self.svc.jobs.clone();
+        rt.require_engine("TransformJobName")?;
         let mut request = request;
         request.remove("Tags");
         let req: TransformJobRequest =

@@ -7,13 +7,13 @@
 use super::spec::TransformJobRequest;
 use super::state::TransformJob;
 use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
-use crate::jobs::transform::batch::{BatchStrategy, Batcher, MiniBatch};
-use crate::jobs::transform::filters::DataProcessing;
-use crate::jobs::transform::invoke::{ExecutionParameters, FailureKind, InvokeError, Invoker};
-use crate::jobs::transform::split::{Record, SplitType, Splitter};
 use crate::Service;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+use slipway_batch::batch::{BatchStrategy, Batcher, MiniBatch};
+use slipway_batch::filters::DataProcessing;
+use slipway_batch::invoke::{ExecutionParameters, FailureKind, InvokeError, Invoker};
+use slipway_batch::split::{Record, SplitType, Splitter};
 use slipway_core::ports::blob::ByteStream;
 use slipway_core::AccountId;
 use std::fmt;

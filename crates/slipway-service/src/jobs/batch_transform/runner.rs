@@ -10,9 +10,9 @@ use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::transfer::{self, S3Uri};
-use crate::jobs::transform::invoke::{Invoker, InvokerConfig};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Service};
+use slipway_batch::invoke::{Invoker, InvokerConfig};
 use slipway_core::ports::engine::{
     BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,

@@ -45,12 +45,8 @@ impl TrainingJobs<'_> {
                 .require_assumable(account, "RoleArn", role)
                 .await?;
         }
-        let Some(rt) = self.svc.jobs.clone() else {
-            return Err(Error::invalid(
-                "TrainingJobName",
-                "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
-            ));
-        };
+        let rt = self.svc.jobs.clone();
+        rt.require_engine("TrainingJobName")?;
         let mut request = request;
         request.remove("Tags");
         let mut req: TrainingJobRequest =

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use slipway_core::ports::registry::ManifestRow;
 use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_service::registry::{ImageId, RegistryError};
+use slipway_registry::{ImageId, RegistryError};
 
 /// Sum of the config and layer sizes, as ECR reports `imageSizeInBytes`.
 fn image_size(m: &ManifestRow) -> i64 {
@@ -205,9 +205,7 @@ pub(super) async fn batch_check_layer_availability(
                 layer_size: i64::try_from(b.size).ok(),
                 media_type: None,
             }),
-            Err(slipway_service::Error::Registry(r @ RegistryError::NameUnknown { .. })) => {
-                return Err(err(r.into()))
-            }
+            Err(r @ RegistryError::NameUnknown { .. }) => return Err(err(r.into())),
             Err(_) => failures.push(LayerFailure {
                 layer_digest: Some(d),
                 failure_code: Some("MissingLayerDigest".to_owned()),
@@ -233,7 +231,7 @@ pub(super) async fn put_image(
         .image_tag
         .clone()
         .or_else(|| input.image_digest.clone())
-        .unwrap_or_else(|| slipway_service::registry::sha256_digest(manifest.as_bytes()));
+        .unwrap_or_else(|| slipway_registry::sha256_digest(manifest.as_bytes()));
     let reg = registry(cx);
     let pushed = reg
         .put_manifest(
@@ -273,15 +271,13 @@ pub(super) async fn put_image(
 }
 
 /// An `ImageFailure` entry.
-fn failure(id: &ImageId, e: slipway_service::Error) -> ImageFailure {
+fn failure(id: &ImageId, e: slipway_registry::RegistryError) -> ImageFailure {
     use RegistryError as R;
     let (code, reason) = match &e {
-        slipway_service::Error::Registry(R::ManifestUnknown(_)) => {
-            ("ImageNotFound", "Requested image not found".to_owned())
-        }
-        slipway_service::Error::Registry(R::DigestInvalid(m)) => ("InvalidImageDigest", m.clone()),
-        slipway_service::Error::Registry(R::TagInvalid(m)) => ("InvalidImageTag", m.clone()),
-        slipway_service::Error::Registry(R::Unsupported(m)) => ("InvalidImageDigest", m.clone()),
+        R::ManifestUnknown(_) => ("ImageNotFound", "Requested image not found".to_owned()),
+        R::DigestInvalid(m) => ("InvalidImageDigest", m.clone()),
+        R::TagInvalid(m) => ("InvalidImageTag", m.clone()),
+        R::Unsupported(m) => ("InvalidImageDigest", m.clone()),
         _ => ("UnknownError", e.to_string()),
     };
     ImageFailure {

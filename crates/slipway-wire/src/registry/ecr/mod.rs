@@ -13,7 +13,7 @@ use crate::json::{ok, Input};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
-use slipway_service::registry::{ImageId, Registry};
+use slipway_registry::{ImageId, Registry};
 use slipway_service::Service;
 
 mod images;
@@ -160,7 +160,7 @@ pub(super) fn registry<'a>(cx: &Cx<'a>) -> Registry<'a> {
     cx.svc.registry()
 }
 
-pub(super) fn err(e: slipway_service::Error) -> AwsError {
+pub(super) fn err(e: slipway_registry::RegistryError) -> AwsError {
     AwsError::from_ecr(e)
 }
 

@@ -8,7 +8,7 @@ use crate::generated::ecr::*;
 use axum::http::StatusCode;
 use slipway_core::ports::registry::RepositoryRow;
 use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_service::registry::RepositorySettings;
+use slipway_registry::RepositorySettings;
 
 /// ECR's names for tag mutability, by (tags move, has exclusions).
 fn mutability_name(r: &RepositoryRow) -> String {

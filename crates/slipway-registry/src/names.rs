@@ -2,7 +2,7 @@
 //! accept them. Checked before any storage call, so names such as
 //! `../x`, `a//b` or `%2e%2e` never reach a query or a path.
 
-use super::RegistryError;
+use crate::RegistryError;
 
 /// ECR's repository name rule (2–256 characters; the OCI grammar
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`).

@@ -4,9 +4,9 @@
 //! registry. The tag is pinned to a digest here, so the job that runs pulls
 //! exactly what was resolved (validated), even if the tag moves later.
 
-use super::names::{check_digest, check_repository_name, check_tag};
-use super::{Registry, RegistryError};
+use crate::names::{check_digest, check_repository_name, check_tag};
 use crate::Result;
+use crate::{Registry, RegistryError};
 use slipway_core::ports::engine::RegistryAuth;
 use slipway_core::AccountId;
 
@@ -110,8 +110,7 @@ impl Registry<'_> {
             if &owner != account {
                 return Err(RegistryError::Denied(format!(
                     "{image_uri} is in the registry of account {owner}, which account {account} cannot pull from"
-                ))
-                .into());
+                )));
             }
         } else if !self.is_own_host(&uri.host) {
             return Ok(None);
@@ -134,7 +133,7 @@ impl Registry<'_> {
             tracing::debug!(tag = %t, digest = %manifest.digest, "image reference has both tag and digest");
         }
         let host = self.listen_addr().ok_or_else(|| {
-            crate::Error::internal("registry", "the server's listen address is not known yet")
+            RegistryError::internal("registry", "the server's listen address is not known yet")
         })?;
         let token = self.authorization_token(account)?;
         Ok(Some(ResolvedImage {

@@ -1,5 +1,10 @@
-//! The image registry: repositories, blobs and uploads, manifests and
-//! tags, registry tokens, and image resolution for the job runtime.
+//! OCI distribution and ECR semantics, on the `RegistryIndex` and
+//! `BlobStore` ports of `slipway-core`: repositories and their settings,
+//! blobs and uploads, manifests and tags, registry tokens, and image
+//! resolution for the job runtime. Knows no HTTP (the wire crate maps
+//! [`RegistryError`] to OCI codes and ECR exceptions), no SQL, and nothing
+//! of the control plane, which resolves a job's image through [`Registry`]
+//! (docs/architecture.md, "Layers").
 //!
 //! Rules: repositories belong to an account (ECR's registry id), so every
 //! call names `(account, repository)` and one account never reaches
@@ -23,14 +28,19 @@ pub use names::{
 pub use resolve::{ImageUri, ResolvedImage};
 pub use tokens::AuthorizationToken;
 
-use crate::{Error, Result, Service};
-use slipway_core::ports::blob::BlobStore;
+use slipway_core::ports::blob::{BlobError, BlobStore};
+use slipway_core::ports::clock::Clock;
+use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::Freed;
 use slipway_core::ports::registry::{RegistryIndex, RepoDelete, RepositoryRow};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// This crate's results.
+pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
 /// Settings of the registry.
 #[derive(Debug, Clone)]
@@ -63,6 +73,24 @@ pub struct RegistryStorage {
     /// so finishing a chunked upload does not re-read it. Lost on restart:
     /// then the digest is recomputed from the stored chunks.
     pub(crate) hashers: Mutex<HashMap<String, (u64, sha2::Sha256)>>,
+}
+
+impl RegistryStorage {
+    /// Metadata in `index`, blob bytes in `blobs` (a store of its own: the
+    /// S3 orphan sweep must not see these).
+    pub fn new(
+        index: Arc<dyn RegistryIndex>,
+        blobs: Arc<dyn BlobStore>,
+        config: RegistryConfig,
+    ) -> Self {
+        Self {
+            index,
+            blobs,
+            config,
+            listen_addr: OnceLock::new(),
+            hashers: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 /// Registry conditions a client acts on. The wire crate maps each to its
@@ -115,43 +143,50 @@ pub enum RegistryError {
     /// The request body failed while streaming (client went away).
     #[error("request body: {0}")]
     Body(std::io::Error),
+    /// A row changed under a read-modify-write; the client may retry.
+    #[error("{0}")]
+    Conflict(String),
+    /// A store failed; nothing a client can act on.
+    #[error("internal error")]
+    Internal {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
-pub(crate) fn blob_error(e: slipway_core::ports::blob::BlobError) -> Error {
+impl RegistryError {
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+impl From<MetaError> for RegistryError {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::Conflict(what) => Self::Conflict(format!(
+                "{what} was modified concurrently; retry the request"
+            )),
+            other => Self::internal("metadata store", other),
+        }
+    }
+}
+
+pub(crate) fn blob_error(e: BlobError) -> RegistryError {
     match e {
-        slipway_core::ports::blob::BlobError::Body(io) => RegistryError::Body(io).into(),
-        other => Error::internal("registry blob store", other),
+        BlobError::Body(io) => RegistryError::Body(io),
+        other => RegistryError::internal("registry blob store", other),
     }
 }
 
-/// Registry operations.
+/// Registry operations: a view of the ports and the clock every stored
+/// time and token expiry comes from.
 pub struct Registry<'a> {
-    pub(crate) svc: &'a Service,
-}
-
-impl Service {
-    /// Adds the image registry: metadata in `index`, blob bytes in `blobs`
-    /// (a store of its own: the S3 orphan sweep must not see these).
-    pub fn with_registry(
-        mut self,
-        index: Arc<dyn RegistryIndex>,
-        blobs: Arc<dyn BlobStore>,
-        config: RegistryConfig,
-    ) -> Self {
-        self.registry = Some(Arc::new(RegistryStorage {
-            index,
-            blobs,
-            config,
-            listen_addr: OnceLock::new(),
-            hashers: Mutex::new(HashMap::new()),
-        }));
-        self
-    }
-
-    /// The image registry (OCI distribution and ECR).
-    pub fn registry(&self) -> Registry<'_> {
-        Registry { svc: self }
-    }
+    storage: &'a RegistryStorage,
+    clock: &'a dyn Clock,
 }
 
 /// ECR-style repository settings; `None` keeps (or, on creation,
@@ -167,48 +202,42 @@ pub struct RepositorySettings {
     pub encryption: Option<(String, Option<String>)>,
 }
 
-impl Registry<'_> {
-    pub(crate) fn storage(&self) -> Result<&RegistryStorage> {
-        self.svc.registry.as_deref().ok_or_else(|| {
-            Error::internal(
-                "registry",
-                "the image registry is not configured in this server",
-            )
-        })
+impl<'a> Registry<'a> {
+    pub fn new(storage: &'a RegistryStorage, clock: &'a dyn Clock) -> Self {
+        Self { storage, clock }
+    }
+
+    /// Now, on the wall clock.
+    pub(crate) fn wall_micros(&self) -> slipway_core::time_util::Micros {
+        self.clock.wall_micros()
     }
 
     /// Records the address the server listens on (first call wins): pull
     /// references handed to the container engine point there.
-    pub fn set_listen_addr(&self, addr: &str) -> Result<()> {
-        let _ = self.storage()?.listen_addr.set(addr.to_owned());
-        Ok(())
+    pub fn set_listen_addr(&self, addr: &str) {
+        let _ = self.storage.listen_addr.set(addr.to_owned());
     }
 
     /// Largest manifest accepted: the wire reads at most one byte more.
     pub fn max_manifest_bytes(&self) -> usize {
-        self.storage()
-            .map(|s| s.config.max_manifest_bytes)
-            .unwrap_or(RegistryConfig::DEFAULT_MAX_MANIFEST_BYTES)
+        self.storage.config.max_manifest_bytes
     }
 
     /// The `host:port` of this registry as the local engine reaches it.
     pub fn listen_addr(&self) -> Option<String> {
-        self.storage().ok()?.listen_addr.get().cloned()
+        self.storage.listen_addr.get().cloned()
     }
 
     /// The repository, or `NameUnknown`.
     pub async fn repository(&self, account: &AccountId, name: &str) -> Result<RepositoryRow> {
         check_repository_name(name)?;
-        self.storage()?
+        self.storage
             .index
             .get_repository(account, name)
             .await?
-            .ok_or_else(|| {
-                RegistryError::NameUnknown {
-                    name: name.to_owned(),
-                    account: account.clone(),
-                }
-                .into()
+            .ok_or_else(|| RegistryError::NameUnknown {
+                name: name.to_owned(),
+                account: account.clone(),
             })
     }
 
@@ -227,25 +256,24 @@ impl Registry<'_> {
         let row = RepositoryRow {
             account: account.clone(),
             name: name.to_owned(),
-            created: wall_micros(),
+            created: self.wall_micros(),
             tags_mutable,
             mutability_exclusions,
             scan_on_push: settings.scan_on_push.unwrap_or(false),
             encryption_type,
             kms_key,
         };
-        if !self.storage()?.index.create_repository(&row).await? {
+        if !self.storage.index.create_repository(&row).await? {
             return Err(RegistryError::RepositoryAlreadyExists {
                 name: name.to_owned(),
                 account: account.clone(),
-            }
-            .into());
+            });
         }
         Ok(row)
     }
 
     pub async fn list_repositories(&self, account: &AccountId) -> Result<Vec<RepositoryRow>> {
-        Ok(self.storage()?.index.list_repositories(account).await?)
+        Ok(self.storage.index.list_repositories(account).await?)
     }
 
     /// Changes tag mutability / scan-on-push; returns the new row.
@@ -267,12 +295,11 @@ impl Registry<'_> {
         if let Some(s) = settings.scan_on_push {
             row.scan_on_push = s;
         }
-        if !self.storage()?.index.update_repository(&row).await? {
+        if !self.storage.index.update_repository(&row).await? {
             return Err(RegistryError::NameUnknown {
                 name: name.to_owned(),
                 account: account.clone(),
-            }
-            .into());
+            });
         }
         Ok(row)
     }
@@ -287,7 +314,7 @@ impl Registry<'_> {
     ) -> Result<RepositoryRow> {
         let row = self.repository(account, name).await?;
         match self
-            .storage()?
+            .storage
             .index
             .delete_repository(account, name, force)
             .await?
@@ -297,15 +324,13 @@ impl Registry<'_> {
                 return Err(RegistryError::NameUnknown {
                     name: name.to_owned(),
                     account: account.clone(),
-                }
-                .into())
+                })
             }
             RepoDelete::NotEmpty => {
                 return Err(RegistryError::RepositoryNotEmpty {
                     name: name.to_owned(),
                     account: account.clone(),
-                }
-                .into())
+                })
             }
         }
         self.collect_garbage().await?;
@@ -315,7 +340,7 @@ impl Registry<'_> {
     /// Frees the bytes of blobs no repository links any more. Returns how
     /// many blob segments were deleted.
     pub async fn collect_garbage(&self) -> Result<usize> {
-        let freed = self.storage()?.index.collect_garbage().await?;
+        let freed = self.storage.index.collect_garbage().await?;
         let n = freed.blobs.len();
         self.free(freed).await;
         Ok(n)
@@ -324,7 +349,7 @@ impl Registry<'_> {
     /// Deletes blobs that no row references and that were last modified
     /// before `older_than` (what a crash mid-upload leaves). Run at start-up.
     pub async fn sweep_orphans(&self, older_than: i64) -> Result<usize> {
-        let st = self.storage()?;
+        let st = self.storage;
         let blobs = st.blobs.list().await.map_err(blob_error)?;
         let referenced = st.index.registry_blob_keys().await?;
         let mut n = 0;
@@ -340,7 +365,7 @@ impl Registry<'_> {
     /// Deletes blobs a committed change freed; failures only leave
     /// orphans for the sweep, so they are logged.
     pub(crate) async fn free(&self, freed: Freed) {
-        let Ok(st) = self.storage() else { return };
+        let st = self.storage;
         for b in freed.blobs {
             if let Err(e) = st.blobs.delete(&b).await {
                 tracing::warn!(blob = %b, error = %e, "cannot delete freed registry blob; the sweep will");

@@ -1,19 +1,21 @@
-//! The registry service on the embedded adapters: uploads with digest
+//! The registry on the embedded adapters: uploads with digest
 //! checks, manifests, and image resolution for the job runtime.
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
 use sha2::Digest as _;
 use slipway_core::ports::blob::ByteStream;
+use slipway_core::ports::clock::SystemClock;
 use slipway_core::AccountId;
-use slipway_service::registry::{ChunkRange, RegistryConfig, RegistryError, RepositorySettings};
-use slipway_service::{Error, Service, ServiceConfig};
+use slipway_registry::{
+    ChunkRange, Registry, RegistryConfig, RegistryError, RegistryStorage, RepositorySettings,
+};
 use std::sync::Arc;
 
-async fn service(dir: &std::path::Path) -> Service {
+async fn storage(dir: &std::path::Path) -> RegistryStorage {
     let store = Arc::new(slipway_meta_sqlite::SqliteStore::open(dir).await.unwrap());
     let blobs = Arc::new(slipway_blob::FsBlobStore::open(&dir.join("blobs")).unwrap());
-    Service::new(store.clone(), ServiceConfig::new("us-east-1")).with_registry(
+    RegistryStorage::new(
         store,
         blobs,
         RegistryConfig {
@@ -37,11 +39,11 @@ fn digest(b: &[u8]) -> String {
 #[tokio::test]
 async fn pushed_images_resolve_to_pinned_pull_references() {
     let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path()).await;
-    let reg = svc.registry();
+    let storage = storage(dir.path()).await;
+    let reg = Registry::new(&storage, &SystemClock);
     let a = AccountId::parse("111122223333").unwrap();
     let b = AccountId::parse("444455556666").unwrap();
-    reg.set_listen_addr("127.0.0.1:9000").unwrap();
+    reg.set_listen_addr("127.0.0.1:9000");
     reg.create_repository(&a, "team/model", RepositorySettings::default())
         .await
         .unwrap();
@@ -66,10 +68,7 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
             Some((None, stream(&[b"fig"]))),
         )
         .await;
-    assert!(matches!(
-        bad,
-        Err(Error::Registry(RegistryError::DigestInvalid(_)))
-    ));
+    assert!(matches!(bad, Err(RegistryError::DigestInvalid(_))));
     assert!(reg
         .stat_blob(&a, "team/model", &digest(b"config"))
         .await
@@ -129,16 +128,16 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
         .is_none());
     assert!(matches!(
         reg.resolve_image(&b, uri).await,
-        Err(Error::Registry(RegistryError::Denied(_)))
+        Err(RegistryError::Denied(_))
     ));
     assert!(matches!(
         reg.resolve_image(&a, &uri.replace(":v1", ":v2")).await,
-        Err(Error::Registry(RegistryError::ManifestUnknown(_)))
+        Err(RegistryError::ManifestUnknown(_))
     ));
     assert!(matches!(
         reg.put_manifest(&a, "team/model", "big", None, &[b' '; 2000])
             .await,
-        Err(Error::Registry(RegistryError::ManifestTooLarge { .. }))
+        Err(RegistryError::ManifestTooLarge { .. })
     ));
 }
 
@@ -148,8 +147,8 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
 #[tokio::test]
 async fn sha512_finishes_and_chunk_ranges() {
     let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path()).await;
-    let reg = svc.registry();
+    let storage = storage(dir.path()).await;
+    let reg = Registry::new(&storage, &SystemClock);
     let a = AccountId::parse("111122223333").unwrap();
     reg.create_repository(&a, "team/m", RepositorySettings::default())
         .await
@@ -172,7 +171,7 @@ async fn sha512_finishes_and_chunk_ranges() {
         .await;
     assert!(matches!(
         short,
-        Err(Error::Registry(RegistryError::UploadOutOfOrder { size: 3 }))
+        Err(RegistryError::UploadOutOfOrder { size: 3 })
     ));
     assert_eq!(
         reg.upload_status(&a, "team/m", &up.id).await.unwrap().size,
@@ -229,8 +228,5 @@ async fn sha512_finishes_and_chunk_ranges() {
             Some((None, stream(&[b"y"]))),
         )
         .await;
-    assert!(matches!(
-        wrong,
-        Err(Error::Registry(RegistryError::DigestInvalid(_)))
-    ));
+    assert!(matches!(wrong, Err(RegistryError::DigestInvalid(_))));
 }

@@ -2,12 +2,11 @@
 //! blob or child manifest present in the repository, digest verified),
 //! pull by tag or digest, deletion, tag listing, and the ECR image calls.
 
-use super::names::{check_digest, check_tag, is_digest, sha256_digest};
-use super::{Registry, RegistryError};
+use crate::names::{check_digest, check_tag, is_digest, sha256_digest};
 use crate::Result;
+use crate::{Registry, RegistryError};
 use serde::Deserialize;
 use slipway_core::ports::registry::{ManifestRow, PutManifest};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 
 /// The manifest media types this registry stores.
@@ -98,14 +97,13 @@ impl Registry<'_> {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<PushedManifest> {
-        let st = self.storage()?;
+        let st = self.storage;
         let limit = st.config.max_manifest_bytes;
         if body.len() > limit {
             return Err(RegistryError::ManifestTooLarge {
                 size: body.len(),
                 limit,
-            }
-            .into());
+            });
         }
         self.repository(account, repo).await?;
         // Pushed by digest, the manifest is stored under that digest's
@@ -115,8 +113,7 @@ impl Registry<'_> {
             if reference != digest {
                 return Err(RegistryError::DigestInvalid(format!(
                     "the manifest has digest {digest}, not {reference}"
-                ))
-                .into());
+                )));
             }
             (digest, None)
         } else {
@@ -130,7 +127,7 @@ impl Registry<'_> {
             .filter(|c| !c.is_empty())
             .or(doc.media_type.as_deref());
         let Some(declared) = declared else {
-            return Err(invalid("the manifest has no media type").into());
+            return Err(invalid("the manifest has no media type"));
         };
         let media = MediaType::parse(declared).ok_or_else(|| {
             RegistryError::Unsupported(format!("manifest media type {declared} is not supported"))
@@ -138,11 +135,10 @@ impl Registry<'_> {
         if doc.media_type.as_deref().is_some_and(|m| m != declared) {
             return Err(invalid(format!(
                 "Content-Type {declared} differs from the manifest's mediaType"
-            ))
-            .into());
+            )));
         }
         if doc.schema_version != Some(2) {
-            return Err(invalid("schemaVersion must be 2").into());
+            return Err(invalid("schemaVersion must be 2"));
         }
         let mut references = Vec::new();
         if media.is_index() {
@@ -157,7 +153,7 @@ impl Registry<'_> {
                     .await?
                     .is_none()
                 {
-                    return Err(RegistryError::ManifestBlobUnknown(c.digest.clone()).into());
+                    return Err(RegistryError::ManifestBlobUnknown(c.digest.clone()));
                 }
                 references.push(c.digest.clone());
             }
@@ -180,10 +176,9 @@ impl Registry<'_> {
                         return Err(invalid(format!(
                             "descriptor of {} says {} bytes, the blob has {}",
                             d.digest, d.size, b.size
-                        ))
-                        .into())
+                        )))
                     }
-                    None => return Err(RegistryError::ManifestBlobUnknown(d.digest.clone()).into()),
+                    None => return Err(RegistryError::ManifestBlobUnknown(d.digest.clone())),
                 }
                 references.push(d.digest.clone());
             }
@@ -203,7 +198,7 @@ impl Registry<'_> {
             body: body.to_vec(),
             subject: subject.clone(),
             references,
-            pushed: wall_micros(),
+            pushed: self.wall_micros(),
             tags: Vec::new(),
         };
         match st.index.put_manifest(&row, tag).await? {
@@ -211,8 +206,7 @@ impl Registry<'_> {
             PutManifest::TagImmutable => Err(RegistryError::TagImmutable {
                 tag: reference.to_owned(),
                 repo: repo.to_owned(),
-            }
-            .into()),
+            }),
         }
     }
 
@@ -229,7 +223,7 @@ impl Registry<'_> {
         }
         check_tag(reference)?;
         Ok(self
-            .storage()?
+            .storage
             .index
             .resolve_tag(account, repo, reference)
             .await?)
@@ -248,17 +242,17 @@ impl Registry<'_> {
         // as the distribution spec's endpoint table has it (404), where a
         // push of it is refused as invalid.
         if !is_digest(reference) && check_tag(reference).is_err() {
-            return Err(unknown().into());
+            return Err(unknown());
         }
         let digest = self
             .resolve_reference(account, repo, reference)
             .await?
             .ok_or_else(unknown)?;
-        self.storage()?
+        self.storage
             .index
             .get_manifest(account, repo, &digest)
             .await?
-            .ok_or_else(|| unknown().into())
+            .ok_or_else(|| unknown())
     }
 
     /// Deletes a manifest (by digest, with its tags) or only a tag.
@@ -269,7 +263,7 @@ impl Registry<'_> {
         reference: &str,
     ) -> Result<()> {
         self.repository(account, repo).await?;
-        let index = &self.storage()?.index;
+        let index = &self.storage.index;
         let gone = if is_digest(reference) {
             check_digest(reference)?;
             index.delete_manifest(account, repo, reference).await?
@@ -278,7 +272,7 @@ impl Registry<'_> {
             index.delete_tag(account, repo, reference).await?
         };
         if !gone {
-            return Err(RegistryError::ManifestUnknown(reference.to_owned()).into());
+            return Err(RegistryError::ManifestUnknown(reference.to_owned()));
         }
         Ok(())
     }
@@ -292,11 +286,7 @@ impl Registry<'_> {
         n: usize,
     ) -> Result<Vec<String>> {
         self.repository(account, repo).await?;
-        Ok(self
-            .storage()?
-            .index
-            .list_tags(account, repo, last, n)
-            .await?)
+        Ok(self.storage.index.list_tags(account, repo, last, n).await?)
     }
 
     /// Manifests (images) by digest after `after`, at most `limit`.
@@ -309,7 +299,7 @@ impl Registry<'_> {
     ) -> Result<Vec<ManifestRow>> {
         self.repository(account, repo).await?;
         Ok(self
-            .storage()?
+            .storage
             .index
             .list_manifests(account, repo, after, limit)
             .await?)
@@ -324,11 +314,7 @@ impl Registry<'_> {
     ) -> Result<Vec<ManifestRow>> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        Ok(self
-            .storage()?
-            .index
-            .referrers(account, repo, digest)
-            .await?)
+        Ok(self.storage.index.referrers(account, repo, digest).await?)
     }
 
     /// The manifest an ECR `ImageIdentifier` names; when both tag and
@@ -348,12 +334,12 @@ impl Registry<'_> {
                 .resolve_reference(account, repo, t)
                 .await?
                 .ok_or_else(missing)?,
-            (None, None) => return Err(missing().into()),
+            (None, None) => return Err(missing()),
         };
         let m = self.get_manifest(account, repo, &digest).await?;
         if let Some(t) = &id.tag {
             if !m.tags.contains(t) {
-                return Err(missing().into());
+                return Err(missing());
             }
         }
         Ok(m)

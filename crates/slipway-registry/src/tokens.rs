@@ -4,8 +4,8 @@
 //! with the server's registry key: stateless (any replica sharing the key
 //! verifies it), bound to one account, and refused once expired.
 
-use super::{Registry, RegistryError};
 use crate::Result;
+use crate::{Registry, RegistryError};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -24,18 +24,18 @@ pub struct AuthorizationToken {
 }
 
 fn mac(secret: &[u8]) -> Result<HmacSha256> {
-    HmacSha256::new_from_slice(secret).map_err(|e| crate::Error::internal("registry token key", e))
-}
-
-fn now_seconds() -> i64 {
-    slipway_core::time_util::wall_micros() / 1_000_000
+    HmacSha256::new_from_slice(secret).map_err(|e| RegistryError::internal("registry token key", e))
 }
 
 impl Registry<'_> {
+    fn now_seconds(&self) -> i64 {
+        self.wall_micros() / 1_000_000
+    }
+
     /// A fresh token for `account`.
     pub fn authorization_token(&self, account: &AccountId) -> Result<AuthorizationToken> {
-        let st = self.storage()?;
-        let expires_at = now_seconds() + st.config.token_ttl_seconds;
+        let st = self.storage;
+        let expires_at = self.now_seconds() + st.config.token_ttl_seconds;
         let payload = format!("{}:{expires_at}", account.as_str());
         let mut m = mac(&st.config.token_secret)?;
         m.update(payload.as_bytes());
@@ -51,7 +51,7 @@ impl Registry<'_> {
     /// The account a token was issued to; `Unauthorized` when it is
     /// malformed, forged (signed with another key) or expired.
     pub fn verify_token(&self, password: &str) -> Result<AccountId> {
-        let st = self.storage()?;
+        let st = self.storage;
         let bad = |why: &str| RegistryError::Unauthorized(why.to_owned());
         let (payload_b64, sig_hex) = password
             .split_once('.')
@@ -69,9 +69,9 @@ impl Registry<'_> {
             .split_once(':')
             .ok_or_else(|| bad("malformed token"))?;
         let expiry: i64 = expiry.parse().map_err(|_| bad("malformed token"))?;
-        if expiry <= now_seconds() {
-            return Err(bad("the authorization token has expired; log in again").into());
+        if expiry <= self.now_seconds() {
+            return Err(bad("the authorization token has expired; log in again"));
         }
-        AccountId::parse(account).ok_or_else(|| bad("malformed token").into())
+        AccountId::parse(account).ok_or_else(|| bad("malformed token"))
     }
 }

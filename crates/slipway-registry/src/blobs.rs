@@ -14,16 +14,15 @@
 //! keyed by that digest. The same bytes pushed under both algorithms are
 //! two rows, each with segments of its own.
 
-use super::names::{check_digest, DigestAlgorithm};
-use super::{blob_error, Registry, RegistryError};
-use crate::{Error, Result};
+use crate::names::{check_digest, DigestAlgorithm};
+use crate::Result;
+use crate::{blob_error, Registry, RegistryError};
 use bytes::Bytes;
 use futures::StreamExt;
 use sha2::Digest as _;
 use slipway_core::ports::blob::{BlobKey, ByteRange, ByteStream};
 use slipway_core::ports::objects::{Freed, Segment};
 use slipway_core::ports::registry::{Append, BlobRow, BlobUploadRow};
-use slipway_core::time_util::wall_micros;
 use slipway_core::AccountId;
 use slipway_objects::{segments_stream, RangeSpec};
 use std::sync::{Arc, Mutex};
@@ -76,9 +75,9 @@ fn hashing(body: ByteStream, hasher: Arc<Mutex<sha2::Sha256>>) -> ByteStream {
 
 impl Registry<'_> {
     async fn own_upload(&self, account: &AccountId, repo: &str, id: &str) -> Result<BlobUploadRow> {
-        match self.storage()?.index.get_blob_upload(id).await? {
+        match self.storage.index.get_blob_upload(id).await? {
             Some(u) if &u.account == account && u.repo == repo => Ok(u),
-            _ => Err(RegistryError::BlobUploadUnknown.into()),
+            _ => Err(RegistryError::BlobUploadUnknown),
         }
     }
 
@@ -89,11 +88,11 @@ impl Registry<'_> {
             id: uuid_like(),
             account: account.clone(),
             repo: repo.to_owned(),
-            started: wall_micros(),
+            started: self.wall_micros(),
             size: 0,
             segments: Vec::new(),
         };
-        self.storage()?.index.create_blob_upload(&row).await?;
+        self.storage.index.create_blob_upload(&row).await?;
         Ok(UploadStatus {
             id: row.id,
             size: 0,
@@ -112,8 +111,8 @@ impl Registry<'_> {
     ) -> Result<Option<BlobRow>> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        let st = self.storage()?;
-        if super::check_repository_name(from).is_err()
+        let st = self.storage;
+        if crate::check_repository_name(from).is_err()
             || st.index.repo_blob(account, from, digest).await?.is_none()
         {
             return Ok(None);
@@ -153,9 +152,9 @@ impl Registry<'_> {
         let u = self.own_upload(account, repo, id).await?;
         let offset = range.map_or(u.size, |r| r.start);
         if offset != u.size {
-            return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
+            return Err(RegistryError::UploadOutOfOrder { size: u.size });
         }
-        let st = self.storage()?;
+        let st = self.storage;
         // Continue the running hash when it covers exactly what is stored.
         let resumed = st
             .hashers
@@ -180,7 +179,7 @@ impl Registry<'_> {
             if let Some(h) = before {
                 self.keep_hasher(id, u.size, Arc::new(Mutex::new(h)), true);
             }
-            return Err(RegistryError::UploadOutOfOrder { size: u.size }.into());
+            return Err(RegistryError::UploadOutOfOrder { size: u.size });
         }
         if size == 0 {
             self.free(Freed { blobs: vec![key] }).await;
@@ -205,17 +204,15 @@ impl Registry<'_> {
             other => {
                 self.free(Freed { blobs: vec![key] }).await;
                 match other? {
-                    Append::OutOfOrder(size) => {
-                        Err(RegistryError::UploadOutOfOrder { size }.into())
-                    }
-                    _ => Err(RegistryError::BlobUploadUnknown.into()),
+                    Append::OutOfOrder(size) => Err(RegistryError::UploadOutOfOrder { size }),
+                    _ => Err(RegistryError::BlobUploadUnknown),
                 }
             }
         }
     }
 
     fn keep_hasher(&self, id: &str, size: u64, hasher: Arc<Mutex<sha2::Sha256>>, known: bool) {
-        let Ok(st) = self.storage() else { return };
+        let st = self.storage;
         if !known {
             return;
         }
@@ -247,7 +244,7 @@ impl Registry<'_> {
             Ok(a) => a,
             Err(e) => {
                 self.cancel_upload(account, repo, id).await.ok();
-                return Err(e.into());
+                return Err(e);
             }
         };
         let mut u = self.own_upload(account, repo, id).await?;
@@ -258,7 +255,7 @@ impl Registry<'_> {
                 .size;
             u = self.own_upload(account, repo, id).await?;
         }
-        let st = self.storage()?;
+        let st = self.storage;
         let running = st.hashers.lock().ok().and_then(|mut m| m.remove(id));
         let actual = match (algorithm, running) {
             (DigestAlgorithm::Sha256, Some((n, h))) if n == u.size => {
@@ -271,8 +268,7 @@ impl Registry<'_> {
             self.cancel_upload(account, repo, id).await.ok();
             return Err(RegistryError::DigestInvalid(format!(
                 "the uploaded content has digest {actual}, not {digest}"
-            ))
-            .into());
+            )));
         }
         let row = BlobRow {
             digest: actual,
@@ -285,9 +281,9 @@ impl Registry<'_> {
             .await
             .map_err(|e| match e {
                 slipway_core::ports::metadata::MetaError::MissingParent(_) => {
-                    RegistryError::BlobUploadUnknown.into()
+                    RegistryError::BlobUploadUnknown
                 }
-                other => Error::from(other),
+                other => RegistryError::from(other),
             })?;
         self.free(freed).await;
         // A deduplicated blob keeps the bytes stored first.
@@ -309,7 +305,7 @@ impl Registry<'_> {
         name: &str,
         segments: &[Segment],
     ) -> Result<String> {
-        let st = self.storage()?;
+        let st = self.storage;
         let total = segments.iter().map(|s| s.size).sum();
         let mut stream = segments_stream(
             st.blobs.clone(),
@@ -321,7 +317,7 @@ impl Registry<'_> {
         );
         let mut h = H::new();
         while let Some(chunk) = stream.next().await {
-            let chunk: Bytes = chunk.map_err(|e| Error::internal("reading upload", e))?;
+            let chunk: Bytes = chunk.map_err(|e| RegistryError::internal("reading upload", e))?;
             h.update(&chunk);
         }
         Ok(format!("{name}:{}", hex::encode(h.finalize())))
@@ -330,7 +326,7 @@ impl Registry<'_> {
     /// Cancels an upload and frees what it received.
     pub async fn cancel_upload(&self, account: &AccountId, repo: &str, id: &str) -> Result<()> {
         self.own_upload(account, repo, id).await?;
-        let st = self.storage()?;
+        let st = self.storage;
         if let Ok(mut m) = st.hashers.lock() {
             m.remove(id);
         }
@@ -339,7 +335,7 @@ impl Registry<'_> {
                 self.free(freed).await;
                 Ok(())
             }
-            None => Err(RegistryError::BlobUploadUnknown.into()),
+            None => Err(RegistryError::BlobUploadUnknown),
         }
     }
 
@@ -352,11 +348,11 @@ impl Registry<'_> {
     ) -> Result<BlobRow> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
-        self.storage()?
+        self.storage
             .index
             .repo_blob(account, repo, digest)
             .await?
-            .ok_or_else(|| RegistryError::BlobUnknown(digest.to_owned()).into())
+            .ok_or_else(|| RegistryError::BlobUnknown(digest.to_owned()))
     }
 
     /// Streams a blob, or one range of it.
@@ -374,7 +370,7 @@ impl Registry<'_> {
                     .map_err(|_| RegistryError::RangeInvalid { size: row.size })
             })
             .transpose()?;
-        let blobs = self.storage()?.blobs.clone();
+        let blobs = self.storage.blobs.clone();
         let body = match (row.segments.as_slice(), range) {
             ([one], None) => blobs.get(&one.blob, None).await.map_err(blob_error)?,
             (segs, r) => segments_stream(
@@ -400,12 +396,12 @@ impl Registry<'_> {
         check_digest(digest)?;
         self.repository(account, repo).await?;
         if !self
-            .storage()?
+            .storage
             .index
             .unlink_blob(account, repo, digest)
             .await?
         {
-            return Err(RegistryError::BlobUnknown(digest.to_owned()).into());
+            return Err(RegistryError::BlobUnknown(digest.to_owned()));
         }
         self.collect_garbage().await?;
         Ok(())
