@@ -48,10 +48,6 @@ impl Input {
         self.get(name).and_then(Value::as_u64).map(|n| n as usize)
     }
 
-    pub fn take(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(name).filter(|v| !v.is_null())
-    }
-
     /// Decodes a member into a domain type. The shape check already ran,
     /// so a failure here is a shape the domain type cannot hold.
     pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AwsError> {

@@ -1,24 +1,24 @@
 //! CreateAlgorithm, DescribeAlgorithm, ListAlgorithms, DeleteAlgorithm.
 
+use super::common::status_details;
 use super::common::{list_params, required, text, HandlerResult};
+use super::specs;
 use crate::error::AwsError;
+use crate::generated::sagemaker as generated;
 use crate::json::Reply;
 use crate::json::{merge, object, ts, Input};
 use serde::Serialize;
 use serde_json::{json, Value};
 use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_core::AccountId;
-use slipway_service::resources::algorithms::{Algorithm, NewAlgorithm};
+use slipway_service::resources::algorithms::{Algorithm, AlgorithmSpec, NewAlgorithm};
 use slipway_service::Service;
 
 pub async fn create_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
+    let request: generated::CreateAlgorithmInput = specs::request(&input)?;
     let new = NewAlgorithm {
-        name: required(&input, "AlgorithmName")?,
-        description: input.str("AlgorithmDescription"),
-        training: input.typed("TrainingSpecification")?.unwrap_or_default(),
-        inference: input.typed("InferenceSpecification")?,
-        validation: input.typed("ValidationSpecification")?,
-        certify_for_marketplace: input.bool("CertifyForMarketplace"),
+        spec: AlgorithmSpec::try_from(request)?,
+        echo: specs::echo(&input, &["Tags"]),
         tags: input.tags("Tags"),
     };
     let algo = svc
@@ -29,16 +29,20 @@ pub async fn create_algorithm(svc: &Service, account: &AccountId, input: Input) 
     Ok(json!({ "AlgorithmArn": algo.record.arn }))
 }
 
-/// The DescribeAlgorithm shape: the stored document plus what the
-/// server owns (ARN, times, status).
+/// The DescribeAlgorithm shape: the request's echo plus what the
+/// server owns (ARN, times, status, validation statuses).
 pub fn describe_shape(a: &Algorithm) -> Value {
     let head = object([
-        ("AlgorithmName", json!(a.doc.algorithm_name)),
+        ("AlgorithmName", json!(a.doc.spec.name)),
         ("AlgorithmArn", json!(a.record.arn)),
         ("CreationTime", ts(a.record.created)),
         ("AlgorithmStatus", json!(a.record.status)),
+        (
+            "AlgorithmStatusDetails",
+            status_details(&a.doc.status_details),
+        ),
     ]);
-    merge(head, serde_json::to_value(&a.doc).unwrap_or(Value::Null))
+    merge(head, a.doc.echo.as_value().clone())
 }
 
 pub async fn describe_algorithm(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
@@ -85,9 +89,9 @@ pub async fn list_algorithms(
     let algorithm_summary_list = items
         .iter()
         .map(|(record, a)| AlgorithmSummaryShape {
-            algorithm_name: &a.algorithm_name,
+            algorithm_name: &a.name,
             algorithm_arn: &record.arn,
-            algorithm_description: a.algorithm_description.as_deref(),
+            algorithm_description: a.description.as_deref(),
             creation_time: micros_to_epoch_seconds(record.created),
             algorithm_status: &record.status,
         })

@@ -49,3 +49,23 @@ fn lower_camel(name: &str) -> String {
         .map(|f| f.to_lowercase().chain(c).collect())
         .unwrap_or_default()
 }
+
+/// `AlgorithmStatusDetails` / `ModelPackageStatusDetails`: both lists
+/// always present, even empty (the model marks them required).
+pub fn status_details(d: &slipway_core::spec::StatusDetails) -> serde_json::Value {
+    let items = |list: &[slipway_core::spec::StatusItem]| -> Vec<serde_json::Value> {
+        list.iter()
+            .map(|i| {
+                crate::json::object([
+                    ("Name", serde_json::json!(i.name)),
+                    ("Status", serde_json::json!(i.status)),
+                    ("FailureReason", serde_json::json!(i.failure_reason)),
+                ])
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "ValidationStatuses": items(&d.validation_statuses),
+        "ImageScanStatuses": items(&d.image_scan_statuses),
+    })
+}

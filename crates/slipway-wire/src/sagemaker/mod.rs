@@ -8,6 +8,7 @@ mod algorithms;
 mod common;
 mod model_packages;
 mod models;
+pub(crate) mod specs;
 mod tags;
 mod training_jobs;
 mod transform_jobs;

@@ -1,31 +1,34 @@
 //! Model packages and model package groups.
 
+use super::common::status_details;
 use super::common::{list_params, required, text, HandlerResult};
+use super::specs;
 use crate::error::AwsError;
+use crate::generated::sagemaker as generated;
 use crate::json::Reply;
 use crate::json::{merge, object, ts, Input};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
+use slipway_core::{AccountId, Echo};
 use slipway_service::resources::model_packages::{
-    ModelPackage, ModelPackageFilter, ModelPackageUpdate, NewModelPackage,
+    ModelPackage, ModelPackageFilter, NewModelPackage,
 };
 use slipway_service::Service;
 
-/// Members of CreateModelPackage the service reads; all others are
-/// stored and echoed as given.
-const TYPED_MEMBERS: [&str; 10] = [
+/// Members of a model package the server renders from typed state (and
+/// Tags and ClientToken, which are not echoed): not kept in the echo.
+pub(crate) const RENDERED: &[&str] = &[
+    "Tags",
+    "ClientToken",
     "ModelPackageName",
     "ModelPackageGroupName",
     "ModelPackageDescription",
-    "InferenceSpecification",
-    "ValidationSpecification",
-    "SourceAlgorithmSpecification",
-    "CertifyForMarketplace",
+    "ModelPackageVersion",
     "ModelApprovalStatus",
-    "Tags",
-    "ClientToken",
+    "ApprovalDescription",
+    "ModelPackageStatusDetails",
+    "LastModifiedTime",
 ];
 
 pub async fn create_model_package(
@@ -33,31 +36,50 @@ pub async fn create_model_package(
     account: &AccountId,
     input: Input,
 ) -> HandlerResult {
-    let other: Map<String, Value> = input
-        .0
-        .iter()
-        .filter(|(k, v)| !TYPED_MEMBERS.contains(&k.as_str()) && !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let new = NewModelPackage {
-        name: input.str("ModelPackageName"),
-        group: input.str("ModelPackageGroupName"),
-        description: input.str("ModelPackageDescription"),
-        inference: input.typed("InferenceSpecification")?,
-        validation: input.typed("ValidationSpecification")?,
-        source_algorithm: input.typed("SourceAlgorithmSpecification")?,
-        certify_for_marketplace: input.bool("CertifyForMarketplace"),
-        approval: input.str("ModelApprovalStatus"),
-        tags: input.tags("Tags"),
-        client_token: input.str("ClientToken"),
-        other,
-    };
+    let request: generated::CreateModelPackageInput = specs::request(&input)?;
+    let mut new = NewModelPackage::try_from(request)?;
+    new.tags = input.tags("Tags");
+    new.additional_inference_count = input
+        .as_value()
+        .get("AdditionalInferenceSpecifications")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    new.echo = specs::echo(&input, RENDERED);
     let pkg = svc
         .model_packages()
         .create(account, new)
         .await
         .map_err(AwsError::from_service)?;
     Ok(json!({ "ModelPackageArn": pkg.record.arn }))
+}
+
+/// The InferenceSpecification DescribeModelPackage shows when the request
+/// had none: the source algorithm's, serving the source's model data.
+fn derived_inference(p: &ModelPackage) -> Value {
+    if let Some(d) = &p.doc.derived_inference {
+        let mut inf = d
+            .algorithm_echo
+            .as_value()
+            .get("InferenceSpecification")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if let (Some(url), Some(list)) = (
+            &d.model_data_url,
+            inf.get_mut("Containers").and_then(Value::as_array_mut),
+        ) {
+            for c in list.iter_mut().filter_map(Value::as_object_mut) {
+                c.insert("ModelDataUrl".into(), json!(url));
+            }
+        }
+        return inf;
+    }
+    match (
+        &p.doc.inference,
+        p.doc.echo.as_value().get("InferenceSpecification"),
+    ) {
+        (Some(inf), None) => specs::render_inference(inf),
+        _ => Value::Null,
+    }
 }
 
 pub fn describe_shape(p: &ModelPackage) -> Value {
@@ -75,8 +97,19 @@ pub fn describe_shape(p: &ModelPackage) -> Value {
         ),
         ("CreationTime", ts(p.record.created)),
         ("ModelPackageStatus", json!(p.record.status)),
+        (
+            "ModelPackageStatusDetails",
+            status_details(&p.doc.status_details),
+        ),
+        ("ModelApprovalStatus", json!(p.doc.model_approval_status)),
+        ("ApprovalDescription", json!(p.doc.approval_description)),
+        (
+            "LastModifiedTime",
+            p.doc.last_modified.map(ts).unwrap_or(Value::Null),
+        ),
+        ("InferenceSpecification", derived_inference(p)),
     ]);
-    merge(head, serde_json::to_value(&p.doc).unwrap_or(Value::Null))
+    merge(head, p.doc.echo.as_value().clone())
 }
 
 pub async fn describe_model_package(
@@ -112,7 +145,7 @@ struct ModelPackageSummaryShape<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     model_life_cycle: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    model_package_registration_type: Option<&'a Value>,
+    model_package_registration_type: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -150,11 +183,12 @@ pub async fn list_model_packages(
             creation_time: micros_to_epoch_seconds(record.created),
             model_package_status: &record.status,
             model_approval_status: p.model_approval_status.as_deref(),
-            model_life_cycle: p.model_life_cycle.as_ref().filter(|v| !v.is_null()),
-            model_package_registration_type: p
-                .model_package_registration_type
+            model_life_cycle: p
+                .model_life_cycle
                 .as_ref()
+                .map(Echo::as_value)
                 .filter(|v| !v.is_null()),
+            model_package_registration_type: p.registration_type.as_deref(),
         })
         .collect();
     text(&ListModelPackagesShape {
@@ -163,40 +197,12 @@ pub async fn list_model_packages(
     })
 }
 
-/// Members UpdateModelPackage replaces wholesale.
-const REPLACED_ON_UPDATE: [&str; 5] = [
-    "InferenceSpecification",
-    "SourceUri",
-    "ModelCard",
-    "ModelLifeCycle",
-    "ModelPackageRegistrationType",
-];
-
 pub async fn update_model_package(
     svc: &Service,
     account: &AccountId,
-    mut input: Input,
+    input: Input,
 ) -> HandlerResult {
-    let arn = required(&input, "ModelPackageArn")?;
-    let mut replace = Map::new();
-    for name in REPLACED_ON_UPDATE {
-        if let Some(v) = input.take(name) {
-            replace.insert(name.to_owned(), v);
-        }
-    }
-    let update = ModelPackageUpdate {
-        arn,
-        approval: input.str("ModelApprovalStatus"),
-        approval_description: input.str("ApprovalDescription"),
-        metadata_to_add: input.typed("CustomerMetadataProperties")?,
-        metadata_to_remove: input
-            .typed("CustomerMetadataPropertiesToRemove")?
-            .unwrap_or_default(),
-        additional_inference_to_add: input
-            .typed("AdditionalInferenceSpecificationsToAdd")?
-            .unwrap_or_default(),
-        replace,
-    };
+    let update = specs::update_of(&input)?;
     let pkg = svc
         .model_packages()
         .update(account, update)

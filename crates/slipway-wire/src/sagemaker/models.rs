@@ -1,19 +1,25 @@
 //! CreateModel, DescribeModel, ListModels, DeleteModel.
 
 use super::common::{list_params, required, text, HandlerResult};
+use super::specs;
 use crate::error::AwsError;
+use crate::generated::sagemaker as generated;
 use crate::json::{merge, object, ts, Input, Reply};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_core::AccountId;
+use slipway_service::resources::models::ModelSpec;
 use slipway_service::Service;
 
 pub async fn create_model(svc: &Service, account: &AccountId, input: Input) -> HandlerResult {
     let tags = input.tags("Tags");
+    let request: generated::CreateModelInput = specs::request(&input)?;
+    let spec = ModelSpec::try_from(request)?;
+    let echo = specs::echo(&input, &["Tags"]);
     let model = svc
         .models()
-        .create(account, input.0, tags)
+        .create(account, spec, echo, tags)
         .await
         .map_err(AwsError::from_service)?;
     Ok(json!({ "ModelArn": model.record.arn }))
@@ -27,18 +33,19 @@ pub async fn describe_model(svc: &Service, account: &AccountId, input: Input) ->
         .await
         .map_err(AwsError::from_service)?;
     let head = object([
-        ("ModelName", json!(model.doc.model_name)),
+        ("ModelName", json!(model.doc.spec.model_name)),
         ("ModelArn", json!(model.record.arn)),
         ("CreationTime", ts(model.record.created)),
         (
             "EnableNetworkIsolation",
-            json!(model.doc.enable_network_isolation.unwrap_or(false)),
+            json!(model.doc.spec.enable_network_isolation.unwrap_or(false)),
         ),
     ]);
-    Ok(merge(
-        head,
-        serde_json::to_value(&model.doc).unwrap_or(Value::Null),
-    ))
+    let echo = match &model.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_model(&model.doc.spec),
+    };
+    Ok(merge(head, echo))
 }
 
 #[derive(Serialize)]

@@ -2,12 +2,16 @@
 //! DeleteTrainingJob.
 
 use super::common::{list_params, required, text, HandlerResult};
+use super::specs;
 use crate::error::AwsError;
+use crate::generated::sagemaker as generated;
 use crate::json::{merge, object, ts, Input, Reply};
 use serde::Serialize;
 use serde_json::{json, Value};
+use slipway_core::spec::training::DEFAULT_MAX_RUNTIME_SECONDS;
+use slipway_core::spec::TrainingJobSpec;
 use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_core::AccountId;
+use slipway_core::{AccountId, Echo};
 use slipway_service::jobs::training::create::Origin;
 use slipway_service::jobs::training::TrainingJob;
 use slipway_service::Service;
@@ -18,9 +22,20 @@ pub async fn create_training_job(
     input: Input,
 ) -> HandlerResult {
     let tags = input.tags("Tags");
+    let request: generated::CreateTrainingJobRequest = specs::request(&input)?;
+    let spec = TrainingJobSpec::try_from(request)?;
+    let mut echo = specs::echo(&input, &["Tags"]).into_value();
+    // DescribeTrainingJob echoes the StoppingCondition with its default.
+    if let Value::Object(m) = &mut echo {
+        let stopping = m.entry("StoppingCondition").or_insert_with(|| json!({}));
+        if let Value::Object(s) = stopping {
+            s.entry("MaxRuntimeInSeconds")
+                .or_insert(json!(DEFAULT_MAX_RUNTIME_SECONDS));
+        }
+    }
     let job = svc
         .training_jobs()
-        .create(account, input.0, tags, Origin::Client)
+        .create(account, spec, Some(Echo::new(echo)), tags, Origin::Client)
         .await
         .map_err(AwsError::from_service)?;
     Ok(json!({ "TrainingJobArn": job.record.arn }))
@@ -95,12 +110,15 @@ pub fn describe_shape(job: &TrainingJob) -> Value {
         ("BillableTimeInSeconds", seconds),
         (
             "EnableNetworkIsolation",
-            json!(job.doc.request.network_isolated()),
+            json!(job.doc.spec.network_isolated()),
         ),
         ("EnableInterContainerTrafficEncryption", json!(false)),
         ("EnableManagedSpotTraining", json!(false)),
     ]);
-    let echo = serde_json::to_value(&job.doc.request).unwrap_or(Value::Null);
+    let echo = match &job.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_training_job(&job.doc.spec),
+    };
     merge(head, echo)
 }
 

@@ -1,10 +1,13 @@
 //! CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob.
 
 use super::common::{list_params, required, text, HandlerResult};
+use super::specs;
 use crate::error::AwsError;
+use crate::generated::sagemaker as generated;
 use crate::json::{merge, object, ts, Input, Reply};
 use serde::Serialize;
 use serde_json::{json, Value};
+use slipway_core::spec::TransformJobSpec;
 use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_core::AccountId;
 use slipway_service::Service;
@@ -15,9 +18,12 @@ pub async fn create_transform_job(
     input: Input,
 ) -> HandlerResult {
     let tags = input.tags("Tags");
+    let request: generated::CreateTransformJobRequest = specs::request(&input)?;
+    let spec = TransformJobSpec::try_from(request)?;
+    let echo = specs::echo(&input, &["Tags"]);
     let job = svc
         .transform_jobs()
-        .create(account, input.0, tags)
+        .create(account, spec, Some(echo), tags)
         .await
         .map_err(AwsError::from_service)?;
     Ok(json!({ "TransformJobArn": job.record.arn }))
@@ -47,10 +53,11 @@ pub async fn describe_transform_job(
         ),
         ("TransformEndTime", st.end.map(ts).unwrap_or(Value::Null)),
     ]);
-    Ok(merge(
-        head,
-        serde_json::to_value(&job.doc.request).unwrap_or(Value::Null),
-    ))
+    let echo = match &job.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_transform_job(&job.doc.spec),
+    };
+    Ok(merge(head, echo))
 }
 
 #[derive(Serialize)]

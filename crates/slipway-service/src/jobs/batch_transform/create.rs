@@ -2,7 +2,7 @@
 //! model's container resolved and pinned, then the runner starts.
 
 use super::runner;
-use super::spec::TransformJobRequest;
+use super::spec::TransformJobSpec;
 use super::state::{self, status, Plan, RunState, TransformJob, TransformJobDocument, KIND};
 use super::TransformJobs;
 use crate::error::{Error, Result};
@@ -12,15 +12,17 @@ use crate::jobs::transform::batch::BatchStrategy;
 use crate::jobs::transform::filters::DataProcessing;
 use crate::jobs::transform::split::SplitType;
 use crate::resources::{document, new_record, tags_of};
-use serde_json::{Map, Value};
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::AccountId;
+use slipway_core::{AccountId, Echo};
 
 impl TransformJobs<'_> {
+    /// CreateTransformJob. `echo` is the request as sent, for
+    /// DescribeTransformJob (`None` for a validation's job).
     pub async fn create(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        spec: TransformJobSpec,
+        echo: Option<Echo>,
         tags: Vec<(String, String)>,
     ) -> Result<TransformJob> {
         let Some(rt) = self.svc.jobs.clone() else {
@@ -29,15 +31,7 @@ impl TransformJobs<'_> {
                 "This Slipway server runs no jobs: no container engine is configured (set DOCKER_HOST or start Podman's API service).",
             ));
         };
-        let mut request = request;
-        request.remove("Tags");
-        let req: TransformJobRequest =
-            serde_json::from_value(Value::Object(request)).map_err(|e| {
-                Error::invalid(
-                    "CreateTransformJobRequest",
-                    format!("Cannot read the request: {e}"),
-                )
-            })?;
+        let req = spec;
         check(&req)?;
         let model = self.svc.models().describe(account, &req.model_name).await?;
         let container = self.svc.models().resolve(account, &model).await?;
@@ -46,11 +40,12 @@ impl TransformJobs<'_> {
             .limits(rt.settings.host_cpus, rt.settings.memory_cap_bytes);
         let plan = Plan::from_container(container, it, limits.nano_cpus, limits.memory_bytes);
         let doc = TransformJobDocument {
-            request: req,
+            spec: req,
+            echo,
             plan,
             state: RunState::default(),
         };
-        let name = doc.request.transform_job_name.clone();
+        let name = doc.spec.transform_job_name.clone();
         let mut record = new_record(
             self.svc,
             account,
@@ -84,7 +79,7 @@ impl TransformJobs<'_> {
 }
 
 /// Rules that need no lookups.
-fn check(req: &TransformJobRequest) -> Result<()> {
+fn check(req: &TransformJobSpec) -> Result<()> {
     let mb = req.max_payload_in_mb;
     if let Some(mb) = mb {
         if mb > 100 {

@@ -116,8 +116,7 @@ async fn conclude_inner(
             Ok(true)
         })
         .await?;
-        artifacts =
-            Some(upload_outputs(&svc, account, &job.record.name, &job.doc.request, wd).await?);
+        artifacts = Some(upload_outputs(&svc, account, &job.record.name, &job.doc.spec, wd).await?);
     }
     let (final_status, secondary) = match ended {
         Ended::Exited(_) => (status::COMPLETED, Secondary::Completed),
@@ -249,7 +248,7 @@ async fn upload_outputs(
     svc: &Service,
     account: &AccountId,
     job_name: &str,
-    req: &super::spec::TrainingJobRequest,
+    req: &super::spec::TrainingJobSpec,
     wd: &WorkDir,
 ) -> Result<String, Fatal> {
     let out = S3Uri::parse(&req.output_data_config.s3_output_path).ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! three config files the contract names (docs/contracts.md §3.2) and the channel
 //! data downloaded in File mode (§3.3).
 
-use super::spec::{TrainingChannel, TrainingJobRequest};
+use super::spec::{TrainingChannel, TrainingJobSpec};
 use super::state::Plan;
 use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
 use crate::jobs::untrusted::{UntrustedDir, UntrustedError};
@@ -98,7 +98,7 @@ async fn writable_dir(path: &Path) -> Result<(), DataError> {
 }
 
 /// The effective input mode of a channel.
-pub fn channel_mode<'a>(req: &'a TrainingJobRequest, ch: &'a TrainingChannel) -> &'a str {
+pub fn channel_mode<'a>(req: &'a TrainingJobSpec, ch: &'a TrainingChannel) -> &'a str {
     ch.input_mode
         .as_deref()
         .unwrap_or(&req.algorithm_specification.training_input_mode)
@@ -106,7 +106,7 @@ pub fn channel_mode<'a>(req: &'a TrainingJobRequest, ch: &'a TrainingChannel) ->
 
 /// Creates the tree (from scratch: a restarted preparation starts clean)
 /// and writes the config files.
-pub async fn lay_out(wd: &WorkDir, req: &TrainingJobRequest, plan: &Plan) -> Result<(), DataError> {
+pub async fn lay_out(wd: &WorkDir, req: &TrainingJobSpec, plan: &Plan) -> Result<(), DataError> {
     if tokio::fs::try_exists(&wd.root).await.unwrap_or(false) {
         tokio::fs::remove_dir_all(&wd.root)
             .await
@@ -144,7 +144,7 @@ async fn write_json(path: &Path, value: &Value) -> Result<(), DataError> {
 }
 
 /// `inputdataconfig.json`: one key per channel.
-pub fn input_data_config(req: &TrainingJobRequest) -> Value {
+pub fn input_data_config(req: &TrainingJobSpec) -> Value {
     let mut out = Map::new();
     for ch in &req.input_data_config {
         let mut c = Map::new();
@@ -201,7 +201,7 @@ pub async fn download_channels(
     svc: &Service,
     account: &AccountId,
     wd: &WorkDir,
-    req: &TrainingJobRequest,
+    req: &TrainingJobSpec,
 ) -> Result<Fetched, DataError> {
     let mut total = Fetched::default();
     for ch in &req.input_data_config {
