@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod arn;
+pub mod echo;
 pub mod ports;
 pub mod resource;
 pub mod spec;
@@ -11,4 +12,5 @@ pub mod time_util;
 
 pub use account::{random_id, random_session_token, AccessKey, AccountId};
 pub use arn::Arn;
+pub use echo::{Echo, EchoEdit, EchoPatch};
 pub use resource::{ResourceKind, ResourceRecord};

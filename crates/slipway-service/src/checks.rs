@@ -4,15 +4,14 @@
 //! milliseconds instead of after a failed validation.
 
 use crate::error::{Error, Result};
-use serde_json::Value;
 use slipway_core::spec::{
-    HyperParameterSpecification, InferenceSpecification, TrainingJobDefinition,
-    TrainingSpecification, ValidationSpecification,
+    HyperParameterSpec, InferenceSpec, TrainingJobDefinition, TrainingSpec, TransformJobDefinition,
+    ValidationSpec,
 };
 use std::collections::HashSet;
 
 /// Checks an algorithm's own specification for internal consistency.
-pub fn training_specification(spec: &TrainingSpecification) -> Result<()> {
+pub fn training_specification(spec: &TrainingSpec) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, ch) in spec.training_channels.iter().enumerate() {
         if !seen.insert(ch.name.as_str()) {
@@ -47,7 +46,7 @@ pub fn training_specification(spec: &TrainingSpecification) -> Result<()> {
     Ok(())
 }
 
-fn hyperparameter_range(hp: &HyperParameterSpecification, field: &str) -> Result<()> {
+fn hyperparameter_range(hp: &HyperParameterSpec, field: &str) -> Result<()> {
     let Some(range) = &hp.range else {
         return Ok(());
     };
@@ -124,7 +123,7 @@ fn hyperparameter_range(hp: &HyperParameterSpecification, field: &str) -> Result
 }
 
 /// Why `value` does not fit the hyperparameter's type and range, if it does not.
-fn check_value(hp: &HyperParameterSpecification, value: &str) -> std::result::Result<(), String> {
+fn check_value(hp: &HyperParameterSpec, value: &str) -> std::result::Result<(), String> {
     let range = hp.range.as_ref();
     match hp.kind.as_str() {
         "Integer" => {
@@ -184,9 +183,9 @@ fn check_value(hp: &HyperParameterSpecification, value: &str) -> std::result::Re
 
 /// Checks each algorithm validation profile against the algorithm.
 pub fn algorithm_profiles(
-    training: &TrainingSpecification,
-    inference: Option<&InferenceSpecification>,
-    validation: &ValidationSpecification,
+    training: &TrainingSpec,
+    inference: Option<&InferenceSpec>,
+    validation: &ValidationSpec,
 ) -> Result<()> {
     for (i, profile) in validation.validation_profiles.iter().enumerate() {
         let base = format!("ValidationSpecification.ValidationProfiles.{}", i + 1);
@@ -212,14 +211,11 @@ pub fn algorithm_profiles(
 /// Checks a training job definition (a profile's, or later a training
 /// job's) against the algorithm's training specification.
 pub fn training_job_definition(
-    spec: &TrainingSpecification,
+    spec: &TrainingSpec,
     def: &TrainingJobDefinition,
     field: &str,
 ) -> Result<()> {
-    let instance_type = def
-        .resource_config
-        .get("InstanceType")
-        .and_then(Value::as_str);
+    let instance_type = def.resource_config.instance_type.as_deref();
     if let Some(it) = instance_type {
         if !spec
             .supported_training_instance_types
@@ -235,11 +231,7 @@ pub fn training_job_definition(
             ));
         }
     }
-    let count = def
-        .resource_config
-        .get("InstanceCount")
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
+    let count = def.resource_config.instance_count.unwrap_or(1);
     if count > 1 && spec.supports_distributed_training != Some(true) {
         return Err(Error::invalid(
             format!("{field}.ResourceConfig.InstanceCount"),
@@ -321,8 +313,8 @@ pub fn training_job_definition(
             ));
         }
     }
-    let hps = def.hyper_parameters.clone().unwrap_or_default();
-    for (name, value) in &hps {
+    let hps = &def.hyper_parameters;
+    for (name, value) in hps {
         let hfield = format!("{field}.HyperParameters.{name}");
         let Some(hp) = spec
             .supported_hyper_parameters
@@ -334,7 +326,6 @@ pub fn training_job_definition(
                 format!("Hyperparameter '{name}' is not among the algorithm's SupportedHyperParameters."),
             ));
         };
-        let value = value.as_str().unwrap_or_default();
         check_value(hp, value).map_err(|why| {
             Error::invalid(
                 hfield.clone(),
@@ -360,38 +351,36 @@ pub fn training_job_definition(
 /// Checks a transform job definition against the inference specification
 /// that will run it.
 pub fn transform_job_definition(
-    inference: &InferenceSpecification,
-    tjd: &Value,
+    inference: &InferenceSpec,
+    tjd: &TransformJobDefinition,
     field: &str,
 ) -> Result<()> {
-    let member = |path: &[&str]| -> Option<&str> {
-        path.iter()
-            .try_fold(tjd, |v, k| v.get(k))
-            .and_then(Value::as_str)
-    };
-    type Check<'a> = (&'a [&'a str], &'a Option<Vec<String>>, &'a str);
+    type Check<'a> = (&'a str, Option<&'a str>, &'a Option<Vec<String>>, &'a str);
     let checks: [Check; 3] = [
         (
-            &["TransformResources", "InstanceType"],
+            "TransformResources.InstanceType",
+            Some(tjd.transform_resources.instance_type.as_str()).filter(|s| !s.is_empty()),
             &inference.supported_transform_instance_types,
             "SupportedTransformInstanceTypes",
         ),
         (
-            &["TransformInput", "ContentType"],
+            "TransformInput.ContentType",
+            tjd.transform_input.content_type.as_deref(),
             &inference.supported_content_types,
             "SupportedContentTypes",
         ),
         (
-            &["TransformOutput", "Accept"],
+            "TransformOutput.Accept",
+            tjd.transform_output.accept.as_deref(),
             &inference.supported_response_mime_types,
             "SupportedResponseMIMETypes",
         ),
     ];
-    for (path, supported, list_name) in checks {
-        if let (Some(v), Some(supported)) = (member(path), supported) {
+    for (path, given, supported, list_name) in checks {
+        if let (Some(v), Some(supported)) = (given, supported) {
             if !supported.iter().any(|s| s == v) {
                 return Err(Error::invalid(
-                    format!("{field}.{}", path.join(".")),
+                    format!("{field}.{path}"),
                     format!(
                         "{v} is not in the InferenceSpecification's {list_name} [{}].",
                         supported.join(", ")
@@ -406,8 +395,8 @@ pub fn transform_job_definition(
 /// Checks each model package validation profile against the inference
 /// specification that will serve it.
 pub fn model_package_profiles(
-    inference: &InferenceSpecification,
-    validation: &ValidationSpecification,
+    inference: &InferenceSpec,
+    validation: &ValidationSpec,
 ) -> Result<()> {
     for (i, profile) in validation.validation_profiles.iter().enumerate() {
         let base = format!(
@@ -428,12 +417,9 @@ pub fn model_package_profiles(
 }
 
 /// Every container needs an image to run.
-pub fn inference_containers(inference: &InferenceSpecification, field: &str) -> Result<()> {
+pub fn inference_containers(inference: &InferenceSpec, field: &str) -> Result<()> {
     for (i, c) in inference.containers.iter().enumerate() {
-        if c.get("Image")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
+        if c.image.is_empty() {
             return Err(Error::invalid(
                 format!("{field}.Containers.{}.Image", i + 1),
                 "Each container in the InferenceSpecification needs an Image.",

@@ -2,8 +2,8 @@
 use super::*;
 use serde_json::json;
 
-fn training() -> TrainingSpecification {
-    serde_json::from_value(json!({
+fn training() -> TrainingSpec {
+    crate::testkit::spec(json!({
         "TrainingImage": "img",
         "SupportedTrainingInstanceTypes": ["ml.m5.large"],
         "SupportedHyperParameters": [
@@ -19,7 +19,6 @@ fn training() -> TrainingSpecification {
             {"Name": "test", "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File", "Pipe"]}
         ]
     }))
-    .unwrap()
 }
 
 fn definition(hps: serde_json::Value, channels: &[&str]) -> TrainingJobDefinition {
@@ -27,13 +26,12 @@ fn definition(hps: serde_json::Value, channels: &[&str]) -> TrainingJobDefinitio
         .iter()
         .map(|c| json!({"ChannelName": c, "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/p"}}}))
         .collect();
-    serde_json::from_value(json!({
+    crate::testkit::spec(json!({
         "TrainingInputMode": "File",
         "HyperParameters": hps,
         "InputDataConfig": channels,
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1}
     }))
-    .unwrap()
 }
 
 fn field_of(r: Result<()>) -> String {
@@ -104,13 +102,12 @@ fn channels_must_be_declared_and_required_ones_present() {
 fn instance_type_and_count_must_be_supported() {
     let spec = training();
     let mut d = definition(json!({"epochs": "2"}), &["train"]);
-    d.resource_config.insert("InstanceCount".into(), json!(2));
+    d.resource_config.instance_count = Some(2);
     assert_eq!(
         field_of(training_job_definition(&spec, &d, "P")),
         "P.ResourceConfig.InstanceCount"
     );
-    d.resource_config
-        .insert("InstanceType".into(), json!("ml.c5.xlarge"));
+    d.resource_config.instance_type = Some("ml.c5.xlarge".into());
     assert_eq!(
         field_of(training_job_definition(&spec, &d, "P")),
         "P.ResourceConfig.InstanceType"
@@ -135,26 +132,28 @@ fn ranges_must_match_the_declared_type() {
 
 #[test]
 fn transform_definitions_must_fit_the_inference_specification() {
-    let inf: InferenceSpecification = serde_json::from_value(json!({
+    let inf: InferenceSpec = crate::testkit::spec(json!({
         "Containers": [{"Image": "img"}],
         "SupportedTransformInstanceTypes": ["ml.m5.large"],
         "SupportedContentTypes": ["text/csv"],
         "SupportedResponseMIMETypes": ["text/csv"]
-    }))
-    .unwrap();
-    let ok = json!({"TransformInput": {"ContentType": "text/csv"}, "TransformOutput": {"Accept": "text/csv"},
+    }));
+    let ok = json!({"TransformInput": {"ContentType": "text/csv",
+                        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
+                    "TransformOutput": {"Accept": "text/csv", "S3OutputPath": "s3://b/out"},
                     "TransformResources": {"InstanceType": "ml.m5.large"}});
-    transform_job_definition(&inf, &ok, "T").unwrap();
+    let def = |v: &serde_json::Value| -> TransformJobDefinition { crate::testkit::spec(v.clone()) };
+    transform_job_definition(&inf, &def(&ok), "T").unwrap();
     let mut bad = ok.clone();
     bad["TransformOutput"]["Accept"] = json!("application/json");
     assert_eq!(
-        field_of(transform_job_definition(&inf, &bad, "T")),
+        field_of(transform_job_definition(&inf, &def(&bad), "T")),
         "T.TransformOutput.Accept"
     );
     let mut bad = ok;
     bad["TransformResources"]["InstanceType"] = json!("ml.c5.xlarge");
     assert_eq!(
-        field_of(transform_job_definition(&inf, &bad, "T")),
+        field_of(transform_job_definition(&inf, &def(&bad), "T")),
         "T.TransformResources.InstanceType"
     );
 }

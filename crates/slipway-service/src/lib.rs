@@ -13,6 +13,7 @@ pub mod resources;
 pub mod sts;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod upgrade;
 pub mod validation;
 
 pub use error::{Error, Result};

@@ -28,27 +28,12 @@ impl Input {
         }
     }
 
+    pub fn as_value(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+
     fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
-    }
-
-    pub fn str(&self, name: &str) -> Option<String> {
-        self.get(name).and_then(Value::as_str).map(str::to_owned)
-    }
-
-    pub fn bool(&self, name: &str) -> Option<bool> {
-        self.get(name).and_then(Value::as_bool)
-    }
-
-    /// Decodes a member into a domain type. The shape check already ran,
-    /// so a failure here is a shape the domain type cannot hold.
-    pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AwsError> {
-        self.get(name)
-            .map(|v| {
-                serde_json::from_value(v.clone())
-                    .map_err(|e| AwsError::serialization(format!("Cannot read member {name}: {e}")))
-            })
-            .transpose()
     }
 
     /// Tags as (key, value) pairs.
@@ -215,10 +200,7 @@ mod tests {
         fn accessors_never_panic(s in "[{}\\[\\]\":,0-9a-zA-Z. -]{0,200}") {
             if let Ok(input) = Input::decode(s.as_bytes()) {
                 for name in ["A", "Tags", "CreationTimeAfter", "MaxResults", ""] {
-                    let _ = input.str(name);
-                    let _ = input.bool(name);
                     let _ = input.tags(name);
-                    let _ = input.typed::<Vec<String>>(name);
                 }
             }
         }

@@ -19,6 +19,9 @@ mod sagemaker;
 
 pub use error::AwsError;
 pub use router::{router, WireConfig};
+/// The reader of documents an earlier release stored, for
+/// `Service::upgrade_documents` at start-up.
+pub use sagemaker::specs::legacy::Legacy as LegacyDocuments;
 
 /// The SageMaker API called in-process (`slipway validate`).
 pub use sagemaker::call as call_sagemaker;

@@ -42,6 +42,16 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             ..ServiceConfig::new(config.region.clone())
         },
     );
+    // Rows an earlier release stored in its layout, before anything reads
+    // them (docs/architecture.md, "Stored documents").
+    match service
+        .upgrade_documents(&slipway_wire::LegacyDocuments)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "stored documents upgraded to this release's layout"),
+        Err(e) => return Err(e).context("upgrading stored documents"),
+    }
     // Blobs a crash left between "bytes durable" and "row committed".
     let cutoff = slipway_core::time_util::wall_micros() - sweep_grace;
     match service.objects().sweep_orphans(cutoff).await {

@@ -1,8 +1,9 @@
 //! Runner supervision and shutdown, on the simulated engine.
 
 use crate::jobs::training::create::Origin;
-use crate::testkit::{Reply, Script, Serve, TestService};
+use crate::testkit::{spec, Reply, Script, Serve, TestService};
 use serde_json::{json, Map, Value};
+use slipway_core::Echo;
 use std::time::Duration;
 
 fn object(v: Value) -> Map<String, Value> {
@@ -37,7 +38,8 @@ async fn a_panicking_training_runner_fails_its_job_and_unregisters() {
         .training_jobs()
         .create(
             &t.account,
-            training(&t, "panics"),
+            spec(Value::Object(training(&t, "panics"))),
+            None,
             Vec::new(),
             Origin::Client,
         )
@@ -73,7 +75,12 @@ async fn a_panicking_transform_runner_fails_its_job() {
     }));
     t.svc
         .models()
-        .create(&t.account, model, Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(model)),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .expect("model");
     let req = object(json!({
@@ -84,7 +91,7 @@ async fn a_panicking_transform_runner_fails_its_job() {
     }));
     t.svc
         .transform_jobs()
-        .create(&t.account, req, Vec::new())
+        .create(&t.account, spec(Value::Object(req)), None, Vec::new())
         .await
         .expect("created");
     let done = t.transform_done("tp").await;
@@ -110,7 +117,8 @@ async fn shutdown_leaves_training_running_for_the_next_server() {
         .training_jobs()
         .create(
             &t.account,
-            training(&t, "longjob"),
+            spec(Value::Object(training(&t, "longjob"))),
+            None,
             Vec::new(),
             Origin::Client,
         )
@@ -172,7 +180,12 @@ async fn shutdown_waits_a_bounded_time_for_a_runner() {
     }));
     t.svc
         .models()
-        .create(&t.account, model, Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(model)),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .expect("model");
     let req = object(json!({
@@ -183,7 +196,7 @@ async fn shutdown_waits_a_bounded_time_for_a_runner() {
     }));
     t.svc
         .transform_jobs()
-        .create(&t.account, req, Vec::new())
+        .create(&t.account, spec(Value::Object(req)), None, Vec::new())
         .await
         .expect("created");
     t.wait_for(

@@ -6,49 +6,59 @@ use crate::error::{Error, Result};
 use crate::listing::ListParams;
 use crate::{checks, Service};
 use serde::{Deserialize, Serialize};
-use slipway_core::spec::{
-    InferenceSpecification, StatusDetails, TrainingSpecification, ValidationSpecification,
-};
-use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+use slipway_core::spec::{InferenceSpec, StatusDetails, TrainingSpec, ValidationSpec};
+use slipway_core::{AccountId, Echo, ResourceKind, ResourceRecord};
 
 const KIND: ResourceKind = ResourceKind::Algorithm;
 
-/// CreateAlgorithm, parsed.
-#[derive(Debug, Clone)]
-pub struct NewAlgorithm {
+/// An algorithm as the control plane acts on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct AlgorithmSpec {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub training: TrainingSpecification,
-    pub inference: Option<InferenceSpecification>,
-    pub validation: Option<ValidationSpecification>,
+    pub training: TrainingSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference: Option<InferenceSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certify_for_marketplace: Option<bool>,
+}
+
+/// CreateAlgorithm, converted by the wire layer.
+#[derive(Debug, Clone, Default)]
+pub struct NewAlgorithm {
+    pub spec: AlgorithmSpec,
+    /// The request as sent, for DescribeAlgorithm.
+    pub echo: Echo,
     pub tags: Vec<(String, String)>,
 }
 
-/// What is stored (and echoed by DescribeAlgorithm).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// What is stored for an algorithm (docs/architecture.md, "Stored
+/// documents"): DescribeAlgorithm shows the echo with the status details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlgorithmDocument {
-    pub algorithm_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub algorithm_description: Option<String>,
-    pub training_specification: TrainingSpecification,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inference_specification: Option<InferenceSpecification>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation_specification: Option<ValidationSpecification>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certify_for_marketplace: Option<bool>,
-    pub algorithm_status_details: StatusDetails,
+    pub spec: AlgorithmSpec,
+    pub echo: Echo,
+    pub status_details: StatusDetails,
 }
 
 /// The members ListAlgorithms shows beyond the record's own columns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct AlgorithmSummary {
-    pub algorithm_name: String,
+    pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub algorithm_description: Option<String>,
+    pub description: Option<String>,
+}
+
+impl AlgorithmSummary {
+    pub(crate) fn of(spec: &AlgorithmSpec) -> Result<String> {
+        document(&AlgorithmSummary {
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+        })
+    }
 }
 
 /// A stored algorithm: its record (ARN, status, times) and document.
@@ -64,6 +74,11 @@ pub struct Algorithms<'a> {
 
 impl Algorithms<'_> {
     pub async fn create(&self, account: &AccountId, new: NewAlgorithm) -> Result<Algorithm> {
+        let NewAlgorithm {
+            spec: new,
+            echo,
+            tags,
+        } = new;
         checks::training_specification(&new.training)?;
         if let Some(v) = &new.validation {
             self.svc
@@ -94,12 +109,10 @@ impl Algorithms<'_> {
             )];
             if let Some(inf) = &new.inference {
                 for (i, c) in inf.containers.iter().enumerate() {
-                    if let Some(image) = c.get("Image").and_then(serde_json::Value::as_str) {
-                        images.push((
-                            format!("InferenceSpecification.Containers.{}.Image", i + 1),
-                            image.to_owned(),
-                        ));
-                    }
+                    images.push((
+                        format!("InferenceSpecification.Containers.{}.Image", i + 1),
+                        c.image.clone(),
+                    ));
                 }
             }
             crate::validation::check_images(self.svc, account, &images).await?;
@@ -108,22 +121,22 @@ impl Algorithms<'_> {
         // validation; without, it is usable at once, as on AWS.
         let status = if profiles > 0 { "Pending" } else { "Completed" };
         let doc = AlgorithmDocument {
-            algorithm_name: new.name.clone(),
-            algorithm_description: new.description,
-            training_specification: new.training,
-            inference_specification: new.inference,
-            algorithm_status_details: StatusDetails::not_started(new.validation.as_ref()),
-            validation_specification: new.validation,
-            certify_for_marketplace: new.certify_for_marketplace,
+            status_details: StatusDetails::not_started(new.validation.as_ref()),
+            spec: new,
+            echo,
         };
-        let mut record = new_record(self.svc, account, KIND, &new.name, status, document(&doc)?);
-        record.summary = Some(document(&AlgorithmSummary {
-            algorithm_name: doc.algorithm_name.clone(),
-            algorithm_description: doc.algorithm_description.clone(),
-        })?);
+        let mut record = new_record(
+            self.svc,
+            account,
+            KIND,
+            &doc.spec.name,
+            status,
+            document(&doc)?,
+        );
+        record.summary = Some(AlgorithmSummary::of(&doc.spec)?);
         self.svc
             .store
-            .insert(&record, &tags_of(&new.tags))
+            .insert(&record, &tags_of(&tags))
             .await
             .map_err(|e| map_insert(e, "Algorithm", &record.arn))?;
         if profiles > 0 {

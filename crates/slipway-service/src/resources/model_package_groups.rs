@@ -9,8 +9,9 @@ use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 const KIND: ResourceKind = ResourceKind::ModelPackageGroup;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// What is stored for a group: its name and description (there is
+/// nothing else to echo).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupDocument {
     pub model_package_group_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,36 +7,63 @@ use crate::listing::ListParams;
 use crate::reference::key_for;
 use crate::{checks, Service};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use slipway_core::echo::EchoPatch;
 use slipway_core::ports::metadata::{MetaError, ParentFilter};
-use slipway_core::spec::{InferenceSpecification, StatusDetails, ValidationSpecification};
-use slipway_core::{AccountId, Arn, ResourceKind, ResourceRecord};
+use slipway_core::spec::{InferenceSpec, StatusDetails, ValidationSpec};
+use slipway_core::time_util::Micros;
+use slipway_core::{AccountId, Arn, Echo, ResourceKind, ResourceRecord};
 
 const KIND: ResourceKind = ResourceKind::ModelPackage;
 
-/// CreateModelPackage, parsed.
+/// A model package's source algorithm: its inference containers serve
+/// this model data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SourceAlgorithm {
+    pub algorithm_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_url: Option<String>,
+}
+
+/// CreateModelPackage, converted by the wire layer.
 #[derive(Debug, Clone, Default)]
 pub struct NewModelPackage {
     pub name: Option<String>,
     /// Name or ARN of the group, for a versioned package.
     pub group: Option<String>,
     pub description: Option<String>,
-    pub inference: Option<InferenceSpecification>,
-    pub validation: Option<ValidationSpecification>,
-    pub source_algorithm: Option<Value>,
+    pub inference: Option<InferenceSpec>,
+    pub validation: Option<ValidationSpec>,
+    /// `None` when the request has no SourceAlgorithmSpecification.
+    pub source_algorithms: Option<Vec<SourceAlgorithm>>,
     pub certify_for_marketplace: Option<bool>,
     pub approval: Option<String>,
+    /// How many AdditionalInferenceSpecifications the request has
+    /// (UpdateModelPackage allows 15 in all).
+    pub additional_inference_count: usize,
+    /// Shown by listings as given.
+    pub model_life_cycle: Option<Echo>,
+    pub registration_type: Option<String>,
     pub tags: Vec<(String, String)>,
     /// Idempotency token: a retried create with the same token returns
     /// the package the first call made instead of failing or duplicating.
     pub client_token: Option<String>,
-    /// Accept-and-store members, echoed back unchanged.
-    pub other: Map<String, Value>,
+    /// The request as sent, for DescribeModelPackage.
+    pub echo: Echo,
 }
 
-/// What is stored (and echoed by DescribeModelPackage).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// The inference specification of a package built from an algorithm:
+/// the algorithm's own (as its echo) serving the source's model data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivedInference {
+    pub algorithm_echo: Echo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_url: Option<String>,
+}
+
+/// What is stored for a model package (docs/architecture.md, "Stored
+/// documents"): the typed members the control plane acts on and owns,
+/// and the request's echo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelPackageDocument {
     pub model_package_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,27 +72,37 @@ pub struct ModelPackageDocument {
     pub model_package_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
+    /// The effective inference specification: the package's own, or its
+    /// source algorithm's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inference_specification: Option<InferenceSpecification>,
+    pub inference: Option<InferenceSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_algorithm_specification: Option<Value>,
+    pub derived_inference: Option<DerivedInference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_algorithms: Vec<SourceAlgorithm>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation_specification: Option<ValidationSpecification>,
+    pub validation: Option<ValidationSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certify_for_marketplace: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_approval_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_description: Option<String>,
-    pub model_package_status_details: StatusDetails,
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub status_details: StatusDetails,
+    #[serde(default)]
+    pub additional_inference_count: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_life_cycle: Option<Echo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Micros>,
+    pub echo: Echo,
 }
 
-/// The members ListModelPackages shows, decoded from a stored document
-/// without materialising the rest of it (listings decode up to 100).
+/// The members ListModelPackages shows, decoded from a stored summary
+/// without materialising the document (listings decode up to 100).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct ModelPackageSummary {
     pub model_package_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,22 +114,22 @@ pub struct ModelPackageSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_approval_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model_life_cycle: Option<Value>,
+    pub model_life_cycle: Option<Echo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model_package_registration_type: Option<Value>,
+    pub registration_type: Option<String>,
 }
 
 impl ModelPackageSummary {
     /// The listing view of a package document, stored beside it.
-    fn of(doc: &ModelPackageDocument) -> Option<String> {
+    pub(crate) fn of(doc: &ModelPackageDocument) -> Option<String> {
         let summary = Self {
             model_package_name: doc.model_package_name.clone(),
             model_package_group_name: doc.model_package_group_name.clone(),
             model_package_version: doc.model_package_version,
             model_package_description: doc.model_package_description.clone(),
             model_approval_status: doc.model_approval_status.clone(),
-            model_life_cycle: doc.other.get("ModelLifeCycle").cloned(),
-            model_package_registration_type: doc.other.get("ModelPackageRegistrationType").cloned(),
+            model_life_cycle: doc.model_life_cycle.clone(),
+            registration_type: doc.registration_type.clone(),
         };
         serde_json::to_string(&summary).ok()
     }
@@ -104,17 +141,19 @@ pub struct ModelPackage {
     pub doc: ModelPackageDocument,
 }
 
-/// UpdateModelPackage, parsed.
+/// UpdateModelPackage, converted by the wire layer.
 #[derive(Debug, Clone, Default)]
 pub struct ModelPackageUpdate {
     pub arn: String,
     pub approval: Option<String>,
     pub approval_description: Option<String>,
-    pub metadata_to_add: Option<Map<String, Value>>,
-    pub metadata_to_remove: Vec<String>,
-    pub additional_inference_to_add: Vec<Value>,
-    /// Members replaced wholesale (InferenceSpecification, SourceUri, ModelCard, ...).
-    pub replace: Map<String, Value>,
+    /// A new InferenceSpecification (it replaces the old one).
+    pub inference: Option<InferenceSpec>,
+    pub additional_inference_added: usize,
+    pub model_life_cycle: Option<Echo>,
+    pub registration_type: Option<String>,
+    /// The request's changes to the echo (metadata, replaced members).
+    pub echo_patch: EchoPatch,
 }
 
 /// ListModelPackages filters beyond the common ones.
@@ -171,7 +210,7 @@ impl ModelPackages<'_> {
         if !versioned {
             new.approval = None;
         }
-        let inference = self.effective_inference(account, &new).await?;
+        let (inference, derived_inference) = self.effective_inference(account, &new).await?;
         if let (Some(inf), false) = (&inference, versioned) {
             for (list, field) in [
                 (
@@ -208,12 +247,11 @@ impl ModelPackages<'_> {
             let images: Vec<(String, String)> = inference
                 .iter()
                 .flat_map(|inf| inf.containers.iter().enumerate())
-                .filter_map(|(i, c)| {
-                    let image = c.get("Image").and_then(Value::as_str)?;
-                    Some((
+                .map(|(i, c)| {
+                    (
                         format!("InferenceSpecification.Containers.{}.Image", i + 1),
-                        image.to_owned(),
-                    ))
+                        c.image.clone(),
+                    )
                 })
                 .collect();
             crate::validation::check_images(self.svc, account, &images).await?;
@@ -224,14 +262,19 @@ impl ModelPackages<'_> {
             model_package_group_name: None,
             model_package_version: None,
             model_package_description: new.description,
-            inference_specification: inference,
-            source_algorithm_specification: new.source_algorithm,
-            model_package_status_details: StatusDetails::not_started(new.validation.as_ref()),
-            validation_specification: new.validation,
+            inference,
+            derived_inference,
+            source_algorithms: new.source_algorithms.unwrap_or_default(),
+            status_details: StatusDetails::not_started(new.validation.as_ref()),
+            validation: new.validation,
             certify_for_marketplace: new.certify_for_marketplace,
             model_approval_status: None,
             approval_description: None,
-            other: new.other,
+            additional_inference_count: new.additional_inference_count,
+            model_life_cycle: new.model_life_cycle,
+            registration_type: new.registration_type,
+            last_modified: None,
+            echo: new.echo,
         };
         let tags = tags_of(&new.tags);
         if let Some(name) = new.name {
@@ -315,16 +358,17 @@ impl ModelPackages<'_> {
     }
 
     /// The inference specification validation will run: the package's
-    /// own, or its source algorithm's.
+    /// own, or its source algorithm's (then also returned as the
+    /// algorithm's echo, which DescribeModelPackage shows).
     async fn effective_inference(
         &self,
         account: &AccountId,
         new: &NewModelPackage,
-    ) -> Result<Option<InferenceSpecification>> {
+    ) -> Result<(Option<InferenceSpec>, Option<DerivedInference>)> {
         if let Some(inf) = &new.inference {
             checks::inference_containers(inf, "InferenceSpecification")?;
         }
-        let Some(source) = &new.source_algorithm else {
+        let Some(sources) = &new.source_algorithms else {
             // A version in a group may be registered before its inference
             // containers are known and get them later through
             // UpdateModelPackage, as AWS allows (docs/fidelity.md); it
@@ -340,49 +384,44 @@ impl ModelPackages<'_> {
                     "A model package needs an InferenceSpecification or a SourceAlgorithmSpecification.",
                 ));
             }
-            return Ok(new.inference.clone());
+            return Ok((new.inference.clone(), None));
         };
-        let algos = source.get("SourceAlgorithms").and_then(Value::as_array);
-        for (i, algo) in algos.into_iter().flatten().enumerate() {
-            let name = algo
-                .get("AlgorithmName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        for (i, algo) in sources.iter().enumerate() {
+            let field = format!(
+                "SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName",
+                i + 1
+            );
             let found = self
                 .svc
                 .algorithms()
-                .describe(account, name)
+                .describe(account, &algo.algorithm_name)
                 .await
                 .map_err(|e| match e {
-                    Error::NotFound { message } => Error::invalid(
-                        format!(
-                            "SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName",
-                            i + 1
-                        ),
-                        message,
-                    ),
+                    Error::NotFound { message } => Error::invalid(field.clone(), message),
                     other => other,
                 })?;
             if new.inference.is_none() {
-                let Some(mut inf) = found.doc.inference_specification else {
+                let Some(mut inf) = found.doc.spec.inference else {
                     return Err(Error::invalid(
-                        format!("SourceAlgorithmSpecification.SourceAlgorithms.{}.AlgorithmName", i + 1),
+                        field,
                         format!("Algorithm {} has no InferenceSpecification, so a model package cannot be built from it.", found.record.arn),
                     ));
                 };
                 // As AWS describes such a package: the algorithm's
                 // inference containers, each serving the source's model.
-                if let Some(url) = algo.get("ModelDataUrl").filter(|u| u.is_string()) {
+                if let Some(url) = &algo.model_data_url {
                     for container in &mut inf.containers {
-                        if let Value::Object(c) = container {
-                            c.insert("ModelDataUrl".into(), url.clone());
-                        }
+                        container.model_data_url = Some(url.clone());
                     }
                 }
-                return Ok(Some(inf));
+                let derived = DerivedInference {
+                    algorithm_echo: found.doc.echo,
+                    model_data_url: algo.model_data_url.clone(),
+                };
+                return Ok((Some(inf), Some(derived)));
             }
         }
-        Ok(new.inference.clone())
+        Ok((new.inference.clone(), None))
     }
 
     pub async fn describe(&self, account: &AccountId, reference: &str) -> Result<ModelPackage> {
@@ -438,52 +477,29 @@ impl ModelPackages<'_> {
         if let Some(d) = update.approval_description {
             pkg.doc.approval_description = Some(d);
         }
-        if let Some(add) = update.metadata_to_add {
-            let entry = pkg
-                .doc
-                .other
-                .entry("CustomerMetadataProperties")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = entry {
-                m.extend(add);
+        if update.additional_inference_added > 0 {
+            let total = pkg.doc.additional_inference_count + update.additional_inference_added;
+            if total > 15 {
+                return Err(Error::invalid(
+                    "AdditionalInferenceSpecificationsToAdd",
+                    "A model package can have at most 15 AdditionalInferenceSpecifications.",
+                ));
             }
+            pkg.doc.additional_inference_count = total;
         }
-        if let Some(Value::Object(m)) = pkg.doc.other.get_mut("CustomerMetadataProperties") {
-            for k in &update.metadata_to_remove {
-                m.remove(k);
-            }
+        if let Some(inference) = update.inference {
+            pkg.doc.inference = Some(inference);
+            pkg.doc.derived_inference = None;
         }
-        if !update.additional_inference_to_add.is_empty() {
-            let entry = pkg
-                .doc
-                .other
-                .entry("AdditionalInferenceSpecifications")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(list) = entry {
-                list.extend(update.additional_inference_to_add);
-                if list.len() > 15 {
-                    return Err(Error::invalid(
-                        "AdditionalInferenceSpecificationsToAdd",
-                        "A model package can have at most 15 AdditionalInferenceSpecifications.",
-                    ));
-                }
-            }
+        if let Some(life_cycle) = update.model_life_cycle {
+            pkg.doc.model_life_cycle = Some(life_cycle);
         }
-        for (k, v) in update.replace {
-            if k == "InferenceSpecification" {
-                pkg.doc.inference_specification = Some(
-                    serde_json::from_value(v)
-                        .map_err(|e| Error::invalid("InferenceSpecification", e.to_string()))?,
-                );
-            } else {
-                pkg.doc.other.insert(k, v);
-            }
+        if let Some(kind) = update.registration_type {
+            pkg.doc.registration_type = Some(kind);
         }
+        pkg.doc.echo.apply(&update.echo_patch);
         let now = self.svc.now_micros();
-        pkg.doc.other.insert(
-            "LastModifiedTime".into(),
-            serde_json::json!(slipway_core::time_util::micros_to_epoch_seconds(now)),
-        );
+        pkg.doc.last_modified = Some(now);
         pkg.record.modified = now;
         pkg.record.document = document(&pkg.doc)?;
         pkg.record.summary = ModelPackageSummary::of(&pkg.doc);

@@ -7,17 +7,17 @@ use crate::error::{Error, Result};
 use crate::listing::ListParams;
 use crate::Service;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+use slipway_core::{AccountId, Echo, ResourceKind, ResourceRecord};
 use std::collections::BTreeMap;
 
 const KIND: ResourceKind = ResourceKind::Model;
 
-/// One `ContainerDefinition`, with the members Slipway acts on typed.
+/// One container of a model: an image with its model data and
+/// environment, or a model package that supplies them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct ContainerDefinition {
+pub struct ContainerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_hostname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,34 +28,42 @@ pub struct ContainerDefinition {
     pub environment: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_name: Option<String>,
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
 }
 
-/// What is stored and echoed by DescribeModel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ModelDocument {
+/// A model as the control plane acts on it (CreateModel, converted by the
+/// wire layer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ModelSpec {
     pub model_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub primary_container: Option<ContainerDefinition>,
+    pub primary_container: Option<ContainerSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub containers: Option<Vec<ContainerDefinition>>,
+    pub containers: Option<Vec<ContainerSpec>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_network_isolation: Option<bool>,
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
 }
 
-impl ModelDocument {
+impl ModelSpec {
     /// The containers in order (PrimaryContainer alone, or Containers).
-    pub fn container_list(&self) -> Vec<&ContainerDefinition> {
+    pub fn container_list(&self) -> Vec<&ContainerSpec> {
         match (&self.primary_container, &self.containers) {
             (Some(p), _) => vec![p],
             (None, Some(list)) => list.iter().collect(),
             (None, None) => Vec::new(),
         }
     }
+}
+
+/// What is stored for a model (docs/architecture.md, "Stored documents").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDocument {
+    pub spec: ModelSpec,
+    /// The request as the client sent it, for DescribeModel; `None` for
+    /// the models a validation makes, which the wire renders from `spec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo: Option<Echo>,
 }
 
 /// A stored model.
@@ -88,16 +96,18 @@ impl Models<'_> {
     pub async fn create(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        spec: ModelSpec,
+        echo: Echo,
         tags: Vec<(String, String)>,
     ) -> Result<Model> {
-        if let Some(arn) = request.get("ExecutionRoleArn").and_then(Value::as_str) {
+        if let Some(arn) = &spec.execution_role_arn {
             self.svc
                 .iam()
                 .require_assumable(account, "ExecutionRoleArn", arn)
                 .await?;
         }
-        self.create_checked(account, request, tags, true).await
+        self.create_checked(account, spec, Some(echo), tags, true)
+            .await
     }
 
     /// The model a validation builds from the resource under validation
@@ -105,27 +115,20 @@ impl Models<'_> {
     pub async fn create_for_validation(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        spec: ModelSpec,
     ) -> Result<Model> {
-        self.create_checked(account, request, Vec::new(), false)
+        self.create_checked(account, spec, None, Vec::new(), false)
             .await
     }
 
     async fn create_checked(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        doc: ModelSpec,
+        echo: Option<Echo>,
         tags: Vec<(String, String)>,
         require_validated: bool,
     ) -> Result<Model> {
-        let mut request = request;
-        request.remove("Tags");
-        let doc: ModelDocument = serde_json::from_value(Value::Object(request)).map_err(|e| {
-            Error::invalid(
-                "CreateModelRequest",
-                format!("Cannot read the request: {e}"),
-            )
-        })?;
         match (&doc.primary_container, &doc.containers) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
@@ -182,11 +185,12 @@ impl Models<'_> {
                 }
             }
         }
+        let doc = ModelDocument { spec: doc, echo };
         let record = new_record(
             self.svc,
             account,
             KIND,
-            &doc.model_name,
+            &doc.spec.model_name,
             "Created",
             document(&doc)?,
         );
@@ -244,18 +248,19 @@ impl Models<'_> {
     /// The container a job runs for this model. Multi-container models
     /// (inference pipelines) are refused: Slipway runs one container.
     pub async fn resolve(&self, account: &AccountId, model: &Model) -> Result<ResolvedContainer> {
-        let list = model.doc.container_list();
+        let spec = &model.doc.spec;
+        let list = spec.container_list();
         let [c] = list.as_slice() else {
             return Err(Error::invalid(
                 "ModelName",
                 format!(
                     "Model {} has {} containers; Slipway runs single-container models only (no inference pipelines).",
-                    model.doc.model_name,
+                    spec.model_name,
                     list.len()
                 ),
             ));
         };
-        let isolation = model.doc.enable_network_isolation == Some(true);
+        let isolation = spec.enable_network_isolation == Some(true);
         let mut resolved = match &c.model_package_name {
             Some(pkg) => {
                 self.package_container(account, pkg, "PrimaryContainer")
@@ -299,17 +304,10 @@ impl Models<'_> {
                 other => other,
             })?;
         let source = Some(pkg.record.arn.clone());
-        if let Some(spec) = &pkg.doc.inference_specification {
-            let first: ContainerDefinition = spec
-                .containers
-                .first()
-                .cloned()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| Error::internal("decoding a package container", e))?
-                .unwrap_or_default();
+        if let Some(spec) = &pkg.doc.inference {
+            let first = spec.containers.first().cloned().unwrap_or_default();
             return Ok(ResolvedContainer {
-                image: first.image.unwrap_or_default(),
+                image: first.image,
                 model_data_url: first.model_data_url,
                 environment: first.environment,
                 hostname: None,
@@ -317,16 +315,8 @@ impl Models<'_> {
                 source,
             });
         }
-        let algo = pkg
-            .doc
-            .source_algorithm_specification
-            .as_ref()
-            .and_then(|s| s.get("SourceAlgorithms"))
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-            .cloned()
-            .unwrap_or(Value::Null);
-        let algo_name = algo.get("AlgorithmName").and_then(Value::as_str).ok_or_else(|| {
+        let algo = pkg.doc.source_algorithms.first();
+        let algo_name = algo.map(|a| a.algorithm_name.as_str()).ok_or_else(|| {
             Error::invalid(
                 format!("{field}.ModelPackageName"),
                 format!("Model package {} has neither an InferenceSpecification nor a source algorithm.", pkg.record.arn),
@@ -335,11 +325,11 @@ impl Models<'_> {
         let algorithm = self.svc.algorithms().describe(account, algo_name).await?;
         let image = algorithm
             .doc
-            .inference_specification
+            .spec
+            .inference
             .as_ref()
             .and_then(|s| s.containers.first())
-            .and_then(|c| c.get("Image"))
-            .and_then(Value::as_str)
+            .map(|c| c.image.as_str())
             .ok_or_else(|| {
                 Error::invalid(
                     format!("{field}.ModelPackageName"),
@@ -348,10 +338,7 @@ impl Models<'_> {
             })?;
         Ok(ResolvedContainer {
             image: image.to_owned(),
-            model_data_url: algo
-                .get("ModelDataUrl")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            model_data_url: algo.and_then(|a| a.model_data_url.clone()),
             environment: BTreeMap::new(),
             hostname: None,
             network_isolation: false,

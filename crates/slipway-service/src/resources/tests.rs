@@ -2,25 +2,17 @@
 //! describe, list and delete of model packages, groups, algorithms and
 //! models — duplicates, statuses and references — on a whole service.
 
-use super::algorithms::NewAlgorithm;
+use super::algorithms::{AlgorithmSpec, NewAlgorithm};
 use super::model_packages::{ModelPackageFilter, NewModelPackage};
+use super::models::ModelSpec;
 use crate::error::Error;
 use crate::listing::ListParams;
+use crate::testkit::spec as parse;
 use crate::testkit::{Script, Serve, TestService};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use slipway_core::Echo;
 
 const SERVE: &str = "sim/serve:1";
-
-fn parse<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("a valid specification")
-}
-
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => unreachable!(),
-    }
-}
 
 fn inference(unversioned: bool) -> Value {
     let mut v = json!({"Containers": [{"Image": SERVE}], "SupportedContentTypes": ["text/csv"],
@@ -50,16 +42,19 @@ fn version(group: &str) -> NewModelPackage {
 
 fn algorithm(name: &str) -> NewAlgorithm {
     NewAlgorithm {
-        name: name.into(),
-        description: Some("d".into()),
-        training: parse(json!({
-            "TrainingImage": "sim/train:1",
-            "SupportedTrainingInstanceTypes": ["ml.m5.large"],
-            "TrainingChannels": [{"Name": "train", "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File"]}],
-        })),
-        inference: None,
-        validation: None,
-        certify_for_marketplace: None,
+        spec: AlgorithmSpec {
+            name: name.into(),
+            description: Some("d".into()),
+            training: parse(json!({
+                "TrainingImage": "sim/train:1",
+                "SupportedTrainingInstanceTypes": ["ml.m5.large"],
+                "TrainingChannels": [{"Name": "train", "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File"]}],
+            })),
+            inference: None,
+            validation: None,
+            certify_for_marketplace: None,
+        },
+        echo: Echo::default(),
         tags: Vec::new(),
     }
 }
@@ -95,11 +90,7 @@ async fn an_unvalidated_package_is_completed_at_once_and_names_are_unique() {
             t.account
         )
     );
-    assert!(p
-        .doc
-        .model_package_status_details
-        .validation_statuses
-        .is_empty());
+    assert!(p.doc.status_details.validation_statuses.is_empty());
     match t
         .svc
         .model_packages()
@@ -378,21 +369,31 @@ async fn creation_times_follow_the_clock_and_stay_ordered() {
 #[tokio::test(start_paused = true)]
 async fn models_are_unique_and_reference_only_completed_packages() {
     let t = service().await;
-    let model = |name: &str, container: Value| {
-        object(
+    let model = |name: &str, container: Value| -> ModelSpec {
+        parse(
             json!({"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": t.role_arn}),
         )
     };
     let m = t
         .svc
         .models()
-        .create(&t.account, model("M", json!({"Image": SERVE})), Vec::new())
+        .create(
+            &t.account,
+            model("M", json!({"Image": SERVE})),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .expect("created");
     match t
         .svc
         .models()
-        .create(&t.account, model("m", json!({"Image": SERVE})), Vec::new())
+        .create(
+            &t.account,
+            model("m", json!({"Image": SERVE})),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
     {
         Err(Error::Invalid { reason, .. }) => {
@@ -441,6 +442,7 @@ async fn models_are_unique_and_reference_only_completed_packages() {
             .create(
                 &t.account,
                 model("from-pkg", json!({"ModelPackageName": p.record.arn})),
+                Echo::default(),
                 Vec::new(),
             )
             .await,

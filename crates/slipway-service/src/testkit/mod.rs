@@ -15,8 +15,10 @@ mod process;
 mod script;
 mod serve;
 mod service;
+mod specs;
 
 pub use engine::{Call, Request, SimContainer, SimEngine};
 pub use held::{held, HeldStore};
 pub use script::{Invoke, Ping, Reply, Script, Serve, StartHook, Started};
 pub use service::{model_tar_gz, sqlite_ports, test_registry_config, TestService};
+pub use specs::spec;

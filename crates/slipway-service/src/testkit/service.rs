@@ -123,6 +123,41 @@ impl TestService {
             .expect("reconciliation runs")
     }
 
+    /// Stores a row exactly as given: a document as an earlier release
+    /// wrote it, for the tests of `Service::upgrade_documents`.
+    pub async fn insert_row(&self, record: &slipway_core::ResourceRecord) {
+        slipway_core::ports::metadata::MetadataStore::insert(&*self.store, record, &[])
+            .await
+            .expect("the row is stored");
+    }
+
+    /// A restart of the binary: the crash, then a new service that first
+    /// upgrades the stored documents through `legacy`, then reconciles.
+    /// Returns how many rows were upgraded.
+    pub async fn restart_upgrading(
+        &mut self,
+        legacy: &dyn crate::upgrade::LegacyDocuments,
+    ) -> usize {
+        self.crash();
+        self.svc = build(
+            &self.store,
+            &self.blobs,
+            &self.clock,
+            &self.engine,
+            &self.settings,
+        );
+        let upgraded = self
+            .svc
+            .upgrade_documents(legacy)
+            .await
+            .expect("the upgrade runs");
+        self.svc
+            .reconcile_jobs()
+            .await
+            .expect("reconciliation runs");
+        upgraded
+    }
+
     /// Puts an object into `bucket` (the account's bucket is `bucket`).
     pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Bytes>) {
         let body: Bytes = body.into();

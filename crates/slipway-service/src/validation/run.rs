@@ -5,8 +5,14 @@ use super::status;
 use crate::jobs::record;
 use crate::jobs::training::create::Origin;
 use crate::jobs::training::state::status as job_status;
+use crate::resources::algorithms::AlgorithmDocument;
+use crate::resources::model_packages::ModelPackageDocument;
+use crate::resources::models::{ContainerSpec, ModelSpec};
 use crate::{Error, Result, Service};
-use serde_json::{json, Map, Value};
+use slipway_core::spec::{
+    InferenceSpec, StatusDetails, TrainingAlgorithm, TrainingJobSpec, TransformJobSpec,
+    ValidationProfile,
+};
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 use std::time::Duration;
 
@@ -30,13 +36,6 @@ impl Target {
         match self {
             Self::Algorithm => ResourceKind::Algorithm,
             Self::ModelPackage => ResourceKind::ModelPackage,
-        }
-    }
-
-    fn details_member(self) -> &'static str {
-        match self {
-            Self::Algorithm => "AlgorithmStatusDetails",
-            Self::ModelPackage => "ModelPackageStatusDetails",
         }
     }
 }
@@ -78,24 +77,39 @@ impl JobNames {
     }
 }
 
-/// The profiles' names, in order.
-pub fn profile_names(record: &ResourceRecord, _target: Target) -> Result<Vec<String>> {
-    let doc: Value = crate::resources::decode(record)?;
-    Ok(profiles(&doc)
-        .iter()
-        .filter_map(|p| {
-            p.get("ProfileName")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .collect())
+/// What a validation runs, read from the resource's stored spec.
+struct Plan {
+    profiles: Vec<ValidationProfile>,
+    role: String,
+    inference: Option<InferenceSpec>,
 }
 
-fn profiles(doc: &Value) -> Vec<Value> {
-    doc.pointer("/ValidationSpecification/ValidationProfiles")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+fn plan(record: &ResourceRecord, target: Target) -> Result<Plan> {
+    let (validation, inference) = match target {
+        Target::Algorithm => {
+            let doc: AlgorithmDocument = crate::resources::decode(record)?;
+            (doc.spec.validation, doc.spec.inference)
+        }
+        Target::ModelPackage => {
+            let doc: ModelPackageDocument = crate::resources::decode(record)?;
+            (doc.validation, doc.inference)
+        }
+    };
+    let validation = validation.unwrap_or_default();
+    Ok(Plan {
+        profiles: validation.validation_profiles,
+        role: validation.validation_role,
+        inference,
+    })
+}
+
+/// The profiles' names, in order.
+pub fn profile_names(record: &ResourceRecord, target: Target) -> Result<Vec<String>> {
+    Ok(plan(record, target)?
+        .profiles
+        .into_iter()
+        .map(|p| p.profile_name)
+        .collect())
 }
 
 /// Why a validation step failed, already worded for the seller.
@@ -116,40 +130,49 @@ pub async fn validate(svc: Service, account: AccountId, target: Target, key: Str
     }
 }
 
+/// A profile's new status: its index, status and failure reason.
+type ProfileState<'a> = (usize, &'a str, Option<&'a str>);
+
 async fn set_state(
     svc: &Service,
     account: &AccountId,
     target: Target,
     key: &str,
     resource_status: Option<&str>,
-    profile: Option<(usize, &str, Option<&str>)>,
+    profile: Option<ProfileState<'_>>,
 ) -> Result<ResourceRecord> {
-    let member = target.details_member();
-    let (record, _) =
-        record::mutate::<Value, _>(svc, account, target.kind(), key, None, |st, doc| {
-            if st == status::COMPLETED || st == status::FAILED {
-                return Ok(false);
+    let change = |st: &mut String, details: &mut StatusDetails| {
+        if st == status::COMPLETED || st == status::FAILED {
+            return false;
+        }
+        if let Some(s) = resource_status {
+            *st = s.to_owned();
+        }
+        if let Some((i, s, reason)) = profile {
+            if let Some(item) = details.validation_statuses.get_mut(i) {
+                item.status = s.to_owned();
+                item.failure_reason = reason.map(record::clip_reason);
             }
-            if let Some(s) = resource_status {
-                *st = s.to_owned();
-            }
-            if let Some((i, s, reason)) = profile {
-                if let Some(item) = doc
-                    .pointer_mut(&format!("/{member}/ValidationStatuses/{i}"))
-                    .and_then(Value::as_object_mut)
-                {
-                    item.insert("Status".into(), json!(s));
-                    match reason {
-                        Some(r) => {
-                            item.insert("FailureReason".into(), json!(record::clip_reason(r)))
-                        }
-                        None => item.remove("FailureReason"),
-                    };
-                }
-            }
-            Ok(true)
-        })
-        .await?;
+        }
+        true
+    };
+    let kind = target.kind();
+    let record = match target {
+        Target::Algorithm => {
+            record::mutate::<AlgorithmDocument, _>(svc, account, kind, key, None, |st, doc| {
+                Ok(change(st, &mut doc.status_details))
+            })
+            .await?
+            .0
+        }
+        Target::ModelPackage => {
+            record::mutate::<ModelPackageDocument, _>(svc, account, kind, key, None, |st, doc| {
+                Ok(change(st, &mut doc.status_details))
+            })
+            .await?
+            .0
+        }
+    };
     Ok(record)
 }
 
@@ -163,14 +186,9 @@ async fn validate_inner(
     if record.status != status::IN_PROGRESS {
         return Ok(()); // already ended
     }
-    let doc: Value = crate::resources::decode(&record)?;
-    let profiles = profiles(&doc);
-    for (i, profile) in profiles.iter().enumerate() {
-        let name = profile
-            .get("ProfileName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+    let plan = plan(&record, target)?;
+    for (i, profile) in plan.profiles.iter().enumerate() {
+        let name = profile.profile_name.clone();
         set_state(
             svc,
             account,
@@ -181,10 +199,8 @@ async fn validate_inner(
         )
         .await?;
         let outcome = match target {
-            Target::Algorithm => {
-                algorithm_profile(svc, account, &record, &doc, profile, &name).await
-            }
-            Target::ModelPackage => package_profile(svc, account, &record, profile, &name).await,
+            Target::Algorithm => algorithm_profile(svc, account, &record, &plan, profile).await,
+            Target::ModelPackage => package_profile(svc, account, &record, &plan, profile).await,
         };
         if let Err(StepFailed(reason)) = outcome {
             let reason = format!("Profile '{name}': {reason}");
@@ -214,57 +230,43 @@ async fn validate_inner(
     Ok(())
 }
 
-/// Request members of a definition, as a request body.
-fn members(def: &Value, names: &[&str]) -> Map<String, Value> {
-    names
-        .iter()
-        .filter_map(|n| {
-            def.get(*n)
-                .filter(|v| !v.is_null())
-                .map(|v| (n.to_string(), v.clone()))
-        })
-        .collect()
-}
-
-fn role(doc: &Value) -> Value {
-    doc.pointer("/ValidationSpecification/ValidationRole")
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 async fn algorithm_profile(
     svc: &Service,
     account: &AccountId,
     record: &ResourceRecord,
-    doc: &Value,
-    profile: &Value,
-    name: &str,
+    plan: &Plan,
+    profile: &ValidationProfile,
 ) -> Result<(), StepFailed> {
-    let names = JobNames::new(record, name);
-    let has_transform = profile.get("TransformJobDefinition").is_some();
-    let steps = if has_transform { 2 } else { 1 };
-    let def = profile
-        .get("TrainingJobDefinition")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut req = members(
-        &def,
-        &[
-            "HyperParameters",
-            "InputDataConfig",
-            "OutputDataConfig",
-            "ResourceConfig",
-            "StoppingCondition",
-        ],
-    );
-    req.insert("TrainingJobName".into(), json!(names.training));
-    req.insert(
-        "AlgorithmSpecification".into(),
-        json!({"AlgorithmName": record.arn, "TrainingInputMode": def.get("TrainingInputMode").cloned().unwrap_or(json!("File"))}),
-    );
-    req.insert("RoleArn".into(), role(doc));
-    // Buyers run Marketplace products without network (docs/contracts.md §6.1).
-    req.insert("EnableNetworkIsolation".into(), json!(true));
+    let names = JobNames::new(record, &profile.profile_name);
+    let steps = if profile.transform_job_definition.is_some() {
+        2
+    } else {
+        1
+    };
+    let def = profile.training_job_definition.clone().unwrap_or_default();
+    let mode = if def.training_input_mode.is_empty() {
+        "File".to_owned()
+    } else {
+        def.training_input_mode
+    };
+    let spec = TrainingJobSpec {
+        training_job_name: names.training.clone(),
+        hyper_parameters: def.hyper_parameters,
+        algorithm_specification: TrainingAlgorithm {
+            algorithm_name: Some(record.arn.clone()),
+            training_input_mode: mode,
+            ..TrainingAlgorithm::default()
+        },
+        role_arn: plan.role.clone(),
+        input_data_config: def.input_data_config,
+        output_data_config: def.output_data_config,
+        resource_config: def.resource_config,
+        stopping_condition: def.stopping_condition,
+        // Buyers run Marketplace products without network (docs/contracts.md §6.1).
+        enable_network_isolation: Some(true),
+        environment: Default::default(),
+        checkpoint_config: None,
+    };
     if svc
         .training_jobs()
         .describe(account, &names.training)
@@ -272,7 +274,7 @@ async fn algorithm_profile(
         .is_err()
     {
         svc.training_jobs()
-            .create(account, req, Vec::new(), Origin::Validation)
+            .create(account, spec, None, Vec::new(), Origin::Validation)
             .await
             .map_err(|e| {
                 StepFailed(format!(
@@ -294,61 +296,64 @@ async fn algorithm_profile(
                 .unwrap_or("stopped before it completed")
         )));
     }
-    if !has_transform {
+    let Some(definition) = &profile.transform_job_definition else {
         return Ok(());
-    }
-    let container = doc
-        .pointer("/InferenceSpecification/Containers/0")
+    };
+    let container = plan
+        .inference
+        .as_ref()
+        .and_then(|i| i.containers.first())
         .cloned()
-        .unwrap_or(Value::Null);
-    let mut primary = members(&container, &["Image", "Environment", "ContainerHostname"]);
-    primary.insert(
-        "ModelDataUrl".into(),
-        json!(job.doc.state.model_artifacts.clone().unwrap_or_default()),
-    );
-    let model = json!({
-        "ModelName": names.model,
-        "PrimaryContainer": primary,
-        "ExecutionRoleArn": role(doc),
-        "EnableNetworkIsolation": true,
-    });
-    transform_step(svc, account, profile, &names, model, 2, steps).await
+        .unwrap_or_default();
+    let model = ModelSpec {
+        model_name: names.model.clone(),
+        primary_container: Some(ContainerSpec {
+            container_hostname: container.container_hostname,
+            image: Some(container.image).filter(|i| !i.is_empty()),
+            model_data_url: Some(job.doc.state.model_artifacts.clone().unwrap_or_default()),
+            environment: container.environment,
+            model_package_name: None,
+        }),
+        containers: None,
+        execution_role_arn: Some(plan.role.clone()),
+        enable_network_isolation: Some(true),
+    };
+    transform_step(svc, account, definition, &names, model, 2, steps).await
 }
 
 async fn package_profile(
     svc: &Service,
     account: &AccountId,
     record: &ResourceRecord,
-    profile: &Value,
-    name: &str,
+    plan: &Plan,
+    profile: &ValidationProfile,
 ) -> Result<(), StepFailed> {
-    let names = JobNames::new(record, name);
-    let doc: Value = crate::resources::decode(record).map_err(StepFailed::from)?;
-    let model = json!({
-        "ModelName": names.model,
-        "PrimaryContainer": {"ModelPackageName": record.arn},
-        "ExecutionRoleArn": role(&doc),
-        "EnableNetworkIsolation": true,
-    });
-    transform_step(svc, account, profile, &names, model, 1, 1).await
+    let names = JobNames::new(record, &profile.profile_name);
+    let model = ModelSpec {
+        model_name: names.model.clone(),
+        primary_container: Some(ContainerSpec {
+            model_package_name: Some(record.arn.clone()),
+            ..ContainerSpec::default()
+        }),
+        containers: None,
+        execution_role_arn: Some(plan.role.clone()),
+        enable_network_isolation: Some(true),
+    };
+    let definition = profile.transform_job_definition.clone().unwrap_or_default();
+    transform_step(svc, account, &definition, &names, model, 1, 1).await
 }
 
 async fn transform_step(
     svc: &Service,
     account: &AccountId,
-    profile: &Value,
+    def: &slipway_core::spec::TransformJobDefinition,
     names: &JobNames,
-    model: Value,
+    model: ModelSpec,
     step: usize,
     steps: usize,
 ) -> Result<(), StepFailed> {
     let label = format!("step {step} of {steps} (batch transform)");
     if svc.models().describe(account, &names.model).await.is_err() {
-        let Value::Object(model) = model else {
-            return Err(StepFailed(format!(
-                "{label}: internal error building the model"
-            )));
-        };
         svc.models()
             .create_for_validation(account, model)
             .await
@@ -359,24 +364,20 @@ async fn transform_step(
                 ))
             })?;
     }
-    let def = profile
-        .get("TransformJobDefinition")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut req = members(
-        &def,
-        &[
-            "MaxConcurrentTransforms",
-            "MaxPayloadInMB",
-            "BatchStrategy",
-            "Environment",
-            "TransformInput",
-            "TransformOutput",
-            "TransformResources",
-        ],
-    );
-    req.insert("TransformJobName".into(), json!(names.transform));
-    req.insert("ModelName".into(), json!(names.model));
+    let def = def.clone();
+    let spec = TransformJobSpec {
+        transform_job_name: names.transform.clone(),
+        model_name: names.model.clone(),
+        max_concurrent_transforms: def.max_concurrent_transforms,
+        model_client_config: None,
+        max_payload_in_mb: def.max_payload_in_mb,
+        batch_strategy: def.batch_strategy,
+        environment: def.environment,
+        transform_input: def.transform_input,
+        transform_output: def.transform_output,
+        transform_resources: def.transform_resources,
+        data_processing: None,
+    };
     if svc
         .transform_jobs()
         .describe(account, &names.transform)
@@ -384,7 +385,7 @@ async fn transform_step(
         .is_err()
     {
         svc.transform_jobs()
-            .create(account, req, Vec::new())
+            .create(account, spec, None, Vec::new())
             .await
             .map_err(|e| {
                 StepFailed(format!(

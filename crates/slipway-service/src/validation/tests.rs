@@ -4,19 +4,17 @@
 
 use super::JobNames;
 use crate::error::Error;
-use crate::resources::algorithms::{Algorithm, NewAlgorithm};
+use crate::resources::algorithms::{Algorithm, AlgorithmSpec, NewAlgorithm};
 use crate::resources::model_packages::NewModelPackage;
+use crate::resources::models::ModelSpec;
+use crate::testkit::spec as parse;
 use crate::testkit::{Ping, Reply, Script, Serve, TestService};
 use serde_json::{json, Value};
-use slipway_core::ResourceRecord;
+use slipway_core::{Echo, ResourceRecord};
 use std::time::Duration;
 
 const TRAIN: &str = "sim/seller-train:1";
 const SERVE: &str = "sim/seller-serve:1";
-
-fn parse<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("a valid specification")
-}
 
 fn training_definition(prefix: &str) -> Value {
     json!({
@@ -51,26 +49,29 @@ fn inference() -> Value {
 
 fn algorithm(t: &TestService, name: &str, data_prefix: &str) -> NewAlgorithm {
     NewAlgorithm {
-        name: name.into(),
-        description: None,
-        training: parse(json!({
-            "TrainingImage": TRAIN,
-            "SupportedHyperParameters": [{"Name": "epochs", "Type": "Integer", "IsTunable": false, "IsRequired": false,
-                "Range": {"IntegerParameterRangeSpecification": {"MinValue": "1", "MaxValue": "5000"}}}],
-            "SupportedTrainingInstanceTypes": ["ml.m5.large"],
-            "TrainingChannels": [{"Name": "train", "IsRequired": true, "SupportedContentTypes": ["text/csv"],
-                "SupportedInputModes": ["File"]}],
-        })),
-        inference: Some(parse(inference())),
-        validation: Some(parse(json!({
-            "ValidationRole": t.role_arn,
-            "ValidationProfiles": [{
-                "ProfileName": "smoke",
-                "TrainingJobDefinition": training_definition(data_prefix),
-                "TransformJobDefinition": transform_definition(),
-            }],
-        }))),
-        certify_for_marketplace: Some(true),
+        spec: AlgorithmSpec {
+            name: name.into(),
+            description: None,
+            training: parse(json!({
+                "TrainingImage": TRAIN,
+                "SupportedHyperParameters": [{"Name": "epochs", "Type": "Integer", "IsTunable": false, "IsRequired": false,
+                    "Range": {"IntegerParameterRangeSpecification": {"MinValue": "1", "MaxValue": "5000"}}}],
+                "SupportedTrainingInstanceTypes": ["ml.m5.large"],
+                "TrainingChannels": [{"Name": "train", "IsRequired": true, "SupportedContentTypes": ["text/csv"],
+                    "SupportedInputModes": ["File"]}],
+            })),
+            inference: Some(parse(inference())),
+            validation: Some(parse(json!({
+                "ValidationRole": t.role_arn,
+                "ValidationProfiles": [{
+                    "ProfileName": "smoke",
+                    "TrainingJobDefinition": training_definition(data_prefix),
+                    "TransformJobDefinition": transform_definition(),
+                }],
+            }))),
+            certify_for_marketplace: Some(true),
+        },
+        echo: Echo::default(),
         tags: Vec::new(),
     }
 }
@@ -111,7 +112,7 @@ fn serves() -> Script {
 
 fn statuses(a: &Algorithm) -> Vec<(String, String, Option<String>)> {
     a.doc
-        .algorithm_status_details
+        .status_details
         .validation_statuses
         .iter()
         .map(|s| (s.name.clone(), s.status.clone(), s.failure_reason.clone()))
@@ -153,10 +154,10 @@ async fn an_algorithm_validates_by_training_then_transforming() {
         .await
         .expect("the validation's training job");
     assert_eq!(tj.record.status, "Completed");
-    assert!(tj.doc.request.network_isolated());
+    assert!(tj.doc.spec.network_isolated());
     assert_eq!(
         tj.doc
-            .request
+            .spec
             .algorithm_specification
             .algorithm_name
             .as_deref(),
@@ -358,7 +359,7 @@ async fn a_model_package_validates_and_then_backs_a_model() {
         .expect("accepted");
     let p = t.model_package_done("pkg").await;
     assert_eq!(p.record.status, "Completed");
-    let s = &p.doc.model_package_status_details.validation_statuses;
+    let s = &p.doc.status_details.validation_statuses;
     assert_eq!(
         (s[0].name.as_str(), s[0].status.as_str()),
         ("batch-check", "Completed")
@@ -368,12 +369,10 @@ async fn a_model_package_validates_and_then_backs_a_model() {
         "PrimaryContainer": {"ModelPackageName": p.record.arn},
         "ExecutionRoleArn": t.role_arn,
     });
-    let Value::Object(model) = model else {
-        unreachable!()
-    };
+    let model: ModelSpec = parse(model);
     t.svc
         .models()
-        .create(&t.account, model, Vec::new())
+        .create(&t.account, model, Echo::default(), Vec::new())
         .await
         .expect("a model from the package");
 }
@@ -389,7 +388,7 @@ async fn invocation_errors_fail_a_model_package_which_then_backs_no_model() {
         .expect("accepted");
     let p = t.model_package_done("bad").await;
     assert_eq!(p.record.status, "Failed");
-    let r = p.doc.model_package_status_details.validation_statuses[0]
+    let r = p.doc.status_details.validation_statuses[0]
         .failure_reason
         .clone()
         .unwrap_or_default();
@@ -406,10 +405,13 @@ async fn invocation_errors_fail_a_model_package_which_then_backs_no_model() {
         "PrimaryContainer": {"ModelPackageName": p.record.arn},
         "ExecutionRoleArn": t.role_arn,
     });
-    let Value::Object(model) = model else {
-        unreachable!()
-    };
-    match t.svc.models().create(&t.account, model, Vec::new()).await {
+    let model: ModelSpec = parse(model);
+    match t
+        .svc
+        .models()
+        .create(&t.account, model, Echo::default(), Vec::new())
+        .await
+    {
         Err(Error::Invalid { reason, .. }) => {
             assert!(
                 reason.contains("only a Completed model package"),

@@ -1,27 +1,24 @@
 //! CreateAlgorithm, DescribeAlgorithm, ListAlgorithms, DeleteAlgorithm.
 
-use super::common::{list_params, members, required, seconds};
+use super::common::{list_params, members, seconds, status_details};
+use super::specs;
 use crate::context::Cx;
 use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
-use slipway_service::resources::algorithms::{Algorithm, NewAlgorithm};
+use slipway_service::resources::algorithms::{Algorithm, AlgorithmSpec, NewAlgorithm};
 
 pub async fn create_algorithm(
     cx: &Cx<'_>,
     input: CreateAlgorithmInput,
 ) -> Result<CreateAlgorithmOutput, AwsError> {
     let (svc, account) = (cx.svc, cx.account);
-    let input = members(&input)?;
+    let sent = members(&input)?;
     let new = NewAlgorithm {
-        name: required(&input, "AlgorithmName")?,
-        description: input.str("AlgorithmDescription"),
-        training: input.typed("TrainingSpecification")?.unwrap_or_default(),
-        inference: input.typed("InferenceSpecification")?,
-        validation: input.typed("ValidationSpecification")?,
-        certify_for_marketplace: input.bool("CertifyForMarketplace"),
-        tags: input.tags("Tags"),
+        echo: specs::echo(&sent, &["Tags"]),
+        tags: sent.tags("Tags"),
+        spec: AlgorithmSpec::try_from(input)?,
     };
     let algo = svc
         .algorithms()
@@ -33,16 +30,20 @@ pub async fn create_algorithm(
     })
 }
 
-/// The DescribeAlgorithm shape: the stored document plus what the
-/// server owns (ARN, times, status).
+/// The DescribeAlgorithm shape: the request's echo plus what the
+/// server owns (ARN, times, status, validation statuses).
 pub fn describe_shape(a: &Algorithm) -> Value {
     let head = object([
-        ("AlgorithmName", json!(a.doc.algorithm_name)),
+        ("AlgorithmName", json!(a.doc.spec.name)),
         ("AlgorithmArn", json!(a.record.arn)),
         ("CreationTime", ts(a.record.created)),
         ("AlgorithmStatus", json!(a.record.status)),
+        (
+            "AlgorithmStatusDetails",
+            status_details(&a.doc.status_details),
+        ),
     ]);
-    merge(head, serde_json::to_value(&a.doc).unwrap_or(Value::Null))
+    merge(head, a.doc.echo.as_value().clone())
 }
 
 pub async fn describe_algorithm(
@@ -71,9 +72,9 @@ pub async fn list_algorithms(
     let algorithm_summary_list = items
         .into_iter()
         .map(|(record, a)| AlgorithmSummary {
-            algorithm_name: a.algorithm_name,
+            algorithm_name: a.name,
             algorithm_arn: record.arn,
-            algorithm_description: a.algorithm_description,
+            algorithm_description: a.description,
             creation_time: seconds(record.created),
             algorithm_status: record.status,
         })

@@ -56,20 +56,22 @@ pub fn members<T: serde::Serialize>(input: &T) -> Result<Input, AwsError> {
     }
 }
 
-/// A required member the shape check guarantees; absent only if the
-/// model and this handler disagree, which is a bug but not a panic.
-pub fn required(input: &Input, name: &str) -> Result<String, AwsError> {
-    input.str(name).ok_or_else(|| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_camel(name)
-        ))
+/// `AlgorithmStatusDetails` / `ModelPackageStatusDetails`: both lists
+/// always present, even empty (the model marks them required).
+pub fn status_details(d: &slipway_core::spec::StatusDetails) -> serde_json::Value {
+    let items = |list: &[slipway_core::spec::StatusItem]| -> Vec<serde_json::Value> {
+        list.iter()
+            .map(|i| {
+                crate::json::object([
+                    ("Name", serde_json::json!(i.name)),
+                    ("Status", serde_json::json!(i.status)),
+                    ("FailureReason", serde_json::json!(i.failure_reason)),
+                ])
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "ValidationStatuses": items(&d.validation_statuses),
+        "ImageScanStatuses": items(&d.image_scan_statuses),
     })
-}
-
-fn lower_camel(name: &str) -> String {
-    let mut c = name.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
 }

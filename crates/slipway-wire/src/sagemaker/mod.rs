@@ -12,6 +12,7 @@ mod common;
 mod model_packages;
 mod models;
 mod package_groups;
+pub(crate) mod specs;
 mod tags;
 mod training_jobs;
 mod transform_jobs;

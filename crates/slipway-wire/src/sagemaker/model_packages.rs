@@ -1,29 +1,31 @@
 //! CreateModelPackage, DescribeModelPackage, ListModelPackages,
 //! UpdateModelPackage, DeleteModelPackage.
 
-use super::common::{list_params, members, seconds};
+use super::common::{list_params, members, seconds, status_details};
+use super::specs;
 use crate::context::Cx;
 use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use crate::json::{merge, object, ts};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use slipway_core::Echo;
 use slipway_service::resources::model_packages::{
-    ModelPackage, ModelPackageFilter, ModelPackageUpdate, NewModelPackage,
+    ModelPackage, ModelPackageFilter, NewModelPackage,
 };
 
-/// Members of CreateModelPackage the service reads; all others are
-/// stored and echoed as given.
-const TYPED_MEMBERS: [&str; 10] = [
+/// Members of a model package the server renders from typed state (and
+/// Tags and ClientToken, which are not echoed): not kept in the echo.
+pub(crate) const RENDERED: &[&str] = &[
+    "Tags",
+    "ClientToken",
     "ModelPackageName",
     "ModelPackageGroupName",
     "ModelPackageDescription",
-    "InferenceSpecification",
-    "ValidationSpecification",
-    "SourceAlgorithmSpecification",
-    "CertifyForMarketplace",
+    "ModelPackageVersion",
     "ModelApprovalStatus",
-    "Tags",
-    "ClientToken",
+    "ApprovalDescription",
+    "ModelPackageStatusDetails",
+    "LastModifiedTime",
 ];
 
 pub async fn create_model_package(
@@ -31,26 +33,15 @@ pub async fn create_model_package(
     input: CreateModelPackageInput,
 ) -> Result<CreateModelPackageOutput, AwsError> {
     let (svc, account) = (cx.svc, cx.account);
-    let input = members(&input)?;
-    let other: Map<String, Value> = input
-        .0
-        .iter()
-        .filter(|(k, v)| !TYPED_MEMBERS.contains(&k.as_str()) && !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let new = NewModelPackage {
-        name: input.str("ModelPackageName"),
-        group: input.str("ModelPackageGroupName"),
-        description: input.str("ModelPackageDescription"),
-        inference: input.typed("InferenceSpecification")?,
-        validation: input.typed("ValidationSpecification")?,
-        source_algorithm: input.typed("SourceAlgorithmSpecification")?,
-        certify_for_marketplace: input.bool("CertifyForMarketplace"),
-        approval: input.str("ModelApprovalStatus"),
-        tags: input.tags("Tags"),
-        client_token: input.str("ClientToken"),
-        other,
-    };
+    let sent = members(&input)?;
+    let mut new = NewModelPackage::try_from(input)?;
+    new.tags = sent.tags("Tags");
+    new.additional_inference_count = sent
+        .as_value()
+        .get("AdditionalInferenceSpecifications")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    new.echo = specs::echo(&sent, RENDERED);
     let pkg = svc
         .model_packages()
         .create(account, new)
@@ -59,6 +50,35 @@ pub async fn create_model_package(
     Ok(CreateModelPackageOutput {
         model_package_arn: pkg.record.arn,
     })
+}
+
+/// The InferenceSpecification DescribeModelPackage shows when the request
+/// had none: the source algorithm's, serving the source's model data.
+fn derived_inference(p: &ModelPackage) -> Value {
+    if let Some(d) = &p.doc.derived_inference {
+        let mut inf = d
+            .algorithm_echo
+            .as_value()
+            .get("InferenceSpecification")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if let (Some(url), Some(list)) = (
+            &d.model_data_url,
+            inf.get_mut("Containers").and_then(Value::as_array_mut),
+        ) {
+            for c in list.iter_mut().filter_map(Value::as_object_mut) {
+                c.insert("ModelDataUrl".into(), json!(url));
+            }
+        }
+        return inf;
+    }
+    match (
+        &p.doc.inference,
+        p.doc.echo.as_value().get("InferenceSpecification"),
+    ) {
+        (Some(inf), None) => specs::render_inference(inf),
+        _ => Value::Null,
+    }
 }
 
 pub fn describe_shape(p: &ModelPackage) -> Value {
@@ -76,8 +96,19 @@ pub fn describe_shape(p: &ModelPackage) -> Value {
         ),
         ("CreationTime", ts(p.record.created)),
         ("ModelPackageStatus", json!(p.record.status)),
+        (
+            "ModelPackageStatusDetails",
+            status_details(&p.doc.status_details),
+        ),
+        ("ModelApprovalStatus", json!(p.doc.model_approval_status)),
+        ("ApprovalDescription", json!(p.doc.approval_description)),
+        (
+            "LastModifiedTime",
+            p.doc.last_modified.map(ts).unwrap_or(Value::Null),
+        ),
+        ("InferenceSpecification", derived_inference(p)),
     ]);
-    merge(head, serde_json::to_value(&p.doc).unwrap_or(Value::Null))
+    merge(head, p.doc.echo.as_value().clone())
 }
 
 pub async fn describe_model_package(
@@ -119,8 +150,8 @@ pub async fn list_model_packages(
             creation_time: seconds(record.created),
             model_package_status: record.status,
             model_approval_status: p.model_approval_status,
-            model_life_cycle: from_stored(p.model_life_cycle),
-            model_package_registration_type: from_stored(p.model_package_registration_type),
+            model_life_cycle: from_stored(p.model_life_cycle.map(Echo::into_value)),
+            model_package_registration_type: p.registration_type,
         })
         .collect();
     Ok(ListModelPackagesOutput {
@@ -135,64 +166,11 @@ fn from_stored<T: serde::de::DeserializeOwned>(v: Option<Value>) -> Option<T> {
     v.and_then(|v| serde_json::from_value(v).ok())
 }
 
-/// A typed member as the JSON the service stores.
-fn stored<T: serde::Serialize>(member: &T) -> Result<Value, AwsError> {
-    serde_json::to_value(member).map_err(|e| {
-        tracing::error!(error = %e, "encoding a request member");
-        AwsError::internal()
-    })
-}
-
 pub async fn update_model_package(
     cx: &Cx<'_>,
     input: UpdateModelPackageInput,
 ) -> Result<UpdateModelPackageOutput, AwsError> {
-    // The members UpdateModelPackage replaces wholesale.
-    let mut replace = Map::new();
-    let mut put = |name: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            replace.insert(name.to_owned(), v);
-        }
-    };
-    put(
-        "InferenceSpecification",
-        input
-            .inference_specification
-            .as_ref()
-            .map(stored)
-            .transpose()?,
-    );
-    put("SourceUri", input.source_uri.map(Value::String));
-    put(
-        "ModelCard",
-        input.model_card.as_ref().map(stored).transpose()?,
-    );
-    put(
-        "ModelLifeCycle",
-        input.model_life_cycle.as_ref().map(stored).transpose()?,
-    );
-    put(
-        "ModelPackageRegistrationType",
-        input.model_package_registration_type.map(Value::String),
-    );
-    let update = ModelPackageUpdate {
-        arn: input.model_package_arn,
-        approval: input.model_approval_status,
-        approval_description: input.approval_description,
-        metadata_to_add: input
-            .customer_metadata_properties
-            .map(|m| m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()),
-        metadata_to_remove: input
-            .customer_metadata_properties_to_remove
-            .unwrap_or_default(),
-        additional_inference_to_add: input
-            .additional_inference_specifications_to_add
-            .unwrap_or_default()
-            .iter()
-            .map(stored)
-            .collect::<Result<_, _>>()?,
-        replace,
-    };
+    let update = specs::update_of(&members(&input)?)?;
     let pkg = cx
         .svc
         .model_packages()

@@ -1,22 +1,26 @@
 //! CreateModel, DescribeModel, ListModels, DeleteModel.
 
 use super::common::{list_params, members, seconds};
+use super::specs;
 use crate::context::Cx;
 use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
+use slipway_service::resources::models::ModelSpec;
 
 pub async fn create_model(
     cx: &Cx<'_>,
     input: CreateModelInput,
 ) -> Result<CreateModelOutput, AwsError> {
     let (svc, account) = (cx.svc, cx.account);
-    let input = members(&input)?;
-    let tags = input.tags("Tags");
+    let sent = members(&input)?;
+    let tags = sent.tags("Tags");
+    let echo = specs::echo(&sent, &["Tags"]);
+    let spec = ModelSpec::try_from(input)?;
     let model = svc
         .models()
-        .create(account, input.0, tags)
+        .create(account, spec, echo, tags)
         .await
         .map_err(AwsError::from_service)?;
     Ok(CreateModelOutput {
@@ -32,18 +36,19 @@ pub async fn describe_model(cx: &Cx<'_>, input: DescribeModelInput) -> Result<Va
         .await
         .map_err(AwsError::from_service)?;
     let head = object([
-        ("ModelName", json!(model.doc.model_name)),
+        ("ModelName", json!(model.doc.spec.model_name)),
         ("ModelArn", json!(model.record.arn)),
         ("CreationTime", ts(model.record.created)),
         (
             "EnableNetworkIsolation",
-            json!(model.doc.enable_network_isolation.unwrap_or(false)),
+            json!(model.doc.spec.enable_network_isolation.unwrap_or(false)),
         ),
     ]);
-    Ok(merge(
-        head,
-        serde_json::to_value(&model.doc).unwrap_or(Value::Null),
-    ))
+    let echo = match &model.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_model(&model.doc.spec),
+    };
+    Ok(merge(head, echo))
 }
 
 pub async fn list_models(

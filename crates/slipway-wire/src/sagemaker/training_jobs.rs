@@ -2,11 +2,15 @@
 //! DeleteTrainingJob.
 
 use super::common::{list_params, members, micros, seconds};
+use super::specs;
 use crate::context::Cx;
 use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
+use slipway_core::spec::training::DEFAULT_MAX_RUNTIME_SECONDS;
+use slipway_core::spec::TrainingJobSpec;
+use slipway_core::Echo;
 use slipway_service::jobs::training::create::Origin;
 use slipway_service::jobs::training::TrainingJob;
 
@@ -15,11 +19,21 @@ pub async fn create_training_job(
     input: CreateTrainingJobRequest,
 ) -> Result<CreateTrainingJobResponse, AwsError> {
     let (svc, account) = (cx.svc, cx.account);
-    let input = members(&input)?;
-    let tags = input.tags("Tags");
+    let sent = members(&input)?;
+    let tags = sent.tags("Tags");
+    let mut echo = specs::echo(&sent, &["Tags"]).into_value();
+    let spec = TrainingJobSpec::try_from(input)?;
+    // DescribeTrainingJob echoes the StoppingCondition with its default.
+    if let Value::Object(m) = &mut echo {
+        let stopping = m.entry("StoppingCondition").or_insert_with(|| json!({}));
+        if let Value::Object(s) = stopping {
+            s.entry("MaxRuntimeInSeconds")
+                .or_insert(json!(DEFAULT_MAX_RUNTIME_SECONDS));
+        }
+    }
     let job = svc
         .training_jobs()
-        .create(account, input.0, tags, Origin::Client)
+        .create(account, spec, Some(Echo::new(echo)), tags, Origin::Client)
         .await
         .map_err(AwsError::from_service)?;
     Ok(CreateTrainingJobResponse {
@@ -96,12 +110,15 @@ pub fn describe_shape(job: &TrainingJob) -> Value {
         ("BillableTimeInSeconds", seconds),
         (
             "EnableNetworkIsolation",
-            json!(job.doc.request.network_isolated()),
+            json!(job.doc.spec.network_isolated()),
         ),
         ("EnableInterContainerTrafficEncryption", json!(false)),
         ("EnableManagedSpotTraining", json!(false)),
     ]);
-    let echo = serde_json::to_value(&job.doc.request).unwrap_or(Value::Null);
+    let echo = match &job.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_training_job(&job.doc.spec),
+    };
     merge(head, echo)
 }
 

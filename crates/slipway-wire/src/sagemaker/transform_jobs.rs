@@ -1,22 +1,26 @@
 //! CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob.
 
 use super::common::{list_params, members, micros, seconds};
+use super::specs;
 use crate::context::Cx;
 use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
+use slipway_core::spec::TransformJobSpec;
 
 pub async fn create_transform_job(
     cx: &Cx<'_>,
     input: CreateTransformJobRequest,
 ) -> Result<CreateTransformJobResponse, AwsError> {
     let (svc, account) = (cx.svc, cx.account);
-    let input = members(&input)?;
-    let tags = input.tags("Tags");
+    let sent = members(&input)?;
+    let tags = sent.tags("Tags");
+    let echo = specs::echo(&sent, &["Tags"]);
+    let spec = TransformJobSpec::try_from(input)?;
     let job = svc
         .transform_jobs()
-        .create(account, input.0, tags)
+        .create(account, spec, Some(echo), tags)
         .await
         .map_err(AwsError::from_service)?;
     Ok(CreateTransformJobResponse {
@@ -47,10 +51,11 @@ pub async fn describe_transform_job(
         ),
         ("TransformEndTime", st.end.map(ts).unwrap_or(Value::Null)),
     ]);
-    Ok(merge(
-        head,
-        serde_json::to_value(&job.doc.request).unwrap_or(Value::Null),
-    ))
+    let echo = match &job.doc.echo {
+        Some(echo) => echo.as_value().clone(),
+        None => specs::render_transform_job(&job.doc.spec),
+    };
+    Ok(merge(head, echo))
 }
 
 pub async fn list_transform_jobs(

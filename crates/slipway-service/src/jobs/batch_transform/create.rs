@@ -2,38 +2,32 @@
 //! model's container resolved and pinned, then the runner starts.
 
 use super::runner;
-use super::spec::TransformJobRequest;
+use super::spec::TransformJobSpec;
 use super::state::{self, status, Plan, RunState, TransformJob, TransformJobDocument, KIND};
 use super::TransformJobs;
 use crate::error::{Error, Result};
 use crate::jobs::instance_types;
 use crate::jobs::transfer::S3Uri;
 use crate::resources::{document, new_record, tags_of};
-use serde_json::{Map, Value};
 use slipway_batch::batch::BatchStrategy;
 use slipway_batch::filters::DataProcessing;
 use slipway_batch::split::SplitType;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::AccountId;
+use slipway_core::{AccountId, Echo};
 
 impl TransformJobs<'_> {
+    /// CreateTransformJob. `echo` is the request as sent, for
+    /// DescribeTransformJob (`None` for a validation's job).
     pub async fn create(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        spec: TransformJobSpec,
+        echo: Option<Echo>,
         tags: Vec<(String, String)>,
     ) -> Result<TransformJob> {
         let rt = self.svc.jobs.clone();
         rt.require_engine("TransformJobName")?;
-        let mut request = request;
-        request.remove("Tags");
-        let req: TransformJobRequest =
-            serde_json::from_value(Value::Object(request)).map_err(|e| {
-                Error::invalid(
-                    "CreateTransformJobRequest",
-                    format!("Cannot read the request: {e}"),
-                )
-            })?;
+        let req = spec;
         check(&req)?;
         let model = self.svc.models().describe(account, &req.model_name).await?;
         let container = self.svc.models().resolve(account, &model).await?;
@@ -42,11 +36,12 @@ impl TransformJobs<'_> {
             .limits(rt.settings.host_cpus, rt.settings.memory_cap_bytes);
         let plan = Plan::from_container(container, it, limits.nano_cpus, limits.memory_bytes);
         let doc = TransformJobDocument {
-            request: req,
+            spec: req,
+            echo,
             plan,
             state: RunState::default(),
         };
-        let name = doc.request.transform_job_name.clone();
+        let name = doc.spec.transform_job_name.clone();
         let mut record = new_record(
             self.svc,
             account,
@@ -80,7 +75,7 @@ impl TransformJobs<'_> {
 }
 
 /// Rules that need no lookups.
-fn check(req: &TransformJobRequest) -> Result<()> {
+fn check(req: &TransformJobSpec) -> Result<()> {
     let mb = req.max_payload_in_mb;
     if let Some(mb) = mb {
         if mb > 100 {

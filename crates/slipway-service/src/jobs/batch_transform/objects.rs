@@ -4,7 +4,7 @@
 //! join/filter outputs, assemble, and upload `<relative key>.out` only
 //! once the whole object succeeded (docs/contracts.md §5.2–5.6).
 
-use super::spec::TransformJobRequest;
+use super::spec::TransformJobSpec;
 use super::state::TransformJob;
 use crate::jobs::transfer::{self, DataError, InputObject, S3Uri};
 use crate::Service;
@@ -33,7 +33,7 @@ pub struct Effective {
 }
 
 impl Effective {
-    pub fn decide(req: &TransformJobRequest, exec: Option<&ExecutionParameters>) -> Self {
+    pub fn decide(req: &TransformJobSpec, exec: Option<&ExecutionParameters>) -> Self {
         let concurrency = req
             .max_concurrent_transforms
             .filter(|c| *c > 0)
@@ -101,7 +101,7 @@ impl fmt::Display for ObjectFailure {
 pub async fn list_inputs(
     svc: &Service,
     account: &AccountId,
-    req: &TransformJobRequest,
+    req: &TransformJobSpec,
 ) -> Result<Vec<InputObject>, DataError> {
     let src = &req.transform_input.data_source.s3_data_source;
     let uri = S3Uri::parse(&src.s3_uri)
@@ -125,7 +125,7 @@ pub async fn list_inputs(
 pub async fn output_base(
     svc: &Service,
     account: &AccountId,
-    req: &TransformJobRequest,
+    req: &TransformJobSpec,
 ) -> Result<S3Uri, DataError> {
     let path = &req.transform_output.s3_output_path;
     let base = S3Uri::parse(path)
@@ -144,7 +144,7 @@ pub async fn run_all(
     inputs: Vec<InputObject>,
     out_base: S3Uri,
 ) -> Result<Vec<ObjectFailure>, crate::Error> {
-    let req = &job.doc.request;
+    let req = &job.doc.spec;
     let dp = match &req.data_processing {
         Some(d) => Some(
             DataProcessing::new(

@@ -229,7 +229,7 @@ impl Runner {
         let base_url = self
             .start_container(&job, &image_id, model_dir, &tail)
             .await?;
-        let cfg = &job.doc.request;
+        let cfg = &job.doc.spec;
         let client = cfg.model_client_config.clone().unwrap_or_default();
         let mut icfg = InvokerConfig::new(base_url);
         icfg.content_type = cfg.transform_input.content_type.clone();
@@ -370,7 +370,7 @@ impl Runner {
         tail: &Tail,
     ) -> Result<String, Fatal> {
         let plan = &job.doc.plan;
-        let req = &job.doc.request;
+        let req = &job.doc.spec;
         if !plan.network_isolation {
             self.rt
                 .engine

@@ -1,14 +1,14 @@
-//! A transform job's stored document: the request as given, the plan
+//! A transform job's stored document: its spec and echo, the plan
 //! decided at create time, and how the run is going.
 
-use super::spec::TransformJobRequest;
+use super::spec::TransformJobSpec;
 use crate::error::Result;
 use crate::resources::document;
 use crate::resources::models::ResolvedContainer;
 use crate::Service;
 use serde::{Deserialize, Serialize};
 use slipway_core::time_util::Micros;
-use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+use slipway_core::{AccountId, Echo, ResourceKind, ResourceRecord};
 use std::collections::BTreeMap;
 
 pub const KIND: ResourceKind = ResourceKind::TransformJob;
@@ -76,7 +76,11 @@ pub struct RunState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransformJobDocument {
-    pub request: TransformJobRequest,
+    pub spec: TransformJobSpec,
+    /// The request as the client sent it, for DescribeTransformJob; `None`
+    /// for the jobs a validation makes, which the wire renders from `spec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo: Option<Echo>,
     pub plan: Plan,
     pub state: RunState,
 }

@@ -4,9 +4,10 @@
 
 use super::state::{status, TransformJob};
 use crate::error::Error;
-use crate::testkit::{model_tar_gz, Call, Ping, Reply, Script, Serve, TestService};
+use crate::testkit::{model_tar_gz, spec, Call, Ping, Reply, Script, Serve, TestService};
 use serde_json::{json, Map, Value};
 use slipway_core::ports::engine::NetworkMode;
+use slipway_core::Echo;
 use std::time::Duration;
 
 const IMAGE: &str = "sim/serve:1";
@@ -45,7 +46,12 @@ async fn model(t: &TestService, name: &str, extra: Value) {
     }
     t.svc
         .models()
-        .create(&t.account, object(req), Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(object(req))),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .expect("the model is created");
 }
@@ -75,7 +81,12 @@ async fn run(t: &TestService, name: &str, client: Value) -> TransformJob {
         .transform_jobs()
         .create(
             &t.account,
-            request(name, &format!("{name}-model"), client),
+            spec(Value::Object(request(
+                name,
+                &format!("{name}-model"),
+                client,
+            ))),
+            None,
             Vec::new(),
         )
         .await
@@ -135,7 +146,8 @@ async fn an_isolated_model_is_reached_through_its_own_namespace() {
         .transform_jobs()
         .create(
             &t.account,
-            request("iso", "iso-model", Value::Null),
+            spec(Value::Object(request("iso", "iso-model", Value::Null))),
+            None,
             Vec::new(),
         )
         .await
@@ -168,7 +180,12 @@ async fn the_model_archive_is_mounted_read_only_at_opt_ml_model() {
     .await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request("md-job", "md", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(request("md-job", "md", Value::Null))),
+            None,
+            Vec::new(),
+        )
         .await
         .expect("created");
     assert_eq!(
@@ -299,7 +316,7 @@ async fn a_missing_image_fails_with_a_client_error() {
     req.insert("TransformJobName".into(), json!("noimg"));
     t.svc
         .transform_jobs()
-        .create(&t.account, req, Vec::new())
+        .create(&t.account, spec(Value::Object(req)), None, Vec::new())
         .await
         .expect("created");
     // Not missing yet: this job runs; a model on a missing image fails.
@@ -314,14 +331,20 @@ async fn a_missing_image_fails_with_a_client_error() {
     });
     t.svc
         .models()
-        .create(&t.account, object(missing), Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(object(missing))),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .expect("model");
     t.svc
         .transform_jobs()
         .create(
             &t.account,
-            request("gone-job", "gone", Value::Null),
+            spec(Value::Object(request("gone-job", "gone", Value::Null))),
+            None,
             Vec::new(),
         )
         .await
@@ -343,7 +366,12 @@ async fn stop_transform_job_ends_stopped_without_outputs() {
     model(&t, "m", json!({})).await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request("stopme", "m", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(request("stopme", "m", Value::Null))),
+            None,
+            Vec::new(),
+        )
         .await
         .expect("created");
     t.wait_for(
@@ -401,7 +429,12 @@ async fn a_restarted_server_runs_an_unfinished_job_again() {
     model(&t, "m", json!({})).await;
     t.svc
         .transform_jobs()
-        .create(&t.account, request("again", "m", Value::Null), Vec::new())
+        .create(
+            &t.account,
+            spec(Value::Object(request("again", "m", Value::Null))),
+            None,
+            Vec::new(),
+        )
         .await
         .expect("created");
     t.wait_for(
@@ -434,7 +467,8 @@ async fn a_job_left_stopping_ends_stopped_after_a_restart() {
         .transform_jobs()
         .create(
             &t.account,
-            request("stopping", "m", Value::Null),
+            spec(Value::Object(request("stopping", "m", Value::Null))),
+            None,
             Vec::new(),
         )
         .await

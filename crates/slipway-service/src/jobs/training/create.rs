@@ -4,7 +4,7 @@
 use super::metrics;
 use super::prepare::channel_mode;
 use super::runner::{self, Entry};
-use super::spec::{TrainingJobRequest, DEFAULT_MAX_RUNTIME_SECONDS};
+use super::spec::{TrainingJobSpec, DEFAULT_MAX_RUNTIME_SECONDS};
 use super::state::{
     self, status, Plan, RunState, Secondary, TrainingJob, TrainingJobDocument, KIND,
 };
@@ -13,10 +13,9 @@ use crate::error::{Error, Result};
 use crate::jobs::instance_types;
 use crate::jobs::transfer::S3Uri;
 use crate::resources::{document, new_record, tags_of};
-use serde_json::{Map, Value};
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::spec::{Channel, TrainingJobDefinition};
-use slipway_core::AccountId;
+use slipway_core::spec::TrainingJobDefinition;
+use slipway_core::{AccountId, Echo};
 
 /// Who is creating the job: a client, or the validation of a resource
 /// (which may run an algorithm that is not Completed yet).
@@ -27,44 +26,37 @@ pub enum Origin {
 }
 
 impl TrainingJobs<'_> {
-    /// CreateTrainingJob. `request` is the whole request object (already
-    /// checked against the API model); `tags` its Tags.
+    /// CreateTrainingJob. `echo` is the request as sent, for
+    /// DescribeTrainingJob (`None` for a validation's job); `tags` its Tags.
     pub async fn create(
         &self,
         account: &AccountId,
-        request: Map<String, Value>,
+        spec: TrainingJobSpec,
+        echo: Option<Echo>,
         tags: Vec<(String, String)>,
         origin: Origin,
     ) -> Result<TrainingJob> {
         // A validation's jobs run with the role checked when the resource
         // was created.
         if origin == Origin::Client {
-            let role = request.get("RoleArn").and_then(Value::as_str).unwrap_or("");
             self.svc
                 .iam()
-                .require_assumable(account, "RoleArn", role)
+                .require_assumable(account, "RoleArn", &spec.role_arn)
                 .await?;
         }
         let rt = self.svc.jobs.clone();
         rt.require_engine("TrainingJobName")?;
-        let mut request = request;
-        request.remove("Tags");
-        let mut req: TrainingJobRequest =
-            serde_json::from_value(Value::Object(request)).map_err(|e| {
-                Error::invalid(
-                    "CreateTrainingJobRequest",
-                    format!("Cannot read the request: {e}"),
-                )
-            })?;
+        let mut req = spec;
         let plan = self.plan(account, &mut req, origin, &rt.settings).await?;
         let mut st = RunState::default();
         st.enter(Secondary::Starting, None, self.svc.now_micros());
         let doc = TrainingJobDocument {
-            request: req,
+            spec: req,
+            echo,
             plan,
             state: st,
         };
-        let name = doc.request.training_job_name.clone();
+        let name = doc.spec.training_job_name.clone();
         let mut record = new_record(
             self.svc,
             account,
@@ -101,7 +93,7 @@ impl TrainingJobs<'_> {
     async fn plan(
         &self,
         account: &AccountId,
-        req: &mut TrainingJobRequest,
+        req: &mut TrainingJobSpec,
         origin: Origin,
         settings: &crate::jobs::JobSettings,
     ) -> Result<Plan> {
@@ -135,31 +127,14 @@ impl TrainingJobs<'_> {
                             ),
                         ));
                     }
-                    let training = &algo.doc.training_specification;
+                    let training = &algo.doc.spec.training;
                     let def = TrainingJobDefinition {
                         training_input_mode: spec.training_input_mode.clone(),
-                        hyper_parameters: Some(
-                            req.hyper_parameters
-                                .iter()
-                                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                                .collect(),
-                        ),
-                        input_data_config: req
-                            .input_data_config
-                            .iter()
-                            .map(|c| Channel {
-                                channel_name: c.channel_name.clone(),
-                                content_type: c.content_type.clone(),
-                                compression_type: c.compression_type.clone(),
-                                input_mode: c.input_mode.clone(),
-                                other: Map::new(),
-                            })
-                            .collect(),
-                        resource_config: serde_json::to_value(&req.resource_config)
-                            .ok()
-                            .and_then(|v| v.as_object().cloned())
-                            .unwrap_or_default(),
-                        other: Map::new(),
+                        hyper_parameters: req.hyper_parameters.clone(),
+                        input_data_config: req.input_data_config.clone(),
+                        output_data_config: req.output_data_config.clone(),
+                        resource_config: req.resource_config.clone(),
+                        stopping_condition: req.stopping_condition.clone(),
                     };
                     crate::checks::training_job_definition(training, &def, "")
                         .map_err(strip_leading_dot)?;
@@ -226,7 +201,6 @@ impl TrainingJobs<'_> {
             .stopping_condition
             .max_runtime_in_seconds
             .unwrap_or(DEFAULT_MAX_RUNTIME_SECONDS);
-        // DescribeTrainingJob echoes the StoppingCondition with defaults.
         req.stopping_condition.max_runtime_in_seconds = Some(max_runtime);
         Ok(Plan {
             image,
@@ -239,7 +213,7 @@ impl TrainingJobs<'_> {
         })
     }
 
-    fn check_channels(&self, req: &TrainingJobRequest) -> Result<()> {
+    fn check_channels(&self, req: &TrainingJobSpec) -> Result<()> {
         let mut seen = std::collections::HashSet::new();
         for (i, ch) in req.input_data_config.iter().enumerate() {
             let field = format!("InputDataConfig.{}", i + 1);

@@ -98,7 +98,7 @@ async fn conclude_inner(
             Ok(true)
         })
         .await?;
-        let req = &job.doc.request;
+        let req = &job.doc.spec;
         let plan = OutputPlan {
             s3_output_path: req.output_data_config.s3_output_path.clone(),
             uncompressed: req.output_data_config.compression_type.as_deref() == Some("NONE"),

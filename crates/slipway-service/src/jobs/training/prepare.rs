@@ -3,7 +3,7 @@
 //! channels to download (§3.3). The executor lays the tree out
 //! (`slipway_executor::workdir`).
 
-use super::spec::{TrainingChannel, TrainingJobRequest};
+use super::spec::{TrainingChannel, TrainingJobSpec};
 use super::state::Plan;
 use serde_json::{json, Map, Value};
 use slipway_executor::workdir::{resource_config, ChannelSource, S3Source};
@@ -11,14 +11,14 @@ use slipway_executor::workdir::{resource_config, ChannelSource, S3Source};
 pub use slipway_executor::workdir::WorkDir;
 
 /// The effective input mode of a channel.
-pub fn channel_mode<'a>(req: &'a TrainingJobRequest, ch: &'a TrainingChannel) -> &'a str {
+pub fn channel_mode<'a>(req: &'a TrainingJobSpec, ch: &'a TrainingChannel) -> &'a str {
     ch.input_mode
         .as_deref()
         .unwrap_or(&req.algorithm_specification.training_input_mode)
 }
 
 /// The files of `/opt/ml/input/config`, in the order they are written.
-pub fn config_files(req: &TrainingJobRequest, plan: &Plan) -> Vec<(String, Value)> {
+pub fn config_files(req: &TrainingJobSpec, plan: &Plan) -> Vec<(String, Value)> {
     let mut files = vec![
         (
             "hyperparameters.json".to_owned(),
@@ -39,7 +39,7 @@ pub fn config_files(req: &TrainingJobRequest, plan: &Plan) -> Vec<(String, Value
 }
 
 /// The channels to download, in request order.
-pub fn channel_sources(req: &TrainingJobRequest) -> Vec<ChannelSource> {
+pub fn channel_sources(req: &TrainingJobSpec) -> Vec<ChannelSource> {
     req.input_data_config
         .iter()
         .map(|ch| ChannelSource {
@@ -53,7 +53,7 @@ pub fn channel_sources(req: &TrainingJobRequest) -> Vec<ChannelSource> {
 }
 
 /// `inputdataconfig.json`: one key per channel.
-pub fn input_data_config(req: &TrainingJobRequest) -> Value {
+pub fn input_data_config(req: &TrainingJobSpec) -> Value {
     let mut out = Map::new();
     for ch in &req.input_data_config {
         let mut c = Map::new();

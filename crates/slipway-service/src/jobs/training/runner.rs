@@ -246,7 +246,7 @@ impl Runner {
     /// `None` when a stop arrived before the container was started.
     async fn start(&self, job: TrainingJob, wd: &WorkDir) -> Result<Option<ContainerId>, Fatal> {
         let plan = &job.doc.plan;
-        let req = &job.doc.request;
+        let req = &job.doc.spec;
         let (image_ref, auth) = self
             .svc
             .image_for_job(&self.account, &plan.image)
@@ -335,7 +335,7 @@ impl Runner {
     }
 
     fn container_spec(&self, job: &TrainingJob, wd: &WorkDir, image_id: &str) -> ContainerSpec {
-        let req = &job.doc.request;
+        let req = &job.doc.spec;
         let plan = &job.doc.plan;
         let mut env: std::collections::BTreeMap<String, String> =
             req.environment.clone().into_iter().collect();

@@ -2,14 +2,14 @@
 //! pair (TrainingJobStatus, SecondaryStatus), the transitions AWS reports,
 //! and `mutate`, the one way the runner and the API change a job.
 
-use super::spec::TrainingJobRequest;
+use super::spec::TrainingJobSpec;
 use crate::error::Result;
 use crate::resources::document;
 use crate::Service;
 use serde::{Deserialize, Serialize};
 use slipway_core::spec::MetricDefinition;
 use slipway_core::time_util::Micros;
-use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+use slipway_core::{AccountId, Echo, ResourceKind, ResourceRecord};
 
 pub const KIND: ResourceKind = ResourceKind::TrainingJob;
 
@@ -139,10 +139,14 @@ pub struct RunState {
     pub image_id: Option<String>,
 }
 
-/// The stored document.
+/// The stored document (docs/architecture.md, "Stored documents").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingJobDocument {
-    pub request: TrainingJobRequest,
+    pub spec: TrainingJobSpec,
+    /// The request as the client sent it, for DescribeTrainingJob; `None`
+    /// for the jobs a validation makes, which the wire renders from `spec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo: Option<Echo>,
     pub plan: Plan,
     pub state: RunState,
 }

@@ -6,7 +6,7 @@
 use super::state::{status, TrainingJob};
 use crate::error::Error;
 use crate::jobs::training::create::Origin;
-use crate::testkit::{Call, Script, TestService};
+use crate::testkit::{spec, Call, Script, TestService};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -54,7 +54,8 @@ async fn create(t: &TestService, name: &str, max_runtime: i64) -> TrainingJob {
         .training_jobs()
         .create(
             &t.account,
-            request(t, name, IMAGE, max_runtime),
+            spec(Value::Object(request(t, name, IMAGE, max_runtime))),
+            None,
             Vec::new(),
             Origin::Client,
         )
@@ -244,7 +245,13 @@ async fn a_missing_image_fails_with_a_client_error_before_training() {
     req.insert("TrainingJobName".into(), json!("noimage"));
     t.svc
         .training_jobs()
-        .create(&t.account, req, Vec::new(), Origin::Client)
+        .create(
+            &t.account,
+            spec(Value::Object(req)),
+            None,
+            Vec::new(),
+            Origin::Client,
+        )
         .await
         .expect("created");
     let job = t.training_done("noimage").await;
@@ -403,7 +410,8 @@ async fn duplicate_names_are_in_use_and_a_missing_job_is_not_found() {
         .training_jobs()
         .create(
             &t.account,
-            request(&t, "DUP", IMAGE, 300),
+            spec(Value::Object(request(&t, "DUP", IMAGE, 300))),
+            None,
             Vec::new(),
             Origin::Client,
         )
