@@ -4,7 +4,7 @@
 Why: Slipway checks request bodies exactly as AWS does (required members,
 lengths, patterns, enums, ranges). The rules come from the botocore service
 model rather than hand-written code, so this script copies the relevant part
-of that model into the `slipway-model` crate, which embeds it at compile time.
+of that model into the `slipway-botocore` crate, which embeds it at compile time.
 
 Re-run (from the workspace root) after bumping botocore or changing the
 operation list:
@@ -19,11 +19,11 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service iam
 
 With no operation names, the service's default list in SERVICES below is
-used. The output is `crates/slipway-model/src/<service>/service-model.json`
+used. The output is `crates/slipway-botocore/src/<service>/service-model.json`
 (`sagemaker` by default) and is deterministic:
 object keys are sorted, except inside a structure's `members`, which keep the
 model's order (the checker reports violations in that order, as AWS does).
-Then run `cargo test -p slipway-model`: it fails if a pattern no longer
+Then run `cargo test -p slipway-botocore`: it fails if a pattern no longer
 compiles or an operation the tests name has gone.
 """
 
@@ -92,7 +92,7 @@ OP_KEYS = ("name", "input", "output", "errors")
 def default_out(service):
     return os.path.join(
         os.path.dirname(os.path.abspath(__file__)),
-        "..", "..", "crates", "slipway-model", "src", service, "service-model.json",
+        "..", "..", "crates", "slipway-botocore", "src", service, "service-model.json",
     )
 
 

@@ -2,7 +2,7 @@
 //! input objects into records, packing records into mini-batches,
 //! DataProcessing filters and joins, and talking HTTP to the serving
 //! container. Each module stands alone; the TransformJob runner in the
-//! control plane (`slipway-service`, `jobs/batch_transform/`) composes
+//! control plane (`slipway-service`, `jobs/transform_job/`) composes
 //! them, reading and writing objects itself: this crate knows no job state
 //! and no storage.
 

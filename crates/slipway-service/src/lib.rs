@@ -152,8 +152,8 @@ impl Service {
         self.jobs.clone()
     }
 
-    pub fn transform_jobs(&self) -> jobs::batch_transform::TransformJobs<'_> {
-        jobs::batch_transform::TransformJobs { svc: self }
+    pub fn transform_jobs(&self) -> jobs::transform_job::TransformJobs<'_> {
+        jobs::transform_job::TransformJobs { svc: self }
     }
 
     pub fn training_jobs(&self) -> jobs::training::TrainingJobs<'_> {
@@ -182,7 +182,7 @@ impl Service {
             return Ok(0);
         }
         let training = jobs::training::reconcile::reconcile(self).await?;
-        let transform = jobs::batch_transform::reconcile::reconcile(self).await?;
+        let transform = jobs::transform_job::reconcile::reconcile(self).await?;
         let validations = validation::reconcile(self).await?;
         Ok(training + transform + validations)
     }

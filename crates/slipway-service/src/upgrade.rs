@@ -11,8 +11,8 @@
 //! jobs. A row the converter refuses is left as it was and reported.
 
 use crate::error::{Error, Result};
-use crate::jobs::batch_transform::TransformJobDocument;
 use crate::jobs::training::TrainingJobDocument;
+use crate::jobs::transform_job::TransformJobDocument;
 use crate::resources::algorithms::{AlgorithmDocument, AlgorithmSummary};
 use crate::resources::model_package_groups::GroupDocument;
 use crate::resources::model_packages::{ModelPackageDocument, ModelPackageSummary};

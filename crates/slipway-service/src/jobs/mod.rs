@@ -3,11 +3,11 @@
 //! machine and persists every transition before acting on it; a runner
 //! task per job drives the containers and only reports what happened.
 
-pub mod batch_transform;
 pub(crate) mod lifecycle;
 pub mod no_engine;
 pub mod record;
 pub mod training;
+pub mod transform_job;
 // The executor's parts, under the names the control plane has used.
 pub use slipway_executor::{archive, extract, instance_types, logship, transfer, untrusted};
 

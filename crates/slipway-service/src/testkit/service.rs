@@ -289,7 +289,7 @@ impl TestService {
     }
 
     /// The transform job once it has ended.
-    pub async fn transform_done(&self, name: &str) -> crate::jobs::batch_transform::TransformJob {
+    pub async fn transform_done(&self, name: &str) -> crate::jobs::transform_job::TransformJob {
         self.until_status(
             format!("transform job {name} ending"),
             || async {

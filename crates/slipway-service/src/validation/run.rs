@@ -430,7 +430,7 @@ async fn wait_transform(
     svc: &Service,
     account: &AccountId,
     name: &str,
-) -> Result<crate::jobs::batch_transform::TransformJob, StepFailed> {
+) -> Result<crate::jobs::transform_job::TransformJob, StepFailed> {
     loop {
         let job = svc.transform_jobs().describe(account, name).await?;
         if job_status::is_terminal(&job.record.status) {

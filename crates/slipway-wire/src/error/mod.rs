@@ -2,8 +2,8 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use slipway_botocore::InputError;
 use slipway_logs::LogsError;
-use slipway_model::InputError;
 use slipway_objects::ObjectError;
 use slipway_registry::RegistryError;
 use slipway_service::Error as ServiceError;
@@ -109,7 +109,7 @@ impl AwsError {
             InputError::Constraints(v) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "InvalidParameterException",
-                slipway_model::aws_message(&v),
+                slipway_botocore::aws_message(&v),
             ),
             other => Self::from_input(other),
         }
@@ -154,7 +154,7 @@ impl AwsError {
     pub fn from_input(e: InputError) -> Self {
         match e {
             InputError::Serialization(m) => Self::serialization(m),
-            InputError::Constraints(v) => Self::validation(slipway_model::aws_message(&v)),
+            InputError::Constraints(v) => Self::validation(slipway_botocore::aws_message(&v)),
             InputError::UnknownOperation(op) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",

@@ -35,7 +35,7 @@ pub async fn handle(
         ));
     };
     let input = Value::Object(Input::decode(body)?.0);
-    slipway_model::logs()
+    slipway_botocore::logs()
         .check_input(op_name, &input)
         .map_err(AwsError::from_logs_input)?;
     let cx = Cx {
@@ -156,11 +156,11 @@ mod tests {
     #[test]
     fn every_operation_exists_in_the_botocore_model() {
         for op in Operation::ALL {
-            assert!(slipway_model::logs().operation(op.name()).is_some());
+            assert!(slipway_botocore::logs().operation(op.name()).is_some());
             assert_eq!(Operation::parse(op.name()), Some(op));
         }
         assert_eq!(
-            slipway_model::logs().operations().len(),
+            slipway_botocore::logs().operations().len(),
             Operation::ALL.len()
         );
     }

@@ -5,7 +5,7 @@
 //! the model's member order, lists as `<member>` elements.
 
 use serde_json::{Map, Number, Value};
-use slipway_model::{InputError, ServiceModel, ShapeType};
+use slipway_botocore::{InputError, ServiceModel, ShapeType};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -222,7 +222,7 @@ mod tests {
              &AssumeRolePolicyDocument=%7B%22Version%22%3A%222012-10-17%22%7D\
              &Tags.member.1.Key=team&Tags.member.1.Value=b&Tags.member.2.Key=x&Tags.member.2.Value=y",
         );
-        let v = input(slipway_model::iam(), "CreateRole", &p).unwrap();
+        let v = input(slipway_botocore::iam(), "CreateRole", &p).unwrap();
         assert_eq!(
             v,
             serde_json::json!({
@@ -234,7 +234,7 @@ mod tests {
             })
         );
         let p = form("ActionNames.member.1=s3%3AGetObject&ActionNames.member.2=sagemaker%3A*&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr");
-        let v = input(slipway_model::iam(), "SimulatePrincipalPolicy", &p).unwrap();
+        let v = input(slipway_botocore::iam(), "SimulatePrincipalPolicy", &p).unwrap();
         assert_eq!(
             v["ActionNames"],
             serde_json::json!(["s3:GetObject", "sagemaker:*"])
@@ -244,22 +244,22 @@ mod tests {
     #[test]
     fn constraints_are_checked_with_aws_messages_and_bad_numbers_refused() {
         let p = form("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=a%20b");
-        let e = input(slipway_model::sts(), "AssumeRole", &p).unwrap_err();
+        let e = input(slipway_botocore::sts(), "AssumeRole", &p).unwrap_err();
         assert!(
             e.to_string().starts_with("1 validation error detected: Value 'a b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: "),
             "{e}"
         );
         let e = input(
-            slipway_model::sts(),
+            slipway_botocore::sts(),
             "GetSessionToken",
             &form("DurationSeconds=soon"),
         )
         .unwrap_err();
         assert!(matches!(e, InputError::Serialization(_)), "{e}");
-        let e = input(slipway_model::iam(), "GetRole", &form("")).unwrap_err();
+        let e = input(slipway_botocore::iam(), "GetRole", &form("")).unwrap_err();
         assert!(e.to_string().contains("'roleName'"), "{e}");
         assert!(matches!(
-            input(slipway_model::iam(), "CreateUser", &form("")),
+            input(slipway_botocore::iam(), "CreateUser", &form("")),
             Err(InputError::UnknownOperation(_))
         ));
     }
@@ -272,7 +272,7 @@ mod tests {
             "Marker": "m"
         });
         let xml = response(
-            slipway_model::iam(),
+            slipway_botocore::iam(),
             "ListRoles",
             "https://iam.amazonaws.com/doc/2010-05-08/",
             &result,

@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use slipway_model::ServiceModel;
+use slipway_botocore::ServiceModel;
 use slipway_service::Service;
 use slipway_sigv4::RequestParts;
 
@@ -121,8 +121,8 @@ pub(crate) async fn handle(
             .render(dialect, request_id);
     };
     let (model, namespace, handler): (&ServiceModel, &str, Handler) = match service {
-        Some("sts") => (slipway_model::sts(), STS_NAMESPACE, Handler::Sts),
-        Some("iam") => (slipway_model::iam(), IAM_NAMESPACE, Handler::Iam),
+        Some("sts") => (slipway_botocore::sts(), STS_NAMESPACE, Handler::Sts),
+        Some("iam") => (slipway_botocore::iam(), IAM_NAMESPACE, Handler::Iam),
         other => {
             let name = other.unwrap_or("unknown");
             return QueryError::new(

@@ -68,7 +68,7 @@ async fn run(
         ));
     };
     let input = Value::Object(Input::decode(body)?.0);
-    slipway_model::sagemaker()
+    slipway_botocore::sagemaker()
         .check_input(op_name, &input)
         .map_err(AwsError::from_input)?;
     dispatch(&Handlers, &Cx { svc, account }, op, input).await
@@ -312,14 +312,14 @@ mod tests {
     fn the_operations_are_the_botocore_model_subset() {
         for op in Operation::ALL {
             assert!(
-                slipway_model::sagemaker().operation(op.name()).is_some(),
+                slipway_botocore::sagemaker().operation(op.name()).is_some(),
                 "{}",
                 op.name()
             );
             assert_eq!(Operation::parse(op.name()), Some(op));
         }
         assert_eq!(
-            slipway_model::sagemaker().operations().len(),
+            slipway_botocore::sagemaker().operations().len(),
             Operation::ALL.len()
         );
     }

@@ -224,7 +224,7 @@ async fn print_logs(
     let group = if job.kind == "training" {
         slipway_service::jobs::training::LOG_GROUP
     } else {
-        slipway_service::jobs::batch_transform::LOG_GROUP
+        slipway_service::jobs::transform_job::LOG_GROUP
     };
     let query = FilterQuery {
         streams: StreamSelect::Prefix(format!("{}/", job.name)),

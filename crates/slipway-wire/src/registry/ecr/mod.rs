@@ -37,7 +37,7 @@ pub(crate) async fn handle(
         ));
     };
     let input = Value::Object(Input::decode(body)?.0);
-    slipway_model::ecr()
+    slipway_botocore::ecr()
         .check_input(op_name, &input)
         .map_err(AwsError::from_ecr_input)?;
     let account = &caller.account;

@@ -86,7 +86,7 @@ fn every_operation_accepts_an_empty_body_without_panicking() {
 }
 
 /// Checks that every pattern of a full botocore model compiles, e.g.
-/// `SLIPWAY_FULL_MODEL=/tmp/sagemaker-service-2.json cargo test -p slipway-model -- --ignored`
+/// `SLIPWAY_FULL_MODEL=/tmp/sagemaker-service-2.json cargo test -p slipway-botocore -- --ignored`
 /// (botocore ships it gzipped: `zcat .../service-2.json.gz > /tmp/...`).
 #[test]
 #[ignore = "needs SLIPWAY_FULL_MODEL pointing at a botocore service-2.json"]

@@ -8,7 +8,7 @@
 //! re-run of `tools/codegen/extract_model.py`, not a code review.
 //!
 //! ```
-//! let model = slipway_model::sagemaker();
+//! let model = slipway_botocore::sagemaker();
 //! let body = serde_json::json!({"TrainingJobName": "bad_name"});
 //! let err = model.check_input("DescribeTrainingJob", &body).unwrap_err();
 //! assert_eq!(
@@ -44,7 +44,9 @@ pub fn sagemaker() -> &'static ServiceModel {
         ServiceModel::from_json(SAGEMAKER_MODEL_JSON)
             // The document is part of this crate and the tests load it; a
             // failure here is a bad extract, never bad request data.
-            .expect("embedded SageMaker service model must load (run cargo test -p slipway-model)")
+            .expect(
+                "embedded SageMaker service model must load (run cargo test -p slipway-botocore)",
+            )
     })
 }
 
@@ -60,7 +62,7 @@ pub fn logs() -> &'static ServiceModel {
     MODEL.get_or_init(|| {
         ServiceModel::from_json(LOGS_MODEL_JSON)
             // Same reasoning as for `sagemaker()`: a bad extract, never bad input.
-            .expect("embedded CloudWatch Logs service model must load (run cargo test -p slipway-model)")
+            .expect("embedded CloudWatch Logs service model must load (run cargo test -p slipway-botocore)")
     })
 }
 
@@ -81,7 +83,7 @@ pub fn ecr() -> &'static ServiceModel {
     MODEL.get_or_init(|| {
         ServiceModel::from_json(ECR_MODEL_JSON)
             // Part of this crate and loaded by its tests: never request data.
-            .expect("embedded ECR service model must load (run cargo test -p slipway-model)")
+            .expect("embedded ECR service model must load (run cargo test -p slipway-botocore)")
     })
 }
 
@@ -110,7 +112,7 @@ pub fn sts() -> &'static ServiceModel {
     MODEL.get_or_init(|| {
         ServiceModel::from_json(STS_MODEL_JSON)
             // Part of this crate and loaded by its tests: never request data.
-            .expect("embedded STS service model must load (run cargo test -p slipway-model)")
+            .expect("embedded STS service model must load (run cargo test -p slipway-botocore)")
     })
 }
 
@@ -124,7 +126,7 @@ pub fn iam() -> &'static ServiceModel {
     MODEL.get_or_init(|| {
         ServiceModel::from_json(IAM_MODEL_JSON)
             // Part of this crate and loaded by its tests: never request data.
-            .expect("embedded IAM service model must load (run cargo test -p slipway-model)")
+            .expect("embedded IAM service model must load (run cargo test -p slipway-botocore)")
     })
 }
 
