@@ -252,7 +252,7 @@ impl Registry<'_> {
             .index
             .get_manifest(account, repo, &digest)
             .await?
-            .ok_or_else(|| unknown())
+            .ok_or_else(unknown)
     }
 
     /// Deletes a manifest (by digest, with its tags) or only a tag.

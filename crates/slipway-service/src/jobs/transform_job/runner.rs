@@ -58,35 +58,33 @@ impl JobKind for Transform {
         doc.state.end = Some(now);
     }
 
-    fn run(
+    async fn run(
         svc: Service,
         rt: Arc<JobRuntime>,
         account: AccountId,
         key: String,
         stop_rx: watch::Receiver<Option<StopKind>>,
         _: (),
-    ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        async move {
-            let work = rt
-                .settings
-                .work_root
-                .join(account.as_str())
-                .join("transform")
-                .join(&key);
-            let mut runner = Runner {
-                svc,
-                rt,
-                account,
-                key,
-                stop_rx,
-                work,
-                container: None,
-                forward: None,
-                logs: None,
-                exited: Arc::new(tokio::sync::Notify::new()),
-            };
-            runner.run().await;
-        }
+    ) {
+        let work = rt
+            .settings
+            .work_root
+            .join(account.as_str())
+            .join("transform")
+            .join(&key);
+        let mut runner = Runner {
+            svc,
+            rt,
+            account,
+            key,
+            stop_rx,
+            work,
+            container: None,
+            forward: None,
+            logs: None,
+            exited: Arc::new(tokio::sync::Notify::new()),
+        };
+        runner.run().await;
     }
 
     fn resume<'a>(

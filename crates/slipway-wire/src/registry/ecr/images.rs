@@ -178,7 +178,7 @@ pub(super) async fn batch_delete_image(
         let id = image_id(id);
         let result = match id.tag.as_ref().or(id.digest.as_ref()) {
             Some(reference) => reg.delete_manifest(cx.account, &name, reference).await,
-            None => Err(RegistryError::ManifestUnknown(String::new()).into()),
+            None => Err(RegistryError::ManifestUnknown(String::new())),
         };
         match result {
             Ok(()) => deleted.push(identifier(&id)),
@@ -205,7 +205,7 @@ pub(super) async fn batch_check_layer_availability(
                 layer_size: i64::try_from(b.size).ok(),
                 media_type: None,
             }),
-            Err(r @ RegistryError::NameUnknown { .. }) => return Err(err(r.into())),
+            Err(r @ RegistryError::NameUnknown { .. }) => return Err(err(r)),
             Err(_) => failures.push(LayerFailure {
                 layer_digest: Some(d),
                 failure_code: Some("MissingLayerDigest".to_owned()),
