@@ -152,3 +152,33 @@ pub(crate) async fn reconcile<K: JobKind>(svc: &Service) -> Result<usize> {
     }
     Ok(records.len())
 }
+
+/// Resolves a job's image (through this server's registry when it lives
+/// there) and has the engine pull it. `role` names the image in reasons:
+/// "training", "inference".
+pub(crate) async fn pull_image(
+    svc: &Service,
+    account: &AccountId,
+    image: &str,
+    role: &str,
+) -> std::result::Result<slipway_core::ports::engine::ImageInfo, slipway_executor::Fatal> {
+    use slipway_core::ports::engine::EngineError;
+    use slipway_executor::Fatal;
+    let (image_ref, auth) = svc.image_for_job(account, image).await.map_err(|e| {
+        Fatal(format!(
+            "ClientError: the {role} image {image} cannot be resolved: {e}"
+        ))
+    })?;
+    match svc
+        .jobs
+        .engine
+        .ensure_image(&image_ref, auth.as_ref())
+        .await
+    {
+        Ok(i) => Ok(i),
+        Err(EngineError::ImageNotFound { image, detail }) => Err(Fatal(format!(
+            "ClientError: the {role} image {image} could not be found or pulled: {detail}"
+        ))),
+        Err(e) => Err(Fatal(format!("InternalServerError: {e}"))),
+    }
+}

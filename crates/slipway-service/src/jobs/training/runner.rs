@@ -13,7 +13,7 @@ use crate::jobs::logship::{LogProgress, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Result, Service};
-use slipway_core::ports::engine::{ContainerId, ContainerSpec, EngineError};
+use slipway_core::ports::engine::{ContainerId, ContainerSpec};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
@@ -247,25 +247,9 @@ impl Runner {
     async fn start(&self, job: TrainingJob, wd: &WorkDir) -> Result<Option<ContainerId>, Fatal> {
         let plan = &job.doc.plan;
         let req = &job.doc.spec;
-        let (image_ref, auth) = self
-            .svc
-            .image_for_job(&self.account, &plan.image)
-            .await
-            .map_err(|e| {
-                Fatal(format!(
-                    "ClientError: the training image {} cannot be resolved: {e}",
-                    plan.image
-                ))
-            })?;
-        let image = match self.rt.engine.ensure_image(&image_ref, auth.as_ref()).await {
-            Ok(i) => i,
-            Err(EngineError::ImageNotFound { image, detail }) => {
-                return Err(Fatal(format!(
-                    "ClientError: the training image {image} could not be found or pulled: {detail}"
-                )));
-            }
-            Err(e) => return Err(Fatal(format!("InternalServerError: {e}"))),
-        };
+        let image =
+            crate::jobs::lifecycle::pull_image(&self.svc, &self.account, &plan.image, "training")
+                .await?;
         if self.stop_requested() {
             return Ok(None);
         }

@@ -11,15 +11,16 @@ use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::transfer::{self, S3Uri};
 use crate::jobs::{JobRuntime, StopKind};
-use crate::{Error, Service};
+use crate::Service;
 use slipway_batch::invoke::{Invoker, InvokerConfig};
 use slipway_core::ports::engine::{
-    BindMount, ContainerId, ContainerSpec, EngineError, Limits, NetworkMode, PortForward,
-    LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
+    BindMount, ContainerId, ContainerSpec, Limits, NetworkMode, PortForward, LABEL_ACCOUNT,
+    LABEL_JOB_ARN, LABEL_MANAGED,
 };
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
+use slipway_executor::Fatal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,15 +101,6 @@ impl JobKind for Transform {
 /// job (`jobs/supervise.rs`).
 pub fn spawn(svc: Service, account: AccountId, key: String, arn: String) {
     lifecycle::spawn::<Transform>(svc, account, key, arn, ());
-}
-
-/// A failure that ends the whole job with this reason.
-pub(super) struct Fatal(pub String);
-
-impl From<Error> for Fatal {
-    fn from(e: Error) -> Self {
-        Fatal(format!("InternalServerError: {e}"))
-    }
 }
 
 struct Runner {
@@ -295,25 +287,9 @@ impl Runner {
 
     async fn pull(&self, job: &TransformJob) -> Result<String, Fatal> {
         let plan = &job.doc.plan;
-        let (image_ref, auth) = self
-            .svc
-            .image_for_job(&self.account, &plan.image)
-            .await
-            .map_err(|e| {
-                Fatal(format!(
-                    "ClientError: the inference image {} cannot be resolved: {e}",
-                    plan.image
-                ))
-            })?;
-        let image = match self.rt.engine.ensure_image(&image_ref, auth.as_ref()).await {
-            Ok(i) => i,
-            Err(EngineError::ImageNotFound { image, detail }) => {
-                return Err(Fatal(format!(
-                "ClientError: the inference image {image} could not be found or pulled: {detail}"
-            )))
-            }
-            Err(e) => return Err(Fatal(format!("InternalServerError: {e}"))),
-        };
+        let image =
+            crate::jobs::lifecycle::pull_image(&self.svc, &self.account, &plan.image, "inference")
+                .await?;
         let id = image.id.clone();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.image_id = Some(id.clone());
