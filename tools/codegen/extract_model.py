@@ -45,6 +45,7 @@ CreateModel DescribeModel ListModels DeleteModel
 CreateTransformJob DescribeTransformJob ListTransformJobs StopTransformJob
 CreateEndpointConfig DescribeEndpointConfig DeleteEndpointConfig ListEndpointConfigs
 CreateEndpoint DescribeEndpoint DeleteEndpoint ListEndpoints
+UpdateEndpoint UpdateEndpointWeightsAndCapacities
 """.split()
 
 # The CloudWatch Logs operations the job-log API serves (docs/services.md "CloudWatch Logs").
@@ -70,8 +71,16 @@ CreateRole GetRole ListRoles DeleteRole
 AttachRolePolicy DetachRolePolicy ListAttachedRolePolicies SimulatePrincipalPolicy
 """.split()
 
+# The SageMaker runtime (rest-json): calling an endpoint. Its members carry
+# their HTTP location (header, URI, payload), which the runtime's edge
+# reads (docs/contracts.md §1.8).
+RUNTIME_OPERATIONS = """
+InvokeEndpoint InvokeEndpointWithResponseStream InvokeEndpointAsync
+""".split()
+
 # service -> (botocore model name, API version, default operations)
 SERVICES = {
+    "sagemaker-runtime": ("sagemaker-runtime", "2017-05-13", RUNTIME_OPERATIONS),
     "sagemaker": ("sagemaker", "2017-07-24", SAGEMAKER_OPERATIONS),
     "logs": ("logs", "2014-03-28", LOGS_OPERATIONS),
     "ecr": ("ecr", "2015-09-21", ECR_OPERATIONS),
@@ -84,6 +93,11 @@ SHAPE_KEYS = (
     "type", "members", "required", "min", "max", "pattern", "enum",
     "sensitive", "member", "key", "value", "union", "exception",
 )
+# Kept only for rest-json services (the runtime), whose members travel in
+# headers, the URI or the body: which member is the body, event streams,
+# an error's HTTP status, and where each member goes.
+REST_SHAPE_KEYS = ("payload", "eventstream", "error")
+REST_REF_KEYS = ("location", "locationName", "eventpayload")
 # Member-reference keys kept (documentation and deprecation notes dropped).
 REF_KEYS = ("shape", "jsonvalue", "idempotencyToken")
 # Operation keys kept.
@@ -105,13 +119,18 @@ def sort_dict(value):
     return value
 
 
+# Set by main() for a rest-json service.
+REST = False
+
+
 def trim_ref(ref):
-    return sort_dict({k: ref[k] for k in REF_KEYS if k in ref})
+    keys = REF_KEYS + (REST_REF_KEYS if REST else ())
+    return sort_dict({k: ref[k] for k in keys if k in ref})
 
 
 def trim_shape(shape):
     out = {}
-    for key in sorted(SHAPE_KEYS):
+    for key in sorted(SHAPE_KEYS + (REST_SHAPE_KEYS if REST else ())):
         if key not in shape:
             continue
         if key == "members":
@@ -178,6 +197,8 @@ def main():
     out = args.out or default_out(args.service)
     # The loader reads service-2.json or service-2.json.gz, whichever ships.
     model = botocore.loaders.Loader().load_service_model(name, "service-2", version)
+    global REST
+    REST = model["metadata"].get("protocol") == "rest-json"
     source = f"botocore/data/{name}/{version}/service-2.json"
     subset = extract(model, args.operations or default_ops, source)
 

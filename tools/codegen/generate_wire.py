@@ -65,6 +65,7 @@ SERVICES = {
 ECHO = {
     "sagemaker": {
         "DescribeAlgorithm",
+        "DescribeEndpointConfig",
         "DescribeModel",
         "DescribeModelPackage",
         "DescribeTrainingJob",

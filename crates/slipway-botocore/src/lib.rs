@@ -66,6 +66,22 @@ pub fn logs() -> &'static ServiceModel {
     })
 }
 
+/// The SageMaker runtime model (`botocore/data/sagemaker-runtime/2017-05-13`,
+/// rest-json), extracted with `extract_model.py --service sagemaker-runtime`:
+/// InvokeEndpoint's members travel in headers, which the runtime's edge maps
+/// to members (`locationName`) before checking them like any request.
+pub const RUNTIME_MODEL_JSON: &str = include_str!("sagemaker-runtime/service-model.json");
+
+/// The SageMaker runtime model, loaded on first use (see `sagemaker`).
+pub fn runtime() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(RUNTIME_MODEL_JSON)
+            // Same reasoning as for `sagemaker()`: a bad extract, never bad input.
+            .expect("embedded SageMaker runtime service model must load (run cargo test -p slipway-botocore)")
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
 mod model_tests;

@@ -117,12 +117,12 @@ impl Service {
     }
 
     /// Now, strictly increasing (creation times): see [`Clock::now_micros`].
-    pub(crate) fn now_micros(&self) -> slipway_core::time_util::Micros {
+    pub fn now_micros(&self) -> slipway_core::time_util::Micros {
         self.clock.now_micros()
     }
 
     /// Now, on the wall clock: see [`Clock::wall_micros`].
-    pub(crate) fn wall_micros(&self) -> slipway_core::time_util::Micros {
+    pub fn wall_micros(&self) -> slipway_core::time_util::Micros {
         self.clock.wall_micros()
     }
 
@@ -134,6 +134,12 @@ impl Service {
     /// STS temporary credentials.
     pub fn sts(&self) -> sts::Sts<'_> {
         sts::Sts { svc: self }
+    }
+
+    /// The metadata store, for the capability crates built on the control
+    /// plane (`slipway-hosting`): their resources are records like these.
+    pub fn metadata(&self) -> &Arc<dyn MetadataStore> {
+        &self.store
     }
 
     /// The log store, for code outside this crate that reads or appends

@@ -13,6 +13,7 @@ mod logs;
 mod query;
 mod registry;
 mod router;
+mod runtime;
 mod s3;
 mod s3_edge;
 mod sagemaker;

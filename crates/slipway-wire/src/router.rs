@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http_body_util::BodyExt;
+use slipway_hosting::Hosting;
 use slipway_service::Service;
 use slipway_sigv4::RequestParts;
 use std::sync::Arc;
@@ -35,6 +36,8 @@ impl Default for WireConfig {
 
 struct AppState {
     service: Service,
+    /// Endpoints: their SageMaker operations and the runtime.
+    hosting: Hosting,
     keys: Arc<KeyCache>,
     config: WireConfig,
     /// S3 (path-style): everything that is not another protocol.
@@ -42,11 +45,12 @@ struct AppState {
 }
 
 /// The whole HTTP surface.
-pub fn router(service: Service, config: WireConfig) -> Router {
+pub fn router(service: Service, hosting: Hosting, config: WireConfig) -> Router {
     let keys = Arc::new(KeyCache::default());
     let state = Arc::new(AppState {
         s3: crate::s3::service(service.clone(), keys.clone()),
         service,
+        hosting,
         keys,
         config,
     });
@@ -113,6 +117,11 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
     let scope = scope_service(&req);
+    // The SageMaker runtime (rest-json): by path, when signed for
+    // `sagemaker`; an S3 bucket named `endpoints` is still S3's.
+    if path.starts_with(crate::runtime::PREFIX) && scope.as_deref() == Some("sagemaker") {
+        return crate::runtime::handle(&state.hosting, &state.keys, req).await;
+    }
     if crate::query::is_query(&req, scope.as_deref()) {
         let id = req
             .extensions()
@@ -309,7 +318,7 @@ async fn json_service(
     if let Some(op) = target.strip_prefix(SAGEMAKER_PREFIX) {
         require_scope(&caller.service, "sagemaker")?;
         tracing::debug!(op, account = %caller.account, key = %caller.access_key_id, region = %caller.region, service = %caller.service, "sagemaker");
-        return sagemaker::handle(&state.service, &caller, op, &body).await;
+        return sagemaker::handle(&state.service, &state.hosting, &caller, op, &body).await;
     }
     if let Some(op) = target.strip_prefix(LOGS_PREFIX) {
         require_scope(&caller.service, "logs")?;

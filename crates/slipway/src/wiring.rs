@@ -8,6 +8,7 @@ use slipway_blob::{FsBlobStore, S3BlobStore, S3Settings};
 use slipway_core::ports::blob::BlobStore;
 use slipway_core::{AccessKey, AccountId};
 use slipway_engine_docker::DockerEngine;
+use slipway_hosting::{Hosting, HostingSettings};
 use slipway_meta_sqlite::SqliteStore;
 use slipway_registry::{RegistryConfig, RegistryStorage};
 use slipway_service::jobs::{JobRuntime, JobSettings};
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 /// A built server, ready to serve on a listener.
 pub struct App {
     pub service: Service,
+    pub hosting: Hosting,
     pub router: axum::Router,
     /// The default account's key (created on first start).
     pub default_key: AccessKey,
@@ -94,20 +96,60 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(n) => tracing::info!(n, "resumed jobs a previous run left unfinished"),
         Err(e) => tracing::error!(error = %e, "reconciling unfinished jobs failed"),
     }
+    let hosting = Hosting::new(service.clone(), hosting_settings(config)?);
+    match hosting.reconcile().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "resumed endpoints a previous run left"),
+        Err(e) => tracing::error!(error = %e, "reconciling endpoints failed"),
+    }
     let router = slipway_wire::router(
         service.clone(),
+        hosting.clone(),
         WireConfig {
             max_json_body: config.max_json_body,
         },
     );
     Ok(App {
         service,
+        hosting,
         router,
         default_key,
         created_default,
         default_role_arn,
         region: config.region.clone(),
     })
+}
+
+/// How endpoints run: the start-up window is the jobs' ready timeout
+/// (one setting for every inference container); the rest from
+/// `SLIPWAY_ENDPOINT_*` variables (README "Endpoints").
+fn hosting_settings(config: &Config) -> anyhow::Result<HostingSettings> {
+    let mut s = HostingSettings::default();
+    if let Some(t) = config.jobs.ready_timeout {
+        s.startup_timeout = t;
+    }
+    let secs = |name: &str| -> anyhow::Result<Option<std::time::Duration>> {
+        match std::env::var(name) {
+            Ok(v) => {
+                let n: u64 = v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{name}={v:?} is not a whole number of seconds"))?;
+                Ok(Some(std::time::Duration::from_secs(n)))
+            }
+            Err(_) => Ok(None),
+        }
+    };
+    if let Some(t) = secs("SLIPWAY_ENDPOINT_INVOCATION_TIMEOUT_SECONDS")? {
+        s.invocation_timeout = t.max(std::time::Duration::from_secs(1));
+    }
+    if let Some(t) = secs("SLIPWAY_ENDPOINT_STOP_GRACE_SECONDS")? {
+        s.stop_grace = t;
+    }
+    if let Some(t) = secs("SLIPWAY_ENDPOINT_HEALTH_INTERVAL_SECONDS")? {
+        s.health_interval = t.max(std::time::Duration::from_secs(1));
+    }
+    Ok(s)
 }
 
 /// Every port the control plane runs on, as configured, with `jobs`; and
@@ -321,6 +363,12 @@ impl App {
                 "job runners still busy after the shutdown grace; the next start reconciles them"
             );
         }
+        // Endpoint containers go with the server; the next start deploys
+        // the endpoints again (slipway-hosting's reconcile).
+        self.hosting.shutdown(ENDPOINT_SHUTDOWN_GRACE).await;
         served
     }
 }
+
+/// How long a shutdown waits for endpoint runners to let their containers go.
+const ENDPOINT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);

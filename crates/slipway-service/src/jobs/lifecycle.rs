@@ -156,7 +156,7 @@ pub(crate) async fn reconcile<K: JobKind>(svc: &Service) -> Result<usize> {
 /// Resolves a job's image (through this server's registry when it lives
 /// there) and has the engine pull it. `role` names the image in reasons:
 /// "training", "inference".
-pub(crate) async fn pull_image(
+pub async fn pull_image(
     svc: &Service,
     account: &AccountId,
     image: &str,

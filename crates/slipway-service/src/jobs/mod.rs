@@ -3,7 +3,7 @@
 //! machine and persists every transition before acting on it; a runner
 //! task per job drives the containers and only reports what happened.
 
-pub(crate) mod lifecycle;
+pub mod lifecycle;
 pub mod no_engine;
 pub mod record;
 pub mod training;
@@ -104,13 +104,23 @@ impl JobRuntime {
     }
 
     /// Whether this server runs jobs (it has a container engine).
+    /// The container engine jobs and endpoints run on.
+    pub fn engine(&self) -> &Arc<dyn ContainerEngine> {
+        &self.engine
+    }
+
+    /// How containers run on this server.
+    pub fn settings(&self) -> &JobSettings {
+        &self.settings
+    }
+
     pub fn runs_jobs(&self) -> bool {
         self.runs_jobs
     }
 
     /// `Ok` when jobs run here; else the ValidationException job creation
     /// answers, on `field`.
-    pub(crate) fn require_engine(&self, field: &str) -> crate::Result<()> {
+    pub fn require_engine(&self, field: &str) -> crate::Result<()> {
         if self.runs_jobs {
             Ok(())
         } else {
@@ -157,7 +167,7 @@ impl JobRuntime {
     }
 
     /// Keeps `task` to end it in [`JobRuntime::crash`]; finished ones are dropped.
-    pub(crate) fn track(&self, task: AbortHandle) {
+    pub fn track(&self, task: AbortHandle) {
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         tasks.retain(|t| !t.is_finished());
         tasks.push(task);

@@ -12,13 +12,13 @@ use slipway_core::ports::metadata::MetaError;
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 /// Renders a document's listing view.
-pub(crate) type SummaryFn<D> = fn(&D) -> Result<Option<String>>;
+pub type SummaryFn<D> = fn(&D) -> Result<Option<String>>;
 
 /// Applies `change` (to the status and the decoded document) and stores
 /// the result; `change` returns false to leave the job untouched.
 /// `summary` renders what listings show (`None`: the change leaves the
 /// listing view as it is). Returns the stored record and document.
-pub(crate) async fn mutate<D, F>(
+pub async fn mutate<D, F>(
     svc: &Service,
     account: &AccountId,
     kind: ResourceKind,

@@ -1,4 +1,6 @@
-//! One module per resource kind.
+//! One module per resource kind, and the helpers every resource kind
+//! uses (also those of the capability crates built on the control plane,
+//! such as `slipway-hosting`).
 
 pub mod algorithms;
 pub mod model_package_groups;
@@ -11,7 +13,7 @@ use slipway_core::ports::metadata::{MetaError, Tag};
 use slipway_core::{AccountId, Arn, ResourceKind, ResourceRecord};
 
 /// A fresh record for a resource about to be created.
-pub(crate) fn new_record(
+pub fn new_record(
     svc: &crate::Service,
     account: &AccountId,
     kind: ResourceKind,
@@ -49,17 +51,17 @@ pub(crate) fn map_insert(e: MetaError, label: &str, arn: &str) -> Error {
     }
 }
 
-pub(crate) fn document<T: serde::Serialize>(value: &T) -> Result<String> {
+pub fn document<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::internal("encoding a resource document", e))
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(record: &ResourceRecord) -> Result<T> {
+pub fn decode<T: serde::de::DeserializeOwned>(record: &ResourceRecord) -> Result<T> {
     serde_json::from_str(&record.document)
         .map_err(|e| Error::internal(format!("decoding stored {}", record.arn), e))
 }
 
 /// Tags as given at create time.
-pub(crate) fn tags_of(tags: &[(String, String)]) -> Vec<Tag> {
+pub fn tags_of(tags: &[(String, String)]) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag {
             key: k.clone(),
@@ -70,7 +72,7 @@ pub(crate) fn tags_of(tags: &[(String, String)]) -> Vec<Tag> {
 
 /// Finds a resource by name or ARN in the caller's account, failing with
 /// `"<Label> <arn> does not exist."` (the form Describe* errors take).
-pub(crate) async fn find<T: serde::de::DeserializeOwned>(
+pub async fn find<T: serde::de::DeserializeOwned>(
     svc: &crate::Service,
     account: &AccountId,
     kind: ResourceKind,
@@ -96,7 +98,7 @@ pub(crate) async fn find<T: serde::de::DeserializeOwned>(
 
 /// Runs a finished list query (resuming from the params' NextToken) and
 /// decodes each document.
-pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
+pub async fn list_page<T: serde::de::DeserializeOwned>(
     svc: &crate::Service,
     mut q: slipway_core::ports::metadata::ListQuery,
     params: &crate::listing::ListParams,

@@ -53,11 +53,13 @@ pub enum Operation {
     ListTransformJobs,
     StopTrainingJob,
     StopTransformJob,
+    UpdateEndpoint,
+    UpdateEndpointWeightsAndCapacities,
     UpdateModelPackage,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 37] = [
+    pub const ALL: [Operation; 39] = [
         Self::AddTags,
         Self::CreateAlgorithm,
         Self::CreateEndpoint,
@@ -94,6 +96,8 @@ impl Operation {
         Self::ListTransformJobs,
         Self::StopTrainingJob,
         Self::StopTransformJob,
+        Self::UpdateEndpoint,
+        Self::UpdateEndpointWeightsAndCapacities,
         Self::UpdateModelPackage,
     ];
 
@@ -135,6 +139,8 @@ impl Operation {
             Self::ListTransformJobs => "ListTransformJobs",
             Self::StopTrainingJob => "StopTrainingJob",
             Self::StopTransformJob => "StopTransformJob",
+            Self::UpdateEndpoint => "UpdateEndpoint",
+            Self::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Self::UpdateModelPackage => "UpdateModelPackage",
         }
     }
@@ -177,6 +183,8 @@ impl Operation {
             "ListTransformJobs" => Some(Self::ListTransformJobs),
             "StopTrainingJob" => Some(Self::StopTrainingJob),
             "StopTransformJob" => Some(Self::StopTransformJob),
+            "UpdateEndpoint" => Some(Self::UpdateEndpoint),
+            "UpdateEndpointWeightsAndCapacities" => Some(Self::UpdateEndpointWeightsAndCapacities),
             "UpdateModelPackage" => Some(Self::UpdateModelPackage),
             _ => None,
         }
@@ -381,7 +389,7 @@ pub trait SageMakerApi: Sync {
         &self,
         cx: &Cx<'_>,
         input: DescribeEndpointConfigInput,
-    ) -> impl Future<Output = Result<DescribeEndpointConfigOutput, AwsError>> + Send {
+    ) -> impl Future<Output = Result<Value, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "DescribeEndpointConfig")) }
     }
@@ -546,6 +554,32 @@ pub trait SageMakerApi: Sync {
         async { Err(AwsError::not_implemented(API, "StopTransformJob")) }
     }
 
+    /// `UpdateEndpoint`.
+    fn update_endpoint(
+        &self,
+        cx: &Cx<'_>,
+        input: UpdateEndpointInput,
+    ) -> impl Future<Output = Result<UpdateEndpointOutput, AwsError>> + Send {
+        let _ = (cx, input);
+        async { Err(AwsError::not_implemented(API, "UpdateEndpoint")) }
+    }
+
+    /// `UpdateEndpointWeightsAndCapacities`.
+    fn update_endpoint_weights_and_capacities(
+        &self,
+        cx: &Cx<'_>,
+        input: UpdateEndpointWeightsAndCapacitiesInput,
+    ) -> impl Future<Output = Result<UpdateEndpointWeightsAndCapacitiesOutput, AwsError>> + Send
+    {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "UpdateEndpointWeightsAndCapacities",
+            ))
+        }
+    }
+
     /// `UpdateModelPackage`.
     fn update_model_package(
         &self,
@@ -616,9 +650,9 @@ pub async fn dispatch<A: SageMakerApi>(
             api.describe_algorithm(cx, decode(input)?).await?,
         )),
         Operation::DescribeEndpoint => encode(&api.describe_endpoint(cx, decode(input)?).await?),
-        Operation::DescribeEndpointConfig => {
-            encode(&api.describe_endpoint_config(cx, decode(input)?).await?)
-        }
+        Operation::DescribeEndpointConfig => Ok(Reply::Value(
+            api.describe_endpoint_config(cx, decode(input)?).await?,
+        )),
         Operation::DescribeModel => Ok(Reply::Value(api.describe_model(cx, decode(input)?).await?)),
         Operation::DescribeModelPackage => Ok(Reply::Value(
             api.describe_model_package(cx, decode(input)?).await?,
@@ -653,6 +687,11 @@ pub async fn dispatch<A: SageMakerApi>(
             api.stop_transform_job(cx, decode(input)?).await?;
             Ok(Reply::Value(Value::Object(Default::default())))
         }
+        Operation::UpdateEndpoint => encode(&api.update_endpoint(cx, decode(input)?).await?),
+        Operation::UpdateEndpointWeightsAndCapacities => encode(
+            &api.update_endpoint_weights_and_capacities(cx, decode(input)?)
+                .await?,
+        ),
         Operation::UpdateModelPackage => {
             encode(&api.update_model_package(cx, decode(input)?).await?)
         }
@@ -2478,6 +2517,26 @@ pub struct DescribeTransformJobResponse {
     pub experiment_config: Option<ExperimentConfig>,
 }
 
+/// `DesiredWeightAndCapacity`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DesiredWeightAndCapacity {
+    #[serde(rename = "VariantName")]
+    pub variant_name: String,
+    #[serde(rename = "DesiredWeight")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_weight: Option<f64>,
+    #[serde(rename = "DesiredInstanceCount")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::de::opt_int"
+    )]
+    pub desired_instance_count: Option<i64>,
+    #[serde(rename = "ServerlessUpdateConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_update_config: Option<ProductionVariantServerlessUpdateConfig>,
+}
+
 /// `DriftCheckBaselines`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DriftCheckBaselines {
@@ -4079,6 +4138,25 @@ pub struct ProductionVariantServerlessConfig {
     pub provisioned_concurrency: Option<i64>,
 }
 
+/// `ProductionVariantServerlessUpdateConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductionVariantServerlessUpdateConfig {
+    #[serde(rename = "MaxConcurrency")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::de::opt_int"
+    )]
+    pub max_concurrency: Option<i64>,
+    #[serde(rename = "ProvisionedConcurrency")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::de::opt_int"
+    )]
+    pub provisioned_concurrency: Option<i64>,
+}
+
 /// `ProductionVariantStatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProductionVariantStatus {
@@ -4803,6 +4881,50 @@ pub struct TransformS3DataSource {
     pub s3_uri: String,
 }
 
+/// `UpdateEndpointInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEndpointInput {
+    #[serde(rename = "EndpointName")]
+    pub endpoint_name: String,
+    #[serde(rename = "EndpointConfigName")]
+    pub endpoint_config_name: String,
+    #[serde(rename = "RetainAllVariantProperties")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_all_variant_properties: Option<bool>,
+    #[serde(rename = "ExcludeRetainedVariantProperties")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_retained_variant_properties: Option<Vec<VariantProperty>>,
+    #[serde(rename = "DeploymentConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_config: Option<DeploymentConfig>,
+    #[serde(rename = "RetainDeploymentConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_deployment_config: Option<bool>,
+}
+
+/// `UpdateEndpointOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEndpointOutput {
+    #[serde(rename = "EndpointArn")]
+    pub endpoint_arn: String,
+}
+
+/// `UpdateEndpointWeightsAndCapacitiesInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEndpointWeightsAndCapacitiesInput {
+    #[serde(rename = "EndpointName")]
+    pub endpoint_name: String,
+    #[serde(rename = "DesiredWeightsAndCapacities")]
+    pub desired_weights_and_capacities: Vec<DesiredWeightAndCapacity>,
+}
+
+/// `UpdateEndpointWeightsAndCapacitiesOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEndpointWeightsAndCapacitiesOutput {
+    #[serde(rename = "EndpointArn")]
+    pub endpoint_arn: String,
+}
+
 /// `UpdateModelPackageInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateModelPackageInput {
@@ -4866,6 +4988,13 @@ pub struct UserContext {
     #[serde(rename = "IamIdentity")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam_identity: Option<IamIdentity>,
+}
+
+/// `VariantProperty`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VariantProperty {
+    #[serde(rename = "VariantPropertyType")]
+    pub variant_property_type: String,
 }
 
 /// `VpcConfig`.

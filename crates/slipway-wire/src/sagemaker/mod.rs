@@ -9,6 +9,7 @@
 
 mod algorithms;
 mod common;
+mod endpoints;
 mod model_packages;
 mod models;
 mod package_groups;
@@ -25,16 +26,18 @@ use crate::json::{Input, Reply};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
+use slipway_hosting::Hosting;
 use slipway_service::Service;
 
 /// Decodes, checks against the shape model, and runs one operation.
 pub async fn handle(
     svc: &Service,
+    hosting: &Hosting,
     caller: &Caller,
     op_name: &str,
     body: &[u8],
 ) -> Result<Response, AwsError> {
-    run(svc, &caller.account, op_name, body)
+    run(svc, hosting, &caller.account, op_name, body)
         .await
         .map(crate::json::ok)
 }
@@ -43,12 +46,12 @@ pub async fn handle(
 /// the HTTP API runs it (shape checks included), answering the response
 /// document. `slipway validate` submits its request through here.
 pub async fn call(
-    svc: &Service,
+    hosting: &Hosting,
     account: &slipway_core::AccountId,
     op_name: &str,
     body: &[u8],
 ) -> Result<Value, AwsError> {
-    match run(svc, account, op_name, body).await? {
+    match run(hosting.service(), hosting, account, op_name, body).await? {
         Reply::Value(v) => Ok(v),
         Reply::Text(t) => serde_json::from_str(&t).map_err(|_| AwsError::internal()),
     }
@@ -56,6 +59,7 @@ pub async fn call(
 
 async fn run(
     svc: &Service,
+    hosting: &Hosting,
     account: &slipway_core::AccountId,
     op_name: &str,
     body: &[u8],
@@ -71,14 +75,16 @@ async fn run(
     slipway_botocore::sagemaker()
         .check_input(op_name, &input)
         .map_err(AwsError::from_input)?;
-    dispatch(&Handlers, &Cx { svc, account }, op, input).await
+    dispatch(&Handlers { hosting }, &Cx { svc, account }, op, input).await
 }
 
-/// The SageMaker operations this server serves; the endpoint operations of
-/// the model subset keep the generated "not implemented" default.
-struct Handlers;
+/// The SageMaker operations this server serves. Endpoint configs and
+/// endpoints are the hosting capability's (`slipway-hosting`).
+struct Handlers<'a> {
+    hosting: &'a Hosting,
+}
 
-impl SageMakerApi for Handlers {
+impl SageMakerApi for Handlers<'_> {
     async fn create_algorithm(
         &self,
         cx: &Cx<'_>,
@@ -301,6 +307,85 @@ impl SageMakerApi for Handlers {
         input: StopTransformJobRequest,
     ) -> Result<(), AwsError> {
         transform_jobs::stop_transform_job(cx, input).await
+    }
+    async fn create_endpoint_config(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateEndpointConfigInput,
+    ) -> Result<CreateEndpointConfigOutput, AwsError> {
+        endpoints::create_endpoint_config(cx, self.hosting, input).await
+    }
+
+    async fn describe_endpoint_config(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeEndpointConfigInput,
+    ) -> Result<Value, AwsError> {
+        endpoints::describe_endpoint_config(cx, self.hosting, input).await
+    }
+
+    async fn list_endpoint_configs(
+        &self,
+        cx: &Cx<'_>,
+        input: ListEndpointConfigsInput,
+    ) -> Result<ListEndpointConfigsOutput, AwsError> {
+        endpoints::list_endpoint_configs(cx, self.hosting, input).await
+    }
+
+    async fn delete_endpoint_config(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteEndpointConfigInput,
+    ) -> Result<(), AwsError> {
+        endpoints::delete_endpoint_config(cx, self.hosting, input).await
+    }
+
+    async fn create_endpoint(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateEndpointInput,
+    ) -> Result<CreateEndpointOutput, AwsError> {
+        endpoints::create_endpoint(cx, self.hosting, input).await
+    }
+
+    async fn describe_endpoint(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeEndpointInput,
+    ) -> Result<DescribeEndpointOutput, AwsError> {
+        endpoints::describe_endpoint(cx, self.hosting, input).await
+    }
+
+    async fn list_endpoints(
+        &self,
+        cx: &Cx<'_>,
+        input: ListEndpointsInput,
+    ) -> Result<ListEndpointsOutput, AwsError> {
+        endpoints::list_endpoints(cx, self.hosting, input).await
+    }
+
+    async fn update_endpoint(
+        &self,
+        cx: &Cx<'_>,
+        input: UpdateEndpointInput,
+    ) -> Result<UpdateEndpointOutput, AwsError> {
+        endpoints::update_endpoint(cx, self.hosting, input).await
+    }
+
+    async fn update_endpoint_weights_and_capacities(
+        &self,
+        cx: &Cx<'_>,
+        input: UpdateEndpointWeightsAndCapacitiesInput,
+    ) -> Result<UpdateEndpointWeightsAndCapacitiesOutput, AwsError> {
+        endpoints::update_endpoint_weights_and_capacities(cx, self.hosting, input).await
+    }
+
+    async fn delete_endpoint(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteEndpointInput,
+    ) -> Result<(), AwsError> {
+        endpoints::delete_endpoint(cx, self.hosting, input).await
     }
 }
 

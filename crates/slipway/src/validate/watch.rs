@@ -81,7 +81,7 @@ impl Outcome {
 }
 
 async fn describe(
-    svc: &Service,
+    hosting: &slipway_hosting::Hosting,
     account: &AccountId,
     kind: Kind,
     arn: &str,
@@ -90,7 +90,7 @@ async fn describe(
         Kind::Algorithm => ("DescribeAlgorithm", json!({"AlgorithmName": arn})),
         Kind::ModelPackage => ("DescribeModelPackage", json!({"ModelPackageName": arn})),
     };
-    slipway_wire::call_sagemaker(svc, account, op, body.to_string().as_bytes())
+    slipway_wire::call_sagemaker(hosting, account, op, body.to_string().as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("{op}: {}", e.message))
 }
@@ -147,18 +147,19 @@ async fn jobs_of(
 }
 
 pub async fn until_done(
-    svc: &Service,
+    hosting: &slipway_hosting::Hosting,
     account: &AccountId,
     kind: Kind,
     arn: &str,
     logs: bool,
     timeout: Duration,
 ) -> anyhow::Result<Outcome> {
+    let svc = hosting.service();
     let started = Instant::now();
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut log_pos: HashMap<String, slipway_core::ports::logs::EventKey> = HashMap::new();
     loop {
-        let resource = describe(svc, account, kind, arn).await?;
+        let resource = describe(hosting, account, kind, arn).await?;
         let status = resource
             .get("AlgorithmStatus")
             .or_else(|| resource.get("ModelPackageStatus"))

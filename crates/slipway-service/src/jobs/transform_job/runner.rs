@@ -427,7 +427,7 @@ impl Runner {
             logs: self.svc.logs.clone(),
             account: self.account.clone(),
             job: self.key.clone(),
-            group: LOG_GROUP,
+            group: LOG_GROUP.into(),
             stream,
             container: id.clone(),
             skip: 0,
