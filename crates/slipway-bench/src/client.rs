@@ -109,8 +109,53 @@ impl Client {
         })
     }
 
+    /// InvokeEndpoint (`POST /endpoints/NAME/invocations`, signed for
+    /// `sagemaker` as botocore signs it); the latency excludes signing.
+    pub async fn invoke(
+        &self,
+        endpoint: &str,
+        content_type: &str,
+        body: bytes::Bytes,
+    ) -> anyhow::Result<Reply> {
+        let url = format!("{}/endpoints/{endpoint}/invocations", self.target.endpoint);
+        let headers = [("host", self.target.host()), ("content-type", content_type)];
+        let auth = self.sign_request(&url, &headers, &body)?;
+        let mut req = self
+            .http
+            .post(&url)
+            .header("host", self.target.host())
+            .header("content-type", content_type);
+        for (name, value) in &auth {
+            req = req.header(*name, value);
+        }
+        let req = req.body(body);
+        let started = Instant::now();
+        let resp = req.send().await.context("InvokeEndpoint")?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.context("reading the InvokeEndpoint answer")?;
+        Ok(Reply {
+            status,
+            body: body.to_vec(),
+            latency: started.elapsed(),
+        })
+    }
+
     /// The headers SigV4 adds (`authorization`, `x-amz-date`).
     fn sign(&self, amz_target: &str, body: &[u8]) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let headers = [
+            ("host", self.target.host()),
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", amz_target),
+        ];
+        self.sign_request(&self.url, &headers, body)
+    }
+
+    fn sign_request(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> anyhow::Result<Vec<(&'static str, String)>> {
         let identity = self.credentials.clone().into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -121,15 +166,10 @@ impl Client {
             .build()
             .map_err(|e| anyhow!("signing parameters: {e}"))?
             .into();
-        let headers = [
-            ("host", self.target.host()),
-            ("content-type", CONTENT_TYPE),
-            ("x-amz-target", amz_target),
-        ];
         let signable = SignableRequest::new(
             "POST",
-            self.url.as_str(),
-            headers.into_iter(),
+            url,
+            headers.iter().copied(),
             SignableBody::Bytes(body),
         )
         .context("building the request to sign")?;

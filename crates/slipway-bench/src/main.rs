@@ -7,6 +7,7 @@
 
 mod client;
 mod control_plane;
+mod endpoint;
 mod registry;
 mod report;
 mod s3;
@@ -46,6 +47,10 @@ enum Command {
     /// Wall time of a full algorithm validation (training + transform)
     /// against a bare podman sequence doing the same work (docs/benchmarks.md "Validation").
     Validation(validation::ValidationArgs),
+    /// InvokeEndpoint through Slipway against straight calls to the same
+    /// container, and Creating → InService after the first GET /ping 200
+    /// (docs/benchmarks.md "Endpoints").
+    Endpoint(endpoint::EndpointArgs),
     /// podman push/pull of a multi-layer image: Slipway's registry against
     /// Debian's docker-registry in the same run.
     Registry(registry::RegistryArgs),
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
             Command::Transform(args) => transform::run(args).await,
             Command::Validation(args) => validation::run(args).await,
             Command::Registry(args) => registry::run(args).await,
+            Command::Endpoint(args) => endpoint::run(args).await,
         }
     });
     match result {
