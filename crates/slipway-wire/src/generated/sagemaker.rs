@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::all)]
 
-use crate::context::Cx;
-use crate::error::AwsError;
-use crate::json::{decode, encode, Reply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{decode, encode, Reply};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -802,7 +802,7 @@ pub struct AlgorithmSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "AlgorithmStatus")]
     pub algorithm_status: String,
@@ -836,7 +836,7 @@ pub struct AsyncInferenceClientConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_invocations_per_instance: Option<i64>,
 }
@@ -940,14 +940,14 @@ pub struct BlueGreenUpdatePolicy {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub termination_wait_in_seconds: Option<i64>,
     #[serde(rename = "MaximumExecutionTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_execution_timeout_in_seconds: Option<i64>,
 }
@@ -958,7 +958,7 @@ pub struct CapacitySize {
     #[serde(rename = "Type")]
     pub r#type: String,
     #[serde(rename = "Value")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub value: i64,
 }
 
@@ -1067,28 +1067,28 @@ pub struct ClarifyInferenceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_record_count: Option<i64>,
     #[serde(rename = "MaxPayloadInMB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "ProbabilityIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub probability_index: Option<i64>,
     #[serde(rename = "LabelIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub label_index: Option<i64>,
     #[serde(rename = "ProbabilityAttribute")]
@@ -1131,7 +1131,7 @@ pub struct ClarifyShapConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub number_of_samples: Option<i64>,
     #[serde(rename = "UseLogit")]
@@ -1141,7 +1141,7 @@ pub struct ClarifyShapConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub seed: Option<i64>,
     #[serde(rename = "TextConfig")]
@@ -1579,7 +1579,7 @@ pub struct CreateTransformJobRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "ModelClientConfig")]
@@ -1589,7 +1589,7 @@ pub struct CreateTransformJobRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -1629,10 +1629,10 @@ pub struct CreateTransformJobResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CrossRegionTrafficConfig {
     #[serde(rename = "MaxInvocationsPerSecondPerInstance")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_invocations_per_second_per_instance: i64,
     #[serde(rename = "MaxCrossRegionPercentPerEndpoint")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_cross_region_percent_per_endpoint: i64,
 }
 
@@ -1643,7 +1643,7 @@ pub struct DataCaptureConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_capture: Option<bool>,
     #[serde(rename = "InitialSamplingPercentage")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub initial_sampling_percentage: i64,
     #[serde(rename = "DestinationS3Uri")]
     pub destination_s3_uri: String,
@@ -1665,7 +1665,7 @@ pub struct DataCaptureConfigSummary {
     #[serde(rename = "CaptureStatus")]
     pub capture_status: String,
     #[serde(rename = "CurrentSamplingPercentage")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub current_sampling_percentage: i64,
     #[serde(rename = "DestinationS3Uri")]
     pub destination_s3_uri: String,
@@ -1744,7 +1744,7 @@ pub struct DebugRuleConfiguration {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "RuleParameters")]
@@ -1771,7 +1771,7 @@ pub struct DebugRuleEvaluationStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
 }
@@ -1851,7 +1851,7 @@ pub struct DeployedImage {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub resolution_time: Option<f64>,
 }
@@ -1898,7 +1898,7 @@ pub struct DescribeAlgorithmOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingSpecification")]
     pub training_specification: TrainingSpecification,
@@ -1943,7 +1943,7 @@ pub struct DescribeEndpointConfigOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "AsyncInferenceConfig")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2000,10 +2000,10 @@ pub struct DescribeEndpointOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "LastModifiedTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub last_modified_time: f64,
     #[serde(rename = "LastDeploymentConfig")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2056,7 +2056,7 @@ pub struct DescribeModelOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelArn")]
     pub model_arn: String,
@@ -2086,7 +2086,7 @@ pub struct DescribeModelPackageGroupOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_group_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "CreatedBy")]
     pub created_by: UserContext,
@@ -2119,7 +2119,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_package_version: Option<i64>,
     #[serde(rename = "ModelPackageRegistrationType")]
@@ -2131,7 +2131,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "InferenceSpecification")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2165,7 +2165,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "LastModifiedBy")]
@@ -2272,27 +2272,27 @@ pub struct DescribeTrainingJobResponse {
     #[serde(rename = "StoppingCondition")]
     pub stopping_condition: StoppingCondition,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingStartTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_start_time: Option<f64>,
     #[serde(rename = "TrainingEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "SecondaryStatusTransitions")]
@@ -2317,21 +2317,21 @@ pub struct DescribeTrainingJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub training_time_in_seconds: Option<i64>,
     #[serde(rename = "BillableTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub billable_time_in_seconds: Option<i64>,
     #[serde(rename = "BillableTokenCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub billable_token_count: Option<i64>,
     #[serde(rename = "DebugHookConfig")]
@@ -2418,7 +2418,7 @@ pub struct DescribeTransformJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "ModelClientConfig")]
@@ -2428,7 +2428,7 @@ pub struct DescribeTransformJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -2448,20 +2448,20 @@ pub struct DescribeTransformJobResponse {
     #[serde(rename = "TransformResources")]
     pub transform_resources: TransformResources,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TransformStartTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_start_time: Option<f64>,
     #[serde(rename = "TransformEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_end_time: Option<f64>,
     #[serde(rename = "LabelingJobArn")]
@@ -2552,21 +2552,21 @@ pub struct Ec2CapacityReservation {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_instance_count: Option<i64>,
     #[serde(rename = "AvailableInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub available_instance_count: Option<i64>,
     #[serde(rename = "UsedByCurrentEndpoint")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub used_by_current_endpoint: Option<i64>,
 }
@@ -2579,7 +2579,7 @@ pub struct EndpointConfigSummary {
     #[serde(rename = "EndpointConfigArn")]
     pub endpoint_config_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
 }
 
@@ -2591,10 +2591,10 @@ pub struct EndpointSummary {
     #[serde(rename = "EndpointArn")]
     pub endpoint_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "LastModifiedTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub last_modified_time: f64,
     #[serde(rename = "EndpointStatus")]
     pub endpoint_status: String,
@@ -2770,7 +2770,7 @@ pub struct InstanceGroup {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
     #[serde(rename = "InstanceGroupName")]
     pub instance_group_name: String,
@@ -2796,7 +2796,7 @@ pub struct InstancePool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_name_override: Option<String>,
     #[serde(rename = "Priority")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub priority: i64,
 }
 
@@ -2806,7 +2806,7 @@ pub struct InstancePoolSummary {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "CurrentInstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub current_instance_count: i64,
 }
 
@@ -2819,7 +2819,7 @@ pub struct InstancePreference {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub instance_count: Option<i64>,
     #[serde(rename = "TrainingPlanArns")]
@@ -2843,21 +2843,21 @@ pub struct ListAlgorithmsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -2900,7 +2900,7 @@ pub struct ListEndpointConfigsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -2910,14 +2910,14 @@ pub struct ListEndpointConfigsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
 }
@@ -2948,7 +2948,7 @@ pub struct ListEndpointsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -2958,28 +2958,28 @@ pub struct ListEndpointsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "StatusEquals")]
@@ -3004,21 +3004,21 @@ pub struct ListModelPackageGroupsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3055,21 +3055,21 @@ pub struct ListModelPackagesInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3121,7 +3121,7 @@ pub struct ListModelsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3131,14 +3131,14 @@ pub struct ListModelsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
 }
@@ -3165,7 +3165,7 @@ pub struct ListTagsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
 }
@@ -3191,35 +3191,35 @@ pub struct ListTrainingJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "NameContains")]
@@ -3259,28 +3259,28 @@ pub struct ListTransformJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "NameContains")]
@@ -3302,7 +3302,7 @@ pub struct ListTransformJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
 }
@@ -3355,7 +3355,7 @@ pub struct MetricData {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub timestamp: Option<f64>,
 }
@@ -3382,7 +3382,7 @@ pub struct MetricsConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub metric_publish_frequency_in_seconds: Option<i64>,
 }
@@ -3396,7 +3396,7 @@ pub struct MetricsEndpoint {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub metric_publish_frequency_in_seconds: Option<i64>,
 }
@@ -3458,14 +3458,14 @@ pub struct ModelClientConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub invocations_timeout_in_seconds: Option<i64>,
     #[serde(rename = "InvocationsMaxRetries")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub invocations_max_retries: Option<i64>,
 }
@@ -3599,7 +3599,7 @@ pub struct ModelPackageGroupSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_group_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelPackageGroupStatus")]
     pub model_package_group_status: String,
@@ -3661,7 +3661,7 @@ pub struct ModelPackageSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_package_version: Option<i64>,
     #[serde(rename = "ModelPackageArn")]
@@ -3670,7 +3670,7 @@ pub struct ModelPackageSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelPackageStatus")]
     pub model_package_status: String,
@@ -3722,7 +3722,7 @@ pub struct ModelSummary {
     #[serde(rename = "ModelArn")]
     pub model_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
 }
 
@@ -3773,7 +3773,7 @@ pub struct PendingDeploymentSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub start_time: Option<f64>,
     #[serde(rename = "ShadowProductionVariants")]
@@ -3799,14 +3799,14 @@ pub struct PendingProductionVariantSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_instance_count: Option<i64>,
     #[serde(rename = "DesiredInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub desired_instance_count: Option<i64>,
     #[serde(rename = "InstanceType")]
@@ -3845,7 +3845,7 @@ pub struct PlacementSpecification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ultra_server_id: Option<String>,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
 }
 
@@ -3856,14 +3856,14 @@ pub struct PrefixAwareRoutingConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub prefix_length: Option<i64>,
     #[serde(rename = "ConcurrencyThreshold")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub concurrency_threshold: Option<i64>,
 }
@@ -3880,7 +3880,7 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub initial_instance_count: Option<i64>,
     #[serde(rename = "InstanceType")]
@@ -3893,7 +3893,7 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub variant_instance_provision_timeout_in_seconds: Option<i64>,
     #[serde(rename = "InitialVariantWeight")]
@@ -3912,21 +3912,21 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "ModelDataDownloadTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_data_download_timeout_in_seconds: Option<i64>,
     #[serde(rename = "ContainerStartupHealthCheckTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub container_startup_health_check_timeout_in_seconds: Option<i64>,
     #[serde(rename = "EnableSSMAccess")]
@@ -3973,21 +3973,21 @@ pub struct ProductionVariantCapacityReservationSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_instance_count: Option<i64>,
     #[serde(rename = "AvailableInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub available_instance_count: Option<i64>,
     #[serde(rename = "UsedByCurrentEndpoint")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub used_by_current_endpoint: Option<i64>,
     #[serde(rename = "Ec2CapacityReservations")]
@@ -4015,14 +4015,14 @@ pub struct ProductionVariantManagedInstanceScaling {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub min_instance_count: Option<i64>,
     #[serde(rename = "MaxInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_instance_count: Option<i64>,
     #[serde(rename = "ScaleInPolicy")]
@@ -4039,14 +4039,14 @@ pub struct ProductionVariantManagedInstanceScalingScaleInPolicy {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_step_size: Option<i64>,
     #[serde(rename = "CooldownInMinutes")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub cooldown_in_minutes: Option<i64>,
 }
@@ -4065,16 +4065,16 @@ pub struct ProductionVariantRoutingConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProductionVariantServerlessConfig {
     #[serde(rename = "MemorySizeInMB")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub memory_size_in_mb: i64,
     #[serde(rename = "MaxConcurrency")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_concurrency: i64,
     #[serde(rename = "ProvisionedConcurrency")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub provisioned_concurrency: Option<i64>,
 }
@@ -4091,7 +4091,7 @@ pub struct ProductionVariantStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub start_time: Option<f64>,
 }
@@ -4114,14 +4114,14 @@ pub struct ProductionVariantSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_instance_count: Option<i64>,
     #[serde(rename = "DesiredInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub desired_instance_count: Option<i64>,
     #[serde(rename = "InstancePools")]
@@ -4160,7 +4160,7 @@ pub struct ProfilerConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub profiling_interval_in_milliseconds: Option<i64>,
     #[serde(rename = "ProfilingParameters")]
@@ -4191,7 +4191,7 @@ pub struct ProfilerRuleConfiguration {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "RuleParameters")]
@@ -4218,7 +4218,7 @@ pub struct ProfilerRuleEvaluationStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
 }
@@ -4260,14 +4260,14 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub instance_count: Option<i64>,
     #[serde(rename = "VolumeSizeInGB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "VolumeKmsKeyId")]
@@ -4277,7 +4277,7 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub keep_alive_period_in_seconds: Option<i64>,
     #[serde(rename = "InstanceGroups")]
@@ -4299,7 +4299,7 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub selected_instance_count: Option<i64>,
 }
@@ -4308,7 +4308,7 @@ pub struct ResourceConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RetryStrategy {
     #[serde(rename = "MaximumRetryAttempts")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub maximum_retry_attempts: i64,
 }
 
@@ -4318,13 +4318,13 @@ pub struct RollingUpdatePolicy {
     #[serde(rename = "MaximumBatchSize")]
     pub maximum_batch_size: CapacitySize,
     #[serde(rename = "WaitIntervalInSeconds")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub wait_interval_in_seconds: i64,
     #[serde(rename = "MaximumExecutionTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_execution_timeout_in_seconds: Option<i64>,
     #[serde(rename = "RollbackMaximumBatchSize")]
@@ -4388,13 +4388,13 @@ pub struct SecondaryStatusTransition {
     #[serde(rename = "Status")]
     pub status: String,
     #[serde(rename = "StartTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub start_time: f64,
     #[serde(rename = "EndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub end_time: Option<f64>,
     #[serde(rename = "StatusMessage")]
@@ -4441,7 +4441,7 @@ pub struct SessionChainingConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShuffleConfig {
     #[serde(rename = "Seed")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub seed: i64,
 }
 
@@ -4489,21 +4489,21 @@ pub struct StoppingCondition {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_runtime_in_seconds: Option<i64>,
     #[serde(rename = "MaxWaitTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_wait_time_in_seconds: Option<i64>,
     #[serde(rename = "MaxPendingTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_pending_time_in_seconds: Option<i64>,
 }
@@ -4533,7 +4533,7 @@ pub struct TrafficRoutingConfig {
     #[serde(rename = "Type")]
     pub r#type: String,
     #[serde(rename = "WaitIntervalInSeconds")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub wait_interval_in_seconds: i64,
     #[serde(rename = "CanarySize")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4579,20 +4579,20 @@ pub struct TrainingJobSummary {
     #[serde(rename = "TrainingJobArn")]
     pub training_job_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "TrainingJobStatus")]
@@ -4615,28 +4615,28 @@ pub struct TrainingProgressInfo {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_step_count_per_epoch: Option<i64>,
     #[serde(rename = "CurrentStep")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_step: Option<i64>,
     #[serde(rename = "CurrentEpoch")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_epoch: Option<i64>,
     #[serde(rename = "MaxEpoch")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_epoch: Option<i64>,
 }
@@ -4707,14 +4707,14 @@ pub struct TransformJobDefinition {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "MaxPayloadInMB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -4739,20 +4739,20 @@ pub struct TransformJobSummary {
     #[serde(rename = "TransformJobArn")]
     pub transform_job_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TransformEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "TransformJobStatus")]
@@ -4784,7 +4784,7 @@ pub struct TransformResources {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
     #[serde(rename = "VolumeKmsKeyId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4886,7 +4886,7 @@ pub struct WarmPoolStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub resource_retained_billable_time_in_seconds: Option<i64>,
     #[serde(rename = "ReusedByJob")]
