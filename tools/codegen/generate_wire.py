@@ -8,7 +8,13 @@ the model subsets `tools/codegen/extract_model.py` already checks into
 `crates/slipway-botocore/src/<service>/service-model.json` keeps one source.
 
 Input:  crates/slipway-botocore/src/{sagemaker,logs,ecr}/service-model.json
-Output: crates/slipway-wire/src/generated/{mod.rs,sagemaker.rs,logs.rs,ecr.rs}
+Output: crates/slipway-wire/src/generated/{mod.rs,sagemaker.rs,logs.rs}
+        crates/slipway-wire-registry/src/generated/{mod.rs,ecr.rs}
+Each service's shapes go to the crate whose handlers implement its trait
+(SERVICES below): the handlers convert shapes into the control plane's
+specs with `From`/`TryFrom`, which Rust allows only in the crate that
+defines the shape or the spec. The generated code uses `Cx`, `AwsError`
+and the `json` helpers of `slipway-wire-core`.
 
 Per service the output holds:
   - `Operation`: one variant per operation of the model subset, `ALL`,
@@ -32,15 +38,15 @@ sent.
 Run from the workspace root (standard library only, so CI needs no venv):
 
     python3 tools/codegen/generate_wire.py            # rewrite the files
-    python3 tools/codegen/generate_wire.py --out DIR  # write elsewhere (CI check)
+    python3 tools/codegen/generate_wire.py --out DIR  # DIR/<crate>/ instead (CI check)
 
 The output is deterministic and piped through `rustfmt --edition 2021`.
 `scripts/check-generated.sh` regenerates into a temporary directory and
 fails if the checked-in files differ, so never edit them by hand.
 
 How to add an operation: add it to extract_model.py's list and re-run it,
-re-run this script, then implement the new trait method in the wire
-handler (docs/architecture.md "How to add an operation").
+re-run this script, then implement the new trait method in the protocol's
+handler (docs/architecture.md "Adding an operation").
 """
 
 import argparse
@@ -51,13 +57,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_DIR = os.path.join(ROOT, "crates", "slipway-botocore", "src")
-OUT_DIR = os.path.join(ROOT, "crates", "slipway-wire", "src", "generated")
+CRATES_DIR = os.path.join(ROOT, "crates")
 
-# service -> (trait name, API label in the "not implemented" message)
+# service -> (trait name, API label in the "not implemented" message, the
+# crate whose `src/generated/` holds it: the one implementing the trait)
 SERVICES = {
-    "sagemaker": ("SageMakerApi", "SageMaker"),
-    "logs": ("LogsApi", "CloudWatch Logs"),
-    "ecr": ("EcrApi", "ECR"),
+    "sagemaker": ("SageMakerApi", "SageMaker", "slipway-wire"),
+    "logs": ("LogsApi", "CloudWatch Logs", "slipway-wire"),
+    "ecr": ("EcrApi", "ECR", "slipway-wire-registry"),
 }
 
 # Operations answering a stored document merged with computed members; the
@@ -122,7 +129,7 @@ class Service:
         self.key = key
         self.model = model
         self.shapes = model["shapes"]
-        self.trait, self.label = SERVICES[key]
+        self.trait, self.label, _ = SERVICES[key]
         self.ops = sorted(model["operations"].items())
 
     def shape(self, name):
@@ -195,13 +202,13 @@ class Service:
         lenient = {"integer": "int", "long": "int", "timestamp": "timestamp"}.get(t)
         if required:
             if lenient:
-                attrs.append('deserialize_with = "crate::json::de::%s"' % lenient)
+                attrs.append('deserialize_with = "slipway_wire_core::json::de::%s"' % lenient)
         else:
             ty = "Option<%s>" % ty
             attrs.append('default')
             attrs.append('skip_serializing_if = "Option::is_none"')
             if lenient:
-                attrs.append('deserialize_with = "crate::json::de::opt_%s"' % lenient)
+                attrs.append('deserialize_with = "slipway_wire_core::json::de::opt_%s"' % lenient)
         # One attribute per concern keeps each on one line after rustfmt.
         lines = ['    #[serde(%s)]\n' % attrs[0]]
         if len(attrs) > 1:
@@ -293,9 +300,9 @@ class Service:
                 % (self.key, meta.get("serviceFullName", self.label), meta["targetPrefix"],
                    meta["apiVersion"]))
         uses = ("#![allow(dead_code, clippy::all)]\n\n"
-                "use crate::context::Cx;\n"
-                "use crate::error::AwsError;\n"
-                "use crate::json::{decode, encode, Reply};\n"
+                "use slipway_wire_core::context::Cx;\n"
+                "use slipway_wire_core::error::AwsError;\n"
+                "use slipway_wire_core::json::{decode, encode, Reply};\n"
                 "use serde::{Deserialize, Serialize};\n"
                 "use serde_json::Value;\n"
                 "use std::collections::BTreeMap;\n"
@@ -315,23 +322,31 @@ def rustfmt(text):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default=OUT_DIR, help="output directory (default: %(default)s)")
+    p.add_argument("--out", help="write each crate's generated/ directory to OUT/<crate>/ "
+                   "instead of crates/<crate>/src/generated/")
     args = p.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    files = {}
-    for key in SERVICES:
-        with open(os.path.join(MODEL_DIR, key, "service-model.json")) as f:
-            model = json.load(f)
-        files[key + ".rs"] = rustfmt(Service(key, model).render())
-    mod = ("// @generated by tools/codegen/generate_wire.py from "
-           "crates/slipway-botocore/src/{sagemaker,logs,ecr}/service-model.json; do not edit by hand.\n"
-           "//! Wire types and dispatch generated from the botocore model subsets\n"
-           "//! (docs/architecture.md \"How to add an operation\").\n\n"
-           + "".join("pub mod %s;\n" % key for key in sorted(SERVICES)))
-    files["mod.rs"] = rustfmt(mod)
-    for name, text in sorted(files.items()):
-        with open(os.path.join(args.out, name), "w") as f:
-            f.write(text)
+    by_crate = {}
+    for key, (_, _, crate) in SERVICES.items():
+        by_crate.setdefault(crate, []).append(key)
+    for crate, keys in sorted(by_crate.items()):
+        out = (os.path.join(args.out, crate) if args.out
+               else os.path.join(CRATES_DIR, crate, "src", "generated"))
+        os.makedirs(out, exist_ok=True)
+        files = {}
+        for key in keys:
+            with open(os.path.join(MODEL_DIR, key, "service-model.json")) as f:
+                model = json.load(f)
+            files[key + ".rs"] = rustfmt(Service(key, model).render())
+        models = keys[0] if len(keys) == 1 else "{%s}" % ",".join(keys)
+        mod = ("// @generated by tools/codegen/generate_wire.py from "
+               "crates/slipway-botocore/src/%s/service-model.json; do not edit by hand.\n"
+               "//! Wire types and dispatch generated from the botocore model subsets\n"
+               "//! (docs/architecture.md \"Adding an operation\").\n\n" % models
+               + "".join("pub mod %s;\n" % key for key in sorted(keys)))
+        files["mod.rs"] = rustfmt(mod)
+        for name, text in sorted(files.items()):
+            with open(os.path.join(out, name), "w") as f:
+                f.write(text)
 
 
 if __name__ == "__main__":

@@ -132,7 +132,10 @@ impl Client {
         let started = Instant::now();
         let resp = req.send().await.context("InvokeEndpoint")?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.context("reading the InvokeEndpoint answer")?;
+        let body = resp
+            .bytes()
+            .await
+            .context("reading the InvokeEndpoint answer")?;
         Ok(Reply {
             status,
             body: body.to_vec(),

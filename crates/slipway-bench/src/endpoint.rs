@@ -58,16 +58,29 @@ pub async fn run(args: EndpointArgs) -> anyhow::Result<bool> {
     let server = Server::start_slipway(&bin, base.path()).await?;
     let target = server.target.clone();
     let admin = Client::new(&target)?;
-    call(&admin, "CreateModel", json!({"ModelName": "bench-echo",
+    call(
+        &admin,
+        "CreateModel",
+        json!({"ModelName": "bench-echo",
         "PrimaryContainer": {"Image": args.image, "Environment": {"SAMPLE_MODE": "echo"}},
-        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/bench"})).await?;
-    call(&admin, "CreateEndpointConfig", json!({"EndpointConfigName": "bench-echo",
+        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/bench"}),
+    )
+    .await?;
+    call(
+        &admin,
+        "CreateEndpointConfig",
+        json!({"EndpointConfigName": "bench-echo",
         "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "bench-echo",
-            "InitialInstanceCount": 1, "InstanceType": "ml.m5.xlarge"}]})).await?;
+            "InitialInstanceCount": 1, "InstanceType": "ml.m5.xlarge"}]}),
+    )
+    .await?;
 
     let mut lags = Vec::new();
     for round in 1..=args.runs {
-        eprintln!("slipway-bench endpoint: in-service round {round}/{}", args.runs);
+        eprintln!(
+            "slipway-bench endpoint: in-service round {round}/{}",
+            args.runs
+        );
         let name = format!("bench-ep-{round}");
         lags.push(in_service_lag(&admin, &name).await?);
         if round < args.runs {
@@ -81,10 +94,26 @@ pub async fn run(args: EndpointArgs) -> anyhow::Result<bool> {
     let small = Bytes::from(format!("{}\n", "1.5,2.25,3.125,4.0625,".repeat(4))[..100].to_owned());
     let large = Bytes::from(vec![b'7'; 1_000_000]);
     let cases = [
-        Case { payload: "100 B CSV", body: small.clone(), clients: 1 },
-        Case { payload: "100 B CSV", body: small, clients: 8 },
-        Case { payload: "1 MB", body: large.clone(), clients: 1 },
-        Case { payload: "1 MB", body: large, clients: 8 },
+        Case {
+            payload: "100 B CSV",
+            body: small.clone(),
+            clients: 1,
+        },
+        Case {
+            payload: "100 B CSV",
+            body: small,
+            clients: 8,
+        },
+        Case {
+            payload: "1 MB",
+            body: large.clone(),
+            clients: 1,
+        },
+        Case {
+            payload: "1 MB",
+            body: large,
+            clients: 8,
+        },
     ];
     let seconds = Duration::from_secs(args.seconds);
     println!(
@@ -93,8 +122,15 @@ pub async fn run(args: EndpointArgs) -> anyhow::Result<bool> {
     );
     println!(
         "{:<10} {:>7} {:>11} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8}",
-        "payload", "clients", "direct p50", "direct p99", "slipway p50", "slipway p99",
-        "added p50", "added p99", "calls x"
+        "payload",
+        "clients",
+        "direct p50",
+        "direct p99",
+        "slipway p50",
+        "slipway p99",
+        "added p50",
+        "added p99",
+        "calls x"
     );
     let mut pass = true;
     for case in &cases {
@@ -120,8 +156,15 @@ pub async fn run(args: EndpointArgs) -> anyhow::Result<bool> {
         }
         println!(
             "{:<10} {:>7} {:>9.3}ms {:>9.3}ms {:>9.3}ms {:>9.3}ms {:>8.3}ms {:>8.3}ms {:>7.2}x",
-            case.payload, case.clients, direct.latency.p50_ms, direct.latency.p99_ms,
-            slip.latency.p50_ms, slip.latency.p99_ms, added50, added99, ratio
+            case.payload,
+            case.clients,
+            direct.latency.p50_ms,
+            direct.latency.p99_ms,
+            slip.latency.p50_ms,
+            slip.latency.p99_ms,
+            added50,
+            added99,
+            ratio
         );
     }
     lags.sort();
@@ -154,7 +197,12 @@ async fn call(client: &Client, op: &str, body: Value) -> anyhow::Result<Value> {
 /// and DescribeEndpoint, and returns how long after the first 200 the
 /// endpoint was seen InService.
 async fn in_service_lag(admin: &Client, name: &str) -> anyhow::Result<Duration> {
-    call(admin, "CreateEndpoint", json!({"EndpointName": name, "EndpointConfigName": "bench-echo"})).await?;
+    call(
+        admin,
+        "CreateEndpoint",
+        json!({"EndpointName": name, "EndpointConfigName": "bench-echo"}),
+    )
+    .await?;
     let http = reqwest::Client::builder().no_proxy().build()?;
     let mut first_ping: Option<Instant> = None;
     let mut ip: Option<String> = None;
@@ -193,7 +241,13 @@ async fn in_service_lag(admin: &Client, name: &str) -> anyhow::Result<Duration> 
 async fn container_ip(name: &str, admin: &Client) -> anyhow::Result<String> {
     let d = call(admin, "DescribeEndpoint", json!({"EndpointName": name})).await?;
     let arn = d["EndpointArn"].as_str().context("no EndpointArn")?;
-    let id = podman(&["ps", "-q", "--filter", &format!("label=slipway.job-arn={arn}")]).await?;
+    let id = podman(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=slipway.job-arn={arn}"),
+    ])
+    .await?;
     let id = id.lines().next().context("no container yet")?;
     let ip = podman(&[
         "inspect",
@@ -283,7 +337,11 @@ async fn measure_slipway(
 async fn invoke_once(client: &Client, endpoint: &str, body: Bytes) -> anyhow::Result<Duration> {
     let r = client.invoke(endpoint, CONTENT_TYPE, body).await?;
     if r.status != 200 {
-        bail!("InvokeEndpoint: HTTP {}: {}", r.status, String::from_utf8_lossy(&r.body));
+        bail!(
+            "InvokeEndpoint: HTTP {}: {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
     }
     Ok(r.latency)
 }

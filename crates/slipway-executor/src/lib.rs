@@ -4,18 +4,22 @@
 //! directories, moves data between object storage and them, reads back
 //! what a container left (never following its links), packs archives and
 //! knows the instance types (docs/architecture.md "Jobs and validation").
-//! It depends on the ports in `slipway-core` and on `slipway-objects`,
-//! never on the control plane.
+//! It runs inference containers (`inference`) and a transform job's
+//! per-object pipeline (`transform`) with the batch data plane of
+//! `slipway-batch`. It depends on the ports in `slipway-core`, on
+//! `slipway-objects` and on `slipway-batch`, never on the control plane.
 
 pub mod archive;
 pub mod data;
 pub mod extract;
+pub mod inference;
 pub mod instance_types;
 pub mod logship;
 pub mod metrics;
 pub mod outputs;
 pub mod training;
 pub mod transfer;
+pub mod transform;
 pub mod untrusted;
 pub mod workdir;
 

@@ -73,7 +73,7 @@ pub struct Shipper {
     pub account: AccountId,
     /// For log messages.
     pub job: String,
-    pub group: &'static str,
+    pub group: String,
     pub stream: String,
     pub container: ContainerId,
     /// Lines a previous runner already shipped (re-attach after a restart).
@@ -343,7 +343,7 @@ impl Shipper {
     async fn store_final(&mut self, mut events: Vec<LogEvent>, note: String) {
         if let Err(e) = self
             .logs
-            .append(&self.account, self.group, &self.stream, &events)
+            .append(&self.account, &self.group, &self.stream, &events)
             .await
         {
             tracing::warn!(job = %self.job, error = %e, "storing the last log events");
@@ -371,7 +371,7 @@ impl Shipper {
         if !batch.is_empty() {
             if let Err(e) = self
                 .logs
-                .append(&self.account, self.group, &self.stream, batch)
+                .append(&self.account, &self.group, &self.stream, batch)
                 .await
             {
                 tracing::warn!(job = %self.job, error = %e, "storing log events");

@@ -163,7 +163,7 @@ pub async fn follow(
         logs: ex.logs.clone(),
         account: f.account.clone(),
         job: f.job.clone(),
-        group: f.log_group,
+        group: f.log_group.into(),
         stream: f.log_stream.clone(),
         container: id.clone(),
         skip: f.skip,

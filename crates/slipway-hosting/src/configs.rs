@@ -80,7 +80,9 @@ impl EndpointConfigs<'_> {
             .describe(account, &v.model_name)
             .await
             .map_err(|e| match e {
-                Error::NotFound { message } => Error::invalid(format!("{field}.ModelName"), message),
+                Error::NotFound { message } => {
+                    Error::invalid(format!("{field}.ModelName"), message)
+                }
                 other => other,
             })?;
         if slipway_executor::instance_types::lookup(&v.instance_type).is_none() {

@@ -147,14 +147,10 @@ async fn prepare(
         .resolve(ep.account, &model)
         .await
         .map_err(|e| fail(e.to_string()))?;
-    let image = slipway_service::jobs::lifecycle::pull_image(
-        svc,
-        ep.account,
-        &resolved.image,
-        "inference",
-    )
-    .await
-    .map_err(|f| fail(f.0))?;
+    let image =
+        slipway_service::jobs::lifecycle::pull_image(svc, ep.account, &resolved.image, "inference")
+            .await
+            .map_err(|f| fail(f.0))?;
     let resolved_ref = image
         .repo_digests
         .first()
@@ -169,9 +165,12 @@ async fn prepare(
                 .map(|s| Duration::from_secs(s.max(1) as u64))
                 .unwrap_or(h.settings().model_download_timeout);
             let _ = tokio::fs::remove_dir_all(&work).await;
-            tokio::fs::create_dir_all(&work)
-                .await
-                .map_err(|e| fail(format!("InternalServerError: preparing {}: {e}", work.display())))?;
+            tokio::fs::create_dir_all(&work).await.map_err(|e| {
+                fail(format!(
+                    "InternalServerError: preparing {}: {e}",
+                    work.display()
+                ))
+            })?;
             let data = svc.job_data();
             let download = inference::download_model(&data, ep.account, url, &work);
             match tokio::time::timeout(window, download).await {
@@ -221,8 +220,15 @@ async fn prepare(
 pub(crate) enum StartFailure {
     /// Could not be created or started (image, engine).
     Start(String),
-    Exited { code: i64, said: String },
-    NotReady { window: Duration, last: String, said: String },
+    Exited {
+        code: i64,
+        said: String,
+    },
+    NotReady {
+        window: Duration,
+        last: String,
+        said: String,
+    },
 }
 
 impl StartFailure {
@@ -400,7 +406,9 @@ pub(crate) async fn remove_leftovers(h: &Hosting, arn: &str) {
                 let _ = engine.remove(&c.id, true).await;
             }
         }
-        Err(e) => tracing::warn!(endpoint = arn, error = %e, "listing leftover endpoint containers"),
+        Err(e) => {
+            tracing::warn!(endpoint = arn, error = %e, "listing leftover endpoint containers")
+        }
     }
 }
 
@@ -431,7 +439,10 @@ pub(crate) async fn supported_realtime_types(
     let Some(algo) = pkg.doc.source_algorithms.first() else {
         return Ok(None);
     };
-    let algorithm = svc.algorithms().describe(account, &algo.algorithm_name).await?;
+    let algorithm = svc
+        .algorithms()
+        .describe(account, &algo.algorithm_name)
+        .await?;
     Ok(algorithm
         .doc
         .spec
@@ -454,7 +465,13 @@ fn plain(reason: &str) -> &str {
 /// stored document is not trusted with paths).
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

@@ -3,9 +3,7 @@
 //! is told; the runner does the container work and records the outcome.
 
 use crate::runner::{self, Command};
-use crate::state::{
-    status, Deployment, Endpoint, EndpointDocument, EndpointState, VariantState,
-};
+use crate::state::{status, Deployment, Endpoint, EndpointDocument, EndpointState, VariantState};
 use crate::Hosting;
 use serde_json::Value;
 use slipway_core::ports::metadata::MetaError;
@@ -72,7 +70,10 @@ impl Endpoints<'_> {
             .map_err(|e| match e {
                 MetaError::AlreadyExists { .. } => Error::invalid(
                     "EndpointName",
-                    format!("Cannot create already existing endpoint \"{}\".", record.arn),
+                    format!(
+                        "Cannot create already existing endpoint \"{}\".",
+                        record.arn
+                    ),
                 ),
                 other => other.into(),
             })?;
@@ -272,14 +273,8 @@ pub(crate) async fn mutate<F>(
 where
     F: FnMut(&mut String, &mut EndpointDocument) -> Result<bool>,
 {
-    let (record, doc) = slipway_service::jobs::record::mutate(
-        hosting.service(),
-        account,
-        KIND,
-        key,
-        None,
-        change,
-    )
-    .await?;
+    let (record, doc) =
+        slipway_service::jobs::record::mutate(hosting.service(), account, KIND, key, None, change)
+            .await?;
     Ok(Endpoint { record, doc })
 }

@@ -70,7 +70,12 @@ async fn ping(h: &Hosting, instance: &Instance) -> bool {
 /// Takes an instance out of rotation and starts its replacement in the
 /// background; a replacement that fails to become healthy is retried
 /// with a growing pause, for as long as the fleet serves.
-pub(crate) fn replace(h: &Hosting, fleet: &Arc<Fleet>, variant: &Arc<Variant>, instance: Arc<Instance>) {
+pub(crate) fn replace(
+    h: &Hosting,
+    fleet: &Arc<Fleet>,
+    variant: &Arc<Variant>,
+    instance: Arc<Instance>,
+) {
     if instance.replacing.swap(true, Ordering::AcqRel) {
         return;
     }

@@ -135,11 +135,7 @@ impl Hosting {
     }
 
     pub(crate) fn fleet(&self, account: &AccountId, key: &str) -> Option<Arc<Fleet>> {
-        let fleets = self
-            .inner
-            .fleets
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
+        let fleets = self.inner.fleets.read().unwrap_or_else(|p| p.into_inner());
         fleets.get(&(account.clone(), key.to_owned())).cloned()
     }
 }

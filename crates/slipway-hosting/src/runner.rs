@@ -57,7 +57,14 @@ pub(crate) fn tell(h: &Hosting, account: &AccountId, key: &str, cmd: Command) {
     let abort = task.abort_handle();
     // A simulated crash (the test kit's) ends it with the jobs.
     h.service().job_runtime().track(abort.clone());
-    runners.insert(k, Handle { id, tx, task: abort });
+    runners.insert(
+        k,
+        Handle {
+            id,
+            tx,
+            task: abort,
+        },
+    );
     // Supervision: a runner that panics fails its endpoint, as a job runner
     // fails its job, and leaves the table.
     let (h, account, key) = (h.clone(), account.clone(), key.to_owned());
@@ -119,7 +126,12 @@ enum Woken {
 }
 
 async fn run(h: Hosting, account: AccountId, key: String, rx: mpsc::UnboundedReceiver<Command>) {
-    let mut r = Runner { h, account, key, rx };
+    let mut r = Runner {
+        h,
+        account,
+        key,
+        rx,
+    };
     r.main().await;
 }
 
@@ -165,7 +177,12 @@ impl Runner {
     }
 
     fn install(&self, fleet: Option<Arc<Fleet>>) -> Option<Arc<Fleet>> {
-        let mut fleets = self.h.inner.fleets.write().unwrap_or_else(|p| p.into_inner());
+        let mut fleets = self
+            .h
+            .inner
+            .fleets
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         let k = (self.account.clone(), self.key.clone());
         match fleet {
             Some(f) => fleets.insert(k, f),
@@ -320,9 +337,9 @@ impl Runner {
             .unwrap_or_default();
         let deadline = tokio::time::Instant::now() + window;
         while tokio::time::Instant::now() < deadline {
-            let ready = wanted.iter().all(|(name, _, n)| {
-                fleet.variant(name).is_none_or(|v| v.healthy_count() >= *n)
-            });
+            let ready = wanted
+                .iter()
+                .all(|(name, _, n)| fleet.variant(name).is_none_or(|v| v.healthy_count() >= *n));
             if ready {
                 break;
             }

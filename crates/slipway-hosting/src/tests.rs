@@ -84,7 +84,12 @@ async fn settled(h: &Hosting, t: &TestService, name: &str, from: &str) -> Endpoi
     panic!("endpoint {name} stayed {from}");
 }
 
-async fn deployed(h: &Hosting, t: &TestService, name: &str, variants: Vec<VariantSpec>) -> Endpoint {
+async fn deployed(
+    h: &Hosting,
+    t: &TestService,
+    name: &str,
+    variants: Vec<VariantSpec>,
+) -> Endpoint {
     config(h, t, &format!("{name}-config"), variants).await;
     h.endpoints()
         .create(&t.account, name, &format!("{name}-config"), Vec::new())
@@ -102,7 +107,11 @@ fn call(name: &str, body: &'static str) -> InvokeRequest {
     }
 }
 
-async fn invoke(h: &Hosting, t: &TestService, req: InvokeRequest) -> Result<(String, Bytes), RuntimeError> {
+async fn invoke(
+    h: &Hosting,
+    t: &TestService,
+    req: InvokeRequest,
+) -> Result<(String, Bytes), RuntimeError> {
     let r = h.invoke(&t.account, req, false).await?;
     match r.body {
         ResponseBody::Full(b) => Ok((r.variant, b)),
@@ -125,7 +134,9 @@ async fn an_endpoint_goes_in_service_and_answers_calls() {
     assert_eq!(live[0].healthy, 2);
     let serving = ep.doc.state.serving.expect("a serving deployment");
     assert_eq!(serving.variants[0].deployed_images[0].specified, IMAGE);
-    let (variant, body) = invoke(&h, &t, call("ep", "a,b")).await.expect("the call is answered");
+    let (variant, body) = invoke(&h, &t, call("ep", "a,b"))
+        .await
+        .expect("the call is answered");
     assert_eq!(variant, "AllTraffic");
     assert_eq!(&body[..], b"A,B");
     // Each instance is its own container with the instance type's limits,
@@ -139,14 +150,21 @@ async fn an_endpoint_goes_in_service_and_answers_calls() {
 
 #[tokio::test(start_paused = true)]
 async fn a_container_that_never_passes_ping_fails_the_endpoint_after_the_window() {
-    let (t, h) = setup(Script::serves(Serve::upper().ping(Ping::Status(503))).stdout("loading weights")).await;
+    let (t, h) =
+        setup(Script::serves(Serve::upper().ping(Ping::Status(503))).stdout("loading weights"))
+            .await;
     model(&t, "m", IMAGE).await;
     let mut v = variant("AllTraffic", "m", 1, 1.0);
     v.startup_timeout_seconds = Some(60);
     let ep = deployed(&h, &t, "slow", vec![v]).await;
     assert_eq!(ep.record.status, status::FAILED);
     let r = reason(&ep);
-    assert!(r.contains("production variant AllTraffic did not pass the ping health check within 60 seconds"), "{r}");
+    assert!(
+        r.contains(
+            "production variant AllTraffic did not pass the ping health check within 60 seconds"
+        ),
+        "{r}"
+    );
     assert!(r.contains("answered HTTP 503"), "{r}");
     assert!(r.contains("loading weights"), "{r}");
     // Nothing is left running.
@@ -156,14 +174,18 @@ async fn a_container_that_never_passes_ping_fails_the_endpoint_after_the_window(
 #[tokio::test(start_paused = true)]
 async fn a_container_that_exits_at_start_fails_the_endpoint_with_its_code() {
     let (t, h) = setup(
-        Script::serves(Serve::upper().dies_after(Duration::from_secs(1), 3)).stderr("ImportError: no module named model"),
+        Script::serves(Serve::upper().dies_after(Duration::from_secs(1), 3))
+            .stderr("ImportError: no module named model"),
     )
     .await;
     model(&t, "m", IMAGE).await;
     let ep = deployed(&h, &t, "dies", vec![variant("AllTraffic", "m", 1, 1.0)]).await;
     assert_eq!(ep.record.status, status::FAILED);
     let r = reason(&ep);
-    assert!(r.contains("exited with code 3 before passing the ping health check"), "{r}");
+    assert!(
+        r.contains("exited with code 3 before passing the ping health check"),
+        "{r}"
+    );
     assert!(r.contains("ImportError"), "{r}");
 }
 
@@ -173,7 +195,11 @@ async fn a_missing_image_fails_the_endpoint_naming_the_variant() {
     model(&t, "m", "sim/missing:1").await;
     let ep = deployed(&h, &t, "noimg", vec![variant("Blue", "m", 1, 1.0)]).await;
     assert_eq!(ep.record.status, status::FAILED);
-    assert!(reason(&ep).starts_with("Production variant Blue: the inference image sim/missing:1"), "{}", reason(&ep));
+    assert!(
+        reason(&ep).starts_with("Production variant Blue: the inference image sim/missing:1"),
+        "{}",
+        reason(&ep)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -190,17 +216,31 @@ async fn container_errors_are_model_errors_with_the_original_status() {
     let ep = deployed(&h, &t, "err", vec![variant("AllTraffic", "m", 1, 1.0)]).await;
     assert_eq!(ep.record.status, status::IN_SERVICE, "{}", reason(&ep));
     match invoke(&h, &t, call("err", "bad")).await {
-        Err(RuntimeError::Model { message, original_status, original_message, log_stream_arn }) => {
+        Err(RuntimeError::Model {
+            message,
+            original_status,
+            original_message,
+            log_stream_arn,
+        }) => {
             assert_eq!(original_status, Some(500));
             assert_eq!(original_message.as_deref(), Some("model blew up"));
-            assert!(message.starts_with("Received server error (500) from primary with message \"model blew up\""), "{message}");
-            assert!(log_stream_arn.is_some_and(|a| a.contains("log-group:/aws/sagemaker/Endpoints/err:log-stream:AllTraffic/i-")));
+            assert!(
+                message.starts_with(
+                    "Received server error (500) from primary with message \"model blew up\""
+                ),
+                "{message}"
+            );
+            assert!(log_stream_arn
+                .is_some_and(|a| a
+                    .contains("log-group:/aws/sagemaker/Endpoints/err:log-stream:AllTraffic/i-")));
         }
         _ => panic!("a ModelError was expected"),
     }
     // Slower than the 60 s limit: a ModelError too.
     match invoke(&h, &t, call("err", "slow")).await {
-        Err(RuntimeError::Model { message, .. }) => assert!(message.contains("timed out"), "{message}"),
+        Err(RuntimeError::Model { message, .. }) => {
+            assert!(message.contains("timed out"), "{message}")
+        }
         _ => panic!("a time-out ModelError was expected"),
     }
 }
@@ -209,7 +249,13 @@ async fn container_errors_are_model_errors_with_the_original_status() {
 async fn calls_are_split_by_variant_weight_and_may_target_a_variant() {
     let (t, h) = setup(Script::serves(Serve::upper())).await;
     model(&t, "m", IMAGE).await;
-    let ep = deployed(&h, &t, "split", vec![variant("A", "m", 1, 1.0), variant("B", "m", 1, 3.0)]).await;
+    let ep = deployed(
+        &h,
+        &t,
+        "split",
+        vec![variant("A", "m", 1, 1.0), variant("B", "m", 1, 3.0)],
+    )
+    .await;
     assert_eq!(ep.record.status, status::IN_SERVICE, "{}", reason(&ep));
     let mut b = 0;
     for _ in 0..400 {
@@ -224,22 +270,36 @@ async fn calls_are_split_by_variant_weight_and_may_target_a_variant() {
     assert_eq!(invoke(&h, &t, to_a).await.expect("answered").0, "A");
     let mut to_c = call("split", "x");
     to_c.target_variant = Some("C".into());
-    assert!(matches!(invoke(&h, &t, to_c).await, Err(RuntimeError::Validation(m)) if m.contains("variant C")));
+    assert!(
+        matches!(invoke(&h, &t, to_c).await, Err(RuntimeError::Validation(m)) if m.contains("variant C"))
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_missing_or_creating_endpoint_is_a_validation_error() {
-    let (t, h) = setup(Script::serves(Serve::upper().ready_after(Duration::from_secs(30)))).await;
+    let (t, h) = setup(Script::serves(
+        Serve::upper().ready_after(Duration::from_secs(30)),
+    ))
+    .await;
     match invoke(&h, &t, call("nope", "x")).await {
         Err(RuntimeError::Validation(m)) => {
-            assert_eq!(m, format!("Endpoint nope of account {} not found.", t.account.as_str()))
+            assert_eq!(
+                m,
+                format!("Endpoint nope of account {} not found.", t.account.as_str())
+            )
         }
         _ => panic!("a ValidationError was expected"),
     }
     model(&t, "m", IMAGE).await;
     config(&h, &t, "c", vec![variant("AllTraffic", "m", 1, 1.0)]).await;
-    h.endpoints().create(&t.account, "later", "c", Vec::new()).await.expect("created");
-    assert!(matches!(invoke(&h, &t, call("later", "x")).await, Err(RuntimeError::Validation(_))));
+    h.endpoints()
+        .create(&t.account, "later", "c", Vec::new())
+        .await
+        .expect("created");
+    assert!(matches!(
+        invoke(&h, &t, call("later", "x")).await,
+        Err(RuntimeError::Validation(_))
+    ));
     let ep = settled(&h, &t, "later", status::CREATING).await;
     assert_eq!(ep.record.status, status::IN_SERVICE, "{}", reason(&ep));
 }
@@ -251,12 +311,19 @@ async fn a_crashed_container_is_replaced_and_serves_again() {
     let ep = deployed(&h, &t, "crash", vec![variant("AllTraffic", "m", 1, 1.0)]).await;
     assert_eq!(ep.record.status, status::IN_SERVICE, "{}", reason(&ep));
     let first = t.engine.started().len();
-    let running = t.engine.containers().into_iter().find(|c| c.running).expect("a running container");
+    let running = t
+        .engine
+        .containers()
+        .into_iter()
+        .find(|c| c.running)
+        .expect("a running container");
     t.engine.kill(&running.id).await.expect("killed");
     // The call that finds the container dead may fail (as one cut off by
     // a crash does); the next one waits for the replacement.
     let _ = invoke(&h, &t, call("crash", "first")).await;
-    let (_, body) = invoke(&h, &t, call("crash", "again")).await.expect("served by the replacement");
+    let (_, body) = invoke(&h, &t, call("crash", "again"))
+        .await
+        .expect("served by the replacement");
     assert_eq!(&body[..], b"AGAIN");
     assert!(t.engine.started().len() > first);
     assert_eq!(h.endpoints().live(&t.account, "crash")[0].healthy, 1);
@@ -265,7 +332,10 @@ async fn a_crashed_container_is_replaced_and_serves_again() {
 #[tokio::test(start_paused = true)]
 async fn an_update_moves_traffic_only_to_a_healthy_config() {
     let (t, h) = setup(Script::serves(Serve::upper())).await;
-    t.engine.add_image("sim/broken:1", Script::serves(Serve::upper().ping(Ping::Status(500))));
+    t.engine.add_image(
+        "sim/broken:1",
+        Script::serves(Serve::upper().ping(Ping::Status(500))),
+    );
     model(&t, "m", IMAGE).await;
     model(&t, "broken", "sim/broken:1").await;
     let ep = deployed(&h, &t, "bg", vec![variant("AllTraffic", "m", 1, 1.0)]).await;
@@ -273,45 +343,81 @@ async fn an_update_moves_traffic_only_to_a_healthy_config() {
     let mut v = variant("AllTraffic", "broken", 1, 1.0);
     v.startup_timeout_seconds = Some(60);
     config(&h, &t, "bad-config", vec![v]).await;
-    h.endpoints().update(&t.account, "bg", "bad-config").await.expect("update accepted");
+    h.endpoints()
+        .update(&t.account, "bg", "bad-config")
+        .await
+        .expect("update accepted");
     // While Updating, the old config serves and a second update is refused.
     assert!(invoke(&h, &t, call("bg", "x")).await.is_ok());
-    assert!(h.endpoints().update(&t.account, "bg", "bad-config").await.is_err());
+    assert!(h
+        .endpoints()
+        .update(&t.account, "bg", "bad-config")
+        .await
+        .is_err());
     let ep = settled(&h, &t, "bg", status::UPDATING).await;
     assert_eq!(ep.record.status, status::IN_SERVICE);
-    assert!(reason(&ep).contains("did not pass the ping health check"), "{}", reason(&ep));
+    assert!(
+        reason(&ep).contains("did not pass the ping health check"),
+        "{}",
+        reason(&ep)
+    );
     assert_eq!(ep.doc.config_name(), Some("bg-config"));
     assert!(invoke(&h, &t, call("bg", "x")).await.is_ok());
     // A good config replaces the old one.
     config(&h, &t, "good-config", vec![variant("Green", "m", 1, 1.0)]).await;
-    h.endpoints().update(&t.account, "bg", "good-config").await.expect("update accepted");
+    h.endpoints()
+        .update(&t.account, "bg", "good-config")
+        .await
+        .expect("update accepted");
     let ep = settled(&h, &t, "bg", status::UPDATING).await;
     assert_eq!(ep.record.status, status::IN_SERVICE);
     assert_eq!(ep.doc.config_name(), Some("good-config"));
     assert_eq!(reason(&ep), "");
-    assert_eq!(invoke(&h, &t, call("bg", "x")).await.expect("answered").0, "Green");
+    assert_eq!(
+        invoke(&h, &t, call("bg", "x")).await.expect("answered").0,
+        "Green"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn weights_and_capacities_change_in_place() {
     let (t, h) = setup(Script::serves(Serve::upper())).await;
     model(&t, "m", IMAGE).await;
-    let ep = deployed(&h, &t, "scale", vec![variant("A", "m", 1, 1.0), variant("B", "m", 1, 1.0)]).await;
+    let ep = deployed(
+        &h,
+        &t,
+        "scale",
+        vec![variant("A", "m", 1, 1.0), variant("B", "m", 1, 1.0)],
+    )
+    .await;
     assert_eq!(ep.record.status, status::IN_SERVICE);
     h.endpoints()
         .update_weights(
             &t.account,
             "scale",
-            vec![crate::endpoints::DesiredCapacity { variant_name: "A".into(), weight: Some(0.0), instance_count: Some(3) }],
+            vec![crate::endpoints::DesiredCapacity {
+                variant_name: "A".into(),
+                weight: Some(0.0),
+                instance_count: Some(3),
+            }],
         )
         .await
         .expect("accepted");
     let ep = settled(&h, &t, "scale", status::UPDATING).await;
     assert_eq!(ep.record.status, status::IN_SERVICE);
     let live = h.endpoints().live(&t.account, "scale");
-    assert_eq!(live.iter().find(|l| l.name == "A").map(|l| l.healthy), Some(3));
+    assert_eq!(
+        live.iter().find(|l| l.name == "A").map(|l| l.healthy),
+        Some(3)
+    );
     for _ in 0..20 {
-        assert_eq!(invoke(&h, &t, call("scale", "x")).await.expect("answered").0, "B");
+        assert_eq!(
+            invoke(&h, &t, call("scale", "x"))
+                .await
+                .expect("answered")
+                .0,
+            "B"
+        );
     }
 }
 
@@ -321,18 +427,33 @@ async fn deleting_an_endpoint_stops_its_containers_and_removes_it() {
     model(&t, "m", IMAGE).await;
     let ep = deployed(&h, &t, "gone", vec![variant("AllTraffic", "m", 2, 1.0)]).await;
     assert_eq!(ep.record.status, status::IN_SERVICE);
-    h.endpoints().delete(&t.account, "gone").await.expect("delete accepted");
+    h.endpoints()
+        .delete(&t.account, "gone")
+        .await
+        .expect("delete accepted");
     for _ in 0..2000 {
         if h.endpoints().describe(&t.account, "gone").await.is_err() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let e = h.endpoints().describe(&t.account, "gone").await.err().expect("gone");
+    let e = h
+        .endpoints()
+        .describe(&t.account, "gone")
+        .await
+        .err()
+        .expect("gone");
     assert!(e.to_string().starts_with("Could not find endpoint"), "{e}");
-    let left = t.engine.list_by_label(LABEL_JOB_ARN, Some(&ep.record.arn)).await.expect("listed");
+    let left = t
+        .engine
+        .list_by_label(LABEL_JOB_ARN, Some(&ep.record.arn))
+        .await
+        .expect("listed");
     assert!(left.is_empty(), "{left:?}");
-    assert!(matches!(invoke(&h, &t, call("gone", "x")).await, Err(RuntimeError::Validation(_))));
+    assert!(matches!(
+        invoke(&h, &t, call("gone", "x")).await,
+        Err(RuntimeError::Validation(_))
+    ));
 }
 
 #[tokio::test(start_paused = true)]
@@ -346,7 +467,12 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
     };
     let e = h
         .endpoint_configs()
-        .create(&t.account, spec(vec![variant("A", "nope", 1, 1.0)]), Echo::default(), Vec::new())
+        .create(
+            &t.account,
+            spec(vec![variant("A", "nope", 1, 1.0)]),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .err()
         .expect("refused");
@@ -354,7 +480,12 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
     model(&t, "m", IMAGE).await;
     let e = h
         .endpoint_configs()
-        .create(&t.account, spec(vec![variant("A", "m", 1, 1.0), variant("a", "m", 1, 1.0)]), Echo::default(), Vec::new())
+        .create(
+            &t.account,
+            spec(vec![variant("A", "m", 1, 1.0), variant("a", "m", 1, 1.0)]),
+            Echo::default(),
+            Vec::new(),
+        )
         .await
         .err()
         .expect("refused");
@@ -368,8 +499,17 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
         .err()
         .expect("refused");
     assert!(e.to_string().contains("ml.z9.huge"), "{e}");
-    let e = h.endpoints().create(&t.account, "x", "missing", Vec::new()).await.err().expect("refused");
-    assert!(e.to_string().contains("Could not find endpoint configuration"), "{e}");
+    let e = h
+        .endpoints()
+        .create(&t.account, "x", "missing", Vec::new())
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        e.to_string()
+            .contains("Could not find endpoint configuration"),
+        "{e}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

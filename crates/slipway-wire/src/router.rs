@@ -1,8 +1,6 @@
 //! Request classification: one fallback handler looks at what a request
 //! is and hands it to its protocol (docs/architecture.md "One process, one port").
 
-use crate::auth::{verify_json, KeyCache};
-use crate::error::{s3_auth_response, s3_xml_error, AwsError};
 use crate::expect_continue::ExpectContinue;
 use crate::{logs, sagemaker};
 use axum::body::Body;
@@ -14,6 +12,9 @@ use http_body_util::BodyExt;
 use slipway_hosting::Hosting;
 use slipway_service::Service;
 use slipway_sigv4::RequestParts;
+use slipway_wire_core::auth::{verify_json, KeyCache};
+use slipway_wire_core::error::AwsError;
+use slipway_wire_s3::S3Front;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -41,14 +42,14 @@ struct AppState {
     keys: Arc<KeyCache>,
     config: WireConfig,
     /// S3 (path-style): everything that is not another protocol.
-    s3: s3s::service::S3Service,
+    s3: S3Front,
 }
 
 /// The whole HTTP surface.
 pub fn router(service: Service, hosting: Hosting, config: WireConfig) -> Router {
     let keys = Arc::new(KeyCache::default());
     let state = Arc::new(AppState {
-        s3: crate::s3::service(service.clone(), keys.clone()),
+        s3: S3Front::new(service.clone(), keys.clone()),
         service,
         hosting,
         keys,
@@ -78,7 +79,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request<Body>) -> Res
             AwsError::internal().into_response()
         }
     };
-    // S3 names its request id `x-amz-request-id` (set by `s3_edge`), and
+    // S3 names its request id `x-amz-request-id` (set by `slipway-wire-s3`), and
     // botocore reads `HostId` (`x-amz-id-2`) only when `x-amzn-requestid`
     // is absent, as it is on S3.
     if !resp.headers().contains_key("x-amz-request-id") {
@@ -109,7 +110,7 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     // The OCI distribution API: no bucket can be named `v2` (bucket names
     // have at least three characters), so this never hides an S3 path.
     if path == "/v2" || path.starts_with("/v2/") {
-        return crate::registry::handle(&state.service, req).await;
+        return slipway_wire_registry::handle(&state.service, req).await;
     }
     // Slipway's own paths never fall through to S3 (a bucket cannot be
     // named `_slipway` anyway).
@@ -149,8 +150,7 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let resp = s3_service(&state, req).await;
-    crate::s3_edge::finish(resp, &request_id).await
+    state.s3.handle(req, &request_id).await
 }
 
 /// The signing name in a SigV4 credential scope (`Credential=AKID/DATE/
@@ -173,73 +173,6 @@ fn scope_service(req: &Request<Body>) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "X-Amz-Credential")
         .and_then(|(_, v)| from_credential(&v))
-}
-
-/// S3 requests go to s3s, which answers every error as S3 XML itself; a
-/// failure of the service machinery becomes an S3 `InternalError`.
-///
-/// s3s verifies S3 signatures but bounds neither a presigned URL's
-/// lifetime nor the region a credential is scoped to, so those are checked
-/// first, as S3 checks them: before the signature is looked at.
-async fn s3_service(state: &AppState, mut req: Request<Body>) -> Response {
-    use tower::ServiceExt;
-    if let Some(resp) = crate::s3_edge::cors_preflight(&req) {
-        return resp;
-    }
-    if let Some(resp) = crate::s3_edge::refuse_customer_keys(&req) {
-        return resp;
-    }
-    sigv2_token_header(&mut req);
-    crate::s3_edge::sigv2_bucket_path(&mut req);
-    let parts = RequestParts {
-        method: req.method().as_str(),
-        raw_path: req.uri().path(),
-        raw_query: req.uri().query(),
-        headers: req.headers(),
-    };
-    if let Err(e) = slipway_sigv4::check_scope(&parts, state.service.region()) {
-        return s3_auth_response(&e);
-    }
-    match state.s3.clone().oneshot(req).await {
-        Ok(resp) => resp.map(Body::new),
-        Err(e) => {
-            tracing::error!(error = ?e, "s3 service failed");
-            s3_xml_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-                None,
-            )
-        }
-    }
-}
-
-/// A SigV2 presigned URL of temporary credentials carries its session
-/// token as the `x-amz-security-token` query parameter, and the signature
-/// covers it as a canonical `x-amz-` header (botocore signs it so, as S3
-/// verifies it). s3s canonicalises only real headers, so the parameter is
-/// copied into one before s3s checks the signature.
-fn sigv2_token_header(req: &mut Request<Body>) {
-    let Some(query) = req.uri().query() else {
-        return;
-    };
-    if req.headers().contains_key("x-amz-security-token") {
-        return;
-    }
-    let mut v2 = false;
-    let mut token = None;
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match k.as_ref() {
-            "AWSAccessKeyId" => v2 = true,
-            "x-amz-security-token" => token = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    if let (true, Some(t)) = (v2, token) {
-        if let Ok(v) = HeaderValue::from_str(&t) {
-            req.headers_mut().insert("x-amz-security-token", v);
-        }
-    }
 }
 
 /// A signature is only good for the service its credential scope names.
@@ -325,10 +258,10 @@ async fn json_service(
         tracing::debug!(op, account = %caller.account, "logs");
         return logs::handle(&state.service, &caller, op, &body).await;
     }
-    if let Some(op) = target.strip_prefix(crate::registry::ecr::TARGET_PREFIX) {
+    if let Some(op) = target.strip_prefix(slipway_wire_registry::ecr::TARGET_PREFIX) {
         require_scope(&caller.service, "ecr")?;
         tracing::debug!(op, account = %caller.account, "ecr");
-        return crate::registry::ecr::handle(&state.service, &caller, op, &body).await;
+        return slipway_wire_registry::ecr::handle(&state.service, &caller, op, &body).await;
     }
     let service = target.split('.').next().unwrap_or(target);
     Err(AwsError::new(

@@ -5,7 +5,6 @@
 //! (`locationName`), and they are checked by the same constraint checker as
 //! every JSON request. Errors are the runtime's own (`X-Amzn-ErrorType`).
 
-use crate::auth::{verify_json, KeyCache};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +15,7 @@ use serde_json::{json, Map, Value};
 use slipway_hosting::invoke::{InvokeRequest, ResponseBody, RuntimeError, StreamFault};
 use slipway_hosting::Hosting;
 use slipway_sigv4::RequestParts;
+use slipway_wire_core::auth::{verify_json, KeyCache};
 use std::sync::OnceLock;
 
 /// The runtime's path prefix; no S3 bucket is routed here unless the
@@ -133,11 +133,7 @@ impl IntoResponse for RuntimeFailure {
 }
 
 /// Answers one runtime request.
-pub async fn handle(
-    hosting: &Hosting,
-    keys: &KeyCache,
-    req: Request<Body>,
-) -> Response {
+pub async fn handle(hosting: &Hosting, keys: &KeyCache, req: Request<Body>) -> Response {
     match serve(hosting, keys, req).await {
         Ok(r) => r,
         Err(f) => f.into_response(),
@@ -214,7 +210,12 @@ async fn serve(
             other => RuntimeFailure::validation(format!("{other:?}")),
         })?;
     let text = |k: &str| members.get(k).and_then(Value::as_str).map(str::to_owned);
-    for unsupported in ["TargetModel", "TargetContainerHostname", "InferenceComponentName", "SessionId"] {
+    for unsupported in [
+        "TargetModel",
+        "TargetContainerHostname",
+        "InferenceComponentName",
+        "SessionId",
+    ] {
         if members.contains_key(unsupported) {
             return Err(RuntimeFailure::validation(format!(
                 "Slipway's endpoints run one model in one container per variant; {unsupported} is not supported."
@@ -287,7 +288,9 @@ fn header_map(op: Op) -> &'static [(String, String)] {
                     .and_then(Value::as_object)
                     .map(|m| {
                         m.iter()
-                            .filter(|(_, r)| r.get("location").and_then(Value::as_str) == Some("header"))
+                            .filter(|(_, r)| {
+                                r.get("location").and_then(Value::as_str) == Some("header")
+                            })
                             .filter_map(|(name, r)| {
                                 let header = r.get("locationName")?.as_str()?;
                                 Some((name.clone(), header.to_ascii_lowercase()))

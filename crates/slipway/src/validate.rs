@@ -113,7 +113,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
         staged.objects
     );
     let body = serde_json::to_vec(&doc)?;
-    let created = slipway_wire::call_sagemaker(&app.hosting, &account, kind.operation(), &body).await;
+    let created =
+        slipway_wire::call_sagemaker(&app.hosting, &account, kind.operation(), &body).await;
     let created = match created {
         Ok(v) => v,
         Err(e) => {

@@ -2,7 +2,7 @@
 //! algorithm, a model package, a model or a job that some rule, check or
 //! runner reads, and nothing else. Their serde form is the control plane's
 //! own storage format (snake_case), never an AWS shape: the wire layer
-//! converts requests into these (`slipway-wire/src/sagemaker/shapes/`) and
+//! converts requests into these (`slipway-wire/src/sagemaker/specs/`) and
 //! keeps the request itself as an [`Echo`](crate::Echo) for Describe*.
 
 pub mod training;

@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::all)]
 
-use crate::context::Cx;
-use crate::error::AwsError;
-use crate::json::{decode, encode, Reply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{decode, encode, Reply};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -236,7 +236,7 @@ pub struct DescribeLogGroupsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub limit: Option<i64>,
     #[serde(rename = "includeLinkedAccounts")]
@@ -286,7 +286,7 @@ pub struct DescribeLogStreamsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub limit: Option<i64>,
 }
@@ -332,14 +332,14 @@ pub struct FilterLogEventsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub start_time: Option<i64>,
     #[serde(rename = "endTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub end_time: Option<i64>,
     #[serde(rename = "filterPattern")]
@@ -352,7 +352,7 @@ pub struct FilterLogEventsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub limit: Option<i64>,
     #[serde(rename = "startFromHead")]
@@ -390,7 +390,7 @@ pub struct FilteredLogEvent {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub timestamp: Option<i64>,
     #[serde(rename = "message")]
@@ -400,7 +400,7 @@ pub struct FilteredLogEvent {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub ingestion_time: Option<i64>,
     #[serde(rename = "eventId")]
@@ -423,14 +423,14 @@ pub struct GetLogEventsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub start_time: Option<i64>,
     #[serde(rename = "endTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub end_time: Option<i64>,
     #[serde(rename = "nextToken")]
@@ -440,7 +440,7 @@ pub struct GetLogEventsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub limit: Option<i64>,
     #[serde(rename = "startFromHead")]
@@ -469,7 +469,7 @@ pub struct GetLogEventsResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InputLogEvent {
     #[serde(rename = "timestamp")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub timestamp: i64,
     #[serde(rename = "message")]
     pub message: String,
@@ -485,21 +485,21 @@ pub struct LogGroup {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub creation_time: Option<i64>,
     #[serde(rename = "retentionInDays")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub retention_in_days: Option<i64>,
     #[serde(rename = "metricFilterCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub metric_filter_count: Option<i64>,
     #[serde(rename = "arn")]
@@ -509,7 +509,7 @@ pub struct LogGroup {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub stored_bytes: Option<i64>,
     #[serde(rename = "kmsKeyId")]
@@ -548,28 +548,28 @@ pub struct LogStream {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub creation_time: Option<i64>,
     #[serde(rename = "firstEventTimestamp")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub first_event_timestamp: Option<i64>,
     #[serde(rename = "lastEventTimestamp")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub last_event_timestamp: Option<i64>,
     #[serde(rename = "lastIngestionTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub last_ingestion_time: Option<i64>,
     #[serde(rename = "uploadSequenceToken")]
@@ -582,7 +582,7 @@ pub struct LogStream {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub stored_bytes: Option<i64>,
 }
@@ -594,7 +594,7 @@ pub struct OutputLogEvent {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub timestamp: Option<i64>,
     #[serde(rename = "message")]
@@ -604,7 +604,7 @@ pub struct OutputLogEvent {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub ingestion_time: Option<i64>,
 }
@@ -654,21 +654,21 @@ pub struct RejectedLogEventsInfo {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub too_new_log_event_start_index: Option<i64>,
     #[serde(rename = "tooOldLogEventEndIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub too_old_log_event_end_index: Option<i64>,
     #[serde(rename = "expiredLogEventEndIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub expired_log_event_end_index: Option<i64>,
 }

@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::all)]
 
-use crate::context::Cx;
-use crate::error::AwsError;
-use crate::json::{decode, encode, Reply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{decode, encode, Reply};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -841,7 +841,7 @@ pub struct AlgorithmSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "AlgorithmStatus")]
     pub algorithm_status: String,
@@ -875,7 +875,7 @@ pub struct AsyncInferenceClientConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_invocations_per_instance: Option<i64>,
 }
@@ -979,14 +979,14 @@ pub struct BlueGreenUpdatePolicy {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub termination_wait_in_seconds: Option<i64>,
     #[serde(rename = "MaximumExecutionTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_execution_timeout_in_seconds: Option<i64>,
 }
@@ -997,7 +997,7 @@ pub struct CapacitySize {
     #[serde(rename = "Type")]
     pub r#type: String,
     #[serde(rename = "Value")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub value: i64,
 }
 
@@ -1106,28 +1106,28 @@ pub struct ClarifyInferenceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_record_count: Option<i64>,
     #[serde(rename = "MaxPayloadInMB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "ProbabilityIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub probability_index: Option<i64>,
     #[serde(rename = "LabelIndex")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub label_index: Option<i64>,
     #[serde(rename = "ProbabilityAttribute")]
@@ -1170,7 +1170,7 @@ pub struct ClarifyShapConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub number_of_samples: Option<i64>,
     #[serde(rename = "UseLogit")]
@@ -1180,7 +1180,7 @@ pub struct ClarifyShapConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub seed: Option<i64>,
     #[serde(rename = "TextConfig")]
@@ -1618,7 +1618,7 @@ pub struct CreateTransformJobRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "ModelClientConfig")]
@@ -1628,7 +1628,7 @@ pub struct CreateTransformJobRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -1668,10 +1668,10 @@ pub struct CreateTransformJobResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CrossRegionTrafficConfig {
     #[serde(rename = "MaxInvocationsPerSecondPerInstance")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_invocations_per_second_per_instance: i64,
     #[serde(rename = "MaxCrossRegionPercentPerEndpoint")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_cross_region_percent_per_endpoint: i64,
 }
 
@@ -1682,7 +1682,7 @@ pub struct DataCaptureConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_capture: Option<bool>,
     #[serde(rename = "InitialSamplingPercentage")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub initial_sampling_percentage: i64,
     #[serde(rename = "DestinationS3Uri")]
     pub destination_s3_uri: String,
@@ -1704,7 +1704,7 @@ pub struct DataCaptureConfigSummary {
     #[serde(rename = "CaptureStatus")]
     pub capture_status: String,
     #[serde(rename = "CurrentSamplingPercentage")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub current_sampling_percentage: i64,
     #[serde(rename = "DestinationS3Uri")]
     pub destination_s3_uri: String,
@@ -1783,7 +1783,7 @@ pub struct DebugRuleConfiguration {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "RuleParameters")]
@@ -1810,7 +1810,7 @@ pub struct DebugRuleEvaluationStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
 }
@@ -1890,7 +1890,7 @@ pub struct DeployedImage {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub resolution_time: Option<f64>,
 }
@@ -1937,7 +1937,7 @@ pub struct DescribeAlgorithmOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingSpecification")]
     pub training_specification: TrainingSpecification,
@@ -1982,7 +1982,7 @@ pub struct DescribeEndpointConfigOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "AsyncInferenceConfig")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2039,10 +2039,10 @@ pub struct DescribeEndpointOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "LastModifiedTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub last_modified_time: f64,
     #[serde(rename = "LastDeploymentConfig")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2095,7 +2095,7 @@ pub struct DescribeModelOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelArn")]
     pub model_arn: String,
@@ -2125,7 +2125,7 @@ pub struct DescribeModelPackageGroupOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_group_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "CreatedBy")]
     pub created_by: UserContext,
@@ -2158,7 +2158,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_package_version: Option<i64>,
     #[serde(rename = "ModelPackageRegistrationType")]
@@ -2170,7 +2170,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "InferenceSpecification")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2204,7 +2204,7 @@ pub struct DescribeModelPackageOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "LastModifiedBy")]
@@ -2311,27 +2311,27 @@ pub struct DescribeTrainingJobResponse {
     #[serde(rename = "StoppingCondition")]
     pub stopping_condition: StoppingCondition,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingStartTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_start_time: Option<f64>,
     #[serde(rename = "TrainingEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "SecondaryStatusTransitions")]
@@ -2356,21 +2356,21 @@ pub struct DescribeTrainingJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub training_time_in_seconds: Option<i64>,
     #[serde(rename = "BillableTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub billable_time_in_seconds: Option<i64>,
     #[serde(rename = "BillableTokenCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub billable_token_count: Option<i64>,
     #[serde(rename = "DebugHookConfig")]
@@ -2457,7 +2457,7 @@ pub struct DescribeTransformJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "ModelClientConfig")]
@@ -2467,7 +2467,7 @@ pub struct DescribeTransformJobResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -2487,20 +2487,20 @@ pub struct DescribeTransformJobResponse {
     #[serde(rename = "TransformResources")]
     pub transform_resources: TransformResources,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TransformStartTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_start_time: Option<f64>,
     #[serde(rename = "TransformEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_end_time: Option<f64>,
     #[serde(rename = "LabelingJobArn")]
@@ -2529,7 +2529,7 @@ pub struct DesiredWeightAndCapacity {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub desired_instance_count: Option<i64>,
     #[serde(rename = "ServerlessUpdateConfig")]
@@ -2611,21 +2611,21 @@ pub struct Ec2CapacityReservation {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_instance_count: Option<i64>,
     #[serde(rename = "AvailableInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub available_instance_count: Option<i64>,
     #[serde(rename = "UsedByCurrentEndpoint")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub used_by_current_endpoint: Option<i64>,
 }
@@ -2638,7 +2638,7 @@ pub struct EndpointConfigSummary {
     #[serde(rename = "EndpointConfigArn")]
     pub endpoint_config_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
 }
 
@@ -2650,10 +2650,10 @@ pub struct EndpointSummary {
     #[serde(rename = "EndpointArn")]
     pub endpoint_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "LastModifiedTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub last_modified_time: f64,
     #[serde(rename = "EndpointStatus")]
     pub endpoint_status: String,
@@ -2829,7 +2829,7 @@ pub struct InstanceGroup {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
     #[serde(rename = "InstanceGroupName")]
     pub instance_group_name: String,
@@ -2855,7 +2855,7 @@ pub struct InstancePool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_name_override: Option<String>,
     #[serde(rename = "Priority")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub priority: i64,
 }
 
@@ -2865,7 +2865,7 @@ pub struct InstancePoolSummary {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "CurrentInstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub current_instance_count: i64,
 }
 
@@ -2878,7 +2878,7 @@ pub struct InstancePreference {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub instance_count: Option<i64>,
     #[serde(rename = "TrainingPlanArns")]
@@ -2902,21 +2902,21 @@ pub struct ListAlgorithmsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -2959,7 +2959,7 @@ pub struct ListEndpointConfigsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -2969,14 +2969,14 @@ pub struct ListEndpointConfigsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
 }
@@ -3007,7 +3007,7 @@ pub struct ListEndpointsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3017,28 +3017,28 @@ pub struct ListEndpointsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "StatusEquals")]
@@ -3063,21 +3063,21 @@ pub struct ListModelPackageGroupsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3114,21 +3114,21 @@ pub struct ListModelPackagesInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "MaxResults")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3180,7 +3180,7 @@ pub struct ListModelsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "NameContains")]
@@ -3190,14 +3190,14 @@ pub struct ListModelsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
 }
@@ -3224,7 +3224,7 @@ pub struct ListTagsInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
 }
@@ -3250,35 +3250,35 @@ pub struct ListTrainingJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "CreationTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "NameContains")]
@@ -3318,28 +3318,28 @@ pub struct ListTransformJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_after: Option<f64>,
     #[serde(rename = "CreationTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub creation_time_before: Option<f64>,
     #[serde(rename = "LastModifiedTimeAfter")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_after: Option<f64>,
     #[serde(rename = "LastModifiedTimeBefore")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time_before: Option<f64>,
     #[serde(rename = "NameContains")]
@@ -3361,7 +3361,7 @@ pub struct ListTransformJobsRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
 }
@@ -3414,7 +3414,7 @@ pub struct MetricData {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub timestamp: Option<f64>,
 }
@@ -3441,7 +3441,7 @@ pub struct MetricsConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub metric_publish_frequency_in_seconds: Option<i64>,
 }
@@ -3455,7 +3455,7 @@ pub struct MetricsEndpoint {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub metric_publish_frequency_in_seconds: Option<i64>,
 }
@@ -3517,14 +3517,14 @@ pub struct ModelClientConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub invocations_timeout_in_seconds: Option<i64>,
     #[serde(rename = "InvocationsMaxRetries")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub invocations_max_retries: Option<i64>,
 }
@@ -3658,7 +3658,7 @@ pub struct ModelPackageGroupSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_group_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelPackageGroupStatus")]
     pub model_package_group_status: String,
@@ -3720,7 +3720,7 @@ pub struct ModelPackageSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_package_version: Option<i64>,
     #[serde(rename = "ModelPackageArn")]
@@ -3729,7 +3729,7 @@ pub struct ModelPackageSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_package_description: Option<String>,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "ModelPackageStatus")]
     pub model_package_status: String,
@@ -3781,7 +3781,7 @@ pub struct ModelSummary {
     #[serde(rename = "ModelArn")]
     pub model_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
 }
 
@@ -3832,7 +3832,7 @@ pub struct PendingDeploymentSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub start_time: Option<f64>,
     #[serde(rename = "ShadowProductionVariants")]
@@ -3858,14 +3858,14 @@ pub struct PendingProductionVariantSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_instance_count: Option<i64>,
     #[serde(rename = "DesiredInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub desired_instance_count: Option<i64>,
     #[serde(rename = "InstanceType")]
@@ -3904,7 +3904,7 @@ pub struct PlacementSpecification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ultra_server_id: Option<String>,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
 }
 
@@ -3915,14 +3915,14 @@ pub struct PrefixAwareRoutingConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub prefix_length: Option<i64>,
     #[serde(rename = "ConcurrencyThreshold")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub concurrency_threshold: Option<i64>,
 }
@@ -3939,7 +3939,7 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub initial_instance_count: Option<i64>,
     #[serde(rename = "InstanceType")]
@@ -3952,7 +3952,7 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub variant_instance_provision_timeout_in_seconds: Option<i64>,
     #[serde(rename = "InitialVariantWeight")]
@@ -3971,21 +3971,21 @@ pub struct ProductionVariant {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "ModelDataDownloadTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub model_data_download_timeout_in_seconds: Option<i64>,
     #[serde(rename = "ContainerStartupHealthCheckTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub container_startup_health_check_timeout_in_seconds: Option<i64>,
     #[serde(rename = "EnableSSMAccess")]
@@ -4032,21 +4032,21 @@ pub struct ProductionVariantCapacityReservationSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_instance_count: Option<i64>,
     #[serde(rename = "AvailableInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub available_instance_count: Option<i64>,
     #[serde(rename = "UsedByCurrentEndpoint")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub used_by_current_endpoint: Option<i64>,
     #[serde(rename = "Ec2CapacityReservations")]
@@ -4074,14 +4074,14 @@ pub struct ProductionVariantManagedInstanceScaling {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub min_instance_count: Option<i64>,
     #[serde(rename = "MaxInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_instance_count: Option<i64>,
     #[serde(rename = "ScaleInPolicy")]
@@ -4098,14 +4098,14 @@ pub struct ProductionVariantManagedInstanceScalingScaleInPolicy {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_step_size: Option<i64>,
     #[serde(rename = "CooldownInMinutes")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub cooldown_in_minutes: Option<i64>,
 }
@@ -4124,16 +4124,16 @@ pub struct ProductionVariantRoutingConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProductionVariantServerlessConfig {
     #[serde(rename = "MemorySizeInMB")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub memory_size_in_mb: i64,
     #[serde(rename = "MaxConcurrency")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub max_concurrency: i64,
     #[serde(rename = "ProvisionedConcurrency")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub provisioned_concurrency: Option<i64>,
 }
@@ -4145,14 +4145,14 @@ pub struct ProductionVariantServerlessUpdateConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrency: Option<i64>,
     #[serde(rename = "ProvisionedConcurrency")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub provisioned_concurrency: Option<i64>,
 }
@@ -4169,7 +4169,7 @@ pub struct ProductionVariantStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub start_time: Option<f64>,
 }
@@ -4192,14 +4192,14 @@ pub struct ProductionVariantSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_instance_count: Option<i64>,
     #[serde(rename = "DesiredInstanceCount")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub desired_instance_count: Option<i64>,
     #[serde(rename = "InstancePools")]
@@ -4238,7 +4238,7 @@ pub struct ProfilerConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub profiling_interval_in_milliseconds: Option<i64>,
     #[serde(rename = "ProfilingParameters")]
@@ -4269,7 +4269,7 @@ pub struct ProfilerRuleConfiguration {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "RuleParameters")]
@@ -4296,7 +4296,7 @@ pub struct ProfilerRuleEvaluationStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
 }
@@ -4338,14 +4338,14 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub instance_count: Option<i64>,
     #[serde(rename = "VolumeSizeInGB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub volume_size_in_gb: Option<i64>,
     #[serde(rename = "VolumeKmsKeyId")]
@@ -4355,7 +4355,7 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub keep_alive_period_in_seconds: Option<i64>,
     #[serde(rename = "InstanceGroups")]
@@ -4377,7 +4377,7 @@ pub struct ResourceConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub selected_instance_count: Option<i64>,
 }
@@ -4386,7 +4386,7 @@ pub struct ResourceConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RetryStrategy {
     #[serde(rename = "MaximumRetryAttempts")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub maximum_retry_attempts: i64,
 }
 
@@ -4396,13 +4396,13 @@ pub struct RollingUpdatePolicy {
     #[serde(rename = "MaximumBatchSize")]
     pub maximum_batch_size: CapacitySize,
     #[serde(rename = "WaitIntervalInSeconds")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub wait_interval_in_seconds: i64,
     #[serde(rename = "MaximumExecutionTimeoutInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub maximum_execution_timeout_in_seconds: Option<i64>,
     #[serde(rename = "RollbackMaximumBatchSize")]
@@ -4466,13 +4466,13 @@ pub struct SecondaryStatusTransition {
     #[serde(rename = "Status")]
     pub status: String,
     #[serde(rename = "StartTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub start_time: f64,
     #[serde(rename = "EndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub end_time: Option<f64>,
     #[serde(rename = "StatusMessage")]
@@ -4519,7 +4519,7 @@ pub struct SessionChainingConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShuffleConfig {
     #[serde(rename = "Seed")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub seed: i64,
 }
 
@@ -4567,21 +4567,21 @@ pub struct StoppingCondition {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_runtime_in_seconds: Option<i64>,
     #[serde(rename = "MaxWaitTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_wait_time_in_seconds: Option<i64>,
     #[serde(rename = "MaxPendingTimeInSeconds")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_pending_time_in_seconds: Option<i64>,
 }
@@ -4611,7 +4611,7 @@ pub struct TrafficRoutingConfig {
     #[serde(rename = "Type")]
     pub r#type: String,
     #[serde(rename = "WaitIntervalInSeconds")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub wait_interval_in_seconds: i64,
     #[serde(rename = "CanarySize")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4657,20 +4657,20 @@ pub struct TrainingJobSummary {
     #[serde(rename = "TrainingJobArn")]
     pub training_job_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TrainingEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub training_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "TrainingJobStatus")]
@@ -4693,28 +4693,28 @@ pub struct TrainingProgressInfo {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub total_step_count_per_epoch: Option<i64>,
     #[serde(rename = "CurrentStep")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_step: Option<i64>,
     #[serde(rename = "CurrentEpoch")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub current_epoch: Option<i64>,
     #[serde(rename = "MaxEpoch")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_epoch: Option<i64>,
 }
@@ -4785,14 +4785,14 @@ pub struct TransformJobDefinition {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_concurrent_transforms: Option<i64>,
     #[serde(rename = "MaxPayloadInMB")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_payload_in_mb: Option<i64>,
     #[serde(rename = "BatchStrategy")]
@@ -4817,20 +4817,20 @@ pub struct TransformJobSummary {
     #[serde(rename = "TransformJobArn")]
     pub transform_job_arn: String,
     #[serde(rename = "CreationTime")]
-    #[serde(deserialize_with = "crate::json::de::timestamp")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
     pub creation_time: f64,
     #[serde(rename = "TransformEndTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub transform_end_time: Option<f64>,
     #[serde(rename = "LastModifiedTime")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_modified_time: Option<f64>,
     #[serde(rename = "TransformJobStatus")]
@@ -4862,7 +4862,7 @@ pub struct TransformResources {
     #[serde(rename = "InstanceType")]
     pub instance_type: String,
     #[serde(rename = "InstanceCount")]
-    #[serde(deserialize_with = "crate::json::de::int")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
     pub instance_count: i64,
     #[serde(rename = "VolumeKmsKeyId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5015,7 +5015,7 @@ pub struct WarmPoolStatus {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub resource_retained_billable_time_in_seconds: Option<i64>,
     #[serde(rename = "ReusedByJob")]

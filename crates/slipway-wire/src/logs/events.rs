@@ -1,11 +1,11 @@
 //! PutLogEvents, GetLogEvents, FilterLogEvents.
 
 use super::{group_of, limit};
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::logs::*;
 use slipway_core::ports::logs::LogEvent;
 use slipway_logs::{event_id, FilterEvents, GetEvents};
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 /// The sequence token is ignored, as AWS now ignores it; the reply still
 /// carries one for clients that read it.

@@ -2,10 +2,10 @@
 //! DescribeLogStreams.
 
 use super::{group_of, limit};
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::logs::*;
 use slipway_logs::{DescribeGroups, DescribeStreams};
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 /// `kmsKeyId`, `tags`, `logGroupClass` and deletion protection are
 /// accepted and not kept: job logs here are local and unencrypted.

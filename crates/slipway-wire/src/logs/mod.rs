@@ -10,15 +10,15 @@
 mod events;
 mod groups;
 
-use crate::auth::Caller;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::logs::*;
-use crate::json::Input;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use slipway_logs::LogsError;
+use slipway_wire_core::auth::Caller;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::Input;
 
 /// Decodes, checks against the logs model, and runs one operation.
 pub async fn handle(
@@ -44,7 +44,7 @@ pub async fn handle(
     };
     dispatch(&Handlers, &cx, op, input)
         .await
-        .map(crate::json::ok)
+        .map(slipway_wire_core::json::ok)
 }
 
 /// The CloudWatch Logs operations this server serves: every one of the

@@ -203,7 +203,7 @@ fn element(model: &ServiceModel, shape: &str, value: &Value, out: &mut String, d
 
 /// Escapes element text.
 pub(crate) fn escape(text: &str) -> String {
-    crate::error::xml_escape(text)
+    slipway_wire_core::error::xml_escape(text)
 }
 
 #[cfg(test)]

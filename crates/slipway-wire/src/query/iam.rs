@@ -2,13 +2,13 @@
 //! encode as the model's output shape. Trust policies go out URL-encoded,
 //! as IAM returns them (botocore decodes them back to a document).
 
+use super::error::QueryError;
 use super::{iso8601, text};
-use crate::auth::Caller;
-use crate::error::QueryError;
 use serde_json::{json, Value};
 use slipway_core::ports::identity::Role;
 use slipway_service::iam::NewRole;
 use slipway_service::Service;
+use slipway_wire_core::auth::Caller;
 
 pub(super) const OPERATIONS: &[&str] = &[
     "CreateRole",

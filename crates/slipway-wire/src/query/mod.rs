@@ -8,19 +8,20 @@
 //! form bodies), but always to a bucket path, never to `/`.
 
 mod codec;
+mod error;
 mod iam;
 mod sts;
 
-use crate::auth::{verify_body, Caller, KeyCache};
-use crate::error::{QueryDialect, QueryError};
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use error::{QueryDialect, QueryError};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use slipway_botocore::ServiceModel;
 use slipway_service::Service;
 use slipway_sigv4::RequestParts;
+use slipway_wire_core::auth::{verify_body, Caller, KeyCache};
 
 pub(crate) const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub(crate) const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -1,12 +1,12 @@
 //! STS operations: decode (already model-checked), one service call,
 //! encode as the model's output shape.
 
+use super::error::QueryError;
 use super::{iso8601, text};
-use crate::auth::Caller;
-use crate::error::QueryError;
 use serde_json::{json, Value};
 use slipway_core::ports::identity::SessionCredential;
 use slipway_service::Service;
+use slipway_wire_core::auth::Caller;
 
 pub(super) const OPERATIONS: &[&str] = &["GetCallerIdentity", "GetSessionToken", "AssumeRole"];
 

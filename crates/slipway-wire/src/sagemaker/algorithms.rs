@@ -2,12 +2,12 @@
 
 use super::common::{list_params, members, seconds, status_details};
 use super::specs;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
-use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
 use slipway_service::resources::algorithms::{Algorithm, AlgorithmSpec, NewAlgorithm};
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{merge, object, ts};
 
 pub async fn create_algorithm(
     cx: &Cx<'_>,

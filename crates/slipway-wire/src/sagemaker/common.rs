@@ -1,9 +1,9 @@
 //! Pieces shared by the SageMaker handlers.
 
-use crate::error::AwsError;
 use crate::generated::sagemaker::Tag;
-use crate::json::Input;
 use slipway_core::time_util::{epoch_seconds_to_micros, micros_to_epoch_seconds, Micros};
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::Input;
 
 /// A request timestamp (epoch seconds) as the service's microseconds.
 pub fn micros(seconds: Option<f64>) -> Option<Micros> {
@@ -62,7 +62,7 @@ pub fn status_details(d: &slipway_core::spec::StatusDetails) -> serde_json::Valu
     let items = |list: &[slipway_core::spec::StatusItem]| -> Vec<serde_json::Value> {
         list.iter()
             .map(|i| {
-                crate::json::object([
+                slipway_wire_core::json::object([
                     ("Name", serde_json::json!(i.name)),
                     ("Status", serde_json::json!(i.status)),
                     ("FailureReason", serde_json::json!(i.failure_reason)),

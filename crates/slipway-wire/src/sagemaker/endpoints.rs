@@ -5,17 +5,15 @@
 
 use super::common::{count, list_params, members, micros, seconds};
 use super::specs;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
-use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
 use slipway_hosting::endpoints::DesiredCapacity;
-use slipway_hosting::state::{
-    status, Deployment, EndpointConfigSpec, VariantSpec, VariantState,
-};
+use slipway_hosting::state::{status, Deployment, EndpointConfigSpec, VariantSpec, VariantState};
 use slipway_hosting::Hosting;
 use slipway_service::Error as ServiceError;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{merge, object, ts};
 
 impl TryFrom<CreateEndpointConfigInput> for EndpointConfigSpec {
     type Error = AwsError;
@@ -24,7 +22,10 @@ impl TryFrom<CreateEndpointConfigInput> for EndpointConfigSpec {
         let invalid = |field: String, reason: &str| {
             AwsError::from_service(ServiceError::invalid(field, reason))
         };
-        if input.shadow_production_variants.is_some_and(|s| !s.is_empty()) {
+        if input
+            .shadow_production_variants
+            .is_some_and(|s| !s.is_empty())
+        {
             return Err(invalid(
                 "ShadowProductionVariants".into(),
                 "Slipway does not run shadow variants.",
@@ -46,7 +47,10 @@ impl TryFrom<CreateEndpointConfigInput> for EndpointConfigSpec {
                 ));
             }
             let model_name = v.model_name.ok_or_else(|| {
-                invalid(format!("{field}.ModelName"), "A production variant needs a ModelName.")
+                invalid(
+                    format!("{field}.ModelName"),
+                    "A production variant needs a ModelName.",
+                )
             })?;
             let instance_type = v.instance_type.ok_or_else(|| {
                 invalid(
@@ -122,7 +126,10 @@ pub async fn describe_endpoint_config(
         }
     }
     let head = object([
-        ("EndpointConfigName", json!(config.doc.spec.endpoint_config_name)),
+        (
+            "EndpointConfigName",
+            json!(config.doc.spec.endpoint_config_name),
+        ),
         ("EndpointConfigArn", json!(config.record.arn)),
         ("CreationTime", ts(config.record.created)),
     ]);
@@ -158,8 +165,7 @@ pub async fn delete_endpoint_config(
     h: &Hosting,
     input: DeleteEndpointConfigInput,
 ) -> Result<(), AwsError> {
-    h
-        .endpoint_configs()
+    h.endpoint_configs()
         .delete(cx.account, &input.endpoint_config_name)
         .await
         .map_err(AwsError::from_service)
@@ -174,7 +180,12 @@ pub async fn create_endpoint(
     let tags = sent.tags("Tags");
     let ep = h
         .endpoints()
-        .create(cx.account, &input.endpoint_name, &input.endpoint_config_name, tags)
+        .create(
+            cx.account,
+            &input.endpoint_name,
+            &input.endpoint_config_name,
+            tags,
+        )
         .await
         .map_err(AwsError::from_service)?;
     Ok(CreateEndpointOutput {
@@ -195,30 +206,31 @@ pub async fn describe_endpoint(
     let live = h.endpoints().live(cx.account, &ep.record.key);
     let state = &ep.doc.state;
     let st = ep.record.status.as_str();
-    let summaries = |d: &Deployment, variant_status: Option<&str>| -> Vec<ProductionVariantSummary> {
-        d.variants
-            .iter()
-            .map(|v| {
-                let now = live.iter().find(|l| l.name == v.spec.variant_name);
-                ProductionVariantSummary {
-                    variant_name: v.spec.variant_name.clone(),
-                    deployed_images: Some(deployed_images(v)),
-                    current_weight: Some(now.map_or(v.weight, |l| l.weight)),
-                    desired_weight: Some(v.weight),
-                    current_instance_count: Some(now.map_or(0, |l| l.healthy as i64)),
-                    desired_instance_count: Some(v.instance_count),
-                    variant_status: variant_status.map(|s| {
-                        vec![ProductionVariantStatus {
-                            status: s.to_owned(),
-                            status_message: None,
-                            start_time: Some(seconds(d.start)),
-                        }]
-                    }),
-                    ..ProductionVariantSummary::default()
-                }
-            })
-            .collect()
-    };
+    let summaries =
+        |d: &Deployment, variant_status: Option<&str>| -> Vec<ProductionVariantSummary> {
+            d.variants
+                .iter()
+                .map(|v| {
+                    let now = live.iter().find(|l| l.name == v.spec.variant_name);
+                    ProductionVariantSummary {
+                        variant_name: v.spec.variant_name.clone(),
+                        deployed_images: Some(deployed_images(v)),
+                        current_weight: Some(now.map_or(v.weight, |l| l.weight)),
+                        desired_weight: Some(v.weight),
+                        current_instance_count: Some(now.map_or(0, |l| l.healthy as i64)),
+                        desired_instance_count: Some(v.instance_count),
+                        variant_status: variant_status.map(|s| {
+                            vec![ProductionVariantStatus {
+                                status: s.to_owned(),
+                                status_message: None,
+                                start_time: Some(seconds(d.start)),
+                            }]
+                        }),
+                        ..ProductionVariantSummary::default()
+                    }
+                })
+                .collect()
+        };
     let (shown, pending) = match (&state.serving, &state.pending) {
         (Some(s), Some(p)) => (Some(summaries(s, None)), Some(p)),
         (Some(s), None) => (
@@ -328,7 +340,11 @@ pub async fn update_endpoint(
 ) -> Result<UpdateEndpointOutput, AwsError> {
     let ep = h
         .endpoints()
-        .update(cx.account, &input.endpoint_name, &input.endpoint_config_name)
+        .update(
+            cx.account,
+            &input.endpoint_name,
+            &input.endpoint_config_name,
+        )
         .await
         .map_err(AwsError::from_service)?;
     Ok(UpdateEndpointOutput {
@@ -365,8 +381,7 @@ pub async fn delete_endpoint(
     h: &Hosting,
     input: DeleteEndpointInput,
 ) -> Result<(), AwsError> {
-    h
-        .endpoints()
+    h.endpoints()
         .delete(cx.account, &input.endpoint_name)
         .await
         .map_err(AwsError::from_service)

@@ -18,16 +18,16 @@ mod tags;
 mod training_jobs;
 mod transform_jobs;
 
-use crate::auth::Caller;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
-use crate::json::{Input, Reply};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use slipway_hosting::Hosting;
 use slipway_service::Service;
+use slipway_wire_core::auth::Caller;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{Input, Reply};
 
 /// Decodes, checks against the shape model, and runs one operation.
 pub async fn handle(
@@ -39,7 +39,7 @@ pub async fn handle(
 ) -> Result<Response, AwsError> {
     run(svc, hosting, &caller.account, op_name, body)
         .await
-        .map(crate::json::ok)
+        .map(slipway_wire_core::json::ok)
 }
 
 /// One operation for a caller already known to be `account`, exactly as

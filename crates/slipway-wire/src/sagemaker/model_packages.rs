@@ -3,15 +3,15 @@
 
 use super::common::{list_params, members, seconds, status_details};
 use super::specs;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
-use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
 use slipway_core::Echo;
 use slipway_service::resources::model_packages::{
     ModelPackage, ModelPackageFilter, NewModelPackage,
 };
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{merge, object, ts};
 
 /// Members of a model package the server renders from typed state (and
 /// Tags and ClientToken, which are not echoed): not kept in the echo.

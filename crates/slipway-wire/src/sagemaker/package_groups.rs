@@ -2,9 +2,9 @@
 //! ListModelPackageGroups, DeleteModelPackageGroup.
 
 use super::common::{list_params, seconds, tag_pairs};
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 pub async fn create_model_package_group(
     cx: &Cx<'_>,

@@ -1,10 +1,10 @@
 //! AddTags, ListTags, DeleteTags.
 
 use super::common::count;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
 use slipway_core::ports::metadata;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 fn wire_tags(tags: Vec<metadata::Tag>) -> Vec<Tag> {
     tags.into_iter()

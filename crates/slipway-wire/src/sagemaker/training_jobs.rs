@@ -3,16 +3,16 @@
 
 use super::common::{list_params, members, micros, seconds};
 use super::specs;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::sagemaker::*;
-use crate::json::{merge, object, ts};
 use serde_json::{json, Value};
 use slipway_core::spec::training::DEFAULT_MAX_RUNTIME_SECONDS;
 use slipway_core::spec::TrainingJobSpec;
 use slipway_core::Echo;
 use slipway_service::jobs::training::create::Origin;
 use slipway_service::jobs::training::TrainingJob;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{merge, object, ts};
 
 pub async fn create_training_job(
     cx: &Cx<'_>,

@@ -3,7 +3,6 @@
 //! input object (docs/contracts.md §2.8, §5).
 
 pub mod create;
-mod objects;
 pub mod reconcile;
 mod runner;
 pub mod spec;

@@ -1,26 +1,24 @@
-//! Runs one transform job: pull the image, extract the model, start the
-//! container with `serve`, wait for `/ping`, read `/execution-parameters`,
-//! then drive every input object through `/invocations` (objects.rs) and
-//! end Completed, Failed (naming the objects that failed) or Stopped.
+//! Runs one transform job and records how it goes: mark it started, pull
+//! the image, download the model, start the inference container
+//! (`slipway_executor::inference`), wait for `/ping`, read
+//! `/execution-parameters`, drive every input object through
+//! `/invocations` (`slipway_executor::transform`) under the stop signal,
+//! end the container and write Completed, Failed (naming the objects that
+//! failed) or Stopped. The executor runs; everything persistent is here.
 
-use super::objects::{self, Effective, ObjectFailure};
 use super::state::{self, status, TransformJob, TransformJobDocument};
-use crate::jobs::extract::{extract_tar_gz, ExtractLimits};
 use crate::jobs::lifecycle::{self, JobKind};
-use crate::jobs::logship::{excerpt, Shipper, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
-use crate::jobs::transfer::{self, S3Uri};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::Service;
 use slipway_batch::invoke::{Invoker, InvokerConfig};
-use slipway_core::ports::engine::{
-    BindMount, ContainerId, ContainerSpec, Limits, NetworkMode, PortForward, LABEL_ACCOUNT,
-    LABEL_JOB_ARN, LABEL_MANAGED,
-};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
+use slipway_executor::inference::{self, InferenceContainer, LogTarget, Running};
+use slipway_executor::transform::{self, Effective, ObjectFailure};
 use slipway_executor::Fatal;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,17 +26,9 @@ use tokio::sync::watch;
 
 /// The CloudWatch log group of transform jobs.
 pub const LOG_GROUP: &str = "/aws/sagemaker/TransformJobs";
-/// The Slipway-owned network of inference containers that are not
-/// network-isolated: they are reached by IP on it. Network-isolated ones
-/// get no network at all and are reached through
-/// [`ContainerEngine::reach_port`](slipway_core::ports::engine::ContainerEngine::reach_port)
-/// (docs/architecture.md "Security model").
-const NETWORK: &str = "slipway";
 /// Longest an inference container gets to exit on SIGTERM when its job
 /// ends (the engine's own default for a forced removal).
 const END_GRACE: Duration = Duration::from_secs(10);
-/// The port of the inference contract (`/ping`, `/invocations`).
-const SERVE_PORT: u16 = 8080;
 
 /// The transform job kind of the one job lifecycle (`jobs/lifecycle.rs`).
 /// A transform job always runs from the start (`reconcile.rs`).
@@ -81,9 +71,6 @@ impl JobKind for Transform {
             stop_rx,
             work,
             container: None,
-            forward: None,
-            logs: None,
-            exited: Arc::new(tokio::sync::Notify::new()),
         };
         runner.run().await;
     }
@@ -110,15 +97,9 @@ struct Runner {
     key: String,
     stop_rx: watch::Receiver<Option<StopKind>>,
     work: PathBuf,
-    container: Option<ContainerId>,
-    /// How a network-isolated container is reached; ends with the runner.
-    forward: Option<PortForward>,
-    /// The log shipper, drained before the terminal status so a job seen
-    /// ended has all of its container's lines in CloudWatch.
-    logs: Option<Shipping>,
-    /// Tells the shipper the container has stopped: it reads the last lines
-    /// at once instead of waiting for the engine to end the followed stream.
-    exited: Arc<tokio::sync::Notify>,
+    /// The inference container once started; ended (its last lines
+    /// shipped, then removed) before the terminal status is written.
+    container: Option<Running>,
 }
 
 enum Outcome {
@@ -136,21 +117,8 @@ impl Runner {
         // its last lines shipped, and then removed, all before the terminal
         // status is written: a client that sees the job ended finds every
         // line in CloudWatch and nothing left behind.
-        let container = self.container.take();
-        if let Some(id) = &container {
-            let grace = self.rt.settings.stop_grace.min(END_GRACE);
-            if let Err(e) = self.rt.engine.stop(id, grace).await {
-                tracing::warn!(job = %self.key, error = %e, "stopping the inference container");
-            }
-            self.exited.notify_one();
-        }
-        if let Some(logs) = self.logs.take() {
-            logs.finish().await;
-        }
-        if let Some(id) = container {
-            if let Err(e) = self.rt.engine.remove(&id, true).await {
-                tracing::warn!(job = %self.key, error = %e, "removing the inference container");
-            }
+        if let Some(container) = self.container.take() {
+            container.end(&self.rt.engine, self.end_grace()).await;
         }
         let (final_status, reason) = match result {
             Ok(Outcome::Detached) => return,
@@ -187,6 +155,11 @@ impl Runner {
         *self.stop_rx.borrow() == Some(StopKind::User)
     }
 
+    /// SIGTERM → SIGKILL grace of the inference container.
+    fn end_grace(&self) -> Duration {
+        self.rt.settings.stop_grace.min(END_GRACE)
+    }
+
     async fn drive(&mut self) -> Result<Outcome, Fatal> {
         let job = state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
             if status::is_terminal(st) || *st == status::STOPPING {
@@ -211,14 +184,18 @@ impl Runner {
             ))
         })?;
         let image_id = self.pull(&job).await?;
-        let model_dir = self.model(&job).await?;
+        // Without a ModelDataUrl the image's own /opt/ml/model is left alone.
+        let model_dir = match &job.doc.plan.model_data_url {
+            Some(url) => Some(
+                inference::download_model(&self.svc.job_data(), &self.account, url, &self.work)
+                    .await?,
+            ),
+            None => None,
+        };
         if self.stopping() {
             return Ok(Outcome::Stopped);
         }
-        let tail = Tail::default();
-        let base_url = self
-            .start_container(&job, &image_id, model_dir, &tail)
-            .await?;
+        let (base_url, tail) = self.start_container(&job, image_id, model_dir).await?;
         let cfg = &job.doc.spec;
         let client = cfg.model_client_config.clone().unwrap_or_default();
         let mut icfg = InvokerConfig::new(base_url);
@@ -229,29 +206,26 @@ impl Runner {
         icfg.max_retries = client.invocations_max_retries.unwrap_or(3).max(0) as u32;
         let probe =
             Invoker::new(icfg.clone()).map_err(|e| Fatal(format!("InternalServerError: {e}")))?;
-        self.wait_ready(&probe, &tail).await?;
+        if let Some(container) = self.container.as_mut() {
+            container
+                .wait_ready(&self.rt.engine, self.rt.settings.ready_timeout, &probe)
+                .await?;
+        }
         let exec = probe.execution_parameters().await;
         let eff = Effective::decide(cfg, exec.as_ref());
         icfg.concurrency = eff.concurrency;
         icfg.in_flight = Some(Arc::new(tokio::sync::Semaphore::new(eff.concurrency)));
         let invoker = Invoker::new(icfg).map_err(|e| Fatal(format!("InternalServerError: {e}")))?;
-        let inputs = objects::list_inputs(&self.svc, &self.account, cfg)
+        let data = self.svc.job_data();
+        let inputs = transform::list_inputs(&data, &self.account, cfg)
             .await
             .map_err(|e| Fatal(format!("ClientError: {e}")))?;
-        let out_base = objects::output_base(&self.svc, &self.account, cfg)
+        let out_base = transform::output_base(&data, &self.account, cfg)
             .await
             .map_err(|e| Fatal(format!("ClientError: cannot store the outputs: {e}")))?;
         let total = inputs.len();
         let mut failures: Vec<ObjectFailure> = Vec::new();
-        let run = objects::run_all(
-            &self.svc,
-            &self.account,
-            &job,
-            &invoker,
-            &eff,
-            inputs,
-            out_base,
-        );
+        let run = transform::run_all(&data, &self.account, cfg, &invoker, &eff, inputs, out_base);
         let stop = {
             let mut rx = self.stop_rx.clone();
             async move {
@@ -268,21 +242,10 @@ impl Runner {
                 });
             }
         }
-        if failures.is_empty() {
-            return Ok(Outcome::Completed);
+        match transform::failure_reason(&failures, total, &tail) {
+            None => Ok(Outcome::Completed),
+            Some(fatal) => Err(fatal),
         }
-        let first = &failures[0];
-        let container_said = excerpt(&tail, 3);
-        let mut reason = format!(
-            "{}: {} of {total} input objects failed; first: {}",
-            first.class(),
-            failures.len(),
-            first
-        );
-        if !container_said.is_empty() {
-            reason.push_str(&format!("; the container printed: {container_said}"));
-        }
-        Err(Fatal(reason))
     }
 
     async fn pull(&self, job: &TransformJob) -> Result<String, Fatal> {
@@ -299,254 +262,86 @@ impl Runner {
         Ok(image.id)
     }
 
-    /// Downloads and safely extracts ModelDataUrl; `None` when the model
-    /// has none (the image's own /opt/ml/model is then left alone).
-    async fn model(&self, job: &TransformJob) -> Result<Option<PathBuf>, Fatal> {
-        let Some(url) = job.doc.plan.model_data_url.clone() else {
-            return Ok(None);
-        };
-        let uri = S3Uri::parse(&url).ok_or_else(|| {
-            Fatal(format!(
-                "ClientError: ModelDataUrl {url} is not an s3:// URI"
-            ))
-        })?;
-        let archive = self.work.join("model.tar.gz");
-        let object = transfer::InputObject {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-            size: 0,
-            relative: "model.tar.gz".into(),
-            listed_blob: None,
-            prefetched: None,
-        };
-        transfer::download(&self.svc.job_data(), &self.account, &object, &archive)
-            .await
-            .map_err(|e| {
-                Fatal(format!(
-                    "ClientError: downloading the model {url} failed: {e}"
-                ))
-            })?;
-        let dest = self.work.join("model");
-        let (src, out) = (archive.clone(), dest.clone());
-        tokio::task::spawn_blocking(move || extract_tar_gz(&src, &out, ExtractLimits::default()))
-            .await
-            .map_err(|e| Fatal(format!("InternalServerError: extracting the model: {e}")))?
-            .map_err(|e| Fatal(format!("ClientError: the model {url} cannot be used: {e}")))?;
-        let _ = tokio::fs::remove_file(&archive).await;
-        Ok(Some(dest))
-    }
-
+    /// Starts the job's inference container (kept in `self.container`, so
+    /// that the end of the run ends it) and records its log stream; the
+    /// container's base URL and the tail of its output.
     async fn start_container(
         &mut self,
         job: &TransformJob,
-        image_id: &str,
+        image_id: String,
         model_dir: Option<PathBuf>,
-        tail: &Tail,
-    ) -> Result<String, Fatal> {
+    ) -> Result<(String, slipway_executor::logship::Tail), Fatal> {
         let plan = &job.doc.plan;
-        let req = &job.doc.spec;
-        if !plan.network_isolation {
-            self.rt
-                .engine
-                .ensure_network(NETWORK, false)
-                .await
-                .map_err(|e| {
-                    Fatal(format!(
-                        "InternalServerError: preparing network {NETWORK}: {e}"
-                    ))
-                })?;
-        }
-        let mut spec = ContainerSpec::new(container_name(&self.account, &self.key), image_id);
-        spec.args = vec!["serve".into()];
-        spec.env = plan.environment.clone().into_iter().collect();
-        spec.env.extend(req.environment.clone());
-        spec.env.insert("SAGEMAKER_BATCH".into(), "true".into());
-        if let Some(mb) = req.max_payload_in_mb {
-            spec.env
-                .insert("SAGEMAKER_MAX_PAYLOAD_IN_MB".into(), mb.to_string());
-        }
-        if let Some(s) = &req.batch_strategy {
-            let v = if s == "SingleRecord" {
-                "SINGLE_RECORD"
-            } else {
-                "MULTI_RECORD"
-            };
-            spec.env.insert("SAGEMAKER_BATCH_STRATEGY".into(), v.into());
-        }
-        if let Some(c) = req.max_concurrent_transforms.filter(|c| *c > 0) {
-            spec.env
-                .insert("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS".into(), c.to_string());
-        }
-        spec.labels
-            .insert(LABEL_JOB_ARN.into(), job.record.arn.clone());
-        spec.labels
-            .insert(LABEL_ACCOUNT.into(), self.account.as_str().to_owned());
-        spec.labels.insert(LABEL_MANAGED.into(), "1".into());
-        if let Some(dir) = model_dir {
-            spec.mounts.push(BindMount {
-                host_path: dir,
-                container_path: "/opt/ml/model".into(),
-                read_only: true,
-            });
-        }
-        spec.hostname = plan.hostname.clone();
-        spec.limits = Limits {
-            nano_cpus: Some(plan.nano_cpus),
-            memory_bytes: Some(plan.memory_bytes),
+        let container = InferenceContainer {
+            name: container_name(&self.account, &self.key),
+            image_id,
+            env: batch_environment(job),
+            account: self.account.clone(),
+            owner_arn: job.record.arn.clone(),
+            model_dir,
+            hostname: plan.hostname.clone(),
+            nano_cpus: plan.nano_cpus,
+            memory_bytes: plan.memory_bytes,
+            network_isolated: plan.network_isolation,
+            stop_grace: self.end_grace(),
         };
-        spec.network = if plan.network_isolation {
-            NetworkMode::None
-        } else {
-            NetworkMode::Named(NETWORK.into())
+        let stream = format!(
+            "{}/{}",
+            job.record.name,
+            inference::instance_id(&job.record.arn)
+        );
+        let target = LogTarget {
+            group: LOG_GROUP.into(),
+            stream: stream.clone(),
+            account: self.account.clone(),
+            job: self.key.clone(),
         };
-        let _ = self
-            .rt
-            .engine
-            .remove(&ContainerId(spec.name.clone()), true)
-            .await;
-        let id = self
-            .rt
-            .engine
-            .create(&spec)
-            .await
-            .map_err(|e| Fatal(format!("InternalServerError: creating the container: {e}")))?;
-        self.container = Some(id.clone());
-        self.rt.engine.start(&id).await.map_err(|e| {
-            Fatal(format!(
-                "ClientError: the inference container could not be started: {e}"
-            ))
-        })?;
-        let stream = format!("{}/{}", job.record.name, instance_id(&job.record.arn));
+        let running = inference::start(
+            self.rt.engine.clone(),
+            self.svc.logs.clone(),
+            &container,
+            target,
+        )
+        .await?;
+        if let Some(task) = running.shipper_task() {
+            self.rt.track(task);
+        }
+        let reached = (running.base_url().to_owned(), running.tail().clone());
+        self.container = Some(running);
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.log_stream = Some(stream.clone());
             Ok(true)
         })
         .await?;
-        let shipper = Shipper {
-            engine: self.rt.engine.clone(),
-            logs: self.svc.logs.clone(),
-            account: self.account.clone(),
-            job: self.key.clone(),
-            group: LOG_GROUP.into(),
-            stream,
-            container: id.clone(),
-            skip: 0,
-            training: None,
-            tail: tail.clone(),
-            exited: Some(self.exited.clone()),
-        };
-        let logs = shipper.spawn();
-        self.rt.track(logs.abort_handle());
-        self.logs = Some(logs);
-        if plan.network_isolation {
-            let forward = self
-                .rt
-                .engine
-                .reach_port(&id, SERVE_PORT)
-                .await
-                .map_err(|e| {
-                    Fatal(format!(
-                        "InternalServerError: reaching the network-isolated container: {e}"
-                    ))
-                })?;
-            let url = format!("http://{}", forward.addr);
-            self.forward = Some(forward);
-            return Ok(url);
-        }
-        let info = self.rt.engine.inspect(&id).await.map_err(|e| {
-            Fatal(format!(
-                "InternalServerError: inspecting the container: {e}"
-            ))
-        })?;
-        if let Some(ip) = info.ip_addresses.get(NETWORK) {
-            return Ok(format!("http://{ip}:{SERVE_PORT}"));
-        }
-        // A container that died at once has already left its network: that
-        // is the seller's failure, told in its own words like any exit
-        // before GET /ping.
-        if let Some(code) = info.exit_code.filter(|_| !info.running) {
-            return Err(self.not_ready(Some(code), tail).await);
-        }
-        Err(Fatal(format!(
-            "InternalServerError: the inference container has no address on network {NETWORK}"
-        )))
+        Ok(reached)
     }
+}
 
-    async fn wait_ready(&mut self, invoker: &Invoker, tail: &Tail) -> Result<(), Fatal> {
-        let Some(id) = self.container.clone() else {
-            return Err(Fatal("InternalServerError: no container".into()));
-        };
-        let engine = self.rt.engine.clone();
-        let alive = move || {
-            let (engine, id) = (engine.clone(), id.clone());
-            Box::pin(async move {
-                engine
-                    .inspect(&id)
-                    .await
-                    .map(|s| s.running)
-                    .unwrap_or(false)
-            }) as futures::future::BoxFuture<'static, bool>
-        };
-        let timeout = self.rt.settings.ready_timeout;
-        if invoker.wait_ready(timeout, alive).await.is_ok() {
-            return Ok(());
-        }
-        let exit = match &self.container {
-            Some(id) => self
-                .rt
-                .engine
-                .inspect(id)
-                .await
-                .ok()
-                .and_then(|s| s.exit_code),
-            None => None,
-        };
-        Err(self.not_ready(exit, tail).await)
+/// The inference container's environment: the model's, then the job's,
+/// then the variables of the batch contract (docs/contracts.md §5.1).
+fn batch_environment(job: &TransformJob) -> BTreeMap<String, String> {
+    let (plan, req) = (&job.doc.plan, &job.doc.spec);
+    let mut env = plan.environment.clone();
+    env.extend(req.environment.clone());
+    env.insert("SAGEMAKER_BATCH".into(), "true".into());
+    if let Some(mb) = req.max_payload_in_mb {
+        env.insert("SAGEMAKER_MAX_PAYLOAD_IN_MB".into(), mb.to_string());
     }
-
-    /// Why the container never became ready: it exited (`exit`), or it did
-    /// not answer GET /ping with 200 within the ready timeout; either way
-    /// quoting its last lines.
-    async fn not_ready(&mut self, exit: Option<i64>, tail: &Tail) -> Fatal {
-        let timeout = self.rt.settings.ready_timeout;
-        if exit.is_some() {
-            // The container is gone: let the shipper read its output to
-            // the end first, so the reason quotes what it printed last (a
-            // traceback written just before it died is usually still in
-            // flight when the exit is seen).
-            self.exited.notify_one();
-            if let Some(logs) = self.logs.take() {
-                logs.finish().await;
-            }
-        }
-        let said = excerpt(tail, 5);
-        let said = if said.is_empty() {
-            "nothing".to_owned()
+    if let Some(s) = &req.batch_strategy {
+        let v = if s == "SingleRecord" {
+            "SINGLE_RECORD"
         } else {
-            said
+            "MULTI_RECORD"
         };
-        Fatal(match exit {
-            Some(code) => format!(
-                "ClientError: the inference container exited with code {code} before answering GET /ping; the container printed: {said}"
-            ),
-            None => format!(
-                "ClientError: the inference container did not answer GET /ping with 200 within {} s; the container printed: {said}",
-                timeout.as_secs()
-            ),
-        })
+        env.insert("SAGEMAKER_BATCH_STRATEGY".into(), v.into());
     }
+    if let Some(c) = req.max_concurrent_transforms.filter(|c| *c > 0) {
+        env.insert("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS".into(), c.to_string());
+    }
+    env
 }
 
 /// The engine-side name of a transform job's container.
 pub fn container_name(account: &AccountId, key: &str) -> String {
     format!("slipway-transform-{}-{key}", account.as_str())
-}
-
-/// A stable instance id for the job's log stream (`i-` + 17 hex digits,
-/// the shape of an EC2 instance id).
-fn instance_id(arn: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(arn.as_bytes());
-    let hex = hex::encode(digest);
-    format!("i-{}", &hex[..17])
 }

@@ -16,11 +16,11 @@ mod resources;
 pub use jobs::{render_training_job, render_transform_job};
 pub use resources::{render_inference, render_model, update_of};
 
-use crate::error::AwsError;
-use crate::json::Input;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use slipway_core::Echo;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::Input;
 
 /// A conversion failure, worded as the control plane words a request it
 /// cannot read: a `ValidationException`.

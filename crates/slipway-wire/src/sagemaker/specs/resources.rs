@@ -3,7 +3,6 @@
 
 use super::Unreadable;
 use crate::generated::sagemaker as wire;
-use crate::json::Input;
 use serde_json::{Map, Value};
 use slipway_core::spec::{
     self, ChannelSpec, HyperParameterSpec, InferenceContainer, InferenceSpec, TrainingSpec,
@@ -15,6 +14,7 @@ use slipway_service::resources::model_packages::{
     ModelPackageUpdate, NewModelPackage, SourceAlgorithm,
 };
 use slipway_service::resources::models::{ContainerSpec, ModelSpec};
+use slipway_wire_core::json::Input;
 
 impl From<wire::ContainerDefinition> for ContainerSpec {
     fn from(c: wire::ContainerDefinition) -> Self {

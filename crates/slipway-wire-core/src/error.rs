@@ -1,28 +1,31 @@
-//! The one place that knows AWS error codes, HTTP statuses and encodings.
+//! The AWS JSON 1.1 error table, shared by the SageMaker, CloudWatch Logs
+//! and ECR front ends and the router: codes, HTTP statuses and the
+//! `__type` + `message` encoding. The other protocols keep their own
+//! tables beside their code, since each names the same conditions its own
+//! way: S3 XML in `slipway-wire-s3`, OCI `errors[]` in
+//! `slipway-wire-registry`, the query protocol's XML in `slipway-wire`.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use slipway_botocore::InputError;
 use slipway_logs::LogsError;
-use slipway_objects::ObjectError;
 use slipway_registry::RegistryError;
 use slipway_service::Error as ServiceError;
 use slipway_sigv4::AuthError;
 
-mod s3;
-pub(crate) use s3::{
-    s3_auth_error, s3_auth_response, s3_error, s3_object_error, s3_xml_error, xml_escape,
-};
-
 /// An error as an AWS JSON 1.1 client expects it.
 #[derive(Debug, Clone)]
 pub struct AwsError {
+    /// The HTTP status (400 for most client errors).
     pub status: StatusCode,
+    /// The exception name, sent as `__type` and `x-amzn-ErrorType`.
     pub code: &'static str,
+    /// The human-readable text clients show.
     pub message: String,
 }
 
 impl AwsError {
+    /// An error with exactly this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -31,10 +34,12 @@ impl AwsError {
         }
     }
 
+    /// `ValidationException` (400): SageMaker's word for a bad request.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
     }
 
+    /// `SerializationException` (400): a body that cannot be read.
     pub fn serialization(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "SerializationException", message)
     }
@@ -49,6 +54,7 @@ impl AwsError {
         )
     }
 
+    /// `InternalFailure` (500), whose message reveals nothing.
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -151,6 +157,7 @@ impl AwsError {
         }
     }
 
+    /// A request refused by the SageMaker model check, in SageMaker's words.
     pub fn from_input(e: InputError) -> Self {
         match e {
             InputError::Serialization(m) => Self::serialization(m),
@@ -163,6 +170,7 @@ impl AwsError {
         }
     }
 
+    /// An authentication failure in the JSON services' words.
     pub fn from_auth(e: &AuthError) -> Self {
         let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
         Self::new(status, e.code(), e.message())
@@ -187,173 +195,6 @@ impl IntoResponse for AwsError {
         h.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
         resp
     }
-}
-
-/// An error of a query-protocol service (STS, IAM, or one Slipway does not
-/// implement), answered as `<ErrorResponse>` XML (`<Response><Errors>` for
-/// EC2), which botocore's query parsers read. A fourth table: STS and IAM
-/// name conditions their own way (`InvalidClientTokenId`,
-/// `NoSuchEntity`, `ValidationError`).
-#[derive(Debug, Clone)]
-pub struct QueryError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// Which query dialect an error is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryDialect {
-    /// `<ErrorResponse xmlns=NS><Error><Type/><Code/><Message/></Error><RequestId/>`.
-    Query(Option<&'static str>),
-    /// EC2's `<Response><Errors><Error>…</Error></Errors><RequestID/>`.
-    Ec2,
-}
-
-impl QueryError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub fn validation(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
-    }
-
-    /// Authentication failures in STS's and IAM's words.
-    pub fn from_auth(e: &AuthError) -> Self {
-        let (status, code) = match e {
-            AuthError::MissingAuthenticationToken => {
-                (StatusCode::FORBIDDEN, "MissingAuthenticationToken")
-            }
-            AuthError::IncompleteSignature(_) | AuthError::InvalidExpires(_) => {
-                (StatusCode::BAD_REQUEST, "IncompleteSignature")
-            }
-            AuthError::InvalidSignature(_)
-            | AuthError::SignatureExpired(_)
-            | AuthError::WrongRegion { .. } => (StatusCode::FORBIDDEN, "SignatureDoesNotMatch"),
-            AuthError::UnrecognizedClient | AuthError::InvalidToken => {
-                (StatusCode::FORBIDDEN, "InvalidClientTokenId")
-            }
-            AuthError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredToken"),
-            AuthError::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
-        };
-        Self::new(status, code, e.message())
-    }
-
-    pub fn from_input(e: InputError) -> Self {
-        match e {
-            InputError::UnknownOperation(op) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidAction",
-                format!("Could not find operation {op} for version NO_VERSION_SPECIFIED"),
-            ),
-            other => Self::validation(other.to_string()),
-        }
-    }
-
-    pub fn from_service(e: ServiceError) -> Self {
-        use slipway_service::iam::IamError as I;
-        match e {
-            ServiceError::Iam(i) => {
-                let (status, code) = match &i {
-                    I::NoSuchEntity(_) => (StatusCode::NOT_FOUND, "NoSuchEntity"),
-                    I::EntityAlreadyExists(_) => (StatusCode::CONFLICT, "EntityAlreadyExists"),
-                    I::DeleteConflict(_) => (StatusCode::CONFLICT, "DeleteConflict"),
-                    I::MalformedPolicyDocument(_) => {
-                        (StatusCode::BAD_REQUEST, "MalformedPolicyDocument")
-                    }
-                    I::InvalidInput(_) => (StatusCode::BAD_REQUEST, "InvalidInput"),
-                    I::Validation(_) => (StatusCode::BAD_REQUEST, "ValidationError"),
-                    I::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
-                };
-                Self::new(status, code, i.to_string())
-            }
-            ServiceError::Internal { context, source } => {
-                tracing::error!(%context, error = %source, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalFailure",
-                    "An internal error occurred. Try again.",
-                )
-            }
-            other => Self::validation(other.to_string()),
-        }
-    }
-
-    /// The whole response, in `dialect`.
-    pub fn render(&self, dialect: QueryDialect, request_id: &str) -> Response {
-        let (code, message, id) = (
-            xml_escape(self.code),
-            xml_escape(&self.message),
-            xml_escape(request_id),
-        );
-        let body = match dialect {
-            QueryDialect::Query(ns) => {
-                let kind = if self.status.is_server_error() {
-                    "Receiver"
-                } else {
-                    "Sender"
-                };
-                let xmlns = ns.map(|n| format!(" xmlns=\"{n}\"")).unwrap_or_default();
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse{xmlns}><Error><Type>{kind}</Type>\
-                     <Code>{code}</Code><Message>{message}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>"
-                )
-            }
-            QueryDialect::Ec2 => format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code>\
-                 <Message>{message}</Message></Error></Errors><RequestID>{id}</RequestID></Response>"
-            ),
-        };
-        let mut resp = (self.status, body).into_response();
-        resp.headers_mut()
-            .insert("content-type", HeaderValue::from_static("text/xml"));
-        resp
-    }
-}
-
-/// The OCI distribution error for a registry error: status, code and the
-/// `{"errors":[{"code","message","detail"}]}` body registry clients read.
-/// A third table beside the JSON and S3 ones: OCI names the same
-/// conditions its own way (BLOB_UNKNOWN rather than NoSuchKey).
-pub(crate) fn oci_error(e: RegistryError) -> (StatusCode, &'static str, String) {
-    use RegistryError as R;
-    let msg = e.to_string();
-    let (status, code) = match e {
-        R::BlobUnknown(_) => (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
-        R::BlobUploadInvalid(_) | R::Body(_) => (StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID"),
-        R::BlobUploadUnknown => (StatusCode::NOT_FOUND, "BLOB_UPLOAD_UNKNOWN"),
-        R::UploadOutOfOrder { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UPLOAD_INVALID"),
-        R::DigestInvalid(_) => (StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
-        R::ManifestBlobUnknown(_) => (StatusCode::BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN"),
-        R::ManifestInvalid(_) => (StatusCode::BAD_REQUEST, "MANIFEST_INVALID"),
-        R::ManifestTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID"),
-        R::ManifestUnknown(_) => (StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN"),
-        R::NameInvalid(_) => (StatusCode::BAD_REQUEST, "NAME_INVALID"),
-        R::NameUnknown { .. } => (StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
-        R::TagInvalid(_) | R::TagImmutable { .. } => (StatusCode::BAD_REQUEST, "TAG_INVALID"),
-        R::RepositoryAlreadyExists { .. } | R::RepositoryNotEmpty { .. } => {
-            (StatusCode::CONFLICT, "DENIED")
-        }
-        R::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
-        R::Conflict(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
-        R::Denied(_) => (StatusCode::FORBIDDEN, "DENIED"),
-        R::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
-        R::RangeInvalid { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "BLOB_UNKNOWN"),
-        R::Internal { context, source } => {
-            tracing::error!(%context, error = %source, "internal error");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "UNKNOWN",
-                "internal error".into(),
-            );
-        }
-    };
-    (status, code, msg)
 }
 
 impl AwsError {
@@ -383,4 +224,20 @@ impl AwsError {
         };
         Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
     }
+}
+
+/// Escapes XML element text (quotes need no escaping outside attributes);
+/// for the S3 and query-protocol XML bodies, whose messages quote what the
+/// client sent.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

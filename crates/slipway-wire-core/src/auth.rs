@@ -12,10 +12,13 @@ use std::sync::RwLock;
 /// The caller, once verified.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The account the key belongs to.
     pub account: AccountId,
+    /// The access key id the request was signed with.
     pub access_key_id: String,
     /// The region the client signed for: always the server's.
     pub region: String,
+    /// The signing name of the credential scope (`sagemaker`, `logs`, ...).
     pub service: String,
     /// Root of the account, or the holder of temporary credentials.
     pub principal: Principal,
@@ -31,11 +34,8 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
-    pub(crate) async fn find(
-        &self,
-        svc: &Service,
-        id: &str,
-    ) -> Result<Option<Credential>, AwsError> {
+    /// The credential of an access key id, from the cache or the store.
+    pub async fn find(&self, svc: &Service, id: &str) -> Result<Option<Credential>, AwsError> {
         if let Some(k) = self.keys.read().ok().and_then(|m| m.get(id).cloned()) {
             return Ok(Some(k));
         }
@@ -54,11 +54,7 @@ impl KeyCache {
 /// Whether `token` (the request's `X-Amz-Security-Token`) goes with the
 /// credential now, as the authentication failure every front end maps.
 /// Time comes from the service's clock, as every expiry does.
-pub(crate) fn check_token(
-    svc: &Service,
-    cred: &Credential,
-    token: Option<&str>,
-) -> Result<(), AuthError> {
+pub fn check_token(svc: &Service, cred: &Credential, token: Option<&str>) -> Result<(), AuthError> {
     let now = svc.clock().wall_micros();
     cred.check_token(token, now).map_err(|f| match f {
         // Temporary credentials without their token are unknown to AWS.

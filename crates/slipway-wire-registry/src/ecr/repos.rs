@@ -2,13 +2,13 @@
 //! (tag mutability with its exclusion filters, scan on push, encryption).
 
 use super::{err, page_size, registry};
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::ecr::*;
 use axum::http::StatusCode;
 use slipway_core::ports::registry::RepositoryRow;
 use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_registry::RepositorySettings;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 /// ECR's names for tag mutability, by (tags move, has exclusions).
 fn mutability_name(r: &RepositoryRow) -> String {

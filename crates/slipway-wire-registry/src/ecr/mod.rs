@@ -5,25 +5,25 @@
 //! The registry id is the account: a request naming another account's
 //! `registryId` is refused, so one account never sees another's images.
 
-use crate::auth::Caller;
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::ecr::*;
-use crate::json::{ok, Input};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use slipway_registry::{ImageId, Registry};
 use slipway_service::Service;
+use slipway_wire_core::auth::Caller;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{ok, Input};
 
 mod images;
 mod repos;
 
 /// The target prefix of ECR operations.
-pub(crate) const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
 
 /// Decodes, checks against the ECR model, and runs one operation.
-pub(crate) async fn handle(
+pub async fn handle(
     svc: &Service,
     caller: &Caller,
     op_name: &str,

@@ -12,6 +12,7 @@ use slipway_core::time_util::{micros_to_epoch_seconds, Micros};
 pub struct Input(pub Map<String, Value>);
 
 impl Input {
+    /// Reads a body as a JSON object; anything else is a `SerializationException`.
     pub fn decode(body: &[u8]) -> Result<Self, AwsError> {
         // Operations without input still send `{}`; treat an empty body the same.
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -28,6 +29,7 @@ impl Input {
         }
     }
 
+    /// The body as one JSON value, for the model check and the typed decode.
     pub fn as_value(&self) -> Value {
         Value::Object(self.0.clone())
     }
@@ -100,10 +102,12 @@ pub mod de {
         Ok(t.unix_timestamp_nanos() as f64 / 1e9)
     }
 
+    /// A required integer.
     pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         int_of(&Value::deserialize(d)?)
     }
 
+    /// An optional integer.
     pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         match Value::deserialize(d)? {
             Value::Null => Ok(None),
@@ -111,10 +115,12 @@ pub mod de {
         }
     }
 
+    /// A required timestamp, as epoch seconds.
     pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         timestamp_of(&Value::deserialize(d)?)
     }
 
+    /// An optional timestamp, as epoch seconds.
     pub fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         match Value::deserialize(d)? {
             Value::Null => Ok(None),
@@ -132,7 +138,9 @@ pub fn ts(m: Micros) -> Value {
 /// wire shapes (listings serialize up to 100 summaries straight to text
 /// instead of building a map per item first).
 pub enum Reply {
+    /// A built value (echoed documents).
     Value(Value),
+    /// Text serialized from a generated shape.
     Text(String),
 }
 

@@ -6,6 +6,8 @@ use slipway_service::Service;
 /// The request context: the service to call and the authenticated account.
 #[derive(Clone, Copy)]
 pub struct Cx<'a> {
+    /// The control plane.
     pub svc: &'a Service,
+    /// The account the request was authenticated as.
     pub account: &'a AccountId,
 }

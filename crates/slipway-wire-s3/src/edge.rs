@@ -1,14 +1,16 @@
 //! What the S3 front end does around s3s, at the HTTP level: the parts of
 //! S3's behaviour s3s does not have and that no `s3s::S3` method can reach
 //! (docs/s3.md lists them): request ids on every answer, a 304 without a
-//! body, SigV2 bucket-level signatures, and CORS preflights.
+//! body, SigV2 bucket-level signatures and session tokens, CORS
+//! preflights, and refusing customer-provided encryption keys.
 
-use crate::error::{s3_xml_error, xml_escape};
+use crate::error::s3_xml_error;
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, Uri};
 use axum::response::Response;
 use base64::Engine;
 use http_body_util::BodyExt;
+use slipway_wire_core::error::xml_escape;
 
 /// Largest error body rewritten to carry the request id: S3 error
 /// documents are a few hundred bytes; anything bigger is passed on as is.
@@ -99,7 +101,7 @@ pub(crate) fn not_modified(
         headers.insert(http::header::ETAG, v);
     }
     let mut date = Vec::new();
-    let t = crate::s3::timestamp(last_modified);
+    let t = crate::convert::timestamp(last_modified);
     if t.format(s3s::dto::TimestampFormat::HttpDate, &mut date)
         .is_ok()
     {
@@ -154,6 +156,34 @@ pub(crate) fn sigv2_bucket_path(req: &mut Request<Body>) {
     match rebuilt.parse::<Uri>() {
         Ok(uri) => *req.uri_mut() = uri,
         Err(e) => tracing::debug!(error = %e, "cannot add the bucket slash"),
+    }
+}
+
+/// A SigV2 presigned URL of temporary credentials carries its session
+/// token as the `x-amz-security-token` query parameter, and the signature
+/// covers it as a canonical `x-amz-` header (botocore signs it so, as S3
+/// verifies it). s3s canonicalises only real headers, so the parameter is
+/// copied into one before s3s checks the signature.
+pub(crate) fn sigv2_token_header(req: &mut Request<Body>) {
+    let Some(query) = req.uri().query() else {
+        return;
+    };
+    if req.headers().contains_key("x-amz-security-token") {
+        return;
+    }
+    let mut v2 = false;
+    let mut token = None;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "AWSAccessKeyId" => v2 = true,
+            "x-amz-security-token" => token = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    if let (true, Some(t)) = (v2, token) {
+        if let Ok(v) = HeaderValue::from_str(&t) {
+            req.headers_mut().insert("x-amz-security-token", v);
+        }
     }
 }
 

@@ -2,14 +2,14 @@
 //! and deleting them, and layer availability.
 
 use super::{err, identifier, image_id, page_size, registry};
-use crate::context::Cx;
-use crate::error::AwsError;
 use crate::generated::ecr::*;
 use axum::http::StatusCode;
 use serde_json::Value;
 use slipway_core::ports::registry::ManifestRow;
 use slipway_core::time_util::micros_to_epoch_seconds;
 use slipway_registry::{ImageId, RegistryError};
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
 
 /// Sum of the config and layer sizes, as ECR reports `imageSizeInBytes`.
 fn image_size(m: &ManifestRow) -> i64 {

@@ -1,25 +1,96 @@
 //! S3 (path-style REST-XML) on the shared port. The protocol — routing,
 //! XML, SigV4 header/presigned (and SigV2 presigned) checks, aws-chunked
-//! bodies — is the `s3s` crate's; this module only translates its DTOs to
-//! service calls and back (one function per operation in the submodules),
-//! and tells s3s the secret keys of our accounts.
+//! bodies — is the `s3s` crate's; this crate only translates its DTOs to
+//! service calls and back (one function per operation in the modules),
+//! tells s3s the secret keys of our accounts, and adds at the HTTP level
+//! what S3 does and s3s does not (`edge`). The router hands every request
+//! it does not give another protocol to [`S3Front::handle`]
+//! (docs/architecture.md "One process, one port").
 
 mod buckets;
 mod convert;
+mod edge;
+mod error;
 mod list;
 mod multipart;
 mod objects;
 
-use crate::auth::KeyCache;
-use crate::error::{s3_auth_error, s3_error, s3_object_error};
+use crate::error::{s3_auth_error, s3_auth_response, s3_error, s3_object_error, s3_xml_error};
 use async_trait::async_trait;
-pub(crate) use convert::timestamp;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::Response;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 use slipway_core::AccountId;
 use slipway_service::Service;
-use slipway_sigv4::AuthError;
+use slipway_sigv4::{AuthError, RequestParts};
+use slipway_wire_core::auth::KeyCache;
 use std::sync::Arc;
+
+/// The S3 front end: the s3s service over `Service::objects()` and the
+/// edge fixes around it.
+#[derive(Clone)]
+pub struct S3Front {
+    service: Service,
+    s3: s3s::service::S3Service,
+}
+
+impl S3Front {
+    /// The front end of `service`, sharing the router's credential cache.
+    pub fn new(service: Service, keys: Arc<KeyCache>) -> Self {
+        Self {
+            s3: s3_service(service.clone(), keys),
+            service,
+        }
+    }
+
+    /// Answers one S3 request, with `request_id` in its headers and, for
+    /// an error, in its XML.
+    pub async fn handle(&self, req: Request<Body>, request_id: &str) -> Response {
+        let resp = self.answer(req).await;
+        edge::finish(resp, request_id).await
+    }
+
+    /// S3 requests go to s3s, which answers every error as S3 XML itself; a
+    /// failure of the service machinery becomes an S3 `InternalError`.
+    ///
+    /// s3s verifies S3 signatures but bounds neither a presigned URL's
+    /// lifetime nor the region a credential is scoped to, so those are
+    /// checked first, as S3 checks them: before the signature is looked at.
+    async fn answer(&self, mut req: Request<Body>) -> Response {
+        use tower::ServiceExt;
+        if let Some(resp) = edge::cors_preflight(&req) {
+            return resp;
+        }
+        if let Some(resp) = edge::refuse_customer_keys(&req) {
+            return resp;
+        }
+        edge::sigv2_token_header(&mut req);
+        edge::sigv2_bucket_path(&mut req);
+        let parts = RequestParts {
+            method: req.method().as_str(),
+            raw_path: req.uri().path(),
+            raw_query: req.uri().query(),
+            headers: req.headers(),
+        };
+        if let Err(e) = slipway_sigv4::check_scope(&parts, self.service.region()) {
+            return s3_auth_response(&e);
+        }
+        match self.s3.clone().oneshot(req).await {
+            Ok(resp) => resp.map(Body::new),
+            Err(e) => {
+                tracing::error!(error = ?e, "s3 service failed");
+                s3_xml_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    "We encountered an internal error. Please try again.",
+                    None,
+                )
+            }
+        }
+    }
+}
 
 /// The `s3s::S3` implementation: a thin layer over `Service::objects()`.
 #[derive(Clone)]
@@ -52,7 +123,7 @@ impl s3s::auth::S3Auth for AccountAuth {
 }
 
 /// Builds the s3s service answering every S3 request.
-pub(crate) fn service(service: Service, keys: Arc<KeyCache>) -> s3s::service::S3Service {
+fn s3_service(service: Service, keys: Arc<KeyCache>) -> s3s::service::S3Service {
     let mut b = s3s::service::S3ServiceBuilder::new(SlipwayS3 {
         service: service.clone(),
         keys: keys.clone(),
@@ -87,7 +158,7 @@ impl SlipwayS3 {
         }
         match self.keys.find(&self.service, &cred.access_key).await {
             Ok(Some(c)) => {
-                crate::auth::check_token(
+                slipway_wire_core::auth::check_token(
                     &self.service,
                     &c,
                     security_token(&req.headers, &req.uri).as_deref(),

@@ -1,5 +1,8 @@
 //! The image registry's HTTP faces: the OCI distribution API under
-//! `/v2/` (this module, `blobs`, `manifests`) and the ECR JSON API (`ecr`).
+//! `/v2/` (this crate's root, `blobs`, `manifests`; entry point
+//! [`handle`]) and the ECR JSON API ([`ecr::handle`]), both over
+//! `slipway-registry`. The router classifies; this crate answers
+//! (docs/architecture.md "One process, one port").
 //!
 //! Authentication is ECR's: a client logs in with user `AWS` and the
 //! password from GetAuthorizationToken, then sends it as Basic auth (or as
@@ -8,7 +11,9 @@
 //! and `docker login` send credentials.
 
 mod blobs;
-pub(crate) mod ecr;
+pub mod ecr;
+mod error;
+mod generated;
 mod manifests;
 
 use crate::error::oci_error;
@@ -146,7 +151,7 @@ pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 
 /// Handles `/v2/...`. Every response carries the API version header
 /// clients use to recognise a registry.
-pub(crate) async fn handle(svc: &Service, req: Request<Body>) -> Response {
+pub async fn handle(svc: &Service, req: Request<Body>) -> Response {
     let host = req
         .headers()
         .get("host")

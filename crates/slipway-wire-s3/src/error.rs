@@ -2,7 +2,12 @@
 //! than ValidationException) and answers them as `<Error>` XML, written by
 //! s3s or, for requests refused before they reach it, here.
 
-use super::*;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use slipway_objects::ObjectError;
+use slipway_service::Error as ServiceError;
+use slipway_sigv4::AuthError;
+use slipway_wire_core::error::xml_escape;
 
 /// Maps a service error to an S3 XML error. S3 has its own codes for the
 /// same conditions the JSON services name differently (NoSuchKey rather
@@ -53,7 +58,7 @@ pub(crate) fn s3_object_error(o: ObjectError) -> s3s::S3Error {
         O::NotModified {
             etag,
             last_modified,
-        } => crate::s3_edge::not_modified(&etag, last_modified),
+        } => crate::edge::not_modified(&etag, last_modified),
         O::InvalidRange { .. } => with(C::InvalidRange, msg),
         O::BadDigest => with(C::BadDigest, msg),
         O::BadChecksum(_) => with(C::BadDigest, msg),
@@ -180,20 +185,6 @@ pub(crate) fn s3_xml_error(
     resp.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/xml"));
     resp
-}
-
-/// Escapes element text (quotes need no escaping outside attributes).
-pub(crate) fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::all)]
 
-use crate::context::Cx;
-use crate::error::AwsError;
-use crate::json::{decode, encode, Reply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slipway_wire_core::context::Cx;
+use slipway_wire_core::error::AwsError;
+use slipway_wire_core::json::{decode, encode, Reply};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -263,7 +263,7 @@ pub struct AuthorizationData {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub expires_at: Option<f64>,
     #[serde(rename = "proxyEndpoint")]
@@ -426,7 +426,7 @@ pub struct DescribeImagesRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "filter")]
@@ -461,7 +461,7 @@ pub struct DescribeRepositoriesRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
 }
@@ -542,14 +542,14 @@ pub struct ImageDetail {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub image_size_in_bytes: Option<i64>,
     #[serde(rename = "imagePushedAt")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub image_pushed_at: Option<f64>,
     #[serde(rename = "imageScanStatus")]
@@ -568,7 +568,7 @@ pub struct ImageDetail {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_recorded_pull_time: Option<f64>,
     #[serde(rename = "subjectManifestDigest")]
@@ -581,14 +581,14 @@ pub struct ImageDetail {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_archived_at: Option<f64>,
     #[serde(rename = "lastActivatedAt")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub last_activated_at: Option<f64>,
 }
@@ -625,14 +625,14 @@ pub struct ImageScanFindingsSummary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub image_scan_completed_at: Option<f64>,
     #[serde(rename = "vulnerabilitySourceUpdatedAt")]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub vulnerability_source_updated_at: Option<f64>,
     #[serde(rename = "findingSeverityCounts")]
@@ -681,7 +681,7 @@ pub struct Layer {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub layer_size: Option<i64>,
     #[serde(rename = "mediaType")]
@@ -729,7 +729,7 @@ pub struct ListImagesRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_int"
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
     )]
     pub max_results: Option<i64>,
     #[serde(rename = "filter")]
@@ -854,7 +854,7 @@ pub struct Repository {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::json::de::opt_timestamp"
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
     )]
     pub created_at: Option<f64>,
     #[serde(rename = "imageTagMutability")]
