@@ -285,7 +285,7 @@ pub(crate) async fn start_instance(
         stop_grace: Duration::ZERO,
     };
     let target = LogTarget {
-        group: log_group(&plan.endpoint_name).into(),
+        group: log_group(&plan.endpoint_name),
         stream: stream.clone(),
         account: plan.account.clone(),
         job: plan.endpoint_key.clone(),

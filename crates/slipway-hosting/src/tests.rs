@@ -441,8 +441,7 @@ async fn deleting_an_endpoint_stops_its_containers_and_removes_it() {
         .endpoints()
         .describe(&t.account, "gone")
         .await
-        .err()
-        .expect("gone");
+        .expect_err("gone");
     assert!(e.to_string().starts_with("Could not find endpoint"), "{e}");
     let left = t
         .engine
@@ -474,8 +473,7 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
             Vec::new(),
         )
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(e.to_string().contains("Could not find model"), "{e}");
     model(&t, "m", IMAGE).await;
     let e = h
@@ -487,8 +485,7 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
             Vec::new(),
         )
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(e.to_string().contains("used more than once"), "{e}");
     let mut odd = variant("A", "m", 1, 1.0);
     odd.instance_type = "ml.z9.huge".into();
@@ -496,15 +493,13 @@ async fn configs_refuse_unknown_models_and_repeated_variant_names() {
         .endpoint_configs()
         .create(&t.account, spec(vec![odd]), Echo::default(), Vec::new())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(e.to_string().contains("ml.z9.huge"), "{e}");
     let e = h
         .endpoints()
         .create(&t.account, "x", "missing", Vec::new())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         e.to_string()
             .contains("Could not find endpoint configuration"),
