@@ -31,6 +31,18 @@ def ensure_images() -> None:
         subprocess.run([str(REPO / "samples" / "build-sample-image.sh")], check=True)
 
 
+def model_tar(weights: list[float], bias: float) -> bytes:
+    """A model.tar.gz of the sample seller's linear model (`model.json`)."""
+    doc = json.dumps({"format": "slipway-sample-linear-v1", "feature_count": len(weights),
+                      "weights": weights, "bias": bias}).encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        info = tarfile.TarInfo("model.json")
+        info.size = len(doc)
+        tar.addfile(info, io.BytesIO(doc))
+    return buf.getvalue()
+
+
 def uniq(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

@@ -7,17 +7,15 @@ misbehaving container, logs, another account, and a server restart."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import tarfile
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from e2e_helpers import TEST_ACCOUNT_ENV, Slipway, clean_env, create_account, error_of, run_aws_cli
-from jobs_helpers import ROLE, SAMPLE_IMAGE, containers_of, ensure_images, uniq
+from jobs_helpers import model_tar, ROLE, SAMPLE_IMAGE, containers_of, ensure_images, uniq
 from s3_helpers import new_bucket, s3 as s3_client
 
 # A short start-up window and invocation limit, so the misbehaving
@@ -56,17 +54,6 @@ def rt(server):
 @pytest.fixture(scope="module")
 def bucket(server):
     return new_bucket(s3_client(server), "endpoints")
-
-
-def model_tar(weights: list[float], bias: float) -> bytes:
-    doc = json.dumps({"format": "slipway-sample-linear-v1", "feature_count": len(weights),
-                      "weights": weights, "bias": bias}).encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        info = tarfile.TarInfo("model.json")
-        info.size = len(doc)
-        tar.addfile(info, io.BytesIO(doc))
-    return buf.getvalue()
 
 
 def make_model(sm, mode: str | None = None, model_data: str | None = None, **extra) -> str:

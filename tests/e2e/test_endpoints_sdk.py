@@ -7,18 +7,16 @@ Python process pointed at the server only through its environment block."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-import tarfile
 import textwrap
 import time
 
 import pytest
 
 from e2e_helpers import clean_env
-from jobs_helpers import METRICS, ROLE, SAMPLE_IMAGE, ensure_images, put_training_data, uniq
+from jobs_helpers import model_tar, METRICS, ROLE, SAMPLE_IMAGE, ensure_images, put_training_data, uniq
 from s3_helpers import new_bucket, s3 as s3_client
 
 SCRIPT = textwrap.dedent("""
@@ -106,17 +104,6 @@ def predictions(text: str) -> tuple[list, dict]:
     lines = dict(line.lstrip("-!").split("=", 1) for line in text.splitlines() if "=" in line)
     assert "DELETED" in text
     return json.loads(lines["CSV"]), json.loads(lines["JSON"])
-
-
-def model_tar(weights: list[float], bias: float) -> bytes:
-    doc = json.dumps({"format": "slipway-sample-linear-v1", "feature_count": len(weights),
-                      "weights": weights, "bias": bias}).encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        info = tarfile.TarInfo("model.json")
-        info.size = len(doc)
-        tar.addfile(info, io.BytesIO(doc))
-    return buf.getvalue()
 
 
 def test_model_deploy_and_predict(server, tmp_path, bucket):
