@@ -48,7 +48,22 @@ const EXPECTED_OPERATIONS: &[&str] = &[
     "DescribeEndpoint",
     "DeleteEndpoint",
     "ListEndpoints",
+    "UpdateEndpoint",
+    "UpdateEndpointWeightsAndCapacities",
 ];
+
+#[test]
+fn the_runtime_model_loads_with_its_operations() {
+    let model = crate::runtime();
+    for op in [
+        "InvokeEndpoint",
+        "InvokeEndpointWithResponseStream",
+        "InvokeEndpointAsync",
+    ] {
+        let input = model.operation(op).and_then(|o| o.input_shape()).unwrap();
+        assert!(model.shape(input).is_some(), "{op}");
+    }
+}
 
 #[test]
 fn embedded_model_loads_with_every_operation() {
