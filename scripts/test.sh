@@ -4,39 +4,45 @@
 #
 # CI has two cores and a time budget: the scikit-learn seller image (a
 # debootstrap of Debian, mostly downloads and dpkg) builds in the
-# background while cargo compiles, and the Rust tests build with the
-# release profile, whose dependencies the release binary already built.
+# background while cargo compiles, and the binary and the Rust tests share
+# the `ci` profile, so its dependencies are compiled once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every step prints how long the suite has run, so a slow step shows in
+# CI's log. The suite builds with the `ci` profile (Cargo.toml says why).
+suite_start=$SECONDS
+step() { echo "== [$((SECONDS - suite_start)) s] $*"; }
+PROFILE=ci
+BIN=$PWD/target/$PROFILE/slipway
 scripts/setup.sh --no-build
 VENV=${SLIPWAY_VENV:-$PWD/.venv}
 eval "$(scripts/podman-service.sh)"   # DOCKER_HOST for the engine tests
 
 mkdir -p target
 scikit_log=$PWD/target/scikit-byo-build.log
-echo "== scikit-learn bring-your-own seller image: building in the background (log: $scikit_log)"
+step "scikit-learn bring-your-own seller image: building in the background (log: $scikit_log)"
 samples/scikit-byo/build.sh >"$scikit_log" 2>&1 &
 scikit_pid=$!
 trap 'kill $scikit_pid 2>/dev/null || true' EXIT
 
-echo "== cargo build --release -p slipway"
-cargo build --release -p slipway
-echo "== cargo fmt --check"
+step "cargo build --profile $PROFILE -p slipway"
+cargo build --profile "$PROFILE" -p slipway
+step "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== generated wire layer is up to date"
+step "generated wire layer is up to date"
 scripts/check-generated.sh
-echo "== cargo clippy"
+step "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
-echo "== cargo nextest (release profile)"
+step "cargo nextest ($PROFILE profile)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --cargo-profile release --no-fail-fast
+  cargo nextest run --workspace --cargo-profile "$PROFILE" --no-fail-fast
 else
-  cargo test --workspace --release --no-fail-fast
+  cargo test --workspace --profile "$PROFILE" --no-fail-fast
 fi
-echo "== sample seller image (podman)"
+step "sample seller image (podman)"
 samples/build-sample-image.sh
 samples/smoke-test-image.sh
-echo "== scikit-learn bring-your-own seller image: waiting for the background build"
+step "scikit-learn bring-your-own seller image: waiting for the background build"
 if ! wait "$scikit_pid"; then
   cat "$scikit_log" >&2
   echo "test.sh: the scikit-learn image build failed" >&2
@@ -44,7 +50,8 @@ if ! wait "$scikit_pid"; then
 fi
 trap - EXIT
 cat "$scikit_log"
-echo "== end-to-end (pytest)"
-SLIPWAY_BIN=$PWD/target/release/slipway "$VENV/bin/python" -m pytest -q tests/e2e "$@"
-echo "== SageMaker Python SDK v3 (pytest, .venv-v3)"
-SLIPWAY_BIN=$PWD/target/release/slipway "${SLIPWAY_VENV_V3:-$PWD/.venv-v3}/bin/python" -m pytest -q tests/sdk_v3
+step "end-to-end (pytest)"
+SLIPWAY_BIN=$BIN "$VENV/bin/python" -m pytest -q --durations=15 tests/e2e "$@"
+step "SageMaker Python SDK v3 (pytest, .venv-v3)"
+SLIPWAY_BIN=$BIN "${SLIPWAY_VENV_V3:-$PWD/.venv-v3}/bin/python" -m pytest -q tests/sdk_v3
+step "done"

@@ -358,17 +358,6 @@ def test_specific_error_codes_for_malformed_requests(server):
     assert r.status in (400, 413), r
 
 
-def test_operations_of_the_model_without_a_handler_answer_not_implemented(server):
-    """CreateEndpoint is in the extracted model (so it is shape-checked and
-    routed) but no handler serves it: the generated default answers."""
-    r = server.raw("SageMaker.CreateEndpoint", {"EndpointName": "e", "EndpointConfigName": "c"})
-    assert r.status == 400, r
-    assert r.error_type == "UnknownOperationException", r
-    assert r.json["message"] == (
-        "Operation CreateEndpoint is part of the SageMaker API but not implemented by this Slipway server."
-    )
-
-
 def test_unknown_members_are_ignored(server):
     r = server.raw("SageMaker.ListAlgorithms", {"MaxResults": 1, "SomeFutureMember": {"x": 1}})
     assert r.status == 200, r

@@ -408,4 +408,28 @@ mod tests {
             Operation::ALL.len()
         );
     }
+
+    /// Every operation of the model subset has a handler today, so the
+    /// generated default (what an operation added to the subset answers
+    /// before its handler exists) is exercised here rather than over HTTP.
+    #[tokio::test]
+    async fn an_operation_without_a_handler_answers_not_implemented() {
+        struct NoHandlers;
+        impl SageMakerApi for NoHandlers {}
+        let t = slipway_service::testkit::TestService::start().await;
+        let cx = Cx {
+            svc: &t.svc,
+            account: &t.account,
+        };
+        let input = serde_json::json!({"EndpointName": "e", "EndpointConfigName": "c"});
+        let Err(err) = dispatch(&NoHandlers, &cx, Operation::CreateEndpoint, input).await else {
+            panic!("the default handler answered");
+        };
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "UnknownOperationException");
+        assert_eq!(
+            err.message,
+            "Operation CreateEndpoint is part of the SageMaker API but not implemented by this Slipway server."
+        );
+    }
 }
