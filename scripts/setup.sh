@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian 12 machine (as root), idempotent:
-# Debian packages, the Python clients tests use (pinned), and a release build.
+# Debian packages, the Python clients tests use (pinned), the web console's
+# assets (npm), and a release build.
 #   scripts/setup.sh             everything
 #   scripts/setup.sh --no-build  everything but the release build (test.sh
 #                                starts slow image builds before compiling)
@@ -17,6 +18,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # FROM scratch around busybox-static.
   [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
   [ -x /bin/busybox ] || need+=(busybox-static)
+  # The web console's browser tests drive Debian's Chromium (playwright-core
+  # with executablePath; no browser download).
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  # The console is built with Node.js (>= 20.19, as this machine image has);
+  # Debian's own nodejs is older, so it is only a last resort.
+  command -v npm >/dev/null || need+=(nodejs npm)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -52,6 +59,9 @@ if ! "$VENV_V3/bin/python" -c 'import importlib.util as u, boto3, pytest, yaml; 
   "$VENV_V3/bin/pip" install -q --disable-pip-version-check -r requirements-test-v3.txt
   cp requirements-test-v3.txt "$VENV_V3/.installed-requirements"
 fi
+
+# The web console's assets, which the Rust build embeds (seconds).
+scripts/build-console.sh
 
 # Not quiet: cargo's line per crate is the progress of a cold release build
 # (about 12 minutes on two cores), which would otherwise look hung.
