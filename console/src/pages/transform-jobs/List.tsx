@@ -1,6 +1,49 @@
-// Placeholder: this page is being built.
-import { PageHeader } from "../../components/ui";
+import { ListTransformJobsCommand, type TransformJobSummary } from "@aws-sdk/client-sagemaker";
+import { sagemaker } from "../../aws";
+import { ResourceList } from "../../components/ResourceList";
+import { PageHeader, StatusBadge } from "../../components/ui";
+import { BASE } from "../../config";
+import { formatTime } from "../../format";
+import { JOB_STATUSES, durationBetween } from "../../jobs/status";
 
-export default function Page() {
-  return <PageHeader title="transform-jobs — List" />;
+export default function TransformJobs() {
+  return (
+    <>
+      <PageHeader title="Batch transform jobs" />
+      <ResourceList<TransformJobSummary>
+        noun="batch transform jobs"
+        rowKey={(j) => j.TransformJobArn ?? ""}
+        statuses={JOB_STATUSES}
+        fetchPage={async (q) => {
+          const out = await sagemaker().send(
+            new ListTransformJobsCommand({
+              NextToken: q.token,
+              NameContains: q.nameContains,
+              StatusEquals: q.statusEquals as TransformJobSummary["TransformJobStatus"],
+              SortBy: q.sortBy as "Name" | "CreationTime" | "Status",
+              SortOrder: q.sortOrder,
+              MaxResults: q.pageSize,
+            }),
+          );
+          return { items: out.TransformJobSummaries ?? [], next: out.NextToken };
+        }}
+        columns={[
+          {
+            label: "Name",
+            sortBy: "Name",
+            render: (j) => (
+              <a href={`${BASE}/transform-jobs/${encodeURIComponent(j.TransformJobName ?? "")}`}>{j.TransformJobName}</a>
+            ),
+          },
+          { label: "Status", sortBy: "Status", render: (j) => <StatusBadge status={j.TransformJobStatus} /> },
+          { label: "Creation time", sortBy: "CreationTime", render: (j) => formatTime(j.CreationTime) },
+          { label: "Duration", render: (j) => durationBetween(j.CreationTime, j.TransformEndTime) },
+          {
+            label: "Failure reason",
+            render: (j) => (j.FailureReason ? <span class="clip" title={j.FailureReason}>{j.FailureReason}</span> : "—"),
+          },
+        ]}
+      />
+    </>
+  );
 }
