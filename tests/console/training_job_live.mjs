@@ -26,6 +26,7 @@ await scenario(async (page, b) => {
   assert.equal(await page.locator(`figure.metric[data-metric="${metric}"] canvas`).count() > 0, true, "a uPlot canvas");
   const earlyLog = await page.getByRole("log").textContent();
   assert.match(earlyLog, /epoch \d+ of/);
+  await page.getByRole("heading", { name: "Status history" }).evaluate((h) => h.scrollIntoView());
   await screenshot(page, "training-job");
   await waitForPoints(page, metric, early + 3, 60000);
   await page.getByRole("log").getByText(`epoch ${lines} of ${lines}`).waitFor({ timeout: 60000 });

@@ -97,7 +97,10 @@ def test_training_list_failed_job_algorithm_metrics_and_stop(server, sm, s3, buc
     epoch_metric = {"Name": "epoch:mse", "Regex": r"^epoch=\d+ train:mse=([0-9.eE+-]+)"}
     sm.create_algorithm(AlgorithmName=algorithm, TrainingSpecification={
         "TrainingImage": SAMPLE_IMAGE,
-        "SupportedHyperParameters": [],
+        "SupportedHyperParameters": [
+            {"Name": "epochs", "Type": "Integer", "IsTunable": False, "IsRequired": False,
+             "Range": {"IntegerParameterRangeSpecification": {"MinValue": "1", "MaxValue": "5000"}}},
+        ],
         "SupportedTrainingInstanceTypes": ["ml.m5.large"],
         "TrainingChannels": [{"Name": "train", "IsRequired": True, "SupportedContentTypes": ["text/csv"],
                               "SupportedInputModes": ["File"]}],

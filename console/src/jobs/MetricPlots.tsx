@@ -32,7 +32,7 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
   const plot = useRef<uPlot | undefined>(undefined);
   const [loadError, setLoadError] = useState<string>();
   const n = series.xs.length;
-  const data = (): uPlot.AlignedData => [series.xs.slice(), series.ys.slice()];
+  const data = (): uPlot.AlignedData => ordered(series.xs, series.ys);
 
   useEffect(() => {
     if (series.invalid) return;
@@ -47,7 +47,9 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
             width: Math.max(240, el.clientWidth),
             height: 220,
             legend: { show: false },
-            scales: { x: { time: true } },
+            // Values logged within one second would collapse the time
+            // axis (uPlot then spans years): keep at least a second.
+            scales: { x: { time: true, range: (_u, min, max) => (max - min < 1 ? [min - 0.5, max + 0.5] : [min, max]) } },
             series: [{}, { label: series.name, stroke: "#0972d3", width: 2, points: { size: 4 } }],
             axes: [{}, { size: 60 }],
           },
@@ -117,4 +119,13 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
       )}
     </figure>
   );
+}
+
+/** The points by time (uPlot needs ascending x; several streams interleave). */
+function ordered(xs: number[], ys: number[]): uPlot.AlignedData {
+  let sorted = true;
+  for (let i = 1; i < xs.length && sorted; i++) sorted = xs[i - 1] <= xs[i];
+  if (sorted) return [xs.slice(), ys.slice()];
+  const idx = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  return [idx.map((i) => xs[i]), idx.map((i) => ys[i])];
 }

@@ -50,11 +50,13 @@ export function S3Object({ uri, label }: { uri: string | undefined; label?: stri
   if (!uri) return <>—</>;
   return (
     <span class="s3-object">
-      <code>{uri}</code>{" "}
+      <code>{uri}</code>
       {loc && loc.key && !loc.key.endsWith("/") && (
-        <DownloadLink bucket={loc.bucket} objectKey={loc.key}>
-          {label}
-        </DownloadLink>
+        <span class="s3-download">
+          <DownloadLink bucket={loc.bucket} objectKey={loc.key}>
+            {label}
+          </DownloadLink>
+        </span>
       )}
     </span>
   );

@@ -76,13 +76,13 @@ function TrainingJobView({ job, error, reload }: { job: DescribeTrainingJobComma
         <h3>Final metric values</h3>
         <FinalMetrics job={job} />
       </Section>
+      <Section title="Logs">
+        <LogView tail={tail} group={TRAINING_LOG_GROUP} />
+      </Section>
       <AlgorithmSection job={job} />
       <InputSection job={job} />
       <OutputSection job={job} />
       <ResourcesSection job={job} />
-      <Section title="Logs">
-        <LogView tail={tail} group={TRAINING_LOG_GROUP} />
-      </Section>
     </>
   );
 }
