@@ -58,7 +58,9 @@ export function LogView({ tail, group }: { tail: TailState; group: string }) {
         </p>
       )}
       <div class="log" ref={box} tabIndex={0} role="log" aria-label="Log lines">
-        {tail.read && tail.lines.length === 0 && <div class="empty">No log lines yet.</div>}
+        {tail.read && tail.lines.length === 0 && (
+          <div class="empty">{tail.following ? "No log lines yet." : "This job wrote no log lines."}</div>
+        )}
         {tail.lines.map((l) => (
           <div class="log-line" key={l.seq}>
             <time>{clock(l.time)}</time>

@@ -5,6 +5,9 @@ import { StatusBadge } from "../components/ui";
 import { formatTime } from "../format";
 import { durationBetween } from "./status";
 
+/** Secondary statuses that end a job: shown in their own colour. */
+const ENDS = ["Completed", "Failed", "Stopped", "MaxRuntimeExceeded", "MaxWaitTimeExceeded", "Interrupted"];
+
 export function Timeline({ transitions }: { transitions: SecondaryStatusTransition[] | undefined }) {
   if (!transitions?.length) return <p class="empty">No status transitions yet.</p>;
   const steps = [...transitions].sort((a, b) => (a.StartTime?.getTime() ?? 0) - (b.StartTime?.getTime() ?? 0));
@@ -15,7 +18,12 @@ export function Timeline({ transitions }: { transitions: SecondaryStatusTransiti
         return (
           <li key={`${i}:${t.Status}`} class={current ? "current" : undefined} aria-current={current ? "step" : undefined}>
             <div class="timeline-head">
-              <StatusBadge status={t.Status} />
+              {current || ENDS.includes(t.Status ?? "") ? (
+                <StatusBadge status={t.Status} />
+              ) : (
+                // A step already done is history, not something in progress.
+                <span class="badge muted">{t.Status}</span>
+              )}
               <span class="muted">
                 {formatTime(t.StartTime)}
                 {" – "}
