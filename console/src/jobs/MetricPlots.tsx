@@ -47,9 +47,7 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
             width: Math.max(240, el.clientWidth),
             height: 220,
             legend: { show: false },
-            // Values logged within one second would collapse the time
-            // axis (uPlot then spans years): keep at least a second.
-            scales: { x: { time: true, range: (_u, min, max) => (max - min < 1 ? [min - 0.5, max + 0.5] : [min, max]) } },
+            scales: { x: { time: true, range: atLeastASecond } },
             series: [{}, { label: series.name, stroke: "#0972d3", width: 2, points: { size: 4 } }],
             axes: [{}, { size: 60 }],
           },
@@ -128,4 +126,19 @@ function ordered(xs: number[], ys: number[]): uPlot.AlignedData {
   if (sorted) return [xs.slice(), ys.slice()];
   const idx = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
   return [idx.map((i) => xs[i]), idx.map((i) => ys[i])];
+}
+
+/**
+ * The x range: the data's, but at least a second wide. Values logged within
+ * one second would otherwise get uPlot's default span for equal times,
+ * which is a day in milliseconds, i.e. years on a scale of seconds.
+ */
+function atLeastASecond(u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  const xs = u.data[0];
+  if (xs.length) {
+    const first = xs[0];
+    const last = xs[xs.length - 1];
+    if (last - first < 1) return [first - 0.5, last + 0.5];
+  }
+  return [min, max];
 }
