@@ -15,8 +15,6 @@ export interface Page<T> {
 export interface Query {
   token?: string;
   nameContains?: string;
-  /** The API's StatusEquals, when the list offers `statuses`. */
-  statusEquals?: string;
   sortBy: string;
   sortOrder: "Ascending" | "Descending";
   pageSize: number;
@@ -38,7 +36,6 @@ export function ResourceList<T>({
   filter = true,
   pollMs = 5000,
   pageSize = 50,
-  statuses,
 }: {
   /** Plural, lower case: "model packages". */
   noun: string;
@@ -49,28 +46,17 @@ export function ResourceList<T>({
   filter?: boolean;
   pollMs?: number;
   pageSize?: number;
-  /** The API's status values: a "Status" select filters by one (StatusEquals). */
-  statuses?: string[];
 }) {
   const [nameFilter, setNameFilter] = useState("");
   const nameContains = useDebounced(nameFilter.trim());
-  const [statusEquals, setStatusEquals] = useState("");
   const [sortBy, setSortBy] = useState(defaultSort);
   const [sortOrder, setSortOrder] = useState<"Ascending" | "Descending">("Descending");
   // Tokens of the pages before this one: "Previous" pops.
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
   const token = tokens[tokens.length - 1];
   const { data, error, loading } = useLoad(
-    () =>
-      fetchPage({
-        token,
-        nameContains: nameContains || undefined,
-        statusEquals: statusEquals || undefined,
-        sortBy,
-        sortOrder,
-        pageSize,
-      }),
-    [token, nameContains, statusEquals, sortBy, sortOrder],
+    () => fetchPage({ token, nameContains: nameContains || undefined, sortBy, sortOrder, pageSize }),
+    [token, nameContains, sortBy, sortOrder],
     pollMs,
   );
   const resetPaging = () => setTokens([undefined]);
@@ -98,25 +84,6 @@ export function ResourceList<T>({
               }}
             />
           </label>
-          {statuses && (
-            <label class="filter">
-              <span>Status </span>
-              <select
-                value={statusEquals}
-                onChange={(e) => {
-                  setStatusEquals((e.target as HTMLSelectElement).value);
-                  resetPaging();
-                }}
-              >
-                <option value="">Any status</option>
-                {statuses.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
         </div>
       )}
       <ErrorBox error={error} />
@@ -152,7 +119,7 @@ export function ResourceList<T>({
         </tbody>
       </table>
       {loading && !data && <Loading />}
-      {data && data.items.length === 0 && <p class="empty">No {noun}{nameContains ? ` match “${nameContains}”` : ""}{statusEquals ? ` with status ${statusEquals}` : ""}.</p>}
+      {data && data.items.length === 0 && <p class="empty">No {noun}{nameContains ? ` match “${nameContains}”` : ""}.</p>}
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>
           Previous
