@@ -36,6 +36,8 @@ export function ResourceList<T>({
   filter = true,
   pollMs = 5000,
   pageSize = 50,
+  tools,
+  toolsKey = "",
 }: {
   /** Plural, lower case: "model packages". */
   noun: string;
@@ -46,17 +48,27 @@ export function ResourceList<T>({
   filter?: boolean;
   pollMs?: number;
   pageSize?: number;
+  /** More filter controls beside the name filter (e.g. a status select). */
+  tools?: ComponentChildren;
+  /** The values of `tools`' filters, read by `fetchPage`: a change reloads from page 1. */
+  toolsKey?: string;
 }) {
   const [nameFilter, setNameFilter] = useState("");
   const nameContains = useDebounced(nameFilter.trim());
   const [sortBy, setSortBy] = useState(defaultSort);
   const [sortOrder, setSortOrder] = useState<"Ascending" | "Descending">("Descending");
-  // Tokens of the pages before this one: "Previous" pops.
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  // Tokens of the pages before this one: "Previous" pops. They belong to
+  // the filters of `tools` they were read with: a change starts at page 1.
+  const [paging, setPaging] = useState<{ key: string; tokens: (string | undefined)[] }>({
+    key: toolsKey,
+    tokens: [undefined],
+  });
+  const tokens = paging.key === toolsKey ? paging.tokens : [undefined];
+  const setTokens = (t: (string | undefined)[]) => setPaging({ key: toolsKey, tokens: t });
   const token = tokens[tokens.length - 1];
   const { data, error, loading } = useLoad(
     () => fetchPage({ token, nameContains: nameContains || undefined, sortBy, sortOrder, pageSize }),
-    [token, nameContains, sortBy, sortOrder],
+    [token, nameContains, sortBy, sortOrder, toolsKey],
     pollMs,
   );
   const resetPaging = () => setTokens([undefined]);
@@ -84,6 +96,7 @@ export function ResourceList<T>({
               }}
             />
           </label>
+          {tools}
         </div>
       )}
       <ErrorBox error={error} />
