@@ -36,8 +36,14 @@ let clients: {
   ecr: ECRClient;
 } | null = null;
 
+/** The session the clients sign for: each client memoizes the credentials it
+ * resolved, so signing in as another account in the same tab needs new ones. */
+let clientsFor: string | undefined;
+
 function all() {
-  if (!clients) {
+  const key = session()?.accessKeyId;
+  if (!clients || clientsFor !== key) {
+    clientsFor = key;
     clients = {
       sagemaker: new SageMakerClient(common()),
       // Path-style: bucket names are not host names on one loopback port.
@@ -45,23 +51,29 @@ function all() {
       logs: new CloudWatchLogsClient(common()),
       ecr: new ECRClient(common()),
     };
-    for (const c of Object.values(clients)) {
-      // Any call answered "expired" ends the session with a message.
-      (c.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
-        (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
-          try {
-            return await next(args);
-          } catch (e) {
-            const ended = sessionEnded(e);
-            if (ended) signOut(ended);
-            throw e;
-          }
-        },
-        { step: "initialize", name: "slipwaySessionExpiry" },
-      );
-    }
+    for (const c of Object.values(clients)) watchSession(c);
   }
   return clients;
+}
+
+/**
+ * Any call answered "expired" ends the session with a message. Exported for
+ * the clients a page makes for itself (the SageMaker runtime, S3 transfers).
+ */
+export function watchSession<C extends { middlewareStack: unknown }>(c: C): C {
+  (c.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
+    (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        const ended = sessionEnded(e);
+        if (ended) signOut(ended);
+        throw e;
+      }
+    },
+    { step: "initialize", name: "slipwaySessionExpiry" },
+  );
+  return c;
 }
 
 export const sagemaker = () => all().sagemaker;

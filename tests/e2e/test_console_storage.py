@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from console_helpers import run_scenario
-from e2e_helpers import VENV_BIN, uniq
+from e2e_helpers import VENV_BIN, create_account, uniq
 from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images
 from registry_helpers import build_image, remove_image
 from s3_helpers import s3 as s3_client
@@ -35,7 +35,17 @@ def test_s3_buckets_folders_upload_download_delete(server, tmp_path):
     got = s3.get_object(Bucket=bucket, Key="models/large-model.tar.gz")
     assert hashlib.sha256(got["Body"].read()).digest() == hashlib.sha256(large.read_bytes()).digest()
     assert got["ETag"].strip('"').endswith("-3")
-    assert figures["upload_ms"] > 0
+    # The second upload of it, cancelled in the browser, left no parts behind.
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert all(0 < f < 1 for f in figures["part_way"].values()), figures
+
+
+def test_signing_in_as_another_account_in_the_same_tab_signs_as_it(server):
+    bucket = uniq("console-mine")
+    s3_client(server).create_bucket(Bucket=bucket)
+    other = create_account(server.data_dir, uniq("console-switch"))
+    run_scenario("s3_switch_account", server, BUCKET=bucket, OTHER_KEY_ID=other.access_key,
+                 OTHER_SECRET=other.secret_key, OTHER_ACCOUNT=other.account_id)
 
 
 @pytest.fixture

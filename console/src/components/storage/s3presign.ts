@@ -12,10 +12,12 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { s3 } from "../../aws";
+import { s3, watchSession } from "../../aws";
 import { region } from "../../config";
+import { session } from "../../session";
 
-let client: S3Client | null = null;
+/** The client and the session (access key) it was made for; see aws.ts. */
+let client: { key: string | undefined; c: S3Client } | null = null;
 
 /**
  * The console's S3 client, except that it adds checksums only where S3
@@ -26,18 +28,22 @@ let client: S3Client | null = null;
  * presigned parts cannot carry.
  */
 export function transferClient(): S3Client {
-  if (!client) {
-    client = new S3Client({
-      region,
-      endpoint: location.origin,
-      forcePathStyle: true,
-      credentials: s3().config.credentials,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      maxAttempts: 1,
-    });
+  const key = session()?.accessKeyId;
+  if (!client || client.key !== key) {
+    const c = watchSession(
+      new S3Client({
+        region,
+        endpoint: location.origin,
+        forcePathStyle: true,
+        credentials: s3().config.credentials,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+        maxAttempts: 1,
+      }),
+    );
+    client = { key, c };
   }
-  return client;
+  return client.c;
 }
 
 /** How long a presigned link stays valid (it also ends with the session). */

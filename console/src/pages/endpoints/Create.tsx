@@ -59,7 +59,7 @@ export default function CreateEndpoint() {
   const [error, setError] = useState<{ member?: Member; message: string }>();
   const [busy, setBusy] = useState(false);
   const chosenModel = model || models.data?.[0]?.ModelName || "";
-  const effectiveConfig = configEdited ? configName : `${name.trim()}-config`.slice(0, 63);
+  const effectiveConfig = configEdited ? configName : name.trim() ? `${name.trim()}-config`.slice(0, 63) : "";
   const at = (m: Member) => (error?.member === m ? error.message : undefined);
 
   const submit = async (e: Event) => {
@@ -100,8 +100,8 @@ export default function CreateEndpoint() {
     <>
       <PageHeader title="Create endpoint" />
       <p class="intro">
-        An endpoint serves one model on instances of one type, over HTTPS in AWS and over this server's port here. This
-        form creates its endpoint configuration (one production variant) and then the endpoint.
+        An endpoint serves a model for real-time inference on instances of one type. This form creates an endpoint
+        configuration with one production variant, then the endpoint; its containers start at once.
       </p>
       <form class="panel" onSubmit={submit}>
         <Field label="Endpoint name" id="endpoint-name" hint="Up to 63 letters, digits and hyphens." error={at("EndpointName")}>
