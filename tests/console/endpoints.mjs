@@ -1,7 +1,7 @@
 // Endpoints in the console: the list (name and status filters), an
 // endpoint's page (status, variants, model link), a test invocation that
 // returns the echoed body with its latency, a container's 500 shown as a
-// ModelError with its log stream, creating an endpoint from the console
+// ModelError with its log stream, a failed endpoint's reason, creating an endpoint from the console
 // and deleting it.
 import assert from "node:assert/strict";
 import { need, result, scenario, screenshot, URL_BASE } from "./browser.mjs";
@@ -9,6 +9,7 @@ import { need, result, scenario, screenshot, URL_BASE } from "./browser.mjs";
 const ECHO = need("ECHO_ENDPOINT");
 const ECHO_MODEL = need("ECHO_MODEL");
 const BROKEN = need("BROKEN_ENDPOINT");
+const FAILED = need("FAILED_ENDPOINT");
 const NEW = need("NEW_ENDPOINT");
 
 async function invoke(page, body) {
@@ -65,6 +66,12 @@ await scenario(async (page) => {
   assert.match(failedFacts, /Log stream ARN\s+arn:aws:logs:[^\s]+:log-group:\/aws\/sagemaker\/Endpoints\/[^\s]+:log-stream:AllTraffic\/i-[0-9a-f]{17}/);
   await failed.getByRole("button", { name: "Show this log stream" }).click();
   await page.getByLabel("Log events").getByText(/invocations: 500 SAMPLE_MODE=error500/).first().waitFor({ timeout: 20000 });
+
+  // A failed endpoint: its reason, as DescribeEndpoint gives it; no invocations.
+  await page.goto(`${URL_BASE}/console/endpoints/${FAILED}`);
+  await page.getByRole("alert").filter({ hasText: "Failure reason:" }).getByText(need("FAILURE_REASON")).waitFor();
+  await page.getByText("The endpoint answers invocations once it is InService.").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Send request" }).isDisabled(), true);
 
   // Create one from the console: config + endpoint, then its page.
   await page.goto(`${URL_BASE}/console/endpoints`);

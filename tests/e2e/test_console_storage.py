@@ -77,18 +77,19 @@ def test_registry_push_commands_work_as_shown(server, local_image, tmp_path):
     assert repo not in [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
 
 
-def wait_in_service(sm, name: str, timeout: float = 120) -> None:
+def wait_created(sm, name: str, status: str = "InService", timeout: float = 120) -> dict:
     deadline = time.time() + timeout
     while (d := sm.describe_endpoint(EndpointName=name))["EndpointStatus"] == "Creating":
         assert time.time() < deadline, f"{name} still Creating"
         time.sleep(0.5)
-    assert d["EndpointStatus"] == "InService", d.get("FailureReason")
+    assert d["EndpointStatus"] == status, d.get("FailureReason")
+    return d
 
 
-def deploy(sm, mode: str) -> tuple[str, str]:
+def deploy(sm, mode: str, image: str = SAMPLE_IMAGE) -> tuple[str, str]:
     model = uniq(f"console-{mode}")
     sm.create_model(ModelName=model, ExecutionRoleArn=ROLE,
-                    PrimaryContainer={"Image": SAMPLE_IMAGE, "Environment": {"SAMPLE_MODE": mode}})
+                    PrimaryContainer={"Image": image, "Environment": {"SAMPLE_MODE": mode}})
     config = uniq("console-epc")
     sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1,
@@ -103,19 +104,23 @@ def test_endpoint_page_invocation_model_error_create_and_delete(jobs_server):
     sm = jobs_server.client(read_timeout=60)
     echo, echo_model = deploy(sm, "echo")
     broken, _ = deploy(sm, "error500")
+    # An image no registry has: the endpoint fails, with a reason.
+    failed, _ = deploy(sm, "echo", image=f"localhost/{uniq('no-such-image')}:latest")
     new = uniq("console-new")
     try:
-        wait_in_service(sm, echo)
-        wait_in_service(sm, broken)
+        wait_created(sm, echo)
+        wait_created(sm, broken)
+        reason = wait_created(sm, failed, "Failed")["FailureReason"]
         figures = run_scenario("endpoints", jobs_server, ECHO_ENDPOINT=echo, ECHO_MODEL=echo_model,
-                               BROKEN_ENDPOINT=broken, NEW_ENDPOINT=new)
+                               BROKEN_ENDPOINT=broken, FAILED_ENDPOINT=failed, FAILURE_REASON=reason,
+                               NEW_ENDPOINT=new)
         # The endpoint the console made, as the API describes it.
         config = sm.describe_endpoint_config(EndpointConfigName=f"{new}-config")
         v = config["ProductionVariants"][0]
         assert (v["ModelName"], v["InstanceType"], v["InitialInstanceCount"]) == (echo_model, "ml.m5.large", 1)
         assert figures["invoke_latency_ms"] >= 0
     finally:
-        for name in (echo, broken, new):
+        for name in (echo, broken, failed, new):
             try:
                 sm.delete_endpoint(EndpointName=name)
             except sm.exceptions.ClientError:
