@@ -1,8 +1,8 @@
 // Endpoints in the console: the list (name and status filters), an
 // endpoint's page (status, variants, model link), a test invocation that
 // returns the echoed body with its latency, a container's 500 shown as a
-// ModelError with its log stream, a failed endpoint's reason, creating an endpoint from the console
-// and deleting it.
+// ModelError with its log stream, a failed endpoint's reason, creating an
+// endpoint from the console and deleting it.
 import assert from "node:assert/strict";
 import { need, result, scenario, screenshot, URL_BASE } from "./browser.mjs";
 

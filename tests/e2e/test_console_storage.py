@@ -40,6 +40,17 @@ def test_s3_buckets_folders_upload_download_delete(server, tmp_path):
     assert all(0 < f < 1 for f in figures["part_way"].values()), figures
 
 
+def test_s3_folder_paging(server):
+    s3 = s3_client(server)
+    bucket = uniq("console-paging")
+    s3.create_bucket(Bucket=bucket)
+    count = 230
+    for i in range(count):
+        s3.put_object(Bucket=bucket, Key=f"many/obj-{i:04d}.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="many/sub/inner.txt", Body=b"y")
+    run_scenario("s3_paging", server, BUCKET=bucket, COUNT=count)
+
+
 def test_signing_in_as_another_account_in_the_same_tab_signs_as_it(server):
     bucket = uniq("console-mine")
     s3_client(server).create_bucket(Bucket=bucket)

@@ -3,7 +3,7 @@ import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { describeError, ecr, erroredMember } from "../../aws";
 import { ResourceList } from "../../components/ResourceList";
-import { Field, PageHeader } from "../../components/ui";
+import { ErrorBox, Field, PageHeader } from "../../components/ui";
 import { formatTime } from "../../format";
 import { repositoryHref } from "../../components/storage/PushCommands";
 
@@ -52,11 +52,7 @@ function CreateRepository() {
           <option value="IMMUTABLE">Immutable: a tag, once pushed, never moves</option>
         </select>
       </Field>
-      {error && !error.member && (
-        <div class="error-box" role="alert">
-          {error.message}
-        </div>
-      )}
+      {error && !error.member && <ErrorBox error={error.message} />}
       <button type="submit" class="primary" disabled={busy || !name.trim()}>
         Create repository
       </button>

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { describeError, s3 } from "../../aws";
 import { ResourceList } from "../../components/ResourceList";
 import { ConfirmButton } from "../../components/storage/ConfirmButton";
-import { Field, PageHeader } from "../../components/ui";
+import { ErrorBox, Field, PageHeader } from "../../components/ui";
 import { BASE } from "../../config";
 import { formatTime } from "../../format";
 
@@ -43,11 +43,7 @@ function CreateBucket({ onCreated }: { onCreated: (name: string) => void }) {
       >
         <input id="bucket-name" value={name} required onInput={(e) => setName((e.target as HTMLInputElement).value)} />
       </Field>
-      {error && (
-        <div class="error-box" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBox error={error} />
       <button type="submit" class="primary" disabled={busy || !name.trim()}>
         Create bucket
       </button>
