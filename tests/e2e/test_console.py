@@ -65,3 +65,7 @@ def test_budgets_first_page_and_a_list_of_a_thousand(server):
     figures = run_scenario("perf", server, creds=acct)
     print(f"\nconsole budgets: {figures}")
     assert figures["list_pages"] == 20
+
+
+def test_keyboard_only_and_a_narrow_window(server):
+    run_scenario("keyboard_narrow", server)
