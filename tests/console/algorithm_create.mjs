@@ -69,6 +69,7 @@ await scenario(async (page) => {
   await page.getByLabel("Transform output location").fill(`s3://${BUCKET}/algo-batch-output/`);
   assert.match(await editorText(page, "Training job definition"), new RegExp(`"S3Uri": "s3://${BUCKET}/train/"`));
   await page.waitForFunction(() => document.querySelector("#validation-role")?.value.startsWith("arn:aws:iam::"));
+  await page.getByLabel("Training data location").evaluate((el) => el.closest(".field").scrollIntoView({ block: "start" }));
   await screenshot(page, "algorithm-create");
 
   await page.getByRole("button", { name: "Create algorithm" }).click();

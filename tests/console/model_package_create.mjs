@@ -36,6 +36,8 @@ await scenario(async (page) => {
   const text = await editorText(page, "Transform job definition");
   assert.match(text, new RegExp(`"S3Uri": "s3://${BUCKET}/batch/"`));
   assert.match(text, new RegExp(`"S3OutputPath": "s3://${BUCKET}/validation-output/"`));
+  // The screenshot shows the pickers' fields and the editor they edit.
+  await page.getByLabel("Test data location").evaluate((el) => el.closest(".field").scrollIntoView({ block: "start" }));
   await screenshot(page, "model-package-create");
 
   await page.getByRole("button", { name: "Create model package" }).click();
@@ -59,6 +61,5 @@ await scenario(async (page) => {
   await page.getByPlaceholder("Find model packages by name").fill(NAME);
   const listed = page.getByRole("row").filter({ has: page.getByRole("link", { name: NAME }) });
   await listed.getByText("Completed").waitFor();
-  await screenshot(page, "model-packages");
   result({ transformJob });
 });

@@ -8,6 +8,11 @@ const REASON = need("REASON");
 
 await scenario(async (page) => {
   await page.goto(`${URL_BASE}/console/model-packages`);
+  // Newest first: this one, Failed, at the top of the list (with whatever else the account has).
+  const top = page.getByRole("row").nth(1);
+  await top.getByRole("link", { name: NAME }).waitFor();
+  await top.getByText("Failed").waitFor();
+  await screenshot(page, "model-packages");
   await page.getByPlaceholder("Find model packages by name").fill(NAME);
   await page.getByRole("link", { name: NAME }).click();
   const banner = page.getByRole("alert").filter({ hasText: "Validation of this model package failed." });

@@ -124,6 +124,7 @@ def test_a_failed_model_package_shows_why_on_its_page(jobs_server, sm, repo, buc
         InferenceSpecification={
             "Containers": [{"Image": ecr_uri(jobs_server, repo), "ModelDataUrl": f"s3://{bucket}/model/model.tar.gz"}],
             "SupportedTransformInstanceTypes": ["ml.m5.large"],
+            "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"],
             "SupportedContentTypes": ["application/x-unheard-of"],
             "SupportedResponseMIMETypes": ["text/csv"],
         },
