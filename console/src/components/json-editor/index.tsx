@@ -68,7 +68,10 @@ export function JsonEditor({
   // that edits a member) and replaces the text.
   const emitted = useRef<string[]>([]);
   useEffect(() => {
-    if (!emitted.current.includes(value)) handle.current?.setValue(value);
+    if (emitted.current.includes(value) || !handle.current) return;
+    handle.current.setValue(value);
+    // Echoes of typing before this change are obsolete.
+    emitted.current = [];
   }, [value]);
 
   if (failed) {
