@@ -80,6 +80,8 @@ export const sagemaker = () => all().sagemaker;
 export const s3 = () => all().s3;
 export const logs = () => all().logs;
 export const ecr = () => all().ecr;
+/** The settings every client above is made with, for a page's own client of another service. */
+export const clientSettings = common;
 
 /** Why a call's error ends the session, if it does. */
 function sessionEnded(e: unknown): string | undefined {

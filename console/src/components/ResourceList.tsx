@@ -70,6 +70,7 @@ export function ResourceList<T>({
     () => fetchPage({ token, nameContains: nameContains || undefined, sortBy, sortOrder, pageSize }),
     [token, nameContains, sortBy, sortOrder, toolsKey],
     pollMs,
+    true,
   );
   const resetPaging = () => setTokens([undefined]);
   const sortOn = (key: string) => {
@@ -100,7 +101,7 @@ export function ResourceList<T>({
         </div>
       )}
       <ErrorBox error={error} />
-      <table class="list">
+      <table class="list" aria-busy={loading}>
         <thead>
           <tr>
             {columns.map((c) => (
@@ -134,11 +135,11 @@ export function ResourceList<T>({
       {loading && !data && <Loading />}
       {data && data.items.length === 0 && <p class="empty">No {noun}{nameContains ? ` match “${nameContains}”` : ""}.</p>}
       <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>
+        <button type="button" disabled={loading || tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>
           Previous
         </button>
         <span>Page {tokens.length}</span>
-        <button type="button" disabled={!data?.next} onClick={() => data?.next && setTokens([...tokens, data.next])}>
+        <button type="button" disabled={loading || !data?.next} onClick={() => data?.next && setTokens([...tokens, data.next])}>
           Next
         </button>
       </nav>

@@ -89,7 +89,7 @@ export function CreateFolder({ bucket, prefix, onCreated }: { bucket: string; pr
     }
   };
   return (
-    <form class="panel inline-form" aria-labelledby="create-folder-title" onSubmit={submit}>
+    <form class="panel storage-form" aria-labelledby="create-folder-title" onSubmit={submit}>
       <h2 id="create-folder-title">Create folder</h2>
       <Field label="Folder name" id="folder-name" error={invalid ?? error}>
         <input id="folder-name" value={name} required onInput={(e) => setName((e.target as HTMLInputElement).value)} />

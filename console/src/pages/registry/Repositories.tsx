@@ -32,7 +32,7 @@ function CreateRepository() {
   };
   const at = (m: string) => (error?.member === m ? error.message : undefined);
   return (
-    <form class="panel inline-form" aria-labelledby="create-repository-title" onSubmit={submit}>
+    <form class="panel storage-form" aria-labelledby="create-repository-title" onSubmit={submit}>
       <h2 id="create-repository-title">Create repository</h2>
       <Field
         label="Repository name"

@@ -33,7 +33,7 @@ function CreateBucket({ onCreated }: { onCreated: (name: string) => void }) {
     }
   };
   return (
-    <form class="panel inline-form" aria-labelledby="create-bucket-title" onSubmit={submit}>
+    <form class="panel storage-form" aria-labelledby="create-bucket-title" onSubmit={submit}>
       <h2 id="create-bucket-title">Create bucket</h2>
       <Field
         label="Bucket name"
