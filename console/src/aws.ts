@@ -83,6 +83,24 @@ export const ecr = () => all().ecr;
 /** The settings every client above is made with, for a page's own client of another service. */
 export const clientSettings = common;
 
+/**
+ * A page's own client, made again whenever the session changes (an SDK
+ * client memoizes the credentials it first resolved, so a client kept
+ * across a sign-in as another account would sign as the old one).
+ */
+export function perSession<C extends { middlewareStack: unknown }>(make: () => C): () => C {
+  let made: C | undefined;
+  let madeFor: string | undefined;
+  return () => {
+    const key = session()?.accessKeyId;
+    if (!made || madeFor !== key) {
+      madeFor = key;
+      made = watchSession(make());
+    }
+    return made;
+  };
+}
+
 /** Why a call's error ends the session, if it does. */
 function sessionEnded(e: unknown): string | undefined {
   const name = (e as { name?: string }).name ?? "";

@@ -2,12 +2,11 @@
 // from the account's roles (IAM ListRoles, on the same port), or any ARN.
 import { IAMClient, ListRolesCommand, type Role } from "@aws-sdk/client-iam";
 import { useEffect } from "preact/hooks";
-import { clientSettings } from "../../aws";
+import { clientSettings, perSession } from "../../aws";
 import { useLoad } from "../../hooks";
 import { Field } from "../ui";
 
-let client: IAMClient | undefined;
-const iam = () => (client ??= new IAMClient(clientSettings()));
+const iam = perSession(() => new IAMClient(clientSettings()));
 
 async function allRoles(): Promise<Role[]> {
   const roles: Role[] = [];
