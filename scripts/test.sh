@@ -4,8 +4,8 @@
 #
 # CI has two cores and a time budget: the scikit-learn seller image (a
 # debootstrap of Debian, mostly downloads and dpkg) builds in the
-# background while cargo compiles, and the binary and the Rust tests share
-# the `ci` profile, so its dependencies are compiled once.
+# background while cargo compiles, and the binary and the Rust tests are
+# one `ci`-profile build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Every step prints how long the suite has run, so a slow step shows in
@@ -25,20 +25,23 @@ samples/scikit-byo/build.sh >"$scikit_log" 2>&1 &
 scikit_pid=$!
 trap 'kill $scikit_pid 2>/dev/null || true' EXIT
 
-step "cargo build --profile $PROFILE -p slipway"
-cargo build --profile "$PROFILE" -p slipway
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "generated wire layer is up to date"
 scripts/check-generated.sh
 step "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
-step "cargo nextest ($PROFILE profile)"
+# The Rust tests' build also builds the server binary the end-to-end tests
+# run (crates/slipway's integration tests need it), so there is no separate
+# `cargo build`: it would be rebuilt here anyway, with the test kit's
+# feature unified in (unused code outside tests).
+step "cargo nextest ($PROFILE profile; also builds $BIN)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --cargo-profile "$PROFILE" --no-fail-fast
 else
   cargo test --workspace --profile "$PROFILE" --no-fail-fast
 fi
+[ -x "$BIN" ] || cargo build --profile "$PROFILE" -p slipway
 step "sample seller image (podman)"
 samples/build-sample-image.sh
 samples/smoke-test-image.sh

@@ -36,8 +36,14 @@ let clients: {
   ecr: ECRClient;
 } | null = null;
 
+/** The session the clients sign for: each client memoizes the credentials it
+ * resolved, so signing in as another account in the same tab needs new ones. */
+let clientsFor: string | undefined;
+
 function all() {
-  if (!clients) {
+  const key = session()?.accessKeyId;
+  if (!clients || clientsFor !== key) {
+    clientsFor = key;
     clients = {
       sagemaker: new SageMakerClient(common()),
       // Path-style: bucket names are not host names on one loopback port.
@@ -45,29 +51,55 @@ function all() {
       logs: new CloudWatchLogsClient(common()),
       ecr: new ECRClient(common()),
     };
-    for (const c of Object.values(clients)) {
-      // Any call answered "expired" ends the session with a message.
-      (c.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
-        (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
-          try {
-            return await next(args);
-          } catch (e) {
-            const ended = sessionEnded(e);
-            if (ended) signOut(ended);
-            throw e;
-          }
-        },
-        { step: "initialize", name: "slipwaySessionExpiry" },
-      );
-    }
+    for (const c of Object.values(clients)) watchSession(c);
   }
   return clients;
+}
+
+/**
+ * Any call answered "expired" ends the session with a message. Exported for
+ * the clients a page makes for itself (the SageMaker runtime, S3 transfers).
+ */
+export function watchSession<C extends { middlewareStack: unknown }>(c: C): C {
+  (c.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
+    (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        const ended = sessionEnded(e);
+        if (ended) signOut(ended);
+        throw e;
+      }
+    },
+    { step: "initialize", name: "slipwaySessionExpiry" },
+  );
+  return c;
 }
 
 export const sagemaker = () => all().sagemaker;
 export const s3 = () => all().s3;
 export const logs = () => all().logs;
 export const ecr = () => all().ecr;
+/** The settings every client above is made with, for a page's own client of another service. */
+export const clientSettings = common;
+
+/**
+ * A page's own client, made again whenever the session changes (an SDK
+ * client memoizes the credentials it first resolved, so a client kept
+ * across a sign-in as another account would sign as the old one).
+ */
+export function perSession<C extends { middlewareStack: unknown }>(make: () => C): () => C {
+  let made: C | undefined;
+  let madeFor: string | undefined;
+  return () => {
+    const key = session()?.accessKeyId;
+    if (!made || madeFor !== key) {
+      madeFor = key;
+      made = watchSession(make());
+    }
+    return made;
+  };
+}
 
 /** Why a call's error ends the session, if it does. */
 function sessionEnded(e: unknown): string | undefined {

@@ -11,9 +11,11 @@ export interface Loaded<T> {
 /**
  * Loads `fetch()` now, whenever `deps` change, and every `pollMs` while the
  * page is visible (status changes appear without reloading). A slow answer
- * that arrives after newer deps is dropped.
+ * that arrives after newer deps is dropped. With `keep`, the previous data
+ * stays on screen while new deps load (a list's next page), instead of
+ * blanking.
  */
-export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[], pollMs = 0): Loaded<T> {
+export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[], pollMs = 0, keep = false): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
@@ -37,7 +39,7 @@ export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[], pollMs = 0)
   }, deps);
   useEffect(() => {
     setLoading(true);
-    setData(undefined);
+    if (!keep) setData(undefined);
     run();
     if (!pollMs) return;
     const timer = window.setInterval(() => {

@@ -41,3 +41,6 @@ render(
   </LocationProvider>,
   document.getElementById("app")!,
 );
+// The first page's "ready" time, since navigation start: the budget the
+// browser tests measure (docs/benchmarks.md, "Web console").
+performance.mark("slipway:first-render");

@@ -24,6 +24,7 @@ export const ROUTES: [string, Page][] = [
   ["/models", lazy(() => import("./pages/models/List"))],
   ["/models/:name", lazy(() => import("./pages/models/Detail"))],
   ["/endpoints", lazy(() => import("./pages/endpoints/List"))],
+  ["/endpoints/create", lazy(() => import("./pages/endpoints/Create"))],
   ["/endpoints/:name", lazy(() => import("./pages/endpoints/Detail"))],
   ["/s3", lazy(() => import("./pages/s3/Buckets"))],
   ["/s3/:bucket", lazy(() => import("./pages/s3/Objects"))],

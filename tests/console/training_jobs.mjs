@@ -18,7 +18,7 @@ await scenario(async (page, b) => {
   await page.getByLabel("Filter training jobs by name").fill(tag);
   await page.getByRole("link", { name: failed }).waitFor();
   await page.getByRole("link", { name: viaAlgorithm }).waitFor();
-  await page.getByLabel("Status").selectOption("Failed");
+  await page.getByLabel("Filter training jobs by status").selectOption("Failed");
   await page.getByRole("link", { name: viaAlgorithm }).waitFor({ state: "detached" });
   await page.getByRole("link", { name: failed }).waitFor();
   assert.equal(await page.locator("table.list tbody tr").count(), 1);

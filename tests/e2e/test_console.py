@@ -50,3 +50,22 @@ def test_an_account_sees_none_of_another_accounts_resources(server, sm):
     theirs = uniq("theirs-group")
     server.client(other).create_model_package_group(ModelPackageGroupName=theirs)
     run_scenario("isolation", server, creds=other, MINE=theirs, NOT_MINE=mine)
+
+
+def test_budgets_first_page_and_a_list_of_a_thousand(server):
+    """docs/benchmarks.md "Web console": the figures are printed for the record."""
+    acct = create_account(server.data_dir, uniq("console-perf"))
+    sm = server.client(acct)
+    spec = {"Containers": [{"Image": "registry.example/perf:1"}],
+            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
+            "SupportedTransformInstanceTypes": ["ml.m5.large"],
+            "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]}
+    for i in range(1000):
+        sm.create_model_package(ModelPackageName=f"perf-{i:04d}", InferenceSpecification=spec)
+    figures = run_scenario("perf", server, creds=acct)
+    print(f"\nconsole budgets: {figures}")
+    assert figures["list_pages"] == 20
+
+
+def test_keyboard_only_and_a_narrow_window(server):
+    run_scenario("keyboard_narrow", server)

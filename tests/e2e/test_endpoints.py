@@ -292,15 +292,53 @@ def test_instance_types_of_a_model_package_are_enforced(sm, bucket):
     delete(sm, name)
 
 
-def test_logs_and_the_cli(sm, server, tmp_path):
-    name, d = deploy(sm, [("AllTraffic", make_model(sm, "echo"), 1, 1.0)])
-    assert d["EndpointStatus"] == "InService", d.get("FailureReason")
+def test_the_cli_lifecycle_and_logs(server, tmp_path):
+    """The AWS CLI alone: create, wait, invoke, update, re-weight, delete."""
+    env = {**clean_env(), **server.export}
+
+    def aws(*args: str) -> dict:
+        out = run_aws_cli(list(args), env).stdout
+        return json.loads(out) if out.strip() else {}
+
+    def until_not(name: str, leaving: tuple[str, ...]) -> dict:
+        deadline = time.time() + 90
+        while True:
+            d = aws("sagemaker", "describe-endpoint", "--endpoint-name", name)
+            if d["EndpointStatus"] not in leaving:
+                return d
+            assert time.time() < deadline, d
+            time.sleep(0.5)
+
+    model, name = uniq("cli-model"), uniq("cli-ep")
+    aws("sagemaker", "create-model", "--model-name", model, "--execution-role-arn", ROLE,
+        "--primary-container", json.dumps({"Image": SAMPLE_IMAGE, "Environment": {"SAMPLE_MODE": "echo"}}))
+    configs = [uniq("cli-epc"), uniq("cli-epc")]
+    for config, weight in zip(configs, (1.0, 2.0)):
+        aws("sagemaker", "create-endpoint-config", "--endpoint-config-name", config, "--production-variants",
+            json.dumps([{"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1,
+                         "InstanceType": "ml.m5.large", "InitialVariantWeight": weight}]))
+    arn = aws("sagemaker", "create-endpoint", "--endpoint-name", name, "--endpoint-config-name", configs[0])
+    assert arn["EndpointArn"].endswith(f":endpoint/{name}")
+    d = until_not(name, ("Creating",))
+    assert d["EndpointStatus"] == "InService", d
+
     answer = tmp_path / "answer.txt"
     out = run_aws_cli(["sagemaker-runtime", "invoke-endpoint", "--endpoint-name", name,
-                       "--body", "hello from the cli", "--content-type", "text/plain", str(answer)],
-                      {**clean_env(), **server.export})
+                       "--body", "hello from the cli", "--content-type", "text/plain", str(answer)], env)
     assert json.loads(out.stdout)["InvokedProductionVariant"] == "AllTraffic"
     assert answer.read_text() == "hello from the cli"
+
+    aws("sagemaker", "update-endpoint", "--endpoint-name", name, "--endpoint-config-name", configs[1])
+    d = until_not(name, ("Updating",))
+    assert d["EndpointStatus"] == "InService" and d["EndpointConfigName"] == configs[1], d
+    assert d["ProductionVariants"][0]["CurrentWeight"] == 2.0
+    aws("sagemaker", "update-endpoint-weights-and-capacities", "--endpoint-name", name,
+        "--desired-weights-and-capacities", json.dumps([{"VariantName": "AllTraffic", "DesiredWeight": 3.0}]))
+    d = until_not(name, ("Updating",))
+    assert d["ProductionVariants"][0]["CurrentWeight"] == 3.0, d
+    listed = aws("sagemaker", "list-endpoints", "--name-contains", name)["Endpoints"]
+    assert [e["EndpointName"] for e in listed] == [name]
+
     logs = server.client(service="logs")
     group = f"/aws/sagemaker/Endpoints/{name}"
     deadline = time.time() + 15
@@ -311,7 +349,16 @@ def test_logs_and_the_cli(sm, server, tmp_path):
         assert time.time() < deadline
         time.sleep(0.3)
     assert streams[0]["logStreamName"].startswith("AllTraffic/i-")
-    delete(sm, name)
+
+    aws("sagemaker", "delete-endpoint", "--endpoint-name", name)
+    deadline = time.time() + 60
+    while aws("sagemaker", "list-endpoints", "--name-contains", name)["Endpoints"]:
+        assert time.time() < deadline
+        time.sleep(0.5)
+    for config in configs:
+        aws("sagemaker", "delete-endpoint-config", "--endpoint-config-name", config)
+    aws("sagemaker", "delete-model", "--model-name", model)
+    assert aws("sagemaker", "list-endpoint-configs", "--name-contains", configs[0])["EndpointConfigs"] == []
 
 
 def test_another_account_can_neither_describe_nor_invoke(sm, rt, server):

@@ -36,6 +36,8 @@ export function ResourceList<T>({
   filter = true,
   pollMs = 5000,
   pageSize = 50,
+  tools,
+  toolsKey = "",
 }: {
   /** Plural, lower case: "model packages". */
   noun: string;
@@ -46,18 +48,29 @@ export function ResourceList<T>({
   filter?: boolean;
   pollMs?: number;
   pageSize?: number;
+  /** More filter controls beside the name filter (e.g. a status select). */
+  tools?: ComponentChildren;
+  /** The values of `tools`' filters, read by `fetchPage`: a change reloads from page 1. */
+  toolsKey?: string;
 }) {
   const [nameFilter, setNameFilter] = useState("");
   const nameContains = useDebounced(nameFilter.trim());
   const [sortBy, setSortBy] = useState(defaultSort);
   const [sortOrder, setSortOrder] = useState<"Ascending" | "Descending">("Descending");
-  // Tokens of the pages before this one: "Previous" pops.
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  // Tokens of the pages before this one: "Previous" pops. They belong to
+  // the filters of `tools` they were read with: a change starts at page 1.
+  const [paging, setPaging] = useState<{ key: string; tokens: (string | undefined)[] }>({
+    key: toolsKey,
+    tokens: [undefined],
+  });
+  const tokens = paging.key === toolsKey ? paging.tokens : [undefined];
+  const setTokens = (t: (string | undefined)[]) => setPaging({ key: toolsKey, tokens: t });
   const token = tokens[tokens.length - 1];
   const { data, error, loading } = useLoad(
     () => fetchPage({ token, nameContains: nameContains || undefined, sortBy, sortOrder, pageSize }),
-    [token, nameContains, sortBy, sortOrder],
+    [token, nameContains, sortBy, sortOrder, toolsKey],
     pollMs,
+    true,
   );
   const resetPaging = () => setTokens([undefined]);
   const sortOn = (key: string) => {
@@ -84,10 +97,11 @@ export function ResourceList<T>({
               }}
             />
           </label>
+          {tools}
         </div>
       )}
       <ErrorBox error={error} />
-      <table class="list">
+      <table class="list" aria-busy={loading}>
         <thead>
           <tr>
             {columns.map((c) => (
@@ -121,11 +135,11 @@ export function ResourceList<T>({
       {loading && !data && <Loading />}
       {data && data.items.length === 0 && <p class="empty">No {noun}{nameContains ? ` match “${nameContains}”` : ""}.</p>}
       <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>
+        <button type="button" disabled={loading || tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>
           Previous
         </button>
         <span>Page {tokens.length}</span>
-        <button type="button" disabled={!data?.next} onClick={() => data?.next && setTokens([...tokens, data.next])}>
+        <button type="button" disabled={loading || !data?.next} onClick={() => data?.next && setTokens([...tokens, data.next])}>
           Next
         </button>
       </nav>

@@ -91,7 +91,10 @@ pub async fn run(args: EndpointArgs) -> anyhow::Result<bool> {
     let ip = container_ip(&endpoint, &admin).await?;
     let direct_url = Arc::new(format!("http://{ip}:8080/invocations"));
 
-    let small = Bytes::from(format!("{}\n", "1.5,2.25,3.125,4.0625,".repeat(4))[..100].to_owned());
+    let mut row = "1.5,2.25,3.125,4.0625,".repeat(5);
+    row.truncate(99);
+    row.push('\n');
+    let small = Bytes::from(row);
     let large = Bytes::from(vec![b'7'; 1_000_000]);
     let cases = [
         Case {

@@ -12,11 +12,14 @@
 //! copies are made once, on first use.
 
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::Response;
 use rust_embed::Embed;
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 #[derive(Embed)]
@@ -33,6 +36,19 @@ const REGION_PLACEHOLDER: &str = "%SLIPWAY_REGION%";
 /// JSON editor (CodeMirror) injects its styles at run time.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The region the console's signatures must name (the server's).
+#[derive(Debug, Clone)]
+pub struct Region(pub Arc<str>);
+
+/// An axum middleware (`from_fn_with_state`) in front of the API router:
+/// answers the console's requests, passes every other one on.
+pub async fn middleware(State(region): State<Region>, req: Request<Body>, next: Next) -> Response {
+    if wants(&req) {
+        return serve(&req, &region.0);
+    }
+    next.run(req).await
+}
 
 /// Whether `req` is a browser's request for the console.
 pub fn wants<B>(req: &Request<B>) -> bool {

@@ -101,11 +101,6 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     if path == "/_slipway/health" {
         return (StatusCode::OK, "ok\n").into_response();
     }
-    // A browser's unsigned GET of `/` or `/console/…`: the web console,
-    // which then calls the APIs below like any other client.
-    if slipway_console::wants(&req) {
-        return slipway_console::serve(&req, state.service.region());
-    }
     if let Some(target) = req.headers().get("x-amz-target") {
         let target = target.to_str().unwrap_or_default().to_owned();
         return json_service(&state, &target, req)

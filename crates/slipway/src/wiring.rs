@@ -102,13 +102,20 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(n) => tracing::info!(n, "resumed endpoints a previous run left"),
         Err(e) => tracing::error!(error = %e, "reconciling endpoints failed"),
     }
+    // The web console sits in front of the API router (its requests are
+    // unsigned browser GETs, docs/console.md); only this crate depends on
+    // its embedded assets, so rebuilding them relinks the binary alone.
     let router = slipway_wire::router(
         service.clone(),
         hosting.clone(),
         WireConfig {
             max_json_body: config.max_json_body,
         },
-    );
+    )
+    .layer(axum::middleware::from_fn_with_state(
+        slipway_console::Region(config.region.clone().into()),
+        slipway_console::middleware,
+    ));
     Ok(App {
         service,
         hosting,

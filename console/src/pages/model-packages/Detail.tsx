@@ -1,14 +1,20 @@
-import { DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
-import { useRoute } from "preact-iso";
+import type { ComponentChildren } from "preact";
+import { DeleteModelPackageCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
+import { useLocation, useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
+import { DeleteButton } from "../../components/resources/DeleteButton";
+import { DefinitionView, FailureBanner, InferenceSpecificationView, ValidationTable } from "../../components/resources/specs";
 import { ErrorBox, Facts, Loading, PageHeader, Section, StatusBadge } from "../../components/ui";
 import { BASE } from "../../config";
 import { formatTime } from "../../format";
 import { useLoad } from "../../hooks";
 
+const ENDED = ["Completed", "Failed", "Deleting"];
+
 /** Route param: the package's ARN or name (URL-encoded). */
 export default function ModelPackage() {
   const { params } = useRoute();
+  const { route } = useLocation();
   const id = decodeURIComponent(params.id);
   const { data: p, error } = useLoad(
     () => sagemaker().send(new DescribeModelPackageCommand({ ModelPackageName: id })),
@@ -17,16 +23,19 @@ export default function ModelPackage() {
   );
   if (error) return <ErrorBox error={error} />;
   if (!p) return <Loading />;
-  const status = p.ModelPackageStatusDetails;
+  const statuses = p.ModelPackageStatusDetails?.ValidationStatuses;
+  const title = p.ModelPackageVersion ? `${p.ModelPackageName} (version ${p.ModelPackageVersion})` : (p.ModelPackageName ?? id);
   return (
     <>
-      <PageHeader title={p.ModelPackageName ?? id} />
-      {p.ModelPackageStatus === "Failed" && (
-        <div class="error-box failure-reason" role="alert">
-          <strong>Validation failed.</strong>{" "}
-          {status?.ValidationStatuses?.map((v) => v.FailureReason).filter(Boolean).join(" ") || "No reason given."}
-        </div>
-      )}
+      <PageHeader title={title}>
+        <DeleteButton
+          noun="model package"
+          name={title}
+          remove={() => sagemaker().send(new DeleteModelPackageCommand({ ModelPackageName: p.ModelPackageArn }))}
+          after={() => route(`${BASE}/model-packages`)}
+        />
+      </PageHeader>
+      {p.ModelPackageStatus === "Failed" && <FailureBanner noun="model package" statuses={statuses} />}
       <Section title="Summary">
         <Facts
           rows={[
@@ -35,48 +44,38 @@ export default function ModelPackage() {
             ["Certified for AWS Marketplace", p.CertifyForMarketplace ? "Yes" : "No"],
             ["Creation time", formatTime(p.CreationTime)],
             ["Description", p.ModelPackageDescription],
+            ...(p.ModelPackageGroupName
+              ? ([
+                  [
+                    "Model package group",
+                    <a href={`${BASE}/model-package-groups/${encodeURIComponent(p.ModelPackageGroupName)}`}>{p.ModelPackageGroupName}</a>,
+                  ],
+                  ["Approval status", p.ModelApprovalStatus],
+                ] as [string, ComponentChildren][])
+              : []),
           ]}
         />
       </Section>
       <Section title="Validation">
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Validation profile</th>
-              <th scope="col">Status</th>
-              <th scope="col">Failure reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {status?.ValidationStatuses?.map((v) => (
-              <tr key={v.Name}>
-                <td>{v.Name}</td>
-                <td>
-                  <StatusBadge status={v.Status} />
-                </td>
-                <td>{v.FailureReason ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {p.ValidationSpecification?.ValidationProfiles?.map((prof) => (
-          <p key={prof.ProfileName}>
-            Transform job of profile {prof.ProfileName}:{" "}
-            <a href={`${BASE}/transform-jobs?profile=${encodeURIComponent(prof.ProfileName ?? "")}`}>batch transform jobs</a>
+        {!ENDED.includes(p.ModelPackageStatus ?? "") && statuses?.length ? (
+          <p class="notice" aria-live="polite">
+            Validation is running: this page updates by itself.
           </p>
+        ) : null}
+        <Facts rows={[["IAM role", <code>{p.ValidationSpecification?.ValidationRole ?? "—"}</code>]]} />
+        <ValidationTable
+          resource={p.ModelPackageName ?? ""}
+          version={p.ModelPackageVersion}
+          created={p.CreationTime}
+          statuses={statuses}
+          withTraining={false}
+        />
+        {p.ValidationSpecification?.ValidationProfiles?.map((prof) => (
+          <DefinitionView key={prof.ProfileName} title={`Transform job definition of ${prof.ProfileName}`} value={prof.TransformJobDefinition} />
         ))}
       </Section>
       <Section title="Inference specification">
-        <Facts
-          rows={[
-            ["Location of inference image", <code>{p.InferenceSpecification?.Containers?.[0]?.Image}</code>],
-            ["Location of model data artifacts", <code>{p.InferenceSpecification?.Containers?.[0]?.ModelDataUrl ?? "—"}</code>],
-            ["Supported instance types (batch transform)", p.InferenceSpecification?.SupportedTransformInstanceTypes?.join(", ")],
-            ["Supported instance types (real-time)", p.InferenceSpecification?.SupportedRealtimeInferenceInstanceTypes?.join(", ")],
-            ["Content types", p.InferenceSpecification?.SupportedContentTypes?.join(", ")],
-            ["Response MIME types", p.InferenceSpecification?.SupportedResponseMIMETypes?.join(", ")],
-          ]}
-        />
+        <InferenceSpecificationView spec={p.InferenceSpecification} />
       </Section>
     </>
   );

@@ -1,25 +1,29 @@
 import { ListTrainingJobsCommand, type TrainingJobSummary } from "@aws-sdk/client-sagemaker";
+import { useState } from "preact/hooks";
 import { sagemaker } from "../../aws";
 import { ResourceList } from "../../components/ResourceList";
 import { PageHeader, StatusBadge } from "../../components/ui";
 import { BASE } from "../../config";
 import { formatTime } from "../../format";
-import { JOB_STATUSES, durationBetween } from "../../jobs/status";
+import { durationBetween } from "../../jobs/status";
+import { StatusFilter } from "../../jobs/StatusFilter";
 
 export default function TrainingJobs() {
+  const [status, setStatus] = useState("");
   return (
     <>
       <PageHeader title="Training jobs" />
       <ResourceList<TrainingJobSummary>
         noun="training jobs"
         rowKey={(j) => j.TrainingJobArn ?? ""}
-        statuses={JOB_STATUSES}
+        toolsKey={status}
+        tools={<StatusFilter noun="training jobs" value={status} onChange={setStatus} />}
         fetchPage={async (q) => {
           const out = await sagemaker().send(
             new ListTrainingJobsCommand({
               NextToken: q.token,
               NameContains: q.nameContains,
-              StatusEquals: q.statusEquals as TrainingJobSummary["TrainingJobStatus"],
+              StatusEquals: (status || undefined) as TrainingJobSummary["TrainingJobStatus"],
               SortBy: q.sortBy as "Name" | "CreationTime" | "Status",
               SortOrder: q.sortOrder,
               MaxResults: q.pageSize,

@@ -1,25 +1,29 @@
 import { ListTransformJobsCommand, type TransformJobSummary } from "@aws-sdk/client-sagemaker";
+import { useState } from "preact/hooks";
 import { sagemaker } from "../../aws";
 import { ResourceList } from "../../components/ResourceList";
 import { PageHeader, StatusBadge } from "../../components/ui";
 import { BASE } from "../../config";
 import { formatTime } from "../../format";
-import { JOB_STATUSES, durationBetween } from "../../jobs/status";
+import { durationBetween } from "../../jobs/status";
+import { StatusFilter } from "../../jobs/StatusFilter";
 
 export default function TransformJobs() {
+  const [status, setStatus] = useState("");
   return (
     <>
       <PageHeader title="Batch transform jobs" />
       <ResourceList<TransformJobSummary>
         noun="batch transform jobs"
         rowKey={(j) => j.TransformJobArn ?? ""}
-        statuses={JOB_STATUSES}
+        toolsKey={status}
+        tools={<StatusFilter noun="batch transform jobs" value={status} onChange={setStatus} />}
         fetchPage={async (q) => {
           const out = await sagemaker().send(
             new ListTransformJobsCommand({
               NextToken: q.token,
               NameContains: q.nameContains,
-              StatusEquals: q.statusEquals as TransformJobSummary["TransformJobStatus"],
+              StatusEquals: (status || undefined) as TransformJobSummary["TransformJobStatus"],
               SortBy: q.sortBy as "Name" | "CreationTime" | "Status",
               SortOrder: q.sortOrder,
               MaxResults: q.pageSize,
