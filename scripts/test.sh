@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # CI's log. The suite builds with the `ci` profile (Cargo.toml says why).
 suite_start=$SECONDS
 step() { echo "== [$((SECONDS - suite_start)) s] $*"; }
-PROFILE=ci
+PROFILE=${SLIPWAY_TEST_PROFILE:-ci}   # `release` reuses a release build's artifacts
 BIN=$PWD/target/$PROFILE/slipway
 scripts/setup.sh --no-build
 VENV=${SLIPWAY_VENV:-$PWD/.venv}
