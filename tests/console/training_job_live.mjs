@@ -17,7 +17,7 @@ await scenario(async (page, b) => {
   // Set once: still there at the end means no reload happened.
   await page.evaluate(() => (window.__sameDocument = true));
   await fact(page, "Status").getByText("InProgress").waitFor();
-  await page.getByRole("button", { name: "Stop" }).waitFor();
+  await page.getByRole("button", { name: "Stop", exact: true }).waitFor();
   await page.getByText("Live: new lines appear as the job writes them.").waitFor();
 
   // The plot (a uPlot canvas) grows while the job runs.
@@ -37,7 +37,7 @@ await scenario(async (page, b) => {
   await page.getByText("The job has ended; this is its whole log.").waitFor();
   await page.getByRole("log").getByText("training complete").waitFor();
   assert.equal(await plotPoints(page, metric), lines);
-  assert.equal(await page.getByRole("button", { name: "Stop" }).count(), 0);
+  assert.equal(await page.getByRole("button", { name: "Stop", exact: true }).count(), 0);
   const steps = await page.locator("ol.timeline li .badge").allTextContents();
   assert.deepEqual(steps, ["Starting", "Downloading", "Training", "Uploading", "Completed"]);
   const final = page.getByRole("table", { name: "Final metric values" }).getByRole("row", { name: metric });

@@ -30,7 +30,7 @@ await scenario(async (page, b) => {
   await reason.waitFor();
   assert.match(await reason.textContent(), /AlgorithmError: column 7 is not numeric/);
   await fact(page, "Status").getByText("Failed").waitFor();
-  assert.equal(await page.getByRole("button", { name: "Stop" }).count(), 0);
+  assert.equal(await page.getByRole("button", { name: "Stop", exact: true }).count(), 0);
   assert.equal((await page.locator("ol.timeline li .badge").allTextContents()).at(-1), "Failed");
 
   // A job of an algorithm: the algorithm's MetricDefinitions apply.
@@ -45,8 +45,14 @@ await scenario(async (page, b) => {
   // Stop, confirmed in a dialog: the status moves on by itself.
   await page.goto(`${URL_BASE}/console/training-jobs/${hanging}`);
   await page.getByRole("log").getByText("this job will never finish").waitFor({ timeout: 60000 });
-  page.once("dialog", (d) => d.accept());
-  await page.getByRole("button", { name: "Stop" }).click();
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Stop training job?" });
+  await dialog.getByText(hanging).waitFor();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal(await fact(page, "Status").textContent(), "InProgress");
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await dialog.getByRole("button", { name: "Stop training job" }).click();
   await fact(page, "Status").getByText(/^(Stopping|Stopped)$/).waitFor();
   await fact(page, "Status").getByText("Stopped").waitFor({ timeout: 60000 });
   noPageErrors(b);

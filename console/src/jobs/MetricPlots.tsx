@@ -47,7 +47,7 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
             width: Math.max(240, el.clientWidth),
             height: 220,
             legend: { show: false },
-            scales: { x: { time: true, range: atLeastASecond } },
+            scales: { x: { time: true, range: atLeastASecond }, y: { range: padded } },
             series: [{}, { label: series.name, stroke: "#0972d3", width: 2, points: { size: 4 } }],
             axes: [{}, { size: 60 }],
           },
@@ -141,4 +141,11 @@ function atLeastASecond(u: uPlot, min: number, max: number): uPlot.Range.MinMax 
     if (last - first < 1) return [first - 0.5, last + 0.5];
   }
   return [min, max];
+}
+
+/** The y range: the values' with a margin, also around a single value. */
+function padded(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  if (min == null || max == null) return [0, 1];
+  const pad = max > min ? (max - min) * 0.05 : Math.abs(min) * 0.5 || 1;
+  return [min - pad, max + pad];
 }

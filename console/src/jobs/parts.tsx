@@ -1,6 +1,6 @@
 // Small pieces the job and model pages share.
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { describeError } from "../aws";
 import { ErrorBox } from "../components/ui";
 import { DownloadLink } from "./DownloadLink";
@@ -63,35 +63,47 @@ export function S3Object({ uri, label }: { uri: string | undefined; label?: stri
 }
 
 /**
- * A Stop button: asks to confirm, then calls `stop` (StopTrainingJob,
- * StopTransformJob). The status moves to Stopping through the page's poll.
+ * A Stop button: a modal dialog asks first (Escape cancels), then `stop`
+ * (StopTrainingJob, StopTransformJob) runs; the API's refusal shows in the
+ * dialog. The status then moves to Stopping through the page's poll.
  */
-export function StopButton({ noun, stop, onStopped }: { noun: string; stop: () => Promise<unknown>; onStopped: () => void }) {
+export function StopButton({ noun, name, stop, onStopped }: { noun: string; name: string; stop: () => Promise<unknown>; onStopped: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await stop();
+      dialog.current?.close();
+      onStopped();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <>
-      <button
-        type="button"
-        class="danger"
-        disabled={busy}
-        onClick={async () => {
-          if (!window.confirm(`Stop this ${noun}? It cannot be resumed.`)) return;
-          setBusy(true);
-          setError(undefined);
-          try {
-            await stop();
-            onStopped();
-          } catch (e) {
-            setError(describeError(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        {busy ? "Stopping…" : "Stop"}
+      <button type="button" class="danger" onClick={() => (setError(undefined), dialog.current?.showModal())}>
+        Stop
       </button>
-      {error && <ErrorBox error={error} title="The job could not be stopped." />}
+      <dialog ref={dialog} class="confirm" aria-labelledby="stop-job-title">
+        <h2 id="stop-job-title">Stop {noun}?</h2>
+        <p>
+          <strong>{name}</strong> stops now and cannot be resumed. What it wrote so far stays where it is.
+        </p>
+        <ErrorBox error={error} title="The job could not be stopped." />
+        <div class="actions">
+          <button type="button" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          <button type="button" class="primary danger" disabled={busy} onClick={confirm}>
+            {busy ? "Stopping…" : `Stop ${noun}`}
+          </button>
+        </div>
+      </dialog>
     </>
   );
 }

@@ -45,6 +45,7 @@ function TrainingJobView({ job, error, reload }: { job: DescribeTrainingJobComma
         {job.TrainingJobStatus === "InProgress" && (
           <StopButton
             noun="training job"
+            name={name}
             stop={() => sagemaker().send(new StopTrainingJobCommand({ TrainingJobName: name }))}
             onStopped={reload}
           />

@@ -45,6 +45,7 @@ function TransformJobView({ job, error, reload }: { job: DescribeTransformJobCom
         {job.TransformJobStatus === "InProgress" && (
           <StopButton
             noun="batch transform job"
+            name={name}
             stop={() => sagemaker().send(new StopTransformJobCommand({ TransformJobName: name }))}
             onStopped={reload}
           />
