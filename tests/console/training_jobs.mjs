@@ -15,13 +15,23 @@ await scenario(async (page, b) => {
   // The list: the name filter, then the status filter narrows it.
   await page.goto(`${URL_BASE}/console/training-jobs`);
   await page.getByRole("heading", { name: "Training jobs" }).waitFor();
+  // Every row on screen is one of this test's (the filter is debounced,
+  // and the server holds other tests' jobs).
+  const onlyRows = (n) =>
+    page.waitForFunction(
+      ([t, n]) => {
+        const rows = [...document.querySelectorAll("table.list tbody tr")];
+        return rows.length === n && rows.every((r) => r.textContent.includes(t));
+      },
+      [tag, n],
+    );
   await page.getByLabel("Filter training jobs by name").fill(tag);
   await page.getByRole("link", { name: failed }).waitFor();
   await page.getByRole("link", { name: viaAlgorithm }).waitFor();
   await page.getByLabel("Filter training jobs by status").selectOption("Failed");
   await page.getByRole("link", { name: viaAlgorithm }).waitFor({ state: "detached" });
+  await onlyRows(1);
   await page.getByRole("link", { name: failed }).waitFor();
-  assert.equal(await page.locator("table.list tbody tr").count(), 1);
   await page.getByRole("link", { name: failed }).click();
 
   // The failed job: its reason first, no Stop button.
