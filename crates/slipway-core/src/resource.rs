@@ -19,10 +19,13 @@ pub enum ResourceKind {
     Model,
     EndpointConfig,
     Endpoint,
+    /// The readiness report of a validated model package or algorithm
+    /// (keyed `<resource ARN type>/<resource key>`).
+    ReadinessReport,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 9] = [
         Self::ModelPackage,
         Self::ModelPackageGroup,
         Self::Algorithm,
@@ -31,6 +34,7 @@ impl ResourceKind {
         Self::Model,
         Self::EndpointConfig,
         Self::Endpoint,
+        Self::ReadinessReport,
     ];
 
     /// The type segment of the ARN (`model-package`, `algorithm`, ...).
@@ -44,6 +48,7 @@ impl ResourceKind {
             Self::Model => "model",
             Self::EndpointConfig => "endpoint-config",
             Self::Endpoint => "endpoint",
+            Self::ReadinessReport => "readiness-report",
         }
     }
 
@@ -62,6 +67,7 @@ impl ResourceKind {
             Self::Model => "model",
             Self::EndpointConfig => "endpoint configuration",
             Self::Endpoint => "endpoint",
+            Self::ReadinessReport => "readiness report",
         }
     }
 }

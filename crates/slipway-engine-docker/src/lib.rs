@@ -177,9 +177,22 @@ impl DockerEngine {
 
     async fn image_info(&self, image: &str) -> Result<ImageInfo, DockerError> {
         let i = self.docker.inspect_image(image).await?;
+        let config = i.config.unwrap_or_default();
         Ok(ImageInfo {
             id: i.id.unwrap_or_default(),
             repo_digests: i.repo_digests.unwrap_or_default(),
+            os: i.os.unwrap_or_default(),
+            architecture: i.architecture.unwrap_or_default(),
+            size_bytes: i.size.and_then(|s| u64::try_from(s).ok()),
+            layers: i
+                .root_fs
+                .and_then(|r| r.layers)
+                .map(|l| l.len())
+                .unwrap_or_default(),
+            user: config.user.unwrap_or_default(),
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+            env: config.env.unwrap_or_default(),
         })
     }
 

@@ -59,7 +59,7 @@ impl VariantPlan {
 }
 
 /// Where an endpoint's deployments keep their model data.
-fn work_dir(h: &Hosting, account: &AccountId, key: &str, generation: u64) -> PathBuf {
+pub(crate) fn work_dir(h: &Hosting, account: &AccountId, key: &str, generation: u64) -> PathBuf {
     h.service()
         .job_runtime()
         .settings()
@@ -127,7 +127,7 @@ pub(crate) async fn deploy(
 }
 
 /// Resolves a variant's model and readies what its instances share.
-async fn prepare(
+pub(crate) async fn prepare(
     h: &Hosting,
     ep: &Target<'_>,
     generation: u64,
@@ -454,7 +454,7 @@ pub(crate) async fn supported_realtime_types(
 
 /// A reason without the batch prefixes (`ClientError: `…), which
 /// endpoint failure reasons do not carry.
-fn plain(reason: &str) -> &str {
+pub(crate) fn plain(reason: &str) -> &str {
     ["ClientError: ", "InternalServerError: ", "AlgorithmError: "]
         .iter()
         .find_map(|p| reason.strip_prefix(p))

@@ -14,6 +14,7 @@ pub mod endpoints;
 mod fleet;
 mod health;
 pub mod invoke;
+pub mod probe;
 mod reconcile;
 mod runner;
 pub mod state;

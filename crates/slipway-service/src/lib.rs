@@ -92,6 +92,9 @@ pub struct Service {
     pub(crate) registry: Arc<slipway_registry::RegistryStorage>,
     pub(crate) identity: Arc<dyn IdentityStore>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// What runs after each validation ends (the readiness report, a
+    /// crate above this one); set once at wiring.
+    pub(crate) after_validation: Arc<std::sync::OnceLock<Arc<dyn validation::AfterValidation>>>,
 }
 
 impl Service {
@@ -108,7 +111,14 @@ impl Service {
             registry: Arc::new(ports.registry),
             identity: ports.identity,
             clock: ports.clock,
+            after_validation: Arc::default(),
         }
+    }
+
+    /// Sets what runs after every validation ends, once (later calls are
+    /// ignored): `slipway-readiness` produces its report there.
+    pub fn set_after_validation(&self, follow_up: Arc<dyn validation::AfterValidation>) {
+        let _ = self.after_validation.set(follow_up);
     }
 
     /// The service's clock.

@@ -10,6 +10,7 @@ mod expect_continue;
 mod generated;
 mod logs;
 mod query;
+pub mod readiness;
 mod router;
 mod runtime;
 mod sagemaker;

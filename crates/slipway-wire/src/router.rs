@@ -39,6 +39,8 @@ struct AppState {
     service: Service,
     /// Endpoints: their SageMaker operations and the runtime.
     hosting: Hosting,
+    /// The readiness reports of validations.
+    readiness: slipway_readiness::Readiness,
     keys: Arc<KeyCache>,
     config: WireConfig,
     /// S3 (path-style): everything that is not another protocol.
@@ -46,12 +48,18 @@ struct AppState {
 }
 
 /// The whole HTTP surface.
-pub fn router(service: Service, hosting: Hosting, config: WireConfig) -> Router {
+pub fn router(
+    service: Service,
+    hosting: Hosting,
+    readiness: slipway_readiness::Readiness,
+    config: WireConfig,
+) -> Router {
     let keys = Arc::new(KeyCache::default());
     let state = Arc::new(AppState {
         s3: S3Front::new(service.clone(), keys.clone()),
         service,
         hosting,
+        readiness,
         keys,
         config,
     });
@@ -257,6 +265,11 @@ async fn json_service(
         require_scope(&caller.service, "logs")?;
         tracing::debug!(op, account = %caller.account, "logs");
         return logs::handle(&state.service, &caller, op, &body).await;
+    }
+    if let Some(op) = target.strip_prefix(crate::readiness::TARGET_PREFIX) {
+        require_scope(&caller.service, "sagemaker")?;
+        tracing::debug!(op, account = %caller.account, "readiness");
+        return crate::readiness::handle(&state.readiness, &caller, op, &body).await;
     }
     if let Some(op) = target.strip_prefix(slipway_wire_registry::ecr::TARGET_PREFIX) {
         require_scope(&caller.service, "ecr")?;

@@ -26,6 +26,10 @@ pub struct Config {
     pub registry: crate::registry_config::RegistrySettings,
     /// How role parameters are checked (`[iam]`).
     pub iam: crate::iam_config::IamConfig,
+    /// Produce a readiness report after every validation (docs/readiness.md).
+    /// Always on for a server; `slipway validate` turns it on with
+    /// `--readiness`.
+    pub readiness: bool,
 }
 
 /// An account with a fixed key pair, as a config file or environment gives it.
@@ -93,6 +97,7 @@ impl Config {
             },
             registry: Default::default(),
             iam: Default::default(),
+            readiness: true,
         }
     }
 
@@ -148,6 +153,7 @@ impl Config {
             jobs: crate::jobs_config::JobsConfig::resolve(file.jobs, env)?,
             registry: crate::registry_config::RegistrySettings::resolve(file.registry, env)?,
             iam: crate::iam_config::IamConfig::resolve(file.iam, env)?,
+            readiness: true,
         })
     }
 }

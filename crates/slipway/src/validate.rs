@@ -10,6 +10,7 @@
 //! credentials).
 
 mod data;
+mod readiness;
 mod watch;
 
 use crate::config::Config;
@@ -23,15 +24,22 @@ use std::time::Duration;
 pub enum Output {
     Text,
     Json,
+    /// JUnit XML (with `--readiness`, one case per finding too).
+    Junit,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ValidateArgs {
     /// The CreateAlgorithm or CreateModelPackage request (JSON).
     pub file: PathBuf,
-    /// `text` (a human report) or `json`.
+    /// `text` (a human report), `json` or `junit` (JUnit XML for CI).
     #[arg(long, value_enum, default_value = "text")]
     pub output: Output,
+    /// Also produce the readiness report (docs/readiness.md): image,
+    /// network under isolation, a real-time deployment, batch limits,
+    /// listing blockers and scans. Exits 4 when a finding blocks listing.
+    #[arg(long)]
+    pub readiness: bool,
     /// Stream the containers' output while the jobs run.
     #[arg(long)]
     pub logs: bool,
@@ -71,11 +79,14 @@ impl Kind {
     }
 }
 
-/// Exit codes: 0 validated, 1 validation failed, 2 the request or the
-/// environment is unusable, 3 timed out.
+/// Exit codes: 0 validated (and, with `--readiness`, nothing blocks
+/// listing), 1 validation failed, 2 the request or the environment is
+/// unusable, 3 timed out, 4 validated but a readiness finding blocks
+/// listing.
 pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
+    let started = std::time::Instant::now();
     let mut doc: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not JSON", args.file.display()))?;
     let kind = Kind::of(&doc)?;
@@ -91,6 +102,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     // The file is written for AWS: its ValidationRole names a role of the
     // seller's AWS account, which this embedded account cannot have.
     config.iam.accept_any_role_arn = true;
+    config.readiness = args.readiness;
     config.jobs = crate::jobs_config::JobsConfig::resolve(Default::default(), |k| {
         std::env::var(k).ok().filter(|v| !v.is_empty())
     })?;
@@ -146,12 +158,32 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
         Duration::from_secs(args.timeout),
     )
     .await?;
+    let report = if args.readiness && outcome.status != "TimedOut" {
+        eprintln!("slipway validate: readiness checks running");
+        let left = Duration::from_secs(args.timeout).saturating_sub(started.elapsed());
+        Some(readiness::wait(&app.readiness, &account, &arn, left).await?)
+    } else {
+        None
+    };
     data::fetch_outputs(&svc, &account, &staged).await?;
     match args.output {
-        Output::Text => print!("{}", outcome.text_report()),
-        Output::Json => println!("{}", serde_json::to_string_pretty(&outcome.json_report())?),
+        Output::Text => {
+            print!("{}", outcome.text_report());
+            if let Some(r) = &report {
+                print!("{}", readiness::text(r));
+            }
+        }
+        Output::Json => {
+            let mut v = outcome.json_report();
+            if let Some(r) = &report {
+                v["Readiness"] = slipway_wire::readiness::report_json(r);
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?)
+        }
+        Output::Junit => print!("{}", readiness::junit(&outcome, report.as_ref())),
     }
     Ok(match outcome.status.as_str() {
+        "Completed" if report.as_ref().is_some_and(|r| !r.listing_ready()) => 4,
         "Completed" => 0,
         "TimedOut" => 3,
         _ => 1,

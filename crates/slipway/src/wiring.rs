@@ -21,6 +21,8 @@ use tokio::net::TcpListener;
 pub struct App {
     pub service: Service,
     pub hosting: Hosting,
+    /// The readiness reports of validations (docs/readiness.md).
+    pub readiness: slipway_readiness::Readiness,
     pub router: axum::Router,
     /// The default account's key (created on first start).
     pub default_key: AccessKey,
@@ -91,12 +93,27 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .await
         .ok()
         .map(|r| r.arn);
+    let hosting = Hosting::new(service.clone(), hosting_settings(config)?);
+    // Installed before validations resume, so each that ends gets its
+    // readiness report (docs/readiness.md).
+    let readiness = slipway_readiness::Readiness::new(hosting.clone());
+    if config.readiness {
+        readiness.install();
+    }
     match service.reconcile_jobs().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "resumed jobs a previous run left unfinished"),
         Err(e) => tracing::error!(error = %e, "reconciling unfinished jobs failed"),
     }
-    let hosting = Hosting::new(service.clone(), hosting_settings(config)?);
+    match if config.readiness {
+        readiness.reconcile().await
+    } else {
+        Ok(0)
+    } {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "resumed readiness reports a previous run left"),
+        Err(e) => tracing::error!(error = %e, "reconciling readiness reports failed"),
+    }
     match hosting.reconcile().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "resumed endpoints a previous run left"),
@@ -108,6 +125,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let router = slipway_wire::router(
         service.clone(),
         hosting.clone(),
+        readiness.clone(),
         WireConfig {
             max_json_body: config.max_json_body,
         },
@@ -119,6 +137,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     Ok(App {
         service,
         hosting,
+        readiness,
         router,
         default_key,
         created_default,

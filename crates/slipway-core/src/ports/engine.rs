@@ -82,13 +82,30 @@ impl fmt::Debug for RegistryAuth {
     }
 }
 
-/// A local image, resolved: what a job records so a re-run uses the same bits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A local image, resolved: what a job records so a re-run uses the same
+/// bits, and what its configuration says (the readiness report reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageInfo {
     /// The engine's image id (`sha256:…`).
     pub id: String,
     /// `name@sha256:…` references; empty for images built locally.
     pub repo_digests: Vec<String>,
+    /// `linux`, as the image's configuration says (empty when unknown).
+    pub os: String,
+    /// `amd64`, `arm64`, … (empty when unknown).
+    pub architecture: String,
+    /// Unpacked size in bytes, as the engine reports it.
+    pub size_bytes: Option<u64>,
+    /// Number of filesystem layers.
+    pub layers: usize,
+    /// The `USER` it runs as (empty: root).
+    pub user: String,
+    /// `ENTRYPOINT` (empty: none).
+    pub entrypoint: Vec<String>,
+    /// `CMD`.
+    pub cmd: Vec<String>,
+    /// `ENV` entries (`KEY=value`).
+    pub env: Vec<String>,
 }
 
 /// An engine's container id (or a name: engines accept both).

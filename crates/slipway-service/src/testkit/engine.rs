@@ -259,7 +259,9 @@ impl ContainerEngine for SimEngine {
         if st.images.contains_key(image) {
             Ok(ImageInfo {
                 id: image_id(image),
-                repo_digests: Vec::new(),
+                os: "linux".into(),
+                architecture: "amd64".into(),
+                ..ImageInfo::default()
             })
         } else {
             Err(EngineError::ImageNotFound {

@@ -15,6 +15,14 @@ mod run;
 pub use checks::check_images;
 pub use run::{JobNames, Target};
 
+/// What runs once a validation has ended (its status is already stored
+/// as Completed or Failed, so nothing here can change it): the readiness
+/// report (`slipway-readiness`), which lives above this crate.
+#[async_trait::async_trait]
+pub trait AfterValidation: Send + Sync {
+    async fn validated(&self, account: &AccountId, record: &ResourceRecord);
+}
+
 use crate::jobs::training::state::status as job_status;
 use crate::{Result, Service};
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};

@@ -32,7 +32,7 @@ impl Target {
         }
     }
 
-    fn kind(self) -> ResourceKind {
+    pub fn kind(self) -> ResourceKind {
         match self {
             Self::Algorithm => ResourceKind::Algorithm,
             Self::ModelPackage => ResourceKind::ModelPackage,
@@ -48,6 +48,8 @@ pub struct JobNames {
     pub training: String,
     pub model: String,
     pub transform: String,
+    /// The readiness report's real-time check (an endpoint-like deployment).
+    pub realtime: String,
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -73,6 +75,7 @@ impl JobNames {
             training: format!("{stem}-train"),
             model: format!("{stem}-model"),
             transform: format!("{stem}-batch"),
+            realtime: format!("{stem}-rt"),
         }
     }
 }
@@ -127,6 +130,13 @@ pub async fn validate(svc: Service, account: AccountId, target: Target, key: Str
             Error::NotFound { .. } => {} // deleted while validating
             e => tracing::error!(resource = %key, error = %e, "validation failed internally"),
         }
+        return;
+    }
+    let Some(follow_up) = svc.after_validation.get().cloned() else {
+        return;
+    };
+    if let Ok(Some(record)) = svc.store.get(&account, target.kind(), &key).await {
+        follow_up.validated(&account, &record).await;
     }
 }
 
