@@ -78,9 +78,14 @@ impl Client {
         })
     }
 
-    /// Calls `SageMaker.<op>` with a JSON body.
+    /// Calls `SageMaker.<op>` with a JSON body (an `op` with a dot is a
+    /// whole target of another JSON API signed for `sagemaker`).
     pub async fn call(&self, op: &str, body: &[u8]) -> anyhow::Result<Reply> {
-        let amz_target = format!("SageMaker.{op}");
+        let amz_target = if op.contains('.') {
+            op.to_owned()
+        } else {
+            format!("SageMaker.{op}")
+        };
         let auth = self.sign(&amz_target, body)?;
         let mut req = self
             .http

@@ -8,6 +8,7 @@
 mod client;
 mod control_plane;
 mod endpoint;
+mod readiness;
 mod registry;
 mod report;
 mod s3;
@@ -51,6 +52,9 @@ enum Command {
     /// container, and Creating → InService after the first GET /ping 200
     /// (docs/benchmarks.md "Endpoints").
     Endpoint(endpoint::EndpointArgs),
+    /// The readiness report's wall time against its validation's own, in
+    /// the same run (docs/benchmarks.md "Readiness").
+    Readiness(validation::ValidationArgs),
     /// podman push/pull of a multi-layer image: Slipway's registry against
     /// Debian's docker-registry in the same run.
     Registry(registry::RegistryArgs),
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
             Command::Training(args) => training::run(args).await,
             Command::Transform(args) => transform::run(args).await,
             Command::Validation(args) => validation::run(args).await,
+            Command::Readiness(args) => readiness::run(args).await,
             Command::Registry(args) => registry::run(args).await,
             Command::Endpoint(args) => endpoint::run(args).await,
         }

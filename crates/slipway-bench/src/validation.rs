@@ -30,24 +30,25 @@ pub struct ValidationArgs {
     pub batch_records: u64,
 }
 
-pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
+/// Starts Slipway with the benchmark's training and batch data uploaded.
+pub async fn seeded_server(
+    args: &ValidationArgs,
+    base: &std::path::Path,
+) -> anyhow::Result<(Server, std::path::PathBuf, std::path::PathBuf)> {
     let t = &args.training;
     let bin = slipway_bin(t.slipway_bin.as_deref())?;
-    let base = tempfile::tempdir_in("/var/tmp")?;
-    let csv = base.path().join("train.csv");
+    let csv = base.join("train.csv");
     write_csv(&csv, t.rows)?;
-    let batch = base.path().join("batch.csv");
+    let batch = base.join("batch.csv");
     let features: String = (0..args.batch_records)
         .map(|i| format!("{},{}\n", (i % 97) as f64 * 0.1, (i % 31) as f64 - 15.0))
         .collect();
     std::fs::write(&batch, &features)?;
-
-    let server = Server::start_slipway(&bin, base.path()).await?;
-    let target = server.target.clone();
+    let server = Server::start_slipway(&bin, base).await?;
     let http = reqwest::Client::builder().no_proxy().build()?;
     send(
         &http,
-        &target,
+        &server.target,
         reqwest::Method::PUT,
         "/bench",
         None,
@@ -59,7 +60,7 @@ pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
         let len = body.len() as u64;
         send(
             &http,
-            &target,
+            &server.target,
             reqwest::Method::PUT,
             &format!("/bench/{key}"),
             Some(body.into()),
@@ -67,6 +68,14 @@ pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
         )
         .await?;
     }
+    Ok((server, csv, batch))
+}
+
+pub async fn run(args: ValidationArgs) -> anyhow::Result<bool> {
+    let t = &args.training;
+    let base = tempfile::tempdir_in("/var/tmp")?;
+    let (server, csv, batch) = seeded_server(&args, base.path()).await?;
+    let target = server.target.clone();
     let client = Client::new(&target)?;
     let (mut bare, mut slip) = (Vec::new(), Vec::new());
     for round in 1..=t.runs {
@@ -183,6 +192,16 @@ async fn through_slipway(
     round: u32,
 ) -> anyhow::Result<Duration> {
     let name = format!("bench-algo-{}-{round}", std::process::id());
+    Ok(validate(client, t, &name).await?.1)
+}
+
+/// CreateAlgorithm of the benchmark's algorithm named `name`, polled until
+/// Completed: its ARN and the wall time.
+pub async fn validate(
+    client: &Client,
+    t: &TrainingArgs,
+    name: &str,
+) -> anyhow::Result<(String, Duration)> {
     let req = json!({
         "AlgorithmName": name,
         "TrainingSpecification": {
@@ -229,7 +248,10 @@ async fn through_slipway(
             .await?;
         let d: Value = serde_json::from_slice(&r.body)?;
         match d["AlgorithmStatus"].as_str() {
-            Some("Completed") => return Ok(started.elapsed()),
+            Some("Completed") => {
+                let arn = d["AlgorithmArn"].as_str().unwrap_or_default().to_owned();
+                return Ok((arn, started.elapsed()));
+            }
             Some("Failed") => bail!("{name}: {}", d["AlgorithmStatusDetails"]),
             _ => tokio::time::sleep(Duration::from_millis(20)).await,
         }

@@ -276,3 +276,68 @@ pub fn not_runnable(role: &str, command: &str, reason: &str, subject: &str) -> O
             )),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amd64() -> ImageInfo {
+        ImageInfo {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            entrypoint: vec!["/bin/app".into()],
+            layers: 3,
+            size_bytes: Some(1 << 20),
+            ..ImageInfo::default()
+        }
+    }
+
+    fn ids(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_plain_amd64_root_image_has_nothing_to_say() {
+        assert!(image_config_findings(&amd64(), "img").is_empty());
+    }
+
+    #[test]
+    fn arm64_non_root_and_too_many_layers_are_each_named() {
+        let mut i = amd64();
+        i.architecture = "arm64".into();
+        assert_eq!(ids(&image_config_findings(&i, "img")), ["image.platform"]);
+        let mut i = amd64();
+        i.user = "1000:1000".into();
+        assert_eq!(
+            ids(&image_config_findings(&i, "img")),
+            ["image.non-root-user"]
+        );
+        let mut i = amd64();
+        i.user = "root".into();
+        i.layers = 126;
+        assert_eq!(
+            ids(&image_config_findings(&i, "img")),
+            ["image.too-many-layers"]
+        );
+        let mut i = amd64();
+        i.entrypoint.clear();
+        assert_eq!(ids(&image_config_findings(&i, "img")), ["image.no-path"]);
+        i.env.push("PATH=/usr/bin".into());
+        assert!(image_config_findings(&i, "img").is_empty());
+    }
+
+    #[test]
+    fn the_engines_words_say_which_command_cannot_run() {
+        let denied = "crun: open executable: Permission denied: OCI permission denied";
+        assert_eq!(
+            not_runnable("inference", "serve", denied, "s").map(|f| f.id),
+            Some("image.serve-not-executable".to_owned())
+        );
+        let missing = "executable file `train` not found in $PATH: No such file or directory";
+        assert_eq!(
+            not_runnable("training", "train", missing, "s").map(|f| f.id),
+            Some("image.train-not-found".to_owned())
+        );
+        assert!(not_runnable("inference", "serve", "exited with code 1", "s").is_none());
+    }
+}

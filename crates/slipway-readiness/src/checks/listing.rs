@@ -116,3 +116,93 @@ pub fn batch_limits(s: &Subject) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slipway_core::spec::{
+        InferenceContainer, InferenceSpec, TransformJobDefinition, ValidationProfile,
+    };
+
+    fn package(certified: bool) -> Subject {
+        let record: slipway_core::ResourceRecord = serde_json::from_value(serde_json::json!({
+            "account": "123456789012", "kind": "ModelPackage", "key": "p", "name": "p",
+            "arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/p", "status": "Completed",
+            "created": 1, "modified": 1, "parent": null, "version": null, "approval": null,
+            "revision": 0, "client_token": null, "summary": null, "document": "{}"
+        }))
+        .unwrap();
+        Subject {
+            record,
+            kind: ResourceKind::ModelPackage,
+            certified,
+            derived_from_algorithm: false,
+            training_image: None,
+            supported_training_types: Vec::new(),
+            inference: Some(InferenceSpec {
+                containers: vec![InferenceContainer {
+                    image: "img".into(),
+                    ..InferenceContainer::default()
+                }],
+                supported_realtime_inference_instance_types: Some(vec!["ml.m5.large".into()]),
+                supported_transform_instance_types: Some(vec!["ml.m5.large".into()]),
+                ..InferenceSpec::default()
+            }),
+            profiles: Vec::new(),
+        }
+    }
+
+    fn ids(f: &[Finding]) -> Vec<String> {
+        f.iter().map(|f| f.id.clone()).collect()
+    }
+
+    #[test]
+    fn a_certified_package_with_instance_types_lists() {
+        assert!(listing(&package(true)).is_empty());
+    }
+
+    #[test]
+    fn each_listing_blocker_is_named() {
+        assert_eq!(ids(&listing(&package(false))), ["listing.not-certified"]);
+        let mut s = package(true);
+        s.derived_from_algorithm = true;
+        assert_eq!(ids(&listing(&s)), ["listing.derived-from-algorithm"]);
+        let mut s = package(true);
+        if let Some(i) = s.inference.as_mut() {
+            i.supported_realtime_inference_instance_types = None;
+        }
+        assert_eq!(ids(&listing(&s)), ["listing.no-realtime-instance-types"]);
+        if let Some(i) = s.inference.as_mut() {
+            i.supported_transform_instance_types = Some(Vec::new());
+        }
+        assert_eq!(ids(&listing(&s)), ["listing.no-inference-instance-types"]);
+        let mut s = package(true);
+        s.kind = ResourceKind::Algorithm;
+        s.inference = None;
+        assert_eq!(
+            ids(&listing(&s)),
+            [
+                "listing.algorithm-without-inference",
+                "listing.no-training-instance-types"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_payload_above_100_mb_is_named() {
+        let mut s = package(true);
+        s.profiles.push(ValidationProfile {
+            profile_name: "big".into(),
+            training_job_definition: None,
+            transform_job_definition: Some(TransformJobDefinition {
+                max_payload_in_mb: Some(101),
+                ..TransformJobDefinition::default()
+            }),
+        });
+        assert_eq!(ids(&batch_limits(&s)), ["batch.max-payload"]);
+        if let Some(d) = s.profiles[0].transform_job_definition.as_mut() {
+            d.max_payload_in_mb = Some(100);
+        }
+        assert!(batch_limits(&s).is_empty());
+    }
+}
