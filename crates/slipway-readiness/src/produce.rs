@@ -20,6 +20,7 @@ pub async fn run(r: &Readiness, account: &AccountId, record: &ResourceRecord) {
     let mut report = Report {
         resource_arn: record.arn.clone(),
         resource_type: subject.type_name().to_owned(),
+        resource_created: record.created,
         status: ReportStatus::InProgress,
         failure_reason: None,
         validation_status: record.status.clone(),

@@ -208,6 +208,10 @@ pub struct Report {
     pub resource_arn: String,
     /// `ModelPackage` or `Algorithm`.
     pub resource_type: String,
+    /// The resource's creation time (micros): a report of an earlier
+    /// resource of the same name is not this one's.
+    #[serde(default)]
+    pub resource_created: i64,
     pub status: ReportStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,

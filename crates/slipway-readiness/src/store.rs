@@ -125,6 +125,7 @@ pub async fn describe(
     Ok(Report {
         resource_arn: resource.arn.clone(),
         resource_type: subject.type_name().to_owned(),
+        resource_created: resource.created,
         status: ReportStatus::NotStarted,
         failure_reason: None,
         validation_status: resource.status.clone(),
