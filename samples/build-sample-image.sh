@@ -6,7 +6,8 @@
 #   SLIPWAY_SAMPLE_IMAGE=name:tag samples/build-sample-image.sh
 #
 # Honours CARGO_TARGET_DIR. Needs cargo, podman and (for a smaller image)
-# strip. Static glibc is fine here: the binary never resolves host names.
+# strip. Static glibc is fine here: the binary never calls glibc's resolver
+# (SAMPLE_MODE=dial-out resolves with hickory from /etc/resolv.conf).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

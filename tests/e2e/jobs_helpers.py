@@ -18,6 +18,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_IMAGE = os.environ.get("SLIPWAY_SAMPLE_IMAGE", "localhost/slipway-sample:latest")
 BUSYBOX_IMAGE = "localhost/slipway-test-busybox:latest"
+# The sample-seller variants samples/build-readiness-images.sh builds, by
+# the one thing each gets wrong (docs/sample-seller.md, "Image variants").
+READINESS_IMAGES = {
+    name: f"localhost/slipway-sample-{name}:latest"
+    for name in ("arm64", "ignores-argv", "no-entrypoint", "serve-not-executable", "nonroot")
+}
 ROLE = "arn:aws:iam::123456789012:role/SlipwayTests"
 TERMINAL = ("Completed", "Failed", "Stopped")
 METRICS = [{"Name": "train:mse", "Regex": r"^train:mse=([0-9.eE+-]+)"}]
@@ -29,6 +35,15 @@ def ensure_images() -> None:
     probe = subprocess.run(["podman", "image", "exists", SAMPLE_IMAGE])
     if probe.returncode != 0:
         subprocess.run([str(REPO / "samples" / "build-sample-image.sh")], check=True)
+
+
+def ensure_readiness_images() -> None:
+    """The sample-seller variants of READINESS_IMAGES, built (with the
+    static binary, if missing) when any of them is missing."""
+    missing = [i for i in READINESS_IMAGES.values()
+               if subprocess.run(["podman", "image", "exists", i]).returncode != 0]
+    if missing:
+        subprocess.run([str(REPO / "samples" / "build-readiness-images.sh")], check=True)
 
 
 def model_tar(weights: list[float], bias: float) -> bytes:

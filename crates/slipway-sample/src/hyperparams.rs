@@ -30,6 +30,10 @@ pub enum Mode {
     Slow,
     /// Print `metric_lines` metric lines, then train.
     Metrics,
+    /// Try to download `SAMPLE_DIAL_URL` first (as `SAMPLE_MODE=dial-out`,
+    /// for jobs that cannot set an environment, e.g. algorithm validation),
+    /// then train normally.
+    DialOut,
 }
 
 impl Mode {
@@ -44,6 +48,7 @@ impl Mode {
             "many-files" => Self::ManyFiles,
             "slow" => Self::Slow,
             "metrics" => Self::Metrics,
+            "dial-out" => Self::DialOut,
             _ => return None,
         })
     }
@@ -119,7 +124,7 @@ impl Hyperparameters {
             match key.as_str() {
                 "mode" => {
                     hp.mode = Mode::parse(s).ok_or_else(|| {
-                        format!("hyperparameter \"mode\" has unknown value {s:?}; expected one of normal, fail, crash, oom, hang, ignore-sigterm, many-files, slow, metrics")
+                        format!("hyperparameter \"mode\" has unknown value {s:?}; expected one of normal, fail, crash, oom, hang, ignore-sigterm, many-files, slow, metrics, dial-out")
                     })?
                 }
                 "epochs" => hp.epochs = ranged(key, s, 1, 1_000_000)?,

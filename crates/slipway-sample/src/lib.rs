@@ -9,7 +9,9 @@
 //! serving) so every failure path of the platform can be exercised with a
 //! real container. See `docs/sample-seller.md`.
 
+pub mod cli;
 pub mod data;
+pub mod dialout;
 pub mod hyperparams;
 pub mod linreg;
 pub mod log;

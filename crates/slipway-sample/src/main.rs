@@ -1,6 +1,8 @@
 //! Entry point: `slipway-sample train` or `slipway-sample serve`, the
-//! argument SageMaker passes to an exec-form ENTRYPOINT.
+//! argument SageMaker passes to an exec-form ENTRYPOINT, or `train` /
+//! `serve` as the binary's own name (see `slipway_sample::cli`).
 
+use slipway_sample::cli::{self, Command};
 use slipway_sample::paths::MlRoot;
 use slipway_sample::{log, say, serve, train};
 use std::process::ExitCode;
@@ -8,15 +10,12 @@ use std::sync::atomic::Ordering;
 use tokio::signal::unix::{signal, SignalKind};
 
 fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    let code = match command.as_deref() {
-        Some("train") => run_train(),
-        Some("serve") => run_serve(),
-        other => {
-            log::error(&format!(
-                "usage: slipway-sample train|serve (got {:?}); the platform passes the command as the first argument",
-                other.unwrap_or("")
-            ));
+    let argv: Vec<_> = std::env::args_os().collect();
+    let code = match cli::command(&argv) {
+        Ok(Command::Train) => run_train(),
+        Ok(Command::Serve) => run_serve(),
+        Err(usage) => {
+            log::error(&usage);
             2
         }
     };

@@ -17,131 +17,13 @@ use axum::Router;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// `SAMPLE_MODE`: which misbehaviour, if any, the server shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServeMode {
-    /// Behave.
-    Normal,
-    /// `/ping` answers 503 forever.
-    NeverReady,
-    /// Exit (code 2) when the first invocation arrives, without answering.
-    CrashAfterReady,
-    /// Invocations answer 500 with a text body.
-    Error500,
-    /// Invocations never answer.
-    Hang,
-    /// Invocations answer a 50 MiB body.
-    Huge,
-    /// `/ping` answers 503 for `SAMPLE_START_DELAY` seconds.
-    SlowStart,
-    /// Listen on 127.0.0.1 only (a common seller mistake).
-    ListenLocalhost,
-    /// A minimal echo container: invocations answer their own body, byte
-    /// for byte, with the request's Content-Type (after `SAMPLE_DELAY_MS`).
-    Echo,
-    /// Invocations answer `content-type=<ct>;accept=<accept>;batch=<SAGEMAKER_BATCH>`
-    /// plus a newline: what the platform sent.
-    EchoHeaders,
-}
-
-impl ServeMode {
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "" | "normal" => Self::Normal,
-            "never-ready" => Self::NeverReady,
-            "crash-after-ready" => Self::CrashAfterReady,
-            "error500" => Self::Error500,
-            "hang" => Self::Hang,
-            "huge" => Self::Huge,
-            "slow-start" => Self::SlowStart,
-            "listen-localhost" => Self::ListenLocalhost,
-            "echo" => Self::Echo,
-            "echo-headers" => Self::EchoHeaders,
-            _ => return None,
-        })
-    }
-}
-
-/// Size of the `huge` answer.
-pub const HUGE_BODY_BYTES: usize = 50 * 1024 * 1024;
-
-/// Everything `serve` reads from its environment.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `SAMPLE_MODE` (default normal).
-    pub mode: ServeMode,
-    /// `SAGEMAKER_BIND_TO_PORT` (default 8080; 0 picks a free port, for tests).
-    pub port: u16,
-    /// `SAGEMAKER_MAX_PAYLOAD_IN_MB` in bytes (default 6 MiB); `None` when 0 (no limit).
-    pub max_payload: Option<usize>,
-    /// `SAMPLE_START_DELAY` seconds for `slow-start` (default 10).
-    pub start_delay: Duration,
-    /// `SAMPLE_DELAY_MS` before each `echo` answer (default 0): lets tests
-    /// see whether invocations really run in parallel.
-    pub echo_delay: Duration,
-}
-
-impl Settings {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Reads settings through `get` (a map in tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let var = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let mode = match var("SAMPLE_MODE") {
-            None => ServeMode::Normal,
-            Some(m) => ServeMode::parse(&m).ok_or_else(|| format!("unknown SAMPLE_MODE {m:?}; expected one of normal, never-ready, crash-after-ready, error500, hang, huge, slow-start, listen-localhost, echo, echo-headers"))?,
-        };
-        let port = match var("SAGEMAKER_BIND_TO_PORT") {
-            None => 8080,
-            Some(p) => p
-                .parse()
-                .map_err(|_| format!("SAGEMAKER_BIND_TO_PORT {p:?} is not a port number"))?,
-        };
-        let max_payload = match var("SAGEMAKER_MAX_PAYLOAD_IN_MB") {
-            None => Some(6 * 1024 * 1024),
-            Some(v) => match v.parse::<usize>() {
-                Ok(0) => None,
-                Ok(mb) => Some(mb.saturating_mul(1024 * 1024)),
-                Err(_) => {
-                    return Err(format!(
-                        "SAGEMAKER_MAX_PAYLOAD_IN_MB {v:?} is not an integer"
-                    ))
-                }
-            },
-        };
-        let start_delay = match var("SAMPLE_START_DELAY") {
-            None => Duration::from_secs(10),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                .ok_or_else(|| format!("SAMPLE_START_DELAY {v:?} is not a number of seconds"))?,
-        };
-        let echo_delay =
-            match var("SAMPLE_DELAY_MS") {
-                None => Duration::ZERO,
-                Some(v) => Duration::from_millis(v.parse().map_err(|_| {
-                    format!("SAMPLE_DELAY_MS {v:?} is not a number of milliseconds")
-                })?),
-            };
-        Ok(Self {
-            mode,
-            port,
-            max_payload,
-            start_delay,
-            echo_delay,
-        })
-    }
-}
+mod settings;
+pub use settings::{
+    over_body_cap, ServeMode, Settings, BODY_CAP_BYTES, DEFAULT_INVOKE_DELAY, DEFAULT_PING_DELAY,
+    HUGE_BODY_BYTES, NGINX_413_PAGE, NGINX_SERVER,
+};
 
 /// The model being served.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +120,9 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn ping(State(app): State<Arc<App>>) -> StatusCode {
+    if app.settings.mode == ServeMode::SlowPing {
+        tokio::time::sleep(app.settings.ping_delay).await;
+    }
     if app.ready() {
         StatusCode::OK
     } else {
@@ -282,6 +167,14 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
             )
                 .into_response();
         }
+        ServeMode::SlowInvoke => {
+            let delay = app.settings.invoke_delay;
+            say!(
+                "SAMPLE_MODE=slow-invoke: answering in {} ms",
+                delay.as_millis()
+            );
+            tokio::time::sleep(delay).await;
+        }
         _ => {}
     }
 
@@ -290,6 +183,13 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
             .get(name)
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
     };
+    let declared = header_str(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    // nginx decides from Content-Length before reading; a chunked body is
+    // cut at the cap while reading (below), as nginx does too.
+    let body_cap = app.settings.mode == ServeMode::BodyCap;
+    if body_cap && declared.is_some_and(over_body_cap) {
+        return nginx_413(declared);
+    }
     match app.settings.mode {
         ServeMode::Echo => {
             tokio::time::sleep(app.settings.echo_delay).await;
@@ -345,14 +245,21 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
             format!("payload{size} exceeds SAGEMAKER_MAX_PAYLOAD_IN_MB={mb}"),
         )
     };
-    let declared = header_str(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if let (Some(len), Some(max)) = (declared, limit) {
         if len > max {
             return too_large(Some(len));
         }
     }
-    let bytes = match axum::body::to_bytes(body, limit.unwrap_or(usize::MAX)).await {
+    // The cap answers only where it is the tighter of the two limits.
+    let cap_binds = body_cap && limit.is_none_or(|max| max >= BODY_CAP_BYTES);
+    let read_limit = if cap_binds {
+        BODY_CAP_BYTES
+    } else {
+        limit.unwrap_or(usize::MAX)
+    };
+    let bytes = match axum::body::to_bytes(body, read_limit).await {
         Ok(b) => b,
+        Err(_) if cap_binds => return nginx_413(None),
         Err(_) if limit.is_some() => return too_large(None),
         Err(e) => {
             return text(
@@ -380,6 +287,32 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
         }
         Err(msg) => text(StatusCode::BAD_REQUEST, msg),
     }
+}
+
+/// nginx's answer to a body over `client_max_body_size`: its HTML page,
+/// its reason phrase and `Connection: close` (the body is never read).
+fn nginx_413(declared: Option<usize>) -> Response {
+    let size = declared
+        .map(|n| format!(" ({n} bytes)"))
+        .unwrap_or_default();
+    log::error(&format!(
+        "SAMPLE_MODE=body-cap: request body{size} over {BODY_CAP_BYTES} bytes: 413 Request Entity Too Large"
+    ));
+    let mut resp = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::SERVER, NGINX_SERVER),
+            (header::CONNECTION, "close"),
+        ],
+        NGINX_413_PAGE,
+    )
+        .into_response();
+    resp.extensions_mut()
+        .insert(hyper::ext::ReasonPhrase::from_static(
+            b"Request Entity Too Large",
+        ));
+    resp
 }
 
 /// First supported entry of an Accept list; `*/*` means "same as the input".
@@ -440,6 +373,11 @@ pub async fn run(root: &MlRoot) -> i32 {
     match listener.local_addr() {
         Ok(addr) => say!("listening on {addr} (SAMPLE_MODE={:?})", settings.mode),
         Err(e) => say!("listening (address unknown: {e})"),
+    }
+    if settings.mode == ServeMode::DialOut {
+        // Alongside serving, not before it: the download must not also
+        // delay readiness (one misbehaviour per mode).
+        tokio::spawn(crate::dialout::startup());
     }
     let app = App::new(model, settings);
     tokio::select! {

@@ -55,6 +55,11 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
     let hp = read_hyperparameters(root)?;
     check_input_config(root)?;
     log_resource_config(root);
+    if hp.mode == Mode::DialOut || crate::dialout::requested() {
+        // Before training, not alongside: the process may be done before a
+        // background attempt would have started.
+        crate::dialout::startup_blocking();
+    }
 
     match hp.mode {
         Mode::Fail => {
@@ -83,7 +88,7 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
             std::thread::sleep(hp.seconds);
         }
         Mode::Metrics => metric_burst(hp.metric_lines),
-        Mode::Normal | Mode::ManyFiles => {}
+        Mode::Normal | Mode::ManyFiles | Mode::DialOut => {}
     }
 
     let train = load_required_channel(root, "train")?;

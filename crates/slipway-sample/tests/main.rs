@@ -4,7 +4,9 @@
 // Helpers outside #[test] fns panic on purpose: a panic is how a test fails.
 #![allow(clippy::unwrap_used)]
 
+mod dialout;
 mod serve;
+mod serve_modes;
 mod train;
 
 use std::io::{BufRead, BufReader};
@@ -19,6 +21,7 @@ pub fn sample(root: &Path, command: &str) -> Command {
     cmd.arg(command)
         .env("SLIPWAY_SAMPLE_ML_ROOT", root)
         .env_remove("SAMPLE_MODE")
+        .env_remove("SAMPLE_DIAL_URL")
         .env_remove("SAGEMAKER_BIND_TO_PORT")
         .env_remove("SAGEMAKER_MAX_PAYLOAD_IN_MB");
     cmd

@@ -17,7 +17,7 @@ fn settings(env: &[(&str, &str)]) -> Settings {
 }
 
 /// Serves `y = 3·x1 − 2·x2 + 1` with `env`; returns the base URL.
-async fn start(env: &[(&str, &str)]) -> String {
+pub async fn start(env: &[(&str, &str)]) -> String {
     start_model(
         ServingModel::Linear(LinearModel::new(vec![3.0, -2.0], 1.0)),
         env,
@@ -33,7 +33,11 @@ async fn start_model(model: ServingModel, env: &[(&str, &str)]) -> String {
     url
 }
 
-async fn invoke(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+pub async fn invoke(
+    url: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String) {
     let resp = reqwest::Client::new()
         .post(format!("{url}/invocations"))
         .header("Content-Type", content_type)
