@@ -119,6 +119,8 @@ pub struct Ctx {
     pub client: reqwest::Client,
     /// Images found in the seller's registry: image → (repository, digest).
     registry_images: Mutex<HashMap<String, (String, String)>>,
+    /// What each pulled image's configuration says, by image as named.
+    pulled: Mutex<HashMap<String, slipway_core::ports::engine::ImageInfo>>,
 }
 
 impl Ctx {
@@ -130,6 +132,16 @@ impl Ctx {
 
     fn registry_image(&self, image: &str) -> Option<(String, String)> {
         self.registry_images.lock().ok()?.get(image).cloned()
+    }
+
+    fn note_pulled(&self, image: &str, info: &slipway_core::ports::engine::ImageInfo) {
+        if let Ok(mut m) = self.pulled.lock() {
+            m.insert(image.to_owned(), info.clone());
+        }
+    }
+
+    fn pulled(&self, image: &str) -> Option<slipway_core::ports::engine::ImageInfo> {
+        self.pulled.lock().ok()?.get(image).cloned()
     }
 
     /// A short, name-safe key of the resource, for container names.

@@ -42,6 +42,7 @@ pub async fn run(r: &Readiness, account: &AccountId, record: &ResourceRecord) {
         subject,
         client: r.client.clone(),
         registry_images: Default::default(),
+        pulled: Default::default(),
     };
     checks(&cx, &mut report).await;
     report.status = ReportStatus::Completed;

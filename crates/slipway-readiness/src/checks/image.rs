@@ -83,6 +83,7 @@ pub async fn check(cx: &Ctx, role: &str, image: &str) -> (ImageFacts, Vec<Findin
             return (facts, out);
         }
     };
+    cx.note_pulled(image, &info);
     facts.platform = format!("{}/{}", info.os, info.architecture);
     facts.size_bytes = info.size_bytes;
     facts.layers = info.layers;
@@ -245,6 +246,88 @@ async fn argv_probe(cx: &Ctx, info: &ImageInfo, subject: &str) -> Option<Finding
         ))
         .fix("SageMaker runs the image as `IMAGE train` for training and `IMAGE serve` for inference: make the ENTRYPOINT dispatch on its first argument (exec form, e.g. ENTRYPOINT [\"/usr/local/bin/entry\"] reading $1), so a training job never starts a server and an endpoint never trains."),
     )
+}
+
+/// Why the container of `role` could not start, as [`not_runnable`]
+/// says; when the engine only says "not found in $PATH" (runc skips files
+/// it may not execute while searching PATH), each PATH directory is tried
+/// by absolute path to tell "missing" from "present but not executable".
+pub async fn why_not_runnable(
+    cx: &Ctx,
+    image: &str,
+    role: &str,
+    command: &str,
+    reason: &str,
+    subject: &str,
+) -> Option<Finding> {
+    let first = not_runnable(role, command, reason, subject)?;
+    if first.id != format!("image.{command}-not-found") {
+        return Some(first);
+    }
+    let Some(info) = cx.pulled(image).filter(|i| i.entrypoint.is_empty()) else {
+        return Some(first);
+    };
+    let path = info
+        .env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .to_owned();
+    let engine = cx.hosting.service().job_runtime().engine().clone();
+    for dir in path.split(':').filter(|d| d.starts_with('/')).take(16) {
+        let file = format!("{}/{command}", dir.trim_end_matches('/'));
+        let name = format!("slipway-locate-{}-{}", cx.account.as_str(), cx.short_key());
+        let mut spec = ContainerSpec::new(name.clone(), info.id.clone());
+        spec.entrypoint = Some(vec![file.clone()]);
+        spec.network = NetworkMode::None;
+        spec.labels
+            .insert(LABEL_JOB_ARN.into(), cx.subject.record.arn.clone());
+        spec.labels
+            .insert(LABEL_ACCOUNT.into(), cx.account.as_str().to_owned());
+        spec.labels.insert(LABEL_MANAGED.into(), "1".into());
+        let id = ContainerId(name);
+        let _ = engine.remove(&id, true).await;
+        let mut started = match engine.create(&spec).await {
+            Ok(_) => engine.start(&id).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if started.is_ok() {
+            // Some runtimes report a failed exec as exit 126 (not
+            // executable) or 127 (not found) rather than a failed start.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if let Ok(st) = engine.inspect(&id).await {
+                match st.exit_code.filter(|_| !st.running) {
+                    Some(126) => started = Err("exit code 126: permission denied".into()),
+                    Some(127) => started = Err("exit code 127: not found".into()),
+                    _ => {}
+                }
+            }
+        }
+        let _ = engine.kill(&id).await;
+        let _ = engine.remove(&id, true).await;
+        if let Err(words) = started {
+            if words.to_ascii_lowercase().contains("permission denied") {
+                return Some(
+                    Finding::new(
+                        &format!("image.{command}-not-executable"),
+                        Category::Image,
+                        Severity::BreaksBuyers,
+                        format!("`{command}` is not executable"),
+                    )
+                    .subject(subject)
+                    .evidence(format!("the {role} container could not start: {reason}"))
+                    .evidence(format!("{file} is in the image but may not be executed: {words}"))
+                    .fix(format!(
+                        "Make {file} executable (COPY --chmod=0755, or RUN chmod +x {file}): with no ENTRYPOINT SageMaker runs `{command}` found through PATH, and a file without the execute bit is skipped."
+                    )),
+                );
+            }
+        } else {
+            // It started from this directory: then PATH lookup would have found it.
+            break;
+        }
+    }
+    Some(first)
 }
 
 /// Why the container of `role` could not start, when the engine's words

@@ -79,7 +79,10 @@ pub async fn check(cx: &Ctx) -> Outcome {
     let probe = match cx.hosting.start_probe(&cx.account, &spec).await {
         Ok(p) => p,
         Err(reason) => {
-            let f = image::not_runnable("inference", "serve", &reason, &subject).unwrap_or_else(|| {
+            let image = images.first().cloned().unwrap_or_default();
+            let known =
+                image::why_not_runnable(cx, &image, "inference", "serve", &reason, &subject).await;
+            let f = known.unwrap_or_else(|| {
                 Finding::new(
                     "realtime.start-failed",
                     Category::RealTime,
