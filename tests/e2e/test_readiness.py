@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_helpers import REPO, error_of
+from e2e_helpers import REPO, TEST_ACCOUNT_ENV, error_of
 from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images, ensure_readiness_images, linear_rows, model_tar, uniq
 from registry_helpers import run
 from s3_helpers import new_bucket, s3 as s3_client
@@ -38,11 +38,12 @@ def rserver(tmp_path_factory):
     from conftest import _start
     # A short start-up window: a container whose /ping takes 3 s never passes
     # the validation's 2-s pings, and its transform job should fail fast.
-    env = {"SLIPWAY_JOB_READY_TIMEOUT_SECONDS": "20",
-           "SLIPWAY_IMAGE_SCANNER": f"{SCANNER / 'trivy-clean.sh'} {{archive}}"}
+    env = dict(TEST_ACCOUNT_ENV, SLIPWAY_JOB_READY_TIMEOUT_SECONDS="20",
+               SLIPWAY_IMAGE_SCANNER=f"{SCANNER / 'trivy-clean.sh'} {{archive}}")
     s = _start(tmp_path_factory, "readiness", env=env)
     yield s
     s.stop()
+    s.kill()
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,13 @@ def s3(rserver):
 
 
 def readiness_client(server):
+    return readiness_client_for(server, None)
+
+
+def readiness_client_for(server, creds):
+    # botocore finds the model through AWS_DATA_PATH, as a user's would.
     os.environ["AWS_DATA_PATH"] = str(DATA_PATH)
-    return server.client(service="slipwayreadiness")
+    return server.client(creds, service="slipwayreadiness")
 
 
 @pytest.fixture(scope="module")
@@ -265,14 +271,43 @@ def test_the_api_errors_and_a_report_that_has_not_started(rserver, sm, rr, data)
     with pytest.raises(ClientError) as e:
         rr.describe_readiness_report(ResourceArn=missing)
     assert error_of(e)[0] == "ResourceNotFound" and "does not exist" in error_of(e)[1]
-    # Another account cannot read it.
+    # A package without a ValidationSpecification has no report.
     name = uniq("plain")
-    doc = package(name, SAMPLE_IMAGE, data)
+    doc = package(name, SAMPLE_IMAGE, data, certify=False)
     del doc["ValidationSpecification"]
     arn = sm.create_model_package(**doc)["ModelPackageArn"]
     with pytest.raises(ClientError) as e:
         rr.describe_readiness_report(ResourceArn=arn)
     assert error_of(e)[0] == "ResourceNotFound" and "ValidationSpecification" in error_of(e)[1]
+    # Another account cannot read one, even by its exact ARN.
+    name = uniq("mine")
+    arn = sm.create_model_package(**package(name, SAMPLE_IMAGE, data))["ModelPackageArn"]
+    other = rserver.create_account("reader")
+    with pytest.raises(ClientError) as e:
+        readiness_client_for(rserver, other).describe_readiness_report(ResourceArn=arn)
+    assert error_of(e)[0] == "ResourceNotFound"
+    # While the validation runs, the report has not started; once it ends,
+    # the report follows; a new package of the same name starts afresh.
+    first = rr.describe_readiness_report(ResourceArn=arn)
+    assert first["ReportStatus"] in ("NotStarted", "InProgress", "Completed")
+    report_of(sm, rr, name)
+    sm.delete_model_package(ModelPackageName=name)
+    arn2 = sm.create_model_package(**package(name, SAMPLE_IMAGE, data))["ModelPackageArn"]
+    assert arn2 == arn
+    assert rr.describe_readiness_report(ResourceArn=arn)["ReportStatus"] in ("NotStarted", "InProgress")
+    report_of(sm, rr, name)
+
+
+def test_the_aws_cli_reads_a_report(rserver, sm, rr, data):
+    name = uniq("cli")
+    sm.create_model_package(**package(name, SAMPLE_IMAGE, data))
+    d, _ = report_of(sm, rr, name)
+    env = rserver.cli_env()
+    env["AWS_DATA_PATH"] = str(DATA_PATH)
+    from e2e_helpers import run_aws_cli
+    out = run_aws_cli(["slipwayreadiness", "describe-readiness-report", "--resource-arn", d["ModelPackageArn"]], env)
+    r = json.loads(out.stdout)
+    assert r["ReportStatus"] == "Completed" and "image.outside-seller-registry" in ids(r)
 
 
 def test_the_cli_reports_readiness_as_junit_and_json(tmp_path):

@@ -74,13 +74,14 @@ async fn load(svc: &Service, resource: &ResourceRecord) -> Result<Option<Report>
     else {
         return Ok(None);
     };
-    let report = serde_json::from_str(&record.document).map_err(|e| {
+    let report: Report = serde_json::from_str(&record.document).map_err(|e| {
         slipway_service::Error::internal(
             format!("decoding the readiness report of {}", resource.arn),
             e,
         )
     })?;
-    Ok(Some(report))
+    // A deleted resource's report is not its successor's of the same name.
+    Ok((report.resource_created == resource.created).then_some(report))
 }
 
 /// The report of the model package or algorithm named by `resource_arn`.
