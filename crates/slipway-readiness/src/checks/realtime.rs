@@ -376,6 +376,11 @@ async fn body_probe(
             break;
         }
     }
+    if refusal.starts_with("the connection failed") {
+        if let Some(early) = early_answer(&probe.base_url, hi, records).await {
+            refusal = format!("{early}, answered to the request's head before its body was sent");
+        }
+    }
     figures.largest_body_accepted = (lo > 0).then_some(lo as u64);
     figures.smallest_body_refused = Some(hi as u64);
     out.push(
@@ -391,6 +396,50 @@ async fn body_probe(
         ))
         .fix("Raise the server's request-size limit to at least 6 MB (nginx: client_max_body_size 6m; gunicorn/Flask: MAX_CONTENT_LENGTH; TorchServe: max_request_size; MMS: max_request_size)."),
     );
+}
+
+/// What a server answers to the head of a `POST /invocations` of `size`
+/// bytes before any of the body is sent: a server that refuses by
+/// `Content-Length` (nginx's 413) answers and closes at once, which an
+/// HTTP client sending the body sees only as a failed send. Hand-written
+/// because reqwest/hyper do not return a response that arrives before the
+/// request body is written.
+async fn early_answer(base_url: &str, size: usize, r: &Records) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base_url
+        .strip_prefix("http://")?
+        .trim_end_matches('/')
+        .to_owned();
+    let mut conn = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::TcpStream::connect(&addr),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let content_type = r
+        .content_type
+        .as_deref()
+        .unwrap_or("application/octet-stream");
+    let head = format!(
+        "POST /invocations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {size}\r\n\r\n"
+    );
+    conn.write_all(head.as_bytes()).await.ok()?;
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(2), conn.read(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let status = text
+        .lines()
+        .next()?
+        .split_whitespace()
+        .nth(1)?
+        .parse::<u16>()
+        .ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    Some(format!("HTTP {status}: {}", excerpt(body.as_bytes())))
 }
 
 /// `GET /execution-parameters` is optional; when answered, batch
