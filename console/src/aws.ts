@@ -9,7 +9,8 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { region } from "./config";
 import { session, signOut } from "./session";
 
-async function credentials() {
+/** The session's temporary credentials, for the SDK clients and for hand-signed calls (readiness.ts). */
+export async function credentials() {
   const s = session();
   if (!s) throw new Error("Not signed in.");
   return {
@@ -66,8 +67,7 @@ export function watchSession<C extends { middlewareStack: unknown }>(c: C): C {
       try {
         return await next(args);
       } catch (e) {
-        const ended = sessionEnded(e);
-        if (ended) signOut(ended);
+        endSessionOn(e);
         throw e;
       }
     },
@@ -99,6 +99,12 @@ export function perSession<C extends { middlewareStack: unknown }>(make: () => C
     }
     return made;
   };
+}
+
+/** Signs out, saying why, when a call's error means the session is over. */
+export function endSessionOn(e: unknown) {
+  const ended = sessionEnded(e);
+  if (ended) signOut(ended);
 }
 
 /** Why a call's error ends the session, if it does. */

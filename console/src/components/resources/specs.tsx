@@ -90,35 +90,37 @@ export function ValidationTable({
 }) {
   if (!statuses?.length) return <p class="empty">No validation profiles: nothing is validated.</p>;
   return (
-    <table class="list validation-statuses">
-      <thead>
-        <tr>
-          <th scope="col">Validation profile</th>
-          <th scope="col">Status</th>
-          <th scope="col">Jobs</th>
-        </tr>
-      </thead>
-      <tbody>
-        {statuses.map((v) => (
-          <tr key={v.Name}>
-            <td>{v.Name}</td>
-            <td>
-              <StatusBadge status={v.Status} />
-            </td>
-            <td>
-              <JobLinks
-                resource={resource}
-                version={version}
-                profile={v.Name ?? ""}
-                created={created}
-                withTraining={withTraining}
-                active={v.Status === "InProgress" || v.Status === "NotStarted"}
-              />
-            </td>
+    <div class="table-scroll">
+      <table class="list validation-statuses">
+        <thead>
+          <tr>
+            <th scope="col">Validation profile</th>
+            <th scope="col">Status</th>
+            <th scope="col">Jobs</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {statuses.map((v) => (
+            <tr key={v.Name}>
+              <td>{v.Name}</td>
+              <td>
+                <StatusBadge status={v.Status} />
+              </td>
+              <td>
+                <JobLinks
+                  resource={resource}
+                  version={version}
+                  profile={v.Name ?? ""}
+                  created={created}
+                  withTraining={withTraining}
+                  active={v.Status === "InProgress" || v.Status === "NotStarted"}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -126,27 +128,29 @@ export function InferenceSpecificationView({ spec }: { spec: InferenceSpecificat
   if (!spec) return <p class="empty">No inference specification.</p>;
   return (
     <>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Inference image</th>
-            <th scope="col">Model data artifacts</th>
-            <th scope="col">Environment</th>
-          </tr>
-        </thead>
-        <tbody>
-          {spec.Containers?.map((c, i) => (
-            <tr key={i}>
-              <td>
-                <code>{c.Image}</code>
-                {c.ImageDigest && <div class="muted">{c.ImageDigest}</div>}
-              </td>
-              <td>{c.ModelDataUrl ? <code>{c.ModelDataUrl}</code> : "—"}</td>
-              <td>{c.Environment ? Object.entries(c.Environment).map(([k, v]) => <div key={k}><code>{k}={v}</code></div>) : "—"}</td>
+      <div class="table-scroll">
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Inference image</th>
+              <th scope="col">Model data artifacts</th>
+              <th scope="col">Environment</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {spec.Containers?.map((c, i) => (
+              <tr key={i}>
+                <td>
+                  <code>{c.Image}</code>
+                  {c.ImageDigest && <div class="muted">{c.ImageDigest}</div>}
+                </td>
+                <td>{c.ModelDataUrl ? <code>{c.ModelDataUrl}</code> : "—"}</td>
+                <td>{c.Environment ? Object.entries(c.Environment).map(([k, v]) => <div key={k}><code>{k}={v}</code></div>) : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <Facts
         rows={[
           ["Supported instance types for batch transform", list(spec.SupportedTransformInstanceTypes)],
@@ -162,31 +166,33 @@ export function InferenceSpecificationView({ spec }: { spec: InferenceSpecificat
 export function ChannelsTable({ channels }: { channels: ChannelSpecification[] | undefined }) {
   if (!channels?.length) return <p class="empty">No channels.</p>;
   return (
-    <table class="list">
-      <caption class="visually-hidden">Channels</caption>
-      <thead>
-        <tr>
-          <th scope="col">Channel</th>
-          <th scope="col">Required</th>
-          <th scope="col">Content types</th>
-          <th scope="col">Input modes</th>
-          <th scope="col">Compression</th>
-          <th scope="col">Description</th>
-        </tr>
-      </thead>
-      <tbody>
-        {channels.map((c) => (
-          <tr key={c.Name}>
-            <td>{c.Name}</td>
-            <td>{c.IsRequired ? "Yes" : "No"}</td>
-            <td>{list(c.SupportedContentTypes)}</td>
-            <td>{list(c.SupportedInputModes)}</td>
-            <td>{list(c.SupportedCompressionTypes)}</td>
-            <td>{c.Description ?? "—"}</td>
+    <div class="table-scroll">
+      <table class="list">
+        <caption class="visually-hidden">Channels</caption>
+        <thead>
+          <tr>
+            <th scope="col">Channel</th>
+            <th scope="col">Required</th>
+            <th scope="col">Content types</th>
+            <th scope="col">Input modes</th>
+            <th scope="col">Compression</th>
+            <th scope="col">Description</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {channels.map((c) => (
+            <tr key={c.Name}>
+              <td>{c.Name}</td>
+              <td>{c.IsRequired ? "Yes" : "No"}</td>
+              <td>{list(c.SupportedContentTypes)}</td>
+              <td>{list(c.SupportedInputModes)}</td>
+              <td>{list(c.SupportedCompressionTypes)}</td>
+              <td>{c.Description ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -201,34 +207,36 @@ function rangeOf(h: HyperParameterSpecification): string {
 export function HyperparametersTable({ params }: { params: HyperParameterSpecification[] | undefined }) {
   if (!params?.length) return <p class="empty">No hyperparameters.</p>;
   return (
-    <table class="list">
-      <caption class="visually-hidden">Hyperparameters</caption>
-      <thead>
-        <tr>
-          <th scope="col">Hyperparameter</th>
-          <th scope="col">Type</th>
-          <th scope="col">Range</th>
-          <th scope="col">Default</th>
-          <th scope="col">Tunable</th>
-          <th scope="col">Required</th>
-        </tr>
-      </thead>
-      <tbody>
-        {params.map((h) => (
-          <tr key={h.Name}>
-            <td>
-              {h.Name}
-              {h.Description && <div class="muted">{h.Description}</div>}
-            </td>
-            <td>{h.Type}</td>
-            <td>{rangeOf(h)}</td>
-            <td>{h.DefaultValue ?? "—"}</td>
-            <td>{h.IsTunable ? "Yes" : "No"}</td>
-            <td>{h.IsRequired ? "Yes" : "No"}</td>
+    <div class="table-scroll">
+      <table class="list">
+        <caption class="visually-hidden">Hyperparameters</caption>
+        <thead>
+          <tr>
+            <th scope="col">Hyperparameter</th>
+            <th scope="col">Type</th>
+            <th scope="col">Range</th>
+            <th scope="col">Default</th>
+            <th scope="col">Tunable</th>
+            <th scope="col">Required</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {params.map((h) => (
+            <tr key={h.Name}>
+              <td>
+                {h.Name}
+                {h.Description && <div class="muted">{h.Description}</div>}
+              </td>
+              <td>{h.Type}</td>
+              <td>{rangeOf(h)}</td>
+              <td>{h.DefaultValue ?? "—"}</td>
+              <td>{h.IsTunable ? "Yes" : "No"}</td>
+              <td>{h.IsRequired ? "Yes" : "No"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -241,27 +249,29 @@ export function MetricsTable({
 }) {
   if (!metrics?.length) return <p class="empty">No metric definitions.</p>;
   return (
-    <table class="list">
-      <caption class="visually-hidden">Metric definitions</caption>
-      <thead>
-        <tr>
-          <th scope="col">Metric</th>
-          <th scope="col">Regex</th>
-          <th scope="col">Tuning objective</th>
-        </tr>
-      </thead>
-      <tbody>
-        {metrics.map((m) => (
-          <tr key={m.Name}>
-            <td>{m.Name}</td>
-            <td>
-              <code>{m.Regex}</code>
-            </td>
-            <td>{objectives?.find((o) => o.MetricName === m.Name)?.Type ?? "—"}</td>
+    <div class="table-scroll">
+      <table class="list">
+        <caption class="visually-hidden">Metric definitions</caption>
+        <thead>
+          <tr>
+            <th scope="col">Metric</th>
+            <th scope="col">Regex</th>
+            <th scope="col">Tuning objective</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {metrics.map((m) => (
+            <tr key={m.Name}>
+              <td>{m.Name}</td>
+              <td>
+                <code>{m.Regex}</code>
+              </td>
+              <td>{objectives?.find((o) => o.MetricName === m.Name)?.Type ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -1,6 +1,7 @@
 import { DeleteAlgorithmCommand, DescribeAlgorithmCommand } from "@aws-sdk/client-sagemaker";
 import { useLocation, useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
+import { Readiness } from "../../components/readiness/Readiness";
 import { DeleteButton } from "../../components/resources/DeleteButton";
 import {
   ChannelsTable,
@@ -68,6 +69,7 @@ export default function Algorithm() {
           </div>
         ))}
       </Section>
+      {a.AlgorithmArn && <Readiness key={a.AlgorithmArn} arn={a.AlgorithmArn} />}
       <Section title="Training specification">
         <Facts
           rows={[

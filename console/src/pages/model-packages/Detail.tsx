@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { DeleteModelPackageCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { useLocation, useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
+import { Readiness } from "../../components/readiness/Readiness";
 import { DeleteButton } from "../../components/resources/DeleteButton";
 import { DefinitionView, FailureBanner, InferenceSpecificationView, ValidationTable } from "../../components/resources/specs";
 import { ErrorBox, Facts, Loading, PageHeader, Section, StatusBadge } from "../../components/ui";
@@ -74,6 +75,7 @@ export default function ModelPackage() {
           <DefinitionView key={prof.ProfileName} title={`Transform job definition of ${prof.ProfileName}`} value={prof.TransformJobDefinition} />
         ))}
       </Section>
+      {p.ModelPackageArn && <Readiness key={p.ModelPackageArn} arn={p.ModelPackageArn} />}
       <Section title="Inference specification">
         <InferenceSpecificationView spec={p.InferenceSpecification} />
       </Section>
