@@ -193,7 +193,10 @@ pub async fn run(ix: &dyn RegistryIndex) {
             .unwrap(),
         StartScan::Started
     );
-    assert!(ix.delete_manifest(&a, "scanned", "sha256:s2").await.unwrap());
+    assert!(ix
+        .delete_manifest(&a, "scanned", "sha256:s2")
+        .await
+        .unwrap());
     assert!(ix
         .get_image_scan(&a, "scanned", "sha256:s2")
         .await
