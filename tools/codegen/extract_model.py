@@ -61,6 +61,7 @@ ECR_OPERATIONS = """
 GetAuthorizationToken CreateRepository DescribeRepositories DeleteRepository
 DescribeImages ListImages BatchGetImage BatchDeleteImage BatchCheckLayerAvailability
 PutImageTagMutability PutImageScanningConfiguration PutImage
+StartImageScan DescribeImageScanFindings
 """.split()
 
 # STS and IAM (query protocol): what the SDKs and the seller's console

@@ -15,6 +15,7 @@ mod error;
 mod fetch;
 mod group_commit;
 mod identity;
+mod image_scans;
 mod logs;
 mod objects;
 mod registry;

@@ -14,9 +14,10 @@ use slipway_core::ports::blob::BlobKey;
 use slipway_core::ports::metadata::MetaError;
 use slipway_core::ports::objects::{Freed, Segment};
 use slipway_core::ports::registry::{
-    Append, BlobRow, BlobUploadRow, ManifestRow, PutManifest, RegistryIndex, RepoDelete,
-    RepositoryRow,
+    Append, BlobRow, BlobUploadRow, ImageScanRow, ManifestRow, PutManifest, RegistryIndex,
+    RepoDelete, RepositoryRow, ScanFinding, StartScan,
 };
+use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use sqlx::{Sqlite, Transaction};
 use std::collections::HashSet;
@@ -543,6 +544,44 @@ impl RegistryIndex for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn start_image_scan(
+        &self,
+        scan: &ImageScanRow,
+        not_before: Micros,
+    ) -> Result<StartScan, MetaError> {
+        crate::image_scans::start(self, scan, not_before).await
+    }
+
+    async fn finish_image_scan(
+        &self,
+        scan: &ImageScanRow,
+        findings: &[ScanFinding],
+    ) -> Result<bool, MetaError> {
+        crate::image_scans::finish(self, scan, findings).await
+    }
+
+    async fn get_image_scan(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        digest: &str,
+    ) -> Result<Option<ImageScanRow>, MetaError> {
+        crate::image_scans::get(self, account, repo, digest).await
+    }
+
+    async fn image_scan_findings(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        digest: &str,
+    ) -> Result<Vec<ScanFinding>, MetaError> {
+        crate::image_scans::findings(self, account, repo, digest).await
+    }
+
+    async fn image_scans_in_progress(&self) -> Result<Vec<ImageScanRow>, MetaError> {
+        crate::image_scans::in_progress(self).await
     }
 
     async fn collect_garbage(&self) -> Result<Freed, MetaError> {

@@ -11,7 +11,9 @@ use slipway_core::ports::metadata::{ListQuery, MetaError, MetadataStore};
 use slipway_core::ports::objects::{
     BucketRow, ObjectIndex, ObjectMeta, ObjectRow, PartRow, UploadRow,
 };
-use slipway_core::ports::registry::{ManifestRow, RegistryIndex, RepositoryRow};
+use slipway_core::ports::registry::{
+    ImageScanRow, ManifestRow, RegistryIndex, RepositoryRow, ScanStatus, StartScan,
+};
 use slipway_core::{AccessKey, AccountId, ResourceKind, ResourceRecord};
 use slipway_meta_sqlite::SqliteStore;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -231,6 +233,44 @@ async fn registry() {
         tags: Vec::new(),
     };
     store.put_manifest(&manifest, Some("v1")).await.unwrap();
+    let scan = ImageScanRow {
+        account: a.clone(),
+        repo: "r".into(),
+        digest: "sha256:a".into(),
+        status: ScanStatus::InProgress,
+        description: None,
+        started: 1,
+        completed: None,
+        source_updated: None,
+        severity_counts: Default::default(),
+    };
+    assert_eq!(
+        store.start_image_scan(&scan, 0).await.unwrap(),
+        StartScan::Started
+    );
+    spoil(
+        &mut conn,
+        "UPDATE image_scans SET findings = '[{\"name\": 1}]'",
+    )
+    .await;
+    corrupt_meta(
+        store.image_scan_findings(&a, "r", "sha256:a").await,
+        "corrupt image_scans row: findings",
+    );
+    spoil(&mut conn, "UPDATE image_scans SET status = 'SCANNING'").await;
+    corrupt_meta(
+        store.get_image_scan(&a, "r", "sha256:a").await,
+        "corrupt image_scans row: status",
+    );
+    spoil(
+        &mut conn,
+        "UPDATE image_scans SET status = 'IN_PROGRESS', severity_counts = 'x'",
+    )
+    .await;
+    corrupt_meta(
+        store.image_scans_in_progress().await,
+        "corrupt image_scans row: severity_counts",
+    );
     spoil(&mut conn, "UPDATE manifests SET refs = '{'").await;
     corrupt_meta(
         store.get_manifest(&a, "r", "sha256:a").await,

@@ -18,6 +18,7 @@ mod blobs;
 mod manifests;
 mod names;
 mod resolve;
+mod scans;
 mod tokens;
 
 pub use blobs::{BlobRead, ChunkRange, UploadStatus};
@@ -26,6 +27,7 @@ pub use names::{
     check_digest, check_repository_name, check_tag, is_digest, sha256_digest, DigestAlgorithm,
 };
 pub use resolve::{ImageUri, ResolvedImage};
+pub use scans::{FindingsPage, ImageScan, ScanSettings, StartedScan, NO_SCANNER_MESSAGE};
 pub use tokens::AuthorizationToken;
 
 use slipway_core::ports::blob::{BlobError, BlobStore};
@@ -73,6 +75,8 @@ pub struct RegistryStorage {
     /// so finishing a chunked upload does not re-read it. Lost on restart:
     /// then the digest is recomputed from the stored chunks.
     pub(crate) hashers: Mutex<HashMap<String, (u64, sha2::Sha256)>>,
+    /// The vulnerability scanner and the limits scans run under.
+    pub(crate) scans: Arc<scans::ScanRuntime>,
 }
 
 impl RegistryStorage {
@@ -89,7 +93,15 @@ impl RegistryStorage {
             config,
             listen_addr: OnceLock::new(),
             hashers: Mutex::new(HashMap::new()),
+            scans: Arc::new(scans::ScanRuntime::new(ScanSettings::default())),
         }
+    }
+
+    /// The same storage with image scans run as `settings` say (without
+    /// this, no scanner is configured and every scan fails saying so).
+    pub fn with_scanning(mut self, settings: ScanSettings) -> Self {
+        self.scans = Arc::new(scans::ScanRuntime::new(settings));
+        self
     }
 }
 
@@ -134,6 +146,18 @@ pub enum RegistryError {
     RepositoryNotEmpty { name: String, account: AccountId },
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// ECR `UnsupportedImageTypeException`: the image cannot be scanned.
+    #[error("{0}")]
+    UnsupportedImageType(String),
+    /// ECR `LimitExceededException`: the image was scanned too recently.
+    #[error("{0}")]
+    ScanLimitExceeded(String),
+    /// ECR `ScanNotFoundException`: the image has never been scanned.
+    #[error("{0}")]
+    ScanNotFound(String),
+    /// A request member that cannot be used (a foreign `nextToken`).
+    #[error("{0}")]
+    InvalidParameter(String),
     #[error("requested access to the resource is denied: {0}")]
     Denied(String),
     #[error("authentication required: {0}")]
@@ -186,7 +210,7 @@ pub(crate) fn blob_error(e: BlobError) -> RegistryError {
 /// time and token expiry comes from.
 pub struct Registry<'a> {
     storage: &'a RegistryStorage,
-    clock: &'a dyn Clock,
+    clock: &'a Arc<dyn Clock>,
 }
 
 /// ECR-style repository settings; `None` keeps (or, on creation,
@@ -203,7 +227,9 @@ pub struct RepositorySettings {
 }
 
 impl<'a> Registry<'a> {
-    pub fn new(storage: &'a RegistryStorage, clock: &'a dyn Clock) -> Self {
+    /// The clock is shared (an `Arc`) because scans run on after the call
+    /// that starts them and stamp their end with it.
+    pub fn new(storage: &'a RegistryStorage, clock: &'a Arc<dyn Clock>) -> Self {
         Self { storage, clock }
     }
 

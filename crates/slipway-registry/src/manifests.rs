@@ -105,7 +105,7 @@ impl Registry<'_> {
                 limit,
             });
         }
-        self.repository(account, repo).await?;
+        let repository = self.repository(account, repo).await?;
         // Pushed by digest, the manifest is stored under that digest's
         // algorithm (sha256 or sha512); pushed by tag, under sha256.
         let (digest, tag) = if is_digest(reference) {
@@ -202,7 +202,12 @@ impl Registry<'_> {
             tags: Vec::new(),
         };
         match st.index.put_manifest(&row, tag).await? {
-            PutManifest::Stored => Ok(PushedManifest { digest, subject }),
+            PutManifest::Stored => {
+                let mut row = row;
+                row.tags = tag.map(|t| vec![t.to_owned()]).unwrap_or_default();
+                self.scan_on_push(&repository, &row).await;
+                Ok(PushedManifest { digest, subject })
+            }
             PutManifest::TagImmutable => Err(RegistryError::TagImmutable {
                 tag: reference.to_owned(),
                 repo: repo.to_owned(),

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use sha2::Digest as _;
 use slipway_core::ports::blob::ByteStream;
-use slipway_core::ports::clock::SystemClock;
+use slipway_core::ports::clock::{Clock, SystemClock};
 use slipway_core::AccountId;
 use slipway_registry::{
     ChunkRange, Registry, RegistryConfig, RegistryError, RegistryStorage, RepositorySettings,
@@ -40,7 +40,8 @@ fn digest(b: &[u8]) -> String {
 async fn pushed_images_resolve_to_pinned_pull_references() {
     let dir = tempfile::tempdir().unwrap();
     let storage = storage(dir.path()).await;
-    let reg = Registry::new(&storage, &SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let reg = Registry::new(&storage, &clock);
     let a = AccountId::parse("111122223333").unwrap();
     let b = AccountId::parse("444455556666").unwrap();
     reg.set_listen_addr("127.0.0.1:9000");
@@ -148,7 +149,8 @@ async fn pushed_images_resolve_to_pinned_pull_references() {
 async fn sha512_finishes_and_chunk_ranges() {
     let dir = tempfile::tempdir().unwrap();
     let storage = storage(dir.path()).await;
-    let reg = Registry::new(&storage, &SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let reg = Registry::new(&storage, &clock);
     let a = AccountId::parse("111122223333").unwrap();
     reg.create_repository(&a, "team/m", RepositorySettings::default())
         .await
@@ -230,3 +232,6 @@ async fn sha512_finishes_and_chunk_ranges() {
         .await;
     assert!(matches!(wrong, Err(RegistryError::DigestInvalid(_))));
 }
+
+#[path = "registry/scans.rs"]
+mod scans;

@@ -215,7 +215,7 @@ impl Service {
 
     /// The image registry (OCI distribution and ECR), on this server's clock.
     pub fn registry(&self) -> slipway_registry::Registry<'_> {
-        slipway_registry::Registry::new(&self.registry, self.clock.as_ref())
+        slipway_registry::Registry::new(&self.registry, &self.clock)
     }
 
     /// Buckets and objects (S3), in this server's region and on its clock.

@@ -210,7 +210,9 @@ impl AwsError {
             R::TagImmutable { .. } => "ImageTagAlreadyExistsException",
             R::DigestInvalid(_) => "ImageDigestDoesNotMatchException",
             R::ManifestBlobUnknown(_) => "LayersNotFoundException",
-            R::Unsupported(_) => "UnsupportedImageTypeException",
+            R::Unsupported(_) | R::UnsupportedImageType(_) => "UnsupportedImageTypeException",
+            R::ScanLimitExceeded(_) => "LimitExceededException",
+            R::ScanNotFound(_) => "ScanNotFoundException",
             R::Denied(_) | R::Unauthorized(_) => "AccessDeniedException",
             R::Internal { context, source } => {
                 tracing::error!(%context, error = %source, "internal error");

@@ -27,6 +27,11 @@ pub(crate) fn oci_error(e: RegistryError) -> (StatusCode, &'static str, String) 
             (StatusCode::CONFLICT, "DENIED")
         }
         R::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED"),
+        // Only the ECR scan calls fail these ways; never a /v2/ request.
+        R::UnsupportedImageType(_)
+        | R::ScanLimitExceeded(_)
+        | R::ScanNotFound(_)
+        | R::InvalidParameter(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
         R::Conflict(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
         R::Denied(_) => (StatusCode::FORBIDDEN, "DENIED"),
         R::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),

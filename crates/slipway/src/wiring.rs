@@ -10,7 +10,7 @@ use slipway_core::{AccessKey, AccountId};
 use slipway_engine_docker::DockerEngine;
 use slipway_hosting::{Hosting, HostingSettings};
 use slipway_meta_sqlite::SqliteStore;
-use slipway_registry::{RegistryConfig, RegistryStorage};
+use slipway_registry::{RegistryConfig, RegistryStorage, ScanSettings};
 use slipway_service::jobs::{JobRuntime, JobSettings};
 use slipway_service::{Ports, Service, ServiceConfig};
 use slipway_wire::WireConfig;
@@ -71,6 +71,13 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "deleted orphan registry blobs left by an interrupted push"
         ),
         Err(e) => tracing::warn!(error = %e, "registry orphan sweep failed"),
+    }
+    // Scans the previous process left running: failed, so none stays in
+    // progress for ever (the image may be scanned again at once).
+    match service.registry().fail_interrupted_scans().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "image scans interrupted by the last stop marked FAILED"),
+        Err(e) => return Err(e).context("failing interrupted image scans"),
     }
     for a in &config.accounts {
         let account = AccountId::parse(&a.account_id).with_context(|| {
@@ -193,7 +200,13 @@ pub async fn ports(config: &Config, jobs: JobRuntime) -> anyhow::Result<(Ports, 
             token_ttl_seconds: config.registry.token_ttl_seconds,
             max_manifest_bytes: config.registry.max_manifest_bytes,
         },
-    );
+    )
+    .with_scanning(ScanSettings {
+        command: config.registry.scanner.clone(),
+        work_dir: config.data_dir.join("scans"),
+        timeout: std::time::Duration::from_secs(config.registry.scan_timeout_seconds),
+        ..ScanSettings::default()
+    });
     let ports = Ports {
         metadata: store.clone(),
         identity: store.clone(),

@@ -13,7 +13,8 @@ use crate::ports::objects::{Freed, Segment};
 use crate::time_util::Micros;
 use crate::AccountId;
 use async_trait::async_trait;
-use std::collections::HashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 
 /// A repository and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,8 @@ pub struct RepositoryRow {
     /// that behave the other way from `tags_mutable` (ECR
     /// `IMMUTABLE_WITH_EXCLUSION` / `MUTABLE_WITH_EXCLUSION`). Empty: none.
     pub mutability_exclusions: Vec<String>,
-    /// Stored and reported only (ECR `imageScanningConfiguration`).
+    /// Start a vulnerability scan of every image manifest pushed (ECR
+    /// `imageScanningConfiguration.scanOnPush`).
     pub scan_on_push: bool,
     /// ECR `encryptionConfiguration.encryptionType` (`AES256`, `KMS`,
     /// `KMS_DSSE`), stored and reported as set.
@@ -177,6 +179,82 @@ pub enum RepoDelete {
     NotEmpty,
 }
 
+/// Where an image's vulnerability scan stands (ECR `ImageScanStatus.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanStatus {
+    InProgress,
+    Complete,
+    Failed,
+}
+
+impl ScanStatus {
+    /// ECR's spelling, also the stored one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "IN_PROGRESS",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "IN_PROGRESS" => Self::InProgress,
+            "COMPLETE" => Self::Complete,
+            "FAILED" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// The latest vulnerability scan of one image (manifest digest) in one
+/// repository. Its findings are read apart (`image_scan_findings`): a
+/// listing of images needs only this summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageScanRow {
+    pub account: AccountId,
+    pub repo: String,
+    pub digest: String,
+    pub status: ScanStatus,
+    /// Why a scan failed, or what a finished one says.
+    pub description: Option<String>,
+    /// When the scan was started: also what tells one run from the next.
+    pub started: Micros,
+    /// When it completed or failed.
+    pub completed: Option<Micros>,
+    /// When the scanner's vulnerability database was last updated, if it
+    /// says.
+    pub source_updated: Option<Micros>,
+    /// Findings per ECR severity (`CRITICAL`, `HIGH`, …); only severities
+    /// with findings appear.
+    pub severity_counts: BTreeMap<String, u32>,
+}
+
+/// One vulnerability a scanner reported (ECR `ImageScanFinding`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanFinding {
+    /// The vulnerability id (`CVE-…`).
+    pub name: String,
+    pub description: Option<String>,
+    pub uri: Option<String>,
+    /// One of ECR's severities.
+    pub severity: String,
+    /// `(key, value)` pairs in order: `package_name`, `package_version`, …
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Outcome of starting a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartScan {
+    /// Recorded as in progress; the previous scan and its findings are gone.
+    Started,
+    /// The manifest does not exist (any more); nothing changed.
+    ImageMissing,
+    /// A scan that counts toward the once-per-period limit (in progress
+    /// or complete) started at or after the given time; nothing changed.
+    Recent(ImageScanRow),
+}
+
 /// Durable registry metadata. Every mutating call is committed (durable)
 /// when it returns Ok.
 #[async_trait]
@@ -309,6 +387,44 @@ pub trait RegistryIndex: Send + Sync + 'static {
         repo: &str,
         tag: &str,
     ) -> Result<bool, MetaError>;
+
+    /// Records `scan` (status `IN_PROGRESS`) as the image's latest scan,
+    /// replacing the previous one and its findings, unless an in-progress
+    /// or complete scan of the image started at or after `not_before`.
+    /// A failed scan never blocks a new one.
+    async fn start_image_scan(
+        &self,
+        scan: &ImageScanRow,
+        not_before: Micros,
+    ) -> Result<StartScan, MetaError>;
+    /// Records the outcome (status, description, times, counts) and the
+    /// findings of the scan that started at `scan.started`; `false`, with
+    /// nothing changed, when that scan is no longer the image's in-progress
+    /// scan (the image was deleted, or the scan was failed at a restart).
+    async fn finish_image_scan(
+        &self,
+        scan: &ImageScanRow,
+        findings: &[ScanFinding],
+    ) -> Result<bool, MetaError>;
+    /// The image's latest scan. Deleting the manifest or its repository
+    /// deletes its scan.
+    async fn get_image_scan(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        digest: &str,
+    ) -> Result<Option<ImageScanRow>, MetaError>;
+    /// The findings of the image's latest scan, in the order recorded
+    /// (empty while it runs or when there is none).
+    async fn image_scan_findings(
+        &self,
+        account: &AccountId,
+        repo: &str,
+        digest: &str,
+    ) -> Result<Vec<ScanFinding>, MetaError>;
+    /// Every scan still in progress, of every account: what a restart
+    /// must finish.
+    async fn image_scans_in_progress(&self) -> Result<Vec<ImageScanRow>, MetaError>;
 
     /// Deletes blob rows no repository links and returns their segments
     /// to free.

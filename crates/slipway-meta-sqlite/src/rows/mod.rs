@@ -6,6 +6,7 @@
 //! adapter.
 
 pub(crate) mod identity;
+pub(crate) mod image_scans;
 pub(crate) mod logs;
 pub(crate) mod objects;
 pub(crate) mod packed;

@@ -48,12 +48,17 @@ async fn manifests_page(
     Ok((rows, next))
 }
 
-fn detail(cx: &Cx<'_>, name: &str, m: &ManifestRow) -> ImageDetail {
+async fn detail(cx: &Cx<'_>, name: &str, m: &ManifestRow) -> Result<ImageDetail, AwsError> {
     let artifact_media_type = serde_json::from_slice::<Value>(&m.body)
         .ok()
         .and_then(|v| v.pointer("/config/mediaType").cloned())
         .and_then(|v| v.as_str().map(str::to_owned));
-    ImageDetail {
+    let scan = registry(cx)
+        .scan_summary(cx.account, name, &m.digest)
+        .await
+        .map_err(err)?;
+    let (image_scan_status, image_scan_findings_summary) = super::scans::summary(scan.as_ref());
+    Ok(ImageDetail {
         registry_id: Some(cx.account.as_str().to_owned()),
         repository_name: Some(name.to_owned()),
         image_digest: Some(m.digest.clone()),
@@ -62,8 +67,10 @@ fn detail(cx: &Cx<'_>, name: &str, m: &ManifestRow) -> ImageDetail {
         image_pushed_at: Some(micros_to_epoch_seconds(m.pushed)),
         image_manifest_media_type: Some(m.media_type.clone()),
         artifact_media_type,
+        image_scan_status,
+        image_scan_findings_summary,
         ..ImageDetail::default()
-    }
+    })
 }
 
 pub(super) async fn describe_images(
@@ -78,7 +85,7 @@ pub(super) async fn describe_images(
                 .find_image(cx.account, &name, &image_id(id))
                 .await
                 .map_err(err)?;
-            details.push(detail(cx, &name, &m));
+            details.push(detail(cx, &name, &m).await?);
         }
         return Ok(DescribeImagesResponse {
             image_details: Some(details),
@@ -94,8 +101,12 @@ pub(super) async fn describe_images(
         tag_status.as_deref(),
     )
     .await?;
+    let mut details = Vec::with_capacity(rows.len());
+    for m in &rows {
+        details.push(detail(cx, &name, m).await?);
+    }
     Ok(DescribeImagesResponse {
-        image_details: Some(rows.iter().map(|m| detail(cx, &name, m)).collect()),
+        image_details: Some(details),
         next_token,
     })
 }

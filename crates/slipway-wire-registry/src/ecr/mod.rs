@@ -18,6 +18,7 @@ use slipway_wire_core::json::{ok, Input};
 
 mod images;
 mod repos;
+mod scans;
 
 /// The target prefix of ECR operations.
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
@@ -153,6 +154,22 @@ impl EcrApi for Handlers {
         input: PutImageRequest,
     ) -> Result<PutImageResponse, AwsError> {
         images::put_image(cx, input).await
+    }
+
+    async fn start_image_scan(
+        &self,
+        cx: &Cx<'_>,
+        input: StartImageScanRequest,
+    ) -> Result<StartImageScanResponse, AwsError> {
+        scans::start_image_scan(cx, input).await
+    }
+
+    async fn describe_image_scan_findings(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeImageScanFindingsRequest,
+    ) -> Result<DescribeImageScanFindingsResponse, AwsError> {
+        scans::describe_image_scan_findings(cx, input).await
     }
 }
 

@@ -22,6 +22,7 @@ pub enum Operation {
     BatchGetImage,
     CreateRepository,
     DeleteRepository,
+    DescribeImageScanFindings,
     DescribeImages,
     DescribeRepositories,
     GetAuthorizationToken,
@@ -29,15 +30,17 @@ pub enum Operation {
     PutImage,
     PutImageScanningConfiguration,
     PutImageTagMutability,
+    StartImageScan,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 14] = [
         Self::BatchCheckLayerAvailability,
         Self::BatchDeleteImage,
         Self::BatchGetImage,
         Self::CreateRepository,
         Self::DeleteRepository,
+        Self::DescribeImageScanFindings,
         Self::DescribeImages,
         Self::DescribeRepositories,
         Self::GetAuthorizationToken,
@@ -45,6 +48,7 @@ impl Operation {
         Self::PutImage,
         Self::PutImageScanningConfiguration,
         Self::PutImageTagMutability,
+        Self::StartImageScan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +58,7 @@ impl Operation {
             Self::BatchGetImage => "BatchGetImage",
             Self::CreateRepository => "CreateRepository",
             Self::DeleteRepository => "DeleteRepository",
+            Self::DescribeImageScanFindings => "DescribeImageScanFindings",
             Self::DescribeImages => "DescribeImages",
             Self::DescribeRepositories => "DescribeRepositories",
             Self::GetAuthorizationToken => "GetAuthorizationToken",
@@ -61,6 +66,7 @@ impl Operation {
             Self::PutImage => "PutImage",
             Self::PutImageScanningConfiguration => "PutImageScanningConfiguration",
             Self::PutImageTagMutability => "PutImageTagMutability",
+            Self::StartImageScan => "StartImageScan",
         }
     }
 
@@ -71,6 +77,7 @@ impl Operation {
             "BatchGetImage" => Some(Self::BatchGetImage),
             "CreateRepository" => Some(Self::CreateRepository),
             "DeleteRepository" => Some(Self::DeleteRepository),
+            "DescribeImageScanFindings" => Some(Self::DescribeImageScanFindings),
             "DescribeImages" => Some(Self::DescribeImages),
             "DescribeRepositories" => Some(Self::DescribeRepositories),
             "GetAuthorizationToken" => Some(Self::GetAuthorizationToken),
@@ -78,6 +85,7 @@ impl Operation {
             "PutImage" => Some(Self::PutImage),
             "PutImageScanningConfiguration" => Some(Self::PutImageScanningConfiguration),
             "PutImageTagMutability" => Some(Self::PutImageTagMutability),
+            "StartImageScan" => Some(Self::StartImageScan),
             _ => None,
         }
     }
@@ -139,6 +147,16 @@ pub trait EcrApi: Sync {
     ) -> impl Future<Output = Result<DeleteRepositoryResponse, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "DeleteRepository")) }
+    }
+
+    /// `DescribeImageScanFindings`.
+    fn describe_image_scan_findings(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeImageScanFindingsRequest,
+    ) -> impl Future<Output = Result<DescribeImageScanFindingsResponse, AwsError>> + Send {
+        let _ = (cx, input);
+        async { Err(AwsError::not_implemented(API, "DescribeImageScanFindings")) }
     }
 
     /// `DescribeImages`.
@@ -215,6 +233,16 @@ pub trait EcrApi: Sync {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "PutImageTagMutability")) }
     }
+
+    /// `StartImageScan`.
+    fn start_image_scan(
+        &self,
+        cx: &Cx<'_>,
+        input: StartImageScanRequest,
+    ) -> impl Future<Output = Result<StartImageScanResponse, AwsError>> + Send {
+        let _ = (cx, input);
+        async { Err(AwsError::not_implemented(API, "StartImageScan")) }
+    }
 }
 
 /// Decodes `input` (already checked against the model) into the typed
@@ -234,6 +262,9 @@ pub async fn dispatch<A: EcrApi>(
         Operation::BatchGetImage => encode(&api.batch_get_image(cx, decode(input)?).await?),
         Operation::CreateRepository => encode(&api.create_repository(cx, decode(input)?).await?),
         Operation::DeleteRepository => encode(&api.delete_repository(cx, decode(input)?).await?),
+        Operation::DescribeImageScanFindings => {
+            encode(&api.describe_image_scan_findings(cx, decode(input)?).await?)
+        }
         Operation::DescribeImages => encode(&api.describe_images(cx, decode(input)?).await?),
         Operation::DescribeRepositories => {
             encode(&api.describe_repositories(cx, decode(input)?).await?)
@@ -250,7 +281,18 @@ pub async fn dispatch<A: EcrApi>(
         Operation::PutImageTagMutability => {
             encode(&api.put_image_tag_mutability(cx, decode(input)?).await?)
         }
+        Operation::StartImageScan => encode(&api.start_image_scan(cx, decode(input)?).await?),
     }
+}
+
+/// `Attribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    #[serde(rename = "key")]
+    pub key: String,
+    #[serde(rename = "value")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// `AuthorizationData`.
@@ -269,6 +311,53 @@ pub struct AuthorizationData {
     #[serde(rename = "proxyEndpoint")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_endpoint: Option<String>,
+}
+
+/// `AwsEcrContainerImageDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AwsEcrContainerImageDetails {
+    #[serde(rename = "architecture")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(rename = "author")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(rename = "imageHash")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_hash: Option<String>,
+    #[serde(rename = "imageTags")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tags: Option<Vec<String>>,
+    #[serde(rename = "platform")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(rename = "pushedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub pushed_at: Option<f64>,
+    #[serde(rename = "lastInUseAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_in_use_at: Option<f64>,
+    #[serde(rename = "inUseCount")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub in_use_count: Option<i64>,
+    #[serde(rename = "registry")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    #[serde(rename = "repositoryName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_name: Option<String>,
 }
 
 /// `BatchCheckLayerAvailabilityRequest`.
@@ -376,6 +465,54 @@ pub struct CreateRepositoryResponse {
     pub repository: Option<Repository>,
 }
 
+/// `CvssScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CvssScore {
+    #[serde(rename = "baseScore")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_score: Option<f64>,
+    #[serde(rename = "scoringVector")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_vector: Option<String>,
+    #[serde(rename = "source")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(rename = "version")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// `CvssScoreAdjustment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CvssScoreAdjustment {
+    #[serde(rename = "metric")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    #[serde(rename = "reason")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `CvssScoreDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CvssScoreDetails {
+    #[serde(rename = "adjustments")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustments: Option<Vec<CvssScoreAdjustment>>,
+    #[serde(rename = "score")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(rename = "scoreSource")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_source: Option<String>,
+    #[serde(rename = "scoringVector")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_vector: Option<String>,
+    #[serde(rename = "version")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
 /// `DeleteRepositoryRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRepositoryRequest {
@@ -395,6 +532,51 @@ pub struct DeleteRepositoryResponse {
     #[serde(rename = "repository")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<Repository>,
+}
+
+/// `DescribeImageScanFindingsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeImageScanFindingsRequest {
+    #[serde(rename = "registryId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+    #[serde(rename = "repositoryName")]
+    pub repository_name: String,
+    #[serde(rename = "imageId")]
+    pub image_id: ImageIdentifier,
+    #[serde(rename = "nextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "maxResults")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_results: Option<i64>,
+}
+
+/// `DescribeImageScanFindingsResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeImageScanFindingsResponse {
+    #[serde(rename = "registryId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+    #[serde(rename = "repositoryName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_name: Option<String>,
+    #[serde(rename = "imageId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<ImageIdentifier>,
+    #[serde(rename = "imageScanStatus")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_scan_status: Option<ImageScanStatus>,
+    #[serde(rename = "imageScanFindings")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_scan_findings: Option<ImageScanFindings>,
+    #[serde(rename = "nextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 /// `DescribeImagesFilter`.
@@ -485,6 +667,74 @@ pub struct EncryptionConfiguration {
     #[serde(rename = "kmsKey")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
+}
+
+/// `EnhancedImageScanFinding`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnhancedImageScanFinding {
+    #[serde(rename = "awsAccountId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_account_id: Option<String>,
+    #[serde(rename = "description")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "findingArn")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_arn: Option<String>,
+    #[serde(rename = "firstObservedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub first_observed_at: Option<f64>,
+    #[serde(rename = "lastObservedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_observed_at: Option<f64>,
+    #[serde(rename = "packageVulnerabilityDetails")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_vulnerability_details: Option<PackageVulnerabilityDetails>,
+    #[serde(rename = "remediation")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation>,
+    #[serde(rename = "resources")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<Resource>>,
+    #[serde(rename = "score")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(rename = "scoreDetails")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_details: Option<ScoreDetails>,
+    #[serde(rename = "severity")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(rename = "status")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "title")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "updatedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub updated_at: Option<f64>,
+    #[serde(rename = "fixAvailable")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_available: Option<String>,
+    #[serde(rename = "exploitAvailable")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploit_available: Option<String>,
 }
 
 /// `GetAuthorizationTokenRequest`.
@@ -618,6 +868,54 @@ pub struct ImageIdentifier {
     pub image_tag: Option<String>,
 }
 
+/// `ImageScanFinding`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageScanFinding {
+    #[serde(rename = "name")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "description")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "uri")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(rename = "severity")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(rename = "attributes")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<Attribute>>,
+}
+
+/// `ImageScanFindings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageScanFindings {
+    #[serde(rename = "imageScanCompletedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub image_scan_completed_at: Option<f64>,
+    #[serde(rename = "vulnerabilitySourceUpdatedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub vulnerability_source_updated_at: Option<f64>,
+    #[serde(rename = "findingSeverityCounts")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_severity_counts: Option<BTreeMap<String, i64>>,
+    #[serde(rename = "findings")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<ImageScanFinding>>,
+    #[serde(rename = "enhancedFindings")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enhanced_findings: Option<Vec<EnhancedImageScanFinding>>,
+}
+
 /// `ImageScanFindingsSummary`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageScanFindingsSummary {
@@ -748,6 +1046,49 @@ pub struct ListImagesResponse {
     pub next_token: Option<String>,
 }
 
+/// `PackageVulnerabilityDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PackageVulnerabilityDetails {
+    #[serde(rename = "cvss")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Vec<CvssScore>>,
+    #[serde(rename = "referenceUrls")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_urls: Option<Vec<String>>,
+    #[serde(rename = "relatedVulnerabilities")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_vulnerabilities: Option<Vec<String>>,
+    #[serde(rename = "source")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(rename = "sourceUrl")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    #[serde(rename = "vendorCreatedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub vendor_created_at: Option<f64>,
+    #[serde(rename = "vendorSeverity")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_severity: Option<String>,
+    #[serde(rename = "vendorUpdatedAt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub vendor_updated_at: Option<f64>,
+    #[serde(rename = "vulnerabilityId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerability_id: Option<String>,
+    #[serde(rename = "vulnerablePackages")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerable_packages: Option<Vec<VulnerablePackage>>,
+}
+
 /// `PutImageRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutImageRequest {
@@ -835,6 +1176,25 @@ pub struct PutImageTagMutabilityResponse {
     pub image_tag_mutability_exclusion_filters: Option<Vec<ImageTagMutabilityExclusionFilter>>,
 }
 
+/// `Recommendation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    #[serde(rename = "url")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(rename = "text")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// `Remediation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Remediation {
+    #[serde(rename = "recommendation")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+}
+
 /// `Repository`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Repository {
@@ -871,6 +1231,68 @@ pub struct Repository {
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
 
+/// `Resource`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    #[serde(rename = "details")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<ResourceDetails>,
+    #[serde(rename = "id")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "tags")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+/// `ResourceDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDetails {
+    #[serde(rename = "awsEcrContainerImage")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_ecr_container_image: Option<AwsEcrContainerImageDetails>,
+}
+
+/// `ScoreDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoreDetails {
+    #[serde(rename = "cvss")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<CvssScoreDetails>,
+}
+
+/// `StartImageScanRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartImageScanRequest {
+    #[serde(rename = "registryId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+    #[serde(rename = "repositoryName")]
+    pub repository_name: String,
+    #[serde(rename = "imageId")]
+    pub image_id: ImageIdentifier,
+}
+
+/// `StartImageScanResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartImageScanResponse {
+    #[serde(rename = "registryId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+    #[serde(rename = "repositoryName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_name: Option<String>,
+    #[serde(rename = "imageId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<ImageIdentifier>,
+    #[serde(rename = "imageScanStatus")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_scan_status: Option<ImageScanStatus>,
+}
+
 /// `Tag`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tag {
@@ -878,4 +1300,40 @@ pub struct Tag {
     pub key: String,
     #[serde(rename = "Value")]
     pub value: String,
+}
+
+/// `VulnerablePackage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VulnerablePackage {
+    #[serde(rename = "arch")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    #[serde(rename = "epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub epoch: Option<i64>,
+    #[serde(rename = "filePath")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_path: Option<String>,
+    #[serde(rename = "name")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "packageManager")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_manager: Option<String>,
+    #[serde(rename = "release")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    #[serde(rename = "sourceLayerHash")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_layer_hash: Option<String>,
+    #[serde(rename = "version")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "fixedInVersion")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_in_version: Option<String>,
 }

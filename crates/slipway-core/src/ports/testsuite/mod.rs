@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod engine;
+pub mod image_scans;
 pub mod logs;
 pub mod metadata;
 pub mod objects;

@@ -258,4 +258,6 @@ pub async fn run(ix: &dyn RegistryIndex) {
     want.sort();
     assert_eq!(freed, want);
     assert!(ix.get_blob("sha256:b").await.unwrap().is_none());
+
+    crate::ports::testsuite::image_scans::run(ix).await;
 }
