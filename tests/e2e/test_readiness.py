@@ -39,7 +39,7 @@ def rserver(tmp_path_factory):
     # A short start-up window: a container whose /ping takes 3 s never passes
     # the validation's 2-s pings, and its transform job should fail fast.
     env = dict(TEST_ACCOUNT_ENV, SLIPWAY_JOB_READY_TIMEOUT_SECONDS="20",
-               SLIPWAY_IMAGE_SCANNER=f"{SCANNER / 'trivy-clean.sh'} {{archive}}")
+               SLIPWAY_IMAGE_SCANNER=f"{SCANNER / 'clean.sh'} {{archive}}")
     s = _start(tmp_path_factory, "readiness", env=env)
     yield s
     s.stop()
@@ -80,13 +80,13 @@ def data(s3):
     return b
 
 
-_pushed: dict[str, str] = {}
+_pushed: dict[tuple[str, str], str] = {}
 
 
 def pushed(server, local: str, tmp_path_factory) -> str:
     """`local` pushed to a repository of the server's account and scanned; its ECR URI."""
-    if local in _pushed:
-        return _pushed[local]
+    if (server.endpoint, local) in _pushed:
+        return _pushed[(server.endpoint, local)]
     host, port = server.host_port
     hostport = f"{host}:{port}"
     repo = uniq("ready")
@@ -103,7 +103,7 @@ def pushed(server, local: str, tmp_path_factory) -> str:
     ecr.get_waiter("image_scan_complete").wait(repositoryName=repo, imageId={"imageTag": "v1"},
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     uri = f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/{repo}:v1"
-    _pushed[local] = uri
+    _pushed[(server.endpoint, local)] = uri
     return uri
 
 
@@ -252,6 +252,24 @@ def test_each_image_variant_trips_exactly_its_finding(rserver, sm, rr, data, tmp
         assert r["ListingReady"] is False
     if expected == "image.serve-not-executable":
         assert "permission denied" in "\n".join(f["Evidence"]).lower()
+
+
+def test_critical_or_high_scan_findings_block_listing(server_factory, tmp_path_factory):
+    """Another server whose scanner reports 1 CRITICAL and 2 HIGH findings."""
+    s = server_factory(env=dict(TEST_ACCOUNT_ENV,
+                                SLIPWAY_IMAGE_SCANNER=f"{SCANNER / 'trivy.sh'} {{archive}}")).start()
+    sm, rr, s3 = s.client(), readiness_client(s), s3_client(s)
+    b = new_bucket(s3, "scan")
+    s3.put_object(Bucket=b, Key="model/model.tar.gz", Body=model_tar([3.0, -2.0], 1.0))
+    s3.put_object(Bucket=b, Key="batch/q.csv", Body=b"1,1\n")
+    uri = pushed(s, SAMPLE_IMAGE, tmp_path_factory)
+    d, r = run_package(sm, rr, uri, b)
+    assert d["ModelPackageStatus"] == "Completed"
+    assert ids(r) == {"scan.critical-or-high"}, json.dumps(r["Findings"], indent=1)
+    f = finding(r, "scan.critical-or-high")
+    assert f["Severity"] == "BlocksListing" and "1 CRITICAL and 2 HIGH" in f["Evidence"][0]
+    assert "describe-image-scan-findings" in f["Fix"]
+    assert r["Images"][0]["ScanStatus"] == "COMPLETE" and r["ListingReady"] is False
 
 
 def test_listing_blockers_and_an_image_outside_the_sellers_registry(rserver, sm, rr, data):

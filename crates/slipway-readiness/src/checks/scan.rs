@@ -19,7 +19,12 @@ pub async fn check(cx: &Ctx, facts: &mut [ImageFacts]) -> Vec<Finding> {
             ));
             continue;
         };
-        let scan = image_scan(cx, &repository, &digest).await;
+        let scan = cx
+            .hosting
+            .service()
+            .registry()
+            .image_scan(&cx.account, &repository, &digest)
+            .await;
         let start = format!(
             "aws ecr start-image-scan --repository-name {repository} --image-id imageDigest={digest}"
         );
@@ -83,17 +88,3 @@ fn missing(subject: &str, evidence: &str, start: Option<&str>) -> Finding {
     .fix(how)
 }
 
-/// Placeholder until ECR scanning lands.
-struct ImageScan {
-    status: String,
-    description: Option<String>,
-    severity_counts: std::collections::BTreeMap<String, u32>,
-}
-
-async fn image_scan(
-    _cx: &Ctx,
-    _repository: &str,
-    _digest: &str,
-) -> Result<Option<ImageScan>, String> {
-    Ok(None)
-}
