@@ -27,7 +27,9 @@ mod dns;
 mod sink;
 
 use crate::forward::in_namespace;
+use crate::{DockerEngine, SHORT_TIMEOUT_SECS};
 use futures::StreamExt;
+use slipway_core::ports::engine::{ContainerEngine, ContainerId};
 use slipway_core::ports::engine::{EngineError, NetworkAttempt, NetworkRecorder};
 use std::collections::HashMap;
 use std::fs::File;
@@ -156,6 +158,91 @@ pub(crate) async fn record(pid: u32) -> Result<NetworkRecorder, EngineError> {
         attempts,
         Box::new(AbortOnDrop(supervisor)),
     ))
+}
+
+impl DockerEngine {
+    /// On Podman the namespace is set up between `init` and `start`, so
+    /// the recorder is in place before the container's first instruction.
+    /// Docker has no `init`: the container is started first and the
+    /// recorder set up right after, so attempts made in its first moments
+    /// (before the set-up, a few milliseconds) are lost, or refused
+    /// unrecorded. A recorder that cannot be set up does not fail the
+    /// start: it is `unsupported` with the reason.
+    pub(crate) async fn start_recorded_here(
+        &self,
+        id: &ContainerId,
+    ) -> Result<NetworkRecorder, EngineError> {
+        if matches!(self.endpoint, crate::raw::Endpoint::Tcp(_)) {
+            self.start(id).await?;
+            return Ok(NetworkRecorder::unsupported(format!(
+                "the engine at {} is remote: the server cannot enter its containers' network namespaces",
+                self.host
+            )));
+        }
+        let initialised = self.init(id).await.unwrap_or(false);
+        if initialised {
+            let recorder = match self.any_pid(id).await {
+                Ok(pid) => record(pid).await,
+                Err(e) => Err(e),
+            };
+            self.start(id).await?;
+            return Ok(recorder.unwrap_or_else(|e| {
+                NetworkRecorder::unsupported(format!("setting up the network recorder: {e}"))
+            }));
+        }
+        self.start(id).await?;
+        let recorder = match self.pid(id).await {
+            Ok(pid) => record(pid).await,
+            Err(e) => Err(e),
+        };
+        Ok(recorder.unwrap_or_else(|e| {
+            NetworkRecorder::unsupported(format!(
+                "setting up the network recorder after the start (this engine cannot prepare a container before it runs): {e}"
+            ))
+        }))
+    }
+
+    /// Podman's `init`: creates the container's namespaces (its network
+    /// namespace included) and its process, which waits to be started.
+    /// `true` when the container is now initialised and not running;
+    /// `false` when the engine has no such call (Docker answers 404 for
+    /// the unknown path) or the container is past it (304).
+    async fn init(&self, id: &ContainerId) -> Result<bool, EngineError> {
+        // Podman serves its own API under any version prefix it supports;
+        // 4.0.0 is the oldest of the calls used here.
+        let path = format!(
+            "/v4.0.0/libpod/containers/{}/init",
+            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, body) = self
+            .endpoint
+            .post(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
+            .await?;
+        match status {
+            200..=299 => Ok(true),
+            304 | 404 => Ok(false),
+            _ => Err(EngineError::Engine {
+                detail: format!(
+                    "initialising container {id}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }),
+        }
+    }
+
+    /// The pid of a created container's process, running or only
+    /// initialised (Podman reports it once `init` has run).
+    async fn any_pid(&self, id: &ContainerId) -> Result<u32, EngineError> {
+        self.inspect_raw(id)
+            .await?
+            .state
+            .and_then(|s| s.pid)
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0)
+            .ok_or_else(|| EngineError::Engine {
+                detail: format!("container {id} has no process"),
+            })
+    }
 }
 
 fn io_err(e: std::io::Error) -> EngineError {
