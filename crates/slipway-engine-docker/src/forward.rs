@@ -101,7 +101,7 @@ async fn connect_inside(ns: Arc<File>, port: u16) -> Result<TcpStream, EngineErr
 /// Runs `f` on a fresh thread that has entered `ns`. A fresh thread, not
 /// one of tokio's pools: the thread's namespace changes, and it must end
 /// with `f` so no later work runs in the container's namespace.
-async fn in_namespace<T: Send + 'static>(
+pub(crate) async fn in_namespace<T: Send + 'static>(
     ns: Arc<File>,
     f: impl FnOnce(&File) -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, EngineError> {

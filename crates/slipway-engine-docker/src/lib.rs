@@ -7,6 +7,7 @@
 mod convert;
 mod forward;
 mod logs;
+mod netrec;
 mod raw;
 
 use async_trait::async_trait;
@@ -23,7 +24,7 @@ use convert::{map_err, server_error};
 use futures::stream::{BoxStream, StreamExt};
 use slipway_core::ports::engine::{
     ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
-    ExitStatus, ImageInfo, LogLine, PortForward, RegistryAuth, LABEL_MANAGED,
+    ExitStatus, ImageInfo, LogLine, NetworkRecorder, PortForward, RegistryAuth, LABEL_MANAGED,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -370,6 +371,12 @@ impl ContainerEngine for DockerEngine {
             .start_container(id.as_str(), None)
             .await
             .map_err(|e| map_err(e, id.as_str()))
+    }
+
+    /// See `netrec::start_recorded` (Podman: set up before the start;
+    /// Docker: right after it).
+    async fn start_recorded(&self, id: &ContainerId) -> Result<NetworkRecorder, EngineError> {
+        self.start_recorded_here(id).await
     }
 
     async fn stop(&self, id: &ContainerId, grace: Duration) -> Result<(), EngineError> {

@@ -1,7 +1,8 @@
-//! A minimal GET for the one endpoint bollard cannot read from Podman:
+//! A minimal GET for the endpoints bollard cannot read from Podman:
 //! `GET /containers/json` reports Podman's own states (`stopped`,
 //! `configured`, …) where Docker's enum is expected, and bollard's strict
-//! enum then rejects the whole list. HTTP/1.0 keeps it simple: the server
+//! enum then rejects the whole list. And a bodiless POST for Podman's own
+//! API, which bollard does not speak (`POST /libpod/containers/{id}/init`). HTTP/1.0 keeps it simple: the server
 //! answers without chunking and closes the connection after the body.
 
 use slipway_core::ports::engine::EngineError;
@@ -37,23 +38,44 @@ impl Endpoint {
         path_and_query: &str,
         timeout: Duration,
     ) -> Result<(u16, Vec<u8>), EngineError> {
+        self.request("GET", path_and_query, timeout).await
+    }
+
+    /// POSTs `path_and_query` with no body; `Ok((status, body))` for any
+    /// HTTP answer.
+    pub(crate) async fn post(
+        &self,
+        path_and_query: &str,
+        timeout: Duration,
+    ) -> Result<(u16, Vec<u8>), EngineError> {
+        self.request("POST", path_and_query, timeout).await
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        timeout: Duration,
+    ) -> Result<(u16, Vec<u8>), EngineError> {
         let exchange = async {
             match self {
                 Self::Unix(p) => {
-                    exchange(tokio::net::UnixStream::connect(p).await?, path_and_query).await
+                    let s = tokio::net::UnixStream::connect(p).await?;
+                    exchange(s, method, path_and_query).await
                 }
                 Self::Tcp(a) => {
-                    exchange(tokio::net::TcpStream::connect(a).await?, path_and_query).await
+                    let s = tokio::net::TcpStream::connect(a).await?;
+                    exchange(s, method, path_and_query).await
                 }
             }
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(Ok(r)) => parse_response(&r),
             Ok(Err(e)) => Err(EngineError::Unavailable {
-                detail: format!("GET {path_and_query}: {e}"),
+                detail: format!("{method} {path_and_query}: {e}"),
             }),
             Err(_) => Err(EngineError::Unavailable {
-                detail: format!("GET {path_and_query}: timed out after {timeout:?}"),
+                detail: format!("{method} {path_and_query}: timed out after {timeout:?}"),
             }),
         }
     }
@@ -61,10 +83,17 @@ impl Endpoint {
 
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut s: S,
+    method: &str,
     path_and_query: &str,
 ) -> std::io::Result<Vec<u8>> {
-    let req =
-        format!("GET {path_and_query} HTTP/1.0\r\nHost: d\r\nAccept: application/json\r\n\r\n");
+    let body = if method == "POST" {
+        "Content-Length: 0\r\n"
+    } else {
+        ""
+    };
+    let req = format!(
+        "{method} {path_and_query} HTTP/1.0\r\nHost: d\r\nAccept: application/json\r\n{body}\r\n"
+    );
     s.write_all(req.as_bytes()).await?;
     let mut buf = Vec::new();
     (&mut s).take(MAX_RESPONSE).read_to_end(&mut buf).await?;

@@ -10,6 +10,9 @@ use slipway_engine_docker::DockerEngine;
 use std::path::Path;
 use std::process::Command;
 
+#[path = "engine/netrec.rs"]
+mod netrec;
+
 const TEST_IMAGE: &str = "localhost/slipway-test-busybox:latest";
 
 fn skipped() -> bool {

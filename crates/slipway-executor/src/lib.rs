@@ -16,6 +16,7 @@ pub mod inference;
 pub mod instance_types;
 pub mod logship;
 pub mod metrics;
+pub mod netlog;
 pub mod outputs;
 pub mod training;
 pub mod transfer;

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+pub use super::netrec::{NetworkAttempt, NetworkAttemptKind, NetworkRecorder};
+
 /// Processes and threads one container may have at once: far above what
 /// a training job's data loaders and a model server's workers use, far
 /// below what exhausts the host's pid space.
@@ -302,6 +304,19 @@ pub trait ContainerEngine: Send + Sync + 'static {
 
     /// Starts a created container; starting a running one is `Ok`.
     async fn start(&self, id: &ContainerId) -> Result<(), EngineError>;
+
+    /// Starts a container created with [`NetworkMode::None`] and records
+    /// every attempt it makes to reach the network (names it resolves,
+    /// connections it opens), while it stays isolated. Fails only when the
+    /// container cannot be started; a recorder that cannot be set up is
+    /// [`NetworkRecorder::unsupported`] with the reason. Default: plain
+    /// `start`, with a recorder that reports nothing (and says why).
+    async fn start_recorded(&self, id: &ContainerId) -> Result<NetworkRecorder, EngineError> {
+        self.start(id).await?;
+        Ok(NetworkRecorder::unsupported(
+            "this container engine does not record network attempts".into(),
+        ))
+    }
 
     /// SIGTERM, then SIGKILL after `grace` (`docker stop -t`). Returns once
     /// the container is no longer running; a stopped container is `Ok`.

@@ -18,6 +18,7 @@ mod model;
 pub use model::download_model;
 
 use crate::logship::{excerpt, Shipper, Shipping, Tail};
+use crate::netlog::{NetworkLog, NetworkLogTarget};
 use crate::Fatal;
 use slipway_batch::invoke::Invoker;
 use slipway_core::ports::engine::{
@@ -135,11 +136,28 @@ pub async fn start(
         base_url: String::new(),
         forward: None,
         logs: None,
+        network_log: None,
         exited: Arc::new(Notify::new()),
         tail: Tail::default(),
         job: target.job.clone(),
     };
-    if let Err(e) = engine.start(&id).await {
+    // An isolated container's attempts to reach the network go into its
+    // own log stream (docs/jobs.md "Logs").
+    let started = if c.network_isolated {
+        engine.start_recorded(&id).await.map(|recorder| {
+            let to = NetworkLogTarget {
+                logs: logs.clone(),
+                account: target.account.clone(),
+                group: target.group.clone(),
+                stream: target.stream.clone(),
+                job: target.job.clone(),
+            };
+            running.network_log = Some(NetworkLog::spawn(recorder, to));
+        })
+    } else {
+        engine.start(&id).await
+    };
+    if let Err(e) = started {
         running.end(&engine, c.stop_grace).await;
         return Err(Fatal(format!(
             "ClientError: the inference container could not be started: {e}"
@@ -181,6 +199,8 @@ pub struct Running {
     /// The log shipper, drained by [`Running::end`] so that a caller that
     /// records an end afterwards has all of the container's lines stored.
     logs: Option<Shipping>,
+    /// Writes what an isolated container tried to reach into its stream.
+    network_log: Option<NetworkLog>,
     /// Tells the shipper the container has stopped: it reads the last lines
     /// at once instead of waiting for the engine to end the followed stream.
     exited: Arc<Notify>,
@@ -330,6 +350,9 @@ impl Running {
         self.exited.notify_one();
         if let Some(logs) = self.logs.take() {
             logs.finish().await;
+        }
+        if let Some(network) = self.network_log.take() {
+            network.finish().await;
         }
         if let Err(e) = engine.remove(&self.id, true).await {
             tracing::warn!(job = %self.job, error = %e, "removing the inference container");

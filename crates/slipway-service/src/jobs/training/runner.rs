@@ -13,11 +13,12 @@ use crate::jobs::logship::{LogProgress, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
 use crate::{Error, Result, Service};
-use slipway_core::ports::engine::{ContainerId, ContainerSpec};
+use slipway_core::ports::engine::{ContainerId, ContainerSpec, NetworkMode};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
 use slipway_executor::metrics::MetricPattern;
+use slipway_executor::netlog::{NetworkLog, NetworkLogTarget};
 use slipway_executor::training::{self, Follow, Followed, TrainingContainer, TrainingEvents};
 use slipway_executor::{outputs, workdir};
 use std::sync::Arc;
@@ -71,6 +72,7 @@ impl JobKind for Training {
             key,
             stop_rx,
             detached: false,
+            network_log: None,
         };
         runner.run(entry)
     }
@@ -114,6 +116,10 @@ struct Runner {
     /// Left its running container to the next server (a shutdown): no
     /// cleanup, no terminal status.
     detached: bool,
+    /// Writes what a network-isolated container tried to reach into its
+    /// log stream, from its start to its end (not after a re-attach: the
+    /// recorder lives with the server that started the container).
+    network_log: Option<NetworkLog>,
 }
 
 impl Runner {
@@ -221,9 +227,13 @@ impl Runner {
                 return Err(e);
             }
         };
+        let network_log = self.network_log.take();
         let cleanup = tokio::spawn(async move {
             if let Some(l) = logs {
                 l.finish().await;
+            }
+            if let Some(n) = network_log {
+                n.finish().await;
             }
             if let Err(e) = engine.remove(&id, true).await {
                 tracing::warn!(job = %key, error = %e, "removing the training container");
@@ -244,7 +254,11 @@ impl Runner {
 
     /// Starting and Downloading, then creates and starts the container.
     /// `None` when a stop arrived before the container was started.
-    async fn start(&self, job: TrainingJob, wd: &WorkDir) -> Result<Option<ContainerId>, Fatal> {
+    async fn start(
+        &mut self,
+        job: TrainingJob,
+        wd: &WorkDir,
+    ) -> Result<Option<ContainerId>, Fatal> {
         let plan = &job.doc.plan;
         let req = &job.doc.spec;
         let image =
@@ -309,7 +323,23 @@ impl Runner {
             Ok(true)
         })
         .await?;
-        if let Err(e) = self.rt.engine.start(&id).await {
+        // EnableNetworkIsolation: no network at all, and what the container
+        // tries to reach goes into its log stream (docs/jobs.md "Logs").
+        let started = if spec.network == NetworkMode::None {
+            self.rt.engine.start_recorded(&id).await.map(|recorder| {
+                let target = NetworkLogTarget {
+                    logs: self.svc.logs.clone(),
+                    account: self.account.clone(),
+                    group: super::LOG_GROUP.to_owned(),
+                    stream: stream.clone(),
+                    job: self.key.clone(),
+                };
+                self.network_log = Some(NetworkLog::spawn(recorder, target));
+            })
+        } else {
+            self.rt.engine.start(&id).await
+        };
+        if let Err(e) = started {
             let _ = self.rt.engine.remove(&id, true).await;
             return Err(Fatal(format!(
                 "ClientError: the training container could not be started: {e}"
