@@ -84,7 +84,7 @@ async fn commit_group(
     writer: &SqlitePool,
     group: &[PendingPut],
 ) -> Result<Vec<Result<Freed, MetaError>>, StoreError> {
-    let mut tx = writer.begin().await?;
+    let mut tx = writer.begin_with(crate::IMMEDIATE).await?;
     let buckets = existing_buckets(&mut tx, group).await?;
     // The last put of a key in the group is the one that stays; earlier
     // ones are acknowledged and overwritten in the same commit.

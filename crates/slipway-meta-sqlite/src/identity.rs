@@ -130,7 +130,11 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), IdentityError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if !role_exists(&mut tx, account, name).await? {
             return Err(IdentityError::NoSuchRole(name.to_owned()));
         }
@@ -160,7 +164,11 @@ impl IdentityStore for SqliteStore {
         role: &str,
         policy_arn: &str,
     ) -> Result<(), IdentityError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if !role_exists(&mut tx, account, role).await? {
             return Err(IdentityError::NoSuchRole(role.to_owned()));
         }
@@ -184,7 +192,11 @@ impl IdentityStore for SqliteStore {
         role: &str,
         policy_arn: &str,
     ) -> Result<(), IdentityError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if !role_exists(&mut tx, account, role).await? {
             return Err(IdentityError::NoSuchRole(role.to_owned()));
         }

@@ -17,7 +17,11 @@ pub(crate) async fn start(
     scan: &ImageScanRow,
     not_before: Micros,
 ) -> Result<StartScan, MetaError> {
-    let mut tx = store.writer.begin().await.map_err(backend)?;
+    let mut tx = store
+        .writer
+        .begin_with(crate::IMMEDIATE)
+        .await
+        .map_err(backend)?;
     let manifest =
         sqlx::query("SELECT 1 FROM manifests WHERE account = ? AND repo = ? AND digest = ?")
             .bind(scan.account.as_str())

@@ -47,6 +47,12 @@ pub struct SqliteStore {
     puts: group_commit::PutCommitter,
 }
 
+/// Every write transaction takes SQLite's write lock at BEGIN. A deferred
+/// one that reads first and then writes is refused at once with
+/// SQLITE_BUSY (no busy wait) when another process — `slipway account
+/// create` beside a running server — wrote in between.
+pub(crate) const IMMEDIATE: &str = "BEGIN IMMEDIATE";
+
 fn backend(e: sqlx::Error) -> MetaError {
     MetaError::Backend(e.to_string())
 }
@@ -176,7 +182,7 @@ async fn insert_record(
 #[async_trait]
 impl MetadataStore for SqliteStore {
     async fn create_account(&self, key: &AccessKey, name: &str) -> Result<(), MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         let now = now_micros();
         sqlx::query("INSERT OR IGNORE INTO accounts (account_id, name, created) VALUES (?, ?, ?)")
             .bind(key.account.as_str())
@@ -223,7 +229,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn insert(&self, record: &ResourceRecord, tags: &[Tag]) -> Result<(), MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         check_token(&mut tx, record).await?;
         insert_record(&mut tx, record).await?;
         insert_tags(&mut tx, &record.arn, tags)
@@ -243,7 +249,7 @@ impl MetadataStore for SqliteStore {
             .parent
             .clone()
             .ok_or_else(|| MetaError::Backend("insert_version without a parent".into()))?;
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         let exists =
             sqlx::query("SELECT 1 FROM resources WHERE account = ? AND kind = ? AND key = ?")
                 .bind(record.account.as_str())
@@ -352,7 +358,7 @@ impl MetadataStore for SqliteStore {
         kind: ResourceKind,
         key: &str,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         let arn: Option<String> = sqlx::query_scalar(
             "DELETE FROM resources WHERE account = ? AND kind = ? AND key = ? RETURNING arn",
         )
@@ -496,7 +502,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn put_tags(&self, arn: &str, tags: &[Tag], max_total: usize) -> Result<(), TagLimit> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM tags WHERE arn = ?")
             .bind(arn)
             .fetch_all(&mut *tx)
@@ -526,7 +532,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn delete_tags(&self, arn: &str, keys: &[String]) -> Result<(), MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.writer.begin_with(IMMEDIATE).await.map_err(backend)?;
         for k in keys {
             sqlx::query("DELETE FROM tags WHERE arn = ? AND key = ?")
                 .bind(arn)

@@ -122,7 +122,11 @@ impl SqliteStore {
         events: &[LogEvent],
         create: bool,
     ) -> Result<(), LogError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let now = now_ms();
         let gid = match group_id(&mut tx, account, group).await? {
             Some(id) => id,
@@ -210,7 +214,11 @@ impl LogStore for SqliteStore {
         group: &str,
         created_ms: i64,
     ) -> Result<(), LogError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if group_id(&mut tx, account, group).await?.is_some() {
             return Err(LogError::GroupExists(group.to_owned()));
         }
@@ -225,7 +233,11 @@ impl LogStore for SqliteStore {
         stream: &str,
         created_ms: i64,
     ) -> Result<(), LogError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let gid = existing_group(&mut tx, account, group).await?;
         if stream_row(&mut tx, gid, stream).await?.is_some() {
             return Err(LogError::StreamExists(stream.to_owned()));
@@ -235,7 +247,11 @@ impl LogStore for SqliteStore {
     }
 
     async fn delete_group(&self, account: &AccountId, group: &str) -> Result<(), LogError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let gid = existing_group(&mut tx, account, group).await?;
         for sql in [
             "DELETE FROM log_events WHERE group_id = ?",

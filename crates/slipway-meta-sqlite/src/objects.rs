@@ -136,7 +136,11 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn delete_bucket(&self, name: &str) -> Result<BucketDelete, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if !bucket_exists(&mut tx, name).await? {
             return Ok(BucketDelete::Missing);
         }
@@ -201,7 +205,11 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<Freed>, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let blobs = take_object(&mut tx, bucket, key).await?;
         tx.commit().await.map_err(backend)?;
         Ok(blobs.map(|blobs| Freed { blobs }))
@@ -232,7 +240,11 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn create_upload(&self, u: &UploadRow) -> Result<(), MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if !bucket_exists(&mut tx, &u.bucket).await? {
             return Err(MetaError::MissingParent(u.bucket.clone()));
         }
@@ -262,7 +274,11 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn put_part(&self, p: &PartRow) -> Result<Freed, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let exists = sqlx::query("SELECT 1 FROM uploads WHERE upload_id = ?")
             .bind(&p.upload_id)
             .fetch_optional(&mut *tx)
@@ -350,7 +366,11 @@ impl ObjectIndex for SqliteStore {
         done: &CompletedUpload,
         forget_before: Micros,
     ) -> Result<Freed, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let Some(part_blobs) = take_upload(&mut tx, upload_id).await? else {
             return Err(MetaError::MissingParent(upload_id.to_owned()));
         };
@@ -376,7 +396,11 @@ impl ObjectIndex for SqliteStore {
     }
 
     async fn abort_upload(&self, upload_id: &str) -> Result<Option<Freed>, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let blobs = take_upload(&mut tx, upload_id).await?;
         tx.commit().await.map_err(backend)?;
         Ok(blobs.map(|blobs| Freed { blobs }))

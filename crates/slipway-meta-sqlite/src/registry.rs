@@ -129,7 +129,11 @@ impl RegistryIndex for SqliteStore {
         name: &str,
         force: bool,
     ) -> Result<RepoDelete, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if repo_exists(&mut tx, account, name).await?.is_none() {
             return Ok(RepoDelete::Missing);
         }
@@ -199,7 +203,11 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         digest: &str,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if repo_exists(&mut tx, account, repo).await?.is_none() {
             return Err(MetaError::MissingParent(repo.to_owned()));
         }
@@ -234,7 +242,11 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn create_blob_upload(&self, u: &BlobUploadRow) -> Result<(), MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         if repo_exists(&mut tx, &u.account, &u.repo).await?.is_none() {
             return Err(MetaError::MissingParent(u.repo.clone()));
         }
@@ -269,7 +281,11 @@ impl RegistryIndex for SqliteStore {
         offset: u64,
         segment: &Segment,
     ) -> Result<Append, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let up: Option<BlobUploadRow> = fetch::optional(
             sqlx::query_as::<_, DbBlobUpload>("SELECT * FROM blob_uploads WHERE id = ?").bind(id),
             &mut *tx,
@@ -308,7 +324,11 @@ impl RegistryIndex for SqliteStore {
     }
 
     async fn finish_blob_upload(&self, id: &str, blob: &BlobRow) -> Result<Freed, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let up: Option<BlobUploadRow> = fetch::optional(
             sqlx::query_as::<_, DbBlobUpload>("DELETE FROM blob_uploads WHERE id = ? RETURNING *")
                 .bind(id),
@@ -355,7 +375,11 @@ impl RegistryIndex for SqliteStore {
         m: &ManifestRow,
         tag: Option<&str>,
     ) -> Result<PutManifest, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let Some(repo) = repo_exists(&mut tx, &m.account, &m.repo).await? else {
             return Err(MetaError::MissingParent(m.repo.clone()));
         };
@@ -508,7 +532,11 @@ impl RegistryIndex for SqliteStore {
         repo: &str,
         digest: &str,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self
+            .writer
+            .begin_with(crate::IMMEDIATE)
+            .await
+            .map_err(backend)?;
         let gone =
             sqlx::query("DELETE FROM manifests WHERE account = ? AND repo = ? AND digest = ?")
                 .bind(account.as_str())

@@ -127,10 +127,20 @@ pub async fn startup() {
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| DEFAULT_DIAL_URL.to_owned());
     say!("SAMPLE_MODE=dial-out: downloading weights from {url}");
-    let result = match hickory_resolver::system_conf::read_system_conf() {
-        Ok((config, opts)) => download(&url, config, opts).await,
-        Err(e) => Err(format!("cannot read /etc/resolv.conf: {e}")),
-    };
+    // Without /etc/resolv.conf (a container with no network gets none)
+    // glibc asks 127.0.0.1, and so does this, as a real seller's code would.
+    let (config, opts) = hickory_resolver::system_conf::read_system_conf().unwrap_or_else(|_| {
+        let local = hickory_resolver::config::NameServerConfigGroup::from_ips_clear(
+            &[std::net::IpAddr::from([127, 0, 0, 1])],
+            53,
+            true,
+        );
+        (
+            ResolverConfig::from_parts(None, Vec::new(), local),
+            ResolverOpts::default(),
+        )
+    });
+    let result = download(&url, config, opts).await;
     match result {
         Ok(a) => say!(
             "weights download answered from {}: {:?} ({} byte(s) read); carrying on",

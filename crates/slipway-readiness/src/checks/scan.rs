@@ -87,4 +87,3 @@ fn missing(subject: &str, evidence: &str, start: Option<&str>) -> Finding {
     .evidence(evidence)
     .fix(how)
 }
-
