@@ -16,9 +16,12 @@ use std::time::{Duration, UNIX_EPOCH};
 pub const MAX_LOGGED_LINES: usize = 100;
 /// The words after [`MARKER_PREFIX`] on every line written here.
 pub const LINE_PREFIX: &str = "network isolation:";
-/// How long [`NetworkLog::finish`] waits for the recording to end by
-/// itself (it ends about a second after the container).
+/// How long [`NetworkLog::finish`] waits for the writer to write what the
+/// recorder still holds.
 const FINISH_WAIT: Duration = Duration::from_secs(3);
+/// Once told to stop, how long the writer waits for one more attempt
+/// before it concludes the recorder has none left.
+const DRAIN_PAUSE: Duration = Duration::from_millis(50);
 
 /// Where the lines go.
 #[derive(Clone)]
@@ -67,9 +70,8 @@ impl NetworkLog {
         let Some(mut task) = self.task.take() else {
             return;
         };
-        if tokio::time::timeout(FINISH_WAIT, &mut task).await.is_ok() {
-            return;
-        }
+        // The recording itself notices the container's end only about a
+        // second later (it polls); the caller knows it has ended now.
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -110,10 +112,23 @@ async fn write<F, Fut>(
 {
     let mut logged = 0usize;
     let mut omitted = 0u64;
+    let mut stopping = false;
     loop {
-        let attempt = tokio::select! {
-            a = recorder.next() => a,
-            _ = &mut stopped => None,
+        let attempt = if stopping {
+            // The container has ended: what the recorder still holds comes
+            // at once; a pause means it has nothing more.
+            tokio::time::timeout(DRAIN_PAUSE, recorder.next())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            tokio::select! {
+                a = recorder.next() => a,
+                _ = &mut stopped => {
+                    stopping = true;
+                    continue;
+                }
+            }
         };
         let Some(attempt) = attempt else { break };
         if logged < MAX_LOGGED_LINES {
