@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from e2e_helpers import REPO, TEST_ACCOUNT_ENV, error_of
-from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images, ensure_readiness_images, linear_rows, model_tar, uniq
+from jobs_helpers import ROLE, SAMPLE_IMAGE, containers_of, ensure_images, ensure_readiness_images, linear_rows, model_tar, uniq
 from registry_helpers import run
 from s3_helpers import new_bucket, s3 as s3_client
 
@@ -355,3 +355,33 @@ def test_the_cli_reports_readiness_as_junit_and_json(tmp_path):
     assert out["Status"] == "Completed" and out["Readiness"]["ReportStatus"] == "Completed"
     assert out["Readiness"]["RealTime"]["InvocationErrors"] == 0
     assert {i["Role"] for i in out["Readiness"]["Images"]} == {"training", "inference"}
+
+
+def test_a_report_interrupted_by_a_kill_is_finished_after_restart(server_factory):
+    """Nothing stays InProgress: a report the server was killed in the middle
+    of (here in the real-time check, waiting on a 15-s invocation) is run
+    again on start."""
+    import signal
+    srv = server_factory(env=dict(TEST_ACCOUNT_ENV)).start()
+    sm, rr, s3 = srv.client(), readiness_client(srv), s3_client(srv)
+    b = new_bucket(s3, "kill")
+    s3.put_object(Bucket=b, Key="model/model.tar.gz", Body=model_tar([3.0, -2.0], 1.0))
+    s3.put_object(Bucket=b, Key="batch/q.csv", Body=b"1,1\n")
+    name = uniq("killed")
+    env = {"SAMPLE_MODE": "slow-invoke", "SAMPLE_INVOKE_DELAY_MS": "15000"}
+    arn = sm.create_model_package(**package(name, SAMPLE_IMAGE, b, env=env))["ModelPackageArn"]
+    deadline = time.time() + 120
+    while rr.describe_readiness_report(ResourceArn=arn)["ReportStatus"] != "InProgress":
+        assert time.time() < deadline
+        time.sleep(0.2)
+    time.sleep(1)  # into the real-time check
+    os.killpg(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait()
+    srv.start()
+    sm, rr = srv.client(), readiness_client(srv)
+    d, r = report_of(sm, rr, name)
+    assert d["ModelPackageStatus"] == "Completed"
+    assert r["ReportStatus"] == "Completed" and r["RealTime"]["Invocations"] == 1
+    assert r["RealTime"]["InvocationMaxInMilliseconds"] >= 14_000
+    # The probe container of the killed run was removed, not left running.
+    assert containers_of(arn) == []
