@@ -40,8 +40,21 @@ pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &Resourc
             return;
         }
     };
+    // A container that was created (or initialized, for the network
+    // recorder) but never started — the server stopped in between — has
+    // no exit to finish with: it is replaced and the job starts afresh.
+    let never_started = match found.first() {
+        Some(c) if !c.running => rt.engine.inspect(&c.id).await.is_ok_and(|s| {
+            !s.running && s.started_at.is_none() && s.exit_code.is_none_or(|c| c <= 0)
+        }),
+        _ => false,
+    };
     let entry = match found.first() {
         Some(c) if c.running => Entry::Reattach(c.id.clone()),
+        Some(c) if never_started => {
+            let _ = rt.engine.remove(&c.id, true).await;
+            Entry::Fresh
+        }
         Some(c) => Entry::Finish(c.id.clone()),
         None if doc.state.container.is_none() => Entry::Fresh,
         None => {
