@@ -137,5 +137,18 @@ await scenario(async (page) => {
   assert.equal(await section.getAttribute("aria-busy"), "false");
   assert.equal(await section.locator(".error-box").count(), 0);
 
+  // 5. Network activity under isolation: each container, its attempts, and
+  // a link to the transform job whose log holds them.
+  const NET_REPORT = JSON.parse(process.env.NET_REPORT);
+  await page.goto(pageOf(process.env.NET));
+  const items = section.locator("ul.network-activity > li");
+  await items.first().waitFor();
+  assert.equal(await items.count(), NET_REPORT.NetworkActivity.length);
+  const attempts = (await section.locator("ul.network-activity pre.evidence").allTextContents()).join("\n");
+  assert.ok(attempts.includes("GET http://models.example.com/weights.bin"), attempts);
+  const jobLink = section.locator("ul.network-activity a", { hasText: "its logs on the job's page" }).first();
+  assert.ok((await jobLink.getAttribute("href")).includes("/transform-jobs/"));
+  await section.getByText("network.outbound-attempt", { exact: true }).first().waitFor();
+
   result({ liveFirst });
 });

@@ -100,7 +100,15 @@ def test_the_readiness_report_on_the_model_package_page(jobs_server):
     plain = uniq("console-plain")
     sm.create_model_package(**package(plain, bucket, validated=False))
 
+    # A third whose containers try to download weights at start-up
+    # (dial-out): the page lists what each container tried to reach.
+    net = uniq("console-net")
+    sm.create_model_package(**package(net, bucket, env={"SAMPLE_MODE": "dial-out"}))
+    net_report = completed_report(sm, rr, net)
+    assert net_report["NetworkActivity"], net_report["Findings"]
+
     figures = run_scenario("readiness", jobs_server, timeout=900, NAME=name, LIVE=live, PLAIN=plain,
+                           NET=net, NET_REPORT=json.dumps(net_report, default=str),
                            REPORT=json.dumps(report, default=str))
     # The live page showed the report before it ended, then its verdict.
     assert figures["liveFirst"] in ("NotStarted", "InProgress"), figures
