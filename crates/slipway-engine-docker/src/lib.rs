@@ -163,7 +163,8 @@ impl DockerEngine {
         logs::lines(frames, move |e| map_err(e, &id_owned))
     }
 
-    /// The host pid of a running container's first process.
+    /// The host pid of a container's first process: running, or only
+    /// initialised (Podman reports it once `init` has run).
     async fn pid(&self, id: &ContainerId) -> Result<u32, EngineError> {
         self.inspect_raw(id)
             .await?
@@ -172,7 +173,7 @@ impl DockerEngine {
             .and_then(|p| u32::try_from(p).ok())
             .filter(|p| *p > 0)
             .ok_or_else(|| EngineError::Engine {
-                detail: format!("container {id} is not running (it has no process to reach)"),
+                detail: format!("container {id} has no process (it is not running)"),
             })
     }
 

@@ -181,7 +181,7 @@ impl DockerEngine {
         }
         let initialised = self.init(id).await.unwrap_or(false);
         if initialised {
-            let recorder = match self.any_pid(id).await {
+            let recorder = match self.pid(id).await {
                 Ok(pid) => record(pid).await,
                 Err(e) => Err(e),
             };
@@ -228,20 +228,6 @@ impl DockerEngine {
                 ),
             }),
         }
-    }
-
-    /// The pid of a created container's process, running or only
-    /// initialised (Podman reports it once `init` has run).
-    async fn any_pid(&self, id: &ContainerId) -> Result<u32, EngineError> {
-        self.inspect_raw(id)
-            .await?
-            .state
-            .and_then(|s| s.pid)
-            .and_then(|p| u32::try_from(p).ok())
-            .filter(|p| *p > 0)
-            .ok_or_else(|| EngineError::Engine {
-                detail: format!("container {id} has no process"),
-            })
     }
 }
 

@@ -173,16 +173,15 @@ pub fn image_config_findings(info: &ImageInfo, subject: &str) -> Vec<Finding> {
     out
 }
 
-/// Starts the image with [`PROBE_ARGUMENT`] instead of `serve`: an
-/// ENTRYPOINT that still answers GET /ping ignores its argument, so the
-/// same image run with `train` would serve too (or the reverse).
-async fn argv_probe(cx: &Ctx, info: &ImageInfo, subject: &str) -> Option<Finding> {
-    let svc = cx.hosting.service();
-    let rt = svc.job_runtime();
-    let engine = rt.engine().clone();
-    let name = format!("slipway-argv-{}-{}", cx.account.as_str(), cx.short_key());
-    let mut spec = ContainerSpec::new(name.clone(), info.id.clone());
-    spec.args = vec![PROBE_ARGUMENT.to_owned()];
+/// A short trial run of the image: no network, one CPU and 2 GiB, labelled
+/// with the resource's ARN so a leftover is removed with the next report.
+fn trial_spec(cx: &Ctx, purpose: &str, info: &ImageInfo) -> ContainerSpec {
+    let name = format!(
+        "slipway-{purpose}-{}-{}",
+        cx.account.as_str(),
+        cx.short_key()
+    );
+    let mut spec = ContainerSpec::new(name, info.id.clone());
     spec.network = NetworkMode::None;
     spec.limits = Limits {
         nano_cpus: Some(1_000_000_000),
@@ -193,7 +192,19 @@ async fn argv_probe(cx: &Ctx, info: &ImageInfo, subject: &str) -> Option<Finding
     spec.labels
         .insert(LABEL_ACCOUNT.into(), cx.account.as_str().to_owned());
     spec.labels.insert(LABEL_MANAGED.into(), "1".into());
-    let id = ContainerId(name);
+    spec
+}
+
+/// Starts the image with [`PROBE_ARGUMENT`] instead of `serve`: an
+/// ENTRYPOINT that still answers GET /ping ignores its argument, so the
+/// same image run with `train` would serve too (or the reverse).
+async fn argv_probe(cx: &Ctx, info: &ImageInfo, subject: &str) -> Option<Finding> {
+    let svc = cx.hosting.service();
+    let rt = svc.job_runtime();
+    let engine = rt.engine().clone();
+    let mut spec = trial_spec(cx, "argv", info);
+    spec.args = vec![PROBE_ARGUMENT.to_owned()];
+    let id = ContainerId(spec.name.clone());
     let _ = engine.remove(&id, true).await;
     if engine.create(&spec).await.is_err() || engine.start(&id).await.is_err() {
         let _ = engine.remove(&id, true).await;
@@ -276,16 +287,9 @@ pub async fn why_not_runnable(
     let engine = cx.hosting.service().job_runtime().engine().clone();
     for dir in path.split(':').filter(|d| d.starts_with('/')).take(16) {
         let file = format!("{}/{command}", dir.trim_end_matches('/'));
-        let name = format!("slipway-locate-{}-{}", cx.account.as_str(), cx.short_key());
-        let mut spec = ContainerSpec::new(name.clone(), info.id.clone());
+        let mut spec = trial_spec(cx, "locate", &info);
         spec.entrypoint = Some(vec![file.clone()]);
-        spec.network = NetworkMode::None;
-        spec.labels
-            .insert(LABEL_JOB_ARN.into(), cx.subject.record.arn.clone());
-        spec.labels
-            .insert(LABEL_ACCOUNT.into(), cx.account.as_str().to_owned());
-        spec.labels.insert(LABEL_MANAGED.into(), "1".into());
-        let id = ContainerId(name);
+        let id = ContainerId(spec.name.clone());
         let _ = engine.remove(&id, true).await;
         let mut started = match engine.create(&spec).await {
             Ok(_) => engine.start(&id).await.map_err(|e| e.to_string()),
