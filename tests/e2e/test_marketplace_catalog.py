@@ -498,3 +498,25 @@ def test_a_locked_entity_gets_423_cancel_releases_it_and_quotas_give_402(slow):
         mc.start_change_set(Catalog=CATALOG, ChangeSet=create)
     r = ei.value.response
     assert r["Error"]["Code"] == "ServiceQuotaExceededException" and r["ResponseMetadata"]["HTTPStatusCode"] == 402
+
+
+def test_a_change_set_interrupted_by_a_kill_finishes_after_restart(slow):
+    mc = slow.client(service="marketplace-catalog")
+    cs = mc.start_change_set(Catalog=CATALOG, ChangeSet=[
+        {"ChangeType": "UpdateInformation", "Entity": {"Type": "MachineLearningProduct@1.0",
+         "Identifier": mc.list_entities(Catalog=CATALOG, EntityType="MachineLearningProduct")["EntitySummaryList"][0]["EntityId"]},
+         "DetailsDocument": {"ShortDescription": "written across a kill"}}])
+    assert mc.describe_change_set(Catalog=CATALOG, ChangeSetId=cs["ChangeSetId"])["Status"] == "PREPARING"
+    slow.kill()
+    slow.start()
+    mc = slow.client(service="marketplace-catalog")
+    done = wait_change_set(mc, cs["ChangeSetId"])
+    assert done["Status"] == "SUCCEEDED", errors_of(done)
+    pid = done["ChangeSet"][0]["Entity"]["Identifier"]
+    doc = mc.describe_entity(Catalog=CATALOG, EntityId=pid)["DetailsDocument"]
+    assert doc["Description"]["ShortDescription"] == "written across a kill"
+    # Its lock went with it: the next change set on the product runs.
+    again = wait_change_set(mc, mc.start_change_set(Catalog=CATALOG, ChangeSet=[
+        {"ChangeType": "UpdateInformation", "Entity": {"Type": "MachineLearningProduct@1.0", "Identifier": pid},
+         "DetailsDocument": {"Sku": "after"}}])["ChangeSetId"])
+    assert again["Status"] == "SUCCEEDED"
