@@ -32,10 +32,16 @@ pub enum ResourceKind {
     /// package or algorithm (keyed `<ARN type>/<key>`, in the marketplace
     /// account): the product it belongs to and its seller.
     MarketplaceCopy,
+    /// A buyer's subscription to a product (its agreement), in the
+    /// marketplace account, keyed `<buyer>/<product id>`.
+    MarketplaceSubscription,
+    /// One usage record of a buyer's run (metering), in the marketplace
+    /// account.
+    MarketplaceUsage,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 12] = [
+    pub const ALL: [ResourceKind; 14] = [
         Self::ModelPackage,
         Self::ModelPackageGroup,
         Self::Algorithm,
@@ -48,6 +54,8 @@ impl ResourceKind {
         Self::CatalogChangeSet,
         Self::CatalogEntity,
         Self::MarketplaceCopy,
+        Self::MarketplaceSubscription,
+        Self::MarketplaceUsage,
     ];
 
     /// The type segment of the ARN (`model-package`, `algorithm`, ...).
@@ -65,6 +73,8 @@ impl ResourceKind {
             Self::CatalogChangeSet => "catalog-change-set",
             Self::CatalogEntity => "catalog-entity",
             Self::MarketplaceCopy => "marketplace-copy",
+            Self::MarketplaceSubscription => "marketplace-subscription",
+            Self::MarketplaceUsage => "marketplace-usage",
         }
     }
 
@@ -87,6 +97,8 @@ impl ResourceKind {
             Self::CatalogChangeSet => "change set",
             Self::CatalogEntity => "entity",
             Self::MarketplaceCopy => "marketplace copy",
+            Self::MarketplaceSubscription => "subscription",
+            Self::MarketplaceUsage => "usage record",
         }
     }
 }

@@ -172,7 +172,9 @@ pub(crate) async fn prepare(
                 ))
             })?;
             let data = svc.job_data();
-            let download = inference::download_model(&data, ep.account, url, &work);
+            // A published copy's artifacts are read as the marketplace.
+            let reader = svc.model_data_reader(ep.account, url).await;
+            let download = inference::download_model(&data, &reader, url, &work);
             match tokio::time::timeout(window, download).await {
                 Ok(Ok(dir)) => Some(dir),
                 Ok(Err(f)) => return Err(fail(f.0)),

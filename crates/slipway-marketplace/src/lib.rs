@@ -25,6 +25,7 @@ pub mod render;
 mod run;
 mod start;
 mod store;
+pub mod subscriptions;
 
 pub use list::{ChangeSetFilter, EntityFilter, Page};
 pub use start::{NewChange, NewChangeSet};
@@ -32,9 +33,11 @@ pub use start::{NewChange, NewChangeSet};
 use async_trait::async_trait;
 use model::{ChangeSet, Entity};
 use slipway_core::{AccountId, ResourceKind};
+use slipway_service::marketplace::CopyAccess;
 use slipway_service::Service;
 use std::sync::Arc;
 use std::time::Duration;
+pub use subscriptions::{Subscription, SubscriptionStatus};
 
 /// The marketplace's settings (README "Configuration").
 #[derive(Debug, Clone)]
@@ -221,25 +224,76 @@ impl slipway_service::marketplace::MarketplaceAccess for Marketplace {
         &self.config.account
     }
 
+    async fn access(&self, caller: &AccountId, kind: ResourceKind, key: &str) -> CopyAccess {
+        let answer = async {
+            let Some((product_id, version_id)) = publish::copy_of(self, kind, key).await? else {
+                return Ok(CopyAccess::None);
+            };
+            let option = match store::entity(self, &product_id).await? {
+                Some(Entity {
+                    body: model::EntityBody::Product(p),
+                    ..
+                }) => p
+                    .versions
+                    .iter()
+                    .find(|v| v.id == version_id)
+                    .map(|v| v.delivery.id.clone()),
+                _ => None,
+            };
+            subscriptions::access(self, caller, &product_id, option.as_deref()).await
+        };
+        answer.await.unwrap_or_else(|e: CatalogError| {
+            tracing::warn!(error = %e, key, "reading a marketplace copy's access");
+            CopyAccess::None
+        })
+    }
+
     async fn may_pull(&self, caller: &AccountId, repository: &str) -> bool {
-        match store::entity(self, repository).await {
-            Ok(Some(e)) => &e.owner == caller,
-            Ok(None) => false,
+        self.entitled_to_product(caller, repository).await
+    }
+
+    async fn may_read_artifact(&self, caller: &AccountId, bucket: &str, key: &str) -> bool {
+        if bucket != publish::bucket(self) {
+            return false;
+        }
+        let product = key.split('/').next().unwrap_or_default();
+        self.entitled_to_product(caller, product).await
+    }
+}
+
+impl Marketplace {
+    /// Whether `caller` may use some version of `product_id` (its seller,
+    /// or an active subscriber): what the platform's pulls and artifact
+    /// reads for the caller's jobs need.
+    async fn entitled_to_product(&self, caller: &AccountId, product_id: &str) -> bool {
+        match subscriptions::access(self, caller, product_id, None).await {
+            Ok(a) => a == CopyAccess::Entitled,
             Err(e) => {
-                tracing::warn!(error = %e, repository, "reading a product for an image pull");
+                tracing::warn!(error = %e, product_id, "reading a product's entitlement");
                 false
             }
         }
     }
 
-    async fn may_use(&self, caller: &AccountId, kind: ResourceKind, key: &str) -> bool {
-        match publish::copy_owner(self, kind, key).await {
-            Ok(Some(owner)) => &owner == caller,
-            Ok(None) => false,
-            Err(e) => {
-                tracing::warn!(error = %e, key, "reading a marketplace copy's record");
-                false
-            }
-        }
+    /// Subscribes `buyer` to `product_id` (accepts its offer).
+    pub async fn subscribe(&self, buyer: &AccountId, product_id: &str) -> Result<Subscription> {
+        subscriptions::subscribe(self, buyer, product_id).await
+    }
+
+    /// Ends `buyer`'s subscription to `product_id`.
+    pub async fn unsubscribe(&self, buyer: &AccountId, product_id: &str) -> Result<Subscription> {
+        subscriptions::unsubscribe(self, buyer, product_id).await
+    }
+
+    /// Subscriptions `caller` is party to: as buyer, and as seller of the
+    /// product (who subscribes to what), newest first.
+    pub async fn subscriptions(&self, caller: &AccountId) -> Result<Vec<Subscription>> {
+        let mut all: Vec<Subscription> = subscriptions::all(self)
+            .await?
+            .into_iter()
+            .filter(|s| &s.buyer == caller || &s.seller == caller)
+            .collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.start));
+        Ok(all)
     }
 }

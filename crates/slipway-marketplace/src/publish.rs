@@ -75,7 +75,7 @@ pub fn copy_arn(m: &Marketplace, kind: SourceKind, name: &str) -> String {
 }
 
 /// The bucket holding published model artifacts.
-fn bucket(m: &Marketplace) -> String {
+pub fn bucket(m: &Marketplace) -> String {
     format!(
         "sagemaker-marketplace-{}-{}",
         m.service().region(),
@@ -486,12 +486,12 @@ pub async fn remove(m: &Marketplace, c: &CopyMade) -> Result<()> {
     Ok(())
 }
 
-/// The seller of the published copy `key`, if it is one.
-pub async fn copy_owner(
+/// The product and version of the published copy `key`, if it is one.
+pub async fn copy_of(
     m: &Marketplace,
     kind: ResourceKind,
     key: &str,
-) -> Result<Option<AccountId>> {
+) -> Result<Option<(String, String)>> {
     let r = m
         .service()
         .metadata()
@@ -505,5 +505,5 @@ pub async fn copy_owner(
     let Some(r) = r else { return Ok(None) };
     let c: CopyRecord = serde_json::from_str(&r.document)
         .map_err(|e| CatalogError::internal("decoding a copy record", e))?;
-    Ok(Some(c.owner))
+    Ok(Some((c.product_id, c.version_id)))
 }

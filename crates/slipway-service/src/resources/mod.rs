@@ -116,10 +116,8 @@ async fn published_copy(
         return None;
     }
     let key = arn.resource.to_ascii_lowercase();
-    access
-        .may_use(caller, kind, &key)
-        .await
-        .then_some((arn.account, key))
+    let visible = access.access(caller, kind, &key).await != crate::marketplace::CopyAccess::None;
+    visible.then_some((arn.account, key))
 }
 
 /// Runs a finished list query (resuming from the params' NextToken) and

@@ -400,6 +400,9 @@ impl ModelPackages<'_> {
                     Error::NotFound { message } => Error::invalid(field.clone(), message),
                     other => other,
                 })?;
+            self.svc
+                .check_marketplace_use(account, &found.record, &field)
+                .await?;
             if new.inference.is_none() {
                 let Some(mut inf) = found.doc.spec.inference else {
                     return Err(Error::invalid(

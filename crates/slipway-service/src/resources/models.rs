@@ -84,6 +84,10 @@ pub struct ResolvedContainer {
     pub network_isolation: bool,
     /// The package or algorithm the container came from, for messages.
     pub source: Option<String>,
+    /// Whether it comes from a Marketplace product (a published copy, or
+    /// a package built from one's algorithm): the model must then run
+    /// network-isolated.
+    pub marketplace: bool,
 }
 
 pub struct Models<'a> {
@@ -160,7 +164,13 @@ impl Models<'_> {
                 (_, Some(pkg)) => {
                     // Resolving it now refuses a missing or unusable package
                     // at create time, as AWS does.
-                    self.package_container(account, pkg, &field).await?;
+                    let resolved = self.package_container(account, pkg, &field).await?;
+                    if resolved.marketplace && doc.enable_network_isolation != Some(true) {
+                        return Err(Error::invalid(
+                            "EnableNetworkIsolation",
+                            "EnableNetworkIsolation must be true for models using SageMaker Marketplace model packages.",
+                        ));
+                    }
                     if require_validated {
                         let p = self.svc.model_packages().describe(account, pkg).await?;
                         if p.record.status != "Completed" {
@@ -273,6 +283,7 @@ impl Models<'_> {
                 hostname: None,
                 network_isolation: false,
                 source: None,
+                marketplace: false,
             },
         };
         if c.model_data_url.is_some() {
@@ -304,6 +315,26 @@ impl Models<'_> {
                 other => other,
             })?;
         let source = Some(pkg.record.arn.clone());
+        let pkg_field = format!("{field}.ModelPackageName");
+        let mut marketplace = self
+            .svc
+            .check_marketplace_use(account, &pkg.record, &pkg_field)
+            .await?;
+        // A package the buyer built from a Marketplace algorithm serves
+        // that algorithm's image: the same rules apply.
+        for a in &pkg.doc.source_algorithms {
+            if let Ok(algo) = self
+                .svc
+                .algorithms()
+                .describe(account, &a.algorithm_name)
+                .await
+            {
+                marketplace |= self
+                    .svc
+                    .check_marketplace_use(account, &algo.record, &pkg_field)
+                    .await?;
+            }
+        }
         if let Some(spec) = &pkg.doc.inference {
             let first = spec.containers.first().cloned().unwrap_or_default();
             return Ok(ResolvedContainer {
@@ -313,6 +344,7 @@ impl Models<'_> {
                 hostname: None,
                 network_isolation: false,
                 source,
+                marketplace,
             });
         }
         let algo = pkg.doc.source_algorithms.first();
@@ -343,6 +375,7 @@ impl Models<'_> {
             hostname: None,
             network_isolation: false,
             source,
+            marketplace,
         })
     }
 }

@@ -118,6 +118,15 @@ impl TrainingJobs<'_> {
                         Error::NotFound { message } => Error::NotFound { message },
                         other => other,
                     })?;
+                    let field = "AlgorithmSpecification.AlgorithmName";
+                    if self.svc.check_marketplace_use(account, &algo.record, field).await?
+                        && req.enable_network_isolation != Some(true)
+                    {
+                        return Err(Error::invalid(
+                            "EnableNetworkIsolation",
+                            "EnableNetworkIsolation must be true for jobs using SageMaker Marketplace algorithms.",
+                        ));
+                    }
                     if origin == Origin::Client && algo.record.status != "Completed" {
                         return Err(Error::invalid(
                             "AlgorithmSpecification.AlgorithmName",

@@ -186,10 +186,15 @@ impl Runner {
         let image_id = self.pull(&job).await?;
         // Without a ModelDataUrl the image's own /opt/ml/model is left alone.
         let model_dir = match &job.doc.plan.model_data_url {
-            Some(url) => Some(
-                inference::download_model(&self.svc.job_data(), &self.account, url, &self.work)
-                    .await?,
-            ),
+            Some(url) => {
+                // A published copy's artifacts are the marketplace's: the
+                // platform reads them for an entitled caller.
+                let reader = self.svc.model_data_reader(&self.account, url).await;
+                Some(
+                    inference::download_model(&self.svc.job_data(), &reader, url, &self.work)
+                        .await?,
+                )
+            }
             None => None,
         };
         if self.stopping() {
