@@ -79,8 +79,17 @@ RUNTIME_OPERATIONS = """
 InvokeEndpoint InvokeEndpointWithResponseStream InvokeEndpointAsync
 """.split()
 
+# The AWS Marketplace Catalog API (rest-json, signed for `aws-marketplace`):
+# publishing machine-learning products (docs/marketplace.md).
+CATALOG_OPERATIONS = """
+StartChangeSet DescribeChangeSet ListChangeSets CancelChangeSet
+DescribeEntity ListEntities BatchDescribeEntities
+TagResource UntagResource ListTagsForResource
+""".split()
+
 # service -> (botocore model name, API version, default operations)
 SERVICES = {
+    "marketplace-catalog": ("marketplace-catalog", "2018-09-17", CATALOG_OPERATIONS),
     "sagemaker-runtime": ("sagemaker-runtime", "2017-05-13", RUNTIME_OPERATIONS),
     "sagemaker": ("sagemaker", "2017-07-24", SAGEMAKER_OPERATIONS),
     "logs": ("logs", "2014-03-28", LOGS_OPERATIONS),
@@ -92,7 +101,7 @@ SERVICES = {
 # Shape-level keys kept; everything else (documentation, box, ...) is dropped.
 SHAPE_KEYS = (
     "type", "members", "required", "min", "max", "pattern", "enum",
-    "sensitive", "member", "key", "value", "union", "exception",
+    "sensitive", "member", "key", "value", "union", "exception", "document",
 )
 # Kept only for rest-json services (the runtime), whose members travel in
 # headers, the URI or the body: which member is the body, event streams,
@@ -103,6 +112,26 @@ REST_REF_KEYS = ("location", "locationName", "eventpayload")
 REF_KEYS = ("shape", "jsonvalue", "idempotencyToken")
 # Operation keys kept.
 OP_KEYS = ("name", "input", "output", "errors")
+# Kept only for rest-json services: the method and path an operation answers.
+REST_OP_KEYS = ("http",)
+
+# Corrections to a botocore model where it contradicts the service's own
+# documented requests: service -> shape -> key -> value. botocore does not
+# check patterns client-side, so a wrong one never shows there, but Slipway
+# checks every pattern. The Catalog's `EntityType` pattern `^[a-zA-Z]+$`
+# would refuse `MachineLearningProduct@1.0`, which every change set names
+# (Change.Entity.Type, "Working with machine learning products"); its
+# `ChangeName` (`^[a-zA-Z]$`: one letter) would refuse the documented
+# `CreateProductChange`; its `Identifier` would refuse the documented
+# `$CreateProductChange.Entity.Identifier` references.
+OVERRIDES = {
+    "marketplace-catalog": {
+        "EntityType": {"pattern": "^[a-zA-Z]+(@[0-9]+\\.[0-9]+)?$"},
+        "ChangeName": {"pattern": "^[a-zA-Z0-9]+$"},
+        "Identifier": {"pattern": "^[\\w\\-@]+$|^\\$[a-zA-Z0-9]+\\.Entity\\.Identifier$"},
+    },
+}
+
 
 def default_out(service):
     return os.path.join(
@@ -160,7 +189,8 @@ def extract(model, op_names, source):
     todo = []
     for op_name in op_names:
         op = model["operations"][op_name]
-        operations[op_name] = sort_dict({k: op[k] for k in OP_KEYS if k in op})
+        keys = OP_KEYS + (REST_OP_KEYS if REST else ())
+        operations[op_name] = sort_dict({k: op[k] for k in keys if k in op})
         todo += [op[k]["shape"] for k in ("input", "output") if k in op]
         # Error shapes too, so every name in the file resolves.
         todo += [err["shape"] for err in op.get("errors", [])]
@@ -200,6 +230,8 @@ def main():
     model = botocore.loaders.Loader().load_service_model(name, "service-2", version)
     global REST
     REST = model["metadata"].get("protocol") == "rest-json"
+    for shape, keys in OVERRIDES.get(args.service, {}).items():
+        model["shapes"][shape].update(keys)
     source = f"botocore/data/{name}/{version}/service-2.json"
     subset = extract(model, args.operations or default_ops, source)
 

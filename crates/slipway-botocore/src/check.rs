@@ -204,6 +204,11 @@ impl<'a> Checker<'a> {
         }
         let model = self.model;
         let shape = &model.shapes[id];
+        if shape.document {
+            // Free-form JSON: its meaning is the caller's (change-type
+            // details are checked by the service that reads them).
+            return Ok(());
+        }
         match shape.kind {
             ShapeType::Structure => {
                 let Some(obj) = value.as_object() else {

@@ -103,6 +103,47 @@ pub fn ecr() -> &'static ServiceModel {
     })
 }
 
+/// The AWS Marketplace Catalog model subset
+/// (`botocore/data/marketplace-catalog/2018-09-17`, rest-json), extracted
+/// with `extract_model.py --service marketplace-catalog`: the change-set and
+/// entity operations publishing uses. Query-string members are mapped to
+/// their member names by the edge before checking (`locationName`).
+pub const CATALOG_MODEL_JSON: &str = include_str!("marketplace-catalog/service-model.json");
+
+/// The Marketplace Catalog model, loaded on first use (see `sagemaker`).
+pub fn catalog() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(CATALOG_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect("embedded Marketplace Catalog service model must load (run cargo test -p slipway-botocore)")
+    })
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn the_catalog_model_loads_and_leaves_documents_unchecked() {
+        let m = super::catalog();
+        let ok = serde_json::json!({
+            "Catalog": "AWSMarketplace",
+            "ChangeSet": [{
+                "ChangeType": "CreateProduct",
+                "Entity": {"Type": "MachineLearningProduct@1.0"},
+                "DetailsDocument": {"ProductTitle": "x", "Nested": [1, {"a": null}]}
+            }]
+        });
+        let r = m.check_input("StartChangeSet", &ok);
+        assert!(r.is_ok(), "{r:?}");
+        let bad = serde_json::json!({"Catalog": "AWSMarketplace", "ChangeSet": []});
+        let err = m
+            .check_input("StartChangeSet", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("changeSet"), "{err}");
+    }
+}
+
 #[cfg(test)]
 mod ecr_tests {
     #[test]

@@ -129,6 +129,7 @@ pub(crate) fn build(raw: RawModel) -> Result<ServiceModel, ModelError> {
             enum_values,
             sensitive: rs.sensitive,
             union: rs.union,
+            document: rs.document,
             phrases: render::Phrases::default(),
         };
         shape.phrases = render::Phrases::for_shape(&shape, rs.min.as_ref(), rs.max.as_ref());
@@ -210,6 +211,8 @@ struct RawShape {
     sensitive: bool,
     #[serde(default)]
     union: bool,
+    #[serde(default)]
+    document: bool,
     member: Option<RawRef>,
     key: Option<RawRef>,
     value: Option<RawRef>,

@@ -211,6 +211,8 @@ pub struct Shape {
     pub(crate) enum_set: HashSet<String>,
     pub(crate) sensitive: bool,
     pub(crate) union: bool,
+    /// A botocore document: any JSON value, never checked.
+    pub(crate) document: bool,
     /// Constraint phrases, in the order AWS lists them.
     pub(crate) phrases: render::Phrases,
 }
@@ -271,6 +273,11 @@ impl Shape {
     /// but not enforced: AWS's message for it is unknown.
     pub fn is_union(&self) -> bool {
         self.union
+    }
+    /// Whether the shape is a document (free-form JSON, such as the
+    /// Marketplace Catalog's `DetailsDocument`).
+    pub fn is_document(&self) -> bool {
+        self.document
     }
 }
 

@@ -22,10 +22,20 @@ pub enum ResourceKind {
     /// The readiness report of a validated model package or algorithm
     /// (keyed `<resource ARN type>/<resource key>`).
     ReadinessReport,
+    /// A Marketplace Catalog change set (in the seller's account).
+    CatalogChangeSet,
+    /// A Marketplace Catalog entity (a product or an offer), kept in the
+    /// marketplace's own account: `parent` is the owning seller account,
+    /// `status` the entity type.
+    CatalogEntity,
+    /// What the marketplace knows about a published copy of a model
+    /// package or algorithm (keyed `<ARN type>/<key>`, in the marketplace
+    /// account): the product it belongs to and its seller.
+    MarketplaceCopy,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 9] = [
+    pub const ALL: [ResourceKind; 12] = [
         Self::ModelPackage,
         Self::ModelPackageGroup,
         Self::Algorithm,
@@ -35,6 +45,9 @@ impl ResourceKind {
         Self::EndpointConfig,
         Self::Endpoint,
         Self::ReadinessReport,
+        Self::CatalogChangeSet,
+        Self::CatalogEntity,
+        Self::MarketplaceCopy,
     ];
 
     /// The type segment of the ARN (`model-package`, `algorithm`, ...).
@@ -49,6 +62,9 @@ impl ResourceKind {
             Self::EndpointConfig => "endpoint-config",
             Self::Endpoint => "endpoint",
             Self::ReadinessReport => "readiness-report",
+            Self::CatalogChangeSet => "catalog-change-set",
+            Self::CatalogEntity => "catalog-entity",
+            Self::MarketplaceCopy => "marketplace-copy",
         }
     }
 
@@ -68,6 +84,9 @@ impl ResourceKind {
             Self::EndpointConfig => "endpoint configuration",
             Self::Endpoint => "endpoint",
             Self::ReadinessReport => "readiness report",
+            Self::CatalogChangeSet => "change set",
+            Self::CatalogEntity => "entity",
+            Self::MarketplaceCopy => "marketplace copy",
         }
     }
 }

@@ -15,6 +15,7 @@
 //! start-up sweep removes).
 
 mod blobs;
+mod copy;
 mod manifests;
 mod names;
 mod resolve;

@@ -29,7 +29,7 @@ impl MediaType {
         })
     }
 
-    fn is_index(self) -> bool {
+    pub(crate) fn is_index(self) -> bool {
         matches!(self, Self::OciIndex | Self::DockerList)
     }
 }

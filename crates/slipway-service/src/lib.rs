@@ -8,6 +8,7 @@ pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod listing;
+pub mod marketplace;
 pub mod reference;
 pub mod resources;
 pub mod sts;
@@ -95,6 +96,9 @@ pub struct Service {
     /// What runs after each validation ends (the readiness report, a
     /// crate above this one); set once at wiring.
     pub(crate) after_validation: Arc<std::sync::OnceLock<Arc<dyn validation::AfterValidation>>>,
+    /// Who may read the marketplace's published copies (`slipway-marketplace`);
+    /// set once at wiring. Without it, copies are only their account's.
+    pub(crate) marketplace: Arc<std::sync::OnceLock<Arc<dyn marketplace::MarketplaceAccess>>>,
 }
 
 impl Service {
@@ -112,6 +116,7 @@ impl Service {
             identity: ports.identity,
             clock: ports.clock,
             after_validation: Arc::default(),
+            marketplace: Arc::default(),
         }
     }
 
@@ -119,6 +124,17 @@ impl Service {
     /// ignored): `slipway-readiness` produces its report there.
     pub fn set_after_validation(&self, follow_up: Arc<dyn validation::AfterValidation>) {
         let _ = self.after_validation.set(follow_up);
+    }
+
+    /// Sets who may read the marketplace's published copies, once.
+    pub fn set_marketplace(&self, access: Arc<dyn marketplace::MarketplaceAccess>) {
+        let _ = self.marketplace.set(access);
+    }
+
+    /// The account holding the marketplace's published copies, when a
+    /// marketplace is installed.
+    pub fn marketplace_account(&self) -> Option<AccountId> {
+        self.marketplace.get().map(|m| m.account().clone())
     }
 
     /// The service's clock.
@@ -185,6 +201,19 @@ impl Service {
         account: &AccountId,
         image: &str,
     ) -> Result<(String, Option<RegistryAuth>)> {
+        // A published copy's image lives in the marketplace's account; the
+        // platform pulls it for an entitled caller (docs/marketplace.md).
+        if let Some(access) = self.marketplace.get() {
+            let uri = slipway_registry::ImageUri::parse(image);
+            if let Some(uri) = uri.filter(|u| u.ecr_account().as_ref() == Some(access.account())) {
+                if access.may_pull(account, &uri.repo).await {
+                    let owner = access.account().clone();
+                    if let Some(r) = self.registry().resolve_image(&owner, image).await? {
+                        return Ok((r.pull_reference, Some(r.auth)));
+                    }
+                }
+            }
+        }
         match self.registry().resolve_image(account, image).await? {
             Some(r) => Ok((r.pull_reference, Some(r.auth))),
             None => Ok((image.to_owned(), None)),

@@ -41,6 +41,8 @@ struct AppState {
     hosting: Hosting,
     /// The readiness reports of validations.
     readiness: slipway_readiness::Readiness,
+    /// The Marketplace Catalog API.
+    marketplace: slipway_marketplace::Marketplace,
     keys: Arc<KeyCache>,
     config: WireConfig,
     /// S3 (path-style): everything that is not another protocol.
@@ -52,6 +54,7 @@ pub fn router(
     service: Service,
     hosting: Hosting,
     readiness: slipway_readiness::Readiness,
+    marketplace: slipway_marketplace::Marketplace,
     config: WireConfig,
 ) -> Router {
     let keys = Arc::new(KeyCache::default());
@@ -60,6 +63,7 @@ pub fn router(
         service,
         hosting,
         readiness,
+        marketplace,
         keys,
         config,
     });
@@ -130,6 +134,11 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     // `sagemaker`; an S3 bucket named `endpoints` is still S3's.
     if path.starts_with(crate::runtime::PREFIX) && scope.as_deref() == Some("sagemaker") {
         return crate::runtime::handle(&state.hosting, &state.keys, req).await;
+    }
+    // The Marketplace Catalog API (rest-json): by its signing name.
+    if scope.as_deref() == Some(crate::catalog::SIGNING_NAME) {
+        let max = state.config.max_json_body;
+        return crate::catalog::handle(&state.marketplace, &state.keys, max, req).await;
     }
     if crate::query::is_query(&req, scope.as_deref()) {
         let id = req

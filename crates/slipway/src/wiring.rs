@@ -126,6 +126,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(n) => tracing::info!(n, "resumed endpoints a previous run left"),
         Err(e) => tracing::error!(error = %e, "reconciling endpoints failed"),
     }
+    // The marketplace (docs/marketplace.md): who may read published
+    // copies, and change sets a previous run left running.
+    let marketplace =
+        slipway_marketplace::Marketplace::new(service.clone(), marketplace_settings(config)?);
+    match marketplace.install().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "resumed marketplace change sets a previous run left"),
+        Err(e) => tracing::error!(error = %e, "reconciling marketplace change sets failed"),
+    }
     // The web console sits in front of the API router (its requests are
     // unsigned browser GETs, docs/console.md); only this crate depends on
     // its embedded assets, so rebuilding them relinks the binary alone.
@@ -133,6 +142,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service.clone(),
         hosting.clone(),
         readiness.clone(),
+        marketplace,
         WireConfig {
             max_json_body: config.max_json_body,
         },
@@ -151,6 +161,32 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         default_role_arn,
         region: config.region.clone(),
     })
+}
+
+/// The marketplace's settings from `SLIPWAY_MARKETPLACE_*` variables
+/// (README "Configuration").
+fn marketplace_settings(config: &Config) -> anyhow::Result<slipway_marketplace::MarketplaceConfig> {
+    let mut m = slipway_marketplace::MarketplaceConfig::new(&config.region);
+    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned());
+    let number = |name: &str, v: &str| -> anyhow::Result<u64> {
+        v.parse::<u64>()
+            .with_context(|| format!("{name}={v:?} is not a whole number"))
+    };
+    if let Some(v) = var("SLIPWAY_MARKETPLACE_ACCOUNT") {
+        m.account = AccountId::parse(&v)
+            .with_context(|| format!("SLIPWAY_MARKETPLACE_ACCOUNT={v:?} is not 12 digits"))?;
+    }
+    if let Some(v) = var("SLIPWAY_MARKETPLACE_MAX_PRODUCTS") {
+        m.max_products_per_account = number("SLIPWAY_MARKETPLACE_MAX_PRODUCTS", &v)? as usize;
+    }
+    if let Some(v) = var("SLIPWAY_MARKETPLACE_MAX_OPEN_CHANGE_SETS") {
+        m.max_open_change_sets = number("SLIPWAY_MARKETPLACE_MAX_OPEN_CHANGE_SETS", &v)? as usize;
+    }
+    if let Some(v) = var("SLIPWAY_MARKETPLACE_PREPARING_MS") {
+        m.preparing_delay =
+            std::time::Duration::from_millis(number("SLIPWAY_MARKETPLACE_PREPARING_MS", &v)?);
+    }
+    Ok(m)
 }
 
 /// How endpoints run: the start-up window is the jobs' ready timeout

@@ -86,14 +86,40 @@ pub async fn find<T: serde::de::DeserializeOwned>(
             arn_for(reference, account, svc.region(), kind)
         ),
     };
-    let key = key_for(reference, account, svc.region(), kind).ok_or_else(not_found)?;
+    let (owner, key) = match key_for(reference, account, svc.region(), kind) {
+        Some(key) => (account.clone(), key),
+        None => published_copy(svc, account, kind, reference)
+            .await
+            .ok_or_else(not_found)?,
+    };
     let record = svc
         .store
-        .get(account, kind, &key)
+        .get(&owner, kind, &key)
         .await?
         .ok_or_else(not_found)?;
     let doc = decode(&record)?;
     Ok((record, doc))
+}
+
+/// A marketplace copy (another account's ARN) that `caller` is entitled
+/// to read: its (account, key). Anything else stays "does not exist", so
+/// one account still cannot probe another's resources.
+async fn published_copy(
+    svc: &crate::Service,
+    caller: &AccountId,
+    kind: ResourceKind,
+    reference: &str,
+) -> Option<(AccountId, String)> {
+    let access = svc.marketplace.get()?;
+    let arn = slipway_core::Arn::parse(reference)?;
+    if arn.kind != kind || &arn.account != access.account() || arn.region != svc.region() {
+        return None;
+    }
+    let key = arn.resource.to_ascii_lowercase();
+    access
+        .may_use(caller, kind, &key)
+        .await
+        .then_some((arn.account, key))
 }
 
 /// Runs a finished list query (resuming from the params' NextToken) and
