@@ -2,8 +2,9 @@
 // model package (NAME) is validated-only, then published with the Publish
 // form; the change set's page follows it to SUCCEEDED; the product's page
 // shows the version, the marketplace's copy (another account than ACCOUNT)
-// and the prices; buyer accounts are set and the product made public, each
-// a change set. A package not certified (PLAIN) says why it cannot be
+// and the prices; buyer accounts are set, the product made public, a
+// second version added from SECOND (pricing its new instance type NEW_KEY)
+// and the first restricted, each a change set. A package not certified (PLAIN) says why it cannot be
 // published. The failed change set FAILED_ID (sent with boto3; FAILED is
 // its DescribeChangeSet) shows each error at its change; the change set
 // list filters by status.
@@ -19,6 +20,9 @@ const PRICES = JSON.parse(need("PRICES"));
 const BUYERS = need("BUYERS").split(",");
 const FAILED_ID = need("FAILED_ID");
 const FAILED = JSON.parse(need("FAILED"));
+const SECOND = need("SECOND");
+const NEW_KEY = need("NEW_KEY");
+const NEW_PRICE = need("NEW_PRICE");
 
 const packagePage = (name) => `${URL_BASE}/console/model-packages/${encodeURIComponent(name)}`;
 
@@ -63,7 +67,7 @@ async function fillPublishForm(page, { validateOnly }) {
   const rows = page.locator("table.pricing tbody tr");
   assert.deepEqual((await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.dimension))).sort(), Object.keys(PRICES).sort());
   for (const [key, price] of Object.entries(PRICES)) await page.getByLabel(`Price of ${key}`).fill(price);
-  if (validateOnly) await page.getByLabel(/^Validate only/).check();
+  if (validateOnly) await page.getByRole("checkbox", { name: /Validate only/ }).check();
 }
 
 await scenario(async (page) => {
@@ -153,11 +157,41 @@ await scenario(async (page) => {
     [...BUYERS].sort(),
   );
 
-  // 7. The products list has it.
+  // 7. A second version from another package, whose new batch type needs
+  // a price; then the first version restricted. Each a change set.
+  await page.getByRole("link", { name: "Add a version" }).click();
+  await page.getByLabel("Model package", { exact: true }).selectOption(SECOND);
+  await page.getByLabel("Version title").fill("2.0");
+  await page.getByLabel("Release notes").fill("Also on ml.m5.xlarge.");
+  await page.getByLabel("Usage instructions").fill("As in 1.0.");
+  const newRows = await page.locator("table.pricing tbody tr").evaluateAll((trs) => trs.map((tr) => tr.dataset.dimension));
+  assert.deepEqual(newRows, [NEW_KEY], "only the dimension the offer has no price for is asked");
+  await page.getByLabel(`Price of ${NEW_KEY}`).fill(NEW_PRICE);
+  await page.getByRole("button", { name: "Add version" }).click();
+  await page.waitForURL(/\/marketplace\/change-sets\/[^/]+$/);
+  assert.equal(await finalStatus(page), "SUCCEEDED");
+  assert.deepEqual(await page.locator("ol.changes > li").evaluateAll((lis) => lis.map((li) => li.dataset.changeType)), [
+    "AddDeliveryOptions",
+    "UpdatePricingTerms",
+  ]);
+  await page.goto(`${URL_BASE}/console/marketplace/products/${encodeURIComponent(productId)}`);
+  await page.locator('.version[data-version="2.0"]').waitFor();
+  assert.equal(Number((await page.locator(`table.prices tr[data-dimension="${NEW_KEY}"] td.price`).textContent()).trim()), Number(NEW_PRICE));
+  await page.getByRole("button", { name: "Restrict version 1.0" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Restrict version" }).click();
+  await page.waitForURL(/\/marketplace\/change-sets\/[^/]+$/);
+  assert.equal(await finalStatus(page), "SUCCEEDED");
+  await page.goto(`${URL_BASE}/console/marketplace/products/${encodeURIComponent(productId)}`);
+  const first = page.locator('.version[data-version="1.0"]');
+  await first.waitFor();
+  assert.equal((await first.locator("table.delivery-options tbody .badge").first().textContent()).trim(), "Restricted");
+  assert.equal(await page.getByRole("button", { name: "Restrict version 1.0" }).count(), 0);
+
+  // 8. The products list has it.
   await page.goto(`${URL_BASE}/console/marketplace/products`);
   await page.getByRole("link", { name: TITLE }).waitFor();
 
-  // 8. The failed change set: the error at the change it concerns.
+  // 9. The failed change set: the error at the change it concerns.
   await page.goto(`${URL_BASE}/console/marketplace/change-sets/${encodeURIComponent(FAILED_ID)}`);
   assert.equal(await finalStatus(page), "FAILED");
   await page.locator(".failure-reason").waitFor();
@@ -178,7 +212,7 @@ await scenario(async (page) => {
   await page.locator('li[data-change-type="AddDeliveryOptions"] .error-code', { hasText: "INVALID_RECOMMENDED_INSTANCE_TYPE" }).waitFor();
   await screenshot(page, "marketplace-failed-change-set");
 
-  // 9. The change set list, newest first, filtered by status.
+  // 10. The change set list, newest first, filtered by status.
   await page.goto(`${URL_BASE}/console/marketplace/change-sets`);
   const rowOf = (id) => page.locator("table.list tbody tr").filter({ has: page.locator(`a[href$="/change-sets/${encodeURIComponent(id)}"]`) });
   await rowOf(publishId).waitFor();

@@ -4,7 +4,9 @@ image in the seller's own registry, is validated-only and then published
 entirely in the browser with the Publish form (one change set); the change
 set's page follows it to SUCCEEDED; the product's page shows the version
 with the marketplace's copy (another account) and the prices entered; the
-buyer accounts and Limited → Public are changed there too. A package
+buyer accounts and Limited → Public are changed there too, a second
+version is added from another certified package (pricing its new instance
+type) and the first one restricted. A package
 created without CertifyForMarketplace says why it cannot be published. A
 change set sent with boto3 recommending an instance type the package does
 not support fails, and its page shows the error code at that change.
@@ -32,6 +34,8 @@ BATCH = ["ml.m5.large", "ml.c5.xlarge"]
 REALTIME = ["ml.m5.large"]
 PRICES = {"ml.m5.large.m.i.b": "0.125", "ml.c5.xlarge.m.i.b": "0.2", "ml.m5.large.m.i.r": "0.35"}
 BUYERS = ["111122223333", "444455556666"]
+NEW_TYPE = "ml.m5.xlarge"
+NEW_PRICE = "0.5"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,13 +60,13 @@ def pushed(server, tmp_path_factory) -> str:
     return f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/{repo}:v1"
 
 
-def package(name: str, image: str, bucket: str, *, certify: bool) -> dict:
+def package(name: str, image: str, bucket: str, *, certify: bool, batch: list[str] = BATCH) -> dict:
     return {
         "ModelPackageName": name,
         "ModelPackageDescription": "The sample seller's linear model.",
         "InferenceSpecification": {
             "Containers": [{"Image": image, "ModelDataUrl": f"s3://{bucket}/model/model.tar.gz"}],
-            "SupportedTransformInstanceTypes": BATCH,
+            "SupportedTransformInstanceTypes": batch,
             "SupportedRealtimeInferenceInstanceTypes": REALTIME,
             "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
         },
@@ -124,11 +128,15 @@ def test_publish_a_model_package_in_the_browser(jobs_server, tmp_path_factory):
     s3.put_object(Bucket=bucket, Key="batch/q.csv", Body=b"1,1\n2,-1\n0,0\n0.5,4\n")
     image = pushed(jobs_server, tmp_path_factory)
 
-    certified, plain = uniq("console-mkt"), uniq("console-mkt-plain")
+    certified, plain, second = uniq("console-mkt"), uniq("console-mkt-plain"), uniq("console-mkt-v2")
     sm.create_model_package(**package(certified, image, bucket, certify=True))
     sm.create_model_package(**package(plain, image, bucket, certify=False))
+    # The second version's package supports one more batch type: a new
+    # pricing dimension the Add-a-version form must price.
+    sm.create_model_package(**package(second, image, bucket, certify=True, batch=BATCH + [NEW_TYPE]))
     arn = completed(sm, certified)["ModelPackageArn"]
     completed(sm, plain)
+    completed(sm, second)
     before = {e["EntityId"] for e in mc.list_entities(Catalog=CATALOG, EntityType="MachineLearningProduct",
                                                       OwnershipType="SELF")["EntitySummaryList"]}
 
@@ -142,7 +150,8 @@ def test_publish_a_model_package_in_the_browser(jobs_server, tmp_path_factory):
 
     title = f"Linear model {certified[-6:]}"
     figures = run_scenario("marketplace", jobs_server, timeout=600, NAME=certified, PLAIN=plain, TITLE=title,
-                           PACKAGE_ARN=arn, ACCOUNT=jobs_server.account_id, PRICES=json.dumps(PRICES),
+                           PACKAGE_ARN=arn, ACCOUNT=jobs_server.account_id, PRICES=json.dumps(PRICES), SECOND=second,
+                           NEW_KEY=f"{NEW_TYPE}.m.i.b", NEW_PRICE=NEW_PRICE,
                            BUYERS=",".join(BUYERS), FAILED_ID=failing, FAILED=json.dumps(failed, default=str))
 
     # The validate-only change set created nothing; the published one, one product.
@@ -161,8 +170,13 @@ def test_publish_a_model_package_in_the_browser(jobs_server, tmp_path_factory):
     assert doc["Description"]["ProductTitle"] == title
     assert doc["Description"]["Visibility"] == "Public"
     assert sorted(doc["Targeting"]["PositiveTargeting"]["BuyerAccounts"]) == BUYERS
-    [version] = doc["Versions"]
-    assert version["VersionTitle"] == "1.0"
+    versions = {v["VersionTitle"]: v for v in doc["Versions"]}
+    assert sorted(versions) == ["1.0", "2.0"], doc["Versions"]
+    version = versions["1.0"]
+    # Restricted in the browser; the second version stays Limited.
+    assert [o["Visibility"] for o in version["DeliveryOptions"]] == ["Restricted"]
+    assert [o["Visibility"] for o in versions["2.0"]["DeliveryOptions"]] != ["Restricted"]
+    assert NEW_TYPE in versions["2.0"]["DeliveryOptions"][0]["SupportedInstanceTypes"]["BatchTransform"]
     source = version["Sources"][0]["ModelPackageArn"]
     assert source == figures["sourceArn"]
     assert source.split(":")[4] != jobs_server.account_id and source != arn
@@ -176,4 +190,5 @@ def test_publish_a_model_package_in_the_browser(jobs_server, tmp_path_factory):
     [offer] = [o for o in offers if o.get("ProductId") == figures["productId"]]
     rates = {r["DimensionKey"]: r["Price"] for t in offer["Terms"] if t["Type"] == "UsageBasedPricingTerm"
              for card in t["RateCards"] for r in card["RateCard"]}
-    assert {k: float(v) for k, v in rates.items()} == {k: float(v) for k, v in PRICES.items()}, rates
+    expected = dict(PRICES, **{f"{NEW_TYPE}.m.i.b": NEW_PRICE})
+    assert {k: float(v) for k, v in rates.items()} == {k: float(v) for k, v in expected.items()}, rates

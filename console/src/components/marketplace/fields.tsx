@@ -49,7 +49,7 @@ export function DeliveryFields({
 }) {
   const set = (k: keyof DeliveryInput) => (e: Event) => onChange({ ...d, [k]: text(e) });
   const picker = (k: "batch" | "realtime" | "training", label: string, options: string[]) => (
-    <Field label={label} id={`mkt-${k}`} hint={options.length ? `One of the ${options.length} types the ${noun(r)} supports.` : `The ${noun(r)} supports none.`}>
+    <Field label={label} id={`mkt-${k}`} hint={supportedHint(r, options)}>
       <select id={`mkt-${k}`} value={d[k]} onChange={set(k)} disabled={!options.length}>
         {options.map((o) => (
           <option key={o} value={o}>
@@ -104,7 +104,7 @@ export function PricingFields({
     <>
       {onFree && (
         <fieldset class="field">
-          <legend>Pricing</legend>
+          <legend>How buyers pay</legend>
           <label class="check">
             <input type="radio" name="mkt-pricing" checked={free} onChange={() => onFree(true)} /> Free
           </label>
@@ -160,4 +160,10 @@ export function PricingFields({
 
 function noun(r: Publishable) {
   return r.kind === "model-package" ? "model package" : "algorithm";
+}
+
+function supportedHint(r: Publishable, options: string[]) {
+  if (options.length === 0) return `The ${noun(r)} supports none.`;
+  if (options.length === 1) return `The only type the ${noun(r)} supports.`;
+  return `One of the ${options.length} types the ${noun(r)} supports.`;
 }

@@ -116,19 +116,24 @@ function VersionForm({ id, product, offer, r }: { id: string; product: ProductDo
   const added = free ? [] : dimensionsOf(r).filter((d) => !old.has(d.key));
   const [delivery, setDelivery] = useState<DeliveryInput>(() => emptyDelivery(r));
   const [prices, setPrices] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Errors>({});
+  const [submitted, setSubmitted] = useState(false);
   const [sendError, setSendError] = useState<string>();
   const [busy, setBusy] = useState(false);
   if (why.length) return <CannotPublish why={why} />;
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  // Checked as the person types once they have tried to send.
+  const check = () => {
     const errs: Errors = {};
     checkDelivery(delivery, errs);
     checkPrices(added, false, prices, errs);
     if (!offer && added.length) errs.offer = "The product has no offer to price the new instance types in.";
-    setErrors(errs);
+    return errs;
+  };
+  const errors = submitted ? check() : {};
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSubmitted(true);
     setSendError(undefined);
-    if (Object.keys(errs).length) return;
+    if (Object.keys(check()).length) return;
     setBusy(true);
     try {
       const changes = [addDeliveryOptions(r, delivery, id)];

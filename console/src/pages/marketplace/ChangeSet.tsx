@@ -88,7 +88,7 @@ export default function ChangeSet() {
       <Section title={`Changes (${changes.length})`}>
         <ol class="changes">
           {changes.map((c, i) => (
-            <ChangeItem key={i} c={c} />
+            <ChangeItem key={i} c={c} linked={cs.Status === "SUCCEEDED" && cs.Intent !== "VALIDATE"} />
           ))}
         </ol>
       </Section>
@@ -99,7 +99,8 @@ export default function ChangeSet() {
   );
 }
 
-function ChangeItem({ c }: { c: ChangeSummary }) {
+/** `linked`: the entities exist (a failed, cancelled or validate-only change set created none). */
+function ChangeItem({ c, linked }: { c: ChangeSummary; linked: boolean }) {
   const errors = c.ErrorDetailList ?? [];
   const entityId = c.Entity?.Identifier?.split("@")[0];
   const isProduct = c.Entity?.Type?.startsWith("MachineLearningProduct");
@@ -111,7 +112,7 @@ function ChangeItem({ c }: { c: ChangeSummary }) {
       </div>
       <div class="change-entity">
         {c.Entity?.Type}{" "}
-        {entityId && isProduct && !entityId.startsWith("$") ? (
+        {linked && entityId && isProduct ? (
           <a href={`${BASE}/marketplace/products/${encodeURIComponent(entityId)}`}>{c.Entity?.Identifier}</a>
         ) : (
           <code>{c.Entity?.Identifier ?? "(new)"}</code>

@@ -45,21 +45,27 @@ function PublishForm({ r }: { r: Publishable }) {
   const [free, setFree] = useState(true);
   const [prices, setPrices] = useState<Record<string, string>>({});
   const [validateOnly, setValidateOnly] = useState(false);
-  const [errors, setErrors] = useState<Errors>({});
+  const [submitted, setSubmitted] = useState(false);
   const [sendError, setSendError] = useState<string>();
   const [busy, setBusy] = useState(false);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  // Checked as the person types once they have tried to send: an error
+  // goes away as soon as its field is right.
+  const check = () => {
     const errs: Errors = {};
     if (!title.trim()) errs.title = "Give the product a title.";
     if (!short.trim()) errs.short = "A one-paragraph summary buyers see in search results.";
     if (!long.trim()) errs.long = "The product page's description.";
     checkDelivery(delivery, errs);
     checkPrices(dims, free, prices, errs);
-    setErrors(errs);
+    return errs;
+  };
+  const errors = submitted ? check() : {};
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSubmitted(true);
     setSendError(undefined);
-    if (Object.keys(errs).length) {
+    if (Object.keys(check()).length) {
       // The first field in error, once it is drawn as such.
       requestAnimationFrame(() =>
         document.querySelector<HTMLElement>(".publish-form .has-error input, .publish-form .has-error textarea, .publish-form [aria-invalid='true']")?.focus(),
