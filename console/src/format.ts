@@ -20,3 +20,10 @@ export function nameOfArn(arn: string | undefined): string {
   if (!arn) return "";
   return arn.slice(arn.lastIndexOf("/") + 1);
 }
+
+/** The Marketplace Catalog API's times are ISO-8601 strings ("2026-12-03T14:00:00Z"), not epoch numbers. */
+export function formatIso(s: string | undefined): string {
+  if (!s) return "—";
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? s : formatTime(d);
+}

@@ -30,6 +30,12 @@ export const ROUTES: [string, Page][] = [
   ["/s3/:bucket", lazy(() => import("./pages/s3/Objects"))],
   ["/registry", lazy(() => import("./pages/registry/Repositories"))],
   ["/registry/:name", lazy(() => import("./pages/registry/Repository"))],
+  ["/marketplace/products", lazy(() => import("./pages/marketplace/Products"))],
+  ["/marketplace/products/:id", lazy(() => import("./pages/marketplace/Product"))],
+  ["/marketplace/products/:id/add-version", lazy(() => import("./pages/marketplace/AddVersion"))],
+  ["/marketplace/change-sets", lazy(() => import("./pages/marketplace/ChangeSets"))],
+  ["/marketplace/change-sets/:id", lazy(() => import("./pages/marketplace/ChangeSet"))],
+  ["/marketplace/publish/:kind/:name", lazy(() => import("./pages/marketplace/Publish"))],
 ].map(([p, c]) => [`${BASE}${p}`, c as unknown as Page]);
 
 export const NotFound = lazy(() => import("./pages/NotFound")) as unknown as Page;

@@ -14,6 +14,8 @@ export const NAV: { href: string; label: string; group: string }[] = [
   { href: `${BASE}/endpoints`, label: "Endpoints", group: "Inference" },
   { href: `${BASE}/s3`, label: "S3 buckets", group: "Storage" },
   { href: `${BASE}/registry`, label: "Image registry", group: "Storage" },
+  { href: `${BASE}/marketplace/products`, label: "Products", group: "Marketplace" },
+  { href: `${BASE}/marketplace/change-sets`, label: "Change sets", group: "Marketplace" },
 ];
 
 export function Layout({ children }: { children: ComponentChildren }) {

@@ -45,6 +45,7 @@ export function ResourceList<T>({
   columns: Column<T>[];
   rowKey: (item: T) => string;
   defaultSort?: string;
+  /** The name filter (NameContains); `tools` show without it. */
   filter?: boolean;
   pollMs?: number;
   pageSize?: number;
@@ -83,20 +84,22 @@ export function ResourceList<T>({
   };
   return (
     <div class="resource-list">
-      {filter && (
+      {(filter || tools) && (
         <div class="list-tools">
-          <label class="filter">
-            <span class="visually-hidden">Filter {noun} by name</span>
-            <input
-              type="search"
-              placeholder={`Find ${noun} by name`}
-              value={nameFilter}
-              onInput={(e) => {
-                setNameFilter((e.target as HTMLInputElement).value);
-                resetPaging();
-              }}
-            />
-          </label>
+          {filter && (
+            <label class="filter">
+              <span class="visually-hidden">Filter {noun} by name</span>
+              <input
+                type="search"
+                placeholder={`Find ${noun} by name`}
+                value={nameFilter}
+                onInput={(e) => {
+                  setNameFilter((e.target as HTMLInputElement).value);
+                  resetPaging();
+                }}
+              />
+            </label>
+          )}
           {tools}
         </div>
       )}

@@ -1,6 +1,7 @@
 import { DeleteAlgorithmCommand, DescribeAlgorithmCommand } from "@aws-sdk/client-sagemaker";
 import { useLocation, useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
+import { PublishAction } from "../../components/marketplace/PublishAction";
 import { Readiness } from "../../components/readiness/Readiness";
 import { DeleteButton } from "../../components/resources/DeleteButton";
 import {
@@ -54,6 +55,7 @@ export default function Algorithm() {
           ]}
         />
       </Section>
+      <PublishAction kind="algorithm" name={a.AlgorithmName ?? name} status={a.AlgorithmStatus} certified={!!a.CertifyForMarketplace} versioned={false} />
       <Section title="Validation">
         {!ENDED.includes(a.AlgorithmStatus ?? "") && statuses?.length ? (
           <p class="notice" aria-live="polite">

@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { DeleteModelPackageCommand, DescribeModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { useLocation, useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
+import { PublishAction } from "../../components/marketplace/PublishAction";
 import { Readiness } from "../../components/readiness/Readiness";
 import { DeleteButton } from "../../components/resources/DeleteButton";
 import { DefinitionView, FailureBanner, InferenceSpecificationView, ValidationTable } from "../../components/resources/specs";
@@ -57,6 +58,7 @@ export default function ModelPackage() {
           ]}
         />
       </Section>
+      <PublishAction kind="model-package" name={p.ModelPackageName ?? id} status={p.ModelPackageStatus} certified={!!p.CertifyForMarketplace} versioned={!!p.ModelPackageGroupName} />
       <Section title="Validation">
         {!ENDED.includes(p.ModelPackageStatus ?? "") && statuses?.length ? (
           <p class="notice" aria-live="polite">
