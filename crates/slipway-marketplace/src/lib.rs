@@ -19,6 +19,7 @@
 mod changes;
 mod ids;
 mod list;
+pub mod metering;
 pub mod model;
 mod publish;
 pub mod render;
@@ -33,7 +34,7 @@ pub use start::{NewChange, NewChangeSet};
 use async_trait::async_trait;
 use model::{ChangeSet, Entity};
 use slipway_core::{AccountId, ResourceKind};
-use slipway_service::marketplace::CopyAccess;
+use slipway_service::marketplace::{CopyAccess, Usage};
 use slipway_service::Service;
 use std::sync::Arc;
 use std::time::Duration;
@@ -248,6 +249,16 @@ impl slipway_service::marketplace::MarketplaceAccess for Marketplace {
         })
     }
 
+    async fn record_usage(&self, usage: Usage) -> slipway_service::Result<()> {
+        metering::record(self, usage).await.map_err(|e| match e {
+            CatalogError::Service(e) => e,
+            other => slipway_service::Error::internal(
+                "recording marketplace usage".to_owned(),
+                std::io::Error::other(other.to_string()),
+            ),
+        })
+    }
+
     async fn may_pull(&self, caller: &AccountId, repository: &str) -> bool {
         self.entitled_to_product(caller, repository).await
     }
@@ -283,6 +294,16 @@ impl Marketplace {
     /// Ends `buyer`'s subscription to `product_id`.
     pub async fn unsubscribe(&self, buyer: &AccountId, product_id: &str) -> Result<Subscription> {
         subscriptions::unsubscribe(self, buyer, product_id).await
+    }
+
+    /// GetUsage: usage `caller` is party to (as the account that ran it,
+    /// or as the product's seller), priced.
+    pub async fn usage(
+        &self,
+        caller: &AccountId,
+        filter: &metering::UsageFilter,
+    ) -> Result<Vec<metering::UsageLine>> {
+        metering::lines(self, caller, filter).await
     }
 
     /// Subscriptions `caller` is party to: as buyer, and as seller of the

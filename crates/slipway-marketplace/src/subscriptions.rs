@@ -100,6 +100,15 @@ pub async fn active(
         .filter(|s| s.status == SubscriptionStatus::Active))
 }
 
+/// The buyer's subscription to `product_id`, active or not.
+pub async fn latest(
+    m: &Marketplace,
+    buyer: &AccountId,
+    product_id: &str,
+) -> Result<Option<Subscription>> {
+    Ok(record(m, buyer, product_id).await?.map(|(_, s)| s))
+}
+
 /// Every subscription record (the marketplace is small).
 pub async fn all(m: &Marketplace) -> Result<Vec<Subscription>> {
     let mut out = Vec::new();

@@ -10,6 +10,7 @@
 
 use crate::{Error, Result, Service};
 use async_trait::async_trait;
+use slipway_core::time_util::Micros;
 use slipway_core::{AccountId, ResourceKind, ResourceRecord};
 
 /// What an account may do with a published copy.
@@ -36,6 +37,52 @@ pub trait MarketplaceAccess: Send + Sync + 'static {
     /// Whether the platform may read the marketplace's object `key` of
     /// `bucket` (a copy's model artifacts) for `caller`'s jobs.
     async fn may_read_artifact(&self, caller: &AccountId, bucket: &str, key: &str) -> bool;
+    /// Records `usage` of a published copy (docs/marketplace.md
+    /// "Metering"). Idempotent per [`Usage::id`] for the timed kinds: a
+    /// later call with the same id moves the end; inference counts add.
+    async fn record_usage(&self, usage: Usage) -> Result<()>;
+}
+
+/// What a run of a published copy used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageKind {
+    /// A training job (`AlgorithmName` = the copy).
+    Training,
+    /// A batch transform job of a model made from the copy.
+    Transform,
+    /// An endpoint's production variant serving the copy.
+    Realtime,
+    /// Inferences the container counted with `X-Amzn-Inference-Metering`.
+    Inference,
+}
+
+/// One usage report of a run of a published copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Usage {
+    /// Names the run (and the segment of an endpoint's life): reports with
+    /// the same id update one record.
+    pub id: String,
+    /// The account that ran it (a buyer, or the seller itself).
+    pub user: AccountId,
+    /// The published copy (model package or algorithm) that ran.
+    pub copy_arn: String,
+    pub kind: UsageKind,
+    /// Empty for [`UsageKind::Inference`].
+    pub instance_type: String,
+    pub instance_count: u32,
+    /// Wall-clock times of the timed kinds; for inference counts, the
+    /// period the units were counted in.
+    pub start: Micros,
+    pub end: Micros,
+    /// Inferences, for [`UsageKind::Inference`]; 0 otherwise.
+    pub units: u64,
+    /// The training job, transform job or endpoint.
+    pub resource_arn: String,
+}
+
+/// An `InstanceCount` as metered (absent or out of range: one).
+pub fn instance_count(n: Option<i64>) -> u32 {
+    n.and_then(|n| u32::try_from(n).ok()).unwrap_or(1).max(1)
 }
 
 /// AWS's words for a buyer without a subscription.
@@ -68,6 +115,27 @@ impl Service {
         match m.access(caller, record.kind, &record.key).await {
             CopyAccess::Entitled => Ok(true),
             _ => Err(Error::invalid(field, NOT_SUBSCRIBED)),
+        }
+    }
+
+    /// Whether `arn` names a published copy (it lives in the marketplace
+    /// account): the runs that are metered.
+    pub fn is_marketplace_arn(&self, arn: &str) -> bool {
+        let account = arn.split(':').nth(4);
+        self.marketplace
+            .get()
+            .is_some_and(|m| account == Some(m.account().as_str()))
+    }
+
+    /// Hands `usage` to the marketplace. Metering never fails a run: an
+    /// error is logged (the run's resource names it).
+    pub async fn record_marketplace_usage(&self, usage: Usage) {
+        let Some(m) = self.marketplace.get() else {
+            return;
+        };
+        let (id, resource) = (usage.id.clone(), usage.resource_arn.clone());
+        if let Err(e) = m.record_usage(usage).await {
+            tracing::error!(error = %e, usage = %id, resource, "recording marketplace usage");
         }
     }
 

@@ -8,6 +8,7 @@ use super::record::{clip_reason, SummaryFn};
 use super::training::state::status;
 use super::{JobRuntime, StopKind};
 use crate::error::{Error, Result};
+use crate::marketplace::Usage;
 use crate::Service;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -47,6 +48,10 @@ pub(crate) trait JobKind: Send + Sync + 'static {
         entry: Self::Entry,
     ) -> impl Future<Output = ()> + Send + 'static;
 
+    /// What an ended job used of a published copy (metering), if it ran
+    /// one.
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Option<Usage>;
+
     /// Starts a runner for a job a previous process (or a runner that is
     /// gone) left unfinished, in the way its containers allow.
     fn resume<'a>(
@@ -77,9 +82,32 @@ pub(crate) fn spawn<K: JobKind>(
     super::supervise::spawn_runner(
         &rt,
         &arn,
-        move |stop_rx| K::run(svc, runtime, account, key, stop_rx, entry),
+        move |stop_rx| async move {
+            let meter = (svc.clone(), account.clone(), key.clone());
+            K::run(svc, runtime, account, key, stop_rx, entry).await;
+            meter_ended::<K>(&meter.0, &meter.1, &meter.2).await;
+        },
         fail,
     );
+}
+
+/// Records the usage of a job that has ended (a runner that detached at
+/// shutdown leaves it running: its usage is recorded when the next
+/// server's runner ends it). The record's id is the job's ARN, so a
+/// second report changes nothing.
+async fn meter_ended<K: JobKind>(svc: &Service, account: &AccountId, key: &str) {
+    let Ok(Some(record)) = svc.store.get(account, K::KIND, key).await else {
+        return;
+    };
+    if !status::is_terminal(&record.status) {
+        return;
+    }
+    let Ok(doc) = crate::resources::decode::<K::Doc>(&record) else {
+        return;
+    };
+    if let Some(usage) = K::usage(svc, &record, &doc) {
+        svc.record_marketplace_usage(usage).await;
+    }
 }
 
 /// Ends the job Failed with `reason`, unless it has ended already.

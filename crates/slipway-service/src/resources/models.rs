@@ -88,6 +88,9 @@ pub struct ResolvedContainer {
     /// a package built from one's algorithm): the model must then run
     /// network-isolated.
     pub marketplace: bool,
+    /// The published copy (model package or algorithm ARN) a run of this
+    /// container is metered against (docs/marketplace.md "Metering").
+    pub metered: Option<String>,
 }
 
 pub struct Models<'a> {
@@ -284,6 +287,7 @@ impl Models<'_> {
                 network_isolation: false,
                 source: None,
                 marketplace: false,
+                metered: None,
             },
         };
         if c.model_data_url.is_some() {
@@ -320,6 +324,7 @@ impl Models<'_> {
             .svc
             .check_marketplace_use(account, &pkg.record, &pkg_field)
             .await?;
+        let mut metered = marketplace.then(|| pkg.record.arn.clone());
         // A package the buyer built from a Marketplace algorithm serves
         // that algorithm's image: the same rules apply.
         for a in &pkg.doc.source_algorithms {
@@ -329,10 +334,14 @@ impl Models<'_> {
                 .describe(account, &a.algorithm_name)
                 .await
             {
-                marketplace |= self
+                if self
                     .svc
                     .check_marketplace_use(account, &algo.record, &pkg_field)
-                    .await?;
+                    .await?
+                {
+                    marketplace = true;
+                    metered.get_or_insert_with(|| algo.record.arn.clone());
+                }
             }
         }
         if let Some(spec) = &pkg.doc.inference {
@@ -345,6 +354,7 @@ impl Models<'_> {
                 network_isolation: false,
                 source,
                 marketplace,
+                metered,
             });
         }
         let algo = pkg.doc.source_algorithms.first();
@@ -376,6 +386,7 @@ impl Models<'_> {
             network_isolation: false,
             source,
             marketplace,
+            metered,
         })
     }
 }

@@ -12,6 +12,7 @@ use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::logship::{LogProgress, Shipping, Tail};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
+use crate::marketplace::{instance_count, Usage, UsageKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{ContainerId, ContainerSpec, NetworkMode};
 use slipway_core::time_util::Micros;
@@ -75,6 +76,28 @@ impl JobKind for Training {
             network_log: None,
         };
         runner.run(entry)
+    }
+
+    /// AWS bills a training job's billable time: training start to end.
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Option<Usage> {
+        let copy = doc.plan.algorithm_arn.as_ref()?;
+        if !svc.is_marketplace_arn(copy) {
+            return None;
+        }
+        let st = &doc.state;
+        let (start, end) = (st.training_start?, st.training_end?);
+        Some(Usage {
+            id: record.arn.clone(),
+            user: record.account.clone(),
+            copy_arn: copy.clone(),
+            kind: UsageKind::Training,
+            instance_type: doc.plan.instance_type.clone(),
+            instance_count: instance_count(doc.spec.resource_config.instance_count),
+            start,
+            end: end.max(start),
+            units: 0,
+            resource_arn: record.arn.clone(),
+        })
     }
 
     fn resume<'a>(

@@ -10,6 +10,7 @@ use super::state::{self, status, TransformJob, TransformJobDocument};
 use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
+use crate::marketplace::{instance_count, Usage, UsageKind};
 use crate::Service;
 use slipway_batch::invoke::{Invoker, InvokerConfig};
 use slipway_core::time_util::Micros;
@@ -73,6 +74,27 @@ impl JobKind for Transform {
             container: None,
         };
         runner.run().await;
+    }
+
+    /// From the job's start (the container's preparation) to its end.
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Option<Usage> {
+        let copy = doc.plan.metered.as_ref()?;
+        if !svc.is_marketplace_arn(copy) {
+            return None;
+        }
+        let (start, end) = (doc.state.start?, doc.state.end?);
+        Some(Usage {
+            id: record.arn.clone(),
+            user: record.account.clone(),
+            copy_arn: copy.clone(),
+            kind: UsageKind::Transform,
+            instance_type: doc.plan.instance_type.clone(),
+            instance_count: instance_count(doc.spec.transform_resources.instance_count),
+            start,
+            end: end.max(start),
+            units: 0,
+            resource_arn: record.arn.clone(),
+        })
     }
 
     fn resume<'a>(

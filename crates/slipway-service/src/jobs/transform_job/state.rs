@@ -31,6 +31,9 @@ pub struct Plan {
     /// Model package / algorithm the container came from (messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The published copy whose use is metered, when the model runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metered: Option<String>,
 }
 
 impl Plan {
@@ -50,6 +53,7 @@ impl Plan {
             nano_cpus,
             memory_bytes,
             source: c.source,
+            metered: c.metered,
         }
     }
 }
