@@ -42,6 +42,9 @@ pub(crate) struct VariantPlan {
     pub(crate) network_isolated: bool,
     /// ContainerStartupHealthCheckTimeoutInSeconds, or the server's default.
     pub(crate) startup: Duration,
+    pub(crate) instance_type: String,
+    /// The published copy this variant's use is metered against.
+    pub(crate) metered: Option<String>,
 }
 
 impl VariantPlan {
@@ -123,6 +126,7 @@ pub(crate) async fn deploy(
         end_fleet(h, &fleet).await;
         return Err(reason);
     }
+    crate::meter::begin(h, &fleet).await;
     Ok(fleet)
 }
 
@@ -210,6 +214,8 @@ pub(crate) async fn prepare(
         nano_cpus: limits.nano_cpus,
         memory_bytes: limits.memory_bytes,
         network_isolated: resolved.network_isolation || config_isolation,
+        instance_type: v.spec.instance_type.clone(),
+        metered: resolved.metered.filter(|c| svc.is_marketplace_arn(c)),
         startup: v
             .spec
             .startup_timeout_seconds
@@ -374,6 +380,9 @@ pub(crate) async fn end_fleet(h: &Hosting, fleet: &Fleet) {
         .flat_map(|v| v.instances())
         .map(|i| async move { end_instance(h, &i).await });
     futures::future::join_all(ends).await;
+    // Billing ends once the containers have (a fleet that never served
+    // was never metered).
+    crate::meter::checkpoint(h, fleet).await;
     let dir = work_dir(h, &fleet.account, endpoint_key_of(fleet), fleet.generation);
     if !h.service().job_runtime().settings().keep_work_dirs {
         let _ = tokio::fs::remove_dir_all(dir).await;

@@ -24,6 +24,8 @@ pub(crate) struct Fleet {
 
 pub(crate) struct Variant {
     pub(crate) plan: Arc<VariantPlan>,
+    /// Set when the variant serves a Marketplace product (`meter.rs`).
+    pub(crate) meter: Option<crate::meter::Meter>,
     weight: Mutex<f64>,
     pub(crate) instances: RwLock<Vec<Arc<Instance>>>,
     next: AtomicUsize,
@@ -61,7 +63,12 @@ impl Fleet {
         let variants = plans
             .into_iter()
             .map(|(plan, weight)| {
+                let meter = plan
+                    .metered
+                    .clone()
+                    .map(|copy| crate::meter::Meter::new(copy, plan.instance_type.clone()));
                 Arc::new(Variant {
+                    meter,
                     plan,
                     weight: Mutex::new(weight),
                     instances: RwLock::new(Vec::new()),

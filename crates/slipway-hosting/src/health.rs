@@ -140,4 +140,6 @@ pub(crate) async fn scale(h: &Hosting, fleet: &Arc<Fleet>, wanted: &[(String, f6
     }
     let ends = ending.iter().map(|i| end_instance(h, i));
     futures::future::join_all(ends).await;
+    // A new instance count starts a new metering segment.
+    crate::meter::checkpoint(h, fleet).await;
 }

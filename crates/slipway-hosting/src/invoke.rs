@@ -231,6 +231,20 @@ impl Hosting {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        // Read before the body: counted only once the answer is whole.
+        let units = variant.meter.as_ref().map(|_| {
+            crate::meter::units_of(
+                answer
+                    .headers()
+                    .get(crate::meter::METERING_HEADER)
+                    .map(|v| v.as_bytes()),
+            )
+        });
+        let count = |units: Option<u64>| {
+            if let (Some(m), Some(n)) = (&variant.meter, units) {
+                m.count(n);
+            }
+        };
         let content_type = header("content-type");
         let custom_attributes = header("x-amzn-sagemaker-custom-attributes");
         let max = self.settings().max_payload;
@@ -241,6 +255,8 @@ impl Hosting {
         }
         let variant_name = variant.plan.variant.clone();
         if stream {
+            // A stream that began with a 2xx is billed (AWS bills the call).
+            count(units);
             let mut chunks = answer.bytes_stream();
             let timeout = self.settings().invocation_timeout;
             let body = async_stream(move |tx| async move {
@@ -293,7 +309,10 @@ impl Hosting {
                     format!("The response of the model exceeded the limit of {max} bytes."),
                 )))
             }
-            Ok(b) => b,
+            Ok(b) => {
+                count(units);
+                b
+            }
             Err(Read::TimedOut) => return Err(Failure::Failed(ctx.timed_out())),
             Err(Read::Broken(why)) => {
                 return Err(Failure::Failed(ctx.model_error(

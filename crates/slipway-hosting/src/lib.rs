@@ -14,6 +14,7 @@ pub mod endpoints;
 mod fleet;
 mod health;
 pub mod invoke;
+pub mod meter;
 pub mod probe;
 mod reconcile;
 mod runner;
@@ -51,6 +52,9 @@ pub struct HostingSettings {
     pub stop_grace: Duration,
     /// Largest request and response body of InvokeEndpoint (6 MB).
     pub max_payload: usize,
+    /// How often endpoints serving a Marketplace product report their
+    /// usage (what a crash can lose at most).
+    pub metering_interval: Duration,
 }
 
 impl Default for HostingSettings {
@@ -64,6 +68,7 @@ impl Default for HostingSettings {
             model_download_timeout: Duration::from_secs(3600),
             stop_grace: Duration::from_secs(30),
             max_payload: 6_291_456,
+            metering_interval: Duration::from_secs(60),
         }
     }
 }

@@ -402,6 +402,7 @@ impl Runner {
                     }
                 }
             }
+            crate::meter::checkpoint(&self.h, &fleet).await;
         }
     }
 }

@@ -279,11 +279,20 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
                 input.mime(),
                 output.mime()
             );
-            (
+            let mut resp = (
                 [(header::CONTENT_TYPE, output.mime())],
                 payload::render(output, &p),
             )
-                .into_response()
+                .into_response();
+            if let Some(v) = app
+                .settings
+                .metering
+                .as_deref()
+                .and_then(|v| header::HeaderValue::from_str(v).ok())
+            {
+                resp.headers_mut().insert("x-amzn-inference-metering", v);
+            }
+            resp
         }
         Err(msg) => text(StatusCode::BAD_REQUEST, msg),
     }

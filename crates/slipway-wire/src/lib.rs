@@ -15,6 +15,8 @@ pub mod readiness;
 mod router;
 mod runtime;
 mod sagemaker;
+mod subscribe_interim;
+pub mod usage;
 
 pub use router::{router, WireConfig};
 /// The reader of documents an earlier release stored, for

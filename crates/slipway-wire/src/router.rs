@@ -285,6 +285,22 @@ async fn json_service(
         tracing::debug!(op, account = %caller.account, "ecr");
         return slipway_wire_registry::ecr::handle(&state.service, &caller, op, &body).await;
     }
+    if let Some(op) = target.strip_prefix(crate::usage::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::catalog::SIGNING_NAME)?;
+        tracing::debug!(op, account = %caller.account, "marketplace");
+        let m = &state.marketplace;
+        if let Some(answer) = crate::usage::handle(m, &caller, op, &body).await {
+            return answer;
+        }
+        if let Some(answer) = crate::subscribe_interim::handle(m, &caller, op, &body).await {
+            return answer;
+        }
+        return Err(AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            format!("SlipwayMarketplace has no operation {op}."),
+        ));
+    }
     let service = target.split('.').next().unwrap_or(target);
     Err(AwsError::new(
         StatusCode::BAD_REQUEST,

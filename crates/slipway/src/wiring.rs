@@ -218,6 +218,9 @@ fn hosting_settings(config: &Config) -> anyhow::Result<HostingSettings> {
     if let Some(t) = secs("SLIPWAY_ENDPOINT_HEALTH_INTERVAL_SECONDS")? {
         s.health_interval = t.max(std::time::Duration::from_secs(1));
     }
+    if let Some(t) = secs("SLIPWAY_MARKETPLACE_METERING_SECONDS")? {
+        s.metering_interval = t.max(std::time::Duration::from_secs(1));
+    }
     Ok(s)
 }
 

@@ -97,6 +97,11 @@ pub struct Settings {
     pub ping_delay: Duration,
     /// `SAMPLE_INVOKE_DELAY_MS` before each `slow-invoke` answer (default 70000).
     pub invoke_delay: Duration,
+    /// `SAMPLE_METERING`: every answered invocation carries
+    /// `X-Amzn-Inference-Metering` — `{"Dimension": "inference.count",
+    /// "ConsumedUnits": N}` for a number N, any other value as it is (a
+    /// malformed header, for tests of the platform's bounds).
+    pub metering: Option<String>,
 }
 
 impl Settings {
@@ -154,7 +159,12 @@ impl Settings {
         let echo_delay = millis("SAMPLE_DELAY_MS", Duration::ZERO)?;
         let ping_delay = millis("SAMPLE_PING_DELAY_MS", DEFAULT_PING_DELAY)?;
         let invoke_delay = millis("SAMPLE_INVOKE_DELAY_MS", DEFAULT_INVOKE_DELAY)?;
+        let metering = var("SAMPLE_METERING").map(|v| match v.parse::<u64>() {
+            Ok(n) => format!(r#"{{"Dimension": "inference.count", "ConsumedUnits": {n}}}"#),
+            Err(_) => v,
+        });
         Ok(Self {
+            metering,
             mode,
             port,
             max_payload,
@@ -187,6 +197,18 @@ mod tests {
     fn parse(env: &[(&str, &str)]) -> Result<Settings, String> {
         let map: HashMap<&str, &str> = env.iter().copied().collect();
         Settings::from_lookup(|k| map.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn metering_sends_a_count_or_the_value_as_it_is() {
+        let s = parse(&[("SAMPLE_METERING", "5")]).unwrap();
+        assert_eq!(
+            s.metering.as_deref(),
+            Some(r#"{"Dimension": "inference.count", "ConsumedUnits": 5}"#)
+        );
+        let s = parse(&[("SAMPLE_METERING", "{oops")]).unwrap();
+        assert_eq!(s.metering.as_deref(), Some("{oops"));
+        assert_eq!(parse(&[]).unwrap().metering, None);
     }
 
     #[test]
