@@ -167,8 +167,10 @@ pub async fn record(m: &Marketplace, usage: Usage) -> Result<()> {
     };
     let store = m.service().metadata();
     let account = &m.config().account;
+    // Record keys are lower-cased (`new_record`); ids carry names as sent.
+    let key = usage.id.to_ascii_lowercase();
     for _ in 0..20 {
-        match store.get(account, KIND, &usage.id).await.map_err(meta)? {
+        match store.get(account, KIND, &key).await.map_err(meta)? {
             Some(mut r) => {
                 let mut doc = decode(&r)?;
                 merge(&mut doc, &usage);
