@@ -342,31 +342,41 @@ pub const CSV_HEADER: &str = "product_id,agreement_id,buyer_account_id,seller_ac
 /// Usage lines as CSV (RFC 4180; times in RFC 3339 UTC), for
 /// `slipway marketplace usage --output csv`.
 pub fn usage_csv(lines: &[UsageLine]) -> String {
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            let r = &l.record;
+            vec![
+                r.product_id.clone(),
+                r.agreement_id.clone().unwrap_or_default(),
+                r.user.as_str().to_owned(),
+                r.seller.as_str().to_owned(),
+                r.sellers_own.to_string(),
+                r.kind.as_str().to_owned(),
+                r.dimension.clone(),
+                r.instance_type.clone(),
+                r.instance_count.to_string(),
+                rfc3339(r.start),
+                rfc3339(r.end),
+                l.duration_seconds.to_string(),
+                format!("{:.6}", l.quantity),
+                l.unit.to_owned(),
+                format!("{}", r.price),
+                r.currency.clone(),
+                format!("{:.6}", l.amount),
+                r.resource_arn.clone(),
+            ]
+        })
+        .collect();
+    csv(&rows)
+}
+
+/// [`CSV_HEADER`] and `rows` (each in its columns' order), quoted.
+pub fn csv(rows: &[Vec<String>]) -> String {
     let mut out = String::from(CSV_HEADER);
     out.push_str("\r\n");
-    for l in lines {
-        let r = &l.record;
-        let fields = [
-            r.product_id.clone(),
-            r.agreement_id.clone().unwrap_or_default(),
-            r.user.as_str().to_owned(),
-            r.seller.as_str().to_owned(),
-            r.sellers_own.to_string(),
-            r.kind.as_str().to_owned(),
-            r.dimension.clone(),
-            r.instance_type.clone(),
-            r.instance_count.to_string(),
-            rfc3339(r.start),
-            rfc3339(r.end),
-            l.duration_seconds.to_string(),
-            format!("{:.6}", l.quantity),
-            l.unit.to_owned(),
-            format!("{}", r.price),
-            r.currency.clone(),
-            format!("{:.6}", l.amount),
-            r.resource_arn.clone(),
-        ];
-        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    for row in rows {
+        let row: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
@@ -388,7 +398,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn rfc3339(m: Micros) -> String {
+/// A time as RFC 3339 UTC, to the second.
+pub fn rfc3339(m: Micros) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(m.div_euclid(1_000_000))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     t.format(&time::format_description::well_known::Rfc3339)

@@ -7,8 +7,8 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
-use slipway_core::time_util::micros_to_epoch_seconds;
-use slipway_marketplace::metering::{UsageFilter, UsageLine};
+use slipway_core::time_util::{epoch_seconds_to_micros, micros_to_epoch_seconds};
+use slipway_marketplace::metering::{self, UsageFilter, UsageLine};
 use slipway_marketplace::{CatalogError, Marketplace};
 use slipway_wire_core::auth::Caller;
 use slipway_wire_core::error::AwsError;
@@ -101,4 +101,97 @@ pub fn line_json(l: &UsageLine) -> Value {
         "ResourceArn": r.resource_arn,
         "CopyArn": r.copy_arn,
     })
+}
+
+/// A GetUsage answer as CSV (`metering::CSV_HEADER` columns), for a
+/// command line that called the API: members it lacks are left empty.
+pub fn usage_csv_from_json(answer: &Value) -> String {
+    let text = |l: &Value, k: &str| match l.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    let time = |l: &Value, k: &str| {
+        l.get(k)
+            .and_then(Value::as_f64)
+            .map(|s| metering::rfc3339(epoch_seconds_to_micros(s)))
+            .unwrap_or_default()
+    };
+    let fixed = |l: &Value, k: &str| {
+        l.get(k)
+            .and_then(Value::as_f64)
+            .map(|x| format!("{x:.6}"))
+            .unwrap_or_default()
+    };
+    let rows: Vec<Vec<String>> = answer
+        .get("UsageLines")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            vec![
+                text(l, "ProductId"),
+                text(l, "AgreementId"),
+                text(l, "BuyerAccountId"),
+                text(l, "SellerAccountId"),
+                text(l, "SellersOwnUse"),
+                text(l, "UsageType"),
+                text(l, "Dimension"),
+                text(l, "InstanceType"),
+                text(l, "InstanceCount"),
+                time(l, "StartTime"),
+                time(l, "EndTime"),
+                text(l, "DurationSeconds"),
+                fixed(l, "Quantity"),
+                text(l, "Unit"),
+                l.get("Price")
+                    .and_then(Value::as_f64)
+                    .map(|x| format!("{x}"))
+                    .unwrap_or_default(),
+                text(l, "Currency"),
+                fixed(l, "Amount"),
+                text(l, "ResourceArn"),
+            ]
+        })
+        .collect();
+    metering::csv(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slipway_core::AccountId;
+    use slipway_marketplace::metering::{UsageKindDoc, UsageRecord};
+
+    #[test]
+    fn the_csv_of_an_answer_is_the_csv_of_its_lines() {
+        let record = UsageRecord {
+            id: "run".into(),
+            user: AccountId::parse("111122223333").unwrap(),
+            seller: AccountId::parse("444455556666").unwrap(),
+            sellers_own: false,
+            product_id: "prod-abc".into(),
+            version_id: "ver-1".into(),
+            agreement_id: Some("agmt-1".into()),
+            copy_arn: "arn:copy".into(),
+            kind: UsageKindDoc::Training,
+            dimension: "ml.m5.large.a.t".into(),
+            instance_type: "ml.m5.large".into(),
+            instance_count: 2,
+            start: 1_700_000_000_000_000,
+            end: 1_700_000_125_000_000,
+            units: 0,
+            resource_arn: "arn:job, with a comma".into(),
+            currency: "USD".into(),
+            price: 2.0,
+        };
+        let lines = vec![UsageLine::of(record)];
+        let answer = json!({"UsageLines": lines.iter().map(line_json).collect::<Vec<_>>()});
+        assert_eq!(usage_csv_from_json(&answer), metering::usage_csv(&lines));
+        assert_eq!(
+            usage_csv_from_json(&json!({})),
+            format!("{}\r\n", metering::CSV_HEADER)
+        );
+    }
 }
