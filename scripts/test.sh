@@ -78,7 +78,8 @@ trap 'kill $sdk_v3_pid 2>/dev/null || true' EXIT
 # servers and polls, not on the CPU, so the test modules run in parallel
 # (pytest-xdist) even on CI's two cores. `--dist loadfile` keeps a module
 # on one worker: each module's module-scoped servers and fixtures are then
-# set up once, as when run serially. Each worker has its own session
+# set up once, as when run serially; modules are handed out in the order
+# tests/e2e/conftest.py gives them (longest first). Each worker has its own session
 # servers; nothing else is shared between modules (ephemeral ports,
 # tmp_path directories, unique resource names, containers found by their
 # job's label). SLIPWAY_E2E_WORKERS=0 runs them serially (so does `-n 0`
@@ -87,7 +88,7 @@ E2E_WORKERS=${SLIPWAY_E2E_WORKERS:-3}
 step "end-to-end (pytest, $E2E_WORKERS workers)"
 e2e_rc=0
 SLIPWAY_BIN=$BIN "$VENV/bin/python" -m pytest -q --durations=15 \
-  -n "$E2E_WORKERS" --dist loadfile tests/e2e "$@" || e2e_rc=$?
+  -n "$E2E_WORKERS" --dist loadfile --no-loadscope-reorder tests/e2e "$@" || e2e_rc=$?
 step "SageMaker Python SDK v3: waiting for the background run"
 sdk_v3_rc=0
 wait "$sdk_v3_pid" || sdk_v3_rc=$?
