@@ -79,10 +79,10 @@ trap 'kill $sdk_v3_pid 2>/dev/null || true' EXIT
 # (pytest-xdist) even on CI's two cores. `--dist loadfile` keeps a module
 # on one worker: each module's module-scoped servers and fixtures are then
 # set up once, as when run serially; modules are handed out in the order
-# tests/e2e/conftest.py gives them (longest first). Each worker has its own session
-# servers; nothing else is shared between modules (ephemeral ports,
-# tmp_path directories, unique resource names, containers found by their
-# job's label). SLIPWAY_E2E_WORKERS=0 runs them serially (so does `-n 0`
+# tests/e2e/conftest.py gives them (longest first). Each worker has its
+# own session servers; nothing else is shared between modules (ephemeral
+# ports, tmp_path directories, unique resource names, containers found by
+# their job's label). SLIPWAY_E2E_WORKERS=0 runs them serially (so does `-n 0`
 # given to this script, which is passed on to pytest last).
 E2E_WORKERS=${SLIPWAY_E2E_WORKERS:-3}
 step "end-to-end (pytest, $E2E_WORKERS workers)"
