@@ -16,6 +16,7 @@ pub mod readiness;
 mod router;
 mod runtime;
 mod sagemaker;
+pub mod subscriptions;
 
 pub use router::{router, WireConfig};
 /// The reader of documents an earlier release stored, for

@@ -288,6 +288,11 @@ async fn json_service(
         tracing::debug!(op, account = %caller.account, "readiness");
         return crate::readiness::handle(&state.readiness, &caller, op, &body).await;
     }
+    if let Some(op) = target.strip_prefix(crate::subscriptions::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::catalog::SIGNING_NAME)?;
+        tracing::debug!(op, account = %caller.account, "slipway marketplace");
+        return crate::subscriptions::handle(&state.marketplace, &caller, op, &body).await;
+    }
     if let Some(op) = target.strip_prefix(slipway_wire_registry::ecr::TARGET_PREFIX) {
         require_scope(&caller.service, "ecr")?;
         tracing::debug!(op, account = %caller.account, "ecr");

@@ -7,7 +7,7 @@
 //! hands it to the generated dispatch. Errors carry the Catalog's own
 //! HTTP statuses (ValidationException is 422 here, not 400).
 
-mod api;
+pub(crate) mod api;
 
 use crate::generated::marketplace_catalog::{dispatch, Operation};
 use axum::body::Body;
