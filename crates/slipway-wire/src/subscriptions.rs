@@ -56,7 +56,12 @@ fn product_id(input: &Value) -> Result<String, AwsError> {
     }
 }
 
-pub async fn handle(m: &Marketplace, caller: &Caller, op: &str, body: &[u8]) -> Result<Response, AwsError> {
+pub async fn handle(
+    m: &Marketplace,
+    caller: &Caller,
+    op: &str,
+    body: &[u8],
+) -> Result<Response, AwsError> {
     let input: Value = if body.is_empty() {
         json!({})
     } else {
@@ -64,7 +69,9 @@ pub async fn handle(m: &Marketplace, caller: &Caller, op: &str, body: &[u8]) -> 
             .map_err(|e| AwsError::serialization(format!("The request body is not JSON: {e}")))?
     };
     if !input.is_object() {
-        return Err(AwsError::serialization("The request body must be a JSON object."));
+        return Err(AwsError::serialization(
+            "The request body must be a JSON object.",
+        ));
     }
     let me = &caller.account;
     let answer = match op {
@@ -73,7 +80,10 @@ pub async fn handle(m: &Marketplace, caller: &Caller, op: &str, body: &[u8]) -> 
             json!({"Subscription": subscription_json(&s, me)})
         }
         "Unsubscribe" => {
-            let s = m.unsubscribe(me, &product_id(&input)?).await.map_err(error)?;
+            let s = m
+                .unsubscribe(me, &product_id(&input)?)
+                .await
+                .map_err(error)?;
             json!({"Subscription": subscription_json(&s, me)})
         }
         "ListSubscriptions" => {
