@@ -260,3 +260,10 @@ def test_a_malformed_cbor_body_is_refused_in_cbor(server, world):
     SigV4Auth(Credentials(world["buyer"].access_key, world["buyer"].secret_key), "aws-marketplace", server.region).add_auth(req)
     r = send_raw(server.host_port, "POST", path, b"\xa0", dict(req.headers.items()))
     assert r.status == 400 and b"UnknownOperationException" in r.body, (r.status, r.body)
+
+
+def test_the_aws_cli_lists_the_sellers_agreements(server, world):
+    out = server.cli("marketplace-agreement", "search-agreements", "--catalog", CATALOG,
+                     "--filters", "name=PartyType,values=Proposer", "--output", "json")
+    ids = {a["agreementId"] for a in json.loads(out.stdout)["agreementViewSummaries"]}
+    assert ids == set(world["agreements"].values())
