@@ -340,6 +340,16 @@ def test_the_sdk_runs_a_marketplace_package_and_algorithm_unmodified(server, buy
         tr.transform(f"s3://{buyer.bucket}/batch/", content_type="text/csv", split_type="Line", logs=False, wait=True)
         out = buyer.s3.get_object(Bucket=buyer.bucket, Key="sdk-out/q.csv.out")["Body"].read().split()
         assert [round(float(x)) for x in out] == [2, 9, 1]
+        # deploy(): an endpoint the platform runs from the marketplace's image and artifacts.
+        endpoint = uniq("bep")
+        mpkg.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name=endpoint, wait=True)
+        rt = server.client(buyer.creds, service="sagemaker-runtime")
+        answer = rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1,1\n")
+        assert round(float(answer["Body"].read().decode().split()[0])) == 2
+        assert buyer.sm.describe_model(ModelName=buyer.sm.describe_endpoint_config(
+            EndpointConfigName=buyer.sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+        )["ProductionVariants"][0]["ModelName"])["EnableNetworkIsolation"] is True
+        buyer.sm.delete_endpoint(EndpointName=endpoint)
         est = AlgorithmEstimator(algorithm_arn=algorithm_product[1], role=buyer.role, instance_count=1,
                                  instance_type="ml.m5.large", sagemaker_session=sess,
                                  output_path=f"s3://{buyer.bucket}/sdk-train/", hyperparameters={"epochs": "50"})
