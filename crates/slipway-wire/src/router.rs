@@ -135,6 +135,14 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     if path.starts_with(crate::runtime::PREFIX) && scope.as_deref() == Some("sagemaker") {
         return crate::runtime::handle(&state.hosting, &state.keys, req).await;
     }
+    // The Marketplace Agreement API (Smithy RPC v2 CBOR): signed for
+    // `aws-marketplace` like the Catalog, told apart by its path.
+    if scope.as_deref() == Some(crate::agreement::SIGNING_NAME)
+        && path.starts_with(crate::agreement::RPC_PREFIX)
+    {
+        let max = state.config.max_json_body;
+        return crate::agreement::handle_cbor(&state.marketplace, &state.keys, max, req).await;
+    }
     // The Marketplace Catalog API (rest-json): by its signing name.
     if scope.as_deref() == Some(crate::catalog::SIGNING_NAME) {
         let max = state.config.max_json_body;
@@ -289,6 +297,10 @@ async fn json_service(
         require_scope(&caller.service, "ecr")?;
         tracing::debug!(op, account = %caller.account, "ecr");
         return slipway_wire_registry::ecr::handle(&state.service, &caller, op, &body).await;
+    }
+    if let Some(op) = target.strip_prefix(crate::agreement::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::agreement::SIGNING_NAME)?;
+        return crate::agreement::handle_json(&state.marketplace, &caller, op, &body).await;
     }
     let service = target.split('.').next().unwrap_or(target);
     Err(AwsError::new(
