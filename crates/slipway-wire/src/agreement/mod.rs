@@ -19,12 +19,10 @@ use crate::generated::marketplace_agreement::{dispatch, Operation};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use serde_json::Value;
 use slipway_core::AccountId;
 use slipway_marketplace::Marketplace;
-use slipway_sigv4::RequestParts;
-use slipway_wire_core::auth::{verify_json, Caller, KeyCache};
+use slipway_wire_core::auth::{Caller, KeyCache};
 use slipway_wire_core::context::Cx;
 use slipway_wire_core::error::AwsError;
 use slipway_wire_core::json::{Input, Reply};
@@ -143,31 +141,7 @@ async fn serve_cbor(
             "Smithy RPC v2 operations accept only POST.",
         ));
     }
-    let body = http_body_util::Limited::new(body, max_body)
-        .collect()
-        .await
-        .map_err(|_| {
-            AwsError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "ValidationException",
-                format!("Request body exceeds the limit of {max_body} bytes."),
-            )
-        })?
-        .to_bytes();
-    let sig = RequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query(),
-        headers: &parts.headers,
-    };
-    let caller = verify_json(m.service(), keys, &sig, &body).await?;
-    if caller.service != SIGNING_NAME {
-        return Err(AwsError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: '{SIGNING_NAME}'. "),
-        ));
-    }
+    let (body, caller) = crate::catalog::signed_body(m, keys, max_body, &parts, body).await?;
     let input = cbor::decode(&body).map_err(AwsError::serialization)?;
     if !input.is_object() {
         return Err(AwsError::serialization(
