@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 # CI's log. The suite builds with the `ci` profile (Cargo.toml says why).
 suite_start=$SECONDS
 step() { echo "== [$((SECONDS - suite_start)) s] $*"; }
+# CI builds a clean clone once: the incremental-compilation caches of the
+# workspace crates (clippy's dev-profile check writes them; the ci profile
+# has none) cost time to write and are never read again. Local runs keep
+# them for the next edit.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 PROFILE=${SLIPWAY_TEST_PROFILE:-ci}   # `release` reuses a release build's artifacts
 BIN=$PWD/target/$PROFILE/slipway
 scripts/setup.sh --no-build
@@ -53,8 +58,44 @@ if ! wait "$scikit_pid"; then
 fi
 trap - EXIT
 cat "$scikit_log"
-step "end-to-end (pytest)"
-SLIPWAY_BIN=$BIN "$VENV/bin/python" -m pytest -q --durations=15 tests/e2e "$@"
-step "SageMaker Python SDK v3 (pytest, .venv-v3)"
-SLIPWAY_BIN=$BIN "${SLIPWAY_VENV_V3:-$PWD/.venv-v3}/bin/python" -m pytest -q tests/sdk_v3
+# Every image the end-to-end tests run, built once before they start: the
+# test modules run in parallel below, and although the helpers that build
+# an image on demand take turns (a file lock in tests/e2e/jobs_helpers.py),
+# a build in the middle of the run would hold up every module waiting on it.
+step "test images (busybox, readiness variants of the sample seller)"
+scripts/test-images.sh
+samples/build-readiness-images.sh
+# The SDK v3 suite starts a server of its own on an ephemeral port and only
+# waits on it and on containers, so it runs alongside the end-to-end tests
+# rather than after them; its output is printed when both are done.
+sdk_v3_log=$PWD/target/sdk-v3-tests.log
+step "SageMaker Python SDK v3 (pytest, .venv-v3): in the background (log: $sdk_v3_log)"
+SLIPWAY_BIN=$BIN "${SLIPWAY_VENV_V3:-$PWD/.venv-v3}/bin/python" -m pytest -q tests/sdk_v3 \
+  >"$sdk_v3_log" 2>&1 &
+sdk_v3_pid=$!
+trap 'kill $sdk_v3_pid 2>/dev/null || true' EXIT
+# The end-to-end tests spend most of their time waiting on containers,
+# servers and polls, not on the CPU, so the test modules run in parallel
+# (pytest-xdist) even on CI's two cores. `--dist loadfile` keeps a module
+# on one worker: each module's module-scoped servers and fixtures are then
+# set up once, as when run serially; modules are handed out in the order
+# tests/e2e/conftest.py gives them (longest first). Each worker has its
+# own session servers; nothing else is shared between modules (ephemeral
+# ports, tmp_path directories, unique resource names, containers found by
+# their job's label). SLIPWAY_E2E_WORKERS=0 runs them serially (so does `-n 0`
+# given to this script, which is passed on to pytest last).
+E2E_WORKERS=${SLIPWAY_E2E_WORKERS:-3}
+step "end-to-end (pytest, $E2E_WORKERS workers)"
+e2e_rc=0
+SLIPWAY_BIN=$BIN "$VENV/bin/python" -m pytest -q --durations=15 \
+  -n "$E2E_WORKERS" --dist loadfile --no-loadscope-reorder tests/e2e "$@" || e2e_rc=$?
+step "SageMaker Python SDK v3: waiting for the background run"
+sdk_v3_rc=0
+wait "$sdk_v3_pid" || sdk_v3_rc=$?
+trap - EXIT
+cat "$sdk_v3_log"
+if [ "$e2e_rc" != 0 ] || [ "$sdk_v3_rc" != 0 ]; then
+  echo "test.sh: end-to-end tests exit $e2e_rc, SDK v3 tests exit $sdk_v3_rc" >&2
+  exit 1
+fi
 step "done"

@@ -120,15 +120,16 @@ export async function describeEntity<D>(entityId: string): Promise<Entity<D>> {
 }
 
 /**
- * The seller's offer on a product, if any. The catalog has no lookup by
- * product in every implementation, so this reads the offers of the account
- * (few: one per product) and takes the one whose document names it.
+ * The offer on a product, if any: the seller's own (`SELF`), or, for a
+ * buyer, the released offer of another account's product (`SHARED`). The
+ * catalog has no lookup by product in every implementation, so this reads
+ * the offers (few: one per product) and takes the one whose document names it.
  */
-export async function offerOf(productId: string): Promise<Entity<OfferDocument> | undefined> {
+export async function offerOf(productId: string, ownership: "SELF" | "SHARED" = "SELF"): Promise<Entity<OfferDocument> | undefined> {
   let token: string | undefined;
   do {
     const page = await catalog().send(
-      new ListEntitiesCommand({ Catalog: CATALOG, EntityType: "Offer", OwnershipType: "SELF", NextToken: token, MaxResults: 50 }),
+      new ListEntitiesCommand({ Catalog: CATALOG, EntityType: "Offer", OwnershipType: ownership, NextToken: token, MaxResults: 50 }),
     );
     for (const s of page.EntitySummaryList ?? []) {
       if (!s.EntityId) continue;
@@ -138,6 +139,15 @@ export async function offerOf(productId: string): Promise<Entity<OfferDocument> 
     token = page.NextToken;
   } while (token);
   return undefined;
+}
+
+/**
+ * The seller of an entity: the account of its ARN
+ * (`arn:aws:aws-marketplace:REGION:ACCOUNT:AWSMarketplace/…`).
+ */
+export function sellerOf(entityArn: string | undefined): string | undefined {
+  const account = entityArn?.split(":")[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /** The prices of an offer's usage-based term, by dimension key. */

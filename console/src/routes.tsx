@@ -36,6 +36,9 @@ export const ROUTES: [string, Page][] = [
   ["/marketplace/change-sets", lazy(() => import("./pages/marketplace/ChangeSets"))],
   ["/marketplace/change-sets/:id", lazy(() => import("./pages/marketplace/ChangeSet"))],
   ["/marketplace/publish/:kind/:name", lazy(() => import("./pages/marketplace/Publish"))],
+  ["/marketplace/catalog", lazy(() => import("./pages/marketplace/Catalog"))],
+  ["/marketplace/catalog/:id", lazy(() => import("./pages/marketplace/Listing"))],
+  ["/marketplace/subscriptions", lazy(() => import("./pages/marketplace/Subscriptions"))],
 ].map(([p, c]) => [`${BASE}${p}`, c as unknown as Page]);
 
 export const NotFound = lazy(() => import("./pages/NotFound")) as unknown as Page;

@@ -42,6 +42,25 @@ export async function editorText(page, label) {
   );
 }
 
+/**
+ * The editor's text once it matches `pattern` (up to `ms`); fails with the
+ * last text otherwise. A field that edits a member of the editor's JSON
+ * reaches CodeMirror after React renders, not when `fill` returns: under
+ * load (the suite runs test modules in parallel) a read right after the
+ * fill can see the text from before it.
+ */
+export async function editorTextMatching(page, label, pattern, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const text = await editorText(page, label);
+    if (pattern.test(text) || Date.now() > deadline) {
+      assert.match(text, pattern);
+      return text;
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
 /** Replaces the editor's whole text, typed as a person pastes it. */
 export async function setEditorText(page, label, text) {
   const editor = page.getByLabel(label, { exact: true });

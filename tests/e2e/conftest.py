@@ -113,6 +113,25 @@ def account_id(server):
     return server.account_id
 
 
+# scripts/test.sh runs the modules in parallel (pytest-xdist, `--dist
+# loadfile --no-loadscope-reorder`): a worker takes the next module in
+# collection order when it is free. The longest modules (test_readiness
+# alone waits minutes on containers) go first, so that none of them starts
+# last and leaves the other workers idle at the end. Only the order of
+# whole modules changes; a serial run keeps the usual order.
+LONGEST_MODULES = ("test_readiness", "test_seller_sdk_flow", "test_endpoints_sdk", "test_s3_cli",
+                   "test_console_storage", "test_training", "test_endpoints", "test_marketplace_buyers",
+                   "test_hostile")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: i for i, name in enumerate(LONGEST_MODULES)}
+    # A stable sort: the modules' own order and their tests' order are kept.
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Report how many constraint mutations the conformance test generated."""
     mod = sys.modules.get("test_conformance")

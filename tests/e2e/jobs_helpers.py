@@ -6,6 +6,8 @@ and containers run by Podman."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
 import os
@@ -29,21 +31,37 @@ TERMINAL = ("Completed", "Failed", "Stopped")
 METRICS = [{"Name": "train:mse", "Regex": r"^train:mse=([0-9.eE+-]+)"}]
 
 
+@contextlib.contextmanager
+def _image_lock():
+    """Held while images are checked and built. The suite runs test modules
+    in parallel (pytest-xdist, scripts/test.sh): two modules building or
+    tagging the same image at once would race (one may see a half-built
+    image, or both rebuild the static binary), so builds take turns."""
+    with open("/tmp/slipway-e2e-images.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def ensure_images() -> None:
     """The sample seller image (scripts/test.sh builds it) and busybox."""
-    subprocess.run([str(REPO / "scripts" / "test-images.sh")], check=True)
-    probe = subprocess.run(["podman", "image", "exists", SAMPLE_IMAGE])
-    if probe.returncode != 0:
-        subprocess.run([str(REPO / "samples" / "build-sample-image.sh")], check=True)
+    with _image_lock():
+        subprocess.run([str(REPO / "scripts" / "test-images.sh")], check=True)
+        probe = subprocess.run(["podman", "image", "exists", SAMPLE_IMAGE])
+        if probe.returncode != 0:
+            subprocess.run([str(REPO / "samples" / "build-sample-image.sh")], check=True)
 
 
 def ensure_readiness_images() -> None:
     """The sample-seller variants of READINESS_IMAGES, built (with the
     static binary, if missing) when any of them is missing."""
-    missing = [i for i in READINESS_IMAGES.values()
-               if subprocess.run(["podman", "image", "exists", i]).returncode != 0]
-    if missing:
-        subprocess.run([str(REPO / "samples" / "build-readiness-images.sh")], check=True)
+    with _image_lock():
+        missing = [i for i in READINESS_IMAGES.values()
+                   if subprocess.run(["podman", "image", "exists", i]).returncode != 0]
+        if missing:
+            subprocess.run([str(REPO / "samples" / "build-readiness-images.sh")], check=True)
 
 
 def model_tar(weights: list[float], bias: float) -> bytes:

@@ -241,6 +241,17 @@ def test_a_second_version_restricting_the_first_and_going_public(sm, mc, pkg, im
     assert [v["VersionTitle"] for v in doc["Versions"]] == ["1.0", "2.0"]
     first = doc["Versions"][0]["DeliveryOptions"][0]["Id"]
     second = doc["Versions"][1]["DeliveryOptions"][0]["Id"]
+    # UpdateDeliveryOptions edits a version's instructions; its resource cannot change.
+    upd = lambda details: start(mc, [{"ChangeType": "UpdateDeliveryOptions",
+                                      "Entity": {"Type": "MachineLearningProduct@1.0", "Identifier": pid},
+                                      "DetailsDocument": {"DeliveryOptions": [{"Id": second, "Details": {
+                                          "SageMakerModelPackageDeliveryOptionDetails": details}}]}}])
+    cs = upd({"UsageInstructions": "Send CSV; get one number per row."})
+    assert cs["Status"] == "SUCCEEDED", errors_of(cs)
+    doc = mc.describe_entity(Catalog=CATALOG, EntityId=pid)["DetailsDocument"]
+    assert doc["Versions"][1]["DeliveryOptions"][0]["Instructions"]["Usage"] == "Send CSV; get one number per row."
+    cs = upd({"SageMakerModelPackageArn": pkg["ModelPackageArn"]})
+    assert [c for c, _ in errors_of(cs)["UpdateDeliveryOptions"]] == ["INVALID_ASSET_ARN"]
     cs = start(mc, [{"ChangeType": "RestrictDeliveryOptions", "Entity": {"Type": "MachineLearningProduct@1.0", "Identifier": pid},
                      "DetailsDocument": {"DeliveryOptionIds": [first]}}])
     assert cs["Status"] == "SUCCEEDED", errors_of(cs)
@@ -327,6 +338,16 @@ def test_a_package_derived_from_an_algorithm_and_mixing_kinds_are_refused(sm, mc
     d = wait_resource(lambda: sm.describe_model_package(ModelPackageName=derived), "ModelPackageStatus")
     e = reject(mc, package_option(d["ModelPackageArn"]))
     assert any(c == "ASSET_VALIDATION_EXCEPTION" and "derived from an algorithm" in m for c, m in e)
+    # A training-only algorithm validates, but cannot be published.
+    training_only = uniq("trainonly")
+    req = algorithm(training_only, data, image=image, transform=False)
+    del req["InferenceSpecification"]
+    sm.create_algorithm(**req)
+    t = wait_resource(lambda: sm.describe_algorithm(AlgorithmName=training_only), "AlgorithmStatus")
+    assert t["AlgorithmStatus"] == "Completed", t["AlgorithmStatusDetails"]
+    e = reject(mc, {"Details": {"SageMakerAlgorithmDeliveryOptionDetails": {"SageMakerAlgorithmArn": t["AlgorithmArn"]}}},
+               pricing={"PricingModel": "Free", "Terms": []})
+    assert any(c == "ASSET_VALIDATION_EXCEPTION" and "no InferenceSpecification" in m for c, m in e), e
     cs = start(mc, publish_changes(package_option(pkg["ModelPackageArn"]), title="Mixed"))
     pid = product_of(cs)
     mix = {"ChangeType": "AddDeliveryOptions", "Entity": {"Type": "MachineLearningProduct@1.0", "Identifier": pid},

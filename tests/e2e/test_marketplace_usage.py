@@ -60,7 +60,7 @@ def mkt(server, creds, op: str, body: dict) -> tuple[int, dict]:
 def usage(server, creds, **filters) -> list[dict]:
     status, doc = mkt(server, creds, "GetUsage", filters)
     assert status == 200, doc
-    return doc["UsageLines"]
+    return doc["UsageRecords"]
 
 
 def train(sm, role: str, copy_arn: str, bucket: str) -> dict:
@@ -139,6 +139,7 @@ def test_a_buyers_training_and_three_minute_endpoint_are_metered_and_priced(serv
 
     # The buyer subscribes: the agreement snapshots the offer's prices.
     status, sub = mkt(server, buyer, "Subscribe", {"ProductId": pid})
+    sub = sub["Subscription"]
     assert status == 200 and sub["AgreementId"].startswith("agmt-"), sub
     agreement = sub["AgreementId"]
     assert usage(server, buyer) == []

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs, ECR, STS, IAM).
+"""Extract the service-model subsets Slipway implements (SageMaker, CloudWatch Logs, ECR, STS, IAM, Marketplace).
 
 Why: Slipway checks request bodies exactly as AWS does (required members,
 lengths, patterns, enums, ranges). The rules come from the botocore service
@@ -17,6 +17,7 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service ecr
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service sts
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service iam
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service marketplace-agreement
 
 With no operation names, the service's default list in SERVICES below is
 used. The output is `crates/slipway-botocore/src/<service>/service-model.json`
@@ -87,8 +88,14 @@ DescribeEntity ListEntities BatchDescribeEntities
 TagResource UntagResource ListTagsForResource
 """.split()
 
+# The AWS Marketplace Agreement API's read side (smithy-rpc-v2-cbor or AWS
+# JSON 1.0, signed for `aws-marketplace`): who subscribes to what
+# (docs/marketplace.md "Agreements").
+AGREEMENT_OPERATIONS = "SearchAgreements DescribeAgreement GetAgreementTerms".split()
+
 # service -> (botocore model name, API version, default operations)
 SERVICES = {
+    "marketplace-agreement": ("marketplace-agreement", "2020-03-01", AGREEMENT_OPERATIONS),
     "marketplace-catalog": ("marketplace-catalog", "2018-09-17", CATALOG_OPERATIONS),
     "sagemaker-runtime": ("sagemaker-runtime", "2017-05-13", RUNTIME_OPERATIONS),
     "sagemaker": ("sagemaker", "2017-07-24", SAGEMAKER_OPERATIONS),

@@ -68,6 +68,9 @@ SERVICES = {
     # rest-json: the edge (slipway-wire/src/catalog/) gathers query-string
     # and body members into one JSON object before `dispatch`.
     "marketplace-catalog": ("CatalogApi", "AWS Marketplace Catalog", "slipway-wire"),
+    # smithy-rpc-v2-cbor or AWS JSON 1.0: the edge (slipway-wire/src/agreement/)
+    # turns a CBOR body into JSON before `dispatch`, and the answer back.
+    "marketplace-agreement": ("AgreementApi", "AWS Marketplace Agreement", "slipway-wire"),
 }
 
 # Operations answering a stored document merged with computed members; the
@@ -84,6 +87,7 @@ ECHO = {
     "logs": set(),
     "ecr": set(),
     "marketplace-catalog": set(),
+    "marketplace-agreement": set(),
 }
 
 RUST_KEYWORDS = {
@@ -325,11 +329,14 @@ class Service:
                 "use slipway_wire_core::json::{decode, encode, Reply};\n"
                 "use serde::{Deserialize, Serialize};\n"
                 "use serde_json::Value;\n"
-                "use std::collections::BTreeMap;\n"
+                "%s"
                 "use std::future::Future;\n\n"
                 "/// The API's name in the \"not implemented\" answer.\n"
-                "const API: &str = \"%s\";\n\n" % self.label)
-        return head + uses + self.operation_enum() + self.trait_def() + self.dispatch() + "\n" + self.structs()
+                "const API: &str = \"%s\";\n\n")
+        body = self.operation_enum() + self.trait_def() + self.dispatch() + "\n" + self.structs()
+        # Only a model with maps needs BTreeMap (an unused import warns).
+        maps = "use std::collections::BTreeMap;\n" if "BTreeMap<" in body else ""
+        return head + uses % (maps, self.label) + body
 
 
 def rustfmt(text):

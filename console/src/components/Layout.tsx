@@ -16,6 +16,8 @@ export const NAV: { href: string; label: string; group: string }[] = [
   { href: `${BASE}/registry`, label: "Image registry", group: "Storage" },
   { href: `${BASE}/marketplace/products`, label: "Products", group: "Marketplace" },
   { href: `${BASE}/marketplace/change-sets`, label: "Change sets", group: "Marketplace" },
+  { href: `${BASE}/marketplace/catalog`, label: "Catalog", group: "Marketplace" },
+  { href: `${BASE}/marketplace/subscriptions`, label: "Subscriptions", group: "Marketplace" },
 ];
 
 export function Layout({ children }: { children: ComponentChildren }) {

@@ -5,6 +5,8 @@ const STATUS_CLASS: Record<string, string> = {
   InService: "ok",
   Approved: "ok",
   SUCCEEDED: "ok",
+  ACTIVE: "ok",
+  Subscribed: "ok",
   Failed: "bad",
   FAILED: "bad",
   Rejected: "bad",

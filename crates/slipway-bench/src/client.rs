@@ -86,13 +86,30 @@ impl Client {
         } else {
             format!("SageMaker.{op}")
         };
-        let auth = self.sign(&amz_target, body)?;
+        self.call_json("sagemaker", &amz_target, body).await
+    }
+
+    /// A JSON 1.1 call of another service (`x-amz-target` is the whole
+    /// target, e.g. `AmazonEC2ContainerRegistry_V20150921.CreateRepository`),
+    /// signed for `service`: the server routes on the credential scope.
+    pub async fn call_json(
+        &self,
+        service: &str,
+        amz_target: &str,
+        body: &[u8],
+    ) -> anyhow::Result<Reply> {
+        let headers = [
+            ("host", self.target.host()),
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", amz_target),
+        ];
+        let auth = self.sign_request("POST", service, &self.url, &headers, body)?;
         let mut req = self
             .http
             .post(&self.url)
             .header("host", self.target.host())
             .header("content-type", CONTENT_TYPE)
-            .header("x-amz-target", &amz_target);
+            .header("x-amz-target", amz_target);
         for (name, value) in &auth {
             req = req.header(*name, value);
         }
@@ -101,12 +118,55 @@ impl Client {
         let resp = req
             .send()
             .await
-            .with_context(|| format!("{op} to {} failed", self.target.name))?;
+            .with_context(|| format!("{amz_target} to {} failed", self.target.name))?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.with_context(|| {
+            format!("reading the {amz_target} answer from {}", self.target.name)
+        })?;
+        Ok(Reply {
+            status,
+            body: body.to_vec(),
+            latency: started.elapsed(),
+        })
+    }
+
+    /// A rest-json call (`METHOD /path?query`, a JSON body or none), signed
+    /// for `service` as botocore signs it (host, content-type with a body,
+    /// x-amz-date); e.g. the Marketplace Catalog's `POST /StartChangeSet`
+    /// for `aws-marketplace`.
+    pub async fn rest_json(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        service: &str,
+        body: &[u8],
+    ) -> anyhow::Result<Reply> {
+        let url = format!("{}{path_and_query}", self.target.endpoint);
+        let mut headers = vec![("host", self.target.host())];
+        if !body.is_empty() {
+            headers.push(("content-type", "application/json"));
+        }
+        let auth = self.sign_request(method.as_str(), service, &url, &headers, body)?;
+        let mut req = self.http.request(method.clone(), &url);
+        for (name, value) in &headers {
+            req = req.header(*name, *value);
+        }
+        for (name, value) in &auth {
+            req = req.header(*name, value);
+        }
+        if !body.is_empty() {
+            req = req.body(body.to_vec());
+        }
+        let started = Instant::now();
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("{method} {path_and_query} to {} failed", self.target.name))?;
         let status = resp.status().as_u16();
         let body = resp
             .bytes()
             .await
-            .with_context(|| format!("reading the {op} answer from {}", self.target.name))?;
+            .with_context(|| format!("reading the answer to {method} {path_and_query}"))?;
         Ok(Reply {
             status,
             body: body.to_vec(),
@@ -124,7 +184,7 @@ impl Client {
     ) -> anyhow::Result<Reply> {
         let url = format!("{}/endpoints/{endpoint}/invocations", self.target.endpoint);
         let headers = [("host", self.target.host()), ("content-type", content_type)];
-        let auth = self.sign_request(&url, &headers, &body)?;
+        let auth = self.sign_request("POST", "sagemaker", &url, &headers, &body)?;
         let mut req = self
             .http
             .post(&url)
@@ -149,17 +209,10 @@ impl Client {
     }
 
     /// The headers SigV4 adds (`authorization`, `x-amz-date`).
-    fn sign(&self, amz_target: &str, body: &[u8]) -> anyhow::Result<Vec<(&'static str, String)>> {
-        let headers = [
-            ("host", self.target.host()),
-            ("content-type", CONTENT_TYPE),
-            ("x-amz-target", amz_target),
-        ];
-        self.sign_request(&self.url, &headers, body)
-    }
-
     fn sign_request(
         &self,
+        method: &str,
+        service: &str,
         url: &str,
         headers: &[(&str, &str)],
         body: &[u8],
@@ -168,14 +221,14 @@ impl Client {
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.target.region)
-            .name("sagemaker")
+            .name(service)
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
             .map_err(|e| anyhow!("signing parameters: {e}"))?
             .into();
         let signable = SignableRequest::new(
-            "POST",
+            method,
             url,
             headers.iter().copied(),
             SignableBody::Bytes(body),
@@ -209,7 +262,15 @@ mod tests {
     #[test]
     fn signs_host_content_type_and_target() {
         let client = Client::new(&target()).unwrap();
-        let headers = client.sign("SageMaker.ListModelPackages", b"{}").unwrap();
+        let url = client.url.clone();
+        let signed = [
+            ("host", "127.0.0.1:9"),
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", "SageMaker.ListModelPackages"),
+        ];
+        let headers = client
+            .sign_request("POST", "sagemaker", &url, &signed, b"{}")
+            .unwrap();
         let auth = headers
             .iter()
             .find(|(n, _)| *n == "authorization")
@@ -219,5 +280,27 @@ mod tests {
         assert!(auth.contains("/us-east-1/sagemaker/aws4_request"));
         assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-target"));
         assert!(headers.iter().any(|(n, _)| *n == "x-amz-date"));
+    }
+
+    #[test]
+    fn signs_a_rest_json_get_for_its_service() {
+        let client = Client::new(&target()).unwrap();
+        let url = "http://127.0.0.1:9/DescribeChangeSet?catalog=AWSMarketplace&changeSetId=abc";
+        let headers = client
+            .sign_request(
+                "GET",
+                "aws-marketplace",
+                url,
+                &[("host", "127.0.0.1:9")],
+                b"",
+            )
+            .unwrap();
+        let auth = &headers
+            .iter()
+            .find(|(n, _)| *n == "authorization")
+            .unwrap()
+            .1;
+        assert!(auth.contains("/us-east-1/aws-marketplace/aws4_request"));
+        assert!(auth.contains("SignedHeaders=host;x-amz-date"));
     }
 }

@@ -8,6 +8,7 @@
 mod client;
 mod control_plane;
 mod endpoint;
+mod publish;
 mod readiness;
 mod registry;
 mod report;
@@ -58,6 +59,10 @@ enum Command {
     /// podman push/pull of a multi-layer image: Slipway's registry against
     /// Debian's docker-registry in the same run.
     Registry(registry::RegistryArgs),
+    /// A Marketplace Catalog change set publishing one version (a 50 MiB
+    /// image, a 10 MiB model) against the plain copy of the same bytes
+    /// (docs/benchmarks.md "Publishing").
+    Publish(publish::PublishArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
             Command::Readiness(args) => readiness::run(args).await,
             Command::Registry(args) => registry::run(args).await,
             Command::Endpoint(args) => endpoint::run(args).await,
+            Command::Publish(args) => publish::run(args).await,
         }
     });
     match result {

@@ -127,6 +127,17 @@ pub(crate) fn slipway_bin(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
 
 /// A signed S3 request's headers (path-style, unsigned payload).
 fn signed(target: &Target, method: &str, url: &str) -> anyhow::Result<Vec<(String, String)>> {
+    signed_with(target, method, url, &[])
+}
+
+/// Like [`signed`], with `extra` headers (e.g. `x-amz-copy-source`) signed
+/// too, as S3 wants every `x-amz-*` header signed.
+pub(crate) fn signed_with(
+    target: &Target,
+    method: &str,
+    url: &str,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<Vec<(String, String)>> {
     let creds = Credentials::new(
         target.access_key_id.clone(),
         target.secret_access_key.clone(),
@@ -151,7 +162,7 @@ fn signed(target: &Target, method: &str, url: &str) -> anyhow::Result<Vec<(Strin
     let signable = SignableRequest::new(
         method,
         url,
-        [("host", host)].into_iter(),
+        [("host", host)].into_iter().chain(extra.iter().copied()),
         SignableBody::UnsignedPayload,
     )?;
     let (instructions, _) = sign(signable, &params)?.into_parts();

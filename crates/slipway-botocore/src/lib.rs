@@ -120,6 +120,49 @@ pub fn catalog() -> &'static ServiceModel {
     })
 }
 
+/// The AWS Marketplace Agreement model subset
+/// (`botocore/data/marketplace-agreement/2020-03-01`, smithy-rpc-v2-cbor or
+/// AWS JSON 1.0), extracted with `extract_model.py --service
+/// marketplace-agreement`: the read side (SearchAgreements,
+/// DescribeAgreement, GetAgreementTerms). The edge turns CBOR bodies into
+/// JSON before checking them, so the same checker serves both protocols.
+pub const AGREEMENT_MODEL_JSON: &str = include_str!("marketplace-agreement/service-model.json");
+
+/// The Marketplace Agreement model, loaded on first use (see `sagemaker`).
+pub fn agreement() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(AGREEMENT_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect("embedded Marketplace Agreement service model must load (run cargo test -p slipway-botocore)")
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
+mod agreement_tests {
+    #[test]
+    fn the_agreement_model_loads_and_checks_inputs() {
+        let m = super::agreement();
+        for op in ["SearchAgreements", "DescribeAgreement", "GetAgreementTerms"] {
+            assert!(m.operation(op).is_some(), "{op}");
+        }
+        let ok = serde_json::json!({"catalog": "AWSMarketplace", "maxResults": 5,
+            "filters": [{"name": "PartyType", "values": ["Proposer"]}]});
+        let r = m.check_input("SearchAgreements", &ok);
+        assert!(r.is_ok(), "{r:?}");
+        let bad = serde_json::json!({"maxResults": 51});
+        let err = m
+            .check_input("SearchAgreements", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("maxResults"), "{err}");
+        assert!(m
+            .check_input("DescribeAgreement", &serde_json::json!({}))
+            .is_err());
+    }
+}
+
 #[cfg(test)]
 mod catalog_tests {
     #[test]

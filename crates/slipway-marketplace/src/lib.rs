@@ -27,6 +27,9 @@ mod run;
 mod start;
 mod store;
 pub mod subscriptions;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
 
 pub use list::{ChangeSetFilter, EntityFilter, Page};
 pub use start::{NewChange, NewChangeSet};

@@ -240,6 +240,19 @@ pub struct Entity {
 }
 
 impl Entity {
+    /// A new entity of `owner`, made at `now` (revision 0, unlocked).
+    pub fn new(id: &str, owner: &AccountId, now: Micros, body: EntityBody) -> Self {
+        Self {
+            id: id.to_owned(),
+            owner: owner.clone(),
+            revision: 0,
+            created: now,
+            modified: now,
+            locked_by: None,
+            body,
+        }
+    }
+
     pub fn entity_type(&self) -> EntityType {
         match self.body {
             EntityBody::Product(_) => EntityType::MachineLearningProduct,

@@ -113,6 +113,32 @@ pub struct Answer {
     pub bytes: usize,
 }
 
+/// What AWS credentials the environment holds, by variable name only
+/// (never the values): a platform running the container network-isolated
+/// must give it none, and this line shows it from the inside.
+pub fn credentials_line() -> String {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| {
+            matches!(
+                k.as_str(),
+                "AWS_ACCESS_KEY_ID"
+                    | "AWS_SECRET_ACCESS_KEY"
+                    | "AWS_SESSION_TOKEN"
+                    | "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+                    | "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+                    | "AWS_WEB_IDENTITY_TOKEN_FILE"
+            )
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        "credentials in the environment: none".to_owned()
+    } else {
+        format!("credentials in the environment: {}", names.join(", "))
+    }
+}
+
 /// Whether `SAMPLE_MODE` (the process environment) asks for a dial-out.
 pub fn requested() -> bool {
     std::env::var("SAMPLE_MODE").is_ok_and(|m| m.trim() == "dial-out")
@@ -127,6 +153,7 @@ pub async fn startup() {
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| DEFAULT_DIAL_URL.to_owned());
     say!("SAMPLE_MODE=dial-out: downloading weights from {url}");
+    say!("{}", credentials_line());
     // Without /etc/resolv.conf (a container with no network gets none)
     // glibc asks 127.0.0.1, and so does this, as a real seller's code would.
     let (config, opts) = hickory_resolver::system_conf::read_system_conf().unwrap_or_else(|_| {

@@ -6,6 +6,7 @@
 //! AWS JSON error table, the generated wire shapes) is `slipway-wire-core`.
 //! Each protocol module decodes, calls the service once and encodes.
 
+mod agreement;
 mod catalog;
 mod expect_continue;
 mod generated;
@@ -15,7 +16,7 @@ pub mod readiness;
 mod router;
 mod runtime;
 mod sagemaker;
-mod subscribe_interim;
+pub mod subscriptions;
 pub mod usage;
 
 pub use router::{router, WireConfig};

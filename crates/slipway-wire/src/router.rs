@@ -135,6 +135,14 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
     if path.starts_with(crate::runtime::PREFIX) && scope.as_deref() == Some("sagemaker") {
         return crate::runtime::handle(&state.hosting, &state.keys, req).await;
     }
+    // The Marketplace Agreement API (Smithy RPC v2 CBOR): signed for
+    // `aws-marketplace` like the Catalog, told apart by its path.
+    if scope.as_deref() == Some(crate::agreement::SIGNING_NAME)
+        && path.starts_with(crate::agreement::RPC_PREFIX)
+    {
+        let max = state.config.max_json_body;
+        return crate::agreement::handle_cbor(&state.marketplace, &state.keys, max, req).await;
+    }
     // The Marketplace Catalog API (rest-json): by its signing name.
     if scope.as_deref() == Some(crate::catalog::SIGNING_NAME) {
         let max = state.config.max_json_body;
@@ -280,26 +288,22 @@ async fn json_service(
         tracing::debug!(op, account = %caller.account, "readiness");
         return crate::readiness::handle(&state.readiness, &caller, op, &body).await;
     }
+    if let Some(op) = target.strip_prefix(crate::subscriptions::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::catalog::SIGNING_NAME)?;
+        tracing::debug!(op, account = %caller.account, "slipway marketplace");
+        if let Some(answer) = crate::usage::handle(&state.marketplace, &caller, op, &body).await {
+            return answer;
+        }
+        return crate::subscriptions::handle(&state.marketplace, &caller, op, &body).await;
+    }
     if let Some(op) = target.strip_prefix(slipway_wire_registry::ecr::TARGET_PREFIX) {
         require_scope(&caller.service, "ecr")?;
         tracing::debug!(op, account = %caller.account, "ecr");
         return slipway_wire_registry::ecr::handle(&state.service, &caller, op, &body).await;
     }
-    if let Some(op) = target.strip_prefix(crate::usage::TARGET_PREFIX) {
-        require_scope(&caller.service, crate::catalog::SIGNING_NAME)?;
-        tracing::debug!(op, account = %caller.account, "marketplace");
-        let m = &state.marketplace;
-        if let Some(answer) = crate::usage::handle(m, &caller, op, &body).await {
-            return answer;
-        }
-        if let Some(answer) = crate::subscribe_interim::handle(m, &caller, op, &body).await {
-            return answer;
-        }
-        return Err(AwsError::new(
-            StatusCode::BAD_REQUEST,
-            "UnknownOperationException",
-            format!("SlipwayMarketplace has no operation {op}."),
-        ));
+    if let Some(op) = target.strip_prefix(crate::agreement::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::agreement::SIGNING_NAME)?;
+        return crate::agreement::handle_json(&state.marketplace, &caller, op, &body).await;
     }
     let service = target.split('.').next().unwrap_or(target);
     Err(AwsError::new(

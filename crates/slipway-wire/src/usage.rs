@@ -13,9 +13,8 @@ use slipway_marketplace::{CatalogError, Marketplace};
 use slipway_wire_core::auth::Caller;
 use slipway_wire_core::error::AwsError;
 
-pub const TARGET_PREFIX: &str = "SlipwayMarketplace_20261201.";
-
-/// The operations of this module; `None` for the others of the service.
+/// The operations of this module; `None` for the others of the service
+/// (`subscriptions.rs`, which shares the target prefix).
 pub async fn handle(
     m: &Marketplace,
     caller: &Caller,
@@ -43,7 +42,7 @@ async fn get_usage(m: &Marketplace, caller: &Caller, body: &[u8]) -> Result<Resp
     let lines = m.usage(&caller.account, &filter).await.map_err(error)?;
     let lines: Vec<Value> = lines.iter().map(line_json).collect();
     Ok(slipway_wire_core::json::ok(
-        json!({ "UsageLines": lines }).into(),
+        json!({ "UsageRecords": lines }).into(),
     ))
 }
 
@@ -124,7 +123,7 @@ pub fn usage_csv_from_json(answer: &Value) -> String {
             .unwrap_or_default()
     };
     let rows: Vec<Vec<String>> = answer
-        .get("UsageLines")
+        .get("UsageRecords")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -187,7 +186,7 @@ mod tests {
             price: 2.0,
         };
         let lines = vec![UsageLine::of(record)];
-        let answer = json!({"UsageLines": lines.iter().map(line_json).collect::<Vec<_>>()});
+        let answer = json!({"UsageRecords": lines.iter().map(line_json).collect::<Vec<_>>()});
         assert_eq!(usage_csv_from_json(&answer), metering::usage_csv(&lines));
         assert_eq!(
             usage_csv_from_json(&json!({})),

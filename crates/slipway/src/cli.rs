@@ -38,6 +38,12 @@ enum Command {
     /// container engine. Exit 0 validated, 1 failed, 2 refused or unusable,
     /// 3 timed out.
     Validate(crate::validate::ValidateArgs),
+    /// A buyer's subscriptions and usage, against the server in
+    /// AWS_ENDPOINT_URL with the AWS_* credentials (docs/marketplace.md).
+    Marketplace {
+        #[command(subcommand)]
+        command: crate::marketplace_cli::MarketplaceCommand,
+    },
     /// Manage accounts.
     Account {
         #[command(subcommand)]
@@ -61,7 +67,7 @@ pub fn main() -> ExitCode {
     // `validate` talks to a person (or CI log) through its own progress
     // lines; the server's info logs would drown them.
     let default_level = match cli.command {
-        Command::Validate(_) => "warn",
+        Command::Validate(_) | Command::Marketplace { .. } => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()
@@ -88,6 +94,7 @@ pub fn main() -> ExitCode {
             Command::Account {
                 command: AccountCommand::Create { data_dir, name },
             } => account_create(Config::resolve(None, data_dir, None)?, &name).await,
+            Command::Marketplace { command } => crate::marketplace_cli::run(command).await,
             Command::Validate(args) => match crate::validate::run(args).await {
                 Ok(0) => Ok(()),
                 Ok(code) => Err(anyhow::anyhow!(ValidateExit(code))),

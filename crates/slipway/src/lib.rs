@@ -7,6 +7,7 @@ pub mod config;
 pub mod http_server;
 pub mod iam_config;
 pub mod jobs_config;
+pub mod marketplace_cli;
 pub mod registry_config;
 pub mod sdk_config;
 pub mod validate;

@@ -4,7 +4,8 @@
 // polls while the validation or the report runs, then stops.
 import { useEffect, useState } from "preact/hooks";
 import { useLoad } from "../../hooks";
-import { describeReadinessReport, ReadinessApiError, type ReadinessReport, type Severity } from "../../readiness";
+import { AwsJsonError } from "../../awsjson";
+import { describeReadinessReport, type ReadinessReport, type Severity } from "../../readiness";
 import { ErrorBox, Facts, StatusBadge } from "../ui";
 import { formatTime } from "../../format";
 import { ChecksTable, ImagesTable, NetworkList, RealTimeFacts } from "./facts";
@@ -30,7 +31,7 @@ export function Readiness({ arn }: { arn: string }) {
       try {
         return { report: await describeReadinessReport(arn) };
       } catch (e) {
-        if (e instanceof ReadinessApiError && e.name === "ResourceNotFound") return { none: e.message };
+        if (e instanceof AwsJsonError && e.name === "ResourceNotFound") return { none: e.message };
         throw e;
       }
     },

@@ -13,6 +13,7 @@ export function ConfirmButton({
   accessibleLabel,
   title,
   confirmLabel,
+  busyLabel = "Deleting…",
   onConfirm,
   children,
 }: {
@@ -23,6 +24,8 @@ export function ConfirmButton({
   title: string;
   /** The dialog's button: "Delete bucket". */
   confirmLabel: string;
+  /** The dialog's button while `onConfirm` runs. */
+  busyLabel?: string;
   /** Resolves when done; a rejection is shown in the dialog. */
   onConfirm: () => Promise<unknown>;
   children?: ComponentChildren;
@@ -65,7 +68,7 @@ export function ConfirmButton({
             Cancel
           </button>
           <button type="button" class="primary danger" disabled={busy} onClick={confirm}>
-            {busy ? "Deleting…" : confirmLabel}
+            {busy ? busyLabel : confirmLabel}
           </button>
         </div>
       </dialog>

@@ -117,14 +117,11 @@ fn create(w: &mut Working<'_>, id: &str, f: &Fields<'_>) -> Vec<ErrorDetail> {
     let now = w.m.service().wall_micros();
     w.out.entities.insert(
         id.to_owned(),
-        Entity {
-            id: id.to_owned(),
-            owner: w.set.owner.clone(),
-            revision: 0,
-            created: now,
-            modified: now,
-            locked_by: None,
-            body: EntityBody::Offer(Offer {
+        Entity::new(
+            id,
+            &w.set.owner,
+            now,
+            EntityBody::Offer(Offer {
                 product_id,
                 name,
                 description: None,
@@ -132,7 +129,7 @@ fn create(w: &mut Working<'_>, id: &str, f: &Fields<'_>) -> Vec<ErrorDetail> {
                 pricing: None,
                 other_terms: Vec::new(),
             }),
-        },
+        ),
     );
     w.touch(id);
     Vec::new()

@@ -20,20 +20,17 @@ pub async fn apply(
         let now = w.m.service().wall_micros();
         w.out.entities.insert(
             id.to_owned(),
-            Entity {
-                id: id.to_owned(),
-                owner: w.set.owner.clone(),
-                revision: 0,
-                created: now,
-                modified: now,
-                locked_by: None,
-                body: EntityBody::Product(Product {
+            Entity::new(
+                id,
+                &w.set.owner,
+                now,
+                EntityBody::Product(Product {
                     title,
                     code: ids::product_code(),
                     visibility: Some(Visibility::Draft),
                     ..Product::default()
                 }),
-            },
+            ),
         );
         w.touch(id);
         return Ok(Vec::new());

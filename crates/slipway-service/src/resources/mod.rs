@@ -86,6 +86,19 @@ pub async fn find<T: serde::de::DeserializeOwned>(
             arn_for(reference, account, svc.region(), kind)
         ),
     };
+    // An ARN of another region names nothing here; AWS says so plainly.
+    if let Some(arn) = reference
+        .starts_with("arn:")
+        .then(|| slipway_core::Arn::parse(reference))
+        .flatten()
+    {
+        if arn.region != svc.region() {
+            return Err(Error::invalid(
+                label,
+                format!("ARN should be scoped to correct region: {}", svc.region()),
+            ));
+        }
+    }
     let (owner, key) = match key_for(reference, account, svc.region(), kind) {
         Some(key) => (account.clone(), key),
         None => published_copy(svc, account, kind, reference)

@@ -19,7 +19,7 @@ pub struct Catalog<'a> {
 }
 
 /// The Catalog's codes and HTTP statuses.
-fn error(e: CatalogError) -> AwsError {
+pub(crate) fn error(e: CatalogError) -> AwsError {
     match e {
         CatalogError::Validation(m) => AwsError::new(UNPROCESSABLE, "ValidationException", m),
         CatalogError::NotFound(m) => {

@@ -7,7 +7,7 @@
 //! hands it to the generated dispatch. Errors carry the Catalog's own
 //! HTTP statuses (ValidationException is 422 here, not 400).
 
-mod api;
+pub(crate) mod api;
 
 use crate::generated::marketplace_catalog::{dispatch, Operation};
 use axum::body::Body;
@@ -62,6 +62,44 @@ const QUERY_MEMBERS: [(&str, &str); 3] = [
     ("entityId", "EntityId"),
 ];
 
+/// Reads a Marketplace request's body within `max_body` and checks its
+/// signature, which must be for `aws-marketplace` (the Catalog and the
+/// Agreement API share it).
+pub(crate) async fn signed_body(
+    m: &Marketplace,
+    keys: &KeyCache,
+    max_body: usize,
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<(bytes::Bytes, slipway_wire_core::auth::Caller), AwsError> {
+    let body = http_body_util::Limited::new(body, max_body)
+        .collect()
+        .await
+        .map_err(|_| {
+            AwsError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "ValidationException",
+                format!("Request body exceeds the limit of {max_body} bytes."),
+            )
+        })?
+        .to_bytes();
+    let sig = RequestParts {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+    };
+    let caller = verify_json(m.service(), keys, &sig, &body).await?;
+    if caller.service != SIGNING_NAME {
+        return Err(AwsError::new(
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            format!("Credential should be scoped to correct service: '{SIGNING_NAME}'. "),
+        ));
+    }
+    Ok((body, caller))
+}
+
 /// The Catalog's ValidationException status.
 pub const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
@@ -107,32 +145,7 @@ async fn serve(
             ),
         ));
     };
-    let too_large = || {
-        AwsError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "ValidationException",
-            format!("Request body exceeds the limit of {max_body} bytes."),
-        )
-    };
-    let body = http_body_util::Limited::new(body, max_body)
-        .collect()
-        .await
-        .map_err(|_| too_large())?
-        .to_bytes();
-    let sig = RequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query(),
-        headers: &parts.headers,
-    };
-    let caller = verify_json(m.service(), keys, &sig, &body).await?;
-    if caller.service != SIGNING_NAME {
-        return Err(AwsError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: '{SIGNING_NAME}'. "),
-        ));
-    }
+    let (body, caller) = signed_body(m, keys, max_body, &parts, body).await?;
     let mut input = if body.is_empty() {
         Map::new()
     } else {
