@@ -139,41 +139,6 @@ fn line(s: &Value) -> String {
     )
 }
 
-/// One CSV field, quoted when it needs to be (RFC 4180).
-fn csv_field(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// The rows of a usage answer as CSV: one column per member, in the order
-/// members first appear.
-pub fn usage_csv(rows: &[Value]) -> String {
-    let mut columns: Vec<String> = Vec::new();
-    for r in rows {
-        for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !columns.contains(k) {
-                columns.push(k.clone());
-            }
-        }
-    }
-    let mut out = columns.join(",");
-    out.push('\n');
-    for r in rows {
-        let fields: Vec<String> = columns.iter().map(|c| csv_field(&r[c.as_str()])).collect();
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
-}
-
 pub async fn run(command: MarketplaceCommand) -> anyhow::Result<()> {
     match command {
         MarketplaceCommand::Subscribe { product_id } => {
@@ -203,29 +168,9 @@ pub async fn run(command: MarketplaceCommand) -> anyhow::Result<()> {
             let a = call("GetUsage", body).await?;
             match output {
                 CsvOrJson::Json => println!("{}", serde_json::to_string_pretty(&a)?),
-                CsvOrJson::Csv => {
-                    let rows = a["UsageRecords"].as_array().cloned().unwrap_or_default();
-                    print!("{}", usage_csv(&rows));
-                }
+                CsvOrJson::Csv => print!("{}", slipway_wire::usage::usage_csv_from_json(&a)),
             }
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usage_csv_quotes_what_needs_quoting_and_keeps_member_order() {
-        let rows = vec![
-            json!({"Dimension": "ml.m5.large.m.i.r", "Quantity": 0.5, "Resource": "a,b"}),
-            json!({"Dimension": "m.i.c", "Quantity": 3, "Note": "say \"hi\""}),
-        ];
-        assert_eq!(
-            usage_csv(&rows),
-            "Dimension,Quantity,Resource,Note\nml.m5.large.m.i.r,0.5,\"a,b\",\nm.i.c,3,,\"say \"\"hi\"\"\"\n"
-        );
-    }
 }
