@@ -220,18 +220,10 @@ impl Shipper {
                     following = false;
                     if seen <= CATCH_UP_MAX_LINES {
                         // The same output from its start, without following:
-                        // the lines read so far are skipped, and used only
-                        // if they line up with what was read (the engine's
-                        // unfollowed read has been seen to lack a stretch of
-                        // a fast writer's lines; then the followed stream is
-                        // read to its end instead, a fraction of a second
-                        // later, and nothing is lost).
-                        let mut fresh = engine.logs(&self.container, false);
-                        if lines_up(&mut fresh, seen, &read_end).await {
-                            lines = fresh;
-                        } else {
-                            tracing::warn!(job = %self.job, seen, "the engine's re-read of a log did not line up with the followed stream; reading that to its end");
-                        }
+                        // the lines read so far are skipped.
+                        self.skip = self.skip.max(seen);
+                        seen = 0;
+                        lines = engine.logs(&self.container, false);
                     }
                 }
                 next = lines.next() => match next {
@@ -393,33 +385,6 @@ impl Shipper {
     }
 }
 
-/// Reads the first `n` lines of `fresh` and tells whether they end with
-/// `read_end` (the last lines the followed stream gave); `fresh` is then
-/// positioned just after them.
-async fn lines_up(
-    fresh: &mut futures::stream::BoxStream<
-        'static,
-        Result<slipway_core::ports::engine::LogLine, slipway_core::ports::engine::EngineError>,
-    >,
-    n: u64,
-    read_end: &VecDeque<String>,
-) -> bool {
-    let mut last: VecDeque<String> = VecDeque::with_capacity(JOIN_LINES);
-    for _ in 0..n {
-        match fresh.next().await {
-            Some(Ok(l)) => {
-                if last.len() == JOIN_LINES {
-                    last.pop_front();
-                }
-                last.push_back(l.line);
-            }
-            _ => return false,
-        }
-    }
-    let k = read_end.len().min(last.len());
-    last.iter().rev().take(k).eq(read_end.iter().rev().take(k))
-}
-
 /// The tail as one excerpt for a failure reason.
 pub fn excerpt(tail: &Tail, max_lines: usize) -> String {
     let tail = tail.lock().unwrap_or_else(|p| p.into_inner());
@@ -447,42 +412,6 @@ mod tests {
 
     fn ends(lines: &[&str]) -> VecDeque<String> {
         lines.iter().map(|l| (*l).to_owned()).collect()
-    }
-
-    fn stream(
-        lines: &[&str],
-    ) -> futures::stream::BoxStream<
-        'static,
-        Result<slipway_core::ports::engine::LogLine, slipway_core::ports::engine::EngineError>,
-    > {
-        let v: Vec<_> = lines
-            .iter()
-            .map(|l| {
-                Ok(slipway_core::ports::engine::LogLine {
-                    stream: slipway_core::ports::engine::LogSource::Stdout,
-                    timestamp_ms: 0,
-                    line: (*l).to_owned(),
-                })
-            })
-            .collect();
-        futures::stream::iter(v).boxed()
-    }
-
-    #[tokio::test]
-    async fn a_re_read_is_used_only_when_it_lines_up() {
-        let mut good = stream(&["a", "b", "c", "d"]);
-        assert!(lines_up(&mut good, 3, &ends(&["a", "b", "c"])).await);
-        assert_eq!(good.next().await.unwrap().unwrap().line, "d");
-        // Started late, or shorter than what was read: not used.
-        assert!(
-            !lines_up(
-                &mut stream(&["x", "y", "z", "d"]),
-                3,
-                &ends(&["a", "b", "c"])
-            )
-            .await
-        );
-        assert!(!lines_up(&mut stream(&["a", "b"]), 3, &ends(&["a", "b", "c"])).await);
     }
 
     #[test]
