@@ -58,10 +58,6 @@ fn is_conflict(e: &CatalogError) -> bool {
     )
 }
 
-async fn save(m: &Marketplace, rec: &ResourceRecord, set: &ChangeSet) -> Result<ResourceRecord> {
-    store::save_change_set(m, rec, set).await
-}
-
 async fn drive(m: &Marketplace, owner: &AccountId, id: &str) -> Result<()> {
     let delay = m.config().preparing_delay;
     if !delay.is_zero() {
@@ -86,7 +82,7 @@ async fn drive(m: &Marketplace, owner: &AccountId, id: &str) -> Result<()> {
                     publish::remove(m, &c).await?;
                 }
                 set.status = Status::Preparing;
-                save(m, &rec, &set).await?;
+                store::save_change_set(m, &rec, &set).await?;
                 continue;
             }
             _ => return prepare_and_apply(m, rec, set).await,
@@ -108,7 +104,7 @@ async fn prepare_and_apply(m: &Marketplace, rec: ResourceRecord, mut set: Change
         return finish(m, rec, set, Status::Succeeded, None).await;
     }
     set.status = Status::Applying;
-    let mut rec = match save(m, &rec, &set).await {
+    let mut rec = match store::save_change_set(m, &rec, &set).await {
         Ok(r) => r,
         // Cancelled while preparing: the cancel released the locks.
         Err(e) if is_conflict(&e) => return Ok(()),
@@ -119,7 +115,7 @@ async fn prepare_and_apply(m: &Marketplace, rec: ResourceRecord, mut set: Change
             kind: pending.asset.kind.resource_kind(),
             key: pending.copy_name.to_ascii_lowercase(),
         });
-        rec = save(m, &rec, &set).await?;
+        rec = store::save_change_set(m, &rec, &set).await?;
         publish::copy(m, &set.owner, pending).await?;
     }
     let mut entities = Vec::new();
@@ -132,7 +128,7 @@ async fn prepare_and_apply(m: &Marketplace, rec: ResourceRecord, mut set: Change
         }
     }
     set.commit = Some(entities.clone());
-    rec = save(m, &rec, &set).await?;
+    rec = store::save_change_set(m, &rec, &set).await?;
     for e in &entities {
         store::put_entity(m, e).await?;
     }
@@ -188,7 +184,7 @@ async fn finish(
     }
     let locked = set.locked.clone();
     let id = set.id.clone();
-    save(m, &rec, &set).await?;
+    store::save_change_set(m, &rec, &set).await?;
     store::unlock(m, &id, &locked).await
 }
 
