@@ -39,6 +39,7 @@ export const ROUTES: [string, Page][] = [
   ["/marketplace/catalog", lazy(() => import("./pages/marketplace/Catalog"))],
   ["/marketplace/catalog/:id", lazy(() => import("./pages/marketplace/Listing"))],
   ["/marketplace/subscriptions", lazy(() => import("./pages/marketplace/Subscriptions"))],
+  ["/marketplace/usage", lazy(() => import("./pages/marketplace/Usage"))],
 ].map(([p, c]) => [`${BASE}${p}`, c as unknown as Page]);
 
 export const NotFound = lazy(() => import("./pages/NotFound")) as unknown as Page;

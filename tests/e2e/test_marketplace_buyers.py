@@ -357,6 +357,24 @@ def test_the_sdk_runs_a_marketplace_package_and_algorithm_unmodified(server, buy
         est.fit({"train": f"s3://{buyer.bucket}/train/"}, logs=False)
         desc = sess.sagemaker_client.describe_training_job(TrainingJobName=est.latest_training_job.name)
         assert desc["TrainingJobStatus"] == "Completed" and desc["EnableNetworkIsolation"] is True
+        # deploy(): the SDK registers the trained model as a package of the
+        # algorithm (SourceAlgorithmSpecification), waits for its validation
+        # and hosts it isolated.
+        from sagemaker.deserializers import CSVDeserializer
+        from sagemaker.serializers import CSVSerializer
+        predictor = est.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name=uniq("aep"),
+                               serializer=CSVSerializer(), deserializer=CSVDeserializer(), wait=True)
+        [[value]] = predictor.predict([[1.0, 1.0]])
+        assert isinstance(float(value), float)
+        hosted = buyer.sm.describe_endpoint_config(
+            EndpointConfigName=buyer.sm.describe_endpoint(EndpointName=predictor.endpoint_name)["EndpointConfigName"])
+        trained = buyer.sm.describe_model(ModelName=hosted["ProductionVariants"][0]["ModelName"])
+        assert trained["EnableNetworkIsolation"] is True
+        [container] = trained["Containers"]  # the SDK's ModelPackage writes Containers
+        made = buyer.sm.describe_model_package(ModelPackageName=container["ModelPackageName"])
+        assert made["SourceAlgorithmSpecification"]["SourceAlgorithms"][0]["AlgorithmName"] == algorithm_product[1]
+        assert made["ModelPackageStatus"] == "Completed"
+        predictor.delete_endpoint()
         t2 = est.transformer(instance_count=1, instance_type="ml.m5.large",
                              output_path=f"s3://{buyer.bucket}/sdk-algo-out/", assemble_with="Line")
         t2.transform(f"s3://{buyer.bucket}/batch/", content_type="text/csv", split_type="Line", logs=False, wait=True)

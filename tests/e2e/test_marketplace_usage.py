@@ -5,12 +5,18 @@ published copy and hosts the trained model for three minutes. GetUsage
 answers the training's billable time and the endpoint's instance time within
 5 % of the wall time, per started minute, priced with the agreement; the
 inferences the container counts with `X-Amzn-Inference-Metering`; and the
-seller's own run of its product, recorded but not billed."""
+seller's own run of its product, recorded but not billed. The CLI
+(`slipway marketplace usage`) answers the same lines as JSON and CSV, and the
+console shows each side its lines and downloads the same CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import os
+import subprocess
 import time
 
 import botocore.auth
@@ -20,7 +26,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
 from conftest import _start
-from e2e_helpers import TEST_ACCOUNT_ENV, ensure_roles, send_raw
+from console_helpers import run_scenario
+from e2e_helpers import TEST_ACCOUNT_ENV, clean_env, ensure_roles, send_raw
 from jobs_helpers import ROLE, ensure_images, linear_rows, uniq
 from s3_helpers import new_bucket, s3 as s3_client
 from test_marketplace_catalog import CATALOG, errors_of, product_of, push, start
@@ -232,3 +239,31 @@ def test_a_buyers_training_and_three_minute_endpoint_are_metered_and_priced(serv
     assert usage(server, server.create_account("stranger")) == []
     status, doc = mkt(server, buyer, "GetUsage", {"ProductId": ""})
     assert status == 400 and doc["__type"] == "ValidationException", doc
+
+    # The CLI answers the same lines, as JSON and as CSV.
+    assert json.loads(cli(server, buyer, "usage", "--product-id", pid, "--output", "json"))["UsageRecords"] == lines
+    buyer_csv = cli(server, buyer, "usage", "--product-id", pid, "--output", "csv")
+    rows = list(csv.DictReader(io.StringIO(buyer_csv)))
+    assert [(r["usage_type"], r["agreement_id"], r["dimension"]) for r in rows] == [
+        (x["UsageType"], agreement, x["Dimension"]) for x in lines]
+    assert [float(r["amount"]) for r in rows] == pytest.approx([x["Amount"] for x in lines], abs=1e-6)
+    seller_csv = cli(server, server.creds, "usage", "--product-id", pid, "--output", "csv")
+
+    # The console shows each side its lines, priced, and downloads the CLI's CSV.
+    seen = run_scenario("usage", server, creds=buyer, STEP="buyer", AGREEMENT=agreement, LINES=json.dumps(lines),
+                        TRAINING_JOB=job["TrainingJobName"])
+    assert seen["csv"].replace("\r\n", "\n") == buyer_csv  # text-mode subprocess output has \n
+    seen = run_scenario("usage", server, STEP="seller", PRODUCT_ID=pid, BUYER=buyer.account_id,
+                        LINES=json.dumps(seller_lines))
+    assert seen["csv"].replace("\r\n", "\n") == seller_csv
+
+
+def cli(server, creds, *args: str) -> str:
+    """`slipway marketplace ARGS` with the standard AWS variables; its output."""
+    env = clean_env()
+    env.update(AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=creds.access_key,
+               AWS_SECRET_ACCESS_KEY=creds.secret_key, AWS_DEFAULT_REGION=server.region)
+    out = subprocess.run([os.environ["SLIPWAY_BIN"], "marketplace", *args], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout

@@ -18,6 +18,7 @@ export const NAV: { href: string; label: string; group: string }[] = [
   { href: `${BASE}/marketplace/change-sets`, label: "Change sets", group: "Marketplace" },
   { href: `${BASE}/marketplace/catalog`, label: "Catalog", group: "Marketplace" },
   { href: `${BASE}/marketplace/subscriptions`, label: "Subscriptions", group: "Marketplace" },
+  { href: `${BASE}/marketplace/usage`, label: "Usage", group: "Marketplace" },
 ];
 
 export function Layout({ children }: { children: ComponentChildren }) {

@@ -58,6 +58,9 @@ export default function Product() {
         <a class="button" href={`${BASE}/marketplace/change-sets?entity=${encodeURIComponent(id)}`}>
           Change sets
         </a>
+        <a class="button" href={`${BASE}/marketplace/usage?product=${encodeURIComponent(id)}`}>
+          Usage
+        </a>
         <a class="button primary" href={`${BASE}/marketplace/products/${encodeURIComponent(id)}/add-version`}>
           Add a version
         </a>

@@ -41,6 +41,7 @@ function SubscriptionTable({ role, title, empty }: { role: "Buyer" | "Seller"; t
                 <th scope="col">Agreement</th>
                 <th scope="col">Since</th>
                 <th scope="col">Ended</th>
+                <th scope="col">Usage</th>
               </tr>
             </thead>
             <tbody>
@@ -60,6 +61,11 @@ function SubscriptionTable({ role, title, empty }: { role: "Buyer" | "Seller"; t
                   </td>
                   <td>{formatTime(epoch(s.StartTime))}</td>
                   <td>{formatTime(epoch(s.EndTime))}</td>
+                  <td>
+                    <a class="usage-link" href={`${BASE}/marketplace/usage?agreement=${encodeURIComponent(s.AgreementId)}`}>
+                      Usage
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>
