@@ -47,6 +47,8 @@ CreateTransformJob DescribeTransformJob ListTransformJobs StopTransformJob
 CreateEndpointConfig DescribeEndpointConfig DeleteEndpointConfig ListEndpointConfigs
 CreateEndpoint DescribeEndpoint DeleteEndpoint ListEndpoints
 UpdateEndpoint UpdateEndpointWeightsAndCapacities
+CreateHyperParameterTuningJob DescribeHyperParameterTuningJob ListHyperParameterTuningJobs
+StopHyperParameterTuningJob DeleteHyperParameterTuningJob ListTrainingJobsForHyperParameterTuningJob
 """.split()
 
 # The CloudWatch Logs operations the job-log API serves (docs/services.md "CloudWatch Logs").

@@ -79,6 +79,7 @@ ECHO = {
     "sagemaker": {
         "DescribeAlgorithm",
         "DescribeEndpointConfig",
+        "DescribeHyperParameterTuningJob",
         "DescribeModel",
         "DescribeModelPackage",
         "DescribeTrainingJob",

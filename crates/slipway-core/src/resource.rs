@@ -38,10 +38,11 @@ pub enum ResourceKind {
     /// One usage record of a buyer's run (metering), in the marketplace
     /// account.
     MarketplaceUsage,
+    HyperParameterTuningJob,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 14] = [
+    pub const ALL: [ResourceKind; 15] = [
         Self::ModelPackage,
         Self::ModelPackageGroup,
         Self::Algorithm,
@@ -56,6 +57,7 @@ impl ResourceKind {
         Self::MarketplaceCopy,
         Self::MarketplaceSubscription,
         Self::MarketplaceUsage,
+        Self::HyperParameterTuningJob,
     ];
 
     /// The type segment of the ARN (`model-package`, `algorithm`, ...).
@@ -75,6 +77,7 @@ impl ResourceKind {
             Self::MarketplaceCopy => "marketplace-copy",
             Self::MarketplaceSubscription => "marketplace-subscription",
             Self::MarketplaceUsage => "marketplace-usage",
+            Self::HyperParameterTuningJob => "hyper-parameter-tuning-job",
         }
     }
 
@@ -99,6 +102,7 @@ impl ResourceKind {
             Self::MarketplaceCopy => "marketplace copy",
             Self::MarketplaceSubscription => "subscription",
             Self::MarketplaceUsage => "usage record",
+            Self::HyperParameterTuningJob => "hyperparameter tuning job",
         }
     }
 }

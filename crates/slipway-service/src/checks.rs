@@ -315,6 +315,11 @@ pub fn training_job_definition(
     }
     let hps = &def.hyper_parameters;
     for (name, value) in hps {
+        // The platform's own: a tuning job names its objective to every
+        // child (docs/tuning.md), whatever the algorithm declares.
+        if name == crate::jobs::tuning::checks::OBJECTIVE_HYPERPARAMETER {
+            continue;
+        }
         let hfield = format!("{field}.HyperParameters.{name}");
         let Some(hp) = spec
             .supported_hyper_parameters

@@ -192,6 +192,10 @@ impl Service {
         jobs::training::TrainingJobs { svc: self }
     }
 
+    pub fn tuning_jobs(&self) -> jobs::tuning::TuningJobs<'_> {
+        jobs::tuning::TuningJobs { svc: self }
+    }
+
     /// The reference a job's container engine pulls for `image`, with
     /// credentials when the image lives in this server's registry (an
     /// ECR-form URI or `HOST:PORT/repo`): then by digest, so what runs is
@@ -229,7 +233,8 @@ impl Service {
         let training = jobs::training::reconcile::reconcile(self).await?;
         let transform = jobs::transform_job::reconcile::reconcile(self).await?;
         let validations = validation::reconcile(self).await?;
-        Ok(training + transform + validations)
+        let tuning = jobs::lifecycle::reconcile::<jobs::tuning::Tuning>(self).await?;
+        Ok(training + transform + validations + tuning)
     }
 
     /// Object storage as jobs use it: an owned handle that download and

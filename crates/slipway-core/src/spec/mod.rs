@@ -7,6 +7,7 @@
 
 pub mod training;
 pub mod transform;
+pub mod tuning;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ pub mod no_engine;
 pub mod record;
 pub mod training;
 pub mod transform_job;
+pub mod tuning;
 // The executor's parts, under the names the control plane has used.
 pub use slipway_executor::{archive, extract, instance_types, logship, transfer, untrusted};
 

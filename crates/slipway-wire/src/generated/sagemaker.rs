@@ -21,6 +21,7 @@ pub enum Operation {
     CreateAlgorithm,
     CreateEndpoint,
     CreateEndpointConfig,
+    CreateHyperParameterTuningJob,
     CreateModel,
     CreateModelPackage,
     CreateModelPackageGroup,
@@ -29,6 +30,7 @@ pub enum Operation {
     DeleteAlgorithm,
     DeleteEndpoint,
     DeleteEndpointConfig,
+    DeleteHyperParameterTuningJob,
     DeleteModel,
     DeleteModelPackage,
     DeleteModelPackageGroup,
@@ -37,6 +39,7 @@ pub enum Operation {
     DescribeAlgorithm,
     DescribeEndpoint,
     DescribeEndpointConfig,
+    DescribeHyperParameterTuningJob,
     DescribeModel,
     DescribeModelPackage,
     DescribeModelPackageGroup,
@@ -45,12 +48,15 @@ pub enum Operation {
     ListAlgorithms,
     ListEndpointConfigs,
     ListEndpoints,
+    ListHyperParameterTuningJobs,
     ListModelPackageGroups,
     ListModelPackages,
     ListModels,
     ListTags,
     ListTrainingJobs,
+    ListTrainingJobsForHyperParameterTuningJob,
     ListTransformJobs,
+    StopHyperParameterTuningJob,
     StopTrainingJob,
     StopTransformJob,
     UpdateEndpoint,
@@ -59,11 +65,12 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 39] = [
+    pub const ALL: [Operation; 45] = [
         Self::AddTags,
         Self::CreateAlgorithm,
         Self::CreateEndpoint,
         Self::CreateEndpointConfig,
+        Self::CreateHyperParameterTuningJob,
         Self::CreateModel,
         Self::CreateModelPackage,
         Self::CreateModelPackageGroup,
@@ -72,6 +79,7 @@ impl Operation {
         Self::DeleteAlgorithm,
         Self::DeleteEndpoint,
         Self::DeleteEndpointConfig,
+        Self::DeleteHyperParameterTuningJob,
         Self::DeleteModel,
         Self::DeleteModelPackage,
         Self::DeleteModelPackageGroup,
@@ -80,6 +88,7 @@ impl Operation {
         Self::DescribeAlgorithm,
         Self::DescribeEndpoint,
         Self::DescribeEndpointConfig,
+        Self::DescribeHyperParameterTuningJob,
         Self::DescribeModel,
         Self::DescribeModelPackage,
         Self::DescribeModelPackageGroup,
@@ -88,12 +97,15 @@ impl Operation {
         Self::ListAlgorithms,
         Self::ListEndpointConfigs,
         Self::ListEndpoints,
+        Self::ListHyperParameterTuningJobs,
         Self::ListModelPackageGroups,
         Self::ListModelPackages,
         Self::ListModels,
         Self::ListTags,
         Self::ListTrainingJobs,
+        Self::ListTrainingJobsForHyperParameterTuningJob,
         Self::ListTransformJobs,
+        Self::StopHyperParameterTuningJob,
         Self::StopTrainingJob,
         Self::StopTransformJob,
         Self::UpdateEndpoint,
@@ -107,6 +119,7 @@ impl Operation {
             Self::CreateAlgorithm => "CreateAlgorithm",
             Self::CreateEndpoint => "CreateEndpoint",
             Self::CreateEndpointConfig => "CreateEndpointConfig",
+            Self::CreateHyperParameterTuningJob => "CreateHyperParameterTuningJob",
             Self::CreateModel => "CreateModel",
             Self::CreateModelPackage => "CreateModelPackage",
             Self::CreateModelPackageGroup => "CreateModelPackageGroup",
@@ -115,6 +128,7 @@ impl Operation {
             Self::DeleteAlgorithm => "DeleteAlgorithm",
             Self::DeleteEndpoint => "DeleteEndpoint",
             Self::DeleteEndpointConfig => "DeleteEndpointConfig",
+            Self::DeleteHyperParameterTuningJob => "DeleteHyperParameterTuningJob",
             Self::DeleteModel => "DeleteModel",
             Self::DeleteModelPackage => "DeleteModelPackage",
             Self::DeleteModelPackageGroup => "DeleteModelPackageGroup",
@@ -123,6 +137,7 @@ impl Operation {
             Self::DescribeAlgorithm => "DescribeAlgorithm",
             Self::DescribeEndpoint => "DescribeEndpoint",
             Self::DescribeEndpointConfig => "DescribeEndpointConfig",
+            Self::DescribeHyperParameterTuningJob => "DescribeHyperParameterTuningJob",
             Self::DescribeModel => "DescribeModel",
             Self::DescribeModelPackage => "DescribeModelPackage",
             Self::DescribeModelPackageGroup => "DescribeModelPackageGroup",
@@ -131,12 +146,17 @@ impl Operation {
             Self::ListAlgorithms => "ListAlgorithms",
             Self::ListEndpointConfigs => "ListEndpointConfigs",
             Self::ListEndpoints => "ListEndpoints",
+            Self::ListHyperParameterTuningJobs => "ListHyperParameterTuningJobs",
             Self::ListModelPackageGroups => "ListModelPackageGroups",
             Self::ListModelPackages => "ListModelPackages",
             Self::ListModels => "ListModels",
             Self::ListTags => "ListTags",
             Self::ListTrainingJobs => "ListTrainingJobs",
+            Self::ListTrainingJobsForHyperParameterTuningJob => {
+                "ListTrainingJobsForHyperParameterTuningJob"
+            }
             Self::ListTransformJobs => "ListTransformJobs",
+            Self::StopHyperParameterTuningJob => "StopHyperParameterTuningJob",
             Self::StopTrainingJob => "StopTrainingJob",
             Self::StopTransformJob => "StopTransformJob",
             Self::UpdateEndpoint => "UpdateEndpoint",
@@ -151,6 +171,7 @@ impl Operation {
             "CreateAlgorithm" => Some(Self::CreateAlgorithm),
             "CreateEndpoint" => Some(Self::CreateEndpoint),
             "CreateEndpointConfig" => Some(Self::CreateEndpointConfig),
+            "CreateHyperParameterTuningJob" => Some(Self::CreateHyperParameterTuningJob),
             "CreateModel" => Some(Self::CreateModel),
             "CreateModelPackage" => Some(Self::CreateModelPackage),
             "CreateModelPackageGroup" => Some(Self::CreateModelPackageGroup),
@@ -159,6 +180,7 @@ impl Operation {
             "DeleteAlgorithm" => Some(Self::DeleteAlgorithm),
             "DeleteEndpoint" => Some(Self::DeleteEndpoint),
             "DeleteEndpointConfig" => Some(Self::DeleteEndpointConfig),
+            "DeleteHyperParameterTuningJob" => Some(Self::DeleteHyperParameterTuningJob),
             "DeleteModel" => Some(Self::DeleteModel),
             "DeleteModelPackage" => Some(Self::DeleteModelPackage),
             "DeleteModelPackageGroup" => Some(Self::DeleteModelPackageGroup),
@@ -167,6 +189,7 @@ impl Operation {
             "DescribeAlgorithm" => Some(Self::DescribeAlgorithm),
             "DescribeEndpoint" => Some(Self::DescribeEndpoint),
             "DescribeEndpointConfig" => Some(Self::DescribeEndpointConfig),
+            "DescribeHyperParameterTuningJob" => Some(Self::DescribeHyperParameterTuningJob),
             "DescribeModel" => Some(Self::DescribeModel),
             "DescribeModelPackage" => Some(Self::DescribeModelPackage),
             "DescribeModelPackageGroup" => Some(Self::DescribeModelPackageGroup),
@@ -175,12 +198,17 @@ impl Operation {
             "ListAlgorithms" => Some(Self::ListAlgorithms),
             "ListEndpointConfigs" => Some(Self::ListEndpointConfigs),
             "ListEndpoints" => Some(Self::ListEndpoints),
+            "ListHyperParameterTuningJobs" => Some(Self::ListHyperParameterTuningJobs),
             "ListModelPackageGroups" => Some(Self::ListModelPackageGroups),
             "ListModelPackages" => Some(Self::ListModelPackages),
             "ListModels" => Some(Self::ListModels),
             "ListTags" => Some(Self::ListTags),
             "ListTrainingJobs" => Some(Self::ListTrainingJobs),
+            "ListTrainingJobsForHyperParameterTuningJob" => {
+                Some(Self::ListTrainingJobsForHyperParameterTuningJob)
+            }
             "ListTransformJobs" => Some(Self::ListTransformJobs),
+            "StopHyperParameterTuningJob" => Some(Self::StopHyperParameterTuningJob),
             "StopTrainingJob" => Some(Self::StopTrainingJob),
             "StopTransformJob" => Some(Self::StopTransformJob),
             "UpdateEndpoint" => Some(Self::UpdateEndpoint),
@@ -232,6 +260,21 @@ pub trait SageMakerApi: Sync {
     ) -> impl Future<Output = Result<CreateEndpointConfigOutput, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "CreateEndpointConfig")) }
+    }
+
+    /// `CreateHyperParameterTuningJob`.
+    fn create_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateHyperParameterTuningJobRequest,
+    ) -> impl Future<Output = Result<CreateHyperParameterTuningJobResponse, AwsError>> + Send {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "CreateHyperParameterTuningJob",
+            ))
+        }
     }
 
     /// `CreateModel`.
@@ -314,6 +357,21 @@ pub trait SageMakerApi: Sync {
         async { Err(AwsError::not_implemented(API, "DeleteEndpointConfig")) }
     }
 
+    /// `DeleteHyperParameterTuningJob`.
+    fn delete_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteHyperParameterTuningJobRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "DeleteHyperParameterTuningJob",
+            ))
+        }
+    }
+
     /// `DeleteModel`.
     fn delete_model(
         &self,
@@ -392,6 +450,21 @@ pub trait SageMakerApi: Sync {
     ) -> impl Future<Output = Result<Value, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "DescribeEndpointConfig")) }
+    }
+
+    /// `DescribeHyperParameterTuningJob`.
+    fn describe_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeHyperParameterTuningJobRequest,
+    ) -> impl Future<Output = Result<Value, AwsError>> + Send {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "DescribeHyperParameterTuningJob",
+            ))
+        }
     }
 
     /// `DescribeModel`.
@@ -474,6 +547,21 @@ pub trait SageMakerApi: Sync {
         async { Err(AwsError::not_implemented(API, "ListEndpoints")) }
     }
 
+    /// `ListHyperParameterTuningJobs`.
+    fn list_hyper_parameter_tuning_jobs(
+        &self,
+        cx: &Cx<'_>,
+        input: ListHyperParameterTuningJobsRequest,
+    ) -> impl Future<Output = Result<ListHyperParameterTuningJobsResponse, AwsError>> + Send {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "ListHyperParameterTuningJobs",
+            ))
+        }
+    }
+
     /// `ListModelPackageGroups`.
     fn list_model_package_groups(
         &self,
@@ -524,6 +612,22 @@ pub trait SageMakerApi: Sync {
         async { Err(AwsError::not_implemented(API, "ListTrainingJobs")) }
     }
 
+    /// `ListTrainingJobsForHyperParameterTuningJob`.
+    fn list_training_jobs_for_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: ListTrainingJobsForHyperParameterTuningJobRequest,
+    ) -> impl Future<Output = Result<ListTrainingJobsForHyperParameterTuningJobResponse, AwsError>> + Send
+    {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "ListTrainingJobsForHyperParameterTuningJob",
+            ))
+        }
+    }
+
     /// `ListTransformJobs`.
     fn list_transform_jobs(
         &self,
@@ -532,6 +636,21 @@ pub trait SageMakerApi: Sync {
     ) -> impl Future<Output = Result<ListTransformJobsResponse, AwsError>> + Send {
         let _ = (cx, input);
         async { Err(AwsError::not_implemented(API, "ListTransformJobs")) }
+    }
+
+    /// `StopHyperParameterTuningJob`.
+    fn stop_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: StopHyperParameterTuningJobRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (cx, input);
+        async {
+            Err(AwsError::not_implemented(
+                API,
+                "StopHyperParameterTuningJob",
+            ))
+        }
     }
 
     /// `StopTrainingJob`.
@@ -606,6 +725,10 @@ pub async fn dispatch<A: SageMakerApi>(
         Operation::CreateEndpointConfig => {
             encode(&api.create_endpoint_config(cx, decode(input)?).await?)
         }
+        Operation::CreateHyperParameterTuningJob => encode(
+            &api.create_hyper_parameter_tuning_job(cx, decode(input)?)
+                .await?,
+        ),
         Operation::CreateModel => encode(&api.create_model(cx, decode(input)?).await?),
         Operation::CreateModelPackage => {
             encode(&api.create_model_package(cx, decode(input)?).await?)
@@ -627,6 +750,11 @@ pub async fn dispatch<A: SageMakerApi>(
         }
         Operation::DeleteEndpointConfig => {
             api.delete_endpoint_config(cx, decode(input)?).await?;
+            Ok(Reply::Value(Value::Object(Default::default())))
+        }
+        Operation::DeleteHyperParameterTuningJob => {
+            api.delete_hyper_parameter_tuning_job(cx, decode(input)?)
+                .await?;
             Ok(Reply::Value(Value::Object(Default::default())))
         }
         Operation::DeleteModel => {
@@ -653,6 +781,10 @@ pub async fn dispatch<A: SageMakerApi>(
         Operation::DescribeEndpointConfig => Ok(Reply::Value(
             api.describe_endpoint_config(cx, decode(input)?).await?,
         )),
+        Operation::DescribeHyperParameterTuningJob => Ok(Reply::Value(
+            api.describe_hyper_parameter_tuning_job(cx, decode(input)?)
+                .await?,
+        )),
         Operation::DescribeModel => Ok(Reply::Value(api.describe_model(cx, decode(input)?).await?)),
         Operation::DescribeModelPackage => Ok(Reply::Value(
             api.describe_model_package(cx, decode(input)?).await?,
@@ -671,6 +803,10 @@ pub async fn dispatch<A: SageMakerApi>(
             encode(&api.list_endpoint_configs(cx, decode(input)?).await?)
         }
         Operation::ListEndpoints => encode(&api.list_endpoints(cx, decode(input)?).await?),
+        Operation::ListHyperParameterTuningJobs => encode(
+            &api.list_hyper_parameter_tuning_jobs(cx, decode(input)?)
+                .await?,
+        ),
         Operation::ListModelPackageGroups => {
             encode(&api.list_model_package_groups(cx, decode(input)?).await?)
         }
@@ -678,7 +814,16 @@ pub async fn dispatch<A: SageMakerApi>(
         Operation::ListModels => encode(&api.list_models(cx, decode(input)?).await?),
         Operation::ListTags => encode(&api.list_tags(cx, decode(input)?).await?),
         Operation::ListTrainingJobs => encode(&api.list_training_jobs(cx, decode(input)?).await?),
+        Operation::ListTrainingJobsForHyperParameterTuningJob => encode(
+            &api.list_training_jobs_for_hyper_parameter_tuning_job(cx, decode(input)?)
+                .await?,
+        ),
         Operation::ListTransformJobs => encode(&api.list_transform_jobs(cx, decode(input)?).await?),
+        Operation::StopHyperParameterTuningJob => {
+            api.stop_hyper_parameter_tuning_job(cx, decode(input)?)
+                .await?;
+            Ok(Reply::Value(Value::Object(Default::default())))
+        }
         Operation::StopTrainingJob => {
             api.stop_training_job(cx, decode(input)?).await?;
             Ok(Reply::Value(Value::Object(Default::default())))
@@ -921,12 +1066,28 @@ pub struct AsyncInferenceOutputConfig {
     pub s3_failure_path: Option<String>,
 }
 
+/// `AutoParameter`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AutoParameter {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "ValueHint")]
+    pub value_hint: String,
+}
+
 /// `AutoRollbackConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AutoRollbackConfig {
     #[serde(rename = "Alarms")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Vec<Alarm>>,
+}
+
+/// `Autotune`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Autotune {
+    #[serde(rename = "Mode")]
+    pub mode: String,
 }
 
 /// `BaseModel`.
@@ -954,6 +1115,18 @@ pub struct BatchDataCaptureConfig {
     #[serde(rename = "GenerateInferenceId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_inference_id: Option<bool>,
+}
+
+/// `BestObjectiveNotImproving`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BestObjectiveNotImproving {
+    #[serde(rename = "MaxNumberOfTrainingJobsNotImproving")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_number_of_training_jobs_not_improving: Option<i64>,
 }
 
 /// `Bias`.
@@ -1017,6 +1190,15 @@ pub struct CaptureContentTypeHeader {
 pub struct CaptureOption {
     #[serde(rename = "CaptureMode")]
     pub capture_mode: String,
+}
+
+/// `CategoricalParameterRange`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalParameterRange {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Values")]
+    pub values: Vec<String>,
 }
 
 /// `CategoricalParameterRangeSpecification`.
@@ -1257,6 +1439,20 @@ pub struct ContainerMetricsConfig {
     pub metrics_endpoints: Option<Vec<MetricsEndpoint>>,
 }
 
+/// `ContinuousParameterRange`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContinuousParameterRange {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "MinValue")]
+    pub min_value: String,
+    #[serde(rename = "MaxValue")]
+    pub max_value: String,
+    #[serde(rename = "ScalingType")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling_type: Option<String>,
+}
+
 /// `ContinuousParameterRangeSpecification`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContinuousParameterRangeSpecification {
@@ -1264,6 +1460,14 @@ pub struct ContinuousParameterRangeSpecification {
     pub min_value: String,
     #[serde(rename = "MaxValue")]
     pub max_value: String,
+}
+
+/// `ConvergenceDetected`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConvergenceDetected {
+    #[serde(rename = "CompleteOnConvergence")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_on_convergence: Option<String>,
 }
 
 /// `CreateAlgorithmInput`.
@@ -1366,6 +1570,37 @@ pub struct CreateEndpointInput {
 pub struct CreateEndpointOutput {
     #[serde(rename = "EndpointArn")]
     pub endpoint_arn: String,
+}
+
+/// `CreateHyperParameterTuningJobRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateHyperParameterTuningJobRequest {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+    #[serde(rename = "HyperParameterTuningJobConfig")]
+    pub hyper_parameter_tuning_job_config: HyperParameterTuningJobConfig,
+    #[serde(rename = "TrainingJobDefinition")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_definition: Option<HyperParameterTrainingJobDefinition>,
+    #[serde(rename = "TrainingJobDefinitions")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_definitions: Option<Vec<HyperParameterTrainingJobDefinition>>,
+    #[serde(rename = "WarmStartConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start_config: Option<HyperParameterTuningJobWarmStartConfig>,
+    #[serde(rename = "Tags")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "Autotune")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autotune: Option<Autotune>,
+}
+
+/// `CreateHyperParameterTuningJobResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateHyperParameterTuningJobResponse {
+    #[serde(rename = "HyperParameterTuningJobArn")]
+    pub hyper_parameter_tuning_job_arn: String,
 }
 
 /// `CreateModelInput`.
@@ -1836,6 +2071,13 @@ pub struct DeleteEndpointInput {
     pub endpoint_name: String,
 }
 
+/// `DeleteHyperParameterTuningJobRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteHyperParameterTuningJobRequest {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+}
+
 /// `DeleteModelInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteModelInput {
@@ -2065,6 +2307,74 @@ pub struct DescribeEndpointOutput {
     #[serde(rename = "CrossRegionTrafficConfig")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_region_traffic_config: Option<CrossRegionTrafficConfig>,
+}
+
+/// `DescribeHyperParameterTuningJobRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeHyperParameterTuningJobRequest {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+}
+
+/// `DescribeHyperParameterTuningJobResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeHyperParameterTuningJobResponse {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+    #[serde(rename = "HyperParameterTuningJobArn")]
+    pub hyper_parameter_tuning_job_arn: String,
+    #[serde(rename = "HyperParameterTuningJobConfig")]
+    pub hyper_parameter_tuning_job_config: HyperParameterTuningJobConfig,
+    #[serde(rename = "TrainingJobDefinition")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_definition: Option<HyperParameterTrainingJobDefinition>,
+    #[serde(rename = "TrainingJobDefinitions")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_definitions: Option<Vec<HyperParameterTrainingJobDefinition>>,
+    #[serde(rename = "HyperParameterTuningJobStatus")]
+    pub hyper_parameter_tuning_job_status: String,
+    #[serde(rename = "CreationTime")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
+    pub creation_time: f64,
+    #[serde(rename = "HyperParameterTuningEndTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub hyper_parameter_tuning_end_time: Option<f64>,
+    #[serde(rename = "LastModifiedTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_modified_time: Option<f64>,
+    #[serde(rename = "TrainingJobStatusCounters")]
+    pub training_job_status_counters: TrainingJobStatusCounters,
+    #[serde(rename = "ObjectiveStatusCounters")]
+    pub objective_status_counters: ObjectiveStatusCounters,
+    #[serde(rename = "BestTrainingJob")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_training_job: Option<HyperParameterTrainingJobSummary>,
+    #[serde(rename = "OverallBestTrainingJob")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall_best_training_job: Option<HyperParameterTrainingJobSummary>,
+    #[serde(rename = "WarmStartConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start_config: Option<HyperParameterTuningJobWarmStartConfig>,
+    #[serde(rename = "Autotune")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autotune: Option<Autotune>,
+    #[serde(rename = "FailureReason")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(rename = "TuningJobCompletionDetails")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning_job_completion_details: Option<HyperParameterTuningJobCompletionDetails>,
+    #[serde(rename = "ConsumedResources")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed_resources: Option<HyperParameterTuningJobConsumedResources>,
 }
 
 /// `DescribeModelInput`.
@@ -2718,11 +3028,39 @@ pub struct FileSystemDataSource {
     pub directory_path: String,
 }
 
+/// `FinalHyperParameterTuningJobObjectiveMetric`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FinalHyperParameterTuningJobObjectiveMetric {
+    #[serde(rename = "Type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "MetricName")]
+    pub metric_name: String,
+    #[serde(rename = "Value")]
+    pub value: f64,
+}
+
 /// `HubAccessConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HubAccessConfig {
     #[serde(rename = "HubContentArn")]
     pub hub_content_arn: String,
+}
+
+/// `HyperParameterAlgorithmSpecification`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterAlgorithmSpecification {
+    #[serde(rename = "TrainingImage")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_image: Option<String>,
+    #[serde(rename = "TrainingInputMode")]
+    pub training_input_mode: String,
+    #[serde(rename = "AlgorithmName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm_name: Option<String>,
+    #[serde(rename = "MetricDefinitions")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_definitions: Option<Vec<MetricDefinition>>,
 }
 
 /// `HyperParameterSpecification`.
@@ -2749,6 +3087,182 @@ pub struct HyperParameterSpecification {
     pub default_value: Option<String>,
 }
 
+/// `HyperParameterTrainingJobDefinition`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTrainingJobDefinition {
+    #[serde(rename = "DefinitionName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition_name: Option<String>,
+    #[serde(rename = "TuningObjective")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning_objective: Option<HyperParameterTuningJobObjective>,
+    #[serde(rename = "HyperParameterRanges")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyper_parameter_ranges: Option<ParameterRanges>,
+    #[serde(rename = "StaticHyperParameters")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_hyper_parameters: Option<BTreeMap<String, String>>,
+    #[serde(rename = "AlgorithmSpecification")]
+    pub algorithm_specification: HyperParameterAlgorithmSpecification,
+    #[serde(rename = "RoleArn")]
+    pub role_arn: String,
+    #[serde(rename = "InputDataConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_data_config: Option<Vec<Channel>>,
+    #[serde(rename = "VpcConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    #[serde(rename = "OutputDataConfig")]
+    pub output_data_config: OutputDataConfig,
+    #[serde(rename = "ResourceConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_config: Option<ResourceConfig>,
+    #[serde(rename = "HyperParameterTuningResourceConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyper_parameter_tuning_resource_config: Option<HyperParameterTuningResourceConfig>,
+    #[serde(rename = "StoppingCondition")]
+    pub stopping_condition: StoppingCondition,
+    #[serde(rename = "EnableNetworkIsolation")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_network_isolation: Option<bool>,
+    #[serde(rename = "EnableInterContainerTrafficEncryption")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_inter_container_traffic_encryption: Option<bool>,
+    #[serde(rename = "EnableManagedSpotTraining")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_managed_spot_training: Option<bool>,
+    #[serde(rename = "CheckpointConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_config: Option<CheckpointConfig>,
+    #[serde(rename = "RetryStrategy")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    #[serde(rename = "Environment")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<BTreeMap<String, String>>,
+}
+
+/// `HyperParameterTrainingJobSummary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTrainingJobSummary {
+    #[serde(rename = "TrainingJobDefinitionName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_definition_name: Option<String>,
+    #[serde(rename = "TrainingJobName")]
+    pub training_job_name: String,
+    #[serde(rename = "TrainingJobArn")]
+    pub training_job_arn: String,
+    #[serde(rename = "TuningJobName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning_job_name: Option<String>,
+    #[serde(rename = "CreationTime")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
+    pub creation_time: f64,
+    #[serde(rename = "TrainingStartTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub training_start_time: Option<f64>,
+    #[serde(rename = "TrainingEndTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub training_end_time: Option<f64>,
+    #[serde(rename = "TrainingJobStatus")]
+    pub training_job_status: String,
+    #[serde(rename = "TunedHyperParameters")]
+    pub tuned_hyper_parameters: BTreeMap<String, String>,
+    #[serde(rename = "FailureReason")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(rename = "FinalHyperParameterTuningJobObjectiveMetric")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_hyper_parameter_tuning_job_objective_metric:
+        Option<FinalHyperParameterTuningJobObjectiveMetric>,
+    #[serde(rename = "ObjectiveStatus")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective_status: Option<String>,
+}
+
+/// `HyperParameterTuningInstanceConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningInstanceConfig {
+    #[serde(rename = "InstanceType")]
+    pub instance_type: String,
+    #[serde(rename = "InstanceCount")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
+    pub instance_count: i64,
+    #[serde(rename = "VolumeSizeInGB")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
+    pub volume_size_in_gb: i64,
+}
+
+/// `HyperParameterTuningJobCompletionDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobCompletionDetails {
+    #[serde(rename = "NumberOfTrainingJobsObjectiveNotImproving")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub number_of_training_jobs_objective_not_improving: Option<i64>,
+    #[serde(rename = "ConvergenceDetectedTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub convergence_detected_time: Option<f64>,
+}
+
+/// `HyperParameterTuningJobConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobConfig {
+    #[serde(rename = "Strategy")]
+    pub strategy: String,
+    #[serde(rename = "StrategyConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy_config: Option<HyperParameterTuningJobStrategyConfig>,
+    #[serde(rename = "HyperParameterTuningJobObjective")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyper_parameter_tuning_job_objective: Option<HyperParameterTuningJobObjective>,
+    #[serde(rename = "ResourceLimits")]
+    pub resource_limits: ResourceLimits,
+    #[serde(rename = "ParameterRanges")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_ranges: Option<ParameterRanges>,
+    #[serde(rename = "TrainingJobEarlyStoppingType")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_early_stopping_type: Option<String>,
+    #[serde(rename = "TuningJobCompletionCriteria")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning_job_completion_criteria: Option<TuningJobCompletionCriteria>,
+    #[serde(rename = "RandomSeed")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub random_seed: Option<i64>,
+}
+
+/// `HyperParameterTuningJobConsumedResources`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobConsumedResources {
+    #[serde(rename = "RuntimeInSeconds")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub runtime_in_seconds: Option<i64>,
+}
+
 /// `HyperParameterTuningJobObjective`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HyperParameterTuningJobObjective {
@@ -2756,6 +3270,110 @@ pub struct HyperParameterTuningJobObjective {
     pub r#type: String,
     #[serde(rename = "MetricName")]
     pub metric_name: String,
+}
+
+/// `HyperParameterTuningJobStrategyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobStrategyConfig {
+    #[serde(rename = "HyperbandStrategyConfig")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyperband_strategy_config: Option<HyperbandStrategyConfig>,
+}
+
+/// `HyperParameterTuningJobSummary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobSummary {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+    #[serde(rename = "HyperParameterTuningJobArn")]
+    pub hyper_parameter_tuning_job_arn: String,
+    #[serde(rename = "HyperParameterTuningJobStatus")]
+    pub hyper_parameter_tuning_job_status: String,
+    #[serde(rename = "Strategy")]
+    pub strategy: String,
+    #[serde(rename = "CreationTime")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::timestamp")]
+    pub creation_time: f64,
+    #[serde(rename = "HyperParameterTuningEndTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub hyper_parameter_tuning_end_time: Option<f64>,
+    #[serde(rename = "LastModifiedTime")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_modified_time: Option<f64>,
+    #[serde(rename = "TrainingJobStatusCounters")]
+    pub training_job_status_counters: TrainingJobStatusCounters,
+    #[serde(rename = "ObjectiveStatusCounters")]
+    pub objective_status_counters: ObjectiveStatusCounters,
+    #[serde(rename = "ResourceLimits")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_limits: Option<ResourceLimits>,
+}
+
+/// `HyperParameterTuningJobWarmStartConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningJobWarmStartConfig {
+    #[serde(rename = "ParentHyperParameterTuningJobs")]
+    pub parent_hyper_parameter_tuning_jobs: Vec<ParentHyperParameterTuningJob>,
+    #[serde(rename = "WarmStartType")]
+    pub warm_start_type: String,
+}
+
+/// `HyperParameterTuningResourceConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperParameterTuningResourceConfig {
+    #[serde(rename = "InstanceType")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "InstanceCount")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub instance_count: Option<i64>,
+    #[serde(rename = "VolumeSizeInGB")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub volume_size_in_gb: Option<i64>,
+    #[serde(rename = "VolumeKmsKeyId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_kms_key_id: Option<String>,
+    #[serde(rename = "AllocationStrategy")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation_strategy: Option<String>,
+    #[serde(rename = "InstanceConfigs")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_configs: Option<Vec<HyperParameterTuningInstanceConfig>>,
+}
+
+/// `HyperbandStrategyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HyperbandStrategyConfig {
+    #[serde(rename = "MinResource")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub min_resource: Option<i64>,
+    #[serde(rename = "MaxResource")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_resource: Option<i64>,
 }
 
 /// `IamIdentity`.
@@ -2884,6 +3502,20 @@ pub struct InstancePreference {
     #[serde(rename = "TrainingPlanArns")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_plan_arns: Option<Vec<String>>,
+}
+
+/// `IntegerParameterRange`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntegerParameterRange {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "MinValue")]
+    pub min_value: String,
+    #[serde(rename = "MaxValue")]
+    pub max_value: String,
+    #[serde(rename = "ScalingType")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling_type: Option<String>,
 }
 
 /// `IntegerParameterRangeSpecification`.
@@ -3051,6 +3683,71 @@ pub struct ListEndpointsInput {
 pub struct ListEndpointsOutput {
     #[serde(rename = "Endpoints")]
     pub endpoints: Vec<EndpointSummary>,
+    #[serde(rename = "NextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `ListHyperParameterTuningJobsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListHyperParameterTuningJobsRequest {
+    #[serde(rename = "NextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(rename = "SortBy")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    #[serde(rename = "SortOrder")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+    #[serde(rename = "NameContains")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_contains: Option<String>,
+    #[serde(rename = "CreationTimeAfter")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub creation_time_after: Option<f64>,
+    #[serde(rename = "CreationTimeBefore")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub creation_time_before: Option<f64>,
+    #[serde(rename = "LastModifiedTimeAfter")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_modified_time_after: Option<f64>,
+    #[serde(rename = "LastModifiedTimeBefore")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_timestamp"
+    )]
+    pub last_modified_time_before: Option<f64>,
+    #[serde(rename = "StatusEquals")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_equals: Option<String>,
+}
+
+/// `ListHyperParameterTuningJobsResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListHyperParameterTuningJobsResponse {
+    #[serde(rename = "HyperParameterTuningJobSummaries")]
+    pub hyper_parameter_tuning_job_summaries: Vec<HyperParameterTuningJobSummary>,
     #[serde(rename = "NextToken")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -3235,6 +3932,42 @@ pub struct ListTagsOutput {
     #[serde(rename = "Tags")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "NextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `ListTrainingJobsForHyperParameterTuningJobRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTrainingJobsForHyperParameterTuningJobRequest {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+    #[serde(rename = "NextToken")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_results: Option<i64>,
+    #[serde(rename = "StatusEquals")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_equals: Option<String>,
+    #[serde(rename = "SortBy")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    #[serde(rename = "SortOrder")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+}
+
+/// `ListTrainingJobsForHyperParameterTuningJobResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTrainingJobsForHyperParameterTuningJobResponse {
+    #[serde(rename = "TrainingJobSummaries")]
+    pub training_job_summaries: Vec<HyperParameterTrainingJobSummary>,
     #[serde(rename = "NextToken")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -3793,6 +4526,32 @@ pub struct MultiModelConfig {
     pub model_cache_setting: Option<String>,
 }
 
+/// `ObjectiveStatusCounters`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveStatusCounters {
+    #[serde(rename = "Succeeded")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub succeeded: Option<i64>,
+    #[serde(rename = "Pending")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub pending: Option<i64>,
+    #[serde(rename = "Failed")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub failed: Option<i64>,
+}
+
 /// `OutputDataConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OutputDataConfig {
@@ -3818,6 +4577,31 @@ pub struct ParameterRange {
     #[serde(rename = "CategoricalParameterRangeSpecification")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categorical_parameter_range_specification: Option<CategoricalParameterRangeSpecification>,
+}
+
+/// `ParameterRanges`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParameterRanges {
+    #[serde(rename = "IntegerParameterRanges")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integer_parameter_ranges: Option<Vec<IntegerParameterRange>>,
+    #[serde(rename = "ContinuousParameterRanges")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuous_parameter_ranges: Option<Vec<ContinuousParameterRange>>,
+    #[serde(rename = "CategoricalParameterRanges")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categorical_parameter_ranges: Option<Vec<CategoricalParameterRange>>,
+    #[serde(rename = "AutoParameters")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_parameters: Option<Vec<AutoParameter>>,
+}
+
+/// `ParentHyperParameterTuningJob`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParentHyperParameterTuningJob {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hyper_parameter_tuning_job_name: Option<String>,
 }
 
 /// `PendingDeploymentSummary`.
@@ -4382,6 +5166,28 @@ pub struct ResourceConfig {
     pub selected_instance_count: Option<i64>,
 }
 
+/// `ResourceLimits`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceLimits {
+    #[serde(rename = "MaxNumberOfTrainingJobs")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_number_of_training_jobs: Option<i64>,
+    #[serde(rename = "MaxParallelTrainingJobs")]
+    #[serde(deserialize_with = "slipway_wire_core::json::de::int")]
+    pub max_parallel_training_jobs: i64,
+    #[serde(rename = "MaxRuntimeInSeconds")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub max_runtime_in_seconds: Option<i64>,
+}
+
 /// `RetryStrategy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RetryStrategy {
@@ -4546,6 +5352,13 @@ pub struct SourceAlgorithmSpecification {
     pub source_algorithms: Vec<SourceAlgorithm>,
 }
 
+/// `StopHyperParameterTuningJobRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopHyperParameterTuningJobRequest {
+    #[serde(rename = "HyperParameterTuningJobName")]
+    pub hyper_parameter_tuning_job_name: String,
+}
+
 /// `StopTrainingJobRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopTrainingJobRequest {
@@ -4647,6 +5460,46 @@ pub struct TrainingJobDefinition {
     pub resource_config: ResourceConfig,
     #[serde(rename = "StoppingCondition")]
     pub stopping_condition: StoppingCondition,
+}
+
+/// `TrainingJobStatusCounters`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingJobStatusCounters {
+    #[serde(rename = "Completed")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub completed: Option<i64>,
+    #[serde(rename = "InProgress")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub in_progress: Option<i64>,
+    #[serde(rename = "RetryableError")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub retryable_error: Option<i64>,
+    #[serde(rename = "NonRetryableError")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub non_retryable_error: Option<i64>,
+    #[serde(rename = "Stopped")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "slipway_wire_core::json::de::opt_int"
+    )]
+    pub stopped: Option<i64>,
 }
 
 /// `TrainingJobSummary`.
@@ -4879,6 +5732,20 @@ pub struct TransformS3DataSource {
     pub s3_data_type: String,
     #[serde(rename = "S3Uri")]
     pub s3_uri: String,
+}
+
+/// `TuningJobCompletionCriteria`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TuningJobCompletionCriteria {
+    #[serde(rename = "TargetObjectiveMetricValue")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_objective_metric_value: Option<f64>,
+    #[serde(rename = "BestObjectiveNotImproving")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_objective_not_improving: Option<BestObjectiveNotImproving>,
+    #[serde(rename = "ConvergenceDetected")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convergence_detected: Option<ConvergenceDetected>,
 }
 
 /// `UpdateEndpointInput`.

@@ -17,6 +17,7 @@ pub(crate) mod specs;
 mod tags;
 mod training_jobs;
 mod transform_jobs;
+mod tuning_jobs;
 
 use crate::generated::sagemaker::*;
 use axum::http::StatusCode;
@@ -85,6 +86,54 @@ struct Handlers<'a> {
 }
 
 impl SageMakerApi for Handlers<'_> {
+    async fn create_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: CreateHyperParameterTuningJobRequest,
+    ) -> Result<CreateHyperParameterTuningJobResponse, AwsError> {
+        tuning_jobs::create_hyper_parameter_tuning_job(cx, input).await
+    }
+
+    async fn describe_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: DescribeHyperParameterTuningJobRequest,
+    ) -> Result<Value, AwsError> {
+        tuning_jobs::describe_hyper_parameter_tuning_job(cx, input).await
+    }
+
+    async fn list_hyper_parameter_tuning_jobs(
+        &self,
+        cx: &Cx<'_>,
+        input: ListHyperParameterTuningJobsRequest,
+    ) -> Result<ListHyperParameterTuningJobsResponse, AwsError> {
+        tuning_jobs::list_hyper_parameter_tuning_jobs(cx, input).await
+    }
+
+    async fn stop_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: StopHyperParameterTuningJobRequest,
+    ) -> Result<(), AwsError> {
+        tuning_jobs::stop_hyper_parameter_tuning_job(cx, input).await
+    }
+
+    async fn delete_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: DeleteHyperParameterTuningJobRequest,
+    ) -> Result<(), AwsError> {
+        tuning_jobs::delete_hyper_parameter_tuning_job(cx, input).await
+    }
+
+    async fn list_training_jobs_for_hyper_parameter_tuning_job(
+        &self,
+        cx: &Cx<'_>,
+        input: ListTrainingJobsForHyperParameterTuningJobRequest,
+    ) -> Result<ListTrainingJobsForHyperParameterTuningJobResponse, AwsError> {
+        tuning_jobs::list_training_jobs_for_hyper_parameter_tuning_job(cx, input).await
+    }
+
     async fn create_algorithm(
         &self,
         cx: &Cx<'_>,

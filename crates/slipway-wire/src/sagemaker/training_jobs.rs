@@ -113,6 +113,7 @@ pub fn describe_shape(job: &TrainingJob) -> Value {
             json!(job.doc.spec.network_isolated()),
         ),
         ("EnableInterContainerTrafficEncryption", json!(false)),
+        ("TuningJobArn", json!(job.doc.tuning_job_arn)),
         ("EnableManagedSpotTraining", json!(false)),
     ]);
     let echo = match &job.doc.echo {

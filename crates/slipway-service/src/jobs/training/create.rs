@@ -36,6 +36,38 @@ impl TrainingJobs<'_> {
         tags: Vec<(String, String)>,
         origin: Origin,
     ) -> Result<TrainingJob> {
+        self.create_with(account, spec, echo, tags, origin, None)
+            .await
+    }
+
+    /// A child of a tuning job (`jobs/tuning/runner.rs`): checked as a
+    /// client's job, and marked with its tuning job.
+    pub async fn create_for_tuning(
+        &self,
+        account: &AccountId,
+        spec: TrainingJobSpec,
+        tuning_job_arn: &str,
+    ) -> Result<TrainingJob> {
+        self.create_with(
+            account,
+            spec,
+            None,
+            Vec::new(),
+            Origin::Client,
+            Some(tuning_job_arn.to_owned()),
+        )
+        .await
+    }
+
+    async fn create_with(
+        &self,
+        account: &AccountId,
+        spec: TrainingJobSpec,
+        echo: Option<Echo>,
+        tags: Vec<(String, String)>,
+        origin: Origin,
+        tuning_job_arn: Option<String>,
+    ) -> Result<TrainingJob> {
         // A validation's jobs run with the role checked when the resource
         // was created.
         if origin == Origin::Client {
@@ -55,6 +87,7 @@ impl TrainingJobs<'_> {
             echo,
             plan,
             state: st,
+            tuning_job_arn,
         };
         let name = doc.spec.training_job_name.clone();
         let mut record = new_record(

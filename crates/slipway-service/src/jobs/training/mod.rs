@@ -54,6 +54,23 @@ impl TrainingJobs<'_> {
         crate::resources::list_page(self.svc, q, params).await
     }
 
+    /// The values a running or ended job's `metric` has had, in order
+    /// (early stopping and Hyperband read a child's curve from here). Until
+    /// the time series are kept, this is the latest value alone.
+    pub async fn metric_series(&self, account: &AccountId, reference: &str, metric: &str) -> Vec<f64> {
+        match self.describe(account, reference).await {
+            Ok(job) => job
+                .doc
+                .state
+                .final_metrics
+                .iter()
+                .filter(|m| m.name == metric)
+                .map(|m| m.value)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// StopTrainingJob: Stopping now, Stopped once the container is gone.
     pub async fn stop(&self, account: &AccountId, reference: &str) -> Result<()> {
         let job = self.describe(account, reference).await?;

@@ -149,6 +149,10 @@ pub struct TrainingJobDocument {
     pub echo: Option<Echo>,
     pub plan: Plan,
     pub state: RunState,
+    /// The tuning job that launched this one (DescribeTrainingJob's
+    /// `TuningJobArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning_job_arn: Option<String>,
 }
 
 /// ListTrainingJobs' extra members.
