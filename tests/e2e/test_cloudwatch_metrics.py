@@ -100,7 +100,7 @@ def test_every_epoch_value_is_a_point(server, job):
         assert d["Unit"] == "None"
         assert d["Minimum"] <= d["Average"] <= d["Maximum"]
         assert d["Timestamp"].second == 0, "periods start on the minute"
-    # Training loss falls: the first epoch's is the largest value.
+    # The `epoch` metric holds each epoch number once.
     epochs = stats(server, job, MetricName="epoch")["Datapoints"]
     assert sum(d["Sum"] for d in epochs) == sum(range(1, EPOCHS + 1))
     # The Host dimension names the same series.

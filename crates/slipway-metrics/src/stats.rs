@@ -69,6 +69,9 @@ impl Statistic {
 /// The nearest-rank percentile: the smallest value with at least p% of the
 /// values at or below it.
 fn nearest_rank(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
