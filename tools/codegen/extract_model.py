@@ -18,6 +18,7 @@ operation list:
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service sts
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service iam
     /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service marketplace-agreement
+    /opt/slipway-venv/bin/python tools/codegen/extract_model.py --service cloudwatch
 
 With no operation names, the service's default list in SERVICES below is
 used. The output is `crates/slipway-botocore/src/<service>/service-model.json`
@@ -95,8 +96,14 @@ TagResource UntagResource ListTagsForResource
 # (docs/marketplace.md "Agreements").
 AGREEMENT_OPERATIONS = "SearchAgreements DescribeAgreement GetAgreementTerms".split()
 
+# CloudWatch metrics (smithy-rpc-v2-cbor, AWS JSON 1.0 or query, signed for
+# `monitoring`): training-job metrics as TrainingJobAnalytics reads them
+# (docs/services.md "CloudWatch metrics").
+CLOUDWATCH_OPERATIONS = "GetMetricStatistics GetMetricData ListMetrics".split()
+
 # service -> (botocore model name, API version, default operations)
 SERVICES = {
+    "cloudwatch": ("cloudwatch", "2010-08-01", CLOUDWATCH_OPERATIONS),
     "marketplace-agreement": ("marketplace-agreement", "2020-03-01", AGREEMENT_OPERATIONS),
     "marketplace-catalog": ("marketplace-catalog", "2018-09-17", CATALOG_OPERATIONS),
     "sagemaker-runtime": ("sagemaker-runtime", "2017-05-13", RUNTIME_OPERATIONS),

@@ -71,6 +71,9 @@ SERVICES = {
     # smithy-rpc-v2-cbor or AWS JSON 1.0: the edge (slipway-wire/src/agreement/)
     # turns a CBOR body into JSON before `dispatch`, and the answer back.
     "marketplace-agreement": ("AgreementApi", "AWS Marketplace Agreement", "slipway-wire"),
+    # smithy-rpc-v2-cbor, AWS JSON 1.0 or query: the edge
+    # (slipway-wire/src/monitoring/) turns each into JSON before `dispatch`.
+    "cloudwatch": ("CloudWatchApi", "CloudWatch", "slipway-wire"),
 }
 
 # Operations answering a stored document merged with computed members; the
@@ -89,6 +92,7 @@ ECHO = {
     "ecr": set(),
     "marketplace-catalog": set(),
     "marketplace-agreement": set(),
+    "cloudwatch": set(),
 }
 
 RUST_KEYWORDS = {

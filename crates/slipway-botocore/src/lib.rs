@@ -138,6 +138,46 @@ pub fn agreement() -> &'static ServiceModel {
     })
 }
 
+/// The CloudWatch model subset (`botocore/data/cloudwatch/2010-08-01`,
+/// smithy-rpc-v2-cbor, AWS JSON 1.0 or query), extracted with
+/// `extract_model.py --service cloudwatch`: GetMetricStatistics,
+/// GetMetricData and ListMetrics, for training-job metrics. The edge turns
+/// CBOR bodies into JSON before checking them.
+pub const CLOUDWATCH_MODEL_JSON: &str = include_str!("cloudwatch/service-model.json");
+
+/// The CloudWatch model, loaded on first use (see `sagemaker`).
+pub fn cloudwatch() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        ServiceModel::from_json(CLOUDWATCH_MODEL_JSON)
+            // Part of this crate and loaded by its tests: never request data.
+            .expect(
+                "embedded CloudWatch service model must load (run cargo test -p slipway-botocore)",
+            )
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
+mod cloudwatch_tests {
+    #[test]
+    fn the_cloudwatch_model_loads_and_checks_inputs() {
+        let m = super::cloudwatch();
+        let ok = serde_json::json!({"Namespace": "/aws/sagemaker/TrainingJobs",
+            "MetricName": "train:mse", "StartTime": 1, "EndTime": 2, "Period": 60,
+            "Statistics": ["Average"]});
+        assert!(m.check_input("GetMetricStatistics", &ok).is_ok());
+        let bad = serde_json::json!({"Namespace": "x", "MetricName": "m",
+            "StartTime": 1, "EndTime": 2, "Period": 0});
+        let err = m
+            .check_input("GetMetricStatistics", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("period"), "{err}");
+        assert!(m.check_input("ListMetrics", &serde_json::json!({})).is_ok());
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
 mod agreement_tests {

@@ -8,6 +8,7 @@ use crate::metrics::{MetricParser, MetricValue};
 use futures::StreamExt;
 use slipway_core::ports::engine::{ContainerEngine, ContainerId};
 use slipway_core::ports::logs::{LogEvent, LogStore};
+use slipway_core::ports::metrics::MetricSample;
 use slipway_core::AccountId;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -54,8 +55,10 @@ pub type Tail = Arc<Mutex<VecDeque<String>>>;
 #[async_trait::async_trait]
 pub trait LogProgress: Send + Sync {
     /// `lines` more lines were shipped (stored, or counted past the
-    /// limit); `finals` holds the latest value of each metric.
-    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>);
+    /// limit); `finals` holds the latest value of each metric and
+    /// `samples` every value matched in those lines (to store before the
+    /// lines are counted, so a restart re-reads rather than loses them).
+    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>);
     /// The log was truncated (a flood); `note` says how.
     async fn truncated(&self, note: String);
 }
@@ -233,7 +236,7 @@ impl Shipper {
                             continue;
                         }
                         if let Some(t) = &mut self.training {
-                            t.metrics.feed(&l.line, l.timestamp_ms);
+                            t.metrics.feed(&l.line, l.timestamp_ms, seen);
                         }
                         self.remember(&l.line);
                         if read_end.len() == JOIN_LINES {
@@ -379,8 +382,9 @@ impl Shipper {
         }
         let n = std::mem::take(pending);
         batch.clear();
-        if let Some(t) = &self.training {
-            t.events.shipped(n, t.metrics.finals()).await;
+        if let Some(t) = &mut self.training {
+            let samples = t.metrics.take_samples();
+            t.events.shipped(n, t.metrics.finals(), samples).await;
         }
     }
 }

@@ -1,11 +1,19 @@
 //! Metrics from log lines (docs/contracts.md §3.7): each `MetricDefinition`'s regex
 //! runs against every line; capture group 1 (or the whole match) parsed
-//! as a float is the value; the last value per metric is reported.
+//! as a float is the value; the last value per metric is reported, and
+//! every value is collected as a sample of the job's time series (up to
+//! [`MAX_SAMPLES`] per job), which the runner stores at each log flush.
 //!
 //! fancy-regex, because sellers' regexes are written for Python/Java
 //! engines and may use look-arounds, which the `regex` crate lacks.
 
 use serde::{Deserialize, Serialize};
+use slipway_core::ports::metrics::MetricSample;
+
+/// Samples kept per training job (docs/jobs.md "Metrics"): past it values
+/// still update the final metrics but are no longer stored as points, so a
+/// job printing a metric every step for days cannot fill the disk.
+pub const MAX_SAMPLES: u64 = 100_000;
 
 /// One metric's latest value (stored on the job as is).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +35,10 @@ pub struct MetricParser {
     defs: Vec<(String, fancy_regex::Regex)>,
     /// Latest value per metric, in definition order.
     latest: Vec<Option<MetricValue>>,
+    /// Samples not yet handed to the runner.
+    pending: Vec<MetricSample>,
+    /// Samples of the job collected so far (stored, and pending).
+    collected: u64,
 }
 
 /// Compiles a metric's regex, or says why it cannot be used.
@@ -37,7 +49,8 @@ pub fn compile(regex: &str) -> Result<fancy_regex::Regex, String> {
 impl MetricParser {
     /// Definitions whose regex does not compile are skipped (create-time
     /// checks refuse them; this only guards documents from older versions).
-    pub fn new(defs: &[MetricPattern], seed: &[MetricValue]) -> Self {
+    /// `stored` samples of the job are stored already (a re-attach).
+    pub fn new(defs: &[MetricPattern], seed: &[MetricValue], stored: u64) -> Self {
         let defs: Vec<_> = defs
             .iter()
             .filter_map(|d| compile(&d.regex).ok().map(|r| (d.name.clone(), r)))
@@ -46,15 +59,21 @@ impl MetricParser {
             .iter()
             .map(|(name, _)| seed.iter().find(|m| &m.name == name).cloned())
             .collect();
-        Self { defs, latest }
+        Self {
+            defs,
+            latest,
+            pending: Vec::new(),
+            collected: stored,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.defs.is_empty()
     }
 
-    /// Feeds one log line; returns whether any metric changed.
-    pub fn feed(&mut self, line: &str, timestamp_ms: i64) -> bool {
+    /// Feeds the `line_no`th line of the output; returns whether any
+    /// metric changed.
+    pub fn feed(&mut self, line: &str, timestamp_ms: i64, line_no: u64) -> bool {
         let mut changed = false;
         for (i, (name, re)) in self.defs.iter().enumerate() {
             let Ok(Some(caps)) = re.captures(line) else {
@@ -67,6 +86,15 @@ impl MetricParser {
             if !value.is_finite() {
                 continue;
             }
+            if self.collected < MAX_SAMPLES {
+                self.collected += 1;
+                self.pending.push(MetricSample {
+                    metric: name.clone(),
+                    line: line_no,
+                    timestamp_ms,
+                    value,
+                });
+            }
             self.latest[i] = Some(MetricValue {
                 name: name.clone(),
                 value,
@@ -75,6 +103,11 @@ impl MetricParser {
             changed = true;
         }
         changed
+    }
+
+    /// The samples collected since the last call, for the runner to store.
+    pub fn take_samples(&mut self) -> Vec<MetricSample> {
+        std::mem::take(&mut self.pending)
     }
 
     /// `FinalMetricDataList`: the last value of each metric seen so far.
@@ -101,12 +134,12 @@ mod tests {
             def("valid:error", r"Valid_error=(\S+);"),
             def("lookaround", r"(?<=loss )\d+\.\d+"),
         ];
-        let mut p = MetricParser::new(&defs, &[]);
-        assert!(p.feed("Train_error=0.5;  Valid_error=0.7;", 1000));
-        assert!(p.feed("Train_error=0.138318;  Valid_error=0.324557;", 2000));
-        assert!(!p.feed("nothing here", 3000));
-        assert!(!p.feed("Train_error=nan;", 3500));
-        assert!(p.feed("loss 1.25", 4000));
+        let mut p = MetricParser::new(&defs, &[], 0);
+        assert!(p.feed("Train_error=0.5;  Valid_error=0.7;", 1000, 1));
+        assert!(p.feed("Train_error=0.138318;  Valid_error=0.324557;", 2000, 2));
+        assert!(!p.feed("nothing here", 3000, 3));
+        assert!(!p.feed("Train_error=nan;", 3500, 4));
+        assert!(p.feed("loss 1.25", 4000, 5));
         let f = p.finals();
         assert_eq!(f.len(), 3);
         assert_eq!((f[0].value, f[0].timestamp_ms), (0.138318, 2000));
@@ -122,7 +155,22 @@ mod tests {
             value: 2.0,
             timestamp_ms: 5,
         }];
-        let p = MetricParser::new(&defs, &seed);
+        let p = MetricParser::new(&defs, &seed, 0);
         assert_eq!(p.finals()[0].value, 2.0);
+    }
+
+    #[test]
+    fn every_value_is_a_sample_up_to_the_cap() {
+        let defs = [def("m", "m=([0-9.]+)")];
+        let mut p = MetricParser::new(&defs, &[], MAX_SAMPLES - 2);
+        p.feed("m=1", 10, 7);
+        p.feed("m=2", 20, 8);
+        p.feed("m=3", 30, 9);
+        let s = p.take_samples();
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[1].line, s[1].timestamp_ms, s[1].value), (8, 20, 2.0));
+        assert!(p.take_samples().is_empty());
+        // Past the cap the final value still moves.
+        assert_eq!(p.finals()[0].value, 3.0);
     }
 }

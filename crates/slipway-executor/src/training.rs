@@ -116,6 +116,8 @@ pub struct Follow {
     pub metrics: Vec<MetricPattern>,
     /// The metric values recorded so far.
     pub seed: Vec<MetricValue>,
+    /// Metric samples stored so far (counted against the per-job cap).
+    pub samples_stored: u64,
     /// Time left of MaxRuntimeInSeconds.
     pub remaining: Duration,
     /// The job is Stopping already: stop the container at once.
@@ -168,7 +170,7 @@ pub async fn follow(
         container: id.clone(),
         skip: f.skip,
         training: Some(TrainingProgress {
-            metrics: MetricParser::new(&f.metrics, &f.seed),
+            metrics: MetricParser::new(&f.metrics, &f.seed, f.samples_stored),
             events: progress,
         }),
         tail: tail.clone(),

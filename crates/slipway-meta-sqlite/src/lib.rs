@@ -17,6 +17,7 @@ mod group_commit;
 mod identity;
 mod image_scans;
 mod logs;
+mod metrics;
 mod objects;
 mod registry;
 mod rows;

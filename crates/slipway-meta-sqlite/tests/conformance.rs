@@ -55,3 +55,12 @@ async fn sqlite_store_passes_the_registry_index_suite() {
         .unwrap();
     slipway_core::ports::testsuite::registry::run(&store).await;
 }
+
+#[tokio::test]
+async fn sqlite_store_passes_the_metric_store_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = slipway_meta_sqlite::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    slipway_core::ports::testsuite::metrics::run(&store).await;
+}

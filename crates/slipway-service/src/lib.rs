@@ -25,6 +25,7 @@ use slipway_core::ports::engine::RegistryAuth;
 use slipway_core::ports::identity::IdentityStore;
 use slipway_core::ports::logs::LogStore;
 use slipway_core::ports::metadata::MetadataStore;
+use slipway_core::ports::metrics::MetricStore;
 use slipway_core::ports::objects::ObjectIndex;
 use slipway_core::AccountId;
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub struct Ports {
     pub blobs: Arc<dyn BlobStore>,
     /// Job logs (the CloudWatch Logs subset).
     pub logs: Arc<dyn LogStore>,
+    /// Training jobs' metric points (the CloudWatch metrics subset).
+    pub metrics: Arc<dyn MetricStore>,
     /// The image registry: its index, its own byte store (apart from the
     /// S3 one: each sweeps orphans against its own metadata) and settings.
     pub registry: slipway_registry::RegistryStorage,
@@ -90,6 +93,7 @@ pub struct Service {
     pub(crate) object_storage: Arc<slipway_objects::ObjectStorage>,
     pub(crate) jobs: Arc<jobs::JobRuntime>,
     pub(crate) logs: Arc<dyn LogStore>,
+    pub(crate) metric_store: Arc<dyn MetricStore>,
     pub(crate) registry: Arc<slipway_registry::RegistryStorage>,
     pub(crate) identity: Arc<dyn IdentityStore>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -112,6 +116,7 @@ impl Service {
             )),
             jobs: Arc::new(ports.jobs),
             logs: ports.logs,
+            metric_store: ports.metrics,
             registry: Arc::new(ports.registry),
             identity: ports.identity,
             clock: ports.clock,
@@ -177,6 +182,13 @@ impl Service {
     /// The logs API operations, in this server's region and on its clock.
     pub fn logs(&self) -> slipway_logs::Logs<'_> {
         slipway_logs::Logs::new(self.logs.as_ref(), &self.config.region, self.clock.as_ref())
+    }
+
+    /// Training jobs' metrics: the series and latest values of a job
+    /// (callable while it runs: points are stored at each log flush) and
+    /// the CloudWatch metrics operations, on this server's clock.
+    pub fn metrics(&self) -> slipway_metrics::Metrics<'_> {
+        slipway_metrics::Metrics::new(self.metric_store.as_ref(), self.clock.as_ref())
     }
 
     /// The job runtime (whether it runs jobs: [`jobs::JobRuntime::runs_jobs`]).

@@ -8,9 +8,11 @@
 
 mod agreement;
 mod catalog;
+mod cbor;
 mod expect_continue;
 mod generated;
 mod logs;
+mod monitoring;
 mod query;
 pub mod readiness;
 mod router;

@@ -143,6 +143,15 @@ async fn route(state: Arc<AppState>, req: Request<Body>) -> Response {
         let max = state.config.max_json_body;
         return crate::agreement::handle_cbor(&state.marketplace, &state.keys, max, req).await;
     }
+    // CloudWatch metrics (Smithy RPC v2 CBOR): signed for `monitoring`, a
+    // query service too (its query protocol is not served), told apart by
+    // its path.
+    if scope.as_deref() == Some(crate::monitoring::SIGNING_NAME)
+        && path.starts_with(crate::monitoring::RPC_PREFIX)
+    {
+        let max = state.config.max_json_body;
+        return crate::monitoring::handle_cbor(&state.service, &state.keys, max, req).await;
+    }
     // The Marketplace Catalog API (rest-json): by its signing name.
     if scope.as_deref() == Some(crate::catalog::SIGNING_NAME) {
         let max = state.config.max_json_body;
@@ -300,6 +309,10 @@ async fn json_service(
         require_scope(&caller.service, "ecr")?;
         tracing::debug!(op, account = %caller.account, "ecr");
         return slipway_wire_registry::ecr::handle(&state.service, &caller, op, &body).await;
+    }
+    if let Some(op) = target.strip_prefix(crate::monitoring::TARGET_PREFIX) {
+        require_scope(&caller.service, crate::monitoring::SIGNING_NAME)?;
+        return crate::monitoring::handle_json(&state.service, &caller, op, &body).await;
     }
     if let Some(op) = target.strip_prefix(crate::agreement::TARGET_PREFIX) {
         require_scope(&caller.service, crate::agreement::SIGNING_NAME)?;

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod identity;
 pub mod logs;
 pub mod metadata;
+pub mod metrics;
 pub mod netrec;
 pub mod objects;
 pub mod registry;

@@ -396,3 +396,59 @@ impl IdentityStore for HeldStore {
         held(self.0.attached_policies(account, role)).await
     }
 }
+
+#[async_trait]
+impl slipway_core::ports::metrics::MetricStore for HeldStore {
+    async fn append_samples(
+        &self,
+        account: &AccountId,
+        job: &str,
+        samples: &[slipway_core::ports::metrics::MetricSample],
+    ) -> Result<(), slipway_core::ports::metrics::MetricStoreError> {
+        held(self.0.append_samples(account, job, samples)).await
+    }
+
+    async fn series(
+        &self,
+        account: &AccountId,
+        job: &str,
+        metric: &str,
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+    ) -> Result<
+        Vec<slipway_core::ports::metrics::MetricPoint>,
+        slipway_core::ports::metrics::MetricStoreError,
+    > {
+        held(self.0.series(account, job, metric, start_ms, end_ms)).await
+    }
+
+    async fn latest(
+        &self,
+        account: &AccountId,
+        job: &str,
+    ) -> Result<
+        Vec<slipway_core::ports::metrics::LatestPoint>,
+        slipway_core::ports::metrics::MetricStoreError,
+    > {
+        held(self.0.latest(account, job)).await
+    }
+
+    async fn list_series(
+        &self,
+        account: &AccountId,
+        job: Option<&str>,
+    ) -> Result<
+        Vec<slipway_core::ports::metrics::SeriesInfo>,
+        slipway_core::ports::metrics::MetricStoreError,
+    > {
+        held(self.0.list_series(account, job)).await
+    }
+
+    async fn delete_job(
+        &self,
+        account: &AccountId,
+        job: &str,
+    ) -> Result<(), slipway_core::ports::metrics::MetricStoreError> {
+        held(self.0.delete_job(account, job)).await
+    }
+}

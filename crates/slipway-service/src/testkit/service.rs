@@ -365,6 +365,7 @@ fn build(
         objects: store.clone(),
         blobs: blobs.clone(),
         logs: store.clone(),
+        metrics: store.clone(),
         // The registry's bytes share the object store's directory: the
         // test kit never sweeps orphans, which is why the binary keeps
         // them apart.
@@ -402,6 +403,7 @@ pub async fn sqlite_ports(dir: &std::path::Path, jobs: JobRuntime) -> Ports {
         objects: store.clone(),
         blobs,
         logs: store.clone(),
+        metrics: store.clone(),
         registry: RegistryStorage::new(store, registry_blobs, test_registry_config()),
         jobs,
         clock: Arc::new(slipway_core::ports::clock::SystemClock),

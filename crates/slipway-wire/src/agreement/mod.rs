@@ -11,10 +11,10 @@
 //! the generated dispatch; only the framing differs.
 
 mod api;
-mod cbor;
 mod search;
 mod terms;
 
+use crate::cbor;
 use crate::generated::marketplace_agreement::{dispatch, Operation};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode};

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod image_scans;
 pub mod logs;
 pub mod metadata;
+pub mod metrics;
 pub mod objects;
 pub mod registry;
 pub mod small_fs;

@@ -78,7 +78,9 @@ impl TrainingJobs<'_> {
     }
 
     /// DeleteTrainingJob: only a job that has ended; its name may then be
-    /// used again. Its artifacts in S3 and its log stream stay, as on AWS.
+    /// used again. Its artifacts in S3 and its log stream stay, as on AWS;
+    /// its metric points go first (they are the job's, keyed by its name
+    /// and log lines, and a new job of that name starts its own series).
     pub async fn delete(&self, account: &AccountId, reference: &str) -> Result<()> {
         let job = self.describe(account, reference).await?;
         if !status::is_terminal(&job.record.status) {
@@ -87,6 +89,11 @@ impl TrainingJobs<'_> {
                 job.record.name, job.record.status
             )));
         }
+        self.svc
+            .metrics()
+            .delete_job(account, &job.record.name)
+            .await
+            .map_err(|e| Error::internal("deleting the job's metric points", e))?;
         self.svc
             .store
             .delete(account, KIND, &job.record.key)

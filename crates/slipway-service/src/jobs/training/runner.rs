@@ -15,6 +15,7 @@ use crate::jobs::{JobRuntime, StopKind};
 use crate::marketplace::{instance_count, Usage, UsageKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{ContainerId, ContainerSpec, NetworkMode};
+use slipway_core::ports::metrics::MetricSample;
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
@@ -439,6 +440,7 @@ impl Runner {
                 })
                 .collect(),
             seed: job.doc.state.final_metrics.clone(),
+            samples_stored: job.doc.state.metric_samples_stored,
             remaining: budget.saturating_sub(elapsed),
             stopping: job.record.status == status::STOPPING,
         };
@@ -451,6 +453,7 @@ impl Runner {
             svc: self.svc.clone(),
             account: self.account.clone(),
             key: self.key.clone(),
+            name: job.record.name.clone(),
         });
         let rt = self.rt.clone();
         let followed = training::follow(
@@ -471,20 +474,30 @@ impl Runner {
 }
 
 /// Records what the executor reports on the training job: lines shipped
-/// (a re-attached shipper skips them), the latest metrics, the note of a
+/// (a re-attached shipper skips them), the latest metrics and every matched
+/// value (into the metric store, before the lines are counted: a restart
+/// re-reads uncounted lines, and the store skips samples it has), the note of a
 /// truncated log (said in the terminal status message), and Stopping when
 /// MaxRuntimeInSeconds has passed.
 struct Recorder {
     svc: Service,
     account: AccountId,
     key: String,
+    /// The job's name as created: its metrics' `TrainingJobName`.
+    name: String,
 }
 
 #[async_trait::async_trait]
 impl LogProgress for Recorder {
-    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>) {
+    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>) {
+        let metrics = self.svc.metrics();
+        if let Err(e) = metrics.append(&self.account, &self.name, &samples).await {
+            tracing::warn!(job = %self.key, error = %e, "storing metric points");
+        }
+        let added = samples.len() as u64;
         let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
             doc.state.log_lines_shipped += lines;
+            doc.state.metric_samples_stored += added;
             doc.state.final_metrics = finals.clone();
             Ok(true)
         })

@@ -134,6 +134,10 @@ pub struct RunState {
     /// Log lines already shipped, so a re-attached runner skips them.
     #[serde(default)]
     pub log_lines_shipped: u64,
+    /// Metric samples stored (the `MetricStore` holds them), counted
+    /// against the per-job cap.
+    #[serde(default)]
+    pub metric_samples_stored: u64,
     /// The image id the job ran (pinned at start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,

@@ -1,5 +1,6 @@
 //! Smithy RPC v2 CBOR bodies <-> the JSON values the model checker and the
-//! generated wire layer work on. The codec is ciborium; what is written by
+//! generated wire layer work on (the Marketplace Agreement API and
+//! CloudWatch metrics). The codec is ciborium; what is written by
 //! hand here is only the mapping, which the protocol fixes: timestamps
 //! travel as tag 1 (epoch seconds), and botocore's CBOR parser turns only
 //! tagged numbers into datetimes, so an answer is encoded with the output
@@ -12,8 +13,8 @@ use slipway_botocore::{ServiceModel, ShapeType};
 /// The CBOR tag for epoch-based date/time (RFC 8949 §3.4.2).
 const EPOCH_TAG: u64 = 1;
 
-/// Nesting allowed in a request body: far more than any Agreement input
-/// has (four levels), and bounded so hostile input cannot recurse deeply.
+/// Nesting allowed in a request body: far more than any Agreement or
+/// CloudWatch input has (four levels), and bounded so hostile input cannot recurse deeply.
 const MAX_DEPTH: usize = 32;
 
 /// Decodes a request body. An empty body is an empty input, as botocore
