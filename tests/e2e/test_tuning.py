@@ -290,7 +290,7 @@ def test_requests_aws_refuses(sm, bucket, algo):
     code, msg = refused(td=definition(bucket, metrics=[]))
     assert code == "ValidationException" and msg.startswith(
         "A metric is required for this hyperparameter tuning job objective. Provide a metric in the metric definitions.")
-    code, msg = refused(td=definition(bucket, algorithm=algo), cfg=config(ranges={"IntegerParameterRanges": [
+    code, msg = refused(td=definition(bucket, algorithm=algo, static={}), cfg=config(ranges={"IntegerParameterRanges": [
         {"Name": "epochs", "MinValue": "1", "MaxValue": "10"}]}))
     assert msg.startswith("The hyperparameter tuning job that you requested has the following untunable "
                           "hyperparameters: [epochs]."), msg
@@ -307,9 +307,15 @@ def test_requests_aws_refuses(sm, bucket, algo):
     assert "isn't valid for the" in msg, msg
     code, msg = refused(td=definition(bucket, algorithm=algo), cfg=config(kind="Maximize"))
     assert msg.startswith("The objective metric type, [Maximize]"), msg
+    # 31 of one kind: the model's own length check; 31 over the three kinds: the tuning limit.
     many = {"ContinuousParameterRanges": [{"Name": f"p{i}", "MinValue": "0", "MaxValue": "1"} for i in range(31)]}
     code, msg = refused(cfg=config(ranges=many))
-    assert "exceeds the limit of 30" in msg, msg
+    assert "failed to satisfy constraint: Member must have length less than or equal to 30" in msg, msg
+    mixed = {"ContinuousParameterRanges": [{"Name": f"c{i}", "MinValue": "0", "MaxValue": "1"} for i in range(11)],
+             "IntegerParameterRanges": [{"Name": f"i{i}", "MinValue": "0", "MaxValue": "9"} for i in range(10)],
+             "CategoricalParameterRanges": [{"Name": f"k{i}", "Values": ["a", "b"]} for i in range(10)]}
+    code, msg = refused(cfg=config(ranges=mixed))
+    assert msg == "The number of hyperparameters to tune (31) exceeds the limit of 30.", msg
     wide = {"CategoricalParameterRanges": [{"Name": "c", "Values": [str(i) for i in range(31)]}]}
     code, msg = refused(cfg=config(ranges=wide))
     assert code == "ValidationException", msg

@@ -8,7 +8,9 @@ use super::specs;
 use crate::generated::sagemaker::*;
 use base64::Engine;
 use serde_json::{json, Value};
-use slipway_core::spec::tuning::{HyperbandConfig, TunedRange, TuningJobSpec, TuningObjective, WarmStart};
+use slipway_core::spec::tuning::{
+    HyperbandConfig, TunedRange, TuningJobSpec, TuningObjective, WarmStart,
+};
 use slipway_core::spec::{self, TrainingJobSpec};
 use slipway_core::Echo;
 use slipway_service::jobs::tuning::{state, Child, TuningJob, TuningJobDocument};
@@ -40,9 +42,11 @@ pub async fn create_hyper_parameter_tuning_job(
 /// operations use a ValidationException).
 fn lookup_error(e: slipway_service::Error) -> AwsError {
     match e {
-        slipway_service::Error::NotFound { message } => {
-            AwsError::new(axum::http::StatusCode::BAD_REQUEST, "ResourceNotFound", message)
-        }
+        slipway_service::Error::NotFound { message } => AwsError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "ResourceNotFound",
+            message,
+        ),
         other => AwsError::from_service(other),
     }
 }
@@ -77,18 +81,28 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
         }
     };
     if input.autotune.is_some() {
-        return Err(invalid("Autotune is not supported by Slipway; give the strategy and ParameterRanges."));
+        return Err(invalid(
+            "Autotune is not supported by Slipway; give the strategy and ParameterRanges.",
+        ));
     }
     let objective = config
         .hyper_parameter_tuning_job_objective
         .or(definition.tuning_objective.clone())
-        .ok_or_else(|| invalid("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective is required."))?;
+        .ok_or_else(|| {
+            invalid("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective is required.")
+        })?;
     let ranges = config
         .parameter_ranges
         .or(definition.hyper_parameter_ranges.clone())
         .unwrap_or_default();
-    if ranges.auto_parameters.as_ref().is_some_and(|a| !a.is_empty()) {
-        return Err(invalid("AutoParameters are not supported by Slipway; give explicit parameter ranges."));
+    if ranges
+        .auto_parameters
+        .as_ref()
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Err(invalid(
+            "AutoParameters are not supported by Slipway; give explicit parameter ranges.",
+        ));
     }
     let mut tuned = Vec::new();
     for r in ranges.integer_parameter_ranges.unwrap_or_default() {
@@ -122,15 +136,16 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
         });
     }
     let criteria = config.tuning_job_completion_criteria;
-    if criteria
-        .as_ref()
-        .is_some_and(|c| c.best_objective_not_improving.is_some() || c.convergence_detected.is_some())
-    {
+    if criteria.as_ref().is_some_and(|c| {
+        c.best_objective_not_improving.is_some() || c.convergence_detected.is_some()
+    }) {
         return Err(invalid(
             "TuningJobCompletionCriteria supports only TargetObjectiveMetricValue in Slipway.",
         ));
     }
-    if definition.hyper_parameter_tuning_resource_config.is_some() && definition.resource_config.is_none() {
+    if definition.hyper_parameter_tuning_resource_config.is_some()
+        && definition.resource_config.is_none()
+    {
         return Err(invalid(
             "HyperParameterTuningResourceConfig (instance pools) is not supported by Slipway; give ResourceConfig.",
         ));
@@ -164,10 +179,12 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
         stopping_condition: definition.stopping_condition.into(),
         enable_network_isolation: definition.enable_network_isolation,
         environment: definition.environment.unwrap_or_default(),
-        checkpoint_config: definition.checkpoint_config.map(|c| spec::CheckpointConfig {
-            s3_uri: c.s3_uri,
-            local_path: c.local_path,
-        }),
+        checkpoint_config: definition
+            .checkpoint_config
+            .map(|c| spec::CheckpointConfig {
+                s3_uri: c.s3_uri,
+                local_path: c.local_path,
+            }),
     };
     Ok(TuningJobSpec {
         tuning_job_name: input.hyper_parameter_tuning_job_name,
@@ -226,8 +243,14 @@ fn child_summary(job: &TuningJob, c: &Child) -> Value {
         ("TrainingJobArn", json!(c.arn)),
         ("TuningJobName", json!(job.record.name)),
         ("CreationTime", ts(c.creation_time)),
-        ("TrainingStartTime", c.training_start.map(ts).unwrap_or(Value::Null)),
-        ("TrainingEndTime", c.training_end.map(ts).unwrap_or(Value::Null)),
+        (
+            "TrainingStartTime",
+            c.training_start.map(ts).unwrap_or(Value::Null),
+        ),
+        (
+            "TrainingEndTime",
+            c.training_end.map(ts).unwrap_or(Value::Null),
+        ),
         ("TrainingJobStatus", json!(c.status)),
         ("TunedHyperParameters", json!(c.tuned)),
         ("FailureReason", json!(c.failure_reason)),
@@ -247,13 +270,15 @@ pub fn describe_shape(job: &TuningJob) -> Value {
     let doc: &TuningJobDocument = &job.doc;
     let st = &doc.state;
     let best = doc.best_child().map(|c| child_summary(job, c));
-    let overall = match (doc.best_parent_trial(), doc.best_child()) {
-        (Some(p), own) if own.and_then(|c| c.objective).is_none_or(|b| {
-            p.objective.is_some_and(|v| doc.better(v, b))
-        }) =>
-        {
-            let o = &doc.spec.objective;
-            Some(object([
+    let overall =
+        match (doc.best_parent_trial(), doc.best_child()) {
+            (Some(p), own)
+                if own
+                    .and_then(|c| c.objective)
+                    .is_none_or(|b| p.objective.is_some_and(|v| doc.better(v, b))) =>
+            {
+                let o = &doc.spec.objective;
+                Some(object([
                 ("TrainingJobName", json!(p.training_job_name)),
                 ("TrainingJobArn", json!(p.training_job_arn)),
                 ("TuningJobName", json!(p.tuning_job_name)),
@@ -270,9 +295,9 @@ pub fn describe_shape(job: &TuningJob) -> Value {
                 ),
                 ("ObjectiveStatus", json!("Succeeded")),
             ]))
-        }
-        _ => doc.spec.warm_start.as_ref().and(best.clone()),
-    };
+            }
+            _ => doc.spec.warm_start.as_ref().and(best.clone()),
+        };
     let end = st.end_time;
     let runtime = (end.unwrap_or(job.record.modified) - job.record.created).max(0) / 1_000_000;
     let head = object([
@@ -280,10 +305,19 @@ pub fn describe_shape(job: &TuningJob) -> Value {
         ("HyperParameterTuningJobArn", json!(job.record.arn)),
         ("HyperParameterTuningJobStatus", json!(job.record.status)),
         ("CreationTime", ts(job.record.created)),
-        ("HyperParameterTuningEndTime", end.map(ts).unwrap_or(Value::Null)),
+        (
+            "HyperParameterTuningEndTime",
+            end.map(ts).unwrap_or(Value::Null),
+        ),
         ("LastModifiedTime", ts(job.record.modified)),
-        ("TrainingJobStatusCounters", status_counters(doc.status_counters())),
-        ("ObjectiveStatusCounters", objective_counters(doc.objective_counters())),
+        (
+            "TrainingJobStatusCounters",
+            status_counters(doc.status_counters()),
+        ),
+        (
+            "ObjectiveStatusCounters",
+            objective_counters(doc.objective_counters()),
+        ),
         ("BestTrainingJob", best.unwrap_or(Value::Null)),
         ("OverallBestTrainingJob", overall.unwrap_or(Value::Null)),
         ("FailureReason", json!(st.failure_reason)),
@@ -296,7 +330,11 @@ pub fn describe_shape(job: &TuningJob) -> Value {
         ),
         ("ConsumedResources", json!({ "RuntimeInSeconds": runtime })),
     ]);
-    let echo = doc.echo.as_ref().map(|e| e.as_value().clone()).unwrap_or_else(|| json!({}));
+    let echo = doc
+        .echo
+        .as_ref()
+        .map(|e| e.as_value().clone())
+        .unwrap_or_else(|| json!({}));
     merge(head, echo)
 }
 
@@ -414,12 +452,19 @@ pub async fn list_training_jobs_for_hyper_parameter_tuning_job(
     // children without a value are left out.
     let sort_by = input.sort_by.as_deref().unwrap_or("Name");
     match sort_by {
-        "CreationTime" => children.sort_by(|a, b| a.creation_time.cmp(&b.creation_time).then(a.name.cmp(&b.name))),
+        "CreationTime" => children.sort_by(|a, b| {
+            a.creation_time
+                .cmp(&b.creation_time)
+                .then(a.name.cmp(&b.name))
+        }),
         "Status" => children.sort_by(|a, b| a.status.cmp(&b.status).then(a.name.cmp(&b.name))),
         "FinalObjectiveMetricValue" => {
             children.retain(|c| c.objective.is_some());
             children.sort_by(|a, b| {
-                let (x, y) = (a.objective.unwrap_or_default(), b.objective.unwrap_or_default());
+                let (x, y) = (
+                    a.objective.unwrap_or_default(),
+                    b.objective.unwrap_or_default(),
+                );
                 x.total_cmp(&y).then(a.name.cmp(&b.name))
             });
         }
@@ -440,7 +485,10 @@ pub async fn list_training_jobs_for_hyper_parameter_tuning_job(
         Some(t) => page_offset(t, &fingerprint)?,
         None => 0,
     };
-    let size = input.max_results.and_then(|n| usize::try_from(n).ok()).unwrap_or(10);
+    let size = input
+        .max_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(10);
     // One rendering of a child for Describe's BestTrainingJob and this list.
     let page = children
         .iter()
@@ -448,7 +496,8 @@ pub async fn list_training_jobs_for_hyper_parameter_tuning_job(
         .take(size)
         .map(|c| serde_json::from_value(child_summary(&job, c)).map_err(|_| AwsError::internal()))
         .collect::<Result<Vec<HyperParameterTrainingJobSummary>, AwsError>>()?;
-    let next_token = (start + size < children.len()).then(|| page_token(start + size, &fingerprint));
+    let next_token =
+        (start + size < children.len()).then(|| page_token(start + size, &fingerprint));
     Ok(ListTrainingJobsForHyperParameterTuningJobResponse {
         training_job_summaries: page,
         next_token,

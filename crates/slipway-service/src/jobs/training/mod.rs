@@ -54,20 +54,15 @@ impl TrainingJobs<'_> {
         crate::resources::list_page(self.svc, q, params).await
     }
 
-    /// The values a running or ended job's `metric` has had, in order
-    /// (early stopping and Hyperband read a child's curve from here). Until
-    /// the time series are kept, this is the latest value alone.
-    pub async fn metric_series(&self, account: &AccountId, reference: &str, metric: &str) -> Vec<f64> {
-        match self.describe(account, reference).await {
-            Ok(job) => job
-                .doc
-                .state
-                .final_metrics
-                .iter()
-                .filter(|m| m.name == metric)
-                .map(|m| m.value)
-                .collect(),
-            Err(_) => Vec::new(),
+    /// The values a running or ended job's `metric` has had, in log
+    /// order (early stopping and Hyperband read a child's curve here).
+    pub async fn metric_series(&self, account: &AccountId, job: &str, metric: &str) -> Vec<f64> {
+        match self.svc.metrics().series(account, job, metric).await {
+            Ok(points) => points.into_iter().map(|p| p.value).collect(),
+            Err(e) => {
+                tracing::warn!(job, error = %e, "reading a metric's time series");
+                Vec::new()
+            }
         }
     }
 

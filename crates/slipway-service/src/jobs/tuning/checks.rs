@@ -222,7 +222,11 @@ pub fn objective_supported(
     supported: &[(String, String)],
 ) -> Result<()> {
     let o = &spec.objective;
-    if supported.is_empty() || supported.iter().any(|(t, n)| t == &o.kind && n == &o.metric_name) {
+    if supported.is_empty()
+        || supported
+            .iter()
+            .any(|(t, n)| t == &o.kind && n == &o.metric_name)
+    {
         return Ok(());
     }
     let field = "HyperParameterTuningJobConfig.HyperParameterTuningJobObjective";
@@ -256,11 +260,18 @@ pub fn ranges_declared(
     let untunable: Vec<&str> = spec
         .ranges
         .iter()
-        .filter(|r| !declared.iter().any(|(d, tunable)| d.name == r.name && *tunable))
+        .filter(|r| {
+            !declared
+                .iter()
+                .any(|(d, tunable)| d.name == r.name && *tunable)
+        })
         .map(|r| r.name.as_str())
         .collect();
     if !untunable.is_empty() {
-        let tunable = declared.iter().filter(|(_, t)| *t).map(|(d, _)| d.name.as_str());
+        let tunable = declared
+            .iter()
+            .filter(|(_, t)| *t)
+            .map(|(d, _)| d.name.as_str());
         return Err(invalid(
             field,
             format!(
@@ -293,7 +304,11 @@ pub fn ranges_declared(
                     .and_then(|x| x.categorical_parameter_range_specification.as_ref())
                     .map(|c| c.values.clone())
                     .unwrap_or_default();
-                if let Some(v) = r.values.iter().find(|v| !allowed.is_empty() && !allowed.contains(v)) {
+                if let Some(v) = r
+                    .values
+                    .iter()
+                    .find(|v| !allowed.is_empty() && !allowed.contains(v))
+                {
                     return Err(invalid(
                         field,
                         format!(
@@ -318,7 +333,9 @@ pub fn ranges_declared(
                     continue;
                 };
                 for (which, v) in [("MinValue", &r.min_value), ("MaxValue", &r.max_value)] {
-                    let Some(x) = v.as_deref().and_then(num) else { continue };
+                    let Some(x) = v.as_deref().and_then(num) else {
+                        continue;
+                    };
                     if x < lo || x > hi {
                         return Err(invalid(
                             field,

@@ -43,9 +43,15 @@ impl TuningJobs<'_> {
     ) -> Result<TuningJob> {
         let svc = self.svc;
         svc.jobs.require_engine("HyperParameterTuningJobName")?;
-        checks::request(&spec)?;
+        // The strategy's own rules (Grid's categorical ranges, Hyperband's
+        // resources) are the tuner's: building one checks them.
+        runner::tuner_of(&spec, checks::request(&spec)?, "")?;
         svc.iam()
-            .require_assumable(account, "TrainingJobDefinition.RoleArn", &spec.template.role_arn)
+            .require_assumable(
+                account,
+                "TrainingJobDefinition.RoleArn",
+                &spec.template.role_arn,
+            )
             .await?;
         let metrics = self.check_algorithm(account, &mut spec).await?;
         checks::objective_defined(&spec, &metrics)?;
@@ -62,7 +68,14 @@ impl TuningJobs<'_> {
             },
         };
         let name = doc.spec.tuning_job_name.clone();
-        let mut record = new_record(svc, account, KIND, &name, status::IN_PROGRESS, document(&doc)?);
+        let mut record = new_record(
+            svc,
+            account,
+            KIND,
+            &name,
+            status::IN_PROGRESS,
+            document(&doc)?,
+        );
         record.summary = state::summary_of(&doc)?;
         svc.store
             .insert(&record, &tags_of(&tags))
@@ -110,7 +123,10 @@ impl TuningJobs<'_> {
         }
         let algo = self.svc.algorithms().describe(account, &name).await?;
         let field = "TrainingJobDefinition.AlgorithmSpecification.AlgorithmName";
-        if self.svc.check_marketplace_use(account, &algo.record, field).await?
+        if self
+            .svc
+            .check_marketplace_use(account, &algo.record, field)
+            .await?
             && spec.template.enable_network_isolation != Some(true)
         {
             return Err(Error::invalid(
@@ -128,9 +144,16 @@ impl TuningJobs<'_> {
             ));
         }
         let training = &algo.doc.spec.training;
-        let declared = declared_tunable(algo.doc.echo.as_value(), &training.supported_hyper_parameters);
+        let declared = declared_tunable(
+            algo.doc.echo.as_value(),
+            &training.supported_hyper_parameters,
+        );
         checks::ranges_declared(spec, &algo.record.arn, &declared)?;
-        checks::objective_supported(spec, &algo.record.arn, &supported_objectives(algo.doc.echo.as_value()))?;
+        checks::objective_supported(
+            spec,
+            &algo.record.arn,
+            &supported_objectives(algo.doc.echo.as_value()),
+        )?;
         let mut metrics = training.metric_definitions.clone();
         for m in &spec.template.algorithm_specification.metric_definitions {
             if !metrics.iter().any(|d| d.name == m.name) {
@@ -189,7 +212,8 @@ impl TuningJobs<'_> {
                 && p.template.algorithm_specification.algorithm_name
                     == spec.template.algorithm_specification.algorithm_name;
             if warm.kind == "IdenticalDataAndAlgorithm"
-                && (!same_algorithm || p.template.input_data_config != spec.template.input_data_config)
+                && (!same_algorithm
+                    || p.template.input_data_config != spec.template.input_data_config)
             {
                 return Err(Error::invalid(
                     "WarmStartConfig.WarmStartType",
@@ -261,7 +285,10 @@ impl TuningJobs<'_> {
                 job.record.name, job.record.status
             )));
         }
-        self.svc.store.delete(account, KIND, &job.record.key).await?;
+        self.svc
+            .store
+            .delete(account, KIND, &job.record.key)
+            .await?;
         Ok(())
     }
 }

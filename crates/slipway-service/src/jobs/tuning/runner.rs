@@ -89,7 +89,9 @@ pub fn tuner_of(spec: &TuningJobSpec, space: slipway_tuning::Space, arn: &str) -
         "Random" => StrategyKind::Random,
         "Hyperband" => {
             let hb = spec.hyperband.as_ref();
-            let clamp = |v: Option<i64>, d: u32| v.map_or(d, |x| u32::try_from(x.max(0)).unwrap_or(u32::MAX));
+            let clamp = |v: Option<i64>, d: u32| {
+                v.map_or(d, |x| u32::try_from(x.max(0)).unwrap_or(u32::MAX))
+            };
             StrategyKind::Hyperband {
                 min_resource: clamp(hb.and_then(|h| h.min_resource), DEFAULT_MIN_RESOURCE),
                 max_resource: clamp(hb.and_then(|h| h.max_resource), DEFAULT_MAX_RESOURCE),
@@ -107,9 +109,8 @@ pub fn tuner_of(spec: &TuningJobSpec, space: slipway_tuning::Space, arn: &str) -
     let seed = spec
         .random_seed
         .map_or_else(|| fnv(arn.as_bytes()), |s| s as u64);
-    Tuner::new(kind, space, goal, seed).map_err(|e| {
-        Error::invalid("HyperParameterTuningJobConfig", e.to_string())
-    })
+    Tuner::new(kind, space, goal, seed)
+        .map_err(|e| Error::invalid("HyperParameterTuningJobConfig", e.to_string()))
 }
 
 /// FNV-1a: a stable seed from the job's ARN (std's hasher is not stable
@@ -120,7 +121,12 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-async fn run(svc: Service, account: AccountId, key: String, mut stop_rx: watch::Receiver<Option<StopKind>>) {
+async fn run(
+    svc: Service,
+    account: AccountId,
+    key: String,
+    mut stop_rx: watch::Receiver<Option<StopKind>>,
+) {
     let mut tuner: Option<Tuner> = None;
     loop {
         if *stop_rx.borrow() == Some(StopKind::Shutdown) {
@@ -140,7 +146,12 @@ async fn run(svc: Service, account: AccountId, key: String, mut stop_rx: watch::
 }
 
 /// One look at the job; true once it has ended.
-async fn tick(svc: &Service, account: &AccountId, key: &str, tuner: &mut Option<Tuner>) -> Result<bool> {
+async fn tick(
+    svc: &Service,
+    account: &AccountId,
+    key: &str,
+    tuner: &mut Option<Tuner>,
+) -> Result<bool> {
     let Some(record) = svc.store.get(account, KIND, key).await? else {
         return Ok(true);
     };
@@ -151,8 +162,23 @@ async fn tick(svc: &Service, account: &AccountId, key: &str, tuner: &mut Option<
     let t = match tuner {
         Some(t) => t,
         None => {
-            let space = super::checks::request(&doc.spec)?;
-            tuner.insert(tuner_of(&doc.spec, space, &record.arn)?)
+            // Checked at creation; a stored job that no longer passes (a
+            // rule tightened since) fails rather than waiting for ever.
+            let built = super::checks::request(&doc.spec)
+                .and_then(|space| tuner_of(&doc.spec, space, &record.arn));
+            match built {
+                Ok(t) => tuner.insert(t),
+                Err(e) => {
+                    lifecycle::record_failure::<Tuning>(
+                        svc,
+                        account,
+                        key,
+                        &format!("ClientError: {e}"),
+                    )
+                    .await;
+                    return Ok(true);
+                }
+            }
         }
     };
     let stopping = record.status == status::STOPPING;
@@ -162,8 +188,19 @@ async fn tick(svc: &Service, account: &AccountId, key: &str, tuner: &mut Option<
         decide_no_more(svc, &record, &mut doc);
     }
     // A stop, or an end decided above, stops whatever still runs.
-    if stopping || doc.state.no_more_launches.as_deref().is_some_and(stops_children) {
-        for c in doc.state.children.iter().filter(|c| c.created && !c.is_finished()) {
+    if stopping
+        || doc
+            .state
+            .no_more_launches
+            .as_deref()
+            .is_some_and(stops_children)
+    {
+        for c in doc
+            .state
+            .children
+            .iter()
+            .filter(|c| c.created && !c.is_finished())
+        {
             let _ = svc.training_jobs().stop(account, &c.name).await;
         }
     }
@@ -250,7 +287,9 @@ async fn stop_early(svc: &Service, account: &AccountId, doc: &mut TuningJobDocum
     let mut curves = Vec::with_capacity(doc.state.children.len());
     for c in &doc.state.children {
         curves.push(if c.created {
-            svc.training_jobs().metric_series(account, &c.name, &metric).await
+            svc.training_jobs()
+                .metric_series(account, &c.name, &metric)
+                .await
         } else {
             Vec::new()
         });
@@ -295,9 +334,16 @@ fn decide_no_more(svc: &Service, record: &ResourceRecord, doc: &mut TuningJobDoc
             return;
         }
     }
-    let first: Vec<&Child> = doc.state.children.iter().take(EARLY_ABORT_CHILDREN).collect();
+    let first: Vec<&Child> = doc
+        .state
+        .children
+        .iter()
+        .take(EARLY_ABORT_CHILDREN)
+        .collect();
     if first.len() == EARLY_ABORT_CHILDREN
-        && first.iter().all(|c| c.is_finished() && c.objective.is_none())
+        && first
+            .iter()
+            .all(|c| c.is_finished() && c.objective.is_none())
         && doc.state.children.iter().all(|c| c.objective.is_none())
     {
         doc.state.no_more_launches = Some(format!(
@@ -305,7 +351,10 @@ fn decide_no_more(svc: &Service, record: &ResourceRecord, doc: &mut TuningJobDoc
         ));
         return;
     }
-    if let (Some(target), Some(best)) = (doc.spec.target_objective, doc.best_child().and_then(|c| c.objective)) {
+    if let (Some(target), Some(best)) = (
+        doc.spec.target_objective,
+        doc.best_child().and_then(|c| c.objective),
+    ) {
         if best == target || doc.better(best, target) {
             doc.state.no_more_launches = Some("TargetObjectiveMetricValue reached".into());
             doc.state.converged_at = Some(now);
@@ -314,7 +363,12 @@ fn decide_no_more(svc: &Service, record: &ResourceRecord, doc: &mut TuningJobDoc
 }
 
 /// Adds the children to launch now; answers their indexes.
-fn plan_launches(doc: &mut TuningJobDocument, t: &Tuner, record: &ResourceRecord, now: Micros) -> Vec<usize> {
+fn plan_launches(
+    doc: &mut TuningJobDocument,
+    t: &Tuner,
+    record: &ResourceRecord,
+    now: Micros,
+) -> Vec<usize> {
     let limit = doc
         .spec
         .max_training_jobs
@@ -325,6 +379,13 @@ fn plan_launches(doc: &mut TuningJobDocument, t: &Tuner, record: &ResourceRecord
     while (doc.running() as i64) < doc.spec.max_parallel_training_jobs
         && (doc.state.children.len() as u64) < limit
     {
+        // Until one child reports the objective, no more than the early
+        // abort's attempts are made: five failures end the job.
+        if doc.state.children.len() >= EARLY_ABORT_CHILDREN
+            && doc.state.children.iter().all(|c| c.objective.is_none())
+        {
+            break;
+        }
         let finished: Vec<Trial> = doc
             .state
             .parent_trials
@@ -333,10 +394,16 @@ fn plan_launches(doc: &mut TuningJobDocument, t: &Tuner, record: &ResourceRecord
                 assignment: p.tuned.clone(),
                 objective: p.objective,
             })
-            .chain(doc.state.children.iter().filter(|c| c.is_finished()).map(|c| Trial {
-                assignment: c.tuned.clone(),
-                objective: c.objective,
-            }))
+            .chain(
+                doc.state
+                    .children
+                    .iter()
+                    .filter(|c| c.is_finished())
+                    .map(|c| Trial {
+                        assignment: c.tuned.clone(),
+                        objective: c.objective,
+                    }),
+            )
             .collect();
         let pending: Vec<_> = doc
             .state
@@ -347,7 +414,8 @@ fn plan_launches(doc: &mut TuningJobDocument, t: &Tuner, record: &ResourceRecord
             .collect();
         let Some(tuned) = t.propose(&finished, &pending) else {
             if doc.running() == 0 {
-                doc.state.no_more_launches = Some("Exhausted: every hyperparameter combination has been trained".into());
+                doc.state.no_more_launches =
+                    Some("Exhausted: every hyperparameter combination has been trained".into());
             }
             break;
         };
@@ -375,7 +443,9 @@ fn plan_launches(doc: &mut TuningJobDocument, t: &Tuner, record: &ResourceRecord
         launched.push(index);
     }
     if launched.is_empty() && doc.running() == 0 && doc.state.children.len() as u64 >= limit {
-        doc.state.no_more_launches = Some(format!("Every one of the {limit} training jobs has been launched"));
+        doc.state.no_more_launches = Some(format!(
+            "Every one of the {limit} training jobs has been launched"
+        ));
     }
     launched
 }
@@ -440,18 +510,34 @@ fn finish_if_done(doc: &mut TuningJobDocument, stopping: bool, now: Micros) -> O
 /// own reasons, or a metric that never matched.
 fn failure_reason(doc: &TuningJobDocument) -> String {
     let metric = &doc.spec.objective.metric_name;
-    let failed: Vec<&Child> = doc.state.children.iter().filter(|c| c.status == status::FAILED).collect();
+    let failed: Vec<&Child> = doc
+        .state
+        .children
+        .iter()
+        .filter(|c| c.status == status::FAILED)
+        .collect();
     let reasons: Vec<String> = failed
         .iter()
         .take(3)
-        .map(|c| format!("{}: {}", c.name, c.failure_reason.as_deref().unwrap_or("failed")))
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.name,
+                c.failure_reason.as_deref().unwrap_or("failed")
+            )
+        })
         .collect();
     let head = match doc.state.no_more_launches.as_deref() {
         Some(r) if r.starts_with("EarlyAbort: ") => r.trim_start_matches("EarlyAbort: ").to_owned(),
         _ if doc.state.children.is_empty() => "No training job was launched.".to_owned(),
         _ => "No training job reported the objective metric.".to_owned(),
     };
-    let completed = doc.state.children.iter().filter(|c| c.status == status::COMPLETED).count();
+    let completed = doc
+        .state
+        .children
+        .iter()
+        .filter(|c| c.status == status::COMPLETED)
+        .count();
     if completed > 0 && reasons.is_empty() {
         return format!(
             "{head} The objective metric {metric} never matched the logs of any child job: check its regex in MetricDefinitions against what the container prints."
@@ -460,21 +546,37 @@ fn failure_reason(doc: &TuningJobDocument) -> String {
     if reasons.is_empty() {
         head
     } else {
-        format!("{head} Please take a look at the training job failures to get more details. {}", reasons.join("; "))
+        format!(
+            "{head} Please take a look at the training job failures to get more details. {}",
+            reasons.join("; ")
+        )
     }
 }
 
-async fn save(svc: &Service, account: &AccountId, key: &str, doc: &TuningJobDocument, end: Option<&str>) -> Result<()> {
-    crate::jobs::record::mutate(svc, account, KIND, key, Some(state::summary_of), |st, stored: &mut TuningJobDocument| {
-        if status::is_terminal(st) {
-            return Ok(false);
-        }
-        stored.state = doc.state.clone();
-        if let Some(end) = end {
-            *st = end.to_owned();
-        }
-        Ok(true)
-    })
+async fn save(
+    svc: &Service,
+    account: &AccountId,
+    key: &str,
+    doc: &TuningJobDocument,
+    end: Option<&str>,
+) -> Result<()> {
+    crate::jobs::record::mutate(
+        svc,
+        account,
+        KIND,
+        key,
+        Some(state::summary_of),
+        |st, stored: &mut TuningJobDocument| {
+            if status::is_terminal(st) {
+                return Ok(false);
+            }
+            stored.state = doc.state.clone();
+            if let Some(end) = end {
+                *st = end.to_owned();
+            }
+            Ok(true)
+        },
+    )
     .await
     .map(|_| ())
 }

@@ -195,7 +195,11 @@ impl TuningJobDocument {
     }
 
     pub fn running(&self) -> usize {
-        self.state.children.iter().filter(|c| !c.is_finished()).count()
+        self.state
+            .children
+            .iter()
+            .filter(|c| !c.is_finished())
+            .count()
     }
 }
 
