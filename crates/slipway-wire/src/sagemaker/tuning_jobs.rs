@@ -143,13 +143,36 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
             "TuningJobCompletionCriteria supports only TargetObjectiveMetricValue in Slipway.",
         ));
     }
-    if definition.hyper_parameter_tuning_resource_config.is_some()
-        && definition.resource_config.is_none()
-    {
-        return Err(invalid(
-            "HyperParameterTuningResourceConfig (instance pools) is not supported by Slipway; give ResourceConfig.",
-        ));
-    }
+    // The SageMaker Python SDK sends HyperParameterTuningResourceConfig
+    // (one instance type); instance pools (InstanceConfigs) choose among
+    // types, which Slipway does not.
+    let resource_config = match (
+        definition.resource_config,
+        definition.hyper_parameter_tuning_resource_config,
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "Only one of ResourceConfig or HyperParameterTuningResourceConfig may be specified.",
+            ))
+        }
+        (Some(r), None) => r.into(),
+        (None, Some(h)) => {
+            if h.instance_configs.as_ref().is_some_and(|c| !c.is_empty()) || h.instance_type.is_none() {
+                return Err(invalid(
+                    "HyperParameterTuningResourceConfig.InstanceConfigs (instance pools) is not supported by Slipway; give InstanceType and InstanceCount.",
+                ));
+            }
+            spec::ResourceConfig {
+                instance_type: h.instance_type,
+                instance_count: h.instance_count,
+            }
+        }
+        (None, None) => {
+            return Err(invalid(
+                "Either ResourceConfig or HyperParameterTuningResourceConfig must be specified.",
+            ))
+        }
+    };
     let algo = definition.algorithm_specification;
     let template = TrainingJobSpec {
         training_job_name: String::new(),
@@ -175,7 +198,7 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
             .map(Into::into)
             .collect(),
         output_data_config: definition.output_data_config.into(),
-        resource_config: definition.resource_config.unwrap_or_default().into(),
+        resource_config,
         stopping_condition: definition.stopping_condition.into(),
         enable_network_isolation: definition.enable_network_isolation,
         environment: definition.environment.unwrap_or_default(),
