@@ -69,6 +69,9 @@ pub struct Hyperparameters {
     pub files: u32,
     /// `seconds` (default 30): delay for `slow`.
     pub seconds: Duration,
+    /// `epoch_ms` (default 0): a pause after each epoch line, so a run has
+    /// a learning curve in time (tuning's early stopping and Hyperband).
+    pub epoch_ms: u64,
     /// `metric_lines` (default 1000): lines printed by `metrics`.
     pub metric_lines: u32,
     /// `failure_message`: replaces the text `fail` writes.
@@ -85,6 +88,7 @@ impl Default for Hyperparameters {
             files: 5000,
             seconds: Duration::from_secs(30),
             metric_lines: 1000,
+            epoch_ms: 0,
             failure_message: None,
         }
     }
@@ -143,6 +147,7 @@ impl Hyperparameters {
                     })?;
                 }
                 "metric_lines" => hp.metric_lines = ranged(key, s, 0, 10_000_000)?,
+                "epoch_ms" => hp.epoch_ms = u64::from(ranged(key, s, 0, 60_000)?),
                 "failure_message" => hp.failure_message = Some(s.to_string()),
                 _ => {} // unknown keys are not ours to judge
             }

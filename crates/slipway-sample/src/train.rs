@@ -117,6 +117,9 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
     let model = linreg::fit(&train, opts, |epoch, loss| {
         if epoch <= 10 || epoch % step == 0 || epoch == hp.epochs {
             say!("epoch={epoch} train:mse={loss}");
+            if hp.epoch_ms > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(hp.epoch_ms));
+            }
         }
     })?;
     let train_mse = linreg::mse(&model, &train);

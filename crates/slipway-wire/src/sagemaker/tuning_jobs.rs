@@ -150,14 +150,14 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
         definition.resource_config,
         definition.hyper_parameter_tuning_resource_config,
     ) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                "Only one of ResourceConfig or HyperParameterTuningResourceConfig may be specified.",
-            ))
-        }
+        (Some(_), Some(_)) => return Err(invalid(
+            "Only one of ResourceConfig or HyperParameterTuningResourceConfig may be specified.",
+        )),
         (Some(r), None) => r.into(),
         (None, Some(h)) => {
-            if h.instance_configs.as_ref().is_some_and(|c| !c.is_empty()) || h.instance_type.is_none() {
+            if h.instance_configs.as_ref().is_some_and(|c| !c.is_empty())
+                || h.instance_type.is_none()
+            {
                 return Err(invalid(
                     "HyperParameterTuningResourceConfig.InstanceConfigs (instance pools) is not supported by Slipway; give InstanceType and InstanceCount.",
                 ));

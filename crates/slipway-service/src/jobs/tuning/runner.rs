@@ -299,14 +299,38 @@ async fn stop_early(svc: &Service, account: &AccountId, doc: &mut TuningJobDocum
         if !c.created || c.is_finished() || c.early_stopped || curves[i].is_empty() {
             continue;
         }
+        let (name, judged) = (c.name.clone(), c.judged_rung);
         let stop = match hyperband {
             Some(hb) => {
                 let bracket = hb.bracket_of(i as u64);
+                // The runner sees a curve every tick, not at every epoch:
+                // a child is judged at the highest rung it has reached,
+                // once, on its value there.
+                let len = curves[i].len();
+                let Some(rung) = bracket
+                    .rungs
+                    .iter()
+                    .copied()
+                    .filter(|&r| r as usize <= len)
+                    .max()
+                else {
+                    continue;
+                };
+                if len < hb.max_resource() as usize && rung <= judged {
+                    continue;
+                }
+                doc.state.children[i].judged_rung = rung;
                 let peers: Vec<Vec<f64>> = (0..curves.len())
                     .filter(|&j| j != i && hb.bracket_of(j as u64).index == bracket.index)
                     .map(|j| curves[j].clone())
                     .collect();
-                hb.should_stop(bracket, &curves[i], &peers, goal)
+                let max = hb.max_resource() as usize;
+                let at_rung = if len >= max {
+                    &curves[i][..]
+                } else {
+                    &curves[i][..rung as usize]
+                };
+                hb.should_stop(bracket, at_rung, &peers, goal)
             }
             None => {
                 let others: Vec<Vec<f64>> = (0..curves.len())
@@ -316,7 +340,7 @@ async fn stop_early(svc: &Service, account: &AccountId, doc: &mut TuningJobDocum
                 slipway_tuning::median_rule_should_stop(&curves[i], &others, goal)
             }
         };
-        if stop && svc.training_jobs().stop(account, &c.name).await.is_ok() {
+        if stop && svc.training_jobs().stop(account, &name).await.is_ok() {
             doc.state.children[i].early_stopped = true;
         }
     }
@@ -439,6 +463,7 @@ fn plan_launches(
             objective: None,
             failure_reason: None,
             early_stopped: false,
+            judged_rung: 0,
         });
         launched.push(index);
     }

@@ -74,6 +74,10 @@ pub struct Child {
     /// Stopped by early stopping (Auto or Hyperband), not by a user.
     #[serde(default)]
     pub early_stopped: bool,
+    /// The highest Hyperband rung this child has been judged at (each
+    /// rung judges a child once, when it gets there).
+    #[serde(default)]
+    pub judged_rung: u32,
 }
 
 impl Child {
