@@ -9,6 +9,7 @@ export const NAV: { href: string; label: string; group: string }[] = [
   { href: `${BASE}/model-package-groups`, label: "Model package groups", group: "Marketplace resources" },
   { href: `${BASE}/algorithms`, label: "Algorithms", group: "Marketplace resources" },
   { href: `${BASE}/training-jobs`, label: "Training jobs", group: "Jobs" },
+  { href: `${BASE}/tuning-jobs`, label: "Hyperparameter tuning jobs", group: "Jobs" },
   { href: `${BASE}/transform-jobs`, label: "Batch transform jobs", group: "Jobs" },
   { href: `${BASE}/models`, label: "Models", group: "Inference" },
   { href: `${BASE}/endpoints`, label: "Endpoints", group: "Inference" },

@@ -4,16 +4,11 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { formatTime } from "../format";
 import type { MetricSeries } from "./metrics";
+import { loadUPlot } from "./uplot";
 
 /** Rows of the values table under each plot (the latest ones). */
 const TABLE_ROWS = 50;
 
-type UPlotClass = typeof uPlot;
-let loading: Promise<UPlotClass> | undefined;
-function loadUPlot(): Promise<UPlotClass> {
-  loading ??= Promise.all([import("uplot"), import("uplot/dist/uPlot.min.css")]).then(([m]) => m.default);
-  return loading;
-}
 
 export function MetricPlots({ series, following }: { series: MetricSeries[]; following: boolean }) {
   if (series.length === 0) return <p class="empty">This job defines no metrics.</p>;

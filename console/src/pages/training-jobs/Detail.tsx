@@ -7,7 +7,8 @@ import {
 import { useRoute } from "preact-iso";
 import { sagemaker } from "../../aws";
 import { ErrorBox, Facts, Loading, PageHeader, Section, StatusBadge } from "../../components/ui";
-import { formatTime } from "../../format";
+import { BASE } from "../../config";
+import { formatTime, nameOfArn } from "../../format";
 import { useLoad } from "../../hooks";
 import { LogView } from "../../jobs/LogView";
 import { MetricPlots } from "../../jobs/MetricPlots";
@@ -52,6 +53,7 @@ function TrainingJobView({ job, error, reload }: { job: DescribeTrainingJobComma
         )}
       </PageHeader>
       <ErrorBox error={error} title="The job's status could not be refreshed." />
+      <TuningJobLink arn={job.TuningJobArn} />
       <FailureReason reason={job.FailureReason} />
       <Section title="Job settings">
         <Facts
@@ -85,6 +87,17 @@ function TrainingJobView({ job, error, reload }: { job: DescribeTrainingJobComma
       <OutputSection job={job} />
       <ResourcesSection job={job} />
     </>
+  );
+}
+
+/** A child of a hyperparameter tuning job names it (DescribeTrainingJob's TuningJobArn). */
+function TuningJobLink({ arn }: { arn: string | undefined }) {
+  if (!arn) return null;
+  const tuning = nameOfArn(arn);
+  return (
+    <p class="part-of">
+      Part of tuning job <a href={`${BASE}/tuning-jobs/${encodeURIComponent(tuning)}`}>{tuning}</a>
+    </p>
   );
 }
 
