@@ -200,3 +200,35 @@ def test_deleting_the_algorithm_while_tuning_ends_the_job(server, bucket):
     kids = sorted(children(sm, name), key=lambda k: k["TrainingJobName"])
     assert kids[0]["TrainingJobStatus"] == "Completed"
     assert all(k["TrainingJobStatus"] == "Failed" and "does not exist" in k["FailureReason"] for k in kids[1:])
+
+
+def test_the_server_runs_no_more_training_containers_than_its_limit(tmp_path_factory):
+    """SLIPWAY_MAX_TRAINING_CONTAINERS=1: a tuning job's two parallel
+    children are both InProgress, but one waits in Starting until the other
+    has ended."""
+    s = _start(tmp_path_factory, "slots", env=dict(TEST_ACCOUNT_ENV, SLIPWAY_MAX_TRAINING_CONTAINERS="1"))
+    try:
+        sm = s.client()
+        s3 = s3_client(s)
+        b = new_bucket(s3, "slots")
+        s3.put_object(Bucket=b, Key="train/data.csv", Body=linear_rows(50))
+        name = uniq("slots")[:32]
+        sm.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name, HyperParameterTuningJobConfig=config(max_jobs=2, parallel=2),
+            TrainingJobDefinition=definition(b, static={"epochs": "5", "mode": "slow", "seconds": "2"}))
+        both_in_progress = False
+        deadline = time.time() + 120
+        while (d := sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))[
+                "HyperParameterTuningJobStatus"] == "InProgress":
+            kids = [sm.describe_training_job(TrainingJobName=k["TrainingJobName"]) for k in children(sm, name)]
+            running = [k for k in kids if k["TrainingJobStatus"] == "InProgress"]
+            past_starting = [k for k in running if k["SecondaryStatus"] != "Starting"]
+            assert len(past_starting) <= 1, [(k["TrainingJobName"], k["SecondaryStatus"]) for k in kids]
+            both_in_progress |= len(running) == 2
+            assert time.time() < deadline
+            time.sleep(0.1)
+        assert d["HyperParameterTuningJobStatus"] == "Completed", d.get("FailureReason")
+        assert both_in_progress
+    finally:
+        s.stop()
+        s.kill()

@@ -40,6 +40,10 @@ pub struct JobSettings {
     /// How long an inference container may take to answer GET /ping with
     /// 200 (docs/contracts.md §4.2: 4 minutes for endpoints; the same for batch).
     pub ready_timeout: Duration,
+    /// Training containers that may run at once on this server
+    /// (`SLIPWAY_MAX_TRAINING_CONTAINERS`); more jobs wait InProgress /
+    /// Starting for a slot (a tuning job's children among them).
+    pub max_training_containers: usize,
 }
 
 impl JobSettings {
@@ -51,8 +55,17 @@ impl JobSettings {
             host_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             keep_work_dirs: false,
             ready_timeout: Duration::from_secs(240),
+            max_training_containers: default_training_containers(),
         }
     }
+}
+
+/// Two per CPU, at least four: training containers mostly wait on I/O
+/// and sleep as often as they compute, and a tuning job's parallel
+/// children should fit beside a validation.
+fn default_training_containers() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (2 * cpus).max(4)
 }
 
 pub use slipway_executor::StopKind;
@@ -78,6 +91,8 @@ pub struct JobRuntime {
     /// Other tasks of the control plane (validations, log shippers), so a
     /// simulated crash can end them too.
     tasks: Mutex<Vec<AbortHandle>>,
+    /// Slots for training containers (`JobSettings::max_training_containers`).
+    pub(crate) training_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl JobRuntime {
@@ -93,7 +108,9 @@ impl JobRuntime {
     }
 
     fn build(engine: Arc<dyn ContainerEngine>, settings: JobSettings, runs_jobs: bool) -> Self {
+        let slots = settings.max_training_containers.max(1);
         Self {
+            training_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             engine,
             runs_jobs,
             settings,

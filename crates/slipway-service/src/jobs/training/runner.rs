@@ -148,6 +148,27 @@ struct Runner {
 
 impl Runner {
     async fn run(mut self, entry: Entry) {
+        // A new job waits (InProgress / Starting) for a training slot, or
+        // for a stop; a job re-attached after a restart already has its
+        // container and takes a slot only if one is free.
+        let slots = self.rt.training_slots.clone();
+        let slot = match entry {
+            Entry::Fresh => {
+                let mut stop = self.stop_rx.clone();
+                tokio::select! {
+                    permit = slots.acquire_owned() => permit.ok(),
+                    _ = stop.wait_for(Option::is_some) => None,
+                }
+            }
+            _ => slots.try_acquire_owned().ok(),
+        };
+        if slot.is_none()
+            && matches!(entry, Entry::Fresh)
+            && *self.stop_rx.borrow() == Some(StopKind::Shutdown)
+        {
+            return; // never started: the next start runs it from the beginning
+        }
+        let _slot = slot;
         let wd = WorkDir::new(&self.rt.settings.work_root, &self.account, &self.key);
         let mut container = None;
         let outcome = self.drive(entry, &wd, &mut container).await;
