@@ -201,6 +201,25 @@ def test_the_rules_of_using_a_product(server, seller, buyer, other, package_prod
                       ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
                       StoppingCondition={"MaxRuntimeInSeconds": 300})
     assert (code, msg) == ("ValidationException", "EnableNetworkIsolation must be true for jobs using SageMaker Marketplace algorithms.")
+    # The same rules for a tuning job with the algorithm's ARN.
+    def tune(party, isolated):
+        td = {"StaticHyperParameters": {}, "RoleArn": party.role, "EnableNetworkIsolation": isolated,
+              "AlgorithmSpecification": {"AlgorithmName": algo_copy, "TrainingInputMode": "File"},
+              "InputDataConfig": training_definition(party.bucket)["InputDataConfig"],
+              "OutputDataConfig": {"S3OutputPath": f"s3://{party.bucket}/out/"},
+              "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+              "StoppingCondition": {"MaxRuntimeInSeconds": 300}}
+        cfg = {"Strategy": "Random", "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "train:mse"},
+               "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+               "ParameterRanges": {"IntegerParameterRanges": [{"Name": "epochs", "MinValue": "10", "MaxValue": "50"}]}}
+        return error(party.sm.create_hyper_parameter_tuning_job, HyperParameterTuningJobName=uniq("hpo")[:32],
+                     HyperParameterTuningJobConfig=cfg, TrainingJobDefinition=td)
+    assert tune(other, True) == ("ValidationException", NOT_SUBSCRIBED)
+    assert tune(buyer, False) == ("ValidationException",
+                                  "EnableNetworkIsolation must be true for jobs using SageMaker Marketplace algorithms.")
+    # Subscribed and isolated, the algorithm's own rules apply: its epochs are not tunable.
+    code, msg = tune(buyer, True)
+    assert code == "ValidationException" and "untunable hyperparameters: [epochs]" in msg, msg
     # Another region's ARN, and an unknown one.
     other_region = copy_arn.replace(f":{server.region}:", ":eu-west-3:")
     code, msg = error(buyer.sm.describe_model_package, ModelPackageName=other_region)
