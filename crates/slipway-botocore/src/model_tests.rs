@@ -50,6 +50,12 @@ const EXPECTED_OPERATIONS: &[&str] = &[
     "ListEndpoints",
     "UpdateEndpoint",
     "UpdateEndpointWeightsAndCapacities",
+    "CreateHyperParameterTuningJob",
+    "DescribeHyperParameterTuningJob",
+    "ListHyperParameterTuningJobs",
+    "StopHyperParameterTuningJob",
+    "DeleteHyperParameterTuningJob",
+    "ListTrainingJobsForHyperParameterTuningJob",
 ];
 
 #[test]

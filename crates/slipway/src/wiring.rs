@@ -293,7 +293,9 @@ async fn job_runtime(config: &Config) -> JobRuntime {
     if let Ok(v) = std::env::var("SLIPWAY_MAX_TRAINING_CONTAINERS") {
         match v.trim().parse::<usize>() {
             Ok(n) if n > 0 => settings.max_training_containers = n,
-            _ => tracing::warn!(value = %v, "SLIPWAY_MAX_TRAINING_CONTAINERS is not a positive whole number; using {}", settings.max_training_containers),
+            _ => {
+                tracing::warn!(value = %v, "SLIPWAY_MAX_TRAINING_CONTAINERS is not a positive whole number; using {}", settings.max_training_containers)
+            }
         }
     }
     JobRuntime::new(Arc::new(engine), settings)

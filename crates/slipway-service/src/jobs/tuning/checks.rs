@@ -85,15 +85,14 @@ pub fn request(spec: &TuningJobSpec) -> Result<Space> {
         )));
     }
     match spec.strategy.as_str() {
-        "Grid" => {
-            if spec.max_training_jobs.is_some() {
-                // AWS: the grid's size is the number of jobs.
-                return Err(invalid(
-                    &limits,
-                    "MaxNumberOfTrainingJobs must not be specified for the Grid strategy: it runs one training job per grid point.",
-                ));
-            }
+        // AWS: the grid's size is the number of jobs.
+        "Grid" if spec.max_training_jobs.is_some() => {
+            return Err(invalid(
+                &limits,
+                "MaxNumberOfTrainingJobs must not be specified for the Grid strategy: it runs one training job per grid point.",
+            ));
         }
+        "Grid" => {}
         _ if spec.max_training_jobs.is_none() => {
             return Err(invalid(
                 &limits,

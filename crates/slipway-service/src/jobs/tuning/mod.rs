@@ -328,3 +328,6 @@ fn supported_objectives(echo: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

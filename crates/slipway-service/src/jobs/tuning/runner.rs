@@ -65,20 +65,14 @@ impl JobKind for Tuning {
         None
     }
 
-    fn resume<'a>(
-        svc: &'a Service,
-        _rt: &'a Arc<JobRuntime>,
-        record: &'a ResourceRecord,
-    ) -> impl std::future::Future<Output = ()> + Send + 'a {
-        async move {
-            lifecycle::spawn::<Tuning>(
-                svc.clone(),
-                record.account.clone(),
-                record.key.clone(),
-                record.arn.clone(),
-                (),
-            );
-        }
+    async fn resume(svc: &Service, _rt: &Arc<JobRuntime>, record: &ResourceRecord) {
+        lifecycle::spawn::<Tuning>(
+            svc.clone(),
+            record.account.clone(),
+            record.key.clone(),
+            record.arn.clone(),
+            (),
+        );
     }
 }
 
