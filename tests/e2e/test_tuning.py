@@ -345,3 +345,18 @@ def test_requests_aws_refuses(sm, bucket, algo):
     with pytest.raises(ClientError) as ei:
         sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="never-made")
     assert error(ei) == ("ResourceNotFound", "Amazon SageMaker can't find a tuning job with name never-made")
+
+
+def test_a_reached_target_objective_ends_the_search(sm, bucket):
+    """TuningJobCompletionCriteria.TargetObjectiveMetricValue: once a child
+    reaches it, no more are launched; the job completes early."""
+    name = uniq("target")[:32]
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        HyperParameterTuningJobConfig=config(max_jobs=10, parallel=1,
+                                             TuningJobCompletionCriteria={"TargetObjectiveMetricValue": 1e9}),
+        TrainingJobDefinition=definition(bucket))
+    d = wait_tuning(sm, name)
+    assert d["HyperParameterTuningJobStatus"] == "Completed", d.get("FailureReason")
+    assert len(children(sm, name)) == 1
+    assert d["TuningJobCompletionDetails"]["ConvergenceDetectedTime"] >= d["CreationTime"]
