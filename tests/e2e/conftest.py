@@ -119,9 +119,9 @@ def account_id(server):
 # alone waits minutes on containers) go first, so that none of them starts
 # last and leaves the other workers idle at the end. Only the order of
 # whole modules changes; a serial run keeps the usual order.
-LONGEST_MODULES = ("test_readiness", "test_seller_sdk_flow", "test_endpoints_sdk", "test_s3_cli",
+LONGEST_MODULES = ("test_marketplace_usage", "test_readiness", "test_seller_sdk_flow", "test_endpoints_sdk", "test_s3_cli",
                    "test_console_storage", "test_training", "test_endpoints", "test_marketplace_buyers",
-                   "test_hostile")
+                   "test_tuning_lifecycle", "test_hostile")
 
 
 def pytest_collection_modifyitems(config, items):
