@@ -103,22 +103,8 @@ pub async fn handle_cbor(
     }
 }
 
-fn cbor_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = (status, body).into_response();
-    let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/cbor"));
-    h.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
-    resp
-}
-
-/// An error as RPC v2 CBOR writes it: a map with `__type` and `message`.
 fn cbor_error(e: AwsError) -> Response {
-    let body = serde_json::json!({"__type": e.code, "message": e.message});
-    let bytes = cbor::encode(slipway_botocore::agreement(), None, &body).unwrap_or_default();
-    let mut resp = cbor_response(e.status, bytes);
-    resp.headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
-    resp
+    cbor::error_response(slipway_botocore::agreement(), &e)
 }
 
 async fn serve_cbor(
@@ -155,5 +141,5 @@ async fn serve_cbor(
         tracing::error!(error = %e, "encoding an agreement answer");
         AwsError::internal()
     })?;
-    Ok(cbor_response(StatusCode::OK, bytes))
+    Ok(cbor::response(StatusCode::OK, bytes))
 }

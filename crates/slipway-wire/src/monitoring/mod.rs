@@ -203,22 +203,9 @@ pub async fn handle_cbor(
     }
 }
 
-fn cbor_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = (status, body).into_response();
-    let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/cbor"));
-    h.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
-    resp
-}
-
-/// An error as RPC v2 CBOR writes it: a map with `__type` and `message`.
+/// An error in CBOR, with CloudWatch's query code beside it.
 fn cbor_error(e: AwsError) -> Response {
-    let body = serde_json::json!({"__type": e.code, "message": e.message});
-    let bytes = cbor::encode(slipway_botocore::cloudwatch(), None, &body).unwrap_or_default();
-    let mut resp = cbor_response(e.status, bytes);
-    if let Ok(v) = HeaderValue::from_str(e.code) {
-        resp.headers_mut().insert("x-amzn-errortype", v);
-    }
+    let resp = cbor::error_response(slipway_botocore::cloudwatch(), &e);
     with_query_code(resp, e.code)
 }
 
@@ -278,7 +265,7 @@ async fn serve_cbor(
         tracing::error!(error = %e, "encoding a CloudWatch answer");
         AwsError::internal()
     })?;
-    Ok(cbor_response(StatusCode::OK, bytes))
+    Ok(cbor::response(StatusCode::OK, bytes))
 }
 
 #[cfg(test)]
