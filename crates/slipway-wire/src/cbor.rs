@@ -128,6 +128,33 @@ fn to_cbor(model: &ServiceModel, shape: Option<&str>, v: &Value) -> Cbor {
     }
 }
 
+/// A Smithy RPC v2 CBOR answer: the body with its content type and the
+/// protocol header clients check.
+pub fn response(status: axum::http::StatusCode, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    use axum::response::IntoResponse;
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/cbor"));
+    h.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+    resp
+}
+
+/// An error as RPC v2 CBOR writes it: a map with `__type` and `message`,
+/// and the code in `x-amzn-errortype`.
+pub fn error_response(
+    model: &ServiceModel,
+    e: &slipway_wire_core::error::AwsError,
+) -> axum::response::Response {
+    let body = serde_json::json!({"__type": e.code, "message": e.message});
+    let bytes = encode(model, None, &body).unwrap_or_default();
+    let mut resp = response(e.status, bytes);
+    if let Ok(v) = axum::http::HeaderValue::from_str(e.code) {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap (STYLE 6)
 mod tests {
@@ -202,31 +229,3 @@ mod tests {
         assert!(decode(b"\x7b\xff\xff\xff\xff\xff\xff\xff\xff").is_err());
     }
 }
-
-/// A Smithy RPC v2 CBOR answer: the body with its content type and the
-/// protocol header clients check.
-pub fn response(status: axum::http::StatusCode, body: Vec<u8>) -> axum::response::Response {
-    use axum::http::HeaderValue;
-    use axum::response::IntoResponse;
-    let mut resp = (status, body).into_response();
-    let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/cbor"));
-    h.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
-    resp
-}
-
-/// An error as RPC v2 CBOR writes it: a map with `__type` and `message`,
-/// and the code in `x-amzn-errortype`.
-pub fn error_response(
-    model: &ServiceModel,
-    e: &slipway_wire_core::error::AwsError,
-) -> axum::response::Response {
-    let body = serde_json::json!({"__type": e.code, "message": e.message});
-    let bytes = encode(model, None, &body).unwrap_or_default();
-    let mut resp = response(e.status, bytes);
-    if let Ok(v) = axum::http::HeaderValue::from_str(e.code) {
-        resp.headers_mut().insert("x-amzn-errortype", v);
-    }
-    resp
-}
-
