@@ -17,6 +17,7 @@ mod servers;
 mod stats;
 mod training;
 mod transform;
+mod tuning;
 mod validation;
 mod workload;
 
@@ -63,6 +64,9 @@ enum Command {
     /// image, a 10 MiB model) against the plain copy of the same bytes
     /// (docs/benchmarks.md "Publishing").
     Publish(publish::PublishArgs),
+    /// A Random tuning job of 8 children, 2 at a time, against the same
+    /// 8 training jobs back to back (docs/benchmarks.md "Tuning jobs").
+    Tuning(tuning::TuningArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
             Command::Registry(args) => registry::run(args).await,
             Command::Endpoint(args) => endpoint::run(args).await,
             Command::Publish(args) => publish::run(args).await,
+            Command::Tuning(args) => tuning::run(args).await,
         }
     });
     match result {

@@ -11,6 +11,7 @@
 
 mod data;
 mod readiness;
+mod tuning;
 mod watch;
 
 use crate::config::Config;
@@ -40,6 +41,12 @@ pub struct ValidateArgs {
     /// listing blockers and scans. Exits 4 when a finding blocks listing.
     #[arg(long)]
     pub readiness: bool,
+    /// Algorithms: after validation, run a training job at each end of
+    /// every tunable hyperparameter's range (each categorical value, up to
+    /// four) and report whether the container accepted it and the tuning
+    /// objective metrics appeared (docs/jobs.md "Tuning check"). Exits 5 when one did not.
+    #[arg(long)]
+    pub tuning: bool,
     /// Stream the containers' output while the jobs run.
     #[arg(long)]
     pub logs: bool,
@@ -82,7 +89,7 @@ impl Kind {
 /// Exit codes: 0 validated (and, with `--readiness`, nothing blocks
 /// listing), 1 validation failed, 2 the request or the environment is
 /// unusable, 3 timed out, 4 validated but a readiness finding blocks
-/// listing.
+/// listing, 5 validated but (with `--tuning`) a tuning probe failed.
 pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
@@ -90,6 +97,9 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     let mut doc: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not JSON", args.file.display()))?;
     let kind = Kind::of(&doc)?;
+    if args.tuning && kind != Kind::Algorithm {
+        bail!("--tuning checks an algorithm's tunable hyperparameters; this is a CreateModelPackage request");
+    }
     let temp;
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
@@ -165,6 +175,21 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
+    let tuning = if args.tuning && outcome.status == "Completed" {
+        let plan = tuning::plan(&doc)?;
+        eprintln!(
+            "slipway validate: tuning check: {} training jobs",
+            plan.probes.len()
+        );
+        let left = Duration::from_secs(args.timeout).saturating_sub(started.elapsed());
+        let output = format!("s3://{}/tuning-probes/", data::BUCKET);
+        Some(tuning::run(&app.hosting, &account, &arn, plan, &output, left).await)
+    } else {
+        if args.tuning {
+            eprintln!("slipway validate: tuning check skipped: the validation did not complete");
+        }
+        None
+    };
     data::fetch_outputs(&svc, &account, &staged).await?;
     match args.output {
         Output::Text => {
@@ -172,17 +197,27 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<u8> {
             if let Some(r) = &report {
                 print!("{}", readiness::text(r));
             }
+            if let Some(t) = &tuning {
+                print!("{}", t.text());
+            }
         }
         Output::Json => {
             let mut v = outcome.json_report();
             if let Some(r) = &report {
                 v["Readiness"] = slipway_wire::readiness::report_json(r);
             }
+            if let Some(t) = &tuning {
+                v["Tuning"] = t.json();
+            }
             println!("{}", serde_json::to_string_pretty(&v)?)
         }
-        Output::Junit => print!("{}", readiness::junit(&outcome, report.as_ref())),
+        Output::Junit => print!(
+            "{}",
+            readiness::junit(&outcome, report.as_ref(), tuning.as_ref())
+        ),
     }
     Ok(match outcome.status.as_str() {
+        "Completed" if tuning.as_ref().is_some_and(|t| !t.passed()) => 5,
         "Completed" if report.as_ref().is_some_and(|r| !r.listing_ready()) => 4,
         "Completed" => 0,
         "TimedOut" => 3,

@@ -12,7 +12,7 @@ use slipway_service::Service;
 use std::path::{Path, PathBuf};
 
 /// The bucket local data is staged in.
-const BUCKET: &str = "slipway-validate";
+pub const BUCKET: &str = "slipway-validate";
 
 /// What staging did, and where outputs go back to.
 #[derive(Debug, Default)]

@@ -110,7 +110,11 @@ fn esc(s: &str) -> String {
 /// JUnit XML: a suite for the validation (one case per profile step, from
 /// the jobs) and one for readiness (one case per check that passed and
 /// one failing case per finding; advice is a passing case with output).
-pub fn junit(outcome: &Outcome, report: Option<&Report>) -> String {
+pub fn junit(
+    outcome: &Outcome,
+    report: Option<&Report>,
+    tuning: Option<&super::tuning::Report>,
+) -> String {
     let mut cases = String::new();
     let mut failures = 0;
     for j in &outcome.jobs {
@@ -196,6 +200,46 @@ pub fn junit(outcome: &Outcome, report: Option<&Report>) -> String {
         total_failures += failed;
         suites.push_str(&format!(
             "  <testsuite name=\"readiness\" tests=\"{n}\" failures=\"{failed}\">\n{cases}  </testsuite>\n"
+        ));
+    }
+    if let Some(t) = tuning {
+        let mut cases = String::new();
+        let mut failed = 0;
+        for p in &t.probes {
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"tuning.{}\" name=\"{}={}\">",
+                esc(&p.spec.parameter),
+                esc(&p.spec.parameter),
+                esc(&p.spec.value)
+            );
+            if !p.passed() {
+                failed += 1;
+                let missing: Vec<&str> = p
+                    .metrics
+                    .iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(m, _)| m.as_str())
+                    .collect();
+                let _ = write!(
+                    cases,
+                    "<failure message=\"{} {}\">{}{}</failure>",
+                    esc(&p.job),
+                    esc(&p.status),
+                    esc(p.failure_reason.as_deref().unwrap_or("")),
+                    esc(&format!(
+                        "\nobjective metrics missing: {}",
+                        missing.join(", ")
+                    ))
+                );
+            }
+            cases.push_str("</testcase>\n");
+        }
+        total += t.probes.len();
+        total_failures += failed;
+        suites.push_str(&format!(
+            "  <testsuite name=\"tuning\" tests=\"{}\" failures=\"{failed}\">\n{cases}  </testsuite>\n",
+            t.probes.len()
         ));
     }
     format!(
