@@ -264,7 +264,10 @@ async fn calls_are_split_by_variant_weight_and_may_target_a_variant() {
             b += 1;
         }
     }
-    assert!((280..=320).contains(&b), "B got {b} of 400 calls");
+    // 3:1 weights give B 300 calls on average, σ ≈ 8.7; ±45 is over 5σ, so
+    // the assertion fails only for a wrong split, not for an unlucky draw
+    // (an even split gives 200, all to B 400).
+    assert!((255..=345).contains(&b), "B got {b} of 400 calls");
     let mut to_a = call("split", "x");
     to_a.target_variant = Some("A".into());
     assert_eq!(invoke(&h, &t, to_a).await.expect("answered").0, "A");
