@@ -82,6 +82,12 @@ pub(crate) fn parse_time(s: Option<&str>) -> Option<OffsetDateTime> {
     (t.year() > 1).then_some(t)
 }
 
+/// The exit code in Podman's answer to `POST /libpod/containers/{id}/wait`:
+/// a bare JSON integer (`0\n`).
+pub(crate) fn libpod_exit_code(body: &[u8]) -> Option<i64> {
+    std::str::from_utf8(body).ok()?.trim().parse().ok()
+}
+
 /// Reads an inspect answer, translating Podman's own container states to
 /// Docker's (`stopped`: exited but not yet cleaned up) so bollard's model
 /// accepts them.
@@ -232,6 +238,8 @@ mod tests {
         assert!(st.running);
         assert_eq!(st.exit_code, None);
         assert!(lenient_inspect(b"not json").is_err());
+        assert_eq!(libpod_exit_code(b"137\n"), Some(137));
+        assert_eq!(libpod_exit_code(b"{\"cause\":\"x\"}"), None);
     }
 
     #[test]

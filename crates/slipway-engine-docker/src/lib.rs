@@ -55,6 +55,10 @@ pub struct DockerEngine {
     /// For the requests bollard cannot decode from Podman (see `raw`).
     endpoint: raw::Endpoint,
     host: String,
+    /// Served by `podman system service` (its `/version` names a "Podman
+    /// Engine" component): waits use Podman's own endpoint (see
+    /// [`DockerEngine::wait_blocking`]).
+    podman: bool,
 }
 
 /// `GET /containers/json` items, with the state as a plain string.
@@ -94,11 +98,18 @@ impl DockerEngine {
             .clone()
             .with_timeout(Duration::from_secs(LONG_TIMEOUT_SECS));
         let endpoint = raw::Endpoint::parse(&host);
+        let podman = docker.version().await.is_ok_and(|v| {
+            v.components
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.name.contains("Podman"))
+        });
         Ok(Self {
             docker,
             long,
             endpoint,
             host,
+            podman,
         })
     }
 
@@ -232,6 +243,55 @@ impl DockerEngine {
 
     /// The engine's own wait (blocks until the container is not running).
     async fn wait_blocking(&self, id: &ContainerId) -> Result<ExitStatus, EngineError> {
+        let code = if self.podman {
+            self.wait_libpod(id).await?
+        } else {
+            self.wait_compat(id).await?
+        };
+        // Wait does not say why the container ended; inspect does.
+        let oom_killed = match self.inspect(id).await {
+            Ok(s) => s.oom_killed,
+            Err(EngineError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(ExitStatus { code, oom_killed })
+    }
+
+    /// Podman's own wait. Its Docker-compatible `POST /containers/{id}/wait`
+    /// re-checks the container's state in a tight loop on Podman 4.3: one
+    /// waiting request kept the service at ~0.95 of a core for as long as
+    /// the container ran (measured: 9.4 s of service CPU over a 10 s
+    /// container), which halved the speed of two parallel training jobs on
+    /// a 2-core machine. The libpod endpoint waits on the container's exit
+    /// at an interval and costs ~nothing (0.06 s over the same run).
+    async fn wait_libpod(&self, id: &ContainerId) -> Result<i64, EngineError> {
+        let path = format!(
+            "/v4.0.0/libpod/containers/{}/wait?condition=stopped&condition=exited",
+            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, body) = self
+            .endpoint
+            .post(&path, Duration::from_secs(LONG_TIMEOUT_SECS))
+            .await?;
+        match status {
+            200..=299 => convert::libpod_exit_code(&body).ok_or_else(|| EngineError::Engine {
+                detail: format!(
+                    "wait on {id}: unreadable answer {:?}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }),
+            404 => Err(EngineError::NotFound(id.as_str().to_owned())),
+            _ => Err(EngineError::Engine {
+                detail: format!(
+                    "wait on {id}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }),
+        }
+    }
+
+    /// Docker's wait.
+    async fn wait_compat(&self, id: &ContainerId) -> Result<i64, EngineError> {
         let options = WaitContainerOptionsBuilder::new()
             .condition("not-running")
             .build();
@@ -247,13 +307,7 @@ impl DockerEngine {
                 })
             }
         };
-        // Wait does not say why the container ended; inspect does.
-        let oom_killed = match self.inspect(id).await {
-            Ok(s) => s.oom_killed,
-            Err(EngineError::NotFound(_)) => false,
-            Err(e) => return Err(e),
-        };
-        Ok(ExitStatus { code, oom_killed })
+        Ok(code)
     }
 
     /// Inspects until the container has run and stopped: every 25 ms at
