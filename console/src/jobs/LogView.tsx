@@ -3,6 +3,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ErrorBox } from "../components/ui";
 import { MAX_LINES, type TailState } from "./logTail";
+import { hostOfStream } from "./metrics";
 
 function clock(ms: number): string {
   return new Date(ms).toLocaleTimeString(undefined, { hour12: false });
@@ -10,9 +11,13 @@ function clock(ms: number): string {
 
 export function LogView({ tail, group }: { tail: TailState; group: string }) {
   const [follow, setFollow] = useState(true);
+  // A distributed job's hosts each have a stream; "" shows them all.
+  const [host, setHost] = useState("");
   const box = useRef<HTMLDivElement>(null);
   const lastSeq = tail.lines.length ? tail.lines[tail.lines.length - 1].seq : -1;
   const many = tail.streams.length > 1;
+  const hosts = [...new Set(tail.streams.map(hostOfStream))].sort();
+  const shown = host ? tail.lines.filter((l) => hostOfStream(l.stream) === host) : tail.lines;
 
   useLayoutEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
@@ -37,6 +42,19 @@ export function LogView({ tail, group }: { tail: TailState; group: string }) {
           <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} />{" "}
           Follow log
         </label>
+        {hosts.length > 1 && (
+          <label>
+            Host{" "}
+            <select value={host} onChange={(e) => setHost((e.target as HTMLSelectElement).value)}>
+              <option value="">All hosts</option>
+              {hosts.map((h) => (
+                <option key={h} value={h}>
+                  {h}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <span class="muted" aria-live="polite">
           {tail.following ? "Live: new lines appear as the job writes them." : tail.read ? "The job has ended; this is its whole log." : "Reading…"}
         </span>
@@ -61,7 +79,7 @@ export function LogView({ tail, group }: { tail: TailState; group: string }) {
         {tail.read && tail.lines.length === 0 && (
           <div class="empty">{tail.following ? "No log lines yet." : "This job wrote no log lines."}</div>
         )}
-        {tail.lines.map((l) => (
+        {shown.map((l) => (
           <div class="log-line" key={l.seq}>
             <time>{clock(l.time)}</time>
             {many && <span class="log-stream">{l.stream.slice(l.stream.indexOf("/") + 1)}</span>}

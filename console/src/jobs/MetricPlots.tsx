@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { formatTime } from "../format";
-import type { MetricSeries } from "./metrics";
+import { seriesLabel, type MetricSeries } from "./metrics";
 import { loadUPlot } from "./uplot";
 
 /** Rows of the values table under each plot (the latest ones). */
@@ -15,14 +15,30 @@ export function MetricPlots({ series, following }: { series: MetricSeries[]; fol
   return (
     <div class="metric-plots">
       {series.map((s, i) => (
-        <MetricPlot key={`${i}:${s.name}`} series={s} points={s.xs.length + s.dropped} following={following} />
+        <MetricPlot
+          key={`${i}:${s.name}:${s.host ?? ""}`}
+          series={s}
+          label={seriesLabel(s, series)}
+          points={s.xs.length + s.dropped}
+          following={following}
+        />
       ))}
     </div>
   );
 }
 
 /** `points` (how many values were ever read) changes when `series` grew. */
-function MetricPlot({ series, points, following }: { series: MetricSeries; points: number; following: boolean }) {
+function MetricPlot({
+  series,
+  label,
+  points,
+  following,
+}: {
+  series: MetricSeries;
+  label: string;
+  points: number;
+  following: boolean;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const [loadError, setLoadError] = useState<string>();
@@ -43,7 +59,7 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
             height: 220,
             legend: { show: false },
             scales: { x: { time: true, range: atLeastASecond }, y: { range: padded } },
-            series: [{}, { label: series.name, stroke: "#0972d3", width: 2, points: { size: 4 } }],
+            series: [{}, { label, stroke: "#0972d3", width: 2, points: { size: 4 } }],
             axes: [{}, { size: 60 }],
           },
           data(),
@@ -70,9 +86,9 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
   const rows = [];
   for (let i = n - 1; i >= Math.max(0, n - TABLE_ROWS); i--) rows.push(i);
   return (
-    <figure class="metric" data-metric={series.name} data-points={n}>
+    <figure class="metric" data-metric={series.name} data-host={series.host} data-points={n}>
       <figcaption>
-        <strong>{series.name}</strong>{" "}
+        <strong>{label}</strong>{" "}
         <span class="muted">
           {n} {n === 1 ? "value" : "values"}
           {last !== undefined && `, latest ${last}`}
@@ -85,13 +101,13 @@ function MetricPlot({ series, points, following }: { series: MetricSeries; point
       {series.invalid && <div class="error-box">{series.invalid}</div>}
       {loadError && <div class="error-box">{loadError}</div>}
       {!series.invalid && n === 0 && <p class="empty">No value of this metric in the log yet.</p>}
-      <div class="plot" ref={box} role="img" aria-label={`Plot of ${series.name} over time, ${n} values`} />
+      <div class="plot" ref={box} role="img" aria-label={`Plot of ${label} over time, ${n} values`} />
       {series.dropped > 0 && <p class="muted">The {series.dropped} oldest values are not kept.</p>}
       {n > 0 && (
         <details>
-          <summary>Values of {series.name}</summary>
+          <summary>Values of {label}</summary>
           <table class="list compact">
-            <caption class="visually-hidden">Latest values of {series.name}</caption>
+            <caption class="visually-hidden">Latest values of {label}</caption>
             <thead>
               <tr>
                 <th scope="col">Time</th>

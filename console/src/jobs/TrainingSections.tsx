@@ -106,6 +106,11 @@ export function OutputSection({ job }: { job: Job }) {
             ),
           ],
           ["Output compression", job.OutputDataConfig?.CompressionType],
+          ["Checkpoint S3 URI", job.CheckpointConfig?.S3Uri ? <code>{job.CheckpointConfig.S3Uri}</code> : undefined],
+          [
+            "Checkpoint local path",
+            job.CheckpointConfig ? <code>{job.CheckpointConfig.LocalPath ?? "/opt/ml/checkpoints"}</code> : undefined,
+          ],
           ["Encryption key", job.OutputDataConfig?.KmsKeyId],
         ]}
       />
@@ -122,6 +127,13 @@ export function ResourcesSection({ job }: { job: Job }) {
         rows={[
           ["Instance type", r?.InstanceType],
           ["Instance count", r?.InstanceCount],
+          ...(r?.InstanceGroups ?? []).map(
+            (g): [string, string] => [
+              `Instance group ${g.InstanceGroupName ?? ""}`,
+              `${g.InstanceCount ?? 0} × ${g.InstanceType ?? ""}`,
+            ],
+          ),
+          ["Managed spot training", job.EnableManagedSpotTraining ? "Enabled" : "Disabled"],
           ["Additional storage volume per instance (GB)", r?.VolumeSizeInGB],
           ["Maximum runtime", s?.MaxRuntimeInSeconds !== undefined ? formatSeconds(s.MaxRuntimeInSeconds) : undefined],
           ["Maximum wait time", s?.MaxWaitTimeInSeconds !== undefined ? formatSeconds(s.MaxWaitTimeInSeconds) : undefined],

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError, logs } from "../aws";
-import { compileMetrics, type MetricSeries, type MetricDefinition } from "./metrics";
+import { compileMetrics, hostOfStream, type MetricSeries, type MetricDefinition } from "./metrics";
 
 /** How many lines stay in memory (and on screen). */
 export const MAX_LINES = 5000;
@@ -78,7 +78,7 @@ export function useLogTail(
         const message = (e.message ?? "").replace(/\n$/, "");
         const time = e.timestamp ?? 0;
         st.lines.push({ seq: seq++, time, stream, message });
-        metrics.take(message, time);
+        metrics.take(message, time, hostOfStream(stream));
       }
       if (st.lines.length > MAX_LINES) {
         const over = st.lines.length - MAX_LINES;
