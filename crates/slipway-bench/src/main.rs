@@ -7,6 +7,7 @@
 
 mod client;
 mod control_plane;
+mod distributed;
 mod endpoint;
 mod publish;
 mod readiness;
@@ -67,6 +68,10 @@ enum Command {
     /// A Random tuning job of 8 children, 2 at a time, against the same
     /// 8 training jobs back to back (docs/benchmarks.md "Tuning jobs").
     Tuning(tuning::TuningArgs),
+    /// A training job on several instances against the same bare Podman
+    /// containers on a network made by hand (docs/benchmarks.md
+    /// "Distributed training").
+    Distributed(distributed::DistributedArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
@@ -120,6 +125,7 @@ fn main() -> ExitCode {
             Command::Endpoint(args) => endpoint::run(args).await,
             Command::Publish(args) => publish::run(args).await,
             Command::Tuning(args) => tuning::run(args).await,
+            Command::Distributed(args) => distributed::run(args).await,
         }
     });
     match result {

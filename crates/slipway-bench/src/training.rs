@@ -86,7 +86,10 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
         crate::servers::settle().await;
         bare.push(bare_podman(&args, base.path(), &csv, round, None).await?);
         crate::servers::settle().await;
-        let (wall, train_secs) = through_slipway(&client, &args, round).await?;
+        let name = format!("bench-{}-{round}", std::process::id());
+        let hyperparameters = json!({"epochs": args.epochs.to_string()});
+        let (wall, train_secs) =
+            through_slipway(&client, &args.image, &hyperparameters, 1, &name).await?;
         slip.push(wall);
         in_container.push(train_secs);
     }
@@ -217,21 +220,25 @@ pub(crate) async fn bare_podman(
     Ok(took)
 }
 
-async fn through_slipway(
+/// CreateTrainingJob `name` on `s3://bench/train/` with `instance_count`
+/// hosts, then DescribeTrainingJob every 20 ms until Completed: the wall
+/// time and TrainingTimeInSeconds.
+pub(crate) async fn through_slipway(
     client: &Client,
-    args: &TrainingArgs,
-    round: u32,
+    image: &str,
+    hyperparameters: &Value,
+    instance_count: u32,
+    name: &str,
 ) -> anyhow::Result<(Duration, i64)> {
-    let name = format!("bench-{}-{round}", std::process::id());
     let req = json!({
         "TrainingJobName": name,
         "RoleArn": "arn:aws:iam::123456789012:role/bench",
-        "AlgorithmSpecification": {"TrainingImage": args.image, "TrainingInputMode": "File"},
-        "HyperParameters": {"epochs": args.epochs.to_string()},
+        "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
+        "HyperParameters": hyperparameters,
         "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv",
             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bench/train/"}}}],
         "OutputDataConfig": {"S3OutputPath": "s3://bench/output"},
-        "ResourceConfig": {"InstanceType": INSTANCE, "InstanceCount": 1, "VolumeSizeInGB": 1},
+        "ResourceConfig": {"InstanceType": INSTANCE, "InstanceCount": instance_count, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     });
     let started = Instant::now();
