@@ -10,6 +10,7 @@
 //! `slipway-objects` and on `slipway-batch`, never on the control plane.
 
 pub mod archive;
+pub mod checkpoints;
 pub mod data;
 pub mod extract;
 pub mod inference;

@@ -184,6 +184,12 @@ async fn invocations(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
     };
     let declared = header_str(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    if app.settings.log_invocations {
+        match declared {
+            Some(len) => say!("invocation: {len} byte(s)"),
+            None => say!("invocation: chunked body"),
+        }
+    }
     // nginx decides from Content-Length before reading; a chunked body is
     // cut at the cap while reading (below), as nginx does too.
     let body_cap = app.settings.mode == ServeMode::BodyCap;

@@ -55,6 +55,7 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
     let hp = read_hyperparameters(root)?;
     check_input_config(root)?;
     log_resource_config(root);
+    keep_checkpoint(root);
     if hp.mode == Mode::DialOut || crate::dialout::requested() {
         // Before training, not alongside: the process may be done before a
         // background attempt would have started.
@@ -212,6 +213,47 @@ fn check_input_config(root: &MlRoot) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// With a `CheckpointConfig` (`checkpointconfig.json`), says which run
+/// of the job this is from the checkpoint a previous run left, and writes
+/// `sample-checkpoint.json` (`{"runs": n}`) before training, so a platform
+/// syncing checkpoints has something to upload while the job still runs.
+fn keep_checkpoint(root: &MlRoot) {
+    let cfg = root.config_file("checkpointconfig.json");
+    let Ok(text) = std::fs::read_to_string(&cfg) else {
+        return;
+    };
+    let local = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("LocalPath")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "/opt/ml/checkpoints".into());
+    // Under a test's ML root, /opt/ml/… lives below it.
+    let dir = match local.strip_prefix("/opt/ml/") {
+        Some(rest) => root.root().join(rest),
+        None => std::path::PathBuf::from(&local),
+    };
+    let file = dir.join("sample-checkpoint.json");
+    let runs = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("runs").and_then(Value::as_u64));
+    match runs {
+        Some(n) => say!(
+            "resuming from checkpoint {}: {n} earlier run(s)",
+            file.display()
+        ),
+        None => say!("no checkpoint at {}: starting afresh", file.display()),
+    }
+    let body = json!({"runs": runs.unwrap_or(0) + 1}).to_string();
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, body)) {
+        Ok(()) => say!("wrote checkpoint {}", file.display()),
+        Err(e) => say!("warning: cannot write checkpoint {}: {e}", file.display()),
+    }
 }
 
 fn log_resource_config(root: &MlRoot) {

@@ -31,11 +31,19 @@ pub struct TrainingJobSpec {
     pub environment: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint_config: Option<CheckpointConfig>,
+    /// `EnableManagedSpotTraining`: validated and echoed; nothing is ever
+    /// interrupted here (docs/jobs.md "Managed spot training").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_managed_spot_training: Option<bool>,
 }
 
 impl TrainingJobSpec {
     pub fn network_isolated(&self) -> bool {
         self.enable_network_isolation == Some(true)
+    }
+
+    pub fn managed_spot(&self) -> bool {
+        self.enable_managed_spot_training == Some(true)
     }
 }
 
@@ -103,6 +111,9 @@ pub struct ResourceConfig {
 pub struct StoppingCondition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_runtime_in_seconds: Option<i64>,
+    /// Managed spot training only; at least `max_runtime_in_seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_time_in_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -86,6 +86,9 @@ pub struct ObjectFailure {
     /// `ClientError` (bad input, payload too large) or `AlgorithmError`
     /// (the container failed an invocation).
     pub client_error: bool,
+    /// The instance that ran the object, named when a job runs several
+    /// (the caller sets it: this crate knows one container at a time).
+    pub instance: Option<String>,
 }
 
 impl ObjectFailure {
@@ -100,7 +103,10 @@ impl ObjectFailure {
 
 impl fmt::Display for ObjectFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.uri, self.detail)
+        match &self.instance {
+            Some(instance) => write!(f, "{} on instance {instance}: {}", self.uri, self.detail),
+            None => write!(f, "{}: {}", self.uri, self.detail),
+        }
     }
 }
 
@@ -233,6 +239,7 @@ pub async fn run_all(
                     uri,
                     detail: f.detail,
                     client_error: f.client_error,
+                    instance: None,
                 })
             }
         })

@@ -77,6 +77,7 @@ fn failure(uri: &str, client_error: bool) -> ObjectFailure {
         uri: uri.into(),
         detail: "it broke".into(),
         client_error,
+        instance: None,
     }
 }
 
@@ -110,5 +111,15 @@ fn the_reason_is_classed_by_the_first_failure_and_quotes_the_last_lines() {
         Some(Fatal(
             "ClientError: 1 of 5 input objects failed; first: s3://b/in/b.csv: it broke".into()
         ))
+    );
+}
+
+#[test]
+fn a_failure_on_one_of_several_instances_names_it() {
+    let mut f = failure("s3://b/in/a.csv", false);
+    f.instance = Some("i-0123 (2 of 2)".into());
+    assert_eq!(
+        f.to_string(),
+        "s3://b/in/a.csv on instance i-0123 (2 of 2): it broke"
     );
 }

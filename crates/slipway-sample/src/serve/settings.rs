@@ -102,6 +102,9 @@ pub struct Settings {
     /// "ConsumedUnits": N}` for a number N, any other value as it is (a
     /// malformed header, for tests of the platform's bounds).
     pub metering: Option<String>,
+    /// `SAMPLE_LOG_INVOCATIONS` (any value but `0`): every invocation logs
+    /// a line, so a test can tell which of several containers served.
+    pub log_invocations: bool,
 }
 
 impl Settings {
@@ -163,8 +166,10 @@ impl Settings {
             Ok(n) => format!(r#"{{"Dimension": "inference.count", "ConsumedUnits": {n}}}"#),
             Err(_) => v,
         });
+        let log_invocations = var("SAMPLE_LOG_INVOCATIONS").is_some_and(|v| v != "0");
         Ok(Self {
             metering,
+            log_invocations,
             mode,
             port,
             max_payload,

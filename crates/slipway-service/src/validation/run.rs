@@ -276,6 +276,7 @@ async fn algorithm_profile(
         enable_network_isolation: Some(true),
         environment: Default::default(),
         checkpoint_config: None,
+        enable_managed_spot_training: None,
     };
     if svc
         .training_jobs()

@@ -114,7 +114,10 @@ pub fn describe_shape(job: &TrainingJob) -> Value {
         ),
         ("EnableInterContainerTrafficEncryption", json!(false)),
         ("TuningJobArn", json!(job.doc.tuning_job_arn)),
-        ("EnableManagedSpotTraining", json!(false)),
+        (
+            "EnableManagedSpotTraining",
+            json!(job.doc.spec.managed_spot()),
+        ),
     ]);
     let echo = match &job.doc.echo {
         Some(echo) => echo.as_value().clone(),

@@ -208,6 +208,7 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
                 s3_uri: c.s3_uri,
                 local_path: c.local_path,
             }),
+        enable_managed_spot_training: definition.enable_managed_spot_training,
     };
     Ok(TuningJobSpec {
         tuning_job_name: input.hyper_parameter_tuning_job_name,

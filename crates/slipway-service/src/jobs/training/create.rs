@@ -244,6 +244,10 @@ impl TrainingJobs<'_> {
             .max_runtime_in_seconds
             .unwrap_or(DEFAULT_MAX_RUNTIME_SECONDS);
         req.stopping_condition.max_runtime_in_seconds = Some(max_runtime);
+        let marketplace = algorithm_arn
+            .as_deref()
+            .is_some_and(|a| self.svc.is_marketplace_arn(a));
+        let max_runtime = super::spot::runtime_budget(req, max_runtime, marketplace)?;
         Ok(Plan {
             image,
             metric_definitions,

@@ -1,6 +1,7 @@
 //! Training jobs: CreateTrainingJob / Describe / List / Stop, and the
 //! runner that executes them (docs/contracts.md §2.6, §3).
 
+mod checkpoint_sync;
 pub mod create;
 mod finish;
 pub use slipway_executor::metrics;
@@ -8,6 +9,7 @@ pub mod prepare;
 pub mod reconcile;
 mod runner;
 pub mod spec;
+mod spot;
 pub mod state;
 
 /// The CloudWatch log group of training jobs.
@@ -99,3 +101,5 @@ impl TrainingJobs<'_> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_checkpoints;

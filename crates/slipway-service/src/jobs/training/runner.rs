@@ -4,6 +4,7 @@
 //! status. Every transition is persisted before the next step; the runner
 //! can be entered again after a restart (re-attach or finish).
 
+use super::checkpoint_sync;
 use super::finish::{self, Ended, StopCause};
 use super::prepare::{self, WorkDir};
 use super::state::MetricValue;
@@ -214,6 +215,8 @@ impl Runner {
             return Ok(());
         }
         let stopping = job.record.status == status::STOPPING;
+        let checkpoints = job.doc.spec.checkpoint_config.as_ref();
+        let checkpoints = checkpoints.map(|c| c.s3_uri.clone());
         let id = match entry {
             Entry::Fresh if stopping => {
                 return finish::conclude(
@@ -251,7 +254,11 @@ impl Runner {
         };
         *container = Some(id.clone());
         let tail = Tail::default();
-        let watched = match self.watch(&id, &tail).await {
+        let (svc, rt, cp) = (&self.svc, &self.rt, checkpoints.as_deref());
+        let syncing = checkpoint_sync::start(svc, rt, &self.account, &self.key, cp, wd);
+        let watched = self.watch(&id, &tail).await;
+        drop(syncing); // the container has stopped: the final upload follows
+        let watched = match watched {
             Ok(None) => {
                 self.detached = true;
                 *container = None;

@@ -13,7 +13,12 @@ use std::time::Duration;
 const IMAGE: &str = "sim/train:1";
 const DATA: &[u8] = b"1,2\n3,4\n";
 
-fn request(t: &TestService, name: &str, image: &str, max_runtime: i64) -> Map<String, Value> {
+pub(super) fn request(
+    t: &TestService,
+    name: &str,
+    image: &str,
+    max_runtime: i64,
+) -> Map<String, Value> {
     let v = json!({
         "TrainingJobName": name,
         "RoleArn": t.role_arn,
@@ -42,7 +47,7 @@ fn request(t: &TestService, name: &str, image: &str, max_runtime: i64) -> Map<St
 }
 
 /// A service with training data and `script` as [`IMAGE`].
-async fn setup(script: Script) -> TestService {
+pub(super) async fn setup(script: Script) -> TestService {
     let t = TestService::start().await;
     t.put("bucket", "train/iris.csv", DATA).await;
     t.engine.add_image(IMAGE, script);
@@ -72,7 +77,7 @@ fn secondaries(job: &TrainingJob) -> Vec<&str> {
         .collect()
 }
 
-fn reason(job: &TrainingJob) -> &str {
+pub(super) fn reason(job: &TrainingJob) -> &str {
     job.doc.state.failure_reason.as_deref().unwrap_or("")
 }
 

@@ -3,6 +3,7 @@
 //! input object (docs/contracts.md §2.8, §5).
 
 pub mod create;
+mod instances;
 pub mod reconcile;
 mod runner;
 pub mod spec;
@@ -58,3 +59,5 @@ impl TransformJobs<'_> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_instances;

@@ -6,6 +6,7 @@
 //! end the container and write Completed, Failed (naming the objects that
 //! failed) or Stopped. The executor runs; everything persistent is here.
 
+use super::instances::{self, Instance};
 use super::state::{self, status, TransformJob, TransformJobDocument};
 use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::record::SummaryFn;
@@ -17,6 +18,7 @@ use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
 use slipway_executor::inference::{self, InferenceContainer, LogTarget, Running};
+use slipway_executor::logship::Tail;
 use slipway_executor::transform::{self, Effective, ObjectFailure};
 use slipway_executor::Fatal;
 use std::collections::BTreeMap;
@@ -71,7 +73,7 @@ impl JobKind for Transform {
             key,
             stop_rx,
             work,
-            container: None,
+            containers: Vec::new(),
         };
         runner.run().await;
     }
@@ -119,9 +121,10 @@ struct Runner {
     key: String,
     stop_rx: watch::Receiver<Option<StopKind>>,
     work: PathBuf,
-    /// The inference container once started; ended (its last lines
-    /// shipped, then removed) before the terminal status is written.
-    container: Option<Running>,
+    /// The inference containers (one per instance) once started; ended
+    /// (their last lines shipped, then removed) before the terminal status
+    /// is written.
+    containers: Vec<Running>,
 }
 
 enum Outcome {
@@ -139,9 +142,12 @@ impl Runner {
         // its last lines shipped, and then removed, all before the terminal
         // status is written: a client that sees the job ended finds every
         // line in CloudWatch and nothing left behind.
-        if let Some(container) = self.container.take() {
-            container.end(&self.rt.engine, self.end_grace()).await;
-        }
+        let (engine, grace) = (self.rt.engine.clone(), self.end_grace());
+        let ends = self
+            .containers
+            .drain(..)
+            .map(|container| container.end(&engine, grace));
+        futures::future::join_all(ends).await;
         let (final_status, reason) = match result {
             Ok(Outcome::Detached) => return,
             Ok(Outcome::Completed) => (status::COMPLETED, None),
@@ -222,27 +228,42 @@ impl Runner {
         if self.stopping() {
             return Ok(Outcome::Stopped);
         }
-        let (base_url, tail) = self.start_container(&job, image_id, model_dir).await?;
+        let instances = Instance::all(
+            &self.account,
+            &self.key,
+            &job.record.name,
+            &job.record.arn,
+            instance_total(&job),
+        );
+        let reached = self
+            .start_containers(&job, &instances, image_id, model_dir)
+            .await?;
         let cfg = &job.doc.spec;
         let client = cfg.model_client_config.clone().unwrap_or_default();
-        let mut icfg = InvokerConfig::new(base_url);
+        let mut icfg = InvokerConfig::new(String::new());
         icfg.content_type = cfg.transform_input.content_type.clone();
         icfg.accept = cfg.transform_output.accept.clone();
         icfg.timeout =
             Duration::from_secs(client.invocations_timeout_in_seconds.unwrap_or(600).max(1) as u64);
         icfg.max_retries = client.invocations_max_retries.unwrap_or(3).max(0) as u32;
-        let probe =
-            Invoker::new(icfg.clone()).map_err(|e| Fatal(format!("InternalServerError: {e}")))?;
-        if let Some(container) = self.container.as_mut() {
-            container
-                .wait_ready(&self.rt.engine, self.rt.settings.ready_timeout, &probe)
-                .await?;
-        }
-        let exec = probe.execution_parameters().await;
+        let at = |base_url: &str, cfg: &InvokerConfig| {
+            let mut cfg = cfg.clone();
+            cfg.base_url = base_url.to_owned();
+            Invoker::new(cfg).map_err(|e| Fatal(format!("InternalServerError: {e}")))
+        };
+        let probes = reached
+            .iter()
+            .map(|(url, _)| at(url, &icfg))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.wait_ready(&instances, &probes).await?;
+        // Every instance runs the same image and model: the first one's
+        // execution parameters stand for all.
+        let exec = match probes.first() {
+            Some(probe) => probe.execution_parameters().await,
+            None => None,
+        };
         let eff = Effective::decide(cfg, exec.as_ref());
         icfg.concurrency = eff.concurrency;
-        icfg.in_flight = Some(Arc::new(tokio::sync::Semaphore::new(eff.concurrency)));
-        let invoker = Invoker::new(icfg).map_err(|e| Fatal(format!("InternalServerError: {e}")))?;
         let data = self.svc.job_data();
         let inputs = transform::list_inputs(&data, &self.account, cfg)
             .await
@@ -251,16 +272,49 @@ impl Runner {
             .await
             .map_err(|e| Fatal(format!("ClientError: cannot store the outputs: {e}")))?;
         let total = inputs.len();
-        let mut failures: Vec<ObjectFailure> = Vec::new();
-        let run = transform::run_all(&data, &self.account, cfg, &invoker, &eff, inputs, out_base);
+        let shares = instances::deal(inputs, instances.len());
+        // Each instance has its own MaxConcurrentTransforms in flight, as
+        // each AWS instance does.
+        let mut runs = Vec::with_capacity(instances.len());
+        for ((instance, share), (url, _)) in instances.iter().zip(shares).zip(&reached) {
+            let mut cfg_i = icfg.clone();
+            cfg_i.in_flight = Some(Arc::new(tokio::sync::Semaphore::new(eff.concurrency)));
+            let invoker = at(url, &cfg_i)?;
+            let (data, account, out_base, eff) = (
+                data.clone(),
+                self.account.clone(),
+                out_base.clone(),
+                eff.clone(),
+            );
+            let named = (instance.count > 1).then(|| instance.label());
+            runs.push(async move {
+                let failures =
+                    transform::run_all(&data, &account, cfg, &invoker, &eff, share, out_base)
+                        .await?;
+                Ok::<_, slipway_batch::filters::FilterError>(
+                    failures
+                        .into_iter()
+                        .map(|mut f| {
+                            f.instance = named.clone();
+                            (instance.number, f)
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            });
+        }
+        let run = futures::future::try_join_all(runs);
         let stop = {
             let mut rx = self.stop_rx.clone();
             async move {
                 let _ = rx.wait_for(Option::is_some).await;
             }
         };
-        tokio::select! {
-            result = run => failures.extend(result.map_err(|e| Fatal(format!("InternalServerError: {e}")))?),
+        let mut failures: Vec<(usize, ObjectFailure)> = tokio::select! {
+            result = run => result
+                .map_err(|e| Fatal(format!("InternalServerError: {e}")))?
+                .into_iter()
+                .flatten()
+                .collect(),
             _ = stop => {
                 return Ok(if *self.stop_rx.borrow() == Some(StopKind::Shutdown) {
                     Outcome::Detached
@@ -268,7 +322,16 @@ impl Runner {
                     Outcome::Stopped
                 });
             }
-        }
+        };
+        // The first failure in key order is the one named, quoting the
+        // last lines of the container that ran it.
+        failures.sort_by(|a, b| a.1.uri.cmp(&b.1.uri));
+        let tail = failures
+            .first()
+            .and_then(|(n, _)| reached.get(n - 1))
+            .map(|(_, tail)| tail.clone())
+            .unwrap_or_default();
+        let failures: Vec<ObjectFailure> = failures.into_iter().map(|(_, f)| f).collect();
         match transform::failure_reason(&failures, total, &tail) {
             None => Ok(Outcome::Completed),
             Some(fatal) => Err(fatal),
@@ -289,59 +352,106 @@ impl Runner {
         Ok(image.id)
     }
 
-    /// Starts the job's inference container (kept in `self.container`, so
-    /// that the end of the run ends it) and records its log stream; the
-    /// container's base URL and the tail of its output.
-    async fn start_container(
+    /// Starts the job's inference containers, one per instance, side by
+    /// side (kept in `self.containers`, so that the end of the run ends
+    /// every one that started) and records their log streams; each
+    /// container's base URL and the tail of its output, in instance order.
+    async fn start_containers(
         &mut self,
         job: &TransformJob,
+        instances: &[Instance],
         image_id: String,
         model_dir: Option<PathBuf>,
-    ) -> Result<(String, slipway_executor::logship::Tail), Fatal> {
+    ) -> Result<Vec<(String, Tail)>, Fatal> {
         let plan = &job.doc.plan;
-        let container = InferenceContainer {
-            name: container_name(&self.account, &self.key),
-            image_id,
-            env: batch_environment(job),
-            account: self.account.clone(),
-            owner_arn: job.record.arn.clone(),
-            model_dir,
-            hostname: plan.hostname.clone(),
-            nano_cpus: plan.nano_cpus,
-            memory_bytes: plan.memory_bytes,
-            network_isolated: plan.network_isolation,
-            stop_grace: self.end_grace(),
-        };
-        let stream = format!(
-            "{}/{}",
-            job.record.name,
-            inference::instance_id(&job.record.arn)
-        );
-        let target = LogTarget {
-            group: LOG_GROUP.into(),
-            stream: stream.clone(),
-            account: self.account.clone(),
-            job: self.key.clone(),
-        };
-        let running = inference::start(
-            self.rt.engine.clone(),
-            self.svc.logs.clone(),
-            &container,
-            target,
-        )
-        .await?;
-        if let Some(task) = running.shipper_task() {
-            self.rt.track(task);
+        let env = batch_environment(job);
+        let starts = instances.iter().map(|instance| {
+            let container = InferenceContainer {
+                name: instance.container.clone(),
+                image_id: image_id.clone(),
+                env: env.clone(),
+                account: self.account.clone(),
+                owner_arn: job.record.arn.clone(),
+                // The one downloaded model, mounted read-only in each.
+                model_dir: model_dir.clone(),
+                hostname: plan.hostname.clone(),
+                nano_cpus: plan.nano_cpus,
+                memory_bytes: plan.memory_bytes,
+                network_isolated: plan.network_isolation,
+                stop_grace: self.end_grace(),
+            };
+            let target = LogTarget {
+                group: LOG_GROUP.into(),
+                stream: instance.stream.clone(),
+                account: self.account.clone(),
+                job: self.key.clone(),
+            };
+            let (engine, logs) = (self.rt.engine.clone(), self.svc.logs.clone());
+            async move {
+                inference::start(engine, logs, &container, target)
+                    .await
+                    .map_err(|fatal| instance.name_in(fatal))
+            }
+        });
+        let started = futures::future::join_all(starts).await;
+        let mut first_failure = None;
+        for result in started {
+            match result {
+                Ok(running) => {
+                    if let Some(task) = running.shipper_task() {
+                        self.rt.track(task);
+                    }
+                    self.containers.push(running);
+                }
+                Err(fatal) => {
+                    first_failure.get_or_insert(fatal);
+                }
+            }
         }
-        let reached = (running.base_url().to_owned(), running.tail().clone());
-        self.container = Some(running);
+        if let Some(fatal) = first_failure {
+            return Err(fatal);
+        }
+        let streams: Vec<String> = instances.iter().map(|i| i.stream.clone()).collect();
         state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_stream = Some(stream.clone());
+            doc.state.log_stream = streams.first().cloned();
+            doc.state.log_streams = streams.clone();
             Ok(true)
         })
         .await?;
-        Ok(reached)
+        Ok(self
+            .containers
+            .iter()
+            .map(|c| (c.base_url().to_owned(), c.tail().clone()))
+            .collect())
     }
+
+    /// Waits until every container answers GET /ping; the first that
+    /// cannot fails the job, naming its instance.
+    async fn wait_ready(
+        &mut self,
+        instances: &[Instance],
+        probes: &[Invoker],
+    ) -> Result<(), Fatal> {
+        let (engine, timeout) = (self.rt.engine.clone(), self.rt.settings.ready_timeout);
+        let waits = self.containers.iter_mut().zip(probes).zip(instances).map(
+            |((container, probe), instance)| {
+                let engine = engine.clone();
+                async move {
+                    container
+                        .wait_ready(&engine, timeout, probe)
+                        .await
+                        .map_err(|fatal| instance.name_in(fatal))
+                }
+            },
+        );
+        futures::future::try_join_all(waits).await.map(|_| ())
+    }
+}
+
+/// `TransformResources.InstanceCount` (absent or below 1: one).
+fn instance_total(job: &TransformJob) -> usize {
+    let n = job.doc.spec.transform_resources.instance_count.unwrap_or(1);
+    usize::try_from(n).unwrap_or(1).max(1)
 }
 
 /// The inference container's environment: the model's, then the job's,

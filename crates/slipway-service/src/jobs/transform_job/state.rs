@@ -74,8 +74,12 @@ pub struct RunState {
     pub objects_done: u64,
     #[serde(default)]
     pub objects_failed: u64,
+    /// The first instance's log stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_stream: Option<String>,
+    /// Every instance's log stream, in instance order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_streams: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -20,14 +20,14 @@ fn object(v: Value) -> Map<String, Value> {
 }
 
 /// A service whose [`IMAGE`] runs `script`, with `in/a.csv` to transform.
-async fn setup(script: Script) -> TestService {
+pub(super) async fn setup(script: Script) -> TestService {
     let t = TestService::start().await;
     t.engine.add_image(IMAGE, script);
     t.put("bucket", "in/a.csv", &b"a,b\nc,d\n"[..]).await;
     t
 }
 
-async fn model(t: &TestService, name: &str, extra: Value) {
+pub(super) async fn model(t: &TestService, name: &str, extra: Value) {
     let mut container = json!({"Image": IMAGE, "Environment": {"MODEL_ENV": "m"}});
     if let (Value::Object(c), Value::Object(e)) = (&mut container, extra.clone()) {
         for (k, v) in e {
@@ -56,7 +56,7 @@ async fn model(t: &TestService, name: &str, extra: Value) {
         .expect("the model is created");
 }
 
-fn request(name: &str, model: &str, client: Value) -> Map<String, Value> {
+pub(super) fn request(name: &str, model: &str, client: Value) -> Map<String, Value> {
     let mut r = json!({
         "TransformJobName": name,
         "ModelName": model,
@@ -94,7 +94,7 @@ async fn run(t: &TestService, name: &str, client: Value) -> TransformJob {
     t.transform_done(name).await
 }
 
-fn reason(job: &TransformJob) -> &str {
+pub(super) fn reason(job: &TransformJob) -> &str {
     job.doc.state.failure_reason.as_deref().unwrap_or("")
 }
 

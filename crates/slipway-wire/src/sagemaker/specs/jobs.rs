@@ -56,6 +56,7 @@ impl From<wire::StoppingCondition> for spec::StoppingCondition {
     fn from(s: wire::StoppingCondition) -> Self {
         Self {
             max_runtime_in_seconds: s.max_runtime_in_seconds,
+            max_wait_time_in_seconds: s.max_wait_time_in_seconds,
         }
     }
 }
@@ -97,6 +98,7 @@ impl TryFrom<wire::CreateTrainingJobRequest> for TrainingJobSpec {
                 s3_uri: c.s3_uri,
                 local_path: c.local_path,
             }),
+            enable_managed_spot_training: r.enable_managed_spot_training,
         })
     }
 }
@@ -226,6 +228,7 @@ pub fn render_training_job(s: &TrainingJobSpec) -> Value {
         }),
         stopping_condition: Some(wire::StoppingCondition {
             max_runtime_in_seconds: s.stopping_condition.max_runtime_in_seconds,
+            max_wait_time_in_seconds: s.stopping_condition.max_wait_time_in_seconds,
             ..Default::default()
         }),
         enable_network_isolation: s.enable_network_isolation,
@@ -237,6 +240,7 @@ pub fn render_training_job(s: &TrainingJobSpec) -> Value {
                 s3_uri: c.s3_uri.clone(),
                 local_path: c.local_path.clone(),
             }),
+        enable_managed_spot_training: s.enable_managed_spot_training,
         ..Default::default()
     };
     serde_json::to_value(request).unwrap_or(Value::Null)

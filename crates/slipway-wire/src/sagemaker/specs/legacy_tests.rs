@@ -177,10 +177,12 @@ fn training_spec(t: &TestService, name: &str) -> TrainingJobSpec {
         },
         stopping_condition: StoppingCondition {
             max_runtime_in_seconds: Some(3600),
+            max_wait_time_in_seconds: None,
         },
         enable_network_isolation: None,
         environment: Default::default(),
         checkpoint_config: None,
+        enable_managed_spot_training: None,
     }
 }
 
