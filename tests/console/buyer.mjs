@@ -81,7 +81,9 @@ const steps = {
     await mine.waitFor();
     assert.equal((await mine.locator(".badge").textContent()).trim(), "ACTIVE");
     assert.equal((await mine.locator("code.party").textContent()).trim(), SELLER);
-    assert.equal((await mine.getByRole("link").textContent()).trim(), TITLE);
+    assert.equal((await mine.getByRole("link", { name: TITLE }).textContent()).trim(), TITLE);
+    // Each row leads to the subscription's usage.
+    assert.ok((await mine.getByRole("link", { name: "Usage" }).getAttribute("href")).endsWith(`/marketplace/usage?agreement=${agreement}`));
     result({ agreement });
   },
 
@@ -95,7 +97,7 @@ const steps = {
     assert.equal((await theirs.locator("code.party").textContent()).trim(), BUYER);
     assert.equal((await theirs.locator(".badge").textContent()).trim(), "ACTIVE");
     // The seller's link goes to its own product page.
-    assert.ok((await theirs.getByRole("link").getAttribute("href")).endsWith(`/marketplace/products/${PRODUCT_ID}`));
+    assert.ok((await theirs.locator("a:not(.usage-link)").getAttribute("href")).endsWith(`/marketplace/products/${PRODUCT_ID}`));
     await screenshot(page, "marketplace-subscribers");
   },
 
