@@ -8,6 +8,7 @@
 mod client;
 mod control_plane;
 mod endpoint;
+mod pipe;
 mod publish;
 mod readiness;
 mod registry;
@@ -67,6 +68,10 @@ enum Command {
     /// A Random tuning job of 8 children, 2 at a time, against the same
     /// 8 training jobs back to back (docs/benchmarks.md "Tuning jobs").
     Tuning(tuning::TuningArgs),
+    /// Pipe-mode read throughput of 1 GiB in a training container against
+    /// reading the same bytes from a File-mode channel's file, same job
+    /// (docs/benchmarks.md "Pipe input mode").
+    Pipe(pipe::PipeArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
@@ -113,6 +118,7 @@ fn main() -> ExitCode {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
             Command::Training(args) => training::run(args).await,
+            Command::Pipe(args) => pipe::run(args).await,
             Command::Transform(args) => transform::run(args).await,
             Command::Validation(args) => validation::run(args).await,
             Command::Readiness(args) => readiness::run(args).await,

@@ -3,6 +3,7 @@
 
 pub mod create;
 mod finish;
+mod pipes;
 pub use slipway_executor::metrics;
 pub mod prepare;
 pub mod reconcile;

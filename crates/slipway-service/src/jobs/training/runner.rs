@@ -75,6 +75,7 @@ impl JobKind for Training {
             stop_rx,
             detached: false,
             network_log: None,
+            pipes: None,
         };
         runner.run(entry)
     }
@@ -144,6 +145,9 @@ struct Runner {
     /// log stream, from its start to its end (not after a re-attach: the
     /// recorder lives with the server that started the container).
     network_log: Option<NetworkLog>,
+    /// Feeds the Pipe-mode channels while the container runs (dropped,
+    /// they stop).
+    pipes: Option<slipway_executor::pipe::Feeders>,
 }
 
 impl Runner {
@@ -247,11 +251,19 @@ impl Runner {
                     .await;
                 }
             },
-            Entry::Reattach(id) | Entry::Finish(id) => id,
+            Entry::Reattach(id) => {
+                let req = &job.doc.spec;
+                self.pipes =
+                    super::pipes::start_resumed(&self.svc, &self.account, wd, req, &self.key).await;
+                id
+            }
+            Entry::Finish(id) => id,
         };
         *container = Some(id.clone());
         let tail = Tail::default();
-        let watched = match self.watch(&id, &tail).await {
+        let watched = self.watch(&id, &tail).await;
+        self.pipes = None; // the container has ended (or is left to the next server)
+        let watched = match watched {
             Ok(None) => {
                 self.detached = true;
                 *container = None;
@@ -331,6 +343,8 @@ impl Runner {
         )
         .await
         .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
+        self.pipes =
+            super::pipes::start_fresh(&self.svc, &self.account, wd, req, &self.key).await?;
         if let Some(cp) = &req.checkpoint_config {
             outputs::restore_checkpoints(
                 &self.svc.job_data(),
