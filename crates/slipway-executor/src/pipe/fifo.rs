@@ -17,6 +17,9 @@ use rustix::io::Errno;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+/// The kernel buffer asked for each FIFO.
+const PIPE_BUFFER: usize = 1 << 20;
+
 /// `/opt/ml/input/data` of one container, held open.
 #[derive(Debug)]
 pub struct PipeDir {
@@ -107,7 +110,13 @@ impl PipeDir {
         let reopen = format!("/proc/self/fd/{}", handle.as_raw_fd());
         let write = OFlags::WRONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
         match rustix::fs::open(reopen.as_str(), write, Mode::empty()) {
-            Ok(fd) => Ok(Some(fd)),
+            Ok(fd) => {
+                // A bigger pipe buffer means fewer wake-ups on both sides
+                // (64 KiB by default); the system's maximum is the bound
+                // (1 MiB unless raised), and failing to grow it is harmless.
+                let _ = rustix::pipe::fcntl_setpipe_size(&fd, PIPE_BUFFER);
+                Ok(Some(fd))
+            }
             Err(Errno::NXIO) => Ok(None),
             Err(e) => Err(io(&path, "opening for writing")(e)),
         }
