@@ -118,3 +118,41 @@ pub fn input_data_config(req: &TrainingJobSpec) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_channels_are_streamed_not_downloaded() {
+        let req: TrainingJobSpec = serde_json::from_value(json!({
+            "training_job_name": "j", "role_arn": "r",
+            "algorithm_specification": {"training_input_mode": "Pipe"},
+            "output_data_config": {"s3_output_path": "s3://b/o"},
+            "input_data_config": [
+                {"channel_name": "train", "compression_type": "Gzip", "record_wrapper_type": "RecordIO",
+                 "shuffle_config": {"seed": 7},
+                 "data_source": {"s3_data_source": {"s3_data_type": "ManifestFile", "s3_uri": "s3://b/m"}}},
+                {"channel_name": "code", "input_mode": "File",
+                 "data_source": {"s3_data_source": {"s3_data_type": "S3Prefix", "s3_uri": "s3://b/c/"}}}
+            ]
+        }))
+        .unwrap();
+        let files: Vec<String> = channel_sources(&req).into_iter().map(|c| c.name).collect();
+        assert_eq!(files, ["code"]);
+        let pipes = pipe_sources(&req);
+        assert_eq!(pipes.len(), 1);
+        let p = &pipes[0];
+        assert_eq!(
+            (p.name.as_str(), p.uri.as_str(), p.manifest),
+            ("train", "s3://b/m", true)
+        );
+        assert_eq!(
+            (p.wrapper, p.compression, p.shuffle_seed),
+            (RecordWrapper::RecordIo, Compression::Gzip, Some(7))
+        );
+        let config = input_data_config(&req);
+        assert_eq!(config["train"]["TrainingInputMode"], "Pipe");
+        assert_eq!(config["code"]["TrainingInputMode"], "File");
+    }
+}
