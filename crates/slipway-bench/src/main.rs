@@ -9,6 +9,7 @@ mod client;
 mod control_plane;
 mod distributed;
 mod endpoint;
+mod pipe;
 mod publish;
 mod readiness;
 mod registry;
@@ -72,6 +73,10 @@ enum Command {
     /// containers on a network made by hand (docs/benchmarks.md
     /// "Distributed training").
     Distributed(distributed::DistributedArgs),
+    /// Pipe-mode read throughput of 1 GiB in a training container against
+    /// reading the same bytes from a File-mode channel's file, same job
+    /// (docs/benchmarks.md "Pipe input mode").
+    Pipe(pipe::PipeArgs),
 }
 
 /// Options of `control-plane`; defaults are the figures of the control-plane goal (docs/benchmarks.md "Control plane").
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
             Command::ControlPlane(args) => control_plane::run(args).await,
             Command::S3(args) => s3::run(args).await,
             Command::Training(args) => training::run(args).await,
+            Command::Pipe(args) => pipe::run(args).await,
             Command::Transform(args) => transform::run(args).await,
             Command::Validation(args) => validation::run(args).await,
             Command::Readiness(args) => readiness::run(args).await,

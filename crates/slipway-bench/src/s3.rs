@@ -205,7 +205,7 @@ pub(crate) async fn send(
 }
 
 /// 8 MiB of a fixed pseudo-random pattern: what the PUT sends, repeated.
-fn pattern() -> Bytes {
+pub(crate) fn pattern() -> Bytes {
     Bytes::from(
         (0..8 * 1024 * 1024u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)

@@ -19,6 +19,7 @@ pub mod logship;
 pub mod metrics;
 pub mod netlog;
 pub mod outputs;
+pub mod pipe;
 pub mod training;
 pub mod transfer;
 pub mod transform;

@@ -57,7 +57,7 @@ fn io_at(path: &Path) -> impl FnOnce(Errno) -> UntrustedError + '_ {
 }
 
 /// A name for a file type, in messages.
-fn kind(ft: FileType) -> &'static str {
+pub(crate) fn kind(ft: FileType) -> &'static str {
     match ft {
         FileType::RegularFile => "a regular file",
         FileType::Directory => "a directory",

@@ -67,33 +67,7 @@ pub fn load_channel(dir: &Path) -> Result<Dataset, String> {
             .unwrap_or(&file)
             .display()
             .to_string();
-        for (idx, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let row = match parse_numbers(line) {
-                Ok(row) => row,
-                Err(_) if idx == 0 => continue, // header
-                Err(e) => return Err(format!("{shown} line {}: {e}", idx + 1)),
-            };
-            if row.len() < 2 {
-                return Err(format!(
-                    "{shown} line {}: need a label and at least one feature, got {} column(s)",
-                    idx + 1,
-                    row.len()
-                ));
-            }
-            let width = row.len() - 1;
-            if !data.is_empty() && width != data.width() {
-                return Err(format!(
-                    "{shown} line {}: {width} feature(s), but earlier records have {}",
-                    idx + 1,
-                    data.width()
-                ));
-            }
-            data.labels.push(row[0]);
-            data.features.push(row[1..].to_vec());
-        }
+        append_records(&mut data, &text, &shown)?;
     }
     if data.is_empty() {
         return Err(format!(
@@ -102,6 +76,39 @@ pub fn load_channel(dir: &Path) -> Result<Dataset, String> {
         ));
     }
     Ok(data)
+}
+
+/// Appends the CSV records of `text` (named `shown` in errors). A first
+/// line that is not numeric is a header.
+pub fn append_records(data: &mut Dataset, text: &str, shown: &str) -> Result<(), String> {
+    for (idx, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = match parse_numbers(line) {
+            Ok(row) => row,
+            Err(_) if idx == 0 => continue, // header
+            Err(e) => return Err(format!("{shown} line {}: {e}", idx + 1)),
+        };
+        if row.len() < 2 {
+            return Err(format!(
+                "{shown} line {}: need a label and at least one feature, got {} column(s)",
+                idx + 1,
+                row.len()
+            ));
+        }
+        let width = row.len() - 1;
+        if !data.is_empty() && width != data.width() {
+            return Err(format!(
+                "{shown} line {}: {width} feature(s), but earlier records have {}",
+                idx + 1,
+                data.width()
+            ));
+        }
+        data.labels.push(row[0]);
+        data.features.push(row[1..].to_vec());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -76,6 +76,14 @@ pub struct Hyperparameters {
     pub metric_lines: u32,
     /// `failure_message`: replaces the text `fail` writes.
     pub failure_message: Option<String>,
+    /// `pipe_passes` (default 1): in Pipe mode, how many FIFOs of the
+    /// `train` channel (`train_0`, `train_1`, …) are read; every pass must
+    /// give the same records (in any order: ShuffleConfig).
+    pub pipe_passes: u32,
+    /// `pipe_read_bytes` (default 0: all): in Pipe mode, a first pass that
+    /// reads only this many bytes of `train_0` and closes it early; the
+    /// records then come from the passes after it.
+    pub pipe_read_bytes: u64,
 }
 
 impl Default for Hyperparameters {
@@ -90,6 +98,8 @@ impl Default for Hyperparameters {
             metric_lines: 1000,
             epoch_ms: 0,
             failure_message: None,
+            pipe_passes: 1,
+            pipe_read_bytes: 0,
         }
     }
 }
@@ -149,6 +159,8 @@ impl Hyperparameters {
                 "metric_lines" => hp.metric_lines = ranged(key, s, 0, 10_000_000)?,
                 "epoch_ms" => hp.epoch_ms = u64::from(ranged(key, s, 0, 60_000)?),
                 "failure_message" => hp.failure_message = Some(s.to_string()),
+                "pipe_passes" => hp.pipe_passes = ranged(key, s, 1, 100)?,
+                "pipe_read_bytes" => hp.pipe_read_bytes = u64::from(ranged(key, s, 0, u32::MAX)?),
                 _ => {} // unknown keys are not ours to judge
             }
         }

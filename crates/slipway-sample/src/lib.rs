@@ -18,5 +18,6 @@ pub mod log;
 pub mod model;
 pub mod paths;
 pub mod payload;
+pub mod pipe;
 pub mod serve;
 pub mod train;

@@ -13,6 +13,7 @@ use crate::model::MODEL_FILE;
 use crate::paths::MlRoot;
 use crate::{data, log, say};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -53,7 +54,7 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
         root.root().display()
     );
     let hp = read_hyperparameters(root)?;
-    check_input_config(root)?;
+    let pipes = check_input_config(root)?;
     log_resource_config(root);
     keep_checkpoint(root);
     if hp.mode == Mode::DialOut || crate::dialout::requested() {
@@ -92,8 +93,30 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
         Mode::Normal | Mode::ManyFiles | Mode::DialOut => {}
     }
 
-    let train = load_required_channel(root, "train")?;
-    let validation = load_optional_channel(root, "validation")?;
+    let pipe_read = |name: &str| {
+        pipes.get(name).map(|&recordio| crate::pipe::PipeRead {
+            recordio,
+            passes: if name == "train" { hp.pipe_passes } else { 1 },
+            close_after: if name == "train" {
+                hp.pipe_read_bytes
+            } else {
+                0
+            },
+        })
+    };
+    let train = match pipe_read("train") {
+        Some(how) => {
+            crate::pipe::load(root, "train", how).map_err(|e| format!("channel \"train\": {e}"))?
+        }
+        None => load_required_channel(root, "train")?,
+    };
+    let validation = match pipe_read("validation") {
+        Some(how) => Some(
+            crate::pipe::load(root, "validation", how)
+                .map_err(|e| format!("channel \"validation\": {e}"))?,
+        ),
+        None => load_optional_channel(root, "validation")?,
+    };
     if let Some(v) = &validation {
         if v.width() != train.width() {
             return Err(format!(
@@ -182,27 +205,30 @@ fn read_hyperparameters(root: &MlRoot) -> Result<Hyperparameters, String> {
     }
 }
 
-/// Refuses channel settings this algorithm cannot honour (Pipe mode,
-/// non-CSV content), which a real algorithm would also refuse.
-fn check_input_config(root: &MlRoot) -> Result<(), String> {
+/// Refuses channel settings this algorithm cannot honour (non-CSV
+/// content), which a real algorithm would also refuse. Returns the
+/// channels in Pipe mode, each with whether it is RecordIO-wrapped.
+fn check_input_config(root: &MlRoot) -> Result<BTreeMap<String, bool>, String> {
     let path = root.config_file("inputdataconfig.json");
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             say!("warning: {} is missing", path.display());
-            return Ok(());
+            return Ok(BTreeMap::new());
         }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let channels: Map<String, Value> = serde_json::from_str(&text)
         .map_err(|e| format!("inputdataconfig.json is not a JSON object: {e}"))?;
+    let mut pipes = BTreeMap::new();
     for (name, cfg) in &channels {
         say!("channel {name}: {cfg}");
         if name != "train" && name != "validation" {
             continue;
         }
         if cfg.get("TrainingInputMode").and_then(Value::as_str) == Some("Pipe") {
-            return Err(format!("channel {name:?} uses TrainingInputMode Pipe; this algorithm supports File and FastFile only"));
+            let recordio = cfg.get("RecordWrapperType").and_then(Value::as_str) == Some("RecordIO");
+            pipes.insert(name.clone(), recordio);
         }
         if let Some(ct) = cfg.get("ContentType").and_then(Value::as_str) {
             if !ct.to_ascii_lowercase().starts_with("text/csv") {
@@ -212,7 +238,7 @@ fn check_input_config(root: &MlRoot) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(pipes)
 }
 
 /// With a `CheckpointConfig` (`checkpointconfig.json`), says which run

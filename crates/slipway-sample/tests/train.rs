@@ -139,15 +139,53 @@ fn missing_or_unusable_channels_are_explained() {
     assert_eq!(run(dir.path()).0, 1);
     let msg = failure(dir.path()).unwrap();
     assert!(msg.contains("a.csv line 2"), "{msg}");
+}
 
-    let dir = ml_root("{}");
+/// Plays the platform's part of Pipe mode: `train_<epoch>` FIFOs, each
+/// fed `data` once a reader opens it.
+fn feed_pipe(root: &Path, data: &'static [u8], epochs: u32) -> std::thread::JoinHandle<()> {
+    let dir = root.join("input/data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mk = |p: &Path| {
+        let ok = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    mk(&dir.join("train_0"));
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for epoch in 0..epochs {
+            let path = dir.join(format!("train_{epoch}"));
+            if epoch > 0 {
+                mk(&path);
+            }
+            let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            let _ = f.write_all(data); // a reader may close early
+        }
+    })
+}
+
+#[test]
+fn pipe_mode_reads_fifos_pass_after_pass() {
+    const ROWS: &[u8] = b"7,1,2\n5,3,4\n-1,0,1\n4,2,2\n";
+    let dir = ml_root(r#"{"pipe_passes": "2", "pipe_read_bytes": "3", "epochs": "5"}"#);
+    std::fs::remove_dir_all(dir.path().join("input/data")).unwrap();
     std::fs::write(
         dir.path().join("input/config/inputdataconfig.json"),
-        r#"{"train": {"TrainingInputMode": "Pipe"}}"#,
+        r#"{"train": {"TrainingInputMode": "Pipe", "RecordWrapperType": "None"}}"#,
     )
     .unwrap();
-    assert_eq!(run(dir.path()).0, 1);
-    assert!(failure(dir.path()).unwrap().contains("Pipe"));
+    let feeder = feed_pipe(dir.path(), ROWS, 3);
+    let (code, out) = run(dir.path());
+    assert_eq!(code, 0, "{out}\n{:?}", failure(dir.path()));
+    feeder.join().unwrap();
+    assert!(out.contains("closed it early"), "{out}");
+    assert!(
+        out.contains("pass 2 read 4 record(s) from train_2"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use training::{
-    CheckpointConfig, DataSource, OutputDataConfig, ResourceConfig, S3DataSource,
+    CheckpointConfig, DataSource, OutputDataConfig, ResourceConfig, S3DataSource, ShuffleConfig,
     StoppingCondition, TrainingAlgorithm, TrainingChannel, TrainingJobSpec,
 };
 pub use transform::{

@@ -76,6 +76,14 @@ pub struct TrainingChannel {
     pub record_wrapper_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_mode: Option<String>,
+    /// Pipe mode: the objects' order, shuffled per epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle_config: Option<ShuffleConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ShuffleConfig {
+    pub seed: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

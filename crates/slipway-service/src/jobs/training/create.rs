@@ -272,16 +272,6 @@ impl TrainingJobs<'_> {
                     ),
                 ));
             }
-            let mode = channel_mode(req, ch);
-            if mode == "Pipe" {
-                return Err(Error::invalid(
-                    format!("{field}.InputMode"),
-                    format!(
-                        "Channel '{}' uses Pipe input mode, which Slipway does not support; use File or FastFile.",
-                        ch.channel_name
-                    ),
-                ));
-            }
             let Some(s3) = &ch.data_source.s3_data_source else {
                 return Err(Error::invalid(
                     format!("{field}.DataSource"),
@@ -291,14 +281,27 @@ impl TrainingJobs<'_> {
                     ),
                 ));
             };
-            if !matches!(s3.s3_data_type.as_str(), "S3Prefix" | "ManifestFile") {
-                return Err(Error::invalid(
-                    format!("{field}.DataSource.S3DataSource.S3DataType"),
-                    format!(
-                        "S3DataType {} of channel '{}' is only valid in Pipe mode; use S3Prefix or ManifestFile.",
-                        s3.s3_data_type, ch.channel_name
-                    ),
-                ));
+            let pipe = channel_mode(req, ch) == "Pipe";
+            match s3.s3_data_type.as_str() {
+                "S3Prefix" | "ManifestFile" => {}
+                "AugmentedManifestFile" if pipe => {
+                    return Err(Error::invalid(
+                        format!("{field}.DataSource.S3DataSource.S3DataType"),
+                        format!(
+                            "S3DataType AugmentedManifestFile of channel '{}' is not supported by Slipway; use S3Prefix or ManifestFile.",
+                            ch.channel_name
+                        ),
+                    ))
+                }
+                other => {
+                    return Err(Error::invalid(
+                        format!("{field}.DataSource.S3DataSource.S3DataType"),
+                        format!(
+                            "S3DataType {other} of channel '{}' is only valid in Pipe mode; use S3Prefix or ManifestFile.",
+                            ch.channel_name
+                        ),
+                    ))
+                }
             }
             if S3Uri::parse(&s3.s3_uri).is_none() {
                 return Err(Error::invalid(

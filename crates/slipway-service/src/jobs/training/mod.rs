@@ -4,6 +4,7 @@
 mod checkpoint_sync;
 pub mod create;
 mod finish;
+mod pipes;
 pub use slipway_executor::metrics;
 pub mod prepare;
 pub mod reconcile;

@@ -6,6 +6,7 @@
 use super::spec::{TrainingChannel, TrainingJobSpec};
 use super::state::Plan;
 use serde_json::{json, Map, Value};
+use slipway_executor::pipe::{Compression, RecordWrapper};
 use slipway_executor::workdir::{resource_config, ChannelSource, S3Source};
 
 pub use slipway_executor::workdir::WorkDir;
@@ -38,16 +39,54 @@ pub fn config_files(req: &TrainingJobSpec, plan: &Plan) -> Vec<(String, Value)> 
     files
 }
 
-/// The channels to download, in request order.
+/// The channels to download (File and FastFile), in request order.
 pub fn channel_sources(req: &TrainingJobSpec) -> Vec<ChannelSource> {
     req.input_data_config
         .iter()
+        .filter(|ch| channel_mode(req, ch) != "Pipe")
         .map(|ch| ChannelSource {
             name: ch.channel_name.clone(),
             source: ch.data_source.s3_data_source.as_ref().map(|s| S3Source {
                 uri: s.s3_uri.clone(),
                 manifest: s.s3_data_type == "ManifestFile",
             }),
+        })
+        .collect()
+}
+
+/// A Pipe-mode channel: where its objects are and how they are streamed
+/// (`slipway_executor::pipe` lists and feeds them).
+#[derive(Debug, Clone)]
+pub struct PipeSource {
+    pub name: String,
+    pub uri: String,
+    pub manifest: bool,
+    pub wrapper: RecordWrapper,
+    pub compression: Compression,
+    pub shuffle_seed: Option<i64>,
+}
+
+/// The channels in Pipe mode, in request order.
+pub fn pipe_sources(req: &TrainingJobSpec) -> Vec<PipeSource> {
+    req.input_data_config
+        .iter()
+        .filter(|ch| channel_mode(req, ch) == "Pipe")
+        .filter_map(|ch| {
+            let s3 = ch.data_source.s3_data_source.as_ref()?;
+            Some(PipeSource {
+                name: ch.channel_name.clone(),
+                uri: s3.s3_uri.clone(),
+                manifest: s3.s3_data_type == "ManifestFile",
+                wrapper: match ch.record_wrapper_type.as_deref() {
+                    Some("RecordIO") => RecordWrapper::RecordIo,
+                    _ => RecordWrapper::None,
+                },
+                compression: match ch.compression_type.as_deref() {
+                    Some("Gzip") => Compression::Gzip,
+                    _ => Compression::None,
+                },
+                shuffle_seed: ch.shuffle_config.as_ref().map(|s| s.seed),
+            })
         })
         .collect()
 }
@@ -78,4 +117,42 @@ pub fn input_data_config(req: &TrainingJobSpec) -> Value {
         out.insert(ch.channel_name.clone(), Value::Object(c));
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_channels_are_streamed_not_downloaded() {
+        let req: TrainingJobSpec = serde_json::from_value(json!({
+            "training_job_name": "j", "role_arn": "r",
+            "algorithm_specification": {"training_input_mode": "Pipe"},
+            "output_data_config": {"s3_output_path": "s3://b/o"},
+            "input_data_config": [
+                {"channel_name": "train", "compression_type": "Gzip", "record_wrapper_type": "RecordIO",
+                 "shuffle_config": {"seed": 7},
+                 "data_source": {"s3_data_source": {"s3_data_type": "ManifestFile", "s3_uri": "s3://b/m"}}},
+                {"channel_name": "code", "input_mode": "File",
+                 "data_source": {"s3_data_source": {"s3_data_type": "S3Prefix", "s3_uri": "s3://b/c/"}}}
+            ]
+        }))
+        .unwrap();
+        let files: Vec<String> = channel_sources(&req).into_iter().map(|c| c.name).collect();
+        assert_eq!(files, ["code"]);
+        let pipes = pipe_sources(&req);
+        assert_eq!(pipes.len(), 1);
+        let p = &pipes[0];
+        assert_eq!(
+            (p.name.as_str(), p.uri.as_str(), p.manifest),
+            ("train", "s3://b/m", true)
+        );
+        assert_eq!(
+            (p.wrapper, p.compression, p.shuffle_seed),
+            (RecordWrapper::RecordIo, Compression::Gzip, Some(7))
+        );
+        let config = input_data_config(&req);
+        assert_eq!(config["train"]["TrainingInputMode"], "Pipe");
+        assert_eq!(config["code"]["TrainingInputMode"], "File");
+    }
 }

@@ -76,6 +76,7 @@ impl JobKind for Training {
             stop_rx,
             detached: false,
             network_log: None,
+            pipes: None,
         };
         runner.run(entry)
     }
@@ -145,6 +146,9 @@ struct Runner {
     /// log stream, from its start to its end (not after a re-attach: the
     /// recorder lives with the server that started the container).
     network_log: Option<NetworkLog>,
+    /// Feeds the Pipe-mode channels while the container runs (dropped,
+    /// they stop).
+    pipes: Option<slipway_executor::pipe::Feeders>,
 }
 
 impl Runner {
@@ -250,7 +254,13 @@ impl Runner {
                     .await;
                 }
             },
-            Entry::Reattach(id) | Entry::Finish(id) => id,
+            Entry::Reattach(id) => {
+                let req = &job.doc.spec;
+                self.pipes =
+                    super::pipes::start_resumed(&self.svc, &self.account, wd, req, &self.key).await;
+                id
+            }
+            Entry::Finish(id) => id,
         };
         *container = Some(id.clone());
         let tail = Tail::default();
@@ -258,6 +268,7 @@ impl Runner {
         let syncing = checkpoint_sync::start(svc, rt, &self.account, &self.key, cp, wd);
         let watched = self.watch(&id, &tail).await;
         drop(syncing); // the container has stopped: the final upload follows
+        self.pipes = None; // the container has ended (or is left to the next server)
         let watched = match watched {
             Ok(None) => {
                 self.detached = true;
@@ -338,6 +349,8 @@ impl Runner {
         )
         .await
         .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
+        self.pipes =
+            super::pipes::start_fresh(&self.svc, &self.account, wd, req, &self.key).await?;
         if let Some(cp) = &req.checkpoint_config {
             outputs::restore_checkpoints(
                 &self.svc.job_data(),

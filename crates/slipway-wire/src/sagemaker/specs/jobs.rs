@@ -30,6 +30,9 @@ impl From<wire::Channel> for spec::TrainingChannel {
             compression_type: c.compression_type,
             record_wrapper_type: c.record_wrapper_type,
             input_mode: c.input_mode,
+            shuffle_config: c
+                .shuffle_config
+                .map(|s| spec::ShuffleConfig { seed: s.seed }),
         }
     }
 }
@@ -211,7 +214,10 @@ pub fn render_training_job(s: &TrainingJobSpec) -> Value {
                     compression_type: c.compression_type.clone(),
                     record_wrapper_type: c.record_wrapper_type.clone(),
                     input_mode: c.input_mode.clone(),
-                    ..Default::default()
+                    shuffle_config: c
+                        .shuffle_config
+                        .as_ref()
+                        .map(|s| wire::ShuffleConfig { seed: s.seed }),
                 })
                 .collect::<Vec<_>>(),
         )

@@ -1,0 +1,107 @@
+//! The Pipe-mode channels of a training job's container: their objects
+//! listed as File mode would download them, and the executor's feeders
+//! (`slipway_executor::pipe`) streaming them into `/opt/ml/input/data`.
+
+use super::prepare::{self, WorkDir};
+use super::spec::TrainingJobSpec;
+use crate::Service;
+use slipway_core::AccountId;
+use slipway_executor::pipe::{self, AccountData, Feeders, PipeChannel, PipeDir, Start};
+use slipway_executor::Fatal;
+use std::sync::Arc;
+
+/// `/opt/ml/input/data` below the job's root.
+const DATA_DIR: &[&str] = &["opt_ml", "input", "data"];
+
+async fn channels(
+    svc: &Service,
+    account: &AccountId,
+    req: &TrainingJobSpec,
+) -> Result<Vec<PipeChannel>, Fatal> {
+    let data = svc.job_data();
+    let mut out = Vec::new();
+    for src in prepare::pipe_sources(req) {
+        let objects = pipe::list_objects(&data, account, &src.uri, src.manifest, &src.name)
+            .await
+            .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
+        out.push(PipeChannel {
+            name: src.name,
+            objects,
+            wrapper: src.wrapper,
+            compression: src.compression,
+            shuffle_seed: src.shuffle_seed,
+        });
+    }
+    Ok(out)
+}
+
+fn feeders(
+    svc: &Service,
+    account: &AccountId,
+    dir: PipeDir,
+    channels: Vec<PipeChannel>,
+    from: Start,
+    job: &str,
+) -> Feeders {
+    let source = Arc::new(AccountData {
+        data: svc.job_data(),
+        account: account.clone(),
+    });
+    pipe::start(source, dir, channels, from, job)
+}
+
+/// Before the container starts: each Pipe channel's `_0` FIFO, and its
+/// feeder waiting for a reader. `None` when no channel is in Pipe mode.
+pub(super) async fn start_fresh(
+    svc: &Service,
+    account: &AccountId,
+    wd: &WorkDir,
+    req: &TrainingJobSpec,
+    job: &str,
+) -> Result<Option<Feeders>, Fatal> {
+    let channels = channels(svc, account, req).await?;
+    if channels.is_empty() {
+        return Ok(None);
+    }
+    let fail = |e: pipe::PipeError| Fatal(format!("InternalServerError: preparing Pipe mode: {e}"));
+    let dir = PipeDir::create(&wd.root, DATA_DIR).map_err(fail)?;
+    pipe::prepare(&dir, &channels).map_err(fail)?;
+    Ok(Some(feeders(
+        svc,
+        account,
+        dir,
+        channels,
+        Start::Fresh,
+        job,
+    )))
+}
+
+/// A container re-attached after a restart: its Pipe channels are fed
+/// again from the FIFO it waits for (the one the restart cut short ended
+/// at the restart: its reader saw the end of the stream). If that cannot
+/// be set up the reason is logged and the container gets no more data;
+/// the job still ends (the container's own exit, MaxRuntime, a stop).
+pub(super) async fn start_resumed(
+    svc: &Service,
+    account: &AccountId,
+    wd: &WorkDir,
+    req: &TrainingJobSpec,
+    job: &str,
+) -> Option<Feeders> {
+    if prepare::pipe_sources(req).is_empty() {
+        return None;
+    }
+    let set_up = async {
+        let channels = channels(svc, account, req).await?;
+        let dir = PipeDir::open(&wd.root, DATA_DIR)
+            .map_err(|e| Fatal(format!("opening the Pipe-mode FIFOs' directory: {e}")))?;
+        Ok::<_, Fatal>(feeders(svc, account, dir, channels, Start::Resume, job))
+    };
+    match set_up.await {
+        Ok(f) => Some(f),
+        Err(Fatal(reason)) => {
+            tracing::warn!(%job, %reason, "Pipe-mode channels not fed after the restart");
+            None
+        }
+    }
+}
