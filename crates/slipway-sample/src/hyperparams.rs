@@ -76,6 +76,12 @@ pub struct Hyperparameters {
     pub metric_lines: u32,
     /// `failure_message`: replaces the text `fail` writes.
     pub failure_message: Option<String>,
+    /// `fail_host` (e.g. `algo-2`): in a distributed job, that host fails
+    /// (`cluster.rs`).
+    pub fail_host: Option<String>,
+    /// `probe`: comma-separated `host:port` addresses to try to connect
+    /// to at start, each reported in the log (`cluster.rs`).
+    pub probe: Vec<String>,
 }
 
 impl Default for Hyperparameters {
@@ -90,6 +96,8 @@ impl Default for Hyperparameters {
             metric_lines: 1000,
             epoch_ms: 0,
             failure_message: None,
+            fail_host: None,
+            probe: Vec::new(),
         }
     }
 }
@@ -149,6 +157,15 @@ impl Hyperparameters {
                 "metric_lines" => hp.metric_lines = ranged(key, s, 0, 10_000_000)?,
                 "epoch_ms" => hp.epoch_ms = u64::from(ranged(key, s, 0, 60_000)?),
                 "failure_message" => hp.failure_message = Some(s.to_string()),
+                "fail_host" => hp.fail_host = Some(s.to_string()).filter(|h| !h.is_empty()),
+                "probe" => {
+                    hp.probe = s
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
                 _ => {} // unknown keys are not ours to judge
             }
         }

@@ -4,6 +4,7 @@
 pub mod create;
 mod finish;
 pub use slipway_executor::metrics;
+mod hosts;
 pub mod prepare;
 pub mod reconcile;
 mod runner;
