@@ -100,3 +100,5 @@ impl TrainingJobs<'_> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_distributed;
