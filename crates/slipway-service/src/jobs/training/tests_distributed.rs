@@ -113,7 +113,7 @@ async fn two_hosts_get_their_shares_and_the_model_comes_from_algo_1() {
     for (n, c) in started.iter().enumerate() {
         let host = format!("algo-{}", n + 1);
         assert_eq!(c.spec.hostname.as_deref(), Some(host.as_str()));
-        assert_eq!(c.spec.network_aliases, [host.clone()]);
+        assert_eq!(c.spec.network_aliases, vec![host.clone()]);
         assert_eq!(c.spec.network, NetworkMode::Named(net.clone()));
         let rc: Value =
             serde_json::from_slice(&c.files_at_start["/opt/ml/input/config/resourceconfig.json"])
