@@ -4,13 +4,11 @@
 //! container slots, and FailureReasons that name the host.
 
 use super::state::{self, Secondary};
-use crate::jobs::JobRuntime;
+use crate::jobs::{JobRuntime, StopKind};
 use crate::Service;
 use slipway_core::AccountId;
 use std::sync::Arc;
 use tokio::sync::{watch, OwnedSemaphorePermit};
-
-use crate::jobs::StopKind;
 
 /// The engine-side name of a job's container on host `n` (1-based):
 /// `algo-1`'s keeps the name single-host jobs have always had.

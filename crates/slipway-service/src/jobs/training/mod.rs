@@ -7,6 +7,7 @@ pub use slipway_executor::metrics;
 mod hosts;
 pub mod prepare;
 pub mod reconcile;
+mod recorder;
 mod runner;
 pub mod spec;
 pub mod state;

@@ -7,23 +7,22 @@
 use super::finish::{self, Ended, StopCause};
 use super::hosts;
 use super::prepare::{self, WorkDir};
+use super::recorder::Recorder;
 use super::spec::TrainingJobSpec;
-use super::state::MetricValue;
 use super::state::{self, status, Plan, Secondary, TrainingJob, TrainingJobDocument};
 use crate::jobs::lifecycle::{self, JobKind};
-use crate::jobs::logship::{LogProgress, Tail};
+use crate::jobs::logship::Tail;
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
 use crate::marketplace::{instance_count, Usage, UsageKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{ContainerId, ContainerSpec, ExitStatus, NetworkMode};
-use slipway_core::ports::metrics::MetricSample;
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
 use slipway_executor::metrics::MetricPattern;
 use slipway_executor::netlog::{NetworkLog, NetworkLogTarget};
-use slipway_executor::training::{self, Follow, Followed, Peer, TrainingContainer, TrainingEvents};
+use slipway_executor::training::{self, Follow, Followed, Peer, TrainingContainer};
 use slipway_executor::{outputs, workdir};
 use std::sync::Arc;
 use std::time::Duration;
@@ -589,69 +588,6 @@ impl Runner {
             |task| rt.track(task),
         )
         .await
-    }
-}
-
-/// Records what the executor reports on the training job: lines shipped
-/// (a re-attached shipper skips them), the latest metrics and every matched
-/// value (into the metric store, before the lines are counted: a restart
-/// re-reads uncounted lines, and the store skips samples it has), the note of a
-/// truncated log (said in the terminal status message), and Stopping when
-/// MaxRuntimeInSeconds has passed.
-struct Recorder {
-    svc: Service,
-    account: AccountId,
-    key: String,
-    /// The job's name as created: its metrics' `TrainingJobName`.
-    name: String,
-}
-
-#[async_trait::async_trait]
-impl LogProgress for Recorder {
-    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>) {
-        let metrics = self.svc.metrics();
-        if let Err(e) = metrics.append(&self.account, &self.name, &samples).await {
-            tracing::warn!(job = %self.key, error = %e, "storing metric points");
-        }
-        let added = samples.len() as u64;
-        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_lines_shipped += lines;
-            doc.state.metric_samples_stored += added;
-            doc.state.final_metrics = finals.clone();
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.key, error = %e, "recording shipped log lines");
-        }
-    }
-
-    async fn truncated(&self, note: String) {
-        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_note = Some(note.clone());
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.key, error = %e, "recording the log note");
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl TrainingEvents for Recorder {
-    async fn max_runtime_reached(&self) -> Result<(), Fatal> {
-        state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
-            if status::is_terminal(st) {
-                return Ok(false);
-            }
-            *st = status::STOPPING.into();
-            doc.state
-                .enter(Secondary::Stopping, None, self.svc.wall_micros());
-            Ok(true)
-        })
-        .await?;
-        Ok(())
     }
 }
 
