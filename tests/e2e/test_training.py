@@ -289,7 +289,7 @@ def test_many_files_model_is_packed(sm, s3, bucket):
 @pytest.mark.parametrize("mutate, field, text", [
     (lambda r: r["AlgorithmSpecification"].update(AlgorithmName="algo"), "", "Only one of TrainingImage or AlgorithmName"),
     (lambda r: r["AlgorithmSpecification"].pop("TrainingImage"), "", "either TrainingImage or AlgorithmName"),
-    (lambda r: r["ResourceConfig"].update(InstanceCount=2), "", "InstanceCount 2 is not supported"),
+    (lambda r: r["ResourceConfig"].update(InstanceCount=0), "", "InstanceCount must be at least 1"),
     (lambda r: r["InputDataConfig"].append(r["InputDataConfig"][0]), "", "must be unique"),
     (lambda r: r["InputDataConfig"][0]["DataSource"]["S3DataSource"].update(S3DataType="AugmentedManifestFile"), "", "only valid in Pipe mode"),
     (lambda r: r["AlgorithmSpecification"].update(MetricDefinitions=[{"Name": "m", "Regex": "(unclosed"}]), "", "does not compile"),

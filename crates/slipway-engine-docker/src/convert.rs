@@ -3,8 +3,8 @@
 
 use bollard::errors::Error as DockerError;
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, HostConfig, Mount,
-    MountType,
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, EndpointSettings,
+    HostConfig, Mount, MountType, NetworkingConfig,
 };
 use slipway_core::ports::engine::{
     ContainerSpec, ContainerState, EngineError, NetworkMode, LABEL_MANAGED, PIDS_LIMIT,
@@ -59,8 +59,23 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         security_opt: Some(vec!["no-new-privileges".to_owned()]),
         ..Default::default()
     };
+    // Aliases are per network: how the other hosts of a distributed
+    // training job resolve this one (`algo-2`) on their network.
+    let networking_config = match &spec.network {
+        NetworkMode::Named(name) if !spec.network_aliases.is_empty() => Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                name.clone(),
+                EndpointSettings {
+                    aliases: Some(spec.network_aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        _ => None,
+    };
     ContainerCreateBody {
         image: Some(spec.image.clone()),
+        networking_config,
         entrypoint: spec.entrypoint.clone(),
         cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
         env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),

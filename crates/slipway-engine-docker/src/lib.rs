@@ -586,6 +586,14 @@ impl ContainerEngine for DockerEngine {
         }
     }
 
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        match self.docker.remove_network(name).await {
+            Ok(()) => Ok(()),
+            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => Ok(()),
+            Err(e) => Err(map_err(e, name)),
+        }
+    }
+
     async fn reach_port(&self, id: &ContainerId, port: u16) -> Result<PortForward, EngineError> {
         if matches!(self.endpoint, raw::Endpoint::Tcp(_)) {
             return Err(EngineError::Engine {

@@ -9,9 +9,11 @@ use crate::metrics::{MetricParser, MetricPattern, MetricValue};
 use crate::outputs::{Ended, StopCause};
 use crate::workdir::WorkDir;
 use crate::{Fatal, StopKind};
+use futures::future::{join_all, try_join_all};
+use futures::stream::{FuturesUnordered, StreamExt};
 use slipway_core::ports::engine::{
-    BindMount, ContainerEngine, ContainerId, ContainerSpec, Limits, NetworkMode, LABEL_ACCOUNT,
-    LABEL_JOB_ARN, LABEL_MANAGED,
+    BindMount, ContainerEngine, ContainerId, ContainerSpec, ExitStatus, Limits, NetworkMode,
+    LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
 };
 use slipway_core::ports::logs::LogStore;
 use slipway_core::AccountId;
@@ -20,8 +22,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// The one host of a training job.
-pub const HOSTNAME: &str = "algo-1";
+/// The first host of a training job (the only one of most): its model
+/// and output are the job's.
+pub const FIRST_HOST: &str = "algo-1";
+
+/// The name of host `n` (1-based) of a training job.
+pub fn host_name(n: usize) -> String {
+    format!("algo-{n}")
+}
 
 /// What a training container runs, decided by the control plane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +48,15 @@ pub struct TrainingContainer {
     pub checkpoint_path: Option<String>,
     pub nano_cpus: i64,
     pub memory_bytes: i64,
-    /// No network at all (docs/architecture.md "Security model").
+    /// No network at all (docs/architecture.md "Security model"), unless
+    /// the job has a network of its own.
     pub network_isolated: bool,
+    /// `algo-1` … `algo-N`: the hostname, and on the job's network the
+    /// name the other hosts reach this one by.
+    pub host: String,
+    /// The job's own network when it runs on several hosts (internal under
+    /// isolation: the hosts reach each other and nothing else).
+    pub cluster_network: Option<String>,
 }
 
 /// The engine's spec for `c`, with `/opt/ml` from `wd`.
@@ -82,15 +97,18 @@ pub fn container_spec(c: &TrainingContainer, wd: &WorkDir) -> ContainerSpec {
             read_only: false,
         });
     }
-    spec.hostname = Some(HOSTNAME.into());
+    spec.hostname = Some(c.host.clone());
     spec.limits = Limits {
         nano_cpus: Some(c.nano_cpus),
         memory_bytes: Some(c.memory_bytes),
     };
-    spec.network = if c.network_isolated {
-        NetworkMode::None
-    } else {
-        NetworkMode::Default
+    spec.network = match (&c.cluster_network, c.network_isolated) {
+        (Some(net), _) => {
+            spec.network_aliases = vec![c.host.clone()];
+            NetworkMode::Named(net.clone())
+        }
+        (None, true) => NetworkMode::None,
+        (None, false) => NetworkMode::Default,
     };
     spec
 }
@@ -122,6 +140,17 @@ pub struct Follow {
     pub remaining: Duration,
     /// The job is Stopping already: stop the container at once.
     pub stopping: bool,
+    /// The other hosts of a distributed job (`algo-2` …), in order.
+    pub peers: Vec<Peer>,
+}
+
+/// Another host of a distributed job. Its log goes to a stream of its own;
+/// the job's metrics are read from `algo-1`'s log.
+pub struct Peer {
+    pub container: ContainerId,
+    pub log_stream: String,
+    /// Its last lines, for a FailureReason that names it.
+    pub tail: Tail,
 }
 
 /// What the executor needs to drive containers.
@@ -144,11 +173,23 @@ pub enum Followed {
     /// overlap the upload); every other ending has drained it already, for
     /// the failure reason.
     Ended(Ended, Option<Shipping>),
+    /// A host of a distributed job exited non-zero; every other host has
+    /// been stopped and every log drained. `host` counts from 0 (`algo-1`;
+    /// `n` is `peers[n - 1]`).
+    HostFailed { host: usize, exit: ExitStatus },
 }
 
-/// Follows the container to its end, shipping its log, enforcing
-/// MaxRuntime and honouring stops. `track` is given the shipper's task
-/// (so a simulated crash ends it too).
+/// Why following stopped before every host exited cleanly.
+enum Interrupted {
+    Stop(StopCause),
+    HostFailed(usize, ExitStatus),
+}
+
+/// Follows the job's containers to their end, shipping their logs,
+/// enforcing MaxRuntime and honouring stops. A distributed job ends when
+/// every host has exited 0, or when one exits non-zero (the others are then
+/// stopped). `track` is given each shipper's task (so a simulated crash
+/// ends them too).
 pub async fn follow(
     ex: &Engine,
     f: Follow,
@@ -156,65 +197,113 @@ pub async fn follow(
     stop_rx: &mut watch::Receiver<Option<StopKind>>,
     progress: Arc<dyn LogProgress>,
     events: &dyn TrainingEvents,
-    track: impl FnOnce(tokio::task::AbortHandle),
+    mut track: impl FnMut(tokio::task::AbortHandle),
 ) -> Result<Followed, Fatal> {
-    let exited = Arc::new(tokio::sync::Notify::new());
-    let id = f.container.clone();
-    let shipper = Shipper {
+    let mut ids = vec![f.container.clone()];
+    ids.extend(f.peers.iter().map(|p| p.container.clone()));
+    let exited: Vec<_> = ids
+        .iter()
+        .map(|_| Arc::new(tokio::sync::Notify::new()))
+        .collect();
+    let shipper = |container: &ContainerId, stream: &str, tail: &Tail, n: usize| Shipper {
         engine: ex.engine.clone(),
         logs: ex.logs.clone(),
         account: f.account.clone(),
         job: f.job.clone(),
         group: f.log_group.into(),
-        stream: f.log_stream.clone(),
-        container: id.clone(),
+        stream: stream.to_owned(),
+        container: container.clone(),
+        skip: 0,
+        training: None,
+        tail: tail.clone(),
+        exited: Some(exited[n].clone()),
+    };
+    let logs = Shipper {
         skip: f.skip,
         training: Some(TrainingProgress {
             metrics: MetricParser::new(&f.metrics, &f.seed, f.samples_stored),
             events: progress,
         }),
-        tail: tail.clone(),
-        exited: Some(exited.clone()),
-    };
-    let logs = shipper.spawn();
+        ..shipper(&f.container, &f.log_stream, tail, 0)
+    }
+    .spawn();
     track(logs.abort_handle());
+    let mut peer_logs = Vec::with_capacity(f.peers.len());
+    for (i, p) in f.peers.iter().enumerate() {
+        let shipping = shipper(&p.container, &p.log_stream, &p.tail, i + 1).spawn();
+        track(shipping.abort_handle());
+        peer_logs.push(shipping);
+    }
     let engine = ex.engine.clone();
-    let cause = if f.stopping {
-        Some(StopCause::User)
+    let mut first_exit = None;
+    let interrupted = if f.stopping {
+        Interrupted::Stop(StopCause::User)
     } else {
+        let mut waits: FuturesUnordered<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| {
+                let (engine, id) = (engine.clone(), id.clone());
+                async move { (n, engine.wait(&id).await) }
+            })
+            .collect();
+        let deadline = tokio::time::sleep(f.remaining);
+        tokio::pin!(deadline);
         let stop = async {
             let _ = stop_rx.wait_for(Option::is_some).await;
         };
-        tokio::select! {
-            exit = engine.wait(&id) => {
-                exited.notify_one();
-                let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
-                if exit.code == 0 {
-                    return Ok(Followed::Ended(Ended::Exited(exit), Some(logs)));
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                Some((n, exit)) = waits.next() => {
+                    exited[n].notify_one();
+                    let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
+                    if n == 0 {
+                        first_exit = Some(exit);
+                    }
+                    if exit.code != 0 && f.peers.is_empty() {
+                        logs.finish().await;
+                        return Ok(Followed::Ended(Ended::Exited(exit), None));
+                    }
+                    if exit.code != 0 {
+                        break Interrupted::HostFailed(n, exit);
+                    }
+                    if waits.is_empty() {
+                        // Every host is done: the peers' last lines now,
+                        // algo-1's may overlap the upload.
+                        join_all(peer_logs.into_iter().map(Shipping::finish)).await;
+                        let exit = first_exit.unwrap_or(exit);
+                        return Ok(Followed::Ended(Ended::Exited(exit), Some(logs)));
+                    }
                 }
-                logs.finish().await;
-                return Ok(Followed::Ended(Ended::Exited(exit), None));
+                _ = &mut deadline => break Interrupted::Stop(StopCause::MaxRuntime),
+                _ = &mut stop => break Interrupted::Stop(StopCause::User),
             }
-            _ = tokio::time::sleep(f.remaining) => Some(StopCause::MaxRuntime),
-            _ = stop => Some(StopCause::User),
         }
     };
-    if *stop_rx.borrow() == Some(StopKind::Shutdown) && cause == Some(StopCause::User) {
-        // Leave the container running; the shipper's unshipped lines are
+    let shutdown = *stop_rx.borrow() == Some(StopKind::Shutdown);
+    if shutdown && matches!(interrupted, Interrupted::Stop(StopCause::User)) {
+        // Leave the containers running; the shippers' unshipped lines are
         // read again after the restart (the lines shipped are recorded).
         logs.abandon();
+        peer_logs.into_iter().for_each(Shipping::abandon);
         return Ok(Followed::Detached);
     }
-    let cause = cause.unwrap_or(StopCause::User);
-    if cause == StopCause::MaxRuntime {
+    if matches!(interrupted, Interrupted::Stop(StopCause::MaxRuntime)) {
         events.max_runtime_reached().await?;
     }
-    engine
-        .stop(&id, ex.stop_grace)
+    try_join_all(ids.iter().map(|id| engine.stop(id, ex.stop_grace)))
         .await
         .map_err(|e| Fatal(format!("InternalServerError: stopping the container: {e}")))?;
-    let exit = engine.wait(&id).await.ok();
-    exited.notify_one();
+    let exit = match first_exit {
+        Some(exit) => Some(exit),
+        None => engine.wait(&f.container).await.ok(),
+    };
+    exited.iter().for_each(|e| e.notify_one());
     logs.finish().await;
-    Ok(Followed::Ended(Ended::Stopped { cause, exit }, None))
+    join_all(peer_logs.into_iter().map(Shipping::finish)).await;
+    Ok(match interrupted {
+        Interrupted::HostFailed(host, exit) => Followed::HostFailed { host, exit },
+        Interrupted::Stop(cause) => Followed::Ended(Ended::Stopped { cause, exit }, None),
+    })
 }

@@ -23,6 +23,18 @@ impl WorkDir {
         }
     }
 
+    /// The tree of host `n` (1-based) of a distributed job. `algo-1`'s is
+    /// this one (its model and output are the job's); the others' live
+    /// below it, so removing the job's tree removes theirs.
+    pub fn for_host(&self, n: usize) -> Self {
+        if n <= 1 {
+            return self.clone();
+        }
+        Self {
+            root: self.root.join("hosts").join(format!("algo-{n}")),
+        }
+    }
+
     /// Mounted at `/opt/ml`.
     pub fn opt_ml(&self) -> PathBuf {
         self.root.join("opt_ml")
@@ -124,17 +136,20 @@ async fn write_json(path: &Path, value: &Value) -> Result<(), DataError> {
     tokio::fs::write(path, text).await.map_err(io_err(path))
 }
 
-/// `resourceconfig.json` for the one host Slipway runs.
-pub fn resource_config(instance_type: &str) -> Value {
+/// `resourceconfig.json` of host `current` (1-based) of a homogeneous
+/// cluster of `count` hosts: `hosts` sorted as AWS sorts them
+/// (`algo-1`, `algo-2`, … `algo-10`).
+pub fn resource_config(current: usize, count: usize, instance_type: &str) -> Value {
+    let hosts: Vec<String> = (1..=count.max(1)).map(|n| format!("algo-{n}")).collect();
     json!({
-        "current_host": "algo-1",
+        "current_host": format!("algo-{}", current.max(1)),
         "current_instance_type": instance_type,
         "current_group_name": "homogeneousCluster",
-        "hosts": ["algo-1"],
+        "hosts": hosts,
         "instance_groups": [{
             "instance_group_name": "homogeneousCluster",
             "instance_type": instance_type,
-            "hosts": ["algo-1"],
+            "hosts": hosts,
         }],
         "network_interface_name": "eth0",
     })
@@ -153,6 +168,30 @@ pub struct Fetched {
 pub struct ChannelSource {
     pub name: String,
     pub source: Option<S3Source>,
+    /// `ShardedByS3Key` on several hosts: only this host's share.
+    pub shard: Option<Shard>,
+}
+
+/// Host `index` (0-based) of `count` takes every `count`-th object of the
+/// channel's listing, starting at its own index: each host gets about
+/// 1/`count` of the objects (and none when there are fewer objects than
+/// hosts), as AWS promises for `ShardedByS3Key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// This host's share of `objects`, in listing order.
+    pub fn of<T: Clone>(&self, objects: &[T]) -> Vec<T> {
+        objects
+            .iter()
+            .skip(self.index)
+            .step_by(self.count.max(1))
+            .cloned()
+            .collect()
+    }
 }
 
 /// An S3 data source: a prefix, or a manifest naming the objects.
@@ -164,7 +203,8 @@ pub struct S3Source {
 
 /// Downloads every channel into `input/data/<channel>/`, keeping each
 /// key's path relative to the prefix (or manifest prefix). A channel whose
-/// prefix matches nothing fails, as on AWS.
+/// prefix matches nothing fails, as on AWS; a host whose shard is empty
+/// gets an empty directory.
 pub async fn download_channels(
     data: &JobData,
     account: &AccountId,
@@ -193,6 +233,10 @@ pub async fn download_channels(
                 src.uri, ch.name
             )));
         }
+        let objects = match ch.shard {
+            Some(shard) => shard.of(&objects),
+            None => objects,
+        };
         let fetched = fetch_all(data, account, &objects, &dir).await?;
         total.objects += fetched.objects;
         total.bytes += fetched.bytes;
@@ -229,4 +273,42 @@ pub async fn fetch_all(
         objects: sizes.len() as u64,
         bytes: sizes.iter().sum(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_share_the_objects_out_round_robin() {
+        let objects: Vec<u32> = (0..7).collect();
+        let shares: Vec<Vec<u32>> = (0..3)
+            .map(|index| Shard { index, count: 3 }.of(&objects))
+            .collect();
+        assert_eq!(shares, vec![vec![0, 3, 6], vec![1, 4], vec![2, 5]]);
+        // More hosts than objects: the last host gets nothing.
+        assert!(Shard { index: 2, count: 3 }.of(&[1, 2]).is_empty());
+    }
+
+    #[test]
+    fn resource_config_names_the_host_and_sorts_the_cluster() {
+        let rc = resource_config(2, 10, "ml.m5.large");
+        assert_eq!(rc["current_host"], "algo-2");
+        assert_eq!(rc["hosts"][9], "algo-10");
+        assert_eq!(rc["hosts"][1], "algo-2");
+        assert_eq!(rc["instance_groups"][0]["hosts"], rc["hosts"]);
+        assert_eq!(
+            resource_config(1, 1, "ml.m5.large")["hosts"],
+            json!(["algo-1"])
+        );
+    }
+
+    #[test]
+    fn every_host_but_the_first_has_a_tree_below_the_jobs() {
+        let wd = WorkDir {
+            root: PathBuf::from("/w/job"),
+        };
+        assert_eq!(wd.for_host(1).root, wd.root);
+        assert_eq!(wd.for_host(3).root, PathBuf::from("/w/job/hosts/algo-3"));
+    }
 }

@@ -84,6 +84,12 @@ pub struct Hyperparameters {
     /// reads only this many bytes of `train_0` and closes it early; the
     /// records then come from the passes after it.
     pub pipe_read_bytes: u64,
+    /// `fail_host` (e.g. `algo-2`): in a distributed job, that host fails
+    /// (`cluster.rs`).
+    pub fail_host: Option<String>,
+    /// `probe`: comma-separated `host:port` addresses to try to connect
+    /// to at start, each reported in the log (`cluster.rs`).
+    pub probe: Vec<String>,
 }
 
 impl Default for Hyperparameters {
@@ -100,6 +106,8 @@ impl Default for Hyperparameters {
             failure_message: None,
             pipe_passes: 1,
             pipe_read_bytes: 0,
+            fail_host: None,
+            probe: Vec::new(),
         }
     }
 }
@@ -161,6 +169,15 @@ impl Hyperparameters {
                 "failure_message" => hp.failure_message = Some(s.to_string()),
                 "pipe_passes" => hp.pipe_passes = ranged(key, s, 1, 100)?,
                 "pipe_read_bytes" => hp.pipe_read_bytes = u64::from(ranged(key, s, 0, u32::MAX)?),
+                "fail_host" => hp.fail_host = Some(s.to_string()).filter(|h| !h.is_empty()),
+                "probe" => {
+                    hp.probe = s
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
                 _ => {} // unknown keys are not ours to judge
             }
         }

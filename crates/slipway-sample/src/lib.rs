@@ -10,6 +10,7 @@
 //! real container. See `docs/sample-seller.md`.
 
 pub mod cli;
+pub mod cluster;
 pub mod data;
 pub mod dialout;
 pub mod hyperparams;

@@ -92,6 +92,26 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
         Mode::Metrics => metric_burst(hp.metric_lines),
         Mode::Normal | Mode::ManyFiles | Mode::DialOut => {}
     }
+    if !hp.probe.is_empty() {
+        crate::cluster::probe_all(&hp.probe);
+    }
+    // Several hosts: exchange counts with the others; only `algo-1` goes
+    // on to train and write the model.
+    let cluster = crate::cluster::Cluster::read(root);
+    let summary = match &cluster {
+        Some(c) => match crate::cluster::run_host(root, &hp, c)? {
+            Some(summary) => Some(summary),
+            None => {
+                say!(
+                    "training complete ({} wrote its share; {} writes the model)",
+                    c.current,
+                    c.leader()
+                );
+                return Ok(0);
+            }
+        },
+        None => None,
+    };
 
     let pipe_read = |name: &str| {
         pipes.get(name).map(|&recordio| crate::pipe::PipeRead {
@@ -165,6 +185,14 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
     );
     if hp.mode == Mode::ManyFiles {
         write_many_files(&model_dir, hp.files)?;
+    }
+    if let (Some(c), Some(summary)) = (&cluster, &summary) {
+        let path = model_dir.join("cluster.json");
+        std::fs::write(
+            &path,
+            format!("{:#}\n", crate::cluster::cluster_json(c, summary)),
+        )
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
 
     let report = json!({

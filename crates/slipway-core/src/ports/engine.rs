@@ -183,6 +183,10 @@ pub struct ContainerSpec {
     pub mounts: Vec<BindMount>,
     /// `algo-1` for training (docs/contracts.md §3.1), `ContainerHostname` for inference.
     pub hostname: Option<String>,
+    /// Names other containers on the same [`NetworkMode::Named`] network
+    /// reach this one by (`algo-2` of a distributed training job);
+    /// ignored on other networks.
+    pub network_aliases: Vec<String>,
     pub limits: Limits,
     pub network: NetworkMode,
     /// `None` = the image's user; the contract expects root.
@@ -201,6 +205,7 @@ impl ContainerSpec {
             labels: BTreeMap::new(),
             mounts: Vec::new(),
             hostname: None,
+            network_aliases: Vec::new(),
             limits: Limits::default(),
             network: NetworkMode::Default,
             user: None,
@@ -368,6 +373,11 @@ pub trait ContainerEngine: Send + Sync + 'static {
     /// by IP. An existing network with the other `internal` setting is an
     /// `Engine` error: silently reusing it would break isolation.
     async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError>;
+
+    /// Removes a network made by [`Self::ensure_network`] once no
+    /// container uses it (a distributed training job's own network). A
+    /// missing network is `Ok`, so cleanup can be retried blindly.
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError>;
 
     /// Reaches TCP `port` of a running container created with
     /// [`NetworkMode::None`], without giving it a network: connections to

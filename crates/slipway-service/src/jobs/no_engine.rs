@@ -95,6 +95,10 @@ impl ContainerEngine for NoEngine {
         refused()
     }
 
+    async fn remove_network(&self, _name: &str) -> Result<(), EngineError> {
+        refused()
+    }
+
     async fn reach_port(&self, _id: &ContainerId, _port: u16) -> Result<PortForward, EngineError> {
         refused()
     }

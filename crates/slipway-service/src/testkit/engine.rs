@@ -34,6 +34,7 @@ pub enum Call {
     Kill(String),
     Remove { name: String, force: bool },
     EnsureNetwork { name: String, internal: bool },
+    RemoveNetwork(String),
     ReachPort { name: String, port: u16 },
 }
 
@@ -332,6 +333,7 @@ impl ContainerEngine for SimEngine {
                 n,
             )
         };
+        let script = script.for_host(spec.hostname.as_deref());
         if let Some(hook) = &script.on_start {
             hook(&Started { spec: &spec });
         }
@@ -581,6 +583,13 @@ impl ContainerEngine for SimEngine {
             name: name.to_owned(),
             internal,
         });
+        Ok(())
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        let mut st = self.lock();
+        self.check(&st)?;
+        st.calls.push(Call::RemoveNetwork(name.to_owned()));
         Ok(())
     }
 

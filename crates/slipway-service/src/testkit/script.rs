@@ -56,6 +56,9 @@ pub struct Script {
     pub(crate) sigterm_exit: Option<i64>,
     pub(crate) serve: Option<Serve>,
     pub(crate) on_start: Option<StartHook>,
+    /// What the container of a distributed job's host runs instead
+    /// (by hostname: `algo-2`).
+    pub(crate) hosts: Vec<(String, Script)>,
 }
 
 impl Script {
@@ -70,6 +73,7 @@ impl Script {
             sigterm_exit: Some(143),
             serve: None,
             on_start: None,
+            hosts: Vec::new(),
         }
     }
 
@@ -125,6 +129,24 @@ impl Script {
     pub fn ignores_sigterm(mut self) -> Self {
         self.sigterm_exit = None;
         self
+    }
+
+    /// On host `hostname` (`algo-2`) of a distributed job, runs `script`.
+    pub fn on_host(mut self, hostname: &str, script: Script) -> Self {
+        self.hosts.push((hostname.to_owned(), script));
+        self
+    }
+
+    /// What the container with `hostname` runs.
+    pub(crate) fn for_host(self, hostname: Option<&str>) -> Self {
+        match self
+            .hosts
+            .iter()
+            .find(|(h, _)| Some(h.as_str()) == hostname)
+        {
+            Some((_, script)) => script.clone(),
+            None => self,
+        }
     }
 
     /// Runs `hook` when the container starts (see [`StartHook`]).

@@ -89,6 +89,7 @@ impl Suite<'_> {
             timed("memory limit", self.memory_limit()),
             timed("no network", self.no_network()),
             timed("internal network", self.internal_network()),
+            timed("aliases on a network of its own", self.cluster_network()),
             timed("reach a port without a network", self.reach_port()),
         );
     }
@@ -425,6 +426,38 @@ exec httpd -f -p 8080 -h /tmp/www"#;
         .await;
         self.engine.remove(&id, true).await.unwrap();
         assert!(self.engine.reach_port(&id, 8080).await.is_err());
+    }
+
+    /// A distributed training job's network: two containers on an
+    /// internal network of their own reach each other by their aliases;
+    /// the network is removed afterwards (twice: idempotent).
+    async fn cluster_network(&self) {
+        let net = format!("slipway-suite-{}-cluster", self.run);
+        self.engine.ensure_network(&net, true).await.unwrap();
+        let mut a = self.spec("algo-1", "echo from-algo-1 | nc -l -p 7777");
+        a.network = NetworkMode::Named(net.clone());
+        a.hostname = Some("algo-1".into());
+        a.network_aliases = vec!["algo-1".into()];
+        let a_id = self.start(&a).await;
+        let script =
+            "for i in $(seq 50); do nc algo-1 7777 </dev/null && exit 0; sleep 0.2; done; exit 1";
+        let mut b = self.spec("algo-2", script);
+        b.network = NetworkMode::Named(net.clone());
+        b.hostname = Some("algo-2".into());
+        b.network_aliases = vec!["algo-2".into()];
+        let (b_id, status) = self.run_to_end(&b).await;
+        let lines: Vec<String> = self
+            .logs_of(&b_id)
+            .await
+            .into_iter()
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(status.code, 0, "algo-2 could not reach algo-1: {lines:?}");
+        assert!(lines.iter().any(|l| l == "from-algo-1"), "{lines:?}");
+        self.engine.remove(&a_id, true).await.unwrap();
+        self.engine.remove(&b_id, true).await.unwrap();
+        self.engine.remove_network(&net).await.unwrap();
+        self.engine.remove_network(&net).await.unwrap();
     }
 
     /// An internal network: reachable from the host by IP, no route out.

@@ -228,12 +228,21 @@ impl TrainingJobs<'_> {
                 "ResourceConfig.InstanceType is required (Slipway does not run heterogeneous InstanceGroups).",
             ));
         };
-        if rc.instance_count.unwrap_or(1) != 1 {
+        let count = rc.instance_count.unwrap_or(1);
+        if count < 1 {
+            return Err(Error::invalid(
+                "ResourceConfig.InstanceCount",
+                format!("ResourceConfig.InstanceCount must be at least 1; it is {count}."),
+            ));
+        }
+        // Each host is a container; a job that could never get all its
+        // container slots at once would wait forever.
+        let cap = settings.max_training_containers.max(1);
+        if usize::try_from(count).map_or(true, |c| c > cap) {
             return Err(Error::invalid(
                 "ResourceConfig.InstanceCount",
                 format!(
-                    "Slipway runs a training job on one instance; InstanceCount {} is not supported.",
-                    rc.instance_count.unwrap_or(1)
+                    "InstanceCount {count} is more than this server runs at once: it runs at most {cap} training containers (SLIPWAY_MAX_TRAINING_CONTAINERS)."
                 ),
             ));
         }

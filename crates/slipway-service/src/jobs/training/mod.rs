@@ -6,8 +6,10 @@ pub mod create;
 mod finish;
 mod pipes;
 pub use slipway_executor::metrics;
+mod hosts;
 pub mod prepare;
 pub mod reconcile;
+mod recorder;
 mod runner;
 pub mod spec;
 mod spot;
@@ -104,3 +106,5 @@ impl TrainingJobs<'_> {
 mod tests;
 #[cfg(test)]
 mod tests_checkpoints;
+#[cfg(test)]
+mod tests_distributed;

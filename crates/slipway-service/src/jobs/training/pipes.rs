@@ -13,17 +13,23 @@ use std::sync::Arc;
 /// `/opt/ml/input/data` below the job's root.
 const DATA_DIR: &[&str] = &["opt_ml", "input", "data"];
 
+/// Host `host`'s (1-based) Pipe channels and their objects.
 async fn channels(
     svc: &Service,
     account: &AccountId,
     req: &TrainingJobSpec,
+    host: usize,
 ) -> Result<Vec<PipeChannel>, Fatal> {
     let data = svc.job_data();
     let mut out = Vec::new();
-    for src in prepare::pipe_sources(req) {
+    for src in prepare::pipe_sources(req, host) {
         let objects = pipe::list_objects(&data, account, &src.uri, src.manifest, &src.name)
             .await
             .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
+        let objects = match src.shard {
+            Some(shard) => shard.of(&objects),
+            None => objects,
+        };
         out.push(PipeChannel {
             name: src.name,
             objects,
@@ -50,16 +56,18 @@ fn feeders(
     pipe::start(source, dir, channels, from, job)
 }
 
-/// Before the container starts: each Pipe channel's `_0` FIFO, and its
-/// feeder waiting for a reader. `None` when no channel is in Pipe mode.
+/// Before host `host`'s (1-based) container starts, in its tree `wd`: each
+/// Pipe channel's `_0` FIFO, and its feeder waiting for a reader. `None`
+/// when no channel is in Pipe mode.
 pub(super) async fn start_fresh(
     svc: &Service,
     account: &AccountId,
     wd: &WorkDir,
     req: &TrainingJobSpec,
+    host: usize,
     job: &str,
 ) -> Result<Option<Feeders>, Fatal> {
-    let channels = channels(svc, account, req).await?;
+    let channels = channels(svc, account, req, host).await?;
     if channels.is_empty() {
         return Ok(None);
     }
@@ -88,11 +96,11 @@ pub(super) async fn start_resumed(
     req: &TrainingJobSpec,
     job: &str,
 ) -> Option<Feeders> {
-    if prepare::pipe_sources(req).is_empty() {
+    if prepare::pipe_sources(req, 1).is_empty() {
         return None;
     }
     let set_up = async {
-        let channels = channels(svc, account, req).await?;
+        let channels = channels(svc, account, req, 1).await?;
         let dir = PipeDir::open(&wd.root, DATA_DIR)
             .map_err(|e| Fatal(format!("opening the Pipe-mode FIFOs' directory: {e}")))?;
         Ok::<_, Fatal>(feeders(svc, account, dir, channels, Start::Resume, job))

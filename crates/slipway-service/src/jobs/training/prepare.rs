@@ -7,7 +7,7 @@ use super::spec::{TrainingChannel, TrainingJobSpec};
 use super::state::Plan;
 use serde_json::{json, Map, Value};
 use slipway_executor::pipe::{Compression, RecordWrapper};
-use slipway_executor::workdir::{resource_config, ChannelSource, S3Source};
+use slipway_executor::workdir::{resource_config, ChannelSource, S3Source, Shard};
 
 pub use slipway_executor::workdir::WorkDir;
 
@@ -18,8 +18,16 @@ pub fn channel_mode<'a>(req: &'a TrainingJobSpec, ch: &'a TrainingChannel) -> &'
         .unwrap_or(&req.algorithm_specification.training_input_mode)
 }
 
-/// The files of `/opt/ml/input/config`, in the order they are written.
-pub fn config_files(req: &TrainingJobSpec, plan: &Plan) -> Vec<(String, Value)> {
+/// How many hosts (containers) the job runs on.
+pub fn host_count(req: &TrainingJobSpec) -> usize {
+    usize::try_from(req.resource_config.instance_count.unwrap_or(1))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// The files of host `host`'s (1-based) `/opt/ml/input/config`, in the
+/// order they are written.
+pub fn config_files(req: &TrainingJobSpec, plan: &Plan, host: usize) -> Vec<(String, Value)> {
     let mut files = vec![
         (
             "hyperparameters.json".to_owned(),
@@ -28,7 +36,7 @@ pub fn config_files(req: &TrainingJobSpec, plan: &Plan) -> Vec<(String, Value)> 
         ("inputdataconfig.json".to_owned(), input_data_config(req)),
         (
             "resourceconfig.json".to_owned(),
-            resource_config(&plan.instance_type),
+            resource_config(host, host_count(req), &plan.instance_type),
         ),
     ];
     if let Some(cp) = &req.checkpoint_config {
@@ -39,17 +47,23 @@ pub fn config_files(req: &TrainingJobSpec, plan: &Plan) -> Vec<(String, Value)> 
     files
 }
 
-/// The channels to download (File and FastFile), in request order.
-pub fn channel_sources(req: &TrainingJobSpec) -> Vec<ChannelSource> {
+/// The channels host `host` (1-based) downloads (File and FastFile), in
+/// request order: `ShardedByS3Key` channels of a job on several hosts give
+/// it its share.
+pub fn channel_sources(req: &TrainingJobSpec, host: usize) -> Vec<ChannelSource> {
     req.input_data_config
         .iter()
         .filter(|ch| channel_mode(req, ch) != "Pipe")
-        .map(|ch| ChannelSource {
-            name: ch.channel_name.clone(),
-            source: ch.data_source.s3_data_source.as_ref().map(|s| S3Source {
-                uri: s.s3_uri.clone(),
-                manifest: s.s3_data_type == "ManifestFile",
-            }),
+        .map(|ch| {
+            let s3 = ch.data_source.s3_data_source.as_ref();
+            ChannelSource {
+                name: ch.channel_name.clone(),
+                source: s3.map(|s| S3Source {
+                    uri: s.s3_uri.clone(),
+                    manifest: s.s3_data_type == "ManifestFile",
+                }),
+                shard: shard_of(req, ch, host),
+            }
         })
         .collect()
 }
@@ -64,10 +78,24 @@ pub struct PipeSource {
     pub wrapper: RecordWrapper,
     pub compression: Compression,
     pub shuffle_seed: Option<i64>,
+    /// `ShardedByS3Key` on several hosts: only this host's share.
+    pub shard: Option<Shard>,
 }
 
-/// The channels in Pipe mode, in request order.
-pub fn pipe_sources(req: &TrainingJobSpec) -> Vec<PipeSource> {
+/// Host `host`'s (1-based) share of a `ShardedByS3Key` channel of a job on
+/// several hosts; `None`: every object.
+fn shard_of(req: &TrainingJobSpec, ch: &TrainingChannel, host: usize) -> Option<Shard> {
+    let count = host_count(req);
+    let s3 = ch.data_source.s3_data_source.as_ref()?;
+    let sharded = s3.s3_data_distribution_type.as_deref() == Some("ShardedByS3Key");
+    (sharded && count > 1).then(|| Shard {
+        index: host.max(1) - 1,
+        count,
+    })
+}
+
+/// The channels host `host` (1-based) reads in Pipe mode, in request order.
+pub fn pipe_sources(req: &TrainingJobSpec, host: usize) -> Vec<PipeSource> {
     req.input_data_config
         .iter()
         .filter(|ch| channel_mode(req, ch) == "Pipe")
@@ -86,6 +114,7 @@ pub fn pipe_sources(req: &TrainingJobSpec) -> Vec<PipeSource> {
                     _ => Compression::None,
                 },
                 shuffle_seed: ch.shuffle_config.as_ref().map(|s| s.seed),
+                shard: shard_of(req, ch, host),
             })
         })
         .collect()

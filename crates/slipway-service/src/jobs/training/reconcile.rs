@@ -4,6 +4,8 @@
 //! (exited); a job that never got a container starts over; a job whose
 //! container vanished mid-training fails with a reason. None stays stuck.
 
+use super::hosts;
+use super::prepare::{self, WorkDir};
 use super::runner::{self, Entry, Training};
 use super::state::{self, status, Secondary, TrainingJobDocument};
 use crate::jobs::{lifecycle, JobRuntime};
@@ -40,6 +42,29 @@ pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &Resourc
             return;
         }
     };
+    let hosts = prepare::host_count(&doc.spec);
+    if hosts > 1 && (!found.is_empty() || doc.state.container.is_some()) {
+        // A distributed job is not re-attached: its hosts' logs, their
+        // exits and the stop of the others would all have to be picked up
+        // again. It ends cleanly instead, and leaves nothing behind.
+        for c in &found {
+            let _ = rt.engine.remove(&c.id, true).await;
+        }
+        let _ = rt
+            .engine
+            .remove_network(&hosts::network_name(&record.account, &record.key))
+            .await;
+        if !rt.settings.keep_work_dirs {
+            let wd = WorkDir::new(&rt.settings.work_root, &record.account, &record.key);
+            let _ = tokio::fs::remove_dir_all(&wd.root).await;
+        }
+        let phase = doc.state.secondary.clone();
+        let reason = format!(
+            "InternalServerError: the Slipway server restarted while the job was {phase}; a job on {hosts} instances is not resumed after a restart (its containers were removed)"
+        );
+        end_unresumable(svc, record, &reason).await;
+        return;
+    }
     // A container that was created (or initialized, for the network
     // recorder) but never started — the server stopped in between — has
     // no exit to finish with: it is replaced and the job starts afresh.
@@ -63,26 +88,7 @@ pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &Resourc
             let reason = format!(
                 "InternalServerError: the Slipway server restarted while the job was {phase} and its container {name} no longer exists; the job cannot be resumed"
             );
-            let stopping = record.status == status::STOPPING;
-            let saved = state::mutate(svc, &record.account, &record.key, |st, doc| {
-                if status::is_terminal(st) {
-                    return Ok(false);
-                }
-                doc.state.training_end.get_or_insert(svc.wall_micros());
-                if stopping {
-                    *st = status::STOPPED.into();
-                    doc.state.enter(Secondary::Stopped, None, svc.wall_micros());
-                } else {
-                    *st = status::FAILED.into();
-                    doc.state.failure_reason = Some(reason.clone());
-                    doc.state.enter(Secondary::Failed, None, svc.wall_micros());
-                }
-                Ok(true)
-            })
-            .await;
-            if let Err(e) = saved {
-                tracing::error!(job = %record.arn, error = %e, "failing a job whose container vanished");
-            }
+            end_unresumable(svc, record, &reason).await;
             return;
         }
     };
@@ -102,4 +108,29 @@ pub(crate) async fn resume(svc: &Service, rt: &Arc<JobRuntime>, record: &Resourc
         record.arn.clone(),
         entry,
     );
+}
+
+/// Ends a job that cannot be resumed: Stopped if it was Stopping, else
+/// Failed with `reason`.
+async fn end_unresumable(svc: &Service, record: &ResourceRecord, reason: &str) {
+    let stopping = record.status == status::STOPPING;
+    let saved = state::mutate(svc, &record.account, &record.key, |st, doc| {
+        if status::is_terminal(st) {
+            return Ok(false);
+        }
+        doc.state.training_end.get_or_insert(svc.wall_micros());
+        if stopping {
+            *st = status::STOPPED.into();
+            doc.state.enter(Secondary::Stopped, None, svc.wall_micros());
+        } else {
+            *st = status::FAILED.into();
+            doc.state.failure_reason = Some(reason.to_owned());
+            doc.state.enter(Secondary::Failed, None, svc.wall_micros());
+        }
+        Ok(true)
+    })
+    .await;
+    if let Err(e) = saved {
+        tracing::error!(job = %record.arn, error = %e, "ending a job that cannot be resumed");
+    }
 }

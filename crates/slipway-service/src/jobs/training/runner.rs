@@ -6,23 +6,24 @@
 
 use super::checkpoint_sync;
 use super::finish::{self, Ended, StopCause};
+use super::hosts;
 use super::prepare::{self, WorkDir};
-use super::state::MetricValue;
-use super::state::{self, status, Secondary, TrainingJob, TrainingJobDocument};
+use super::recorder::Recorder;
+use super::spec::TrainingJobSpec;
+use super::state::{self, status, Plan, Secondary, TrainingJob, TrainingJobDocument};
 use crate::jobs::lifecycle::{self, JobKind};
-use crate::jobs::logship::{LogProgress, Shipping, Tail};
+use crate::jobs::logship::Tail;
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
 use crate::marketplace::{instance_count, Usage, UsageKind};
 use crate::{Error, Result, Service};
-use slipway_core::ports::engine::{ContainerId, ContainerSpec, NetworkMode};
-use slipway_core::ports::metrics::MetricSample;
+use slipway_core::ports::engine::{ContainerId, ContainerSpec, ExitStatus, NetworkMode};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
 use slipway_executor::metrics::MetricPattern;
 use slipway_executor::netlog::{NetworkLog, NetworkLogTarget};
-use slipway_executor::training::{self, Follow, Followed, TrainingContainer, TrainingEvents};
+use slipway_executor::training::{self, Follow, Followed, Peer, TrainingContainer};
 use slipway_executor::{outputs, workdir};
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +77,7 @@ impl JobKind for Training {
             stop_rx,
             detached: false,
             network_log: None,
-            pipes: None,
+            pipes: Vec::new(),
         };
         runner.run(entry)
     }
@@ -148,24 +149,29 @@ struct Runner {
     network_log: Option<NetworkLog>,
     /// Feeds the Pipe-mode channels while the container runs (dropped,
     /// they stop).
-    pipes: Option<slipway_executor::pipe::Feeders>,
+    pipes: Vec<slipway_executor::pipe::Feeders>,
 }
 
 impl Runner {
     async fn run(mut self, entry: Entry) {
-        // A new job waits (InProgress / Starting) for a training slot, or
-        // for a stop; a job re-attached after a restart already has its
-        // container and takes a slot only if one is free.
-        let slots = self.rt.training_slots.clone();
+        // A new job waits (InProgress / Starting) for a training slot per
+        // host, or for a stop; a job re-attached after a restart already
+        // has its container and takes a slot only if one is free.
+        let host_count = match self.load().await {
+            Ok(job) => prepare::host_count(&job.doc.spec),
+            Err(_) => 1,
+        };
         let slot = match entry {
             Entry::Fresh => {
-                let mut stop = self.stop_rx.clone();
-                tokio::select! {
-                    permit = slots.acquire_owned() => permit.ok(),
-                    _ = stop.wait_for(Option::is_some) => None,
-                }
+                let (svc, rt) = (&self.svc, &self.rt);
+                hosts::wait_for_slots(svc, rt, &self.account, &self.key, host_count, &self.stop_rx)
+                    .await
             }
-            _ => slots.try_acquire_owned().ok(),
+            _ => {
+                let wanted = u32::try_from(host_count).unwrap_or(u32::MAX);
+                let slots = self.rt.training_slots.clone();
+                slots.try_acquire_many_owned(wanted).ok()
+            }
         };
         if slot.is_none()
             && matches!(entry, Entry::Fresh)
@@ -175,18 +181,25 @@ impl Runner {
         }
         let _slot = slot;
         let wd = WorkDir::new(&self.rt.settings.work_root, &self.account, &self.key);
-        let mut container = None;
-        let outcome = self.drive(entry, &wd, &mut container).await;
+        let mut containers = Vec::new();
+        let outcome = self.drive(entry, &wd, &mut containers).await;
         if self.detached {
             // The container still runs and writes into the work directory;
             // the next server re-attaches to both.
             return;
         }
-        // The container goes before the terminal status is written: a
-        // client that sees the job ended finds nothing left behind.
-        if let Some(id) = container {
+        // The containers (and a distributed job's network) go before the
+        // terminal status is written: a client that sees the job ended
+        // finds nothing left behind.
+        for id in containers {
             if let Err(e) = self.rt.engine.remove(&id, true).await {
                 tracing::warn!(job = %self.key, error = %e, "removing the training container");
+            }
+        }
+        if host_count > 1 {
+            let network = hosts::network_name(&self.account, &self.key);
+            if let Err(e) = self.rt.engine.remove_network(&network).await {
+                tracing::warn!(job = %self.key, error = %e, "removing the job's network");
             }
         }
         if let Err(Fatal(reason)) = outcome {
@@ -212,7 +225,7 @@ impl Runner {
         &mut self,
         entry: Entry,
         wd: &WorkDir,
-        container: &mut Option<ContainerId>,
+        containers: &mut Vec<ContainerId>,
     ) -> Result<(), Fatal> {
         let job = self.load().await?;
         if status::is_terminal(&job.record.status) {
@@ -221,7 +234,7 @@ impl Runner {
         let stopping = job.record.status == status::STOPPING;
         let checkpoints = job.doc.spec.checkpoint_config.as_ref();
         let checkpoints = checkpoints.map(|c| c.s3_uri.clone());
-        let id = match entry {
+        let ids = match entry {
             Entry::Fresh if stopping => {
                 return finish::conclude(
                     self.svc.clone(),
@@ -237,7 +250,7 @@ impl Runner {
                 .await;
             }
             Entry::Fresh => match self.start(job, wd).await? {
-                Some(id) => id,
+                Some(ids) => ids,
                 None => {
                     // Stopped before a container existed.
                     return finish::conclude(
@@ -255,41 +268,44 @@ impl Runner {
                 }
             },
             Entry::Reattach(id) => {
+                // Only a one-host job is re-attached (reconcile.rs).
                 let req = &job.doc.spec;
                 self.pipes =
-                    super::pipes::start_resumed(&self.svc, &self.account, wd, req, &self.key).await;
-                id
+                    super::pipes::start_resumed(&self.svc, &self.account, wd, req, &self.key)
+                        .await
+                        .into_iter()
+                        .collect();
+                vec![id]
             }
-            Entry::Finish(id) => id,
+            Entry::Finish(id) => vec![id],
         };
-        *container = Some(id.clone());
-        let tail = Tail::default();
+        *containers = ids.clone();
+        let tails: Vec<Tail> = ids.iter().map(|_| Tail::default()).collect();
+        // algo-1's checkpoints (its tree is the job's root) are synced while
+        // the job runs.
         let (svc, rt, cp) = (&self.svc, &self.rt, checkpoints.as_deref());
         let syncing = checkpoint_sync::start(svc, rt, &self.account, &self.key, cp, wd);
-        let watched = self.watch(&id, &tail).await;
-        drop(syncing); // the container has stopped: the final upload follows
-        self.pipes = None; // the container has ended (or is left to the next server)
-        let watched = match watched {
-            Ok(None) => {
+        let watched = self.watch(&ids, &tails).await;
+        drop(syncing); // the containers have stopped: the final upload follows
+        self.pipes.clear(); // the containers have ended (or are left to the next server)
+                            // A failure while following leaves `containers` for `run` to remove.
+        let (ended, logs) = match watched? {
+            Followed::Detached => {
                 self.detached = true;
-                *container = None;
+                containers.clear();
                 return Ok(());
             }
-            Ok(Some(w)) => Ok(w),
-            Err(e) => Err(e),
+            Followed::HostFailed { host, exit } => {
+                return Err(self.host_failure(wd, host + 1, exit, &tails[host]).await);
+            }
+            Followed::Ended(ended, logs) => (ended, logs),
         };
         // The exit code is known: the container has served. Its removal
         // (and the last log lines' shipping) overlaps the upload; conclude
-        // waits for both before it writes the terminal status.
+        // waits for both before it writes the terminal status. (A
+        // distributed job's other hosts are removed by `run`.)
         let (engine, key) = (self.rt.engine.clone(), self.key.clone());
-        let (ended, logs) = match watched {
-            Ok(w) => w,
-            Err(e) => {
-                let _ = engine.remove(&id, true).await;
-                *container = None;
-                return Err(e);
-            }
-        };
+        let id = ids[0].clone();
         let network_log = self.network_log.take();
         let cleanup = tokio::spawn(async move {
             if let Some(l) = logs {
@@ -302,7 +318,7 @@ impl Runner {
                 tracing::warn!(job = %key, error = %e, "removing the training container");
             }
         });
-        *container = None;
+        containers.remove(0);
         finish::conclude_after(
             cleanup,
             self.svc.clone(),
@@ -310,18 +326,37 @@ impl Runner {
             &self.key,
             wd,
             ended,
-            &tail,
+            &tails[0],
         )
         .await
     }
 
-    /// Starting and Downloading, then creates and starts the container.
-    /// `None` when a stop arrived before the container was started.
+    /// The FailureReason of a distributed job whose host `n` (1-based)
+    /// exited non-zero: that host's failure file or last lines, named.
+    async fn host_failure(&self, wd: &WorkDir, n: usize, exit: ExitStatus, tail: &Tail) -> Fatal {
+        let job = match self.load().await {
+            Ok(job) => job,
+            Err(e) => return e,
+        };
+        let plan = &job.doc.plan;
+        let reason = outputs::failure_reason(
+            &wd.for_host(n),
+            exit,
+            &plan.instance_type,
+            plan.memory_bytes,
+            tail,
+        )
+        .await;
+        Fatal(hosts::naming_host(&reason, n))
+    }
+
+    /// Starting and Downloading, then creates and starts the containers
+    /// (`algo-1` first). `None` when a stop arrived before they started.
     async fn start(
         &mut self,
         job: TrainingJob,
         wd: &WorkDir,
-    ) -> Result<Option<ContainerId>, Fatal> {
+    ) -> Result<Option<Vec<ContainerId>>, Fatal> {
         let plan = &job.doc.plan;
         let req = &job.doc.spec;
         let image =
@@ -338,19 +373,117 @@ impl Runner {
             Ok(true)
         })
         .await?;
-        workdir::lay_out(wd, &prepare::config_files(req, plan))
+        let count = prepare::host_count(req);
+        // `algo-1`'s tree first: laying it out clears the job's whole tree,
+        // the other hosts' included.
+        for n in 1..=count {
+            self.prepare_host(req, plan, &wd.for_host(n), n).await?;
+        }
+        if self.stop_requested() {
+            return Ok(None);
+        }
+        let network = (count > 1).then(|| hosts::network_name(&self.account, &self.key));
+        if let Some(net) = &network {
+            // Internal under isolation: the hosts reach each other and
+            // nothing else (not the host, not Slipway's port).
+            self.rt
+                .engine
+                .ensure_network(net, req.network_isolated())
+                .await
+                .map_err(|e| {
+                    Fatal(format!(
+                        "InternalServerError: creating the job's network: {e}"
+                    ))
+                })?;
+        }
+        let specs: Vec<ContainerSpec> = (1..=count)
+            .map(|n| self.container_spec(&job, &wd.for_host(n), &image.id, n, network.clone()))
+            .collect();
+        let mut ids = Vec::with_capacity(count);
+        for spec in &specs {
+            // A container of the same name can only be a leftover of an
+            // earlier attempt of this job that never started: replace it.
+            let _ = self
+                .rt
+                .engine
+                .remove(&ContainerId(spec.name.clone()), true)
+                .await;
+            match self.rt.engine.create(spec).await {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    self.remove_all(&ids).await;
+                    return Err(Fatal(format!(
+                        "InternalServerError: creating the container: {e}"
+                    )));
+                }
+            }
+        }
+        let started = self.svc.wall_micros();
+        let stream = format!("{}/algo-1-{}", job.record.name, started / 1_000_000);
+        let name = specs[0].name.clone();
+        state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
+            doc.state.container = Some(name.clone());
+            doc.state.log_stream = Some(stream.clone());
+            doc.state.training_start = Some(started);
+            doc.state.enter(Secondary::Training, None, started);
+            Ok(true)
+        })
+        .await?;
+        for (n, (id, spec)) in ids.iter().zip(&specs).enumerate() {
+            // EnableNetworkIsolation on one host: no network at all, and
+            // what the container tries to reach goes into its log stream
+            // (docs/jobs.md "Logs").
+            let started = if spec.network == NetworkMode::None {
+                self.rt.engine.start_recorded(id).await.map(|recorder| {
+                    let target = NetworkLogTarget {
+                        logs: self.svc.logs.clone(),
+                        account: self.account.clone(),
+                        group: super::LOG_GROUP.to_owned(),
+                        stream: stream.clone(),
+                        job: self.key.clone(),
+                    };
+                    self.network_log = Some(NetworkLog::spawn(recorder, target));
+                })
+            } else {
+                self.rt.engine.start(id).await
+            };
+            if let Err(e) = started {
+                self.remove_all(&ids).await;
+                let which = if count > 1 {
+                    format!(" of {}", training::host_name(n + 1))
+                } else {
+                    String::new()
+                };
+                return Err(Fatal(format!(
+                    "ClientError: the training container{which} could not be started: {e}"
+                )));
+            }
+        }
+        Ok(Some(ids))
+    }
+
+    /// Host `n`'s `/opt/ml`: config files, its channel data, checkpoints.
+    async fn prepare_host(
+        &mut self,
+        req: &TrainingJobSpec,
+        plan: &Plan,
+        wd: &WorkDir,
+        n: usize,
+    ) -> Result<(), Fatal> {
+        workdir::lay_out(wd, &prepare::config_files(req, plan, n))
             .await
             .map_err(|e| Fatal(format!("InternalServerError: preparing /opt/ml: {e}")))?;
         workdir::download_channels(
             &self.svc.job_data(),
             &self.account,
             wd,
-            &prepare::channel_sources(req),
+            &prepare::channel_sources(req, n),
         )
         .await
         .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
-        self.pipes =
-            super::pipes::start_fresh(&self.svc, &self.account, wd, req, &self.key).await?;
+        let fed =
+            super::pipes::start_fresh(&self.svc, &self.account, wd, req, n, &self.key).await?;
+        self.pipes.extend(fed);
         if let Some(cp) = &req.checkpoint_config {
             outputs::restore_checkpoints(
                 &self.svc.job_data(),
@@ -360,60 +493,23 @@ impl Runner {
             )
             .await?;
         }
-        if self.stop_requested() {
-            return Ok(None);
-        }
-        let spec = self.container_spec(&job, wd, &image.id);
-        // A container of the same name can only be a leftover of an
-        // earlier attempt of this job that never started: replace it.
-        let _ = self
-            .rt
-            .engine
-            .remove(&ContainerId(spec.name.clone()), true)
-            .await;
-        let id = self
-            .rt
-            .engine
-            .create(&spec)
-            .await
-            .map_err(|e| Fatal(format!("InternalServerError: creating the container: {e}")))?;
-        let started = self.svc.wall_micros();
-        let stream = format!("{}/algo-1-{}", job.record.name, started / 1_000_000);
-        let name = spec.name.clone();
-        state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.container = Some(name.clone());
-            doc.state.log_stream = Some(stream.clone());
-            doc.state.training_start = Some(started);
-            doc.state.enter(Secondary::Training, None, started);
-            Ok(true)
-        })
-        .await?;
-        // EnableNetworkIsolation: no network at all, and what the container
-        // tries to reach goes into its log stream (docs/jobs.md "Logs").
-        let started = if spec.network == NetworkMode::None {
-            self.rt.engine.start_recorded(&id).await.map(|recorder| {
-                let target = NetworkLogTarget {
-                    logs: self.svc.logs.clone(),
-                    account: self.account.clone(),
-                    group: super::LOG_GROUP.to_owned(),
-                    stream: stream.clone(),
-                    job: self.key.clone(),
-                };
-                self.network_log = Some(NetworkLog::spawn(recorder, target));
-            })
-        } else {
-            self.rt.engine.start(&id).await
-        };
-        if let Err(e) = started {
-            let _ = self.rt.engine.remove(&id, true).await;
-            return Err(Fatal(format!(
-                "ClientError: the training container could not be started: {e}"
-            )));
-        }
-        Ok(Some(id))
+        Ok(())
     }
 
-    fn container_spec(&self, job: &TrainingJob, wd: &WorkDir, image_id: &str) -> ContainerSpec {
+    async fn remove_all(&self, ids: &[ContainerId]) {
+        for id in ids {
+            let _ = self.rt.engine.remove(id, true).await;
+        }
+    }
+
+    fn container_spec(
+        &self,
+        job: &TrainingJob,
+        wd: &WorkDir,
+        image_id: &str,
+        n: usize,
+        cluster_network: Option<String>,
+    ) -> ContainerSpec {
         let req = &job.doc.spec;
         let plan = &job.doc.plan;
         let mut env: std::collections::BTreeMap<String, String> =
@@ -421,7 +517,7 @@ impl Runner {
         env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
         env.insert("TRAINING_JOB_ARN".into(), job.record.arn.clone());
         let container = TrainingContainer {
-            name: container_name(&self.account, &self.key),
+            name: hosts::container_name_of(&self.account, &self.key, n),
             image_id: image_id.to_owned(),
             entrypoint: req.algorithm_specification.container_entrypoint.clone(),
             args: req
@@ -440,17 +536,16 @@ impl Runner {
             nano_cpus: plan.nano_cpus,
             memory_bytes: plan.memory_bytes,
             network_isolated: req.network_isolated(),
+            host: training::host_name(n),
+            cluster_network,
         };
         training::container_spec(&container, wd)
     }
 
-    /// Follows the running container to its end (the executor enforces
-    /// MaxRuntime and honours stops). `None`: left running at a shutdown.
-    async fn watch(
-        &mut self,
-        id: &ContainerId,
-        tail: &Tail,
-    ) -> Result<Option<(Ended, Option<Shipping>)>, Fatal> {
+    /// Follows the running containers (`algo-1` first) to their end (the
+    /// executor enforces MaxRuntime and honours stops); `tails[n]` gets
+    /// host `n + 1`'s last lines.
+    async fn watch(&mut self, ids: &[ContainerId], tails: &[Tail]) -> Result<Followed, Fatal> {
         let job = self.load().await?;
         let plan = &job.doc.plan;
         let started = job
@@ -460,17 +555,29 @@ impl Runner {
             .unwrap_or_else(|| self.svc.wall_micros());
         let elapsed = Duration::from_micros((self.svc.wall_micros() - started).max(0) as u64);
         let budget = Duration::from_secs(plan.max_runtime_seconds.max(1) as u64);
+        let first_stream = job
+            .doc
+            .state
+            .log_stream
+            .clone()
+            .unwrap_or_else(|| format!("{}/algo-1-0", job.record.name));
+        let peers = ids
+            .iter()
+            .zip(tails)
+            .enumerate()
+            .skip(1)
+            .map(|(i, (id, tail))| Peer {
+                container: id.clone(),
+                log_stream: hosts::log_stream_of(&first_stream, &job.record.name, i + 1),
+                tail: tail.clone(),
+            })
+            .collect();
         let follow = Follow {
-            container: id.clone(),
+            container: ids[0].clone(),
             account: self.account.clone(),
             job: self.key.clone(),
             log_group: super::LOG_GROUP,
-            log_stream: job
-                .doc
-                .state
-                .log_stream
-                .clone()
-                .unwrap_or_else(|| format!("{}/algo-1-0", job.record.name)),
+            log_stream: first_stream,
             skip: job.doc.state.log_lines_shipped,
             metrics: plan
                 .metric_definitions
@@ -484,6 +591,7 @@ impl Runner {
             samples_stored: job.doc.state.metric_samples_stored,
             remaining: budget.saturating_sub(elapsed),
             stopping: job.record.status == status::STOPPING,
+            peers,
         };
         let ex = training::Engine {
             engine: self.rt.engine.clone(),
@@ -497,83 +605,16 @@ impl Runner {
             name: job.record.name.clone(),
         });
         let rt = self.rt.clone();
-        let followed = training::follow(
+        training::follow(
             &ex,
             follow,
-            tail,
+            &tails[0],
             &mut self.stop_rx,
             recorder.clone(),
             recorder.as_ref(),
             |task| rt.track(task),
         )
-        .await?;
-        Ok(match followed {
-            Followed::Detached => None,
-            Followed::Ended(ended, logs) => Some((ended, logs)),
-        })
-    }
-}
-
-/// Records what the executor reports on the training job: lines shipped
-/// (a re-attached shipper skips them), the latest metrics and every matched
-/// value (into the metric store, before the lines are counted: a restart
-/// re-reads uncounted lines, and the store skips samples it has), the note of a
-/// truncated log (said in the terminal status message), and Stopping when
-/// MaxRuntimeInSeconds has passed.
-struct Recorder {
-    svc: Service,
-    account: AccountId,
-    key: String,
-    /// The job's name as created: its metrics' `TrainingJobName`.
-    name: String,
-}
-
-#[async_trait::async_trait]
-impl LogProgress for Recorder {
-    async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>) {
-        let metrics = self.svc.metrics();
-        if let Err(e) = metrics.append(&self.account, &self.name, &samples).await {
-            tracing::warn!(job = %self.key, error = %e, "storing metric points");
-        }
-        let added = samples.len() as u64;
-        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_lines_shipped += lines;
-            doc.state.metric_samples_stored += added;
-            doc.state.final_metrics = finals.clone();
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.key, error = %e, "recording shipped log lines");
-        }
-    }
-
-    async fn truncated(&self, note: String) {
-        let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_note = Some(note.clone());
-            Ok(true)
-        })
-        .await;
-        if let Err(e) = saved {
-            tracing::warn!(job = %self.key, error = %e, "recording the log note");
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl TrainingEvents for Recorder {
-    async fn max_runtime_reached(&self) -> Result<(), Fatal> {
-        state::mutate(&self.svc, &self.account, &self.key, |st, doc| {
-            if status::is_terminal(st) {
-                return Ok(false);
-            }
-            *st = status::STOPPING.into();
-            doc.state
-                .enter(Secondary::Stopping, None, self.svc.wall_micros());
-            Ok(true)
-        })
-        .await?;
-        Ok(())
+        .await
     }
 }
 

@@ -55,7 +55,7 @@ impl Secondary {
         }
     }
 
-    fn message(self) -> &'static str {
+    pub(crate) fn message(self) -> &'static str {
         match self {
             Self::Starting => "Preparing the instances for training",
             Self::Downloading => "Downloading input data",
