@@ -179,6 +179,12 @@ impl JobRuntime {
         }
     }
 
+    /// Completes when a runner next unregisters: a job of this server has
+    /// ended (its terminal status is written).
+    pub(crate) fn job_ended(&self) -> tokio::sync::futures::Notified<'_> {
+        self.unregistered.notified()
+    }
+
     pub(crate) fn unregister(&self, arn: &str) {
         self.lock().remove(arn);
         self.unregistered.notify_waiters();

@@ -167,7 +167,10 @@ mod tests {
             ]
         }))
         .unwrap();
-        let files: Vec<String> = channel_sources(&req, 1).into_iter().map(|c| c.name).collect();
+        let files: Vec<String> = channel_sources(&req, 1)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(files, ["code"]);
         let pipes = pipe_sources(&req, 1);
         assert_eq!(pipes.len(), 1);

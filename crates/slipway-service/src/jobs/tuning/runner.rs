@@ -23,7 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How often the runner looks at its children.
+/// How often the runner looks at its children when none has ended (a
+/// child's end wakes it at once: `JobRuntime::job_ended`).
 const TICK: Duration = Duration::from_millis(400);
 /// AWS ends a tuning job whose first this-many children all failed.
 pub const EARLY_ABORT_CHILDREN: usize = 5;
@@ -51,13 +52,13 @@ impl JobKind for Tuning {
 
     fn run(
         svc: Service,
-        _rt: Arc<JobRuntime>,
+        rt: Arc<JobRuntime>,
         account: AccountId,
         key: String,
         stop_rx: watch::Receiver<Option<StopKind>>,
         _entry: (),
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        run(svc, account, key, stop_rx)
+        run(svc, rt, account, key, stop_rx)
     }
 
     /// A tuning job uses nothing itself: its children are metered.
@@ -117,6 +118,7 @@ fn fnv(bytes: &[u8]) -> u64 {
 
 async fn run(
     svc: Service,
+    rt: Arc<JobRuntime>,
     account: AccountId,
     key: String,
     mut stop_rx: watch::Receiver<Option<StopKind>>,
@@ -126,6 +128,11 @@ async fn run(
         if *stop_rx.borrow() == Some(StopKind::Shutdown) {
             return; // left as it is: the next start resumes it
         }
+        // A child's end wakes the runner at once (its slot is free for the
+        // next child); enabled before the look, so an end during it counts.
+        let ended = rt.job_ended();
+        tokio::pin!(ended);
+        ended.as_mut().enable();
         match tick(&svc, &account, &key, &mut tuner).await {
             Ok(true) => return,
             Ok(false) => {}
@@ -134,6 +141,7 @@ async fn run(
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
+            _ = ended => {}
             changed = stop_rx.changed() => if changed.is_err() { return },
         }
     }
