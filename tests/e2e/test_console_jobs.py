@@ -149,3 +149,18 @@ def test_a_transform_job_lists_its_outputs_and_links_its_model(server, sm, s3, b
         outputs[o["Key"].rsplit("/", 1)[1]] = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read().decode()
     assert sorted(outputs) == ["a.csv.out", "b.csv.out"]
     run_scenario("transform_job", server, JOB=name, MODEL=model, OUTPUTS=json.dumps(outputs), IMAGE=SAMPLE_IMAGE)
+
+
+def test_a_distributed_job_s_log_and_metric_per_host(server, sm, bucket):
+    """Two instances of the sample seller's distributed mode: every host logs
+    its share's record count, which the page plots once per host, and the
+    log can be narrowed to one host."""
+    name = uniq("console-dist")
+    req = training_request(name, bucket, [channel("train", f"s3://{bucket}/train/")])
+    req["ResourceConfig"]["InstanceCount"] = 2
+    req["AlgorithmSpecification"]["MetricDefinitions"] = [
+        {"Name": "share:records", "Regex": r"cluster: (\d+) record\(s\) in this host's share"}]
+    sm.create_training_job(**req)
+    d = wait_for(sm, name, timeout=180)
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    run_scenario("training_distributed", server, JOB=name, METRIC="share:records")
