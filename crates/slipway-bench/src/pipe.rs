@@ -8,8 +8,10 @@
 //! server's feeder). The script times `dd bs=1M` of the file and of each
 //! pass `pipe_<epoch>` in turn, `--passes` times, and leaves the timings
 //! in the model directory (uploaded uncompressed, read back over S3).
-//! The file is read from the page cache (it was just written): the
-//! strictest comparison. Goal: Pipe ≥ 0.8× the file's throughput.
+//! The file is read twice per pass: from disk (`iflag=direct`, O_DIRECT,
+//! the baseline of the goal) and from the page cache (it was just
+//! written: the ceiling, reported for information). Goal: Pipe ≥ 0.8× the
+//! file's throughput from disk.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +46,7 @@ d=/opt/ml/input/data
 m=/opt/ml/model
 i=0
 while [ $i -lt $PASSES ]; do
+  time sh -c "dd if=$d/file/blob.bin of=/dev/null bs=1M iflag=direct 2>/dev/null" 2>>$m/disk.txt
   time sh -c "dd if=$d/file/blob.bin of=/dev/null bs=1M 2>/dev/null" 2>>$m/file.txt
   time sh -c "dd if=$d/pipe_$i of=/dev/null bs=1M 2>/dev/null" 2>>$m/pipe.txt
   i=$((i+1))
@@ -119,7 +122,7 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<bool> {
         }
     }
     let mut times = Vec::new();
-    for kind in ["file", "pipe"] {
+    for kind in ["disk", "file", "pipe"] {
         let path = format!("/bench/output/{name}/output/model/{kind}.txt");
         let text = send(&http, &target, reqwest::Method::GET, &path, None, None)
             .await?
@@ -133,26 +136,30 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<bool> {
 
     let mib = bytes as f64 / 1048576.0;
     let rate = |s: &[f64]| mib / s[s.len() / 2].max(0.01);
-    let (file, pipe) = (rate(&times[0]), rate(&times[1]));
+    let (disk, file, pipe) = (rate(&times[0]), rate(&times[1]), rate(&times[2]));
     println!(
         "Read throughput in a training container, {mib:.0} MiB, dd bs=1M, medians of {} reads each (busybox `time`, 10 ms resolution)",
         args.passes
     );
     println!("{:<52} {:>10} {:>10}", "read", "MiB/s", "seconds");
     for (label, secs, r) in [
-        ("File-mode channel (page cache)", &times[0], file),
+        ("File-mode channel from disk (O_DIRECT)", &times[0], disk),
+        ("File-mode channel (page cache)", &times[1], file),
         (
             "Pipe-mode channel (FIFO fed by the server)",
-            &times[1],
+            &times[2],
             pipe,
         ),
     ] {
         println!("{label:<52} {r:>10.0} {:>10.2}", secs[secs.len() / 2]);
     }
-    let ratio = pipe / file;
+    // The goal compares with reading the file from disk (the issue's
+    // baseline); the page-cache figure is the ceiling, for information.
+    let ratio = pipe / disk;
     let pass = ratio >= 0.8;
+    println!("ratio Pipe / page cache: {:.2}x (information)", pipe / file);
     println!(
-        "ratio Pipe / File: {ratio:.2}x; goal >= 0.8x: {}",
+        "ratio Pipe / disk: {ratio:.2}x; goal >= 0.8x: {}",
         if pass { "PASS" } else { "FAIL" }
     );
     Ok(pass)
