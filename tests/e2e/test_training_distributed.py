@@ -227,7 +227,7 @@ def test_refusals(sm, bucket):
     assert code == "ValidationException" and "InstanceCount 10000 is more than this server runs at once" in message
 
 
-def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int) -> dict:
+def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int, mode: str = "File") -> dict:
     return {
         "AlgorithmName": name,
         "TrainingSpecification": {
@@ -238,13 +238,13 @@ def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int) -> d
             "SupportedTrainingInstanceTypes": ["ml.m5.large"],
             "SupportsDistributedTraining": distributed,
             "TrainingChannels": [{"Name": "train", "IsRequired": True, "SupportedContentTypes": ["text/csv"],
-                                  "SupportedInputModes": ["File"]}],
+                                  "SupportedInputModes": ["File"] if mode == "File" else ["File", "Pipe"]}],
             "MetricDefinitions": METRICS,
         },
         "ValidationSpecification": {"ValidationRole": ROLE, "ValidationProfiles": [{
             "ProfileName": "two-hosts",
             "TrainingJobDefinition": {
-                "TrainingInputMode": "File",
+                "TrainingInputMode": mode,
                 "HyperParameters": {"epochs": "100"},
                 "InputDataConfig": [sharded("train", f"s3://{bucket}/train/")],
                 "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/validation-output/"},
@@ -299,7 +299,8 @@ SDK_SCRIPT = textwrap.dedent("""
     est = Estimator(image_uri=args["image"], role="arn:aws:iam::123456789012:role/SellerRole",
                     instance_count=2, instance_type="ml.m5.large", sagemaker_session=sess,
                     output_path=f"s3://{args['bucket']}/sdk-out", max_run=600,
-                    hyperparameters={"epochs": 100}, metric_definitions=args["metrics"])
+                    hyperparameters={"epochs": 100}, metric_definitions=args["metrics"],
+                    input_mode=args["input_mode"])
     train = TrainingInput(f"s3://{args['bucket']}/train/", distribution="ShardedByS3Key",
                           content_type="text/csv")
     est.fit({"train": train}, job_name=args["job"], logs=True)
@@ -307,15 +308,23 @@ SDK_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_sdk_estimator_with_two_instances(server, sm, s3, bucket, tmp_path):
+def sdk_env(server, tmp_path) -> dict:
     config = tmp_path / "sagemaker-config.yaml"
     config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
     env = clean_env()
     env.update(server.export)
     env["SAGEMAKER_USER_CONFIG_OVERRIDE"] = str(config)
     env["SAGEMAKER_ADMIN_CONFIG_OVERRIDE"] = str(config)
+    return env
+
+
+@pytest.mark.parametrize("input_mode", ["File", "Pipe"])
+def test_sdk_estimator_with_two_instances(server, sm, s3, bucket, tmp_path, input_mode):
+    """`Estimator(instance_count=2, input_mode=…)`: in Pipe mode each host's
+    feeders stream its share of the sharded channel."""
+    env = sdk_env(server, tmp_path)
     job = uniq("sdk-dist")
-    args = {"image": SAMPLE_IMAGE, "bucket": bucket, "job": job, "metrics": METRICS}
+    args = {"image": SAMPLE_IMAGE, "bucket": bucket, "job": job, "metrics": METRICS, "input_mode": input_mode}
     out = subprocess.run([sys.executable, "-c", SDK_SCRIPT, json.dumps(args)], env=env,
                          capture_output=True, text=True, timeout=400)
     text = out.stdout + out.stderr
@@ -325,5 +334,62 @@ def test_sdk_estimator_with_two_instances(server, sm, s3, bucket, tmp_path):
     assert "cluster: this is algo-1" in text and "cluster: this is algo-2" in text, text[-3000:]
     d = sm.describe_training_job(TrainingJobName=job)
     assert d["TrainingJobStatus"] == "Completed" and d["ResourceConfig"]["InstanceCount"] == 2
+    assert d["AlgorithmSpecification"]["TrainingInputMode"] == input_mode
+    cluster = json.loads(read_tar(s3, d["ModelArtifacts"]["S3ModelArtifacts"])["cluster.json"])
+    assert cluster["records_by_host"] == {"algo-1": 80, "algo-2": 70}, cluster
+
+
+ALGORITHM_SDK_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import sagemaker
+    from sagemaker.algorithm import AlgorithmEstimator
+    from sagemaker.inputs import TrainingInput
+    args = json.loads(sys.argv[1])
+    sess = sagemaker.Session(default_bucket=args["bucket"])
+    est = AlgorithmEstimator(algorithm_arn=args["algorithm"], role="arn:aws:iam::123456789012:role/SellerRole",
+                             instance_count=2, instance_type="ml.m5.large", sagemaker_session=sess,
+                             output_path=f"s3://{args['bucket']}/sdk-algo-out", input_mode="Pipe",
+                             hyperparameters={"epochs": 100})
+    train = TrainingInput(f"s3://{args['bucket']}/train/", distribution="ShardedByS3Key",
+                          content_type="text/csv")
+    est.fit({"train": train}, job_name=args["job"], logs=False)
+    print("MODEL_DATA=" + est.model_data)
+""")
+
+
+def wait_for_algorithm(sm, name: str) -> dict:
+    deadline = time.time() + 300
+    while (d := sm.describe_algorithm(AlgorithmName=name))["AlgorithmStatus"] not in ("Completed", "Failed"):
+        assert time.time() < deadline, d["AlgorithmStatus"]
+        time.sleep(0.5)
+    return d
+
+
+def test_an_algorithm_on_two_instances_in_pipe_mode_validates_and_trains_with_the_sdk(
+        server, sm, s3, bucket, tmp_path):
+    """An algorithm that declares distributed training and Pipe mode: its
+    validation profile on 2 instances in Pipe mode reaches Completed (each
+    host read its share through its FIFO), and the SDK's AlgorithmEstimator
+    trains it the same way."""
+    name = uniq("algo-dist-pipe")
+    arn = sm.create_algorithm(**algorithm_doc(name, bucket, distributed=True, count=2, mode="Pipe"))["AlgorithmArn"]
+    d = wait_for_algorithm(sm, name)
+    assert d["AlgorithmStatus"] == "Completed", d["AlgorithmStatusDetails"]
+    tj = sm.describe_training_job(
+        TrainingJobName=sm.list_training_jobs(NameContains=name)["TrainingJobSummaries"][0]["TrainingJobName"])
+    assert tj["AlgorithmSpecification"]["TrainingInputMode"] == "Pipe"
+    assert tj["ResourceConfig"]["InstanceCount"] == 2
+    cluster = json.loads(read_tar(s3, tj["ModelArtifacts"]["S3ModelArtifacts"])["cluster.json"])
+    assert cluster["records_by_host"] == {"algo-1": 80, "algo-2": 70}, cluster
+
+    job = uniq("sdk-algo-pipe")
+    args = {"algorithm": arn, "bucket": bucket, "job": job}
+    out = subprocess.run([sys.executable, "-c", ALGORITHM_SDK_SCRIPT, json.dumps(args)],
+                         env=sdk_env(server, tmp_path), capture_output=True, text=True, timeout=400)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    d = sm.describe_training_job(TrainingJobName=job)
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    assert d["AlgorithmSpecification"]["TrainingInputMode"] == "Pipe"
+    assert d["ResourceConfig"]["InstanceCount"] == 2
     cluster = json.loads(read_tar(s3, d["ModelArtifacts"]["S3ModelArtifacts"])["cluster.json"])
     assert cluster["records_by_host"] == {"algo-1": 80, "algo-2": 70}, cluster

@@ -84,10 +84,12 @@ pub struct Summary {
 
 /// This host's part of a distributed job. `Ok(None)`: a host other than
 /// `algo-1`, done (exit 0); `Ok(Some)`: `algo-1`, which goes on to train.
+/// `records`: this host's share of `train`, counted by the caller.
 pub fn run_host(
-    root: &MlRoot,
     hp: &Hyperparameters,
     c: &Cluster,
+    root: &MlRoot,
+    records: u64,
 ) -> Result<Option<Summary>, String> {
     say!(
         "cluster: this is {} of {} host(s) {:?}",
@@ -101,7 +103,6 @@ pub fn run_host(
             c.current
         ));
     }
-    let records = share_records(root)?;
     say!("cluster: {} record(s) in this host's share", records);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -138,7 +139,7 @@ pub fn cluster_json(c: &Cluster, s: &Summary) -> Value {
 
 /// Records in this host's share of `train` (a sharded channel may leave a
 /// host nothing: an empty directory is 0 records, not an error).
-fn share_records(root: &MlRoot) -> Result<u64, String> {
+pub fn share_records(root: &MlRoot) -> Result<u64, String> {
     let dir = root.channel_dir("train");
     if !dir.is_dir() || data::files_under(&dir)?.is_empty() {
         return Ok(0);

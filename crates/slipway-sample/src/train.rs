@@ -95,24 +95,6 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
     if !hp.probe.is_empty() {
         crate::cluster::probe_all(&hp.probe);
     }
-    // Several hosts: exchange counts with the others; only `algo-1` goes
-    // on to train and write the model.
-    let cluster = crate::cluster::Cluster::read(root);
-    let summary = match &cluster {
-        Some(c) => match crate::cluster::run_host(root, &hp, c)? {
-            Some(summary) => Some(summary),
-            None => {
-                say!(
-                    "training complete ({} wrote its share; {} writes the model)",
-                    c.current,
-                    c.leader()
-                );
-                return Ok(0);
-            }
-        },
-        None => None,
-    };
-
     let pipe_read = |name: &str| {
         pipes.get(name).map(|&recordio| crate::pipe::PipeRead {
             recordio,
@@ -124,11 +106,43 @@ fn run_inner(root: &MlRoot) -> Result<i32, String> {
             },
         })
     };
-    let train = match pipe_read("train") {
-        Some(how) => {
-            crate::pipe::load(root, "train", how).map_err(|e| format!("channel \"train\": {e}"))?
+    let load_train_pipe =
+        |how| crate::pipe::load(root, "train", how).map_err(|e| format!("channel \"train\": {e}"));
+    // Several hosts: exchange counts with the others; only `algo-1` goes
+    // on to train and write the model. A Pipe-mode `train` stream can be
+    // read only once, so in a cluster it is read (and counted) first.
+    let cluster = crate::cluster::Cluster::read(root);
+    let mut piped_train = None;
+    let summary = match &cluster {
+        Some(c) => {
+            let records = match pipe_read("train") {
+                Some(how) => {
+                    let set = load_train_pipe(how)?;
+                    let n = set.len() as u64;
+                    piped_train = Some(set);
+                    n
+                }
+                None => crate::cluster::share_records(root)?,
+            };
+            match crate::cluster::run_host(&hp, c, root, records)? {
+                Some(summary) => Some(summary),
+                None => {
+                    say!(
+                        "training complete ({} wrote its share; {} writes the model)",
+                        c.current,
+                        c.leader()
+                    );
+                    return Ok(0);
+                }
+            }
         }
-        None => load_required_channel(root, "train")?,
+        None => None,
+    };
+
+    let train = match (piped_train, pipe_read("train")) {
+        (Some(set), _) => set,
+        (None, Some(how)) => load_train_pipe(how)?,
+        (None, None) => load_required_channel(root, "train")?,
     };
     let validation = match pipe_read("validation") {
         Some(how) => Some(
