@@ -26,10 +26,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::client::Client;
-use crate::s3::{send, slipway_bin};
-use crate::servers::Server;
-use crate::training::{through_slipway, write_csv, INSTANCE};
+use crate::s3::slipway_bin;
+use crate::training::{server_with_csv, through_slipway, write_csv, INSTANCE};
 
 /// Options of `distributed`.
 #[derive(clap::Args, Debug, Clone)]
@@ -63,31 +61,7 @@ pub async fn run(args: DistributedArgs) -> anyhow::Result<bool> {
     let csv = base.path().join("train.csv");
     write_csv(&csv, args.rows)?;
 
-    let server = Server::start_slipway(&bin, base.path()).await?;
-    let target = server.target.clone();
-    let http = reqwest::Client::builder().no_proxy().build()?;
-    send(
-        &http,
-        &target,
-        reqwest::Method::PUT,
-        "/bench",
-        None,
-        Some(0),
-    )
-    .await?;
-    let body = tokio::fs::read(&csv).await?;
-    let len = body.len() as u64;
-    let key = "/bench/train/train.csv";
-    send(
-        &http,
-        &target,
-        reqwest::Method::PUT,
-        key,
-        Some(body.into()),
-        Some(len),
-    )
-    .await?;
-    let client = Client::new(&target)?;
+    let (server, client) = server_with_csv(&bin, base.path(), &csv).await?;
     let hyperparameters = json!({"epochs": args.epochs.to_string()});
 
     let (mut bare, mut slip) = (Vec::new(), Vec::new());

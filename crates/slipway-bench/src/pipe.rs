@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::client::Client;
 use crate::s3::{pattern, send, slipway_bin};
@@ -95,32 +95,7 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<bool> {
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     });
-    let r = client
-        .call("CreateTrainingJob", req.to_string().as_bytes())
-        .await?;
-    if r.status != 200 {
-        bail!(
-            "CreateTrainingJob: {} {}",
-            r.status,
-            String::from_utf8_lossy(&r.body)
-        );
-    }
-    let describe = json!({"TrainingJobName": name}).to_string();
-    loop {
-        let r = client
-            .call("DescribeTrainingJob", describe.as_bytes())
-            .await?;
-        let d: Value = serde_json::from_slice(&r.body)?;
-        match d["TrainingJobStatus"].as_str() {
-            Some("Completed") => break,
-            Some("Failed" | "Stopped") => bail!(
-                "bench job {name} ended {}: {}",
-                d["TrainingJobStatus"],
-                d["FailureReason"]
-            ),
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
+    crate::training::run_to_completion(&client, &req, Duration::from_millis(200)).await?;
     let mut times = Vec::new();
     for kind in ["disk", "file", "pipe"] {
         let path = format!("/bench/output/{name}/output/model/{kind}.txt");

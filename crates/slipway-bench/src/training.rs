@@ -55,30 +55,7 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
     write_csv(&csv, args.rows)?;
     let csv_bytes = std::fs::metadata(&csv)?.len();
 
-    let server = Server::start_slipway(&bin, base.path()).await?;
-    let target = server.target.clone();
-    let http = reqwest::Client::builder().no_proxy().build()?;
-    send(
-        &http,
-        &target,
-        reqwest::Method::PUT,
-        "/bench",
-        None,
-        Some(0),
-    )
-    .await?;
-    let body = tokio::fs::read(&csv).await?;
-    let len = body.len() as u64;
-    send(
-        &http,
-        &target,
-        reqwest::Method::PUT,
-        "/bench/train/train.csv",
-        Some(body.into()),
-        Some(len),
-    )
-    .await?;
-    let client = Client::new(&target)?;
+    let (server, client) = server_with_csv(&bin, base.path(), &csv).await?;
 
     let (mut bare, mut slip, mut in_container) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.runs {
@@ -130,6 +107,41 @@ pub async fn run(args: TrainingArgs) -> anyhow::Result<bool> {
         if pass { "PASS" } else { "FAIL" }
     );
     Ok(pass)
+}
+
+/// A Slipway server (data under `dir`) whose bucket `bench` holds `csv` as
+/// `train/train.csv`, and a client of it.
+pub(crate) async fn server_with_csv(
+    bin: &Path,
+    dir: &Path,
+    csv: &Path,
+) -> anyhow::Result<(Server, Client)> {
+    let server = Server::start_slipway(bin, dir).await?;
+    let target = server.target.clone();
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    send(
+        &http,
+        &target,
+        reqwest::Method::PUT,
+        "/bench",
+        None,
+        Some(0),
+    )
+    .await?;
+    let body = tokio::fs::read(csv).await?;
+    let len = body.len() as u64;
+    let key = "/bench/train/train.csv";
+    send(
+        &http,
+        &target,
+        reqwest::Method::PUT,
+        key,
+        Some(body.into()),
+        Some(len),
+    )
+    .await?;
+    let client = Client::new(&target)?;
+    Ok((server, client))
 }
 
 /// `y = 3·x1 − 2·x2 + 1 + small deterministic noise`.
@@ -241,6 +253,19 @@ pub(crate) async fn through_slipway(
         "ResourceConfig": {"InstanceType": INSTANCE, "InstanceCount": instance_count, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     });
+    let (took, d) = run_to_completion(client, &req, Duration::from_millis(20)).await?;
+    Ok((took, d["TrainingTimeInSeconds"].as_i64().unwrap_or(0)))
+}
+
+/// CreateTrainingJob `req`, then DescribeTrainingJob every `poll` until
+/// Completed: the wall time and the last description (an error for a job
+/// that ends otherwise).
+pub(crate) async fn run_to_completion(
+    client: &Client,
+    req: &Value,
+    poll: Duration,
+) -> anyhow::Result<(Duration, Value)> {
+    let name = req["TrainingJobName"].as_str().unwrap_or_default();
     let started = Instant::now();
     let r = client
         .call("CreateTrainingJob", req.to_string().as_bytes())
@@ -259,18 +284,13 @@ pub(crate) async fn through_slipway(
             .await?;
         let d: Value = serde_json::from_slice(&r.body)?;
         match d["TrainingJobStatus"].as_str() {
-            Some("Completed") => {
-                return Ok((
-                    started.elapsed(),
-                    d["TrainingTimeInSeconds"].as_i64().unwrap_or(0),
-                ));
-            }
+            Some("Completed") => return Ok((started.elapsed(), d)),
             Some("Failed" | "Stopped") => bail!(
                 "bench job {name} ended {}: {}",
                 d["TrainingJobStatus"],
                 d["FailureReason"]
             ),
-            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            _ => tokio::time::sleep(poll).await,
         }
     }
 }
