@@ -3,10 +3,13 @@
 //! training"). Names of their containers and network, the wait for
 //! container slots, and FailureReasons that name the host.
 
-use super::state::{self, Secondary};
+use super::prepare::WorkDir;
+use super::state::{self, Secondary, TrainingJob};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::Service;
+use slipway_core::ports::engine::ContainerSpec;
 use slipway_core::AccountId;
+use slipway_executor::training::{self, TrainingContainer};
 use std::sync::Arc;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
@@ -101,6 +104,50 @@ async fn set_starting_message(
     if let Err(e) = saved {
         tracing::warn!(job = %key, error = %e, "recording the wait for container slots");
     }
+}
+
+/// Host `n`'s (1-based) container: the job's image, entrypoint,
+/// arguments and environment, its own `/opt/ml` (`wd`) and host name, on
+/// `cluster_network` when the job has several hosts.
+pub fn container_spec(
+    account: &AccountId,
+    key: &str,
+    job: &TrainingJob,
+    wd: &WorkDir,
+    image_id: &str,
+    n: usize,
+    cluster_network: Option<String>,
+) -> ContainerSpec {
+    let req = &job.doc.spec;
+    let plan = &job.doc.plan;
+    let mut env: std::collections::BTreeMap<String, String> =
+        req.environment.clone().into_iter().collect();
+    env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
+    env.insert("TRAINING_JOB_ARN".into(), job.record.arn.clone());
+    let container = TrainingContainer {
+        name: container_name_of(account, key, n),
+        image_id: image_id.to_owned(),
+        entrypoint: req.algorithm_specification.container_entrypoint.clone(),
+        args: req
+            .algorithm_specification
+            .container_arguments
+            .clone()
+            .unwrap_or_else(|| vec!["train".to_owned()]),
+        env,
+        account: account.clone(),
+        job_arn: job.record.arn.clone(),
+        checkpoint_path: req.checkpoint_config.as_ref().map(|cp| {
+            cp.local_path
+                .clone()
+                .unwrap_or_else(|| "/opt/ml/checkpoints".into())
+        }),
+        nano_cpus: plan.nano_cpus,
+        memory_bytes: plan.memory_bytes,
+        network_isolated: req.network_isolated(),
+        host: training::host_name(n),
+        cluster_network,
+    };
+    training::container_spec(&container, wd)
 }
 
 #[cfg(test)]

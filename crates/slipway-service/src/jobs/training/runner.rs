@@ -23,7 +23,7 @@ use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
 use slipway_executor::metrics::MetricPattern;
 use slipway_executor::netlog::{NetworkLog, NetworkLogTarget};
-use slipway_executor::training::{self, Follow, Followed, Peer, TrainingContainer};
+use slipway_executor::training::{self, Follow, Followed, Peer};
 use slipway_executor::{outputs, workdir};
 use std::sync::Arc;
 use std::time::Duration;
@@ -397,7 +397,11 @@ impl Runner {
                 })?;
         }
         let specs: Vec<ContainerSpec> = (1..=count)
-            .map(|n| self.container_spec(&job, &wd.for_host(n), &image.id, n, network.clone()))
+            .map(|n| {
+                let host_wd = wd.for_host(n);
+                let (account, key) = (&self.account, self.key.as_str());
+                hosts::container_spec(account, key, &job, &host_wd, &image.id, n, network.clone())
+            })
             .collect();
         let mut ids = Vec::with_capacity(count);
         for spec in &specs {
@@ -500,46 +504,6 @@ impl Runner {
         for id in ids {
             let _ = self.rt.engine.remove(id, true).await;
         }
-    }
-
-    fn container_spec(
-        &self,
-        job: &TrainingJob,
-        wd: &WorkDir,
-        image_id: &str,
-        n: usize,
-        cluster_network: Option<String>,
-    ) -> ContainerSpec {
-        let req = &job.doc.spec;
-        let plan = &job.doc.plan;
-        let mut env: std::collections::BTreeMap<String, String> =
-            req.environment.clone().into_iter().collect();
-        env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
-        env.insert("TRAINING_JOB_ARN".into(), job.record.arn.clone());
-        let container = TrainingContainer {
-            name: hosts::container_name_of(&self.account, &self.key, n),
-            image_id: image_id.to_owned(),
-            entrypoint: req.algorithm_specification.container_entrypoint.clone(),
-            args: req
-                .algorithm_specification
-                .container_arguments
-                .clone()
-                .unwrap_or_else(|| vec!["train".to_owned()]),
-            env,
-            account: self.account.clone(),
-            job_arn: job.record.arn.clone(),
-            checkpoint_path: req.checkpoint_config.as_ref().map(|cp| {
-                cp.local_path
-                    .clone()
-                    .unwrap_or_else(|| "/opt/ml/checkpoints".into())
-            }),
-            nano_cpus: plan.nano_cpus,
-            memory_bytes: plan.memory_bytes,
-            network_isolated: req.network_isolated(),
-            host: training::host_name(n),
-            cluster_network,
-        };
-        training::container_spec(&container, wd)
     }
 
     /// Follows the running containers (`algo-1` first) to their end (the
