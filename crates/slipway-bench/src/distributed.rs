@@ -27,7 +27,7 @@ use anyhow::{bail, Context};
 use serde_json::json;
 
 use crate::s3::slipway_bin;
-use crate::training::{server_with_csv, through_slipway, write_csv, INSTANCE};
+use crate::training::{server_with_csv, tar_model, through_slipway, write_csv, INSTANCE};
 
 /// Options of `distributed`.
 #[derive(clap::Args, Debug, Clone)]
@@ -223,17 +223,7 @@ async fn bare_cluster(
                 bail!("bare host {name} exited {code}");
             }
         }
-        let tar = tokio::process::Command::new("tar")
-            .arg("czf")
-            .arg(root.join("model.tar.gz"))
-            .arg("-C")
-            .arg(root.join("algo-1/model"))
-            .arg(".")
-            .status()
-            .await?;
-        if !tar.success() {
-            bail!("tar failed: {tar}");
-        }
+        tar_model(&root.join("algo-1/model"), &root.join("model.tar.gz")).await?;
         for name in &containers {
             podman(&["rm", "-f", name]).await?;
         }

@@ -213,23 +213,29 @@ pub(crate) async fn bare_podman(
     if !status.success() {
         bail!("bare podman run failed: {status}");
     }
-    let tar = tokio::process::Command::new("tar")
-        .arg("czf")
-        .arg(root.join("model.tar.gz"))
-        .arg("-C")
-        .arg(ml.join("model"))
-        .arg(".")
-        .status()
-        .await?;
-    if !tar.success() {
-        bail!("tar failed: {tar}");
-    }
+    tar_model(&ml.join("model"), &root.join("model.tar.gz")).await?;
     if let Some(dest) = keep_model {
         tokio::fs::rename(ml.join("model"), dest).await?;
     }
     let took = started.elapsed();
     let _ = tokio::fs::remove_dir_all(&root).await;
     Ok(took)
+}
+
+/// `tar czf dest -C model .`: what the platform packs after training.
+pub(crate) async fn tar_model(model: &Path, dest: &Path) -> anyhow::Result<()> {
+    let tar = tokio::process::Command::new("tar")
+        .arg("czf")
+        .arg(dest)
+        .arg("-C")
+        .arg(model)
+        .arg(".")
+        .status()
+        .await?;
+    if !tar.success() {
+        bail!("tar failed: {tar}");
+    }
+    Ok(())
 }
 
 /// CreateTrainingJob `name` on `s3://bench/train/` with `instance_count`
