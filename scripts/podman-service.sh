@@ -19,12 +19,14 @@ ping_engine() {
   curl -fsS --max-time 2 --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1
 }
 
-# Packages: podman and its OCI runtime; busybox-static is what the engine
-# conformance tests put into their FROM-scratch test image.
+# Packages: podman and its OCI runtime; nft closes isolated networks to
+# this host (docs/jobs.md "Distributed training"); busybox-static is what
+# the engine conformance tests put into their FROM-scratch test image.
 need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v curl >/dev/null || need+=(curl)
+command -v nft >/dev/null || [ -x /usr/sbin/nft ] || need+=(nftables)
 [ -x /bin/busybox ] || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2

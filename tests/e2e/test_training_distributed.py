@@ -189,9 +189,10 @@ def test_isolation_cuts_the_outside_but_not_the_cluster(server, sm, bucket, isol
     ip = host_ip()
     # This machine's address (a listener on every address), Slipway's own
     # port through it and through the network's gateway, and the internet.
-    # Not probed: other listeners through the gateway of an internal
-    # network, which Podman leaves reachable (docs/jobs.md "Distributed
-    # training").
+    # The host's side of the job's own bridge (no IPv4 address there under
+    # isolation; an IPv6 link-local one, closed by Slipway's firewall rule)
+    # is probed by the engine suite, which can name it while a container
+    # runs: "an internal network is closed to the host".
     targets = [f"{ip}:{listener.port}", f"{ip}:{slipway_port}", f"gateway:{slipway_port}", "1.1.1.1:80"]
     name = uniq("dist-iso")
     try:

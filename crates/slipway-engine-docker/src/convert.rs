@@ -3,8 +3,8 @@
 
 use bollard::errors::Error as DockerError;
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, EndpointSettings,
-    HostConfig, Mount, MountType, NetworkingConfig,
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, EndpointIpamConfig,
+    EndpointSettings, HostConfig, Mount, MountType, NetworkingConfig,
 };
 use slipway_core::ports::engine::{
     ContainerSpec, ContainerState, EngineError, NetworkMode, LABEL_MANAGED, PIDS_LIMIT,
@@ -57,20 +57,35 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         cap_add: Some(Vec::new()),
         cap_drop: Some(CAP_DROP.iter().map(|c| (*c).to_owned()).collect()),
         security_opt: Some(vec!["no-new-privileges".to_owned()]),
+        extra_hosts: (!spec.extra_hosts.is_empty()).then(|| {
+            spec.extra_hosts
+                .iter()
+                .map(|(name, ip)| format!("{name}:{ip}"))
+                .collect()
+        }),
         ..Default::default()
     };
-    // Aliases are per network: how the other hosts of a distributed
-    // training job resolve this one (`algo-2`) on their network.
+    // Aliases and addresses are per network: how the other hosts of a
+    // distributed training job reach this one (`algo-2`) on their network.
     let networking_config = match &spec.network {
-        NetworkMode::Named(name) if !spec.network_aliases.is_empty() => Some(NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                name.clone(),
-                EndpointSettings {
-                    aliases: Some(spec.network_aliases.clone()),
-                    ..Default::default()
-                },
-            )])),
-        }),
+        NetworkMode::Named(name)
+            if !spec.network_aliases.is_empty() || spec.ipv4_address.is_some() =>
+        {
+            Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    name.clone(),
+                    EndpointSettings {
+                        aliases: (!spec.network_aliases.is_empty())
+                            .then(|| spec.network_aliases.clone()),
+                        ipam_config: spec.ipv4_address.map(|ip| EndpointIpamConfig {
+                            ipv4_address: Some(ip.to_string()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                )])),
+            })
+        }
         _ => None,
     };
     ContainerCreateBody {

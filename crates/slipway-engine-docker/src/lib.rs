@@ -6,15 +6,16 @@
 
 mod convert;
 mod forward;
+mod isolation;
 mod logs;
 mod netrec;
+mod network;
 mod raw;
 mod wait;
 
 use async_trait::async_trait;
 use bollard::auth::DockerCredentials;
 use bollard::errors::Error as DockerError;
-use bollard::models::NetworkCreateRequest;
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, KillContainerOptionsBuilder,
     LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
@@ -24,7 +25,7 @@ use convert::{map_err, server_error};
 use futures::stream::{BoxStream, StreamExt};
 use slipway_core::ports::engine::{
     ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
-    ExitStatus, ImageInfo, LogLine, NetworkRecorder, PortForward, RegistryAuth, LABEL_MANAGED,
+    ExitStatus, ImageInfo, LogLine, NetworkInfo, NetworkRecorder, PortForward, RegistryAuth,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -453,48 +454,12 @@ impl ContainerEngine for DockerEngine {
             .collect())
     }
 
-    async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError> {
-        let check = |n: bollard::models::NetworkInspect| {
-            let is_internal = n.internal.unwrap_or(false);
-            if is_internal == internal {
-                Ok(())
-            } else {
-                Err(EngineError::Engine {
-                    detail: format!(
-                        "network {name} exists with internal={is_internal}, wanted internal={internal}"
-                    ),
-                })
-            }
-        };
-        match self.docker.inspect_network(name, None).await {
-            Ok(n) => return check(n),
-            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => {}
-            Err(e) => return Err(map_err(e, name)),
-        }
-        let request = NetworkCreateRequest {
-            name: name.to_owned(),
-            driver: Some("bridge".to_owned()),
-            internal: Some(internal),
-            labels: Some(HashMap::from([(LABEL_MANAGED.to_owned(), "1".to_owned())])),
-            ..Default::default()
-        };
-        let created = self.docker.create_network(request).await;
-        // Another task may have created it meanwhile: judge by what exists.
-        match self.docker.inspect_network(name, None).await {
-            Ok(n) => check(n),
-            Err(e) => Err(match created {
-                Err(ce) => map_err(ce, name),
-                Ok(_) => map_err(e, name),
-            }),
-        }
+    async fn ensure_network(&self, name: &str, internal: bool) -> Result<NetworkInfo, EngineError> {
+        self.ensure_network_impl(name, internal).await
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
-        match self.docker.remove_network(name).await {
-            Ok(()) => Ok(()),
-            Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => Ok(()),
-            Err(e) => Err(map_err(e, name)),
-        }
+        self.remove_network_impl(name).await
     }
 
     async fn reach_port(&self, id: &ContainerId, port: u16) -> Result<PortForward, EngineError> {

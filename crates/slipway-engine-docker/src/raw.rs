@@ -1,8 +1,9 @@
 //! A minimal GET for the endpoints bollard cannot read from Podman:
 //! `GET /containers/json` reports Podman's own states (`stopped`,
 //! `configured`, …) where Docker's enum is expected, and bollard's strict
-//! enum then rejects the whole list. And a bodiless POST for Podman's own
-//! API, which bollard does not speak (`POST /libpod/containers/{id}/init`). HTTP/1.0 keeps it simple: the server
+//! enum then rejects the whole list. And POSTs to Podman's own API, which
+//! bollard does not speak (`POST /libpod/containers/{id}/init`,
+//! `POST /libpod/networks/create`). HTTP/1.0 keeps it simple: the server
 //! answers without chunking and closes the connection after the body.
 
 use slipway_core::ports::engine::EngineError;
@@ -38,7 +39,7 @@ impl Endpoint {
         path_and_query: &str,
         timeout: Duration,
     ) -> Result<(u16, Vec<u8>), EngineError> {
-        self.request("GET", path_and_query, timeout).await
+        self.request("GET", path_and_query, None, timeout).await
     }
 
     /// POSTs `path_and_query` with no body; `Ok((status, body))` for any
@@ -48,24 +49,37 @@ impl Endpoint {
         path_and_query: &str,
         timeout: Duration,
     ) -> Result<(u16, Vec<u8>), EngineError> {
-        self.request("POST", path_and_query, timeout).await
+        self.request("POST", path_and_query, None, timeout).await
+    }
+
+    /// POSTs `body` as JSON to `path_and_query`; `Ok((status, body))` for
+    /// any HTTP answer.
+    pub(crate) async fn post_json(
+        &self,
+        path_and_query: &str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<(u16, Vec<u8>), EngineError> {
+        self.request("POST", path_and_query, Some(body), timeout)
+            .await
     }
 
     async fn request(
         &self,
         method: &str,
         path_and_query: &str,
+        body: Option<&[u8]>,
         timeout: Duration,
     ) -> Result<(u16, Vec<u8>), EngineError> {
         let exchange = async {
             match self {
                 Self::Unix(p) => {
                     let s = tokio::net::UnixStream::connect(p).await?;
-                    exchange(s, method, path_and_query).await
+                    exchange(s, method, path_and_query, body).await
                 }
                 Self::Tcp(a) => {
                     let s = tokio::net::TcpStream::connect(a).await?;
-                    exchange(s, method, path_and_query).await
+                    exchange(s, method, path_and_query, body).await
                 }
             }
         };
@@ -85,16 +99,23 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut s: S,
     method: &str,
     path_and_query: &str,
+    body: Option<&[u8]>,
 ) -> std::io::Result<Vec<u8>> {
-    let body = if method == "POST" {
-        "Content-Length: 0\r\n"
-    } else {
-        ""
+    let headers = match body {
+        Some(b) => format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ),
+        None if method == "POST" => "Content-Length: 0\r\n".to_owned(),
+        None => String::new(),
     };
     let req = format!(
-        "{method} {path_and_query} HTTP/1.0\r\nHost: d\r\nAccept: application/json\r\n{body}\r\n"
+        "{method} {path_and_query} HTTP/1.0\r\nHost: d\r\nAccept: application/json\r\n{headers}\r\n"
     );
     s.write_all(req.as_bytes()).await?;
+    if let Some(b) = body {
+        s.write_all(b).await?;
+    }
     let mut buf = Vec::new();
     (&mut s).take(MAX_RESPONSE).read_to_end(&mut buf).await?;
     Ok(buf)

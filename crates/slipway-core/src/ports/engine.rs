@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -152,6 +152,36 @@ pub struct Limits {
     pub memory_bytes: Option<i64>,
 }
 
+/// A network made by [`ContainerEngine::ensure_network`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NetworkInfo {
+    /// The IPv4 subnet (address, prefix length), if the engine said.
+    pub ipv4_subnet: Option<(Ipv4Addr, u8)>,
+    /// The subnet's gateway: the engine host's own address on it.
+    pub ipv4_gateway: Option<Ipv4Addr>,
+}
+
+impl NetworkInfo {
+    /// `count` container addresses in the subnet, skipping the network
+    /// address and the gateway; `None` if the subnet is unknown or too
+    /// small.
+    pub fn container_addresses(&self, count: usize) -> Option<Vec<Ipv4Addr>> {
+        let (base, prefix) = self.ipv4_subnet?;
+        if prefix > 30 {
+            return None;
+        }
+        let base = u32::from(base) & (u32::MAX << (32 - u32::from(prefix)));
+        let last = base | (u32::MAX >> u32::from(prefix));
+        let gateway = self.ipv4_gateway.map(u32::from);
+        let addrs: Vec<Ipv4Addr> = (base + 1..last)
+            .filter(|a| Some(*a) != gateway)
+            .take(count)
+            .map(Ipv4Addr::from)
+            .collect();
+        (addrs.len() == count).then_some(addrs)
+    }
+}
+
 /// Which network a container joins.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum NetworkMode {
@@ -187,6 +217,12 @@ pub struct ContainerSpec {
     /// reach this one by (`algo-2` of a distributed training job);
     /// ignored on other networks.
     pub network_aliases: Vec<String>,
+    /// A fixed address on the [`NetworkMode::Named`] network, inside the
+    /// subnet [`ContainerEngine::ensure_network`] reported.
+    pub ipv4_address: Option<Ipv4Addr>,
+    /// `/etc/hosts` entries: how the hosts of a distributed training job
+    /// find each other on a network without DNS (an isolated one).
+    pub extra_hosts: Vec<(String, IpAddr)>,
     pub limits: Limits,
     pub network: NetworkMode,
     /// `None` = the image's user; the contract expects root.
@@ -206,6 +242,8 @@ impl ContainerSpec {
             mounts: Vec::new(),
             hostname: None,
             network_aliases: Vec::new(),
+            ipv4_address: None,
+            extra_hosts: Vec::new(),
             limits: Limits::default(),
             network: NetworkMode::Default,
             user: None,
@@ -368,11 +406,13 @@ pub trait ContainerEngine: Send + Sync + 'static {
         value: Option<&str>,
     ) -> Result<Vec<ContainerSummary>, EngineError>;
 
-    /// Creates the network if missing. `internal` networks have no route
-    /// out (EnableNetworkIsolation) yet the host reaches containers on them
-    /// by IP. An existing network with the other `internal` setting is an
-    /// `Engine` error: silently reusing it would break isolation.
-    async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError>;
+    /// Creates the network if missing and says which addresses it hands
+    /// out. `internal` networks (EnableNetworkIsolation) have no route
+    /// out, no DNS, and their containers cannot open connections to the
+    /// engine's host either (nor need the host reach them). An
+    /// existing network with the other `internal` setting is an `Engine`
+    /// error: silently reusing it would break isolation.
+    async fn ensure_network(&self, name: &str, internal: bool) -> Result<NetworkInfo, EngineError>;
 
     /// Removes a network made by [`Self::ensure_network`] once no
     /// container uses it (a distributed training job's own network). A

@@ -119,11 +119,15 @@ pub async fn start(
     target: LogTarget,
 ) -> Result<Running, Fatal> {
     if !c.network_isolated {
-        engine.ensure_network(NETWORK, false).await.map_err(|e| {
-            Fatal(format!(
-                "InternalServerError: preparing network {NETWORK}: {e}"
-            ))
-        })?;
+        engine
+            .ensure_network(NETWORK, false)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                Fatal(format!(
+                    "InternalServerError: preparing network {NETWORK}: {e}"
+                ))
+            })?;
     }
     let spec = container_spec(c);
     let _ = engine.remove(&ContainerId(spec.name.clone()), true).await;

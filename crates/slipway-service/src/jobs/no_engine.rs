@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use slipway_core::ports::engine::{
     ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
-    ExitStatus, ImageInfo, LogLine, PortForward, RegistryAuth,
+    ExitStatus, ImageInfo, LogLine, NetworkInfo, PortForward, RegistryAuth,
 };
 use std::time::Duration;
 
@@ -91,7 +91,11 @@ impl ContainerEngine for NoEngine {
         refused()
     }
 
-    async fn ensure_network(&self, _name: &str, _internal: bool) -> Result<(), EngineError> {
+    async fn ensure_network(
+        &self,
+        _name: &str,
+        _internal: bool,
+    ) -> Result<NetworkInfo, EngineError> {
         refused()
     }
 

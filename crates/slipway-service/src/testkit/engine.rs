@@ -15,7 +15,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use slipway_core::ports::clock::Clock;
 use slipway_core::ports::engine::{
     ContainerEngine, ContainerId, ContainerSpec, ContainerState, ContainerSummary, EngineError,
-    ExitStatus, ImageInfo, LogLine, LogSource, NetworkMode, PortForward, RegistryAuth,
+    ExitStatus, ImageInfo, LogLine, LogSource, NetworkInfo, NetworkMode, PortForward, RegistryAuth,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -576,14 +576,18 @@ impl ContainerEngine for SimEngine {
             .collect())
     }
 
-    async fn ensure_network(&self, name: &str, internal: bool) -> Result<(), EngineError> {
+    async fn ensure_network(&self, name: &str, internal: bool) -> Result<NetworkInfo, EngineError> {
         let mut st = self.lock();
         self.check(&st)?;
         st.calls.push(Call::EnsureNetwork {
             name: name.to_owned(),
             internal,
         });
-        Ok(())
+        // Podman's first network subnet, as a real engine would say.
+        Ok(NetworkInfo {
+            ipv4_subnet: Some((std::net::Ipv4Addr::new(10, 89, 0, 0), 24)),
+            ipv4_gateway: Some(std::net::Ipv4Addr::new(10, 89, 0, 1)),
+        })
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {

@@ -90,6 +90,10 @@ impl Suite<'_> {
             timed("no network", self.no_network()),
             timed("internal network", self.internal_network()),
             timed("aliases on a network of its own", self.cluster_network()),
+            timed(
+                "an internal network is closed to the host",
+                self.internal_network_closed_to_host()
+            ),
             timed("reach a port without a network", self.reach_port()),
         );
     }
@@ -429,22 +433,35 @@ exec httpd -f -p 8080 -h /tmp/www"#;
     }
 
     /// A distributed training job's network: two containers on an
-    /// internal network of their own reach each other by their aliases;
-    /// the network is removed afterwards (twice: idempotent).
+    /// internal network of their own reach each other by name, through
+    /// the `/etc/hosts` entries and fixed addresses the network's subnet
+    /// allows (it has no DNS); the network is removed afterwards (twice:
+    /// idempotent).
     async fn cluster_network(&self) {
         let net = format!("slipway-suite-{}-cluster", self.run);
-        self.engine.ensure_network(&net, true).await.unwrap();
+        let info = self.engine.ensure_network(&net, true).await.unwrap();
+        let addrs = info
+            .container_addresses(2)
+            .unwrap_or_else(|| panic!("no room for 2 containers: {info:?}"));
+        let hosts: Vec<(String, std::net::IpAddr)> = vec![
+            ("algo-1".into(), addrs[0].into()),
+            ("algo-2".into(), addrs[1].into()),
+        ];
         let mut a = self.spec("algo-1", "echo from-algo-1 | nc -l -p 7777");
         a.network = NetworkMode::Named(net.clone());
         a.hostname = Some("algo-1".into());
-        a.network_aliases = vec!["algo-1".into()];
+        a.ipv4_address = Some(addrs[0]);
+        a.extra_hosts = hosts.clone();
         let a_id = self.start(&a).await;
+        let a_ip = self.engine.inspect(&a_id).await.unwrap().ip_addresses;
+        assert_eq!(a_ip.get(&net), Some(&std::net::IpAddr::V4(addrs[0])));
         let script =
             "for i in $(seq 50); do nc algo-1 7777 </dev/null && exit 0; sleep 0.2; done; exit 1";
         let mut b = self.spec("algo-2", script);
         b.network = NetworkMode::Named(net.clone());
         b.hostname = Some("algo-2".into());
-        b.network_aliases = vec!["algo-2".into()];
+        b.ipv4_address = Some(addrs[1]);
+        b.extra_hosts = hosts;
         let (b_id, status) = self.run_to_end(&b).await;
         let lines: Vec<String> = self
             .logs_of(&b_id)
@@ -460,7 +477,69 @@ exec httpd -f -p 8080 -h /tmp/www"#;
         self.engine.remove_network(&net).await.unwrap();
     }
 
-    /// An internal network: reachable from the host by IP, no route out.
+    /// A container on an internal network opens no connection to the
+    /// engine's host and resolves no name through DNS. The host listens on
+    /// every address, IPv4 and IPv6; the container tries the network's
+    /// gateway (if it has one) and every IPv6 link-local address of the
+    /// host's bridges, the way a hostile container would find them.
+    async fn internal_network_closed_to_host(&self) {
+        let listener = tokio::net::TcpSocket::new_v6().unwrap();
+        listener.bind("[::]:0".parse().unwrap()).unwrap();
+        let listener = listener.listen(16).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let net = format!("slipway-suite-{}-closed", self.run);
+        let info = self.engine.ensure_network(&net, true).await.unwrap();
+        let script = format!(
+            r#"while [ ! -f /out/targets ]; do sleep 0.1; done
+sleep 3 # the container's own link-local address leaves its tentative state
+for t in $(cat /out/targets); do
+  (if nc -w 3 "$t" {port} </dev/null; then echo "host-reached $t"; fi) &
+done
+wait
+if timeout 10 nslookup example.com >/dev/null 2>&1; then echo dns-answered; else echo dns-closed; fi
+echo done"#
+        );
+        let mut spec = self.spec("closed", &script);
+        spec.network = NetworkMode::Named(net.clone());
+        let out = self.out_dir(&mut spec, "closed");
+        let id = self.start(&spec).await;
+        // The bridge exists once a container is on it.
+        let mut targets: Vec<String> = info
+            .ipv4_gateway
+            .map(|g| g.to_string())
+            .into_iter()
+            .collect();
+        targets.extend(
+            host_bridge_link_locals()
+                .into_iter()
+                .map(|a| format!("{a}%eth0")),
+        );
+        std::fs::write(out.join("targets"), targets.join("\n")).unwrap();
+        let status = step("wait", self.engine.wait(&id)).await.unwrap();
+        let lines: Vec<String> = self
+            .logs_of(&id)
+            .await
+            .into_iter()
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(status.code, 0, "{lines:?}");
+        assert!(lines.iter().any(|l| l == "done"), "{lines:?}");
+        assert!(
+            !lines.iter().any(|l| l.starts_with("host-reached")),
+            "tried {targets:?}: {lines:?}"
+        );
+        assert!(lines.iter().any(|l| l == "dns-closed"), "{lines:?}");
+        assert!(
+            !accepted.is_finished(),
+            "the host's listener accepted a connection"
+        );
+        accepted.abort();
+        self.engine.remove(&id, true).await.unwrap();
+        self.engine.remove_network(&net).await.unwrap();
+    }
+
+    /// An internal network: an address on it, no route out.
     /// Also list by label, and removal being idempotent.
     async fn internal_network(&self) {
         let net = &self.cfg.internal_network;
@@ -470,21 +549,17 @@ exec httpd -f -p 8080 -h /tmp/www"#;
             self.engine.ensure_network(net, false).await,
             Err(EngineError::Engine { .. })
         ));
-        let script = r#"cat /proc/net/route > /out/route
-mkdir -p /tmp/www && echo suite-ok > /tmp/www/index.html
-exec httpd -f -p 8080 -h /tmp/www"#;
+        let script = "cat /proc/net/route > /out/route; exec sleep 60";
         let mut spec = self.spec("isolated", script);
         spec.network = NetworkMode::Named(net.clone());
         let out = self.out_dir(&mut spec, "isolated");
         let id = self.start(&spec).await;
         let state = self.engine.inspect(&id).await.unwrap();
-        let ip = *state
-            .ip_addresses
-            .get(net)
-            .unwrap_or_else(|| panic!("no address on {net}: {state:?}"));
+        assert!(
+            state.ip_addresses.contains_key(net),
+            "no address on {net}: {state:?}"
+        );
         self.engine.start(&id).await.unwrap(); // already running: Ok
-        let body = step("http", http_get(ip, 8080)).await;
-        assert!(body.contains("suite-ok"), "{body}");
         wait_for_file(&out.join("route")).await;
         let route = std::fs::read_to_string(out.join("route")).unwrap();
         assert!(
@@ -555,6 +630,26 @@ async fn wait_for_file(path: &Path) {
         }
     })
     .await;
+}
+
+/// The IPv6 link-local addresses of the host's bridge interfaces, from
+/// `/proc/net/if_inet6` (32 hex digits, index, prefix, scope, flags, name).
+fn host_bridge_link_locals() -> Vec<std::net::Ipv6Addr> {
+    let table = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
+    table
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (hex, name) = (f.first()?, f.get(5)?);
+            let is_bridge = Path::new("/sys/class/net")
+                .join(name)
+                .join("bridge")
+                .exists();
+            let bits = u128::from_str_radix(hex, 16).ok()?;
+            let addr = std::net::Ipv6Addr::from(bits);
+            (is_bridge && addr.segments()[0] == 0xfe80).then_some(addr)
+        })
+        .collect()
 }
 
 /// A bare HTTP/1.0 GET, retried until the server listens.

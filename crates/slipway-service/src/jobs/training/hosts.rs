@@ -7,9 +7,11 @@ use super::prepare::WorkDir;
 use super::state::{self, Secondary, TrainingJob};
 use crate::jobs::{JobRuntime, StopKind};
 use crate::Service;
-use slipway_core::ports::engine::ContainerSpec;
+use slipway_core::ports::engine::{ContainerSpec, NetworkInfo};
 use slipway_core::AccountId;
 use slipway_executor::training::{self, TrainingContainer};
+use slipway_executor::Fatal;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
@@ -148,6 +150,35 @@ pub fn container_spec(
         cluster_network,
     };
     training::container_spec(&container, wd)
+}
+
+/// The addresses of hosts `algo-1`…`algo-count` on the job's network.
+/// An isolated network has no DNS, so there they are required: the hosts
+/// find each other only through the `/etc/hosts` entries they make.
+pub fn addresses(
+    info: &NetworkInfo,
+    count: usize,
+    isolated: bool,
+) -> Result<Option<Vec<Ipv4Addr>>, Fatal> {
+    match info.container_addresses(count) {
+        Some(a) => Ok(Some(a)),
+        None if isolated => Err(Fatal(format!(
+            "InternalServerError: the job's network has no room for {count} hosts (subnet {:?})",
+            info.ipv4_subnet
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// Gives host `n` (1-based) its address and every host's name in
+/// `/etc/hosts`.
+pub fn pin_address(spec: &mut ContainerSpec, addresses: &[Ipv4Addr], n: usize) {
+    spec.ipv4_address = addresses.get(n - 1).copied();
+    spec.extra_hosts = addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (training::host_name(i + 1), IpAddr::V4(*a)))
+        .collect();
 }
 
 #[cfg(test)]

@@ -83,6 +83,13 @@ impl JobKind for Training {
     }
 
     /// AWS bills a training job's billable time: training start to end.
+    fn runs_copy(svc: &Service, doc: &TrainingJobDocument) -> bool {
+        doc.plan
+            .algorithm_arn
+            .as_ref()
+            .is_some_and(|copy| svc.is_marketplace_arn(copy))
+    }
+
     fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Option<Usage> {
         let copy = doc.plan.algorithm_arn.as_ref()?;
         if !svc.is_marketplace_arn(copy) {
@@ -383,10 +390,12 @@ impl Runner {
             return Ok(None);
         }
         let network = (count > 1).then(|| hosts::network_name(&self.account, &self.key));
+        let mut addresses = None;
         if let Some(net) = &network {
             // Internal under isolation: the hosts reach each other and
-            // nothing else (not the host, not Slipway's port).
-            self.rt
+            // nothing else (not the host, not Slipway's port, no DNS).
+            let info = self
+                .rt
                 .engine
                 .ensure_network(net, req.network_isolated())
                 .await
@@ -395,12 +404,25 @@ impl Runner {
                         "InternalServerError: creating the job's network: {e}"
                     ))
                 })?;
+            addresses = hosts::addresses(&info, count, req.network_isolated())?;
         }
         let specs: Vec<ContainerSpec> = (1..=count)
             .map(|n| {
                 let host_wd = wd.for_host(n);
                 let (account, key) = (&self.account, self.key.as_str());
-                hosts::container_spec(account, key, &job, &host_wd, &image.id, n, network.clone())
+                let mut spec = hosts::container_spec(
+                    account,
+                    key,
+                    &job,
+                    &host_wd,
+                    &image.id,
+                    n,
+                    network.clone(),
+                );
+                if let Some(a) = &addresses {
+                    hosts::pin_address(&mut spec, a, n);
+                }
+                spec
             })
             .collect();
         let mut ids = Vec::with_capacity(count);

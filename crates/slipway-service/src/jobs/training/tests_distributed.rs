@@ -115,6 +115,17 @@ async fn two_hosts_get_their_shares_and_the_model_comes_from_algo_1() {
         assert_eq!(c.spec.hostname.as_deref(), Some(host.as_str()));
         assert_eq!(c.spec.network_aliases, vec![host.clone()]);
         assert_eq!(c.spec.network, NetworkMode::Named(net.clone()));
+        // Fixed addresses in the network's subnet, and every host in
+        // /etc/hosts (an isolated network has no DNS to find them by).
+        let own = std::net::Ipv4Addr::new(10, 89, 0, 2 + n as u8);
+        assert_eq!(c.spec.ipv4_address, Some(own));
+        let hosts: Vec<(String, std::net::IpAddr)> = (0..2u8)
+            .map(|i| {
+                let ip = std::net::Ipv4Addr::new(10, 89, 0, 2 + i);
+                (format!("algo-{}", i + 1), ip.into())
+            })
+            .collect();
+        assert_eq!(c.spec.extra_hosts, hosts);
         let rc: Value =
             serde_json::from_slice(&c.files_at_start["/opt/ml/input/config/resourceconfig.json"])
                 .expect("resourceconfig.json");
