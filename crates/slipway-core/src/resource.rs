@@ -39,10 +39,14 @@ pub enum ResourceKind {
     /// account.
     MarketplaceUsage,
     HyperParameterTuningJob,
+    /// A job of a published copy whose usage is not recorded yet, in the
+    /// job's account, keyed `<job ARN type>/<job key>`, status = the job's
+    /// ARN type: what a restart still has to meter.
+    UsageDue,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 15] = [
+    pub const ALL: [ResourceKind; 16] = [
         Self::ModelPackage,
         Self::ModelPackageGroup,
         Self::Algorithm,
@@ -58,6 +62,7 @@ impl ResourceKind {
         Self::MarketplaceSubscription,
         Self::MarketplaceUsage,
         Self::HyperParameterTuningJob,
+        Self::UsageDue,
     ];
 
     /// The type segment of the ARN (`model-package`, `algorithm`, ...).
@@ -78,6 +83,7 @@ impl ResourceKind {
             Self::MarketplaceSubscription => "marketplace-subscription",
             Self::MarketplaceUsage => "marketplace-usage",
             Self::HyperParameterTuningJob => "hyper-parameter-tuning-job",
+            Self::UsageDue => "usage-due",
         }
     }
 
@@ -103,6 +109,7 @@ impl ResourceKind {
             Self::MarketplaceSubscription => "subscription",
             Self::MarketplaceUsage => "usage record",
             Self::HyperParameterTuningJob => "hyperparameter tuning job",
+            Self::UsageDue => "usage due",
         }
     }
 }

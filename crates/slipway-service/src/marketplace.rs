@@ -127,15 +127,20 @@ impl Service {
             .is_some_and(|m| account == Some(m.account().as_str()))
     }
 
-    /// Hands `usage` to the marketplace. Metering never fails a run: an
-    /// error is logged (the run's resource names it).
-    pub async fn record_marketplace_usage(&self, usage: Usage) {
+    /// Hands `usage` to the marketplace; whether it is recorded (true
+    /// when no marketplace is configured: nothing is owed). Metering never
+    /// fails a run: an error is logged (the run's resource names it).
+    pub async fn record_marketplace_usage(&self, usage: Usage) -> bool {
         let Some(m) = self.marketplace.get() else {
-            return;
+            return true;
         };
         let (id, resource) = (usage.id.clone(), usage.resource_arn.clone());
-        if let Err(e) = m.record_usage(usage).await {
-            tracing::error!(error = %e, usage = %id, resource, "recording marketplace usage");
+        match m.record_usage(usage).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, usage = %id, resource, "recording marketplace usage");
+                false
+            }
         }
     }
 

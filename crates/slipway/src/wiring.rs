@@ -100,6 +100,17 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .await
         .ok()
         .map(|r| r.arn);
+    // The marketplace (docs/marketplace.md): who may read published
+    // copies, and change sets a previous run left running. Installed
+    // before jobs and endpoints resume: they pull copies' images through
+    // it, and meter what they used of them.
+    let marketplace =
+        slipway_marketplace::Marketplace::new(service.clone(), marketplace_settings(config)?);
+    match marketplace.install().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "resumed marketplace change sets a previous run left"),
+        Err(e) => tracing::error!(error = %e, "reconciling marketplace change sets failed"),
+    }
     let hosting = Hosting::new(service.clone(), hosting_settings(config)?);
     // Installed before validations resume, so each that ends gets its
     // readiness report (docs/readiness.md).
@@ -125,15 +136,6 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "resumed endpoints a previous run left"),
         Err(e) => tracing::error!(error = %e, "reconciling endpoints failed"),
-    }
-    // The marketplace (docs/marketplace.md): who may read published
-    // copies, and change sets a previous run left running.
-    let marketplace =
-        slipway_marketplace::Marketplace::new(service.clone(), marketplace_settings(config)?);
-    match marketplace.install().await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(n, "resumed marketplace change sets a previous run left"),
-        Err(e) => tracing::error!(error = %e, "reconciling marketplace change sets failed"),
     }
     // The web console sits in front of the API router (its requests are
     // unsigned browser GETs, docs/console.md); only this crate depends on

@@ -4,6 +4,7 @@
 //! between the two kinds (their documents, how a runner runs, how a job
 //! left unfinished resumes) is said by each kind's [`JobKind`].
 
+use super::metering;
 use super::record::{clip_reason, SummaryFn};
 use super::training::state::status;
 use super::{JobRuntime, StopKind};
@@ -52,6 +53,12 @@ pub(crate) trait JobKind: Send + Sync + 'static {
     /// one.
     fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Option<Usage>;
 
+    /// Whether the job runs a published copy, so that its usage is owed
+    /// from its start (`jobs/metering.rs`).
+    fn runs_copy(_svc: &Service, _doc: &Self::Doc) -> bool {
+        false
+    }
+
     /// Starts a runner for a job a previous process (or a runner that is
     /// gone) left unfinished, in the way its containers allow.
     fn resume<'a>(
@@ -83,31 +90,15 @@ pub(crate) fn spawn<K: JobKind>(
         &rt,
         &arn,
         move |stop_rx| async move {
+            if let Ok(Some(record)) = svc.store.get(&account, K::KIND, &key).await {
+                metering::note_due::<K>(&svc, &record).await;
+            }
             let meter = (svc.clone(), account.clone(), key.clone());
             K::run(svc, runtime, account, key, stop_rx, entry).await;
-            meter_ended::<K>(&meter.0, &meter.1, &meter.2).await;
+            metering::meter_ended::<K>(&meter.0, &meter.1, &meter.2).await;
         },
         fail,
     );
-}
-
-/// Records the usage of a job that has ended (a runner that detached at
-/// shutdown leaves it running: its usage is recorded when the next
-/// server's runner ends it). The record's id is the job's ARN, so a
-/// second report changes nothing.
-async fn meter_ended<K: JobKind>(svc: &Service, account: &AccountId, key: &str) {
-    let Ok(Some(record)) = svc.store.get(account, K::KIND, key).await else {
-        return;
-    };
-    if !status::is_terminal(&record.status) {
-        return;
-    }
-    let Ok(doc) = crate::resources::decode::<K::Doc>(&record) else {
-        return;
-    };
-    if let Some(usage) = K::usage(svc, &record, &doc) {
-        svc.record_marketplace_usage(usage).await;
-    }
 }
 
 /// Ends the job Failed with `reason`, unless it has ended already.
@@ -167,8 +158,10 @@ pub(crate) async fn stop<K: JobKind>(svc: &Service, account: &AccountId, key: &s
     Ok(())
 }
 
-/// Picks up every unfinished job of the kind; returns how many.
+/// Picks up every unfinished job of the kind, and meters the ended ones
+/// whose usage a previous process owed; returns how many were unfinished.
 pub(crate) async fn reconcile<K: JobKind>(svc: &Service) -> Result<usize> {
+    metering::meter_left_over::<K>(svc).await;
     let records = svc
         .store
         .find_by_status(K::KIND, &[status::IN_PROGRESS, status::STOPPING])

@@ -4,6 +4,7 @@
 //! task per job drives the containers and only reports what happened.
 
 pub mod lifecycle;
+mod metering;
 pub mod no_engine;
 pub mod record;
 pub mod training;

@@ -79,6 +79,13 @@ impl JobKind for Transform {
     }
 
     /// From the job's start (the container's preparation) to its end.
+    fn runs_copy(svc: &Service, doc: &TransformJobDocument) -> bool {
+        doc.plan
+            .metered
+            .as_ref()
+            .is_some_and(|copy| svc.is_marketplace_arn(copy))
+    }
+
     fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Option<Usage> {
         let copy = doc.plan.metered.as_ref()?;
         if !svc.is_marketplace_arn(copy) {
