@@ -292,14 +292,24 @@ async fn job_runtime(config: &Config) -> JobRuntime {
     if let Some(t) = config.jobs.ready_timeout {
         settings.ready_timeout = t;
     }
-    if let Ok(v) = std::env::var("SLIPWAY_MAX_TRAINING_CONTAINERS") {
-        match v.trim().parse::<usize>() {
-            Ok(n) if n > 0 => settings.max_training_containers = n,
+    let cap = |var: &str, current: usize| match std::env::var(var) {
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n,
             _ => {
-                tracing::warn!(value = %v, "SLIPWAY_MAX_TRAINING_CONTAINERS is not a positive whole number; using {}", settings.max_training_containers)
+                tracing::warn!(value = %v, "{var} is not a positive whole number; using {current}");
+                current
             }
-        }
-    }
+        },
+        Err(_) => current,
+    };
+    settings.max_training_containers = cap(
+        "SLIPWAY_MAX_TRAINING_CONTAINERS",
+        settings.max_training_containers,
+    );
+    settings.max_transform_containers = cap(
+        "SLIPWAY_MAX_TRANSFORM_CONTAINERS",
+        settings.max_transform_containers,
+    );
     JobRuntime::new(Arc::new(engine), settings)
 }
 

@@ -45,6 +45,10 @@ pub struct JobSettings {
     /// (`SLIPWAY_MAX_TRAINING_CONTAINERS`); more jobs wait InProgress /
     /// Starting for a slot (a tuning job's children among them).
     pub max_training_containers: usize,
+    /// Batch transform containers that may run at once
+    /// (`SLIPWAY_MAX_TRANSFORM_CONTAINERS`); a transform job takes one per
+    /// instance, all at once, and waits InProgress until it can.
+    pub max_transform_containers: usize,
 }
 
 impl JobSettings {
@@ -57,6 +61,7 @@ impl JobSettings {
             keep_work_dirs: false,
             ready_timeout: Duration::from_secs(240),
             max_training_containers: default_training_containers(),
+            max_transform_containers: default_training_containers(),
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct JobRuntime {
     tasks: Mutex<Vec<AbortHandle>>,
     /// Slots for training containers (`JobSettings::max_training_containers`).
     pub(crate) training_slots: Arc<tokio::sync::Semaphore>,
+    /// Slots for transform containers (`JobSettings::max_transform_containers`).
+    pub(crate) transform_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl JobRuntime {
@@ -110,8 +117,10 @@ impl JobRuntime {
 
     fn build(engine: Arc<dyn ContainerEngine>, settings: JobSettings, runs_jobs: bool) -> Self {
         let slots = settings.max_training_containers.max(1);
+        let transform_slots = settings.max_transform_containers.max(1);
         Self {
             training_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            transform_slots: Arc::new(tokio::sync::Semaphore::new(transform_slots)),
             engine,
             runs_jobs,
             settings,

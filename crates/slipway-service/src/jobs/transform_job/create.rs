@@ -29,6 +29,18 @@ impl TransformJobs<'_> {
         rt.require_engine("TransformJobName")?;
         let req = spec;
         check(&req)?;
+        // Each instance is a container; a job that could never get all
+        // its container slots at once would wait forever.
+        let count = req.transform_resources.instance_count.unwrap_or(1);
+        let cap = rt.settings.max_transform_containers.max(1);
+        if usize::try_from(count).is_ok_and(|c| c > cap) {
+            return Err(Error::invalid(
+                "TransformResources.InstanceCount",
+                format!(
+                    "InstanceCount {count} is more than this server runs at once: it runs at most {cap} transform containers (SLIPWAY_MAX_TRANSFORM_CONTAINERS)."
+                ),
+            ));
+        }
         let model = self.svc.models().describe(account, &req.model_name).await?;
         let container = self.svc.models().resolve(account, &model).await?;
         let it = req.transform_resources.instance_type.clone();

@@ -74,6 +74,7 @@ impl JobKind for Transform {
             stop_rx,
             work,
             containers: Vec::new(),
+            slots: None,
         };
         runner.run().await;
     }
@@ -132,6 +133,9 @@ struct Runner {
     /// (their last lines shipped, then removed) before the terminal status
     /// is written.
     containers: Vec<Running>,
+    /// The job's container slots (one per instance), held until its
+    /// containers have ended.
+    slots: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 enum Outcome {
@@ -155,6 +159,7 @@ impl Runner {
             .drain(..)
             .map(|container| container.end(&engine, grace));
         futures::future::join_all(ends).await;
+        self.slots = None;
         let (final_status, reason) = match result {
             Ok(Outcome::Detached) => return,
             Ok(Outcome::Completed) => (status::COMPLETED, None),
@@ -183,6 +188,30 @@ impl Runner {
         if !self.rt.settings.keep_work_dirs {
             let _ = tokio::fs::remove_dir_all(&self.work).await;
         }
+    }
+
+    /// Takes `count` transform container slots at once (never a part, so
+    /// two waiting jobs cannot each hold what the other needs); false when
+    /// a stop or shutdown came first.
+    async fn take_slots(&mut self, count: usize) -> bool {
+        let slots = self.rt.transform_slots.clone();
+        let wanted = u32::try_from(count).unwrap_or(u32::MAX);
+        if let Ok(permit) = slots.clone().try_acquire_many_owned(wanted) {
+            self.slots = Some(permit);
+            return true;
+        }
+        tracing::info!(
+            job = %self.key,
+            count,
+            cap = self.rt.settings.max_transform_containers,
+            "transform job waiting for container slots"
+        );
+        let mut stop = self.stop_rx.clone();
+        tokio::select! {
+            permit = slots.acquire_many_owned(wanted) => self.slots = permit.ok(),
+            _ = stop.wait_for(Option::is_some) => {}
+        }
+        self.slots.is_some()
     }
 
     /// A StopTransformJob arrived.
@@ -242,6 +271,13 @@ impl Runner {
             &job.record.arn,
             instance_total(&job),
         );
+        if !self.take_slots(instances.len()).await {
+            return Ok(if self.stopping() {
+                Outcome::Stopped
+            } else {
+                Outcome::Detached
+            });
+        }
         let reached = self
             .start_containers(&job, &instances, image_id, model_dir)
             .await?;

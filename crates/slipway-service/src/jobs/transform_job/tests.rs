@@ -10,7 +10,7 @@ use slipway_core::ports::engine::NetworkMode;
 use slipway_core::Echo;
 use std::time::Duration;
 
-const IMAGE: &str = "sim/serve:1";
+pub(super) const IMAGE: &str = "sim/serve:1";
 
 fn object(v: Value) -> Map<String, Value> {
     match v {

@@ -200,3 +200,77 @@ async fn stop_ends_every_instance() {
     assert!(t.engine.containers().is_empty());
     assert!(t.keys("bucket", "out/").await.is_empty());
 }
+
+/// A server-wide cap on transform containers: a job of more instances
+/// than the cap is refused, and a job that does not fit beside a running
+/// one waits until that one's containers have gone.
+#[tokio::test(start_paused = true)]
+async fn jobs_wait_for_transform_container_slots() {
+    let t = TestService::start_with(|s| s.max_transform_containers = 2).await;
+    let slow = Serve::answering(|b: &bytes::Bytes| {
+        Reply::ok(b.to_ascii_uppercase()).after(Duration::from_secs(30))
+    });
+    t.engine
+        .add_image(super::tests::IMAGE, Script::serves(slow));
+    t.put("bucket", "in/a.csv", &b"a,b\n"[..]).await;
+    four_objects(&t).await;
+    model(&t, "m", json!({})).await;
+    let create = |name: &str, instances: i64| {
+        let mut req = request(name, "m", Value::Null);
+        req.insert(
+            "TransformResources".into(),
+            json!({"InstanceType": "ml.m5.large", "InstanceCount": instances}),
+        );
+        let t = &t;
+        async move {
+            t.svc
+                .transform_jobs()
+                .create(&t.account, spec(Value::Object(req)), None, Vec::new())
+                .await
+        }
+    };
+    match create("too-many", 3).await {
+        Err(crate::error::Error::Invalid { field, reason }) => {
+            assert_eq!(field, "TransformResources.InstanceCount");
+            assert_eq!(reason, "InstanceCount 3 is more than this server runs at once: it runs at most 2 transform containers (SLIPWAY_MAX_TRANSFORM_CONTAINERS).");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    create("first", 2).await.expect("first");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    create("second", 1).await.expect("second");
+    let first = t.transform_done("first").await;
+    let second = t.transform_done("second").await;
+    assert_eq!(first.record.status, status::COMPLETED, "{}", reason(&first));
+    assert_eq!(
+        second.record.status,
+        status::COMPLETED,
+        "{}",
+        reason(&second)
+    );
+    // The second job's container was created only after both of the
+    // first's had been removed.
+    use crate::testkit::Call;
+    let calls = t.engine.calls();
+    // A container is created by name, then started and removed by id.
+    let first_ids: Vec<String> = calls
+        .windows(2)
+        .filter_map(|w| match (&w[0], &w[1]) {
+            (Call::Create(n), Call::Start(id)) if n.contains("-first") => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(first_ids.len(), 2, "{calls:?}");
+    let last_first_removed = calls
+        .iter()
+        .rposition(|c| matches!(c, Call::Remove { name, .. } if first_ids.contains(name)))
+        .expect("removed");
+    let second_created = calls
+        .iter()
+        .position(|c| matches!(c, Call::Create(n) if n.contains("-second")))
+        .expect("created");
+    assert!(
+        second_created > last_first_removed,
+        "second created at {second_created}, first removed at {last_first_removed}: {calls:?}"
+    );
+}
