@@ -28,24 +28,18 @@ pub(crate) async fn note_due<K: JobKind>(svc: &Service, record: &ResourceRecord)
     if !K::runs_copy(svc, &doc) {
         return;
     }
-    let now = svc.wall_micros();
-    let due = ResourceRecord {
-        account: record.account.clone(),
-        kind: KIND,
-        key: due_key::<K>(&record.key),
-        name: record.name.clone(),
-        arn: record.arn.clone(),
-        status: K::KIND.arn_type().to_owned(),
-        created: now,
-        modified: now,
-        parent: None,
-        version: None,
-        approval: None,
-        revision: 0,
-        client_token: None,
-        summary: None,
-        document: "{}".to_owned(),
-    };
+    let mut due = crate::resources::new_record(
+        svc,
+        &record.account,
+        KIND,
+        &record.name,
+        K::KIND.arn_type(),
+        "{}".to_owned(),
+    );
+    // Keyed by the job (names of two kinds may be equal); its ARN is the
+    // job's, for the logs.
+    due.key = due_key::<K>(&record.key);
+    due.arn = record.arn.clone();
     match svc.store.insert(&due, &[]).await {
         Ok(()) | Err(MetaError::AlreadyExists { .. }) => {}
         Err(e) => tracing::error!(job = %record.arn, error = %e, "noting a job's usage as due"),

@@ -155,6 +155,10 @@ impl Suite<'_> {
             .collect()
     }
 
+    async fn lines_of(&self, id: &ContainerId) -> Vec<String> {
+        self.logs_of(id).await.into_iter().map(|l| l.line).collect()
+    }
+
     async fn images(&self) {
         let missing = "localhost/slipway-suite-no-such-image:never";
         match step("pull", self.engine.ensure_image(missing, None)).await {
@@ -380,12 +384,7 @@ echo second; echo; printf 'no-newline'"#;
         spec.network = NetworkMode::None;
         let (id, status) = self.run_to_end(&spec).await;
         assert_eq!(status.code, 0);
-        let lines: Vec<String> = self
-            .logs_of(&id)
-            .await
-            .into_iter()
-            .map(|l| l.line)
-            .collect();
+        let lines: Vec<String> = self.lines_of(&id).await;
         assert_eq!(lines, ["lo"], "only loopback without a network");
         assert!(self
             .engine
@@ -463,12 +462,7 @@ exec httpd -f -p 8080 -h /tmp/www"#;
         b.ipv4_address = Some(addrs[1]);
         b.extra_hosts = hosts;
         let (b_id, status) = self.run_to_end(&b).await;
-        let lines: Vec<String> = self
-            .logs_of(&b_id)
-            .await
-            .into_iter()
-            .map(|l| l.line)
-            .collect();
+        let lines: Vec<String> = self.lines_of(&b_id).await;
         assert_eq!(status.code, 0, "algo-2 could not reach algo-1: {lines:?}");
         assert!(lines.iter().any(|l| l == "from-algo-1"), "{lines:?}");
         self.engine.remove(&a_id, true).await.unwrap();
@@ -517,12 +511,7 @@ echo done"#
         );
         std::fs::write(out.join("targets"), targets.join("\n")).unwrap();
         let status = step("wait", self.engine.wait(&id)).await.unwrap();
-        let lines: Vec<String> = self
-            .logs_of(&id)
-            .await
-            .into_iter()
-            .map(|l| l.line)
-            .collect();
+        let lines: Vec<String> = self.lines_of(&id).await;
         assert_eq!(status.code, 0, "{lines:?}");
         assert!(lines.iter().any(|l| l == "done"), "{lines:?}");
         assert!(
@@ -598,12 +587,7 @@ echo done"#
         let mut spec = self.spec("routed", "cat /proc/net/route");
         spec.network = NetworkMode::Default;
         let (id, _) = self.run_to_end(&spec).await;
-        let route: Vec<String> = self
-            .logs_of(&id)
-            .await
-            .into_iter()
-            .map(|l| l.line)
-            .collect();
+        let route: Vec<String> = self.lines_of(&id).await;
         assert!(has_default_route(&route.join("\n")), "{route:?}");
         self.engine.remove(&id, false).await.unwrap();
     }
