@@ -144,8 +144,9 @@ pub struct Follow {
     pub peers: Vec<Peer>,
 }
 
-/// Another host of a distributed job. Its log goes to a stream of its own;
-/// the job's metrics are read from `algo-1`'s log.
+/// Another host of a distributed job. Its log goes to a stream of its own,
+/// and its metrics are its own series (reported through
+/// [`LogProgress::host_samples`]); the job's final values are `algo-1`'s.
 pub struct Peer {
     pub container: ContainerId,
     pub log_stream: String,
@@ -205,6 +206,8 @@ pub async fn follow(
         .iter()
         .map(|_| Arc::new(tokio::sync::Notify::new()))
         .collect();
+    // Every host's log is parsed; each counts its own samples against the
+    // cap (a peer is never re-attached, so it starts from none).
     let shipper = |container: &ContainerId, stream: &str, tail: &Tail, n: usize| Shipper {
         engine: ex.engine.clone(),
         logs: ex.logs.clone(),
@@ -214,7 +217,11 @@ pub async fn follow(
         stream: stream.to_owned(),
         container: container.clone(),
         skip: 0,
-        training: None,
+        training: Some(TrainingProgress {
+            metrics: MetricParser::new(&f.metrics, &[], 0),
+            events: progress.clone(),
+            host: n + 1,
+        }),
         tail: tail.clone(),
         exited: Some(exited[n].clone()),
     };
@@ -222,7 +229,8 @@ pub async fn follow(
         skip: f.skip,
         training: Some(TrainingProgress {
             metrics: MetricParser::new(&f.metrics, &f.seed, f.samples_stored),
-            events: progress,
+            events: progress.clone(),
+            host: 1,
         }),
         ..shipper(&f.container, &f.log_stream, tail, 0)
     }
