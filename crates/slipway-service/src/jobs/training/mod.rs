@@ -116,3 +116,5 @@ mod tests;
 mod tests_checkpoints;
 #[cfg(test)]
 mod tests_distributed;
+#[cfg(test)]
+mod tests_pipe;
