@@ -7,6 +7,7 @@ proves they found each other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -27,6 +28,10 @@ from jobs_helpers import (
 from s3_helpers import new_bucket, s3 as s3_client
 
 GROUP = "/aws/sagemaker/TrainingJobs"
+NS = "/aws/sagemaker/TrainingJobs"
+# Each host prints its share's record count (docs/sample-seller.md,
+# "Distributed mode"): a value per host.
+SHARE = {"Name": "share:records", "Regex": r"cluster: (\d+) record\(s\) in this host's share"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -82,6 +87,39 @@ def stream_text(server, name: str, host: str) -> str:
     return "\n".join(e["message"] for e in events)
 
 
+def assert_per_host_metrics(server, name: str, d: dict, records_by_host: dict) -> None:
+    """CloudWatch has a series per host (`Host=<job>/algo-N`), each parsed
+    from that host's log, and `TrainingJobName=<job>`, algo-1's."""
+    cw = server.client(service="cloudwatch")
+    listed = cw.list_metrics(Namespace=NS, MetricName=SHARE["Name"])["Metrics"]
+    names = sorted((m["Dimensions"][0]["Name"], m["Dimensions"][0]["Value"]) for m in listed
+                   if m["Dimensions"][0]["Value"].startswith(name))
+    assert names == [("Host", f"{name}/algo-1"), ("Host", f"{name}/algo-2"),
+                     ("TrainingJobName", name)], listed
+    start = d["TrainingStartTime"] - dt.timedelta(minutes=1)
+    end = d["TrainingEndTime"] + dt.timedelta(minutes=1)
+
+    def maximum(dim: str, value: str) -> float:
+        dps = cw.get_metric_statistics(Namespace=NS, MetricName=SHARE["Name"],
+                                       Dimensions=[{"Name": dim, "Value": value}], StartTime=start,
+                                       EndTime=end, Period=3600, Statistics=["Maximum", "SampleCount"])
+        [one] = dps["Datapoints"]
+        assert one["SampleCount"] == 1, one
+        return one["Maximum"]
+
+    for host, records in records_by_host.items():
+        assert maximum("Host", f"{name}/{host}") == records, host
+    assert maximum("TrainingJobName", name) == records_by_host["algo-1"]
+    # GetMetricData by host too.
+    data = cw.get_metric_data(
+        MetricDataQueries=[{"Id": "second", "MetricStat": {
+            "Metric": {"Namespace": NS, "MetricName": SHARE["Name"],
+                       "Dimensions": [{"Name": "Host", "Value": f"{name}/algo-2"}]},
+            "Period": 3600, "Stat": "Maximum"}}],
+        StartTime=start, EndTime=end)["MetricDataResults"]
+    assert data[0]["Values"] == [records_by_host["algo-2"]], data
+
+
 def networks_of(name_part: str) -> list[str]:
     out = subprocess.run(["podman", "network", "ls", "--format", "{{.Name}}"],
                          check=True, capture_output=True, text=True).stdout
@@ -93,8 +131,9 @@ def test_two_hosts_exchange_counts_and_algo_1_writes_the_model(server, sm, s3, b
     name = uniq("dist")
     ch = sharded("train", f"s3://{bucket}/train/") if distribution == "ShardedByS3Key" \
         else channel("train", f"s3://{bucket}/train/", ContentType="text/csv")
-    arn = sm.create_training_job(**two_hosts(training_request(name, bucket, [ch], hyper={"epochs": "100"})))[
-        "TrainingJobArn"]
+    req = two_hosts(training_request(name, bucket, [ch], hyper={"epochs": "100"}))
+    req["AlgorithmSpecification"]["MetricDefinitions"] = METRICS + [SHARE]
+    arn = sm.create_training_job(**req)["TrainingJobArn"]
     d = wait_for(sm, name, timeout=240)
     assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
     assert d["ResourceConfig"]["InstanceCount"] == 2
@@ -114,8 +153,11 @@ def test_two_hosts_exchange_counts_and_algo_1_writes_the_model(server, sm, s3, b
     first, second = stream_text(server, name, "algo-1"), stream_text(server, name, "algo-2")
     assert "cluster: this is algo-1 of 2 host(s)" in first and "cluster: algo-2 (" in first, first
     assert "cluster: this is algo-2 of 2 host(s)" in second and "cluster: reached algo-1 at" in second, second
-    # Metrics come from algo-1's log; nothing is left behind.
-    assert {m["MetricName"] for m in d["FinalMetricDataList"]} == {"train:mse"}
+    # FinalMetricDataList is algo-1's; nothing is left behind.
+    finals = {m["MetricName"]: m["Value"] for m in d["FinalMetricDataList"]}
+    assert set(finals) == {"train:mse", "share:records"}
+    assert finals["share:records"] == cluster["records_by_host"]["algo-1"]
+    assert_per_host_metrics(server, name, d, cluster["records_by_host"])
     assert containers_of(arn) == []
     assert [n for n in networks_of("slipway-train-") if n.lower().endswith(name.lower())] == []
 

@@ -146,6 +146,30 @@ def test_a_stop_ends_a_job_whose_reader_never_came(sm, s3, bucket):
     assert containers_of(arn) == []
 
 
+def test_a_corrupt_gzip_object_mid_stream_fails_the_job(sm, s3, bucket):
+    # A good object, then one whose middle is damaged: the feeder fails on
+    # it after the good one was streamed. The job fails naming the channel
+    # and the object, the reader never sees an end of stream that would let
+    # it train on half the data, and the container is gone.
+    good = gzip.compress(linear_rows(120))
+    body = gzip.compress(linear_rows(200))
+    mid = len(body) // 2
+    bad = body[:mid] + bytes(b ^ 0xFF for b in body[mid:mid + 16]) + body[mid + 16:]
+    s3.put_object(Bucket=bucket, Key="corrupt/a-good.csv.gz", Body=good)
+    s3.put_object(Bucket=bucket, Key="corrupt/b-bad.csv.gz", Body=bad)
+    name = uniq("pipe-corrupt")
+    arn = sm.create_training_job(**training_request(
+        name, bucket, [pipe_channel(f"s3://{bucket}/corrupt/", CompressionType="Gzip")],
+        hyper={"epochs": "300"}))["TrainingJobArn"]
+    d = wait_for(sm, name, timeout=120)
+    assert d["TrainingJobStatus"] == "Failed", d
+    want = (f"ClientError: Data download failed: channel 'train', object "
+            f"s3://{bucket}/corrupt/b-bad.csv.gz: reading it failed: ")
+    assert d["FailureReason"].startswith(want), d["FailureReason"]
+    assert d["SecondaryStatus"] == "Failed"
+    assert containers_of(arn) == []
+
+
 def test_fifos_exist_only_in_pipe_mode_and_links_are_never_followed(sm, s3, bucket, tmp_path):
     # The container replaces train_1 with a link to a host file; the
     # server must not write through it. It also reports what it sees.

@@ -61,12 +61,20 @@ pub trait LogProgress: Send + Sync {
     async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>);
     /// The log was truncated (a flood); `note` says how.
     async fn truncated(&self, note: String);
+    /// `samples` were matched in the log of host `host` (2 … N, 1-based)
+    /// of a distributed job: they are that host's points. Nothing else of
+    /// theirs is recorded: the job's final values are `algo-1`'s, and a
+    /// distributed job is not re-attached after a restart.
+    async fn host_samples(&self, host: usize, samples: Vec<MetricSample>);
 }
 
 /// Training progress a shipper reports.
 pub struct TrainingProgress {
     pub metrics: MetricParser,
     pub events: Arc<dyn LogProgress>,
+    /// Whose log this is (1-based): `algo-1` reports everything through
+    /// [`LogProgress::shipped`], the other hosts only their samples.
+    pub host: usize,
 }
 
 pub struct Shipper {
@@ -352,7 +360,7 @@ impl Shipper {
             tracing::warn!(job = %self.job, error = %e, "storing the last log events");
         }
         events.clear();
-        if let Some(t) = &self.training {
+        if let Some(t) = self.training.as_ref().filter(|t| t.host <= 1) {
             t.events.truncated(note).await;
         }
     }
@@ -384,7 +392,11 @@ impl Shipper {
         batch.clear();
         if let Some(t) = &mut self.training {
             let samples = t.metrics.take_samples();
-            t.events.shipped(n, t.metrics.finals(), samples).await;
+            if t.host <= 1 {
+                t.events.shipped(n, t.metrics.finals(), samples).await;
+            } else if !samples.is_empty() {
+                t.events.host_samples(t.host, samples).await;
+            }
         }
     }
 }

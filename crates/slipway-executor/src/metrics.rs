@@ -2,7 +2,8 @@
 //! runs against every line; capture group 1 (or the whole match) parsed
 //! as a float is the value; the last value per metric is reported, and
 //! every value is collected as a sample of the job's time series (up to
-//! [`MAX_SAMPLES`] per job), which the runner stores at each log flush.
+//! [`MAX_SAMPLES`] per host's log), which the runner stores at each log
+//! flush.
 //!
 //! fancy-regex, because sellers' regexes are written for Python/Java
 //! engines and may use look-arounds, which the `regex` crate lacks.
@@ -10,9 +11,10 @@
 use serde::{Deserialize, Serialize};
 use slipway_core::ports::metrics::MetricSample;
 
-/// Samples kept per training job (docs/jobs.md "Metrics"): past it values
-/// still update the final metrics but are no longer stored as points, so a
-/// job printing a metric every step for days cannot fill the disk.
+/// Samples kept per host of a training job (docs/jobs.md "Metrics"): past
+/// it values still update the final metrics but are no longer stored as
+/// points, so a job printing a metric every step for days cannot fill the
+/// disk.
 pub const MAX_SAMPLES: u64 = 100_000;
 
 /// One metric's latest value (stored on the job as is).

@@ -11,6 +11,7 @@ use crate::workdir::WorkDir;
 use crate::{Fatal, StopKind};
 use futures::future::{join_all, try_join_all};
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 use slipway_core::ports::engine::{
     BindMount, ContainerEngine, ContainerId, ContainerSpec, ExitStatus, Limits, NetworkMode,
     LABEL_ACCOUNT, LABEL_JOB_ARN, LABEL_MANAGED,
@@ -142,10 +143,15 @@ pub struct Follow {
     pub stopping: bool,
     /// The other hosts of a distributed job (`algo-2` …), in order.
     pub peers: Vec<Peer>,
+    /// A failure from outside the containers (a Pipe-mode channel's data
+    /// failing mid-stream, `pipe::first_failure`): when it comes, every
+    /// host is stopped and following ends with it.
+    pub failure: Option<futures::future::BoxFuture<'static, Fatal>>,
 }
 
-/// Another host of a distributed job. Its log goes to a stream of its own;
-/// the job's metrics are read from `algo-1`'s log.
+/// Another host of a distributed job. Its log goes to a stream of its own,
+/// and its metrics are its own series (reported through
+/// [`LogProgress::host_samples`]); the job's final values are `algo-1`'s.
 pub struct Peer {
     pub container: ContainerId,
     pub log_stream: String,
@@ -183,16 +189,19 @@ pub enum Followed {
 enum Interrupted {
     Stop(StopCause),
     HostFailed(usize, ExitStatus),
+    /// [`Follow::failure`] came.
+    Failed(Fatal),
 }
 
 /// Follows the job's containers to their end, shipping their logs,
 /// enforcing MaxRuntime and honouring stops. A distributed job ends when
 /// every host has exited 0, or when one exits non-zero (the others are then
-/// stopped). `track` is given each shipper's task (so a simulated crash
-/// ends them too).
+/// stopped), or when [`Follow::failure`] comes (every host is stopped and
+/// the failure returned once their logs are drained). `track` is given
+/// each shipper's task (so a simulated crash ends them too).
 pub async fn follow(
     ex: &Engine,
-    f: Follow,
+    mut f: Follow,
     tail: &Tail,
     stop_rx: &mut watch::Receiver<Option<StopKind>>,
     progress: Arc<dyn LogProgress>,
@@ -205,6 +214,8 @@ pub async fn follow(
         .iter()
         .map(|_| Arc::new(tokio::sync::Notify::new()))
         .collect();
+    // Every host's log is parsed; each counts its own samples against the
+    // cap (a peer is never re-attached, so it starts from none).
     let shipper = |container: &ContainerId, stream: &str, tail: &Tail, n: usize| Shipper {
         engine: ex.engine.clone(),
         logs: ex.logs.clone(),
@@ -214,7 +225,11 @@ pub async fn follow(
         stream: stream.to_owned(),
         container: container.clone(),
         skip: 0,
-        training: None,
+        training: Some(TrainingProgress {
+            metrics: MetricParser::new(&f.metrics, &[], 0),
+            events: progress.clone(),
+            host: n + 1,
+        }),
         tail: tail.clone(),
         exited: Some(exited[n].clone()),
     };
@@ -222,7 +237,8 @@ pub async fn follow(
         skip: f.skip,
         training: Some(TrainingProgress {
             metrics: MetricParser::new(&f.metrics, &f.seed, f.samples_stored),
-            events: progress,
+            events: progress.clone(),
+            host: 1,
         }),
         ..shipper(&f.container, &f.log_stream, tail, 0)
     }
@@ -253,6 +269,14 @@ pub async fn follow(
             let _ = stop_rx.wait_for(Option::is_some).await;
         };
         tokio::pin!(stop);
+        let outside = f.failure.take();
+        let failure = async {
+            match outside {
+                Some(failure) => failure.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(failure);
         loop {
             tokio::select! {
                 Some((n, exit)) = waits.next() => {
@@ -260,6 +284,13 @@ pub async fn follow(
                     let exit = exit.map_err(|e| Fatal(format!("InternalServerError: waiting for the container: {e}")))?;
                     if n == 0 {
                         first_exit = Some(exit);
+                    }
+                    if exit.code != 0 {
+                        // A container that gave up on what a failed
+                        // channel left it: the data's failure is the reason.
+                        if let Some(reason) = failure.as_mut().now_or_never() {
+                            break Interrupted::Failed(reason);
+                        }
                     }
                     if exit.code != 0 && f.peers.is_empty() {
                         logs.finish().await;
@@ -278,6 +309,7 @@ pub async fn follow(
                 }
                 _ = &mut deadline => break Interrupted::Stop(StopCause::MaxRuntime),
                 _ = &mut stop => break Interrupted::Stop(StopCause::User),
+                reason = &mut failure => break Interrupted::Failed(reason),
             }
         }
     };
@@ -305,5 +337,6 @@ pub async fn follow(
     Ok(match interrupted {
         Interrupted::HostFailed(host, exit) => Followed::HostFailed { host, exit },
         Interrupted::Stop(cause) => Followed::Ended(Ended::Stopped { cause, exit }, None),
+        Interrupted::Failed(reason) => return Err(reason),
     })
 }

@@ -1,16 +1,17 @@
-//! `MetricStore` on SQLite (schema in `migrations/0010_metrics.sql`). An
+//! `MetricStore` on SQLite (schema in `migrations/0010_metrics.sql`, the
+//! host column from `0011_metric_hosts.sql`). An
 //! append is one transaction however many samples it carries (the runner
 //! appends once per log flush).
 
 use crate::SqliteStore;
 use async_trait::async_trait;
 use slipway_core::ports::metrics::{
-    LatestPoint, MetricPoint, MetricSample, MetricStore, MetricStoreError, SeriesInfo,
+    HostNumber, LatestPoint, MetricPoint, MetricSample, MetricStore, MetricStoreError, SeriesInfo,
 };
 use slipway_core::AccountId;
 use sqlx::{QueryBuilder, Sqlite};
 
-/// Rows per INSERT: 6 parameters each stays well under SQLite's limit of
+/// Rows per INSERT: 7 parameters each stays well under SQLite's limit of
 /// bound parameters per statement.
 const INSERT_CHUNK: usize = 500;
 
@@ -24,6 +25,7 @@ impl MetricStore for SqliteStore {
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         samples: &[MetricSample],
     ) -> Result<(), MetricStoreError> {
         if samples.is_empty() {
@@ -36,11 +38,12 @@ impl MetricStore for SqliteStore {
             .map_err(backend)?;
         for chunk in samples.chunks(INSERT_CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT OR IGNORE INTO metric_points (account, job, metric, line, timestamp, value) ",
+                "INSERT OR IGNORE INTO metric_points (account, job, host, metric, line, timestamp, value) ",
             );
             q.push_values(chunk, |mut b, s| {
                 b.push_bind(account.as_str())
                     .push_bind(job)
+                    .push_bind(i64::from(host))
                     .push_bind(&s.metric)
                     .push_bind(i64::try_from(s.line).unwrap_or(i64::MAX))
                     .push_bind(s.timestamp_ms)
@@ -55,17 +58,19 @@ impl MetricStore for SqliteStore {
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         metric: &str,
         start_ms: Option<i64>,
         end_ms: Option<i64>,
     ) -> Result<Vec<MetricPoint>, MetricStoreError> {
         let rows: Vec<(i64, f64)> = sqlx::query_as(
             "SELECT timestamp, value FROM metric_points \
-             WHERE account = ? AND job = ? AND metric = ? AND timestamp >= ? AND timestamp < ? \
-             ORDER BY timestamp, line",
+             WHERE account = ? AND job = ? AND host = ? AND metric = ? \
+             AND timestamp >= ? AND timestamp < ? ORDER BY timestamp, line",
         )
         .bind(account.as_str())
         .bind(job)
+        .bind(i64::from(host))
         .bind(metric)
         .bind(start_ms.unwrap_or(i64::MIN))
         .bind(end_ms.unwrap_or(i64::MAX))
@@ -85,14 +90,16 @@ impl MetricStore for SqliteStore {
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
     ) -> Result<Vec<LatestPoint>, MetricStoreError> {
         // SQLite takes the bare columns from the row holding MAX(line).
         let rows: Vec<(String, i64, f64, i64)> = sqlx::query_as(
             "SELECT metric, timestamp, value, MAX(line) FROM metric_points \
-             WHERE account = ? AND job = ? GROUP BY metric ORDER BY metric",
+             WHERE account = ? AND job = ? AND host = ? GROUP BY metric ORDER BY metric",
         )
         .bind(account.as_str())
         .bind(job)
+        .bind(i64::from(host))
         .fetch_all(&self.reader)
         .await
         .map_err(backend)?;
@@ -114,22 +121,24 @@ impl MetricStore for SqliteStore {
         job: Option<&str>,
     ) -> Result<Vec<SeriesInfo>, MetricStoreError> {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT job, metric, COUNT(*), MAX(timestamp) FROM metric_points WHERE account = ",
+            "SELECT job, host, metric, COUNT(*), MAX(timestamp) FROM metric_points WHERE account = ",
         );
         q.push_bind(account.as_str());
         if let Some(job) = job {
             q.push(" AND job = ").push_bind(job);
         }
-        q.push(" GROUP BY job, metric ORDER BY job, metric");
-        let rows: Vec<(String, String, i64, i64)> = q
+        q.push(" GROUP BY job, metric, host ORDER BY job, metric, host");
+        let rows: Vec<(String, i64, String, i64, i64)> = q
             .build_query_as()
             .fetch_all(&self.reader)
             .await
             .map_err(backend)?;
         Ok(rows
             .into_iter()
-            .map(|(job, metric, points, last_ms)| SeriesInfo {
+            .map(|(job, host, metric, points, last_ms)| SeriesInfo {
                 job,
+                // Only the runner writes hosts (1 … instance count).
+                host: HostNumber::try_from(host).unwrap_or_default(),
                 metric,
                 points: u64::try_from(points).unwrap_or_default(),
                 last_ms,

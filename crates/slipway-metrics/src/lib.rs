@@ -5,9 +5,11 @@
 //! wire crate translates shapes and errors.
 //!
 //! What exists: each training job's metrics, in namespace
-//! [`NAMESPACE`], under two dimension sets, as SageMaker publishes them:
-//! `TrainingJobName=<job>` and `Host=<job>/algo-1`. Values have no unit
-//! (`None`).
+//! [`NAMESPACE`], as SageMaker publishes them: one series per host,
+//! `Host=<job>/algo-N` (a distributed job has hosts `algo-1` … `algo-N`,
+//! each parsed from its own log), and `TrainingJobName=<job>`, which is
+//! the primary host's (`algo-1`) series: the values the job reports as its
+//! own (FinalMetricDataList). Values have no unit (`None`).
 
 mod data;
 mod list;
@@ -17,7 +19,9 @@ mod tokens;
 pub use data::{DataPage, DataQuery, DataResult, MetricQuery, StatQuery};
 pub use list::{DimensionFilter, ListQuery, MetricList};
 use slipway_core::ports::clock::Clock;
-pub use slipway_core::ports::metrics::{LatestPoint, MetricPoint, MetricSample, SeriesInfo};
+pub use slipway_core::ports::metrics::{
+    HostNumber, LatestPoint, MetricPoint, MetricSample, SeriesInfo, PRIMARY_HOST,
+};
 use slipway_core::ports::metrics::{MetricStore, MetricStoreError};
 use slipway_core::AccountId;
 use stats::Statistic;
@@ -26,17 +30,15 @@ use stats::Statistic;
 pub const NAMESPACE: &str = "/aws/sagemaker/TrainingJobs";
 /// The dimension naming the job.
 pub const JOB_DIMENSION: &str = "TrainingJobName";
-/// The dimension naming the job's host (`<job>/algo-1`).
+/// The dimension naming one host of the job (`<job>/algo-N`).
 pub const HOST_DIMENSION: &str = "Host";
-/// The one host of a Slipway training job (jobs run on one instance).
-pub const HOST_SUFFIX: &str = "/algo-1";
 /// The unit of every training metric.
 pub const UNIT: &str = "None";
-/// Points kept per training job. Past it the runner stores no more points
-/// for the job (the final value of each metric is still kept on the job,
+/// Points kept per host of a training job. Past it the runner stores no
+/// more points for that host (the final value of each metric is still kept on the job,
 /// `FinalMetricDataList`): a job printing a metric per step for days must
 /// not fill the disk (docs/jobs.md "Metrics").
-pub const MAX_POINTS_PER_JOB: u64 = 100_000;
+pub const MAX_POINTS_PER_HOST: u64 = 100_000;
 /// Most datapoints one GetMetricStatistics answer may hold (CloudWatch's).
 pub const MAX_STATISTICS_DATAPOINTS: i64 = 1_440;
 
@@ -72,32 +74,53 @@ pub struct MetricId {
 }
 
 impl MetricId {
-    /// The training job this names, when it names one: the namespace and
-    /// exactly one of the two dimension sets. Anything else names no
-    /// metric Slipway has (CloudWatch answers such requests with no data).
-    pub fn job(&self) -> Option<&str> {
+    /// The series this names, when it names one: the namespace and exactly
+    /// one of the two dimension sets (`TrainingJobName` names the primary
+    /// host's). Anything else names no metric Slipway has (CloudWatch
+    /// answers such requests with no data).
+    pub fn series(&self) -> Option<(&str, HostNumber)> {
         if self.namespace != NAMESPACE {
             return None;
         }
         match self.dimensions.as_slice() {
-            [(name, value)] if name == JOB_DIMENSION => Some(value),
-            [(name, value)] if name == HOST_DIMENSION => value.strip_suffix(HOST_SUFFIX),
+            [(name, value)] if name == JOB_DIMENSION => Some((value, PRIMARY_HOST)),
+            [(name, value)] if name == HOST_DIMENSION => parse_host(value),
             _ => None,
         }
     }
 
-    /// The two names of one job's metric, as ListMetrics shows them.
-    pub fn of_job(job: &str, metric: &str) -> [Self; 2] {
+    /// The names of one host's series of a job's metric, as ListMetrics
+    /// shows them: `Host=<job>/algo-N`, and for the primary host also
+    /// `TrainingJobName=<job>`.
+    pub fn of_series(job: &str, host: HostNumber, metric: &str) -> Vec<Self> {
         let make = |name: &str, value: String| Self {
             namespace: NAMESPACE.to_owned(),
             metric_name: metric.to_owned(),
             dimensions: vec![(name.to_owned(), value)],
         };
-        [
-            make(HOST_DIMENSION, format!("{job}{HOST_SUFFIX}")),
-            make(JOB_DIMENSION, job.to_owned()),
-        ]
+        let mut names = vec![make(HOST_DIMENSION, host_value(job, host))];
+        if host == PRIMARY_HOST {
+            names.push(make(JOB_DIMENSION, job.to_owned()));
+        }
+        names
     }
+}
+
+/// The `Host` dimension's value of a job's host: `<job>/algo-<host>`.
+pub fn host_value(job: &str, host: HostNumber) -> String {
+    format!("{job}/algo-{host}")
+}
+
+/// `<job>/algo-<n>` → (job, n), for n written as the platform writes it
+/// (1 or more, no sign, no leading zero). A job name has no `/`.
+pub fn parse_host(value: &str) -> Option<(&str, HostNumber)> {
+    let (job, host) = value.rsplit_once('/')?;
+    let digits = host.strip_prefix("algo-")?;
+    if job.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: HostNumber = digits.parse().ok()?;
+    Some((job, n))
 }
 
 /// A GetMetricStatistics request, its shapes already checked.
@@ -136,31 +159,46 @@ impl<'a> Metrics<'a> {
         self.clock.wall_micros() / 1_000
     }
 
-    /// Every point of one metric of a training job, in time order (empty
-    /// when the job or metric has none). Cheap enough to call while the
-    /// job runs: points are stored at each log flush.
+    /// Every point of one metric of a training job's host, in time order
+    /// (empty when it has none). Cheap enough to call while the job runs:
+    /// points are stored at each log flush.
     pub async fn series(
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         metric: &str,
     ) -> Result<Vec<MetricPoint>> {
-        Ok(self.store.series(account, job, metric, None, None).await?)
+        Ok(self
+            .store
+            .series(account, job, host, metric, None, None)
+            .await?)
     }
 
-    /// The latest point (in log order) of each metric of a training job.
-    pub async fn latest(&self, account: &AccountId, job: &str) -> Result<Vec<LatestPoint>> {
-        Ok(self.store.latest(account, job).await?)
+    /// The latest point (in log order) of each metric of a training job's
+    /// host.
+    pub async fn latest(
+        &self,
+        account: &AccountId,
+        job: &str,
+        host: HostNumber,
+    ) -> Result<Vec<LatestPoint>> {
+        Ok(self.store.latest(account, job, host).await?)
     }
 
-    /// Stores matched values of a running job (the job runner).
+    /// Stores values matched in the log of a running job's host (the job
+    /// runner).
     pub async fn append(
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         samples: &[MetricSample],
     ) -> Result<()> {
-        Ok(self.store.append_samples(account, job, samples).await?)
+        Ok(self
+            .store
+            .append_samples(account, job, host, samples)
+            .await?)
     }
 
     /// Forgets a deleted job's points.
@@ -217,7 +255,7 @@ impl<'a> Metrics<'a> {
         start_ms: i64,
         end_ms: i64,
     ) -> Result<Vec<MetricPoint>> {
-        let Some(job) = metric.job() else {
+        let Some((job, host)) = metric.series() else {
             return Ok(Vec::new());
         };
         if unit.is_some_and(|u| u != UNIT) {
@@ -228,6 +266,7 @@ impl<'a> Metrics<'a> {
             .series(
                 account,
                 job,
+                host,
                 &metric.metric_name,
                 Some(start_ms),
                 Some(end_ms),

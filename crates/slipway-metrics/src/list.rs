@@ -55,7 +55,7 @@ impl ListQuery {
             let v = f.value.as_deref()?;
             match f.name.as_str() {
                 crate::JOB_DIMENSION => Some(v.to_owned()),
-                crate::HOST_DIMENSION => v.strip_suffix(crate::HOST_SUFFIX).map(str::to_owned),
+                crate::HOST_DIMENSION => crate::parse_host(v).map(|(job, _)| job.to_owned()),
                 _ => None,
             }
         })
@@ -87,7 +87,7 @@ impl Metrics<'_> {
         let matching: Vec<MetricId> = series
             .iter()
             .filter(|s| !q.recently_active || s.last_ms >= since)
-            .flat_map(|s| MetricId::of_job(&s.job, &s.metric))
+            .flat_map(|s| MetricId::of_series(&s.job, s.host, &s.metric))
             .filter(|m| q.matches(m))
             .collect();
         let metrics: Vec<MetricId> = matching.iter().skip(offset).take(PAGE).cloned().collect();

@@ -44,18 +44,24 @@ impl Fixture {
         Metrics::new(&self.store, &self.clock)
     }
 
-    /// `train:mse` values one per 20 s from T0: 10, 9, 8, ...
+    /// `train:mse` values one per 20 s from T0: 10, 9, 8, ... (algo-1's).
     async fn epochs(&self, job: &str, n: u64) {
+        self.host_epochs(job, PRIMARY_HOST, n, 10.0).await;
+    }
+
+    /// `train:mse` values of one host, one per 20 s from T0: `from`,
+    /// `from - 1`, ...
+    async fn host_epochs(&self, job: &str, host: HostNumber, n: u64, from: f64) {
         let samples: Vec<_> = (0..n)
             .map(|i| MetricSample {
                 metric: "train:mse".into(),
                 line: i + 1,
                 timestamp_ms: T0 + i as i64 * 20_000,
-                value: 10.0 - i as f64,
+                value: from - i as f64,
             })
             .collect();
         self.metrics()
-            .append(&self.account, job, &samples)
+            .append(&self.account, job, host, &samples)
             .await
             .unwrap();
     }
@@ -66,6 +72,13 @@ fn by_job(job: &str) -> MetricId {
         namespace: NAMESPACE.into(),
         metric_name: "train:mse".into(),
         dimensions: vec![(JOB_DIMENSION.into(), job.into())],
+    }
+}
+
+fn by_host(value: &str) -> MetricId {
+    MetricId {
+        dimensions: vec![(HOST_DIMENSION.into(), value.into())],
+        ..by_job("unused")
     }
 }
 
@@ -296,6 +309,113 @@ async fn list_metrics_filters_and_pages() {
         .await
         .unwrap();
     assert!(stranger.metrics.is_empty());
+}
+
+#[tokio::test]
+async fn each_host_has_its_own_series_and_the_job_name_is_algo_1s() {
+    let f = Fixture::new().await;
+    f.host_epochs("job", 1, 3, 10.0).await; // 10, 9, 8
+    f.host_epochs("job", 2, 3, 100.0).await; // 100, 99, 98
+    let m = f.metrics();
+    let average = |dps: Vec<Datapoint>| dps[0].statistics[0].1;
+    let of = |metric| async { m.statistics(&f.account, &stats_query(metric, 60)).await };
+    assert_eq!(average(of(by_host("job/algo-2")).await.unwrap()), 99.0);
+    assert_eq!(average(of(by_host("job/algo-1")).await.unwrap()), 9.0);
+    assert_eq!(average(of(by_job("job")).await.unwrap()), 9.0);
+    // Hosts the job does not have, and values that are not host names.
+    for value in [
+        "job/algo-3",
+        "job/algo-02",
+        "job/algo-",
+        "job/algo-x",
+        "job",
+        "/algo-1",
+    ] {
+        assert!(of(by_host(value)).await.unwrap().is_empty(), "{value}");
+    }
+    // GetMetricData by host.
+    let mut q2 = stat_query("second", "Maximum", 60);
+    q2.stat = Some(StatQuery {
+        metric: by_host("job/algo-2"),
+        ..q2.stat.unwrap()
+    });
+    let page = m
+        .data(
+            &f.account,
+            &DataQuery {
+                queries: vec![q2],
+                start_ms: T0,
+                end_ms: T0 + 600_000,
+                ascending: true,
+                max_datapoints: None,
+                next_token: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.results[0].values, [100.0]);
+    // ListMetrics: a Host name per host, the job's name once.
+    let listed = m
+        .list(
+            &f.account,
+            &ListQuery {
+                dimensions: vec![DimensionFilter {
+                    name: JOB_DIMENSION.into(),
+                    value: None,
+                }],
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.metrics, [by_job("job")]);
+    let hosts: Vec<_> = m
+        .list(&f.account, &ListQuery::default())
+        .await
+        .unwrap()
+        .metrics
+        .into_iter()
+        .map(|m| m.dimensions)
+        .collect();
+    let dim = |n: &str, v: &str| vec![(n.to_owned(), v.to_owned())];
+    assert_eq!(
+        hosts,
+        [
+            dim(HOST_DIMENSION, "job/algo-1"),
+            dim(JOB_DIMENSION, "job"),
+            dim(HOST_DIMENSION, "job/algo-2"),
+        ]
+    );
+    // A Host filter pins the job (and the host).
+    let second = m
+        .list(
+            &f.account,
+            &ListQuery {
+                dimensions: vec![DimensionFilter {
+                    name: HOST_DIMENSION.into(),
+                    value: Some("job/algo-2".into()),
+                }],
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.metrics, [by_host("job/algo-2")]);
+}
+
+#[test]
+fn host_names_parse_as_the_platform_writes_them() {
+    assert_eq!(parse_host("my-job/algo-12"), Some(("my-job", 12)));
+    assert_eq!(host_value("my-job", 3), "my-job/algo-3");
+    for bad in [
+        "my-job/algo-0",
+        "my-job/algo-+1",
+        "my-job/algo-1 ",
+        "my-job/host-1",
+        "algo-1",
+    ] {
+        assert_eq!(parse_host(bad), None, "{bad}");
+    }
 }
 
 #[test]

@@ -5,12 +5,21 @@
 //! jobs reading a running child's objective) read. Every method takes the
 //! account: one account never sees another's points.
 //!
-//! A sample is keyed by (job, metric, line): `line` is the line's position
-//! in the container's output, so a runner that re-reads lines after a
-//! restart appends the same keys again and nothing is counted twice.
+//! A sample is keyed by (job, host, metric, line): `host` is the job's host
+//! whose log it came from (`algo-<host>`, 1-based: a distributed job has
+//! several, each with its own series), `line` the line's position in that
+//! host's output, so a runner that re-reads lines after a restart appends
+//! the same keys again and nothing is counted twice.
 
 use crate::AccountId;
 use async_trait::async_trait;
+
+/// The 1-based number of a training job's host: `algo-<n>`.
+pub type HostNumber = u32;
+
+/// The first host (`algo-1`): the only one of a one-instance job, and the
+/// one whose values a job reports as its own (FinalMetricDataList).
+pub const PRIMARY_HOST: HostNumber = 1;
 
 /// One matched value, as the runner appends it.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,10 +40,11 @@ pub struct MetricPoint {
     pub value: f64,
 }
 
-/// A metric of a job that has at least one point.
+/// A metric of one host of a job that has at least one point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesInfo {
     pub job: String,
+    pub host: HostNumber,
     pub metric: String,
     pub points: u64,
     /// The latest point's time (epoch milliseconds).
@@ -59,35 +69,38 @@ pub enum MetricStoreError {
 /// returns Ok.
 #[async_trait]
 pub trait MetricStore: Send + Sync + 'static {
-    /// Adds samples to `job`'s series in one write; a sample whose
-    /// (metric, line) is already stored is skipped.
+    /// Adds samples of `job`'s host `host` to its series in one write; a
+    /// sample whose (host, metric, line) is already stored is skipped.
     async fn append_samples(
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         samples: &[MetricSample],
     ) -> Result<(), MetricStoreError>;
 
-    /// The points of one series with `start_ms <= timestamp < end_ms`
-    /// (open ends when `None`), by time, then log order.
+    /// The points of one host's series with `start_ms <= timestamp <
+    /// end_ms` (open ends when `None`), by time, then log order.
     async fn series(
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
         metric: &str,
         start_ms: Option<i64>,
         end_ms: Option<i64>,
     ) -> Result<Vec<MetricPoint>, MetricStoreError>;
 
-    /// The last point of each metric of `job`, by metric name.
+    /// The last point of each metric of `job`'s host `host`, by metric name.
     async fn latest(
         &self,
         account: &AccountId,
         job: &str,
+        host: HostNumber,
     ) -> Result<Vec<LatestPoint>, MetricStoreError>;
 
     /// Every series of the account (of one job when `job` is given), by
-    /// (job, metric).
+    /// (job, metric, host).
     async fn list_series(
         &self,
         account: &AccountId,

@@ -16,6 +16,13 @@
 //! kernel's buffer as the only backlog, so a container that stops reading
 //! parks only its own task, one that never opens a FIFO costs a timer, and
 //! one that goes away mid-write (EPIPE) just ends the epoch.
+//!
+//! The data failing in the middle of a stream (an object gone or
+//! unreadable, a corrupt gzip, a record RecordIO cannot frame) is the
+//! job's failure, as on AWS: the feeder reports a [`StreamFailure`]
+//! ([`Feeders::failure`]) and keeps the FIFO open without writing, so the
+//! reader never sees an end of stream that would pass a short stream for
+//! the whole channel; the runner stops the container.
 
 mod fifo;
 pub mod records;
@@ -35,6 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::pipe::Sender;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 /// `RecordWrapperType`.
@@ -74,10 +82,40 @@ pub enum PipeError {
     NotFifo { path: String, found: &'static str },
     #[error(transparent)]
     Data(#[from] DataError),
-    /// A RecordIO wrapping that cannot be made; the text follows the
-    /// object's name.
-    #[error("the object {0}")]
+    /// A RecordIO wrapping that cannot be made.
+    #[error("{0}")]
     Record(String),
+    /// The data of one object failed mid-stream: the job fails for it.
+    #[error(transparent)]
+    Stream(#[from] StreamFailure),
+}
+
+/// A channel's data that failed in the middle of its stream: which channel,
+/// which object and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("channel '{channel}', object {object}: {cause}")]
+pub struct StreamFailure {
+    pub channel: String,
+    /// `s3://bucket/key`.
+    pub object: String,
+    pub cause: String,
+}
+
+impl StreamFailure {
+    fn new(channel: &str, object: &InputObject, cause: String) -> Self {
+        let uri = format!("s3://{}/{}", object.bucket, object.key);
+        // "s3://b/k does not exist" → "the object does not exist": the
+        // object is named once.
+        let cause = match cause.strip_prefix(uri.as_str()) {
+            Some(rest) => format!("the object{rest}"),
+            None => cause,
+        };
+        Self {
+            channel: channel.to_owned(),
+            object: uri,
+            cause,
+        }
+    }
 }
 
 /// Where a feeder reads objects from: the object store as the job's
@@ -124,6 +162,7 @@ pub fn prepare(dir: &PipeDir, channels: &[PipeChannel]) -> Result<(), PipeError>
 /// closes their FIFOs' write ends).
 pub struct Feeders {
     tasks: JoinSet<()>,
+    failed: Arc<watch::Sender<Option<StreamFailure>>>,
 }
 
 impl Feeders {
@@ -131,6 +170,35 @@ impl Feeders {
     pub async fn join(mut self) {
         while self.tasks.join_next().await.is_some() {}
     }
+
+    /// The first data failure of any of these channels, once there is one
+    /// (see [`first_failure`]).
+    pub fn failure(&self) -> watch::Receiver<Option<StreamFailure>> {
+        self.failed.subscribe()
+    }
+}
+
+/// The first data failure among `watches` (the feeders of every host):
+/// pending for as long as there is none.
+pub async fn first_failure(watches: Vec<watch::Receiver<Option<StreamFailure>>>) -> StreamFailure {
+    let waits = watches.into_iter().map(|mut rx| {
+        Box::pin(async move {
+            match rx.wait_for(Option::is_some).await {
+                Ok(failure) => failure.clone(),
+                // Its feeders are gone: no failure will come from them.
+                Err(_) => None,
+            }
+        })
+    });
+    let mut pending: Vec<_> = waits.collect();
+    while !pending.is_empty() {
+        let (found, _, rest) = futures::future::select_all(pending).await;
+        if let Some(failure) = found {
+            return failure;
+        }
+        pending = rest;
+    }
+    std::future::pending().await
 }
 
 /// Starts one feeder per channel. Each runs until its container's
@@ -143,12 +211,14 @@ pub fn start(
     job: &str,
 ) -> Feeders {
     let dir = Arc::new(dir);
+    let failed = Arc::new(watch::channel(None).0);
     let mut tasks = JoinSet::new();
     for ch in channels {
         let (source, dir, job) = (source.clone(), dir.clone(), job.to_owned());
+        let failed = failed.clone();
         tasks.spawn(async move {
             let name = ch.name.clone();
-            match feed(source.as_ref(), &dir, &ch, from).await {
+            match feed(source.as_ref(), &dir, &ch, from, &failed).await {
                 Ok(()) => {}
                 Err(e) => {
                     tracing::warn!(%job, channel = %name, error = %e, "Pipe-mode channel no longer fed");
@@ -156,15 +226,18 @@ pub fn start(
             }
         });
     }
-    Feeders { tasks }
+    Feeders { tasks, failed }
 }
 
-/// Epoch after epoch, until stopped (or an error).
+/// Epoch after epoch, until stopped (or an error). A data failure is
+/// reported on `failed`, and the FIFO is then held open, unwritten, until
+/// the feeder is stopped.
 async fn feed(
     source: &dyn ObjectSource,
     dir: &PipeDir,
     ch: &PipeChannel,
     from: Start,
+    failed: &watch::Sender<Option<StreamFailure>>,
 ) -> Result<(), PipeError> {
     let mut offered = match from {
         Start::Fresh => vec![0],
@@ -186,6 +259,18 @@ async fn feed(
             Ok(()) => {}
             // The reader closed early (or went away): the pass is over.
             Err(PipeError::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(PipeError::Stream(failure)) => {
+                failed.send_if_modified(|first| {
+                    let new = first.is_none();
+                    if new {
+                        *first = Some(failure);
+                    }
+                    new
+                });
+                // No EOF: the reader waits (`pipe` stays open) until the
+                // runner stops its container and drops the feeders.
+                return std::future::pending::<Result<(), PipeError>>().await;
+            }
             Err(e) => return Err(e),
         }
         drop(pipe); // EOF for the reader
@@ -222,13 +307,14 @@ async fn feed_epoch(
 ) -> Result<(), PipeError> {
     for i in records::epoch_order(ch.objects.len(), ch.shuffle_seed, epoch) {
         let object = &ch.objects[i];
-        let named = |e: PipeError| match e {
-            PipeError::Record(why) => {
-                PipeError::Record(format!("s3://{}/{} {why}", object.bucket, object.key))
-            }
+        let failed = |e: PipeError| match e {
+            PipeError::Data(e) => StreamFailure::new(&ch.name, object, e.to_string()).into(),
+            PipeError::Record(why) => StreamFailure::new(&ch.name, object, why).into(),
             other => other,
         };
-        feed_object(source, object, ch, pipe).await.map_err(named)?;
+        feed_object(source, object, ch, pipe)
+            .await
+            .map_err(failed)?;
     }
     pipe.flush().await.map_err(write_err)?;
     Ok(())
@@ -241,13 +327,9 @@ fn write_err(source: io::Error) -> PipeError {
     }
 }
 
-fn read_err(object: &InputObject) -> impl Fn(io::Error) -> PipeError + '_ {
-    move |e| {
-        PipeError::Data(DataError::Invalid(format!(
-            "reading s3://{}/{}: {e}",
-            object.bucket, object.key
-        )))
-    }
+/// Reading (or gunzipping) an object failed; [`feed_epoch`] names it.
+fn read_err(e: io::Error) -> PipeError {
+    PipeError::Data(DataError::Invalid(format!("reading it failed: {e}")))
 }
 
 /// Read buffer for decompressed data and RecordIO passes.
@@ -263,7 +345,7 @@ async fn feed_object(
         // The stored chunks as they come: no copy.
         let mut body = source.open(object).await?;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(read_err(object))?;
+            let chunk = chunk.map_err(read_err)?;
             pipe.write_all(&chunk).await.map_err(write_err)?;
         }
         return Ok(());
@@ -276,7 +358,7 @@ async fn feed_object(
             let mut finder = CutFinder::default();
             let mut reader = open_decoded(source, object, ch.compression).await?;
             loop {
-                let n = reader.read(&mut buf).await.map_err(read_err(object))?;
+                let n = reader.read(&mut buf).await.map_err(read_err)?;
                 if n == 0 {
                     break;
                 }
@@ -288,7 +370,7 @@ async fn feed_object(
     };
     let mut reader = open_decoded(source, object, ch.compression).await?;
     loop {
-        let n = reader.read(&mut buf).await.map_err(read_err(object))?;
+        let n = reader.read(&mut buf).await.map_err(read_err)?;
         if n == 0 {
             break;
         }

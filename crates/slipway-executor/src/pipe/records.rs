@@ -54,7 +54,7 @@ impl CutFinder {
             if at == 3 && self.word == magic {
                 if self.cuts.len() >= MAX_CUTS {
                     return Err(PipeError::Record(format!(
-                        "holds more than {MAX_CUTS} RecordIO magic words"
+                        "the object holds more than {MAX_CUTS} RecordIO magic words"
                     )));
                 }
                 self.cuts.push(self.len - 3);
@@ -68,7 +68,7 @@ impl CutFinder {
     pub fn finish(self) -> Result<(u64, Vec<u64>), PipeError> {
         if self.len > RECORDIO_MAX {
             return Err(PipeError::Record(format!(
-                "is {} bytes; a RecordIO record holds at most {RECORDIO_MAX}",
+                "the object is {} bytes; a RecordIO record holds at most {RECORDIO_MAX}",
                 self.len
             )));
         }
@@ -155,7 +155,7 @@ impl RecordEncoder {
 }
 
 fn changed() -> PipeError {
-    PipeError::Record("changed while it was being streamed".into())
+    PipeError::Record("the object changed while it was being streamed".into())
 }
 
 /// Decodes RecordIO framing (tests, and the benchmark's reader): the

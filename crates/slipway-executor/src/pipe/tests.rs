@@ -264,7 +264,13 @@ async fn a_link_planted_at_a_fifo_is_never_opened() {
     let (source, ch) = channel(&[("a", b"data".to_vec())]);
     let err = tokio::time::timeout(
         Duration::from_secs(2),
-        feed(source.as_ref(), &dir, &ch, Start::Fresh),
+        feed(
+            source.as_ref(),
+            &dir,
+            &ch,
+            Start::Fresh,
+            &watch::channel(None).0,
+        ),
     )
     .await
     .expect("the feeder gave up at once")
@@ -284,9 +290,15 @@ async fn a_link_planted_at_a_fifo_is_never_opened() {
     // A regular file in its place is not written either.
     std::fs::remove_file(fifo_path(tmp.path(), "train_0")).unwrap();
     std::fs::write(fifo_path(tmp.path(), "train_0"), b"").unwrap();
-    let err = feed(source.as_ref(), &dir, &ch, Start::Fresh)
-        .await
-        .unwrap_err();
+    let err = feed(
+        source.as_ref(),
+        &dir,
+        &ch,
+        Start::Fresh,
+        &watch::channel(None).0,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -339,4 +351,148 @@ async fn a_resumed_feeder_serves_the_last_fifo_or_the_next() {
     dir.make_fifo("train_1").unwrap();
     let _feeders = start(source, dir, vec![ch], Start::Resume, "job");
     assert_eq!(read_all(fifo_path(tmp.path(), "train_1")).await, b"abc");
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Reads a FIFO on a blocking thread until EOF; `done` says when it got it.
+fn read_in_background(
+    path: PathBuf,
+) -> (
+    Arc<std::sync::atomic::AtomicBool>,
+    tokio::task::JoinHandle<Vec<u8>>,
+) {
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = done.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut f = std::fs::File::open(&path).unwrap();
+        let mut out = Vec::new();
+        let _ = f.read_to_end(&mut out);
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        out
+    });
+    (done, reader)
+}
+
+/// The first failure of `feeders`, within a few seconds.
+async fn failure_of(feeders: &Feeders) -> StreamFailure {
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        first_failure(vec![feeders.failure()]),
+    )
+    .await
+    .expect("a failure was reported")
+}
+
+#[tokio::test]
+async fn a_corrupt_gzip_mid_stream_is_reported_and_the_reader_gets_no_eof() {
+    let (tmp, dir) = data_dir();
+    let good = gz(&vec![b'g'; 100_000]);
+    // A valid header and the start of a deflate stream, then garbage.
+    let mut corrupt = gz(&vec![b'c'; 100_000]);
+    let half = corrupt.len() / 2;
+    corrupt.truncate(half);
+    corrupt.extend_from_slice(&[0xff; 64]);
+    let (source, mut ch) = channel(&[("a-good.gz", good), ("b-bad.gz", corrupt)]);
+    ch.compression = Compression::Gzip;
+    prepare(&dir, std::slice::from_ref(&ch)).unwrap();
+    let feeders = start(source, dir, vec![ch], Start::Fresh, "job");
+    let (done, reader) = read_in_background(fifo_path(tmp.path(), "train_0"));
+    let failure = failure_of(&feeders).await;
+    assert_eq!(failure.channel, "train");
+    assert_eq!(failure.object, "s3://b/b-bad.gz");
+    assert!(
+        failure.cause.starts_with("reading it failed: "),
+        "{failure}"
+    );
+    assert_eq!(
+        failure.to_string(),
+        format!("channel 'train', object s3://b/b-bad.gz: {}", failure.cause)
+    );
+    // The reader has the good object and waits: no end of stream, no
+    // next FIFO.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!done.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!fifo_path(tmp.path(), "train_1").exists());
+    // Stopping the feeders (the runner, once the container is stopped)
+    // lets it go.
+    drop(feeders);
+    let got = tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .expect("the reader ended")
+        .unwrap();
+    assert!(got.starts_with(&vec![b'g'; 100_000]));
+}
+
+#[tokio::test]
+async fn an_object_gone_before_it_is_read_is_reported_once_of_all_hosts() {
+    let (tmp, dir) = data_dir();
+    let (source, mut ch) = channel(&[("a", b"first\n".to_vec())]);
+    // Listed, then deleted: the source no longer has it.
+    ch.objects.push(object("gone", 10));
+    prepare(&dir, std::slice::from_ref(&ch)).unwrap();
+    let feeders = start(source.clone(), dir, vec![ch.clone()], Start::Fresh, "job");
+    // Another host's feeders, healthy and never read.
+    let (_tmp2, dir2) = data_dir();
+    let (ok_source, ok) = channel(&[("a", b"x".to_vec())]);
+    let other = start(ok_source, dir2, vec![ok], Start::Fresh, "job");
+    let (_done, _reader) = read_in_background(fifo_path(tmp.path(), "train_0"));
+    let failure = tokio::time::timeout(
+        Duration::from_secs(5),
+        first_failure(vec![other.failure(), feeders.failure()]),
+    )
+    .await
+    .expect("reported");
+    assert_eq!(
+        (failure.object.as_str(), failure.cause.as_str()),
+        ("s3://b/gone", "gone")
+    );
+    drop(feeders);
+    // Feeders that are gone report nothing: waiting stays pending.
+    let quiet = tokio::time::timeout(
+        Duration::from_millis(200),
+        first_failure(vec![other.failure()]),
+    )
+    .await;
+    assert!(quiet.is_err());
+}
+
+/// Serves an object's bytes the first time and fewer the next (it changed
+/// between RecordIO's two passes).
+struct Shrinking(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl ObjectSource for Shrinking {
+    async fn open(&self, _object: &InputObject) -> Result<ByteStream, DataError> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let len = if n == 0 { 100 } else { 50 };
+        let chunk: io::Result<bytes::Bytes> = Ok(bytes::Bytes::from(vec![1u8; len]));
+        Ok(Box::pin(futures::stream::iter([chunk])))
+    }
+}
+
+#[tokio::test]
+async fn a_record_that_cannot_be_framed_is_reported() {
+    let (tmp, dir) = data_dir();
+    let ch = PipeChannel {
+        name: "train".into(),
+        objects: vec![object("rec", 100)],
+        wrapper: RecordWrapper::RecordIo,
+        compression: Compression::None,
+        shuffle_seed: None,
+    };
+    prepare(&dir, std::slice::from_ref(&ch)).unwrap();
+    let source = Arc::new(Shrinking(Default::default()));
+    let feeders = start(source, dir, vec![ch], Start::Fresh, "job");
+    let (_done, _reader) = read_in_background(fifo_path(tmp.path(), "train_0"));
+    let failure = failure_of(&feeders).await;
+    assert_eq!(failure.object, "s3://b/rec");
+    assert_eq!(
+        failure.cause,
+        "the object changed while it was being streamed"
+    );
 }

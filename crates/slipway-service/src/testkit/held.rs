@@ -403,15 +403,17 @@ impl slipway_core::ports::metrics::MetricStore for HeldStore {
         &self,
         account: &AccountId,
         job: &str,
+        host: slipway_core::ports::metrics::HostNumber,
         samples: &[slipway_core::ports::metrics::MetricSample],
     ) -> Result<(), slipway_core::ports::metrics::MetricStoreError> {
-        held(self.0.append_samples(account, job, samples)).await
+        held(self.0.append_samples(account, job, host, samples)).await
     }
 
     async fn series(
         &self,
         account: &AccountId,
         job: &str,
+        host: slipway_core::ports::metrics::HostNumber,
         metric: &str,
         start_ms: Option<i64>,
         end_ms: Option<i64>,
@@ -419,18 +421,19 @@ impl slipway_core::ports::metrics::MetricStore for HeldStore {
         Vec<slipway_core::ports::metrics::MetricPoint>,
         slipway_core::ports::metrics::MetricStoreError,
     > {
-        held(self.0.series(account, job, metric, start_ms, end_ms)).await
+        held(self.0.series(account, job, host, metric, start_ms, end_ms)).await
     }
 
     async fn latest(
         &self,
         account: &AccountId,
         job: &str,
+        host: slipway_core::ports::metrics::HostNumber,
     ) -> Result<
         Vec<slipway_core::ports::metrics::LatestPoint>,
         slipway_core::ports::metrics::MetricStoreError,
     > {
-        held(self.0.latest(account, job)).await
+        held(self.0.latest(account, job, host)).await
     }
 
     async fn list_series(

@@ -60,9 +60,17 @@ impl TrainingJobs<'_> {
     }
 
     /// The values a running or ended job's `metric` has had, in log
-    /// order (early stopping and Hyperband read a child's curve here).
+    /// order (early stopping and Hyperband read a child's curve here): its
+    /// primary host's (`algo-1`), whose final value is the job's
+    /// FinalMetricDataList.
     pub async fn metric_series(&self, account: &AccountId, job: &str, metric: &str) -> Vec<f64> {
-        match self.svc.metrics().series(account, job, metric).await {
+        let primary = slipway_core::ports::metrics::PRIMARY_HOST;
+        match self
+            .svc
+            .metrics()
+            .series(account, job, primary, metric)
+            .await
+        {
             Ok(points) => points.into_iter().map(|p| p.value).collect(),
             Err(e) => {
                 tracing::warn!(job, error = %e, "reading a metric's time series");
@@ -108,3 +116,5 @@ mod tests;
 mod tests_checkpoints;
 #[cfg(test)]
 mod tests_distributed;
+#[cfg(test)]
+mod tests_pipe;

@@ -1,10 +1,12 @@
 //! The Pipe-mode channels of a training job's container: their objects
-//! listed as File mode would download them, and the executor's feeders
-//! (`slipway_executor::pipe`) streaming them into `/opt/ml/input/data`.
+//! listed as File mode would download them, the executor's feeders
+//! (`slipway_executor::pipe`) streaming them into `/opt/ml/input/data`, and
+//! the job's failure when their data fails mid-stream.
 
 use super::prepare::{self, WorkDir};
 use super::spec::TrainingJobSpec;
 use crate::Service;
+use futures::future::BoxFuture;
 use slipway_core::AccountId;
 use slipway_executor::pipe::{self, AccountData, Feeders, PipeChannel, PipeDir, Start};
 use slipway_executor::Fatal;
@@ -39,6 +41,22 @@ async fn channels(
         });
     }
     Ok(out)
+}
+
+/// The job's failure once any host's Pipe-mode data fails mid-stream (an
+/// object gone or unreadable, a corrupt gzip, a record RecordIO cannot
+/// frame): the job fails, as on AWS, with a ClientError naming the channel
+/// and the object (AWS's exact wording is unverified). `None` without Pipe
+/// channels.
+pub(super) fn failure(feeders: &[Feeders]) -> Option<BoxFuture<'static, Fatal>> {
+    if feeders.is_empty() {
+        return None;
+    }
+    let watches = feeders.iter().map(Feeders::failure).collect();
+    Some(Box::pin(async move {
+        let failure = pipe::first_failure(watches).await;
+        Fatal(format!("ClientError: Data download failed: {failure}"))
+    }))
 }
 
 fn feeders(

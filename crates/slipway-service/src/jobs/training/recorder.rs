@@ -5,13 +5,13 @@ use super::runner::Fatal;
 use super::state::{self, status, MetricValue, Secondary};
 use crate::jobs::logship::LogProgress;
 use crate::Service;
-use slipway_core::ports::metrics::MetricSample;
+use slipway_core::ports::metrics::{HostNumber, MetricSample, PRIMARY_HOST};
 use slipway_core::AccountId;
 use slipway_executor::training::TrainingEvents;
 
 /// Records what the executor reports on the training job: lines shipped
 /// (a re-attached shipper skips them), the latest metrics and every matched
-/// value (into the metric store, before the lines are counted: a restart
+/// value of every host (into the metric store, each host's its own series; before the lines are counted: a restart
 /// re-reads uncounted lines, and the store skips samples it has), the note of a
 /// truncated log (said in the terminal status message), and Stopping when
 /// MaxRuntimeInSeconds has passed.
@@ -27,7 +27,10 @@ pub(super) struct Recorder {
 impl LogProgress for Recorder {
     async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>) {
         let metrics = self.svc.metrics();
-        if let Err(e) = metrics.append(&self.account, &self.name, &samples).await {
+        let stored = metrics
+            .append(&self.account, &self.name, PRIMARY_HOST, &samples)
+            .await;
+        if let Err(e) = stored {
             tracing::warn!(job = %self.key, error = %e, "storing metric points");
         }
         let added = samples.len() as u64;
@@ -51,6 +54,19 @@ impl LogProgress for Recorder {
         .await;
         if let Err(e) = saved {
             tracing::warn!(job = %self.key, error = %e, "recording the log note");
+        }
+    }
+
+    async fn host_samples(&self, host: usize, samples: Vec<MetricSample>) {
+        let Ok(host) = HostNumber::try_from(host) else {
+            return;
+        };
+        let metrics = self.svc.metrics();
+        if let Err(e) = metrics
+            .append(&self.account, &self.name, host, &samples)
+            .await
+        {
+            tracing::warn!(job = %self.key, host, error = %e, "storing metric points");
         }
     }
 }

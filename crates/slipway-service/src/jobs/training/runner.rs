@@ -578,6 +578,7 @@ impl Runner {
             remaining: budget.saturating_sub(elapsed),
             stopping: job.record.status == status::STOPPING,
             peers,
+            failure: super::pipes::failure(&self.pipes),
         };
         let ex = training::Engine {
             engine: self.rt.engine.clone(),

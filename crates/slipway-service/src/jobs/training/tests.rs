@@ -150,13 +150,13 @@ async fn a_job_goes_through_every_secondary_status_and_uploads_its_model() {
     let series = t
         .svc
         .metrics()
-        .series(&t.account, "Train-1", "train:mse")
+        .series(&t.account, "Train-1", 1, "train:mse")
         .await
         .expect("the series reads");
     let values: Vec<_> = series.iter().map(|p| p.value).collect();
     assert_eq!(values, [0.5, 0.001]);
     assert_eq!(job.doc.state.metric_samples_stored, 2);
-    let latest = t.svc.metrics().latest(&t.account, "Train-1").await;
+    let latest = t.svc.metrics().latest(&t.account, "Train-1", 1).await;
     assert_eq!(latest.expect("latest reads")[0].point.value, 0.001);
     // The container saw the contract and is gone.
     let spec = &t.engine.created()[0];

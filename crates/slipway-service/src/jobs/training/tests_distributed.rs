@@ -319,3 +319,64 @@ async fn a_restart_ends_a_distributed_job_cleanly() {
         .iter()
         .any(|c| matches!(c, Call::RemoveNetwork(_))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_hosts_log_gives_its_own_series_and_the_job_reports_algo_1s() {
+    let script = Script::ok()
+        .stdout("loss=0.5")
+        .stdout("loss=0.25")
+        .runs_for(Duration::from_secs(3))
+        .on_host(
+            "algo-2",
+            Script::ok()
+                .stdout("loss=7")
+                .stdout("other line")
+                .stdout("loss=9")
+                .runs_for(Duration::from_secs(3)),
+        );
+    let t = setup(script, 4).await;
+    let mut req = request(&t, "hm", 2, false);
+    req["AlgorithmSpecification"]["MetricDefinitions"] =
+        json!([{"Name": "loss", "Regex": "loss=([0-9.]+)"}]);
+    create(&t, req).await.expect("created");
+    let job = t.training_done("hm").await;
+    assert_eq!(job.record.status, status::COMPLETED, "{}", reason(&job));
+    // FinalMetricDataList is algo-1's last value.
+    let finals: Vec<_> = job
+        .doc
+        .state
+        .final_metrics
+        .iter()
+        .map(|m| (m.name.as_str(), m.value))
+        .collect();
+    assert_eq!(finals, [("loss", 0.25)]);
+    assert_eq!(job.doc.state.metric_samples_stored, 2);
+    let m = t.svc.metrics();
+    for (host, want) in [(1, vec![0.5, 0.25]), (2, vec![7.0, 9.0])] {
+        let points = m.series(&t.account, "hm", host, "loss").await;
+        let values: Vec<_> = points
+            .expect("the series reads")
+            .iter()
+            .map(|p| p.value)
+            .collect();
+        assert_eq!(values, want, "algo-{host}");
+    }
+    // The tuning job's curve of a child is algo-1's.
+    let curve = t
+        .svc
+        .training_jobs()
+        .metric_series(&t.account, "hm", "loss")
+        .await;
+    assert_eq!(curve, [0.5, 0.25]);
+    // CloudWatch names: a Host per host, the job's name once.
+    let listed = m
+        .list(&t.account, &slipway_metrics::ListQuery::default())
+        .await
+        .expect("ListMetrics");
+    let names: Vec<_> = listed
+        .metrics
+        .iter()
+        .map(|m| m.dimensions[0].1.as_str())
+        .collect();
+    assert_eq!(names, ["hm/algo-1", "hm", "hm/algo-2"]);
+}

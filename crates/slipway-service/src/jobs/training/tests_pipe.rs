@@ -1,0 +1,97 @@
+//! Pipe-mode channels whose data fails mid-stream (docs/jobs.md "Pipe
+//! mode") on the simulated engine. Real time: the container's reader is an
+//! OS thread reading the real FIFO.
+
+use super::state::status;
+use crate::jobs::training::create::Origin;
+use crate::testkit::{spec, Script, TestService};
+use serde_json::json;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const IMAGE: &str = "sim/pipe:1";
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// What the container's reader of `train_0` got, and whether it saw the end.
+#[derive(Default)]
+struct Read0 {
+    bytes: Vec<u8>,
+    ended: bool,
+}
+
+#[tokio::test]
+async fn a_corrupt_gzip_object_mid_stream_fails_the_job_and_stops_the_container() {
+    let read = Arc::new(Mutex::new(Read0::default()));
+    let seen = read.clone();
+    let script = Script::ok().hangs().on_start(move |s| {
+        let Some(path) = s.host_path("/opt/ml/input/data/train_0") else {
+            return;
+        };
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let Ok(mut fifo) = std::fs::File::open(path) else {
+                return;
+            };
+            let mut buf = [0u8; 8192];
+            loop {
+                let n = fifo.read(&mut buf).unwrap_or(0);
+                let mut r = seen.lock().unwrap_or_else(|p| p.into_inner());
+                if n == 0 {
+                    r.ended = true;
+                    return;
+                }
+                r.bytes.extend_from_slice(&buf[..n]);
+            }
+        });
+    });
+    let t = TestService::start().await;
+    t.engine.add_image(IMAGE, script);
+    t.put("bucket", "train/a.gz", gz(&vec![b'a'; 50_000])).await;
+    let mut bad = gz(&vec![b'b'; 50_000]);
+    bad.truncate(bad.len() / 2);
+    bad.extend_from_slice(&[0xff; 64]);
+    t.put("bucket", "train/b.gz", bad).await;
+    let req = json!({
+        "TrainingJobName": "piped",
+        "RoleArn": t.role_arn,
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "Pipe"},
+        "InputDataConfig": [{"ChannelName": "train", "CompressionType": "Gzip",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                "S3Uri": "s3://bucket/train/", "S3DataDistributionType": "FullyReplicated"}}}],
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/output"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    });
+    t.svc
+        .training_jobs()
+        .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
+        .await
+        .expect("created");
+    let job = t.training_done("piped").await;
+    assert_eq!(job.record.status, status::FAILED);
+    let reason = job.doc.state.failure_reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with(
+            "ClientError: Data download failed: channel 'train', object s3://bucket/train/b.gz: reading it failed: "
+        ),
+        "{reason}"
+    );
+    // Stopped and removed; the reader had the good object and saw the end
+    // only once the job's feeders were gone.
+    assert!(t.engine.containers().is_empty());
+    for _ in 0..100 {
+        if read.lock().unwrap_or_else(|p| p.into_inner()).ended {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = read.lock().unwrap_or_else(|p| p.into_inner());
+    assert!(r.ended, "the reader is still blocked");
+    assert!(r.bytes.starts_with(&vec![b'a'; 50_000]));
+}
