@@ -49,8 +49,9 @@ pub(crate) trait JobKind: Send + Sync + 'static {
     ) -> impl Future<Output = ()> + Send + 'static;
 
     /// What an ended job used of a published copy (metering), if it ran
-    /// one.
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Option<Usage>;
+    /// one: one report per instance type it ran on (a heterogeneous
+    /// training cluster has several).
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Vec<Usage>;
 
     /// Starts a runner for a job a previous process (or a runner that is
     /// gone) left unfinished, in the way its containers allow.
@@ -105,7 +106,7 @@ async fn meter_ended<K: JobKind>(svc: &Service, account: &AccountId, key: &str) 
     let Ok(doc) = crate::resources::decode::<K::Doc>(&record) else {
         return;
     };
-    if let Some(usage) = K::usage(svc, &record, &doc) {
+    for usage in K::usage(svc, &record, &doc) {
         svc.record_marketplace_usage(usage).await;
     }
 }

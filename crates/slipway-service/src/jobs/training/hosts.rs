@@ -107,8 +107,9 @@ async fn set_starting_message(
 }
 
 /// Host `n`'s (1-based) container: the job's image, entrypoint,
-/// arguments and environment, its own `/opt/ml` (`wd`) and host name, on
-/// `cluster_network` when the job has several hosts.
+/// arguments and environment, its own `/opt/ml` (`wd`), host name and
+/// instance group's limits, on `cluster_network` when the job has several
+/// hosts.
 pub fn container_spec(
     account: &AccountId,
     key: &str,
@@ -119,7 +120,7 @@ pub fn container_spec(
     cluster_network: Option<String>,
 ) -> ContainerSpec {
     let req = &job.doc.spec;
-    let plan = &job.doc.plan;
+    let shape = super::cluster::shape_of(&job.doc.plan, n);
     let mut env: std::collections::BTreeMap<String, String> =
         req.environment.clone().into_iter().collect();
     env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
@@ -141,8 +142,8 @@ pub fn container_spec(
                 .clone()
                 .unwrap_or_else(|| "/opt/ml/checkpoints".into())
         }),
-        nano_cpus: plan.nano_cpus,
-        memory_bytes: plan.memory_bytes,
+        nano_cpus: shape.nano_cpus,
+        memory_bytes: shape.memory_bytes,
         network_isolated: req.network_isolated(),
         host: training::host_name(n),
         cluster_network,

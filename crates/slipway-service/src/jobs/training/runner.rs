@@ -82,26 +82,45 @@ impl JobKind for Training {
         runner.run(entry)
     }
 
-    /// AWS bills a training job's billable time: training start to end.
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Option<Usage> {
-        let copy = doc.plan.algorithm_arn.as_ref()?;
-        if !svc.is_marketplace_arn(copy) {
-            return None;
-        }
+    /// AWS bills a training job's billable time: training start to end,
+    /// on each instance group (one report per group of a heterogeneous
+    /// cluster, `<job arn>#<group>`, so each is priced by its type).
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Vec<Usage> {
+        let Some(copy) = doc.plan.algorithm_arn.as_ref() else {
+            return Vec::new();
+        };
         let st = &doc.state;
-        let (start, end) = (st.training_start?, st.training_end?);
-        Some(Usage {
-            id: record.arn.clone(),
+        let (Some(start), Some(end)) = (st.training_start, st.training_end) else {
+            return Vec::new();
+        };
+        if !svc.is_marketplace_arn(copy) {
+            return Vec::new();
+        }
+        let usage = |id: String, instance_type: &str, count: u32| Usage {
+            id,
             user: record.account.clone(),
             copy_arn: copy.clone(),
             kind: UsageKind::Training,
-            instance_type: doc.plan.instance_type.clone(),
-            instance_count: instance_count(doc.spec.resource_config.instance_count),
+            instance_type: instance_type.to_owned(),
+            instance_count: count,
             start,
             end: end.max(start),
             units: 0,
             resource_arn: record.arn.clone(),
-        })
+        };
+        if doc.plan.instance_groups.is_empty() {
+            let count = instance_count(doc.spec.resource_config.instance_count);
+            return vec![usage(record.arn.clone(), &doc.plan.instance_type, count)];
+        }
+        doc.plan
+            .instance_groups
+            .iter()
+            .map(|g| {
+                let id = format!("{}#{}", record.arn, g.name);
+                let count = u32::try_from(g.count).unwrap_or(u32::MAX);
+                usage(id, &g.instance_type, count)
+            })
+            .collect()
     }
 
     fn resume<'a>(
@@ -338,12 +357,12 @@ impl Runner {
             Ok(job) => job,
             Err(e) => return e,
         };
-        let plan = &job.doc.plan;
+        let shape = super::cluster::shape_of(&job.doc.plan, n);
         let reason = outputs::failure_reason(
             &wd.for_host(n),
             exit,
-            &plan.instance_type,
-            plan.memory_bytes,
+            shape.instance_type,
+            shape.memory_bytes,
             tail,
         )
         .await;

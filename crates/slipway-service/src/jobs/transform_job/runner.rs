@@ -79,13 +79,17 @@ impl JobKind for Transform {
     }
 
     /// From the job's start (the container's preparation) to its end.
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Option<Usage> {
-        let copy = doc.plan.metered.as_ref()?;
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Vec<Usage> {
+        let Some(copy) = doc.plan.metered.as_ref() else {
+            return Vec::new();
+        };
+        let (Some(start), Some(end)) = (doc.state.start, doc.state.end) else {
+            return Vec::new();
+        };
         if !svc.is_marketplace_arn(copy) {
-            return None;
+            return Vec::new();
         }
-        let (start, end) = (doc.state.start?, doc.state.end?);
-        Some(Usage {
+        vec![Usage {
             id: record.arn.clone(),
             user: record.account.clone(),
             copy_arn: copy.clone(),
@@ -96,7 +100,7 @@ impl JobKind for Transform {
             end: end.max(start),
             units: 0,
             resource_arn: record.arn.clone(),
-        })
+        }]
     }
 
     fn resume<'a>(
