@@ -10,6 +10,7 @@ use super::state::{Plan, PlannedGroup};
 use crate::error::{Error, Result};
 use crate::jobs::instance_types;
 use crate::jobs::JobSettings;
+use crate::marketplace::instance_count;
 use slipway_executor::workdir::{HostGroup, Shard, HOMOGENEOUS_GROUP};
 use std::collections::HashSet;
 
@@ -122,6 +123,25 @@ pub fn shape_of(plan: &Plan, n: usize) -> HostShape<'_> {
         nano_cpus: plan.nano_cpus,
         memory_bytes: plan.memory_bytes,
     }
+}
+
+/// What metering reports: each instance group's name (`None` for a
+/// homogeneous cluster), instance type and host count.
+pub fn metered_groups<'a>(
+    req: &TrainingJobSpec,
+    plan: &'a Plan,
+) -> Vec<(Option<&'a str>, &'a str, u32)> {
+    if plan.instance_groups.is_empty() {
+        let count = instance_count(req.resource_config.instance_count);
+        return vec![(None, plan.instance_type.as_str(), count)];
+    }
+    plan.instance_groups
+        .iter()
+        .map(|g| {
+            let count = u32::try_from(g.count).unwrap_or(u32::MAX);
+            (Some(g.name.as_str()), g.instance_type.as_str(), count)
+        })
+        .collect()
 }
 
 /// The cluster a request asks for, checked: `InstanceGroups` or
@@ -339,5 +359,37 @@ mod tests {
         assert_eq!(shard_of(&req, train, 1), None);
         assert_eq!(shard_of(&req, train, 3), Some(Shard { index: 1, count: 3 }));
         assert_eq!(shard_of(&req, all, 2), None);
+    }
+
+    #[test]
+    fn each_group_is_metered_with_its_type_and_count() {
+        let req = request(
+            json!([
+                {"instance_group_name": "gpu", "instance_type": "ml.m5.large", "instance_count": 1},
+                {"instance_group_name": "cpu", "instance_type": "ml.c5.xlarge", "instance_count": 2},
+            ]),
+            json!([]),
+        );
+        let settings = JobSettings::new(std::path::PathBuf::from("/w"));
+        let (instance_groups, first) = plan_cluster(&req, &settings).expect("valid");
+        assert_eq!(first, "ml.m5.large");
+        let plan = Plan {
+            image: "i".into(),
+            metric_definitions: Vec::new(),
+            instance_type: first,
+            nano_cpus: 1,
+            memory_bytes: 1,
+            max_runtime_seconds: 1,
+            algorithm_arn: None,
+            instance_groups,
+        };
+        assert_eq!(
+            metered_groups(&req, &plan),
+            [
+                (Some("gpu"), "ml.m5.large", 1),
+                (Some("cpu"), "ml.c5.xlarge", 2)
+            ]
+        );
+        assert_eq!(shape_of(&plan, 3).instance_type, "ml.c5.xlarge");
     }
 }

@@ -15,7 +15,7 @@ use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::logship::Tail;
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
-use crate::marketplace::{instance_count, Usage, UsageKind};
+use crate::marketplace::{Usage, UsageKind};
 use crate::{Error, Result, Service};
 use slipway_core::ports::engine::{ContainerId, ContainerSpec, ExitStatus, NetworkMode};
 use slipway_core::time_util::Micros;
@@ -96,29 +96,22 @@ impl JobKind for Training {
         if !svc.is_marketplace_arn(copy) {
             return Vec::new();
         }
-        let usage = |id: String, instance_type: &str, count: u32| Usage {
-            id,
-            user: record.account.clone(),
-            copy_arn: copy.clone(),
-            kind: UsageKind::Training,
-            instance_type: instance_type.to_owned(),
-            instance_count: count,
-            start,
-            end: end.max(start),
-            units: 0,
-            resource_arn: record.arn.clone(),
-        };
-        if doc.plan.instance_groups.is_empty() {
-            let count = instance_count(doc.spec.resource_config.instance_count);
-            return vec![usage(record.arn.clone(), &doc.plan.instance_type, count)];
-        }
-        doc.plan
-            .instance_groups
-            .iter()
-            .map(|g| {
-                let id = format!("{}#{}", record.arn, g.name);
-                let count = u32::try_from(g.count).unwrap_or(u32::MAX);
-                usage(id, &g.instance_type, count)
+        super::cluster::metered_groups(&doc.spec, &doc.plan)
+            .into_iter()
+            .map(|(group, instance_type, instance_count)| Usage {
+                id: match group {
+                    Some(g) => format!("{}#{g}", record.arn),
+                    None => record.arn.clone(),
+                },
+                user: record.account.clone(),
+                copy_arn: copy.clone(),
+                kind: UsageKind::Training,
+                instance_type: instance_type.to_owned(),
+                instance_count,
+                start,
+                end: end.max(start),
+                units: 0,
+                resource_arn: record.arn.clone(),
             })
             .collect()
     }
