@@ -74,12 +74,12 @@ def for_groups(ch: dict, *groups: str) -> dict:
     return ch
 
 
-def hetero_request(name: str, bucket: str, **extra) -> dict:
+def hetero_request(name: str, bucket: str, hyper: dict | None = None, **extra) -> dict:
     """`train` for the gpu group only, `validation` for both."""
     req = training_request(name, bucket, [
         for_groups(channel("train", f"s3://{bucket}/train/", ContentType="text/csv"), "gpu"),
         for_groups(channel("validation", f"s3://{bucket}/validation/", ContentType="text/csv"), "gpu", "cpu"),
-    ], hyper={"epochs": "100"}, **extra)
+    ], hyper=hyper or {"epochs": "100"}, **extra)
     req["ResourceConfig"] = {"InstanceGroups": [dict(g) for g in GROUPS], "VolumeSizeInGB": 5}
     return req
 
@@ -137,10 +137,10 @@ def test_two_groups_each_host_sees_its_group_and_gets_its_channels(server, sm, s
 
 def test_each_container_gets_its_groups_limits(sm, bucket):
     """While the job runs, each container has its own group's memory limit
-    (ml.m5.large: 8 GiB; ml.c5.large: 4 GiB) and CPUs (2 each)."""
+    (ml.m5.large: 8 GiB; ml.t3.medium: 4 GiB) and CPUs (2 each)."""
     name = uniq("hetero-limits")
     req = hetero_request(name, bucket, hyper={"mode": "hang"}, max_runtime=600)
-    req["ResourceConfig"]["InstanceGroups"][1]["InstanceType"] = "ml.c5.large"
+    req["ResourceConfig"]["InstanceGroups"][1]["InstanceType"] = "ml.t3.medium"
     arn = sm.create_training_job(**req)["TrainingJobArn"]
     try:
         wait_for(sm, name, until=("Training",), timeout=120)
@@ -239,6 +239,9 @@ def algorithm_doc(name: str, *, distributed: bool) -> dict:
         "AlgorithmName": name,
         "TrainingSpecification": {
             "TrainingImage": SAMPLE_IMAGE,
+            "SupportedHyperParameters": [
+                {"Name": "epochs", "Type": "Integer", "IsTunable": False, "IsRequired": False,
+                 "Range": {"IntegerParameterRangeSpecification": {"MinValue": "1", "MaxValue": "5000"}}}],
             "SupportedTrainingInstanceTypes": ["ml.m5.large", "ml.c5.xlarge"],
             "SupportsDistributedTraining": distributed,
             "TrainingChannels": [
