@@ -45,6 +45,8 @@ export function AlgorithmSection({ job }: { job: Job }) {
 
 export function InputSection({ job }: { job: Job }) {
   const channels = job.InputDataConfig ?? [];
+  // A heterogeneous cluster's channels may go to some instance groups only.
+  const grouped = channels.some((c) => (c.DataSource?.S3DataSource?.InstanceGroupNames ?? []).length > 0);
   return (
     <Section title="Input data configuration">
       {channels.length === 0 ? (
@@ -61,6 +63,7 @@ export function InputSection({ job }: { job: Job }) {
                 <th scope="col">Compression type</th>
                 <th scope="col">Input mode</th>
                 <th scope="col">Distribution</th>
+                {grouped && <th scope="col">Instance groups</th>}
               </tr>
             </thead>
             <tbody>
@@ -77,6 +80,7 @@ export function InputSection({ job }: { job: Job }) {
                     <td>{c.CompressionType ?? "None"}</td>
                     <td>{c.InputMode ?? job.AlgorithmSpecification?.TrainingInputMode ?? "—"}</td>
                     <td>{s?.S3DataDistributionType ?? "—"}</td>
+                    {grouped && <td>{s?.InstanceGroupNames?.length ? s.InstanceGroupNames.join(", ") : "all"}</td>}
                   </tr>
                 );
               })}

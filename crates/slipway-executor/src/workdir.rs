@@ -136,21 +136,46 @@ async fn write_json(path: &Path, value: &Value) -> Result<(), DataError> {
     tokio::fs::write(path, text).await.map_err(io_err(path))
 }
 
-/// `resourceconfig.json` of host `current` (1-based) of a homogeneous
-/// cluster of `count` hosts: `hosts` sorted as AWS sorts them
-/// (`algo-1`, `algo-2`, … `algo-10`).
-pub fn resource_config(current: usize, count: usize, instance_type: &str) -> Value {
-    let hosts: Vec<String> = (1..=count.max(1)).map(|n| format!("algo-{n}")).collect();
+/// The group name the training toolkit gives a homogeneous cluster.
+pub const HOMOGENEOUS_GROUP: &str = "homogeneousCluster";
+
+/// One instance group of a cluster, as `resourceconfig.json` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostGroup<'a> {
+    pub name: &'a str,
+    pub instance_type: &'a str,
+    pub count: usize,
+}
+
+/// `resourceconfig.json` of host `current` (1-based) of a cluster of
+/// `groups`: hosts are numbered `algo-1` … `algo-N` across the groups in
+/// their order; `hosts` is sorted as AWS sorts it (`algo-1`, `algo-2`, …
+/// `algo-10`). A homogeneous cluster is one group, [`HOMOGENEOUS_GROUP`].
+pub fn resource_config(current: usize, groups: &[HostGroup<'_>]) -> Value {
+    let mut next = 1;
+    let mut current_group = groups.first();
+    let mut described = Vec::with_capacity(groups.len());
+    for g in groups {
+        let hosts: Vec<String> = (next..next + g.count)
+            .map(|n| format!("algo-{n}"))
+            .collect();
+        if (next..next + g.count).contains(&current) {
+            current_group = Some(g);
+        }
+        next += g.count;
+        described.push(json!({
+            "instance_group_name": g.name,
+            "instance_type": g.instance_type,
+            "hosts": hosts,
+        }));
+    }
+    let hosts: Vec<String> = (1..next.max(2)).map(|n| format!("algo-{n}")).collect();
     json!({
         "current_host": format!("algo-{}", current.max(1)),
-        "current_instance_type": instance_type,
-        "current_group_name": "homogeneousCluster",
+        "current_instance_type": current_group.map_or("", |g| g.instance_type),
+        "current_group_name": current_group.map_or(HOMOGENEOUS_GROUP, |g| g.name),
         "hosts": hosts,
-        "instance_groups": [{
-            "instance_group_name": "homogeneousCluster",
-            "instance_type": instance_type,
-            "hosts": hosts,
-        }],
+        "instance_groups": described,
         "network_interface_name": "eth0",
     })
 }
@@ -290,17 +315,57 @@ mod tests {
         assert!(Shard { index: 2, count: 3 }.of(&[1, 2]).is_empty());
     }
 
+    fn homogeneous(count: usize) -> [HostGroup<'static>; 1] {
+        [HostGroup {
+            name: HOMOGENEOUS_GROUP,
+            instance_type: "ml.m5.large",
+            count,
+        }]
+    }
+
     #[test]
     fn resource_config_names_the_host_and_sorts_the_cluster() {
-        let rc = resource_config(2, 10, "ml.m5.large");
+        let rc = resource_config(2, &homogeneous(10));
         assert_eq!(rc["current_host"], "algo-2");
+        assert_eq!(rc["current_group_name"], HOMOGENEOUS_GROUP);
         assert_eq!(rc["hosts"][9], "algo-10");
         assert_eq!(rc["hosts"][1], "algo-2");
         assert_eq!(rc["instance_groups"][0]["hosts"], rc["hosts"]);
         assert_eq!(
-            resource_config(1, 1, "ml.m5.large")["hosts"],
+            resource_config(1, &homogeneous(1))["hosts"],
             json!(["algo-1"])
         );
+    }
+
+    #[test]
+    fn groups_number_their_hosts_in_order_and_each_host_knows_its_own() {
+        let groups = [
+            HostGroup {
+                name: "gpu",
+                instance_type: "ml.p3.2xlarge",
+                count: 1,
+            },
+            HostGroup {
+                name: "cpu",
+                instance_type: "ml.c5.xlarge",
+                count: 2,
+            },
+        ];
+        let rc = resource_config(3, &groups);
+        assert_eq!(rc["current_host"], "algo-3");
+        assert_eq!(rc["current_group_name"], "cpu");
+        assert_eq!(rc["current_instance_type"], "ml.c5.xlarge");
+        assert_eq!(rc["hosts"], json!(["algo-1", "algo-2", "algo-3"]));
+        assert_eq!(
+            rc["instance_groups"],
+            json!([
+                {"instance_group_name": "gpu", "instance_type": "ml.p3.2xlarge", "hosts": ["algo-1"]},
+                {"instance_group_name": "cpu", "instance_type": "ml.c5.xlarge", "hosts": ["algo-2", "algo-3"]},
+            ])
+        );
+        let first = resource_config(1, &groups);
+        assert_eq!(first["current_group_name"], "gpu");
+        assert_eq!(first["current_instance_type"], "ml.p3.2xlarge");
     }
 
     #[test]

@@ -38,6 +38,11 @@ impl MlRoot {
         self.root.join("input/config").join(name)
     }
 
+    /// `input/data/`: one entry per channel (a directory, or Pipe FIFOs).
+    pub fn input_data_dir(&self) -> PathBuf {
+        self.root.join("input/data")
+    }
+
     /// `input/data/<channel>` (File mode channel directory).
     pub fn channel_dir(&self, channel: &str) -> PathBuf {
         self.root.join("input/data").join(channel)

@@ -324,17 +324,25 @@ fn keep_checkpoint(root: &MlRoot) {
     }
 }
 
+/// Logs `resourceconfig.json` whole (on one line: which host, group and
+/// instance type this is, and the cluster) and the entries of
+/// `input/data/` (the channels this host was given), so a platform's test
+/// can see from the log what each host got.
 fn log_resource_config(root: &MlRoot) {
     let path = root.config_file("resourceconfig.json");
     match std::fs::read_to_string(&path).map(|t| serde_json::from_str::<Value>(&t)) {
-        Ok(Ok(cfg)) => say!(
-            "resource config: current_host={} hosts={}",
-            cfg.get("current_host").unwrap_or(&Value::Null),
-            cfg.get("hosts").unwrap_or(&Value::Null)
-        ),
+        Ok(Ok(cfg)) => say!("resource config: {cfg}"),
         Ok(Err(e)) => say!("warning: {} is not valid JSON: {e}", path.display()),
         Err(e) => say!("warning: cannot read {}: {e}", path.display()),
     }
+    let mut entries: Vec<String> = std::fs::read_dir(root.input_data_dir())
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    say!("input data: {}", Value::from(entries));
 }
 
 fn load_required_channel(root: &MlRoot, name: &str) -> Result<Dataset, String> {

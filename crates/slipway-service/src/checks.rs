@@ -215,15 +215,35 @@ pub fn training_job_definition(
     def: &TrainingJobDefinition,
     field: &str,
 ) -> Result<()> {
-    let instance_type = def.resource_config.instance_type.as_deref();
-    if let Some(it) = instance_type {
+    let rc = &def.resource_config;
+    // A heterogeneous cluster: every group's type must be supported, and
+    // its hosts in all count as the instance count.
+    let types: Vec<(String, &str)> = if rc.instance_groups.is_empty() {
+        rc.instance_type
+            .iter()
+            .map(|t| (format!("{field}.ResourceConfig.InstanceType"), t.as_str()))
+            .collect()
+    } else {
+        rc.instance_groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let f = format!(
+                    "{field}.ResourceConfig.InstanceGroups.{}.InstanceType",
+                    i + 1
+                );
+                (f, g.instance_type.as_str())
+            })
+            .collect()
+    };
+    for (f, it) in types {
         if !spec
             .supported_training_instance_types
             .iter()
             .any(|s| s == it)
         {
             return Err(Error::invalid(
-                format!("{field}.ResourceConfig.InstanceType"),
+                f,
                 format!(
                     "Instance type {it} is not in the algorithm's SupportedTrainingInstanceTypes [{}].",
                     spec.supported_training_instance_types.join(", ")
@@ -231,14 +251,31 @@ pub fn training_job_definition(
             ));
         }
     }
-    let count = def.resource_config.instance_count.unwrap_or(1);
-    if count > 1 && spec.supports_distributed_training != Some(true) {
-        return Err(Error::invalid(
-            format!("{field}.ResourceConfig.InstanceCount"),
-            format!(
-                "InstanceCount {count} needs an algorithm with SupportsDistributedTraining=true."
-            ),
-        ));
+    let distributed = spec.supports_distributed_training == Some(true);
+    if rc.instance_groups.is_empty() {
+        let count = rc.instance_count.unwrap_or(1);
+        if count > 1 && !distributed {
+            return Err(Error::invalid(
+                format!("{field}.ResourceConfig.InstanceCount"),
+                format!(
+                    "InstanceCount {count} needs an algorithm with SupportsDistributedTraining=true."
+                ),
+            ));
+        }
+    } else {
+        let count: i64 = rc
+            .instance_groups
+            .iter()
+            .map(|g| g.instance_count.max(0))
+            .sum();
+        if count > 1 && !distributed {
+            return Err(Error::invalid(
+                format!("{field}.ResourceConfig.InstanceGroups"),
+                format!(
+                    "InstanceGroups with {count} instances in all need an algorithm with SupportsDistributedTraining=true."
+                ),
+            ));
+        }
     }
     let mut given = HashSet::new();
     for (i, ch) in def.input_data_config.iter().enumerate() {

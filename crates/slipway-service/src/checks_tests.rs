@@ -115,6 +115,35 @@ fn instance_type_and_count_must_be_supported() {
 }
 
 #[test]
+fn every_instance_group_must_be_supported_and_their_hosts_count_together() {
+    let mut spec = training();
+    let mut d = definition(json!({"epochs": "2"}), &["train"]);
+    d.resource_config = crate::testkit::spec(json!({"InstanceGroups": [
+        {"InstanceGroupName": "a", "InstanceType": "ml.m5.large", "InstanceCount": 1},
+        {"InstanceGroupName": "b", "InstanceType": "ml.c5.xlarge", "InstanceCount": 1},
+    ]}));
+    assert_eq!(
+        field_of(training_job_definition(&spec, &d, "P")),
+        "P.ResourceConfig.InstanceGroups.2.InstanceType"
+    );
+    spec.supported_training_instance_types
+        .push("ml.c5.xlarge".into());
+    // Two groups of one host each: two hosts, a distributed job.
+    match training_job_definition(&spec, &d, "P") {
+        Err(Error::Invalid { field, reason }) => {
+            assert_eq!(field, "P.ResourceConfig.InstanceGroups");
+            assert_eq!(
+                reason,
+                "InstanceGroups with 2 instances in all need an algorithm with SupportsDistributedTraining=true."
+            );
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    spec.supports_distributed_training = Some(true);
+    training_job_definition(&spec, &d, "P").expect("a distributed algorithm runs on both groups");
+}
+
+#[test]
 fn ranges_must_match_the_declared_type() {
     let mut spec = training();
     spec.supported_hyper_parameters[0].kind = "Continuous".into();

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use training::{
-    CheckpointConfig, DataSource, OutputDataConfig, ResourceConfig, S3DataSource, ShuffleConfig,
-    StoppingCondition, TrainingAlgorithm, TrainingChannel, TrainingJobSpec,
+    CheckpointConfig, DataSource, InstanceGroup, OutputDataConfig, ResourceConfig, S3DataSource,
+    ShuffleConfig, StoppingCondition, TrainingAlgorithm, TrainingChannel, TrainingJobSpec,
 };
 pub use transform::{
     DataProcessingSpec, ModelClientConfig, TransformDataSource, TransformInput, TransformJobSpec,

@@ -98,6 +98,10 @@ pub struct S3DataSource {
     pub s3_uri: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_data_distribution_type: Option<String>,
+    /// Heterogeneous clusters: only the hosts of these instance groups
+    /// get the channel (empty: every host).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_group_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -113,6 +117,19 @@ pub struct ResourceConfig {
     pub instance_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_count: Option<i64>,
+    /// A heterogeneous cluster (instead of `instance_type` and
+    /// `instance_count`): its hosts are numbered across the groups in
+    /// this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_groups: Vec<InstanceGroup>,
+}
+
+/// One group of a heterogeneous cluster (`ResourceConfig.InstanceGroups`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InstanceGroup {
+    pub instance_group_name: String,
+    pub instance_type: String,
+    pub instance_count: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

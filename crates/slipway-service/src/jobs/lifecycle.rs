@@ -50,8 +50,9 @@ pub(crate) trait JobKind: Send + Sync + 'static {
     ) -> impl Future<Output = ()> + Send + 'static;
 
     /// What an ended job used of a published copy (metering), if it ran
-    /// one.
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Option<Usage>;
+    /// one: one report per instance type it ran on (a heterogeneous
+    /// training cluster has several).
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &Self::Doc) -> Vec<Usage>;
 
     /// Whether the job runs a published copy, so that its usage is owed
     /// from its start (`jobs/metering.rs`).

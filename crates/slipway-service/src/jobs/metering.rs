@@ -58,10 +58,13 @@ pub(crate) async fn meter_ended<K: JobKind>(svc: &Service, account: &AccountId, 
         return;
     }
     let recorded = match crate::resources::decode::<K::Doc>(&record) {
-        Ok(doc) => match K::usage(svc, &record, &doc) {
-            Some(usage) => svc.record_marketplace_usage(usage).await,
-            None => true,
-        },
+        Ok(doc) => {
+            let mut all = true;
+            for usage in K::usage(svc, &record, &doc) {
+                all &= svc.record_marketplace_usage(usage).await;
+            }
+            all
+        }
         Err(_) => true,
     };
     // Kept when recording failed (a full disk): the next start retries.

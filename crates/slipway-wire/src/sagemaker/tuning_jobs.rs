@@ -165,6 +165,7 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
             spec::ResourceConfig {
                 instance_type: h.instance_type,
                 instance_count: h.instance_count,
+                instance_groups: Vec::new(),
             }
         }
         (None, None) => {

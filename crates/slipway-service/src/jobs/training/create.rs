@@ -221,31 +221,7 @@ impl TrainingJobs<'_> {
                 ));
             }
         }
-        let rc = &req.resource_config;
-        let Some(instance_type) = rc.instance_type.clone() else {
-            return Err(Error::invalid(
-                "ResourceConfig.InstanceType",
-                "ResourceConfig.InstanceType is required (Slipway does not run heterogeneous InstanceGroups).",
-            ));
-        };
-        let count = rc.instance_count.unwrap_or(1);
-        if count < 1 {
-            return Err(Error::invalid(
-                "ResourceConfig.InstanceCount",
-                format!("ResourceConfig.InstanceCount must be at least 1; it is {count}."),
-            ));
-        }
-        // Each host is a container; a job that could never get all its
-        // container slots at once would wait forever.
-        let cap = settings.max_training_containers.max(1);
-        if usize::try_from(count).map_or(true, |c| c > cap) {
-            return Err(Error::invalid(
-                "ResourceConfig.InstanceCount",
-                format!(
-                    "InstanceCount {count} is more than this server runs at once: it runs at most {cap} training containers (SLIPWAY_MAX_TRAINING_CONTAINERS)."
-                ),
-            ));
-        }
+        let (instance_groups, instance_type) = super::cluster::plan_cluster(req, settings)?;
         let limits = instance_types::resolve(&instance_type)
             .limits(settings.host_cpus, settings.memory_cap_bytes);
         let max_runtime = req
@@ -265,6 +241,7 @@ impl TrainingJobs<'_> {
             memory_bytes: limits.memory_bytes,
             max_runtime_seconds: max_runtime,
             algorithm_arn,
+            instance_groups,
         })
     }
 

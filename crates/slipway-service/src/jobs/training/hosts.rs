@@ -109,8 +109,9 @@ async fn set_starting_message(
 }
 
 /// Host `n`'s (1-based) container: the job's image, entrypoint,
-/// arguments and environment, its own `/opt/ml` (`wd`) and host name, on
-/// `cluster_network` when the job has several hosts.
+/// arguments and environment, its own `/opt/ml` (`wd`), host name and
+/// instance group's limits, on `cluster_network` when the job has several
+/// hosts.
 pub fn container_spec(
     account: &AccountId,
     key: &str,
@@ -121,7 +122,7 @@ pub fn container_spec(
     cluster_network: Option<String>,
 ) -> ContainerSpec {
     let req = &job.doc.spec;
-    let plan = &job.doc.plan;
+    let shape = super::cluster::shape_of(&job.doc.plan, n);
     let mut env: std::collections::BTreeMap<String, String> =
         req.environment.clone().into_iter().collect();
     env.insert("TRAINING_JOB_NAME".into(), job.record.name.clone());
@@ -143,13 +144,49 @@ pub fn container_spec(
                 .clone()
                 .unwrap_or_else(|| "/opt/ml/checkpoints".into())
         }),
-        nano_cpus: plan.nano_cpus,
-        memory_bytes: plan.memory_bytes,
+        nano_cpus: shape.nano_cpus,
+        memory_bytes: shape.memory_bytes,
         network_isolated: req.network_isolated(),
         host: training::host_name(n),
         cluster_network,
     };
     training::container_spec(&container, wd)
+}
+
+/// The containers of hosts `algo-1`…`algo-count`, on a network of their
+/// own when there are several (made here). Internal under isolation: the
+/// hosts reach each other and nothing else (not this machine, not
+/// Slipway's port, no DNS), so they find each other by fixed addresses.
+pub(super) async fn container_specs(
+    rt: &JobRuntime,
+    (account, key): (&AccountId, &str),
+    job: &TrainingJob,
+    wd: &WorkDir,
+    image_id: &str,
+    count: usize,
+) -> Result<Vec<ContainerSpec>, Fatal> {
+    let network = (count > 1).then(|| network_name(account, key));
+    let mut addresses = None;
+    if let Some(net) = &network {
+        let isolated = job.doc.spec.network_isolated();
+        let info = rt.engine.ensure_network(net, isolated).await.map_err(|e| {
+            Fatal(format!(
+                "InternalServerError: creating the job's network: {e}"
+            ))
+        })?;
+        addresses = self::addresses(&info, count, isolated)?;
+    }
+    Ok((1..=count)
+        .map(|n| {
+            let host_wd = wd.for_host(n);
+            let mut spec =
+                container_spec(account, key, job, &host_wd, image_id, n, network.clone());
+            if let Some(a) = &addresses {
+                pin_address(&mut spec, a, n);
+            }
+            spec
+        })
+        .collect())
 }
 
 /// The addresses of hosts `algo-1`…`algo-count` on the job's network.

@@ -2,6 +2,7 @@
 //! runner that executes them (docs/contracts.md §2.6, §3).
 
 mod checkpoint_sync;
+pub mod cluster;
 pub mod create;
 mod finish;
 mod pipes;
@@ -116,5 +117,7 @@ mod tests;
 mod tests_checkpoints;
 #[cfg(test)]
 mod tests_distributed;
+#[cfg(test)]
+mod tests_groups;
 #[cfg(test)]
 mod tests_pipe;

@@ -3,11 +3,14 @@
 //! channels to download (§3.3). The executor lays the tree out
 //! (`slipway_executor::workdir`).
 
+use super::cluster::{self, receives, shard_of};
 use super::spec::{TrainingChannel, TrainingJobSpec};
 use super::state::Plan;
 use serde_json::{json, Map, Value};
 use slipway_executor::pipe::{Compression, RecordWrapper};
 use slipway_executor::workdir::{resource_config, ChannelSource, S3Source, Shard};
+
+pub use cluster::host_count;
 
 pub use slipway_executor::workdir::WorkDir;
 
@@ -18,13 +21,6 @@ pub fn channel_mode<'a>(req: &'a TrainingJobSpec, ch: &'a TrainingChannel) -> &'
         .unwrap_or(&req.algorithm_specification.training_input_mode)
 }
 
-/// How many hosts (containers) the job runs on.
-pub fn host_count(req: &TrainingJobSpec) -> usize {
-    usize::try_from(req.resource_config.instance_count.unwrap_or(1))
-        .unwrap_or(1)
-        .max(1)
-}
-
 /// The files of host `host`'s (1-based) `/opt/ml/input/config`, in the
 /// order they are written.
 pub fn config_files(req: &TrainingJobSpec, plan: &Plan, host: usize) -> Vec<(String, Value)> {
@@ -33,10 +29,13 @@ pub fn config_files(req: &TrainingJobSpec, plan: &Plan, host: usize) -> Vec<(Str
             "hyperparameters.json".to_owned(),
             json!(req.hyper_parameters),
         ),
-        ("inputdataconfig.json".to_owned(), input_data_config(req)),
+        (
+            "inputdataconfig.json".to_owned(),
+            input_data_config(req, host),
+        ),
         (
             "resourceconfig.json".to_owned(),
-            resource_config(host, host_count(req), &plan.instance_type),
+            resource_config(host, &cluster::host_groups(req, plan)),
         ),
     ];
     if let Some(cp) = &req.checkpoint_config {
@@ -47,12 +46,19 @@ pub fn config_files(req: &TrainingJobSpec, plan: &Plan, host: usize) -> Vec<(Str
     files
 }
 
+/// The channels host `host` (1-based) gets, in request order: all of
+/// them, or in a heterogeneous cluster those meant for its group.
+fn channels_of(req: &TrainingJobSpec, host: usize) -> impl Iterator<Item = &TrainingChannel> {
+    req.input_data_config
+        .iter()
+        .filter(move |ch| receives(req, ch, host))
+}
+
 /// The channels host `host` (1-based) downloads (File and FastFile), in
 /// request order: `ShardedByS3Key` channels of a job on several hosts give
 /// it its share.
 pub fn channel_sources(req: &TrainingJobSpec, host: usize) -> Vec<ChannelSource> {
-    req.input_data_config
-        .iter()
+    channels_of(req, host)
         .filter(|ch| channel_mode(req, ch) != "Pipe")
         .map(|ch| {
             let s3 = ch.data_source.s3_data_source.as_ref();
@@ -82,22 +88,9 @@ pub struct PipeSource {
     pub shard: Option<Shard>,
 }
 
-/// Host `host`'s (1-based) share of a `ShardedByS3Key` channel of a job on
-/// several hosts; `None`: every object.
-fn shard_of(req: &TrainingJobSpec, ch: &TrainingChannel, host: usize) -> Option<Shard> {
-    let count = host_count(req);
-    let s3 = ch.data_source.s3_data_source.as_ref()?;
-    let sharded = s3.s3_data_distribution_type.as_deref() == Some("ShardedByS3Key");
-    (sharded && count > 1).then(|| Shard {
-        index: host.max(1) - 1,
-        count,
-    })
-}
-
 /// The channels host `host` (1-based) reads in Pipe mode, in request order.
 pub fn pipe_sources(req: &TrainingJobSpec, host: usize) -> Vec<PipeSource> {
-    req.input_data_config
-        .iter()
+    channels_of(req, host)
         .filter(|ch| channel_mode(req, ch) == "Pipe")
         .filter_map(|ch| {
             let s3 = ch.data_source.s3_data_source.as_ref()?;
@@ -120,10 +113,10 @@ pub fn pipe_sources(req: &TrainingJobSpec, host: usize) -> Vec<PipeSource> {
         .collect()
 }
 
-/// `inputdataconfig.json`: one key per channel.
-pub fn input_data_config(req: &TrainingJobSpec) -> Value {
+/// Host `host`'s `inputdataconfig.json`: one key per channel it gets.
+pub fn input_data_config(req: &TrainingJobSpec, host: usize) -> Value {
     let mut out = Map::new();
-    for ch in &req.input_data_config {
+    for ch in channels_of(req, host) {
         let mut c = Map::new();
         if let Some(ct) = &ch.content_type {
             c.insert("ContentType".into(), json!(ct));
@@ -183,7 +176,7 @@ mod tests {
             (p.wrapper, p.compression, p.shuffle_seed),
             (RecordWrapper::RecordIo, Compression::Gzip, Some(7))
         );
-        let config = input_data_config(&req);
+        let config = input_data_config(&req, 1);
         assert_eq!(config["train"]["TrainingInputMode"], "Pipe");
         assert_eq!(config["code"]["TrainingInputMode"], "File");
     }

@@ -15,9 +15,9 @@ use crate::jobs::lifecycle::{self, JobKind};
 use crate::jobs::logship::Tail;
 use crate::jobs::record::SummaryFn;
 use crate::jobs::{JobRuntime, StopKind};
-use crate::marketplace::{instance_count, Usage, UsageKind};
+use crate::marketplace::{Usage, UsageKind};
 use crate::{Error, Result, Service};
-use slipway_core::ports::engine::{ContainerId, ContainerSpec, ExitStatus, NetworkMode};
+use slipway_core::ports::engine::{ContainerId, ExitStatus, NetworkMode};
 use slipway_core::time_util::Micros;
 use slipway_core::AccountId;
 use slipway_core::{ResourceKind, ResourceRecord};
@@ -82,7 +82,6 @@ impl JobKind for Training {
         runner.run(entry)
     }
 
-    /// AWS bills a training job's billable time: training start to end.
     fn runs_copy(svc: &Service, doc: &TrainingJobDocument) -> bool {
         doc.plan
             .algorithm_arn
@@ -90,25 +89,38 @@ impl JobKind for Training {
             .is_some_and(|copy| svc.is_marketplace_arn(copy))
     }
 
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Option<Usage> {
-        let copy = doc.plan.algorithm_arn.as_ref()?;
-        if !svc.is_marketplace_arn(copy) {
-            return None;
-        }
+    /// AWS bills a training job's billable time: training start to end,
+    /// on each instance group (one report per group of a heterogeneous
+    /// cluster, `<job arn>#<group>`, so each is priced by its type).
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TrainingJobDocument) -> Vec<Usage> {
+        let Some(copy) = doc.plan.algorithm_arn.as_ref() else {
+            return Vec::new();
+        };
         let st = &doc.state;
-        let (start, end) = (st.training_start?, st.training_end?);
-        Some(Usage {
-            id: record.arn.clone(),
-            user: record.account.clone(),
-            copy_arn: copy.clone(),
-            kind: UsageKind::Training,
-            instance_type: doc.plan.instance_type.clone(),
-            instance_count: instance_count(doc.spec.resource_config.instance_count),
-            start,
-            end: end.max(start),
-            units: 0,
-            resource_arn: record.arn.clone(),
-        })
+        let (Some(start), Some(end)) = (st.training_start, st.training_end) else {
+            return Vec::new();
+        };
+        if !svc.is_marketplace_arn(copy) {
+            return Vec::new();
+        }
+        super::cluster::metered_groups(&doc.spec, &doc.plan)
+            .into_iter()
+            .map(|(group, instance_type, instance_count)| Usage {
+                id: match group {
+                    Some(g) => format!("{}#{g}", record.arn),
+                    None => record.arn.clone(),
+                },
+                user: record.account.clone(),
+                copy_arn: copy.clone(),
+                kind: UsageKind::Training,
+                instance_type: instance_type.to_owned(),
+                instance_count,
+                start,
+                end: end.max(start),
+                units: 0,
+                resource_arn: record.arn.clone(),
+            })
+            .collect()
     }
 
     fn resume<'a>(
@@ -345,12 +357,12 @@ impl Runner {
             Ok(job) => job,
             Err(e) => return e,
         };
-        let plan = &job.doc.plan;
+        let shape = super::cluster::shape_of(&job.doc.plan, n);
         let reason = outputs::failure_reason(
             &wd.for_host(n),
             exit,
-            &plan.instance_type,
-            plan.memory_bytes,
+            shape.instance_type,
+            shape.memory_bytes,
             tail,
         )
         .await;
@@ -389,42 +401,15 @@ impl Runner {
         if self.stop_requested() {
             return Ok(None);
         }
-        let network = (count > 1).then(|| hosts::network_name(&self.account, &self.key));
-        let mut addresses = None;
-        if let Some(net) = &network {
-            // Internal under isolation: the hosts reach each other and
-            // nothing else (not the host, not Slipway's port, no DNS).
-            let info = self
-                .rt
-                .engine
-                .ensure_network(net, req.network_isolated())
-                .await
-                .map_err(|e| {
-                    Fatal(format!(
-                        "InternalServerError: creating the job's network: {e}"
-                    ))
-                })?;
-            addresses = hosts::addresses(&info, count, req.network_isolated())?;
-        }
-        let specs: Vec<ContainerSpec> = (1..=count)
-            .map(|n| {
-                let host_wd = wd.for_host(n);
-                let (account, key) = (&self.account, self.key.as_str());
-                let mut spec = hosts::container_spec(
-                    account,
-                    key,
-                    &job,
-                    &host_wd,
-                    &image.id,
-                    n,
-                    network.clone(),
-                );
-                if let Some(a) = &addresses {
-                    hosts::pin_address(&mut spec, a, n);
-                }
-                spec
-            })
-            .collect();
+        let specs = hosts::container_specs(
+            &self.rt,
+            (&self.account, &self.key),
+            &job,
+            wd,
+            &image.id,
+            count,
+        )
+        .await?;
         let mut ids = Vec::with_capacity(count);
         for spec in &specs {
             // A container of the same name can only be a leftover of an

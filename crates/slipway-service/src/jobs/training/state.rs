@@ -97,12 +97,27 @@ pub struct Plan {
     /// The image to run (the algorithm's when `AlgorithmName` is used).
     pub image: String,
     pub metric_definitions: Vec<MetricDefinition>,
+    /// `algo-1`'s instance type, and the limits it gives its container.
     pub instance_type: String,
     pub nano_cpus: i64,
     pub memory_bytes: i64,
     pub max_runtime_seconds: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm_arn: Option<String>,
+    /// A heterogeneous cluster's groups in request order (their hosts in
+    /// this order); empty for a homogeneous one (`cluster.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_groups: Vec<PlannedGroup>,
+}
+
+/// One instance group as the job runs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedGroup {
+    pub name: String,
+    pub instance_type: String,
+    pub count: usize,
+    pub nano_cpus: i64,
+    pub memory_bytes: i64,
 }
 
 /// How the job is doing; server-owned members of DescribeTrainingJob.

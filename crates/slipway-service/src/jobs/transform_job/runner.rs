@@ -79,7 +79,6 @@ impl JobKind for Transform {
         runner.run().await;
     }
 
-    /// From the job's start (the container's preparation) to its end.
     fn runs_copy(svc: &Service, doc: &TransformJobDocument) -> bool {
         doc.plan
             .metered
@@ -87,13 +86,18 @@ impl JobKind for Transform {
             .is_some_and(|copy| svc.is_marketplace_arn(copy))
     }
 
-    fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Option<Usage> {
-        let copy = doc.plan.metered.as_ref()?;
+    /// From the job's start (the container's preparation) to its end.
+    fn usage(svc: &Service, record: &ResourceRecord, doc: &TransformJobDocument) -> Vec<Usage> {
+        let Some(copy) = doc.plan.metered.as_ref() else {
+            return Vec::new();
+        };
+        let (Some(start), Some(end)) = (doc.state.start, doc.state.end) else {
+            return Vec::new();
+        };
         if !svc.is_marketplace_arn(copy) {
-            return None;
+            return Vec::new();
         }
-        let (start, end) = (doc.state.start?, doc.state.end?);
-        Some(Usage {
+        vec![Usage {
             id: record.arn.clone(),
             user: record.account.clone(),
             copy_arn: copy.clone(),
@@ -104,7 +108,7 @@ impl JobKind for Transform {
             end: end.max(start),
             units: 0,
             resource_arn: record.arn.clone(),
-        })
+        }]
     }
 
     fn resume<'a>(

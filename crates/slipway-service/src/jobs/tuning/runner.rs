@@ -62,8 +62,8 @@ impl JobKind for Tuning {
     }
 
     /// A tuning job uses nothing itself: its children are metered.
-    fn usage(_svc: &Service, _record: &ResourceRecord, _doc: &TuningJobDocument) -> Option<Usage> {
-        None
+    fn usage(_svc: &Service, _record: &ResourceRecord, _doc: &TuningJobDocument) -> Vec<Usage> {
+        Vec::new()
     }
 
     async fn resume(svc: &Service, _rt: &Arc<JobRuntime>, record: &ResourceRecord) {

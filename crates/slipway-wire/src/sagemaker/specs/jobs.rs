@@ -24,6 +24,7 @@ impl From<wire::Channel> for spec::TrainingChannel {
                     s3_data_type: s.s3_data_type,
                     s3_uri: s.s3_uri,
                     s3_data_distribution_type: s.s3_data_distribution_type,
+                    instance_group_names: s.instance_group_names.unwrap_or_default(),
                 }),
             },
             content_type: c.content_type,
@@ -51,6 +52,16 @@ impl From<wire::ResourceConfig> for spec::ResourceConfig {
         Self {
             instance_type: r.instance_type,
             instance_count: r.instance_count,
+            instance_groups: r
+                .instance_groups
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| spec::InstanceGroup {
+                    instance_group_name: g.instance_group_name,
+                    instance_type: g.instance_type,
+                    instance_count: g.instance_count,
+                })
+                .collect(),
         }
     }
 }
@@ -205,6 +216,8 @@ pub fn render_training_job(s: &TrainingJobSpec) -> Value {
                                 s3_data_type: d.s3_data_type.clone(),
                                 s3_uri: d.s3_uri.clone(),
                                 s3_data_distribution_type: d.s3_data_distribution_type.clone(),
+                                instance_group_names: Some(d.instance_group_names.clone())
+                                    .filter(|n| !n.is_empty()),
                                 ..Default::default()
                             }
                         }),
@@ -230,6 +243,18 @@ pub fn render_training_job(s: &TrainingJobSpec) -> Value {
         resource_config: Some(wire::ResourceConfig {
             instance_type: s.resource_config.instance_type.clone(),
             instance_count: s.resource_config.instance_count,
+            instance_groups: Some(
+                s.resource_config
+                    .instance_groups
+                    .iter()
+                    .map(|g| wire::InstanceGroup {
+                        instance_group_name: g.instance_group_name.clone(),
+                        instance_type: g.instance_type.clone(),
+                        instance_count: g.instance_count,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .filter(|g| !g.is_empty()),
             ..Default::default()
         }),
         stopping_condition: Some(wire::StoppingCondition {

@@ -162,6 +162,7 @@ fn training_spec(t: &TestService, name: &str) -> TrainingJobSpec {
                     s3_data_type: "S3Prefix".into(),
                     s3_uri: "s3://bucket/train/".into(),
                     s3_data_distribution_type: None,
+                    instance_group_names: Vec::new(),
                 }),
             },
             content_type: Some("text/csv".into()),
@@ -174,6 +175,7 @@ fn training_spec(t: &TestService, name: &str) -> TrainingJobSpec {
         resource_config: ResourceConfig {
             instance_type: Some("ml.m5.large".into()),
             instance_count: Some(1),
+            instance_groups: Vec::new(),
         },
         stopping_condition: StoppingCondition {
             max_runtime_in_seconds: Some(3600),
