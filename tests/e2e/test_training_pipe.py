@@ -202,7 +202,55 @@ def test_refusals(sm, bucket):
     req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataType"] = "AugmentedManifestFile"
     with pytest.raises(ClientError) as e:
         sm.create_training_job(**req)
-    assert "AugmentedManifestFile" in error_of(e)[1] and "not supported" in error_of(e)[1]
+    assert error_of(e)[:2] == ("ValidationException", "AttributeNames must name at least one attribute for channel "
+                           "'train' with S3DataType AugmentedManifestFile.")
+    req["InputDataConfig"][0]["InputMode"] = "File"
+    req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["AttributeNames"] = ["source-ref"]
+    with pytest.raises(ClientError) as e:
+        sm.create_training_job(**req)
+    assert "only valid in Pipe mode" in error_of(e)[1]
+
+
+def augmented_channel(uri: str, attributes: list[str], **extra) -> dict:
+    ch = pipe_channel(uri, **extra)
+    ch["DataSource"]["S3DataSource"].update(S3DataType="AugmentedManifestFile", AttributeNames=attributes)
+    return ch
+
+
+def test_an_augmented_manifest_streams_each_lines_attributes(sm, s3, bucket, file_model):
+    # Referenced objects only, each one RecordIO record: the File-mode data.
+    part2, part1 = f"s3://{bucket}/train/nested/part-2.csv", f"s3://{bucket}/train/part-1.csv"
+    lines = [{"label": "ignored", "source-ref": part2}, {"source-ref": part1, "label": 1}]
+    s3.put_object(Bucket=bucket, Key="aug/refs.manifest",
+                  Body="\n".join(json.dumps(l) for l in lines).encode())
+    d, model = run(sm, s3, bucket, [augmented_channel(f"s3://{bucket}/aug/refs.manifest", ["source-ref"],
+                                                      RecordWrapperType="RecordIO")])
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    assert d["InputDataConfig"][0]["DataSource"]["S3DataSource"]["AttributeNames"] == ["source-ref"]
+    assert model == file_model
+
+    # A value streamed as its text, after its line's object: the same
+    # model as File mode on the same bytes in one object.
+    row_a, row_b = "14.0,3.5,-1.0\n", "-2.0,0.5,2.0\n"
+    lines = [{"source-ref": part2, "row": row_a}, {"row": row_b, "source-ref": part1}]
+    s3.put_object(Bucket=bucket, Key="aug/rows.manifest",
+                  Body="\n".join(json.dumps(l) for l in lines).encode())
+    s3.put_object(Bucket=bucket, Key="augfile/all.csv",
+                  Body=linear_rows(80) + row_a.encode() + linear_rows(120) + row_b.encode())
+    d, want = run(sm, s3, bucket, [channel("train", f"s3://{bucket}/augfile/", ContentType="text/csv")])
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    d, model = run(sm, s3, bucket, [augmented_channel(f"s3://{bucket}/aug/rows.manifest", ["source-ref", "row"])])
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    for a, b in zip(model["weights"] + [model["bias"]], want["weights"] + [want["bias"]]):
+        assert abs(a - b) < 1e-6
+
+    # A line without an attribute fails the job, naming the line.
+    s3.put_object(Bucket=bucket, Key="aug/bad.manifest",
+                  Body=(json.dumps({"source-ref": part1}) + "\n" + json.dumps({"row": "x"})).encode())
+    d, _ = run(sm, s3, bucket, [augmented_channel(f"s3://{bucket}/aug/bad.manifest", ["source-ref"])])
+    assert d["TrainingJobStatus"] == "Failed"
+    assert d["FailureReason"] == (f"ClientError: Data download failed: augmented manifest s3://{bucket}/aug/bad.manifest, "
+                                  "line 2: no attribute 'source-ref'")
 
 
 def test_algorithm_channels_decide_pipe(sm, s3, bucket):

@@ -102,6 +102,9 @@ pub struct S3DataSource {
     /// get the channel (empty: every host).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_group_names: Vec<String>,
+    /// An augmented manifest's attributes streamed, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attribute_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -24,6 +24,7 @@
 //! reader never sees an end of stream that would pass a short stream for
 //! the whole channel; the runner stops the container.
 
+pub mod augmented;
 mod fifo;
 pub mod records;
 #[cfg(test)]
@@ -69,6 +70,10 @@ pub struct PipeChannel {
     pub compression: Compression,
     /// `ShuffleConfig.Seed`.
     pub shuffle_seed: Option<i64>,
+    /// Consecutive objects that make one item, shuffled together: 1, or
+    /// the attributes per line of an augmented manifest (each line's
+    /// parts stay together and in order).
+    pub parts_per_item: usize,
 }
 
 /// Why a channel's feeding ended early.
@@ -305,16 +310,19 @@ async fn feed_epoch(
     epoch: u64,
     pipe: &mut Sender,
 ) -> Result<(), PipeError> {
-    for i in records::epoch_order(ch.objects.len(), ch.shuffle_seed, epoch) {
-        let object = &ch.objects[i];
-        let failed = |e: PipeError| match e {
-            PipeError::Data(e) => StreamFailure::new(&ch.name, object, e.to_string()).into(),
-            PipeError::Record(why) => StreamFailure::new(&ch.name, object, why).into(),
-            other => other,
-        };
-        feed_object(source, object, ch, pipe)
-            .await
-            .map_err(failed)?;
+    let per_item = ch.parts_per_item.max(1);
+    let items: Vec<&[InputObject]> = ch.objects.chunks(per_item).collect();
+    for i in records::epoch_order(items.len(), ch.shuffle_seed, epoch) {
+        for object in items[i] {
+            let failed = |e: PipeError| match e {
+                PipeError::Data(e) => StreamFailure::new(&ch.name, object, e.to_string()).into(),
+                PipeError::Record(why) => StreamFailure::new(&ch.name, object, why).into(),
+                other => other,
+            };
+            feed_object(source, object, ch, pipe)
+                .await
+                .map_err(failed)?;
+        }
     }
     pipe.flush().await.map_err(write_err)?;
     Ok(())
@@ -341,7 +349,13 @@ async fn feed_object(
     ch: &PipeChannel,
     pipe: &mut Sender,
 ) -> Result<(), PipeError> {
-    if ch.wrapper == RecordWrapper::None && ch.compression == Compression::None {
+    // A value of an augmented manifest's line is text, never compressed.
+    let compression = if augmented::is_inline(object) {
+        Compression::None
+    } else {
+        ch.compression
+    };
+    if ch.wrapper == RecordWrapper::None && compression == Compression::None {
         // The stored chunks as they come: no copy.
         let mut body = source.open(object).await?;
         while let Some(chunk) = body.next().await {
@@ -356,7 +370,7 @@ async fn feed_object(
         RecordWrapper::None => None,
         RecordWrapper::RecordIo => {
             let mut finder = CutFinder::default();
-            let mut reader = open_decoded(source, object, ch.compression).await?;
+            let mut reader = open_decoded(source, object, compression).await?;
             loop {
                 let n = reader.read(&mut buf).await.map_err(read_err)?;
                 if n == 0 {
@@ -368,7 +382,7 @@ async fn feed_object(
             Some(RecordEncoder::new(len, cuts, &mut out))
         }
     };
-    let mut reader = open_decoded(source, object, ch.compression).await?;
+    let mut reader = open_decoded(source, object, compression).await?;
     loop {
         let n = reader.read(&mut buf).await.map_err(read_err)?;
         if n == 0 {

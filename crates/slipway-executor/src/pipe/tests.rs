@@ -10,6 +10,10 @@ struct Memory(HashMap<String, Vec<u8>>);
 #[async_trait::async_trait]
 impl ObjectSource for Memory {
     async fn open(&self, object: &InputObject) -> Result<ByteStream, DataError> {
+        if let Some(inline) = &object.prefetched {
+            let chunk: io::Result<bytes::Bytes> = Ok(inline.clone());
+            return Ok(Box::pin(futures::stream::iter([chunk])));
+        }
         let bytes = self
             .0
             .get(&object.key)
@@ -47,6 +51,7 @@ fn channel(objects: &[(&str, Vec<u8>)]) -> (Arc<dyn ObjectSource>, PipeChannel) 
         wrapper: RecordWrapper::None,
         compression: Compression::None,
         shuffle_seed: None,
+        parts_per_item: 1,
     };
     (Arc::new(source), ch)
 }
@@ -206,6 +211,51 @@ async fn gzip_and_recordio_and_shuffle_apply_per_object() {
             .collect()
     };
     assert_eq!((e0, e1), (want(0), want(1)));
+}
+
+/// An augmented manifest's lines: each line's parts (a referenced,
+/// gzipped object and an inline value, never gunzipped) go down as one
+/// RecordIO record each, and a shuffle moves whole lines.
+#[tokio::test]
+async fn augmented_lines_stream_their_parts_together_as_records() {
+    let gz = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let manifest: String = (0..10)
+        .map(|i| format!("{{\"source-ref\": \"s3://b/img{i}\", \"class\": {i}}}\n"))
+        .collect();
+    let attrs = vec!["source-ref".to_owned(), "class".to_owned()];
+    let lines = augmented::parse(manifest.as_bytes(), "s3://b/m", &attrs).unwrap();
+    let images: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|i| (format!("img{i}"), gz(format!("image-{i}").as_bytes())))
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = images
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let (tmp, dir) = data_dir();
+    let (source, mut ch) = channel(&refs);
+    ch.objects = lines.into_iter().flatten().collect();
+    ch.parts_per_item = 2;
+    ch.compression = Compression::Gzip;
+    ch.wrapper = RecordWrapper::RecordIo;
+    ch.shuffle_seed = Some(7);
+    prepare(&dir, std::slice::from_ref(&ch)).unwrap();
+    let _feeders = start(source, dir, vec![ch], Start::Fresh, "job");
+    let got = decode_recordio(&read_all(fifo_path(tmp.path(), "train_0")).await).unwrap();
+    let want: Vec<Vec<u8>> = epoch_order(10, Some(7), 0)
+        .into_iter()
+        .flat_map(|i| {
+            [
+                format!("image-{i}").into_bytes(),
+                i.to_string().into_bytes(),
+            ]
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_ne!(epoch_order(10, Some(7), 0), (0..10).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -484,6 +534,7 @@ async fn a_record_that_cannot_be_framed_is_reported() {
         wrapper: RecordWrapper::RecordIo,
         compression: Compression::None,
         shuffle_seed: None,
+        parts_per_item: 1,
     };
     prepare(&dir, std::slice::from_ref(&ch)).unwrap();
     let source = Arc::new(Shrinking(Default::default()));

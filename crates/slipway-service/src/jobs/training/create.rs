@@ -271,13 +271,15 @@ impl TrainingJobs<'_> {
             match s3.s3_data_type.as_str() {
                 "S3Prefix" | "ManifestFile" => {}
                 "AugmentedManifestFile" if pipe => {
-                    return Err(Error::invalid(
-                        format!("{field}.DataSource.S3DataSource.S3DataType"),
-                        format!(
-                            "S3DataType AugmentedManifestFile of channel '{}' is not supported by Slipway; use S3Prefix or ManifestFile.",
-                            ch.channel_name
-                        ),
-                    ))
+                    if s3.attribute_names.is_empty() {
+                        return Err(Error::invalid(
+                            format!("{field}.DataSource.S3DataSource.AttributeNames"),
+                            format!(
+                                "AttributeNames must name at least one attribute for channel '{}' with S3DataType AugmentedManifestFile.",
+                                ch.channel_name
+                            ),
+                        ));
+                    }
                 }
                 other => {
                     return Err(Error::invalid(

@@ -9,6 +9,7 @@ use crate::Service;
 use futures::future::BoxFuture;
 use slipway_core::AccountId;
 use slipway_executor::pipe::{self, AccountData, Feeders, PipeChannel, PipeDir, Start};
+use slipway_executor::transfer::{DataError, InputObject};
 use slipway_executor::Fatal;
 use std::sync::Arc;
 
@@ -25,16 +26,29 @@ async fn channels(
     let data = svc.job_data();
     let mut out = Vec::new();
     for src in prepare::pipe_sources(req, host) {
-        let objects = pipe::list_objects(&data, account, &src.uri, src.manifest, &src.name)
-            .await
-            .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
-        let objects = match src.shard {
-            Some(shard) => shard.of(&objects),
-            None => objects,
+        let failed = |e: DataError| Fatal(format!("ClientError: Data download failed: {e}"));
+        // An augmented manifest's lines are the items (each of its parts);
+        // a shard takes whole lines, as it takes whole objects.
+        let items: Vec<Vec<InputObject>> = if src.augmented.is_empty() {
+            pipe::list_objects(&data, account, &src.uri, src.manifest, &src.name)
+                .await
+                .map_err(failed)?
+                .into_iter()
+                .map(|o| vec![o])
+                .collect()
+        } else {
+            pipe::augmented::read_lines(&data, account, &src.uri, &src.augmented)
+                .await
+                .map_err(failed)?
+        };
+        let items = match src.shard {
+            Some(shard) => shard.of(&items),
+            None => items,
         };
         out.push(PipeChannel {
             name: src.name,
-            objects,
+            parts_per_item: src.augmented.len().max(1),
+            objects: items.into_iter().flatten().collect(),
             wrapper: src.wrapper,
             compression: src.compression,
             shuffle_seed: src.shuffle_seed,

@@ -81,6 +81,8 @@ pub struct PipeSource {
     pub name: String,
     pub uri: String,
     pub manifest: bool,
+    /// An augmented manifest's `AttributeNames` (empty for other sources).
+    pub augmented: Vec<String>,
     pub wrapper: RecordWrapper,
     pub compression: Compression,
     pub shuffle_seed: Option<i64>,
@@ -98,6 +100,11 @@ pub fn pipe_sources(req: &TrainingJobSpec, host: usize) -> Vec<PipeSource> {
                 name: ch.channel_name.clone(),
                 uri: s3.s3_uri.clone(),
                 manifest: s3.s3_data_type == "ManifestFile",
+                augmented: if s3.s3_data_type == "AugmentedManifestFile" {
+                    s3.attribute_names.clone()
+                } else {
+                    Vec::new()
+                },
                 wrapper: match ch.record_wrapper_type.as_deref() {
                     Some("RecordIO") => RecordWrapper::RecordIo,
                     _ => RecordWrapper::None,

@@ -25,6 +25,7 @@ impl From<wire::Channel> for spec::TrainingChannel {
                     s3_uri: s.s3_uri,
                     s3_data_distribution_type: s.s3_data_distribution_type,
                     instance_group_names: s.instance_group_names.unwrap_or_default(),
+                    attribute_names: s.attribute_names.unwrap_or_default(),
                 }),
             },
             content_type: c.content_type,

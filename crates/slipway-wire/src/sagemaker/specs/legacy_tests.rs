@@ -163,6 +163,7 @@ fn training_spec(t: &TestService, name: &str) -> TrainingJobSpec {
                     s3_uri: "s3://bucket/train/".into(),
                     s3_data_distribution_type: None,
                     instance_group_names: Vec::new(),
+                    attribute_names: Vec::new(),
                 }),
             },
             content_type: Some("text/csv".into()),
