@@ -183,13 +183,15 @@ impl Feeders {
     }
 }
 
-/// The first data failure among `watches` (the feeders of every host):
-/// pending for as long as there is none.
-pub async fn first_failure(watches: Vec<watch::Receiver<Option<StreamFailure>>>) -> StreamFailure {
-    let waits = watches.into_iter().map(|mut rx| {
+/// The first data failure among `watches` (the feeders of every host),
+/// with the index of the watch it came from: pending for as long as there is none.
+pub async fn first_failure(
+    watches: Vec<watch::Receiver<Option<StreamFailure>>>,
+) -> (usize, StreamFailure) {
+    let waits = watches.into_iter().enumerate().map(|(i, mut rx)| {
         Box::pin(async move {
             match rx.wait_for(Option::is_some).await {
-                Ok(failure) => failure.clone(),
+                Ok(failure) => failure.clone().map(|f| (i, f)),
                 // Its feeders are gone: no failure will come from them.
                 Err(_) => None,
             }

@@ -436,6 +436,7 @@ async fn failure_of(feeders: &Feeders) -> StreamFailure {
     )
     .await
     .expect("a failure was reported")
+    .1
 }
 
 #[tokio::test]
@@ -491,12 +492,13 @@ async fn an_object_gone_before_it_is_read_is_reported_once_of_all_hosts() {
     let (ok_source, ok) = channel(&[("a", b"x".to_vec())]);
     let other = start(ok_source, dir2, vec![ok], Start::Fresh, "job");
     let (_done, _reader) = read_in_background(fifo_path(tmp.path(), "train_0"));
-    let failure = tokio::time::timeout(
+    let (at, failure) = tokio::time::timeout(
         Duration::from_secs(5),
         first_failure(vec![other.failure(), feeders.failure()]),
     )
     .await
     .expect("reported");
+    assert_eq!(at, 1, "the second watch failed");
     assert_eq!(
         (failure.object.as_str(), failure.cause.as_str()),
         ("s3://b/gone", "gone")

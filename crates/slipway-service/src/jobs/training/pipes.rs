@@ -60,16 +60,25 @@ async fn channels(
 /// The job's failure once any host's Pipe-mode data fails mid-stream (an
 /// object gone or unreadable, a corrupt gzip, a record RecordIO cannot
 /// frame): the job fails, as on AWS, with a ClientError naming the channel
-/// and the object (AWS's exact wording is unverified). `None` without Pipe
-/// channels.
-pub(super) fn failure(feeders: &[Feeders]) -> Option<BoxFuture<'static, Fatal>> {
+/// and the object, and the host when there are several (AWS's exact
+/// wording is unverified). `None` without Pipe channels.
+pub(super) fn failure(
+    feeders: &[(usize, Feeders)],
+    several_hosts: bool,
+) -> Option<BoxFuture<'static, Fatal>> {
     if feeders.is_empty() {
         return None;
     }
-    let watches = feeders.iter().map(Feeders::failure).collect();
+    let hosts: Vec<usize> = feeders.iter().map(|(host, _)| *host).collect();
+    let watches = feeders.iter().map(|(_, f)| f.failure()).collect();
     Some(Box::pin(async move {
-        let failure = pipe::first_failure(watches).await;
-        Fatal(format!("ClientError: Data download failed: {failure}"))
+        let (at, failure) = pipe::first_failure(watches).await;
+        match hosts.get(at) {
+            Some(host) if several_hosts => Fatal(format!(
+                "ClientError: Data download failed: algo-{host}: {failure}"
+            )),
+            _ => Fatal(format!("ClientError: Data download failed: {failure}")),
+        }
     }))
 }
 

@@ -168,7 +168,8 @@ struct Runner {
     network_log: Option<NetworkLog>,
     /// Feeds the Pipe-mode channels while the container runs (dropped,
     /// they stop).
-    pipes: Vec<slipway_executor::pipe::Feeders>,
+    /// The Pipe feeders of each host that has Pipe channels (host, 1-based).
+    pipes: Vec<(usize, slipway_executor::pipe::Feeders)>,
 }
 
 impl Runner {
@@ -292,6 +293,7 @@ impl Runner {
                 self.pipes =
                     super::pipes::start_resumed(&self.svc, &self.account, wd, req, &self.key)
                         .await
+                        .map(|f| (1, f))
                         .into_iter()
                         .collect();
                 vec![id]
@@ -494,7 +496,7 @@ impl Runner {
         .map_err(|e| Fatal(format!("ClientError: Data download failed: {e}")))?;
         let fed =
             super::pipes::start_fresh(&self.svc, &self.account, wd, req, n, &self.key).await?;
-        self.pipes.extend(fed);
+        self.pipes.extend(fed.map(|f| (n, f)));
         if let Some(cp) = &req.checkpoint_config {
             outputs::restore_checkpoints(
                 &self.svc.job_data(),
@@ -563,7 +565,7 @@ impl Runner {
             remaining: budget.saturating_sub(elapsed),
             stopping: job.record.status == status::STOPPING,
             peers,
-            failure: super::pipes::failure(&self.pipes),
+            failure: super::pipes::failure(&self.pipes, ids.len() > 1),
         };
         let ex = training::Engine {
             engine: self.rt.engine.clone(),

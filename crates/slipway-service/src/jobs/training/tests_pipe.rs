@@ -95,3 +95,51 @@ async fn a_corrupt_gzip_object_mid_stream_fails_the_job_and_stops_the_container(
     assert!(r.ended, "the reader is still blocked");
     assert!(r.bytes.starts_with(&vec![b'a'; 50_000]));
 }
+
+/// On two hosts, the host whose share failed is named.
+#[tokio::test]
+async fn a_distributed_job_names_the_host_whose_data_failed() {
+    let script = Script::ok().hangs().on_start(|s| {
+        let Some(path) = s.host_path("/opt/ml/input/data/train_0") else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Ok(mut fifo) = std::fs::File::open(path) {
+                let _ = std::io::copy(&mut fifo, &mut std::io::sink());
+            }
+        });
+    });
+    let t = TestService::start().await;
+    t.engine.add_image(IMAGE, script);
+    t.put("bucket", "train/a.gz", gz(b"fine")).await;
+    let mut bad = gz(&vec![b'b'; 50_000]);
+    bad.truncate(bad.len() / 2);
+    t.put("bucket", "train/b.gz", bad).await;
+    // ShardedByS3Key: algo-1 streams a.gz, algo-2 b.gz.
+    let req = json!({
+        "TrainingJobName": "piped-two",
+        "RoleArn": t.role_arn,
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "Pipe"},
+        "InputDataConfig": [{"ChannelName": "train", "CompressionType": "Gzip",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                "S3Uri": "s3://bucket/train/", "S3DataDistributionType": "ShardedByS3Key"}}}],
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/output"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    });
+    t.svc
+        .training_jobs()
+        .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
+        .await
+        .expect("created");
+    let job = t.training_done("piped-two").await;
+    assert_eq!(job.record.status, status::FAILED);
+    let reason = job.doc.state.failure_reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with(
+            "ClientError: Data download failed: algo-2: channel 'train', object s3://bucket/train/b.gz: "
+        ),
+        "{reason}"
+    );
+    assert!(t.engine.containers().is_empty());
+}
