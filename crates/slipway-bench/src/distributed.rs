@@ -27,7 +27,10 @@ use anyhow::{bail, Context};
 use serde_json::json;
 
 use crate::s3::slipway_bin;
-use crate::training::{server_with_csv, tar_model, through_slipway, write_csv, INSTANCE};
+use crate::training::{
+    run_to_completion, server_with_csv, tar_model, through_slipway, training_request, write_csv,
+    INSTANCE,
+};
 
 /// Options of `distributed`.
 #[derive(clap::Args, Debug, Clone)]
@@ -51,6 +54,10 @@ pub struct DistributedArgs {
     /// Gradient-descent epochs of `algo-1`.
     #[arg(long, default_value_t = 200)]
     pub epochs: u32,
+    /// EnableNetworkIsolation: Slipway's isolated network (no DNS, closed
+    /// to this machine) against a bare `podman network create --internal`.
+    #[arg(long)]
+    pub isolated: bool,
 }
 
 const GOAL: f64 = 1.3;
@@ -71,14 +78,23 @@ pub async fn run(args: DistributedArgs) -> anyhow::Result<bool> {
         bare.push(bare_cluster(&args, base.path(), &csv, round).await?);
         crate::servers::settle().await;
         let name = format!("bench-dist-{}-{round}", std::process::id());
-        let (wall, _) = through_slipway(
-            &client,
-            &args.image,
-            &hyperparameters,
-            args.instances,
-            &name,
-        )
-        .await?;
+        let wall = if args.isolated {
+            let mut req = training_request(&args.image, &hyperparameters, args.instances, &name);
+            req["EnableNetworkIsolation"] = json!(true);
+            run_to_completion(&client, &req, Duration::from_millis(20))
+                .await?
+                .0
+        } else {
+            through_slipway(
+                &client,
+                &args.image,
+                &hyperparameters,
+                args.instances,
+                &name,
+            )
+            .await?
+            .0
+        };
         slip.push(wall);
     }
     server.stop().await?;
@@ -90,8 +106,12 @@ pub async fn run(args: DistributedArgs) -> anyhow::Result<bool> {
     let (b, s) = (median(&mut bare), median(&mut slip));
     let ratio = s.as_secs_f64() / b.as_secs_f64();
     println!(
-        "Distributed training job wall time, {} hosts of {INSTANCE}, sample seller, {} records fully replicated, {} epochs; medians of {} rounds",
-        args.instances, args.rows, args.epochs, args.runs
+        "Distributed training job wall time, {} hosts of {INSTANCE}, sample seller, {} records fully replicated, {} epochs{}; medians of {} rounds",
+        args.instances,
+        args.rows,
+        args.epochs,
+        if args.isolated { ", network-isolated" } else { "" },
+        args.runs
     );
     println!("{:<64} {:>9}", "run", "seconds");
     println!(
@@ -183,7 +203,11 @@ async fn bare_cluster(
     let root = base.join(format!("bare-{round}"));
     let all = hosts(args.instances);
     let network = format!("bench-dist-{}-{round}", std::process::id());
-    podman(&["network", "create", &network]).await?;
+    if args.isolated {
+        podman(&["network", "create", "--internal", &network]).await?;
+    } else {
+        podman(&["network", "create", &network]).await?;
+    }
     let mut containers = Vec::new();
     let result = async {
         for host in &all {

@@ -248,7 +248,19 @@ pub(crate) async fn through_slipway(
     instance_count: u32,
     name: &str,
 ) -> anyhow::Result<(Duration, i64)> {
-    let req = json!({
+    let req = training_request(image, hyperparameters, instance_count, name);
+    let (took, d) = run_to_completion(client, &req, Duration::from_millis(20)).await?;
+    Ok((took, d["TrainingTimeInSeconds"].as_i64().unwrap_or(0)))
+}
+
+/// The CreateTrainingJob request of the benchmarks' jobs.
+pub(crate) fn training_request(
+    image: &str,
+    hyperparameters: &Value,
+    instance_count: u32,
+    name: &str,
+) -> Value {
+    json!({
         "TrainingJobName": name,
         "RoleArn": "arn:aws:iam::123456789012:role/bench",
         "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
@@ -258,9 +270,7 @@ pub(crate) async fn through_slipway(
         "OutputDataConfig": {"S3OutputPath": "s3://bench/output"},
         "ResourceConfig": {"InstanceType": INSTANCE, "InstanceCount": instance_count, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    });
-    let (took, d) = run_to_completion(client, &req, Duration::from_millis(20)).await?;
-    Ok((took, d["TrainingTimeInSeconds"].as_i64().unwrap_or(0)))
+    })
 }
 
 /// CreateTrainingJob `req`, then DescribeTrainingJob every `poll` until
