@@ -270,8 +270,9 @@ def test_refusals(sm, bucket):
     assert code == "ValidationException" and "InstanceCount 10000 is more than this server runs at once" in message
 
 
-def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int, mode: str = "File") -> dict:
-    return {
+def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int, mode: str = "File",
+                  fail_host: str | None = None) -> dict:
+    doc = {
         "AlgorithmName": name,
         "TrainingSpecification": {
             "TrainingImage": SAMPLE_IMAGE,
@@ -295,6 +296,12 @@ def algorithm_doc(name: str, bucket: str, *, distributed: bool, count: int, mode
                 "StoppingCondition": {"MaxRuntimeInSeconds": 300},
             }}]},
     }
+    if fail_host:
+        doc["TrainingSpecification"]["SupportedHyperParameters"].append(
+            {"Name": "fail_host", "Type": "FreeText", "IsTunable": False, "IsRequired": False})
+        profile = doc["ValidationSpecification"]["ValidationProfiles"][0]
+        profile["TrainingJobDefinition"]["HyperParameters"]["fail_host"] = fail_host
+    return doc
 
 
 def test_validation_on_two_instances_completes_and_needs_distributed_support(sm, bucket):
@@ -308,6 +315,16 @@ def test_validation_on_two_instances_completes_and_needs_distributed_support(sm,
     jobs = sm.list_training_jobs(NameContains=name)["TrainingJobSummaries"]
     tj = sm.describe_training_job(TrainingJobName=jobs[0]["TrainingJobName"])
     assert tj["ResourceConfig"]["InstanceCount"] == 2 and tj["EnableNetworkIsolation"] is True
+    # A profile whose host 2 fails fails the validation, naming the host.
+    failing = uniq("algo-dist-fail")
+    sm.create_algorithm(**algorithm_doc(failing, bucket, distributed=True, count=2, fail_host="algo-2"))
+    deadline = time.time() + 300
+    while (d := sm.describe_algorithm(AlgorithmName=failing))["AlgorithmStatus"] not in ("Completed", "Failed"):
+        assert time.time() < deadline, d["AlgorithmStatus"]
+        time.sleep(0.5)
+    assert d["AlgorithmStatus"] == "Failed"
+    reason = d["AlgorithmStatusDetails"]["ValidationStatuses"][0]["FailureReason"]
+    assert "AlgorithmError: algo-2: fail_host=algo-2: this host was asked to fail" in reason, reason
     # Without SupportsDistributedTraining, a profile on two instances is refused ...
     with pytest.raises(ClientError) as e:
         sm.create_algorithm(**algorithm_doc(uniq("algo-single"), bucket, distributed=False, count=2))
