@@ -43,7 +43,7 @@ async fn setup(script: Script, slots: usize) -> TestService {
     t
 }
 
-async fn create(t: &TestService, req: Value) -> Result<TrainingJob, Error> {
+pub(super) async fn create(t: &TestService, req: Value) -> Result<TrainingJob, Error> {
     t.svc
         .training_jobs()
         .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
@@ -66,7 +66,7 @@ async fn until_training(t: &TestService, name: &str) {
     .await;
 }
 
-fn reason(job: &TrainingJob) -> &str {
+pub(super) fn reason(job: &TrainingJob) -> &str {
     job.doc.state.failure_reason.as_deref().unwrap_or("")
 }
 

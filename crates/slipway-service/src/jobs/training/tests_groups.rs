@@ -1,10 +1,9 @@
 //! Heterogeneous clusters (`ResourceConfig.InstanceGroups`, docs/jobs.md
 //! "Heterogeneous clusters") on the simulated engine, in virtual time.
 
-use super::state::{status, TrainingJob};
+use super::state::status;
 use crate::error::Error;
-use crate::jobs::training::create::Origin;
-use crate::testkit::{spec, Script, TestService};
+use crate::testkit::{Script, TestService};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -58,16 +57,7 @@ async fn setup(script: Script, slots: usize) -> TestService {
     t
 }
 
-async fn create(t: &TestService, req: Value) -> Result<TrainingJob, Error> {
-    t.svc
-        .training_jobs()
-        .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
-        .await
-}
-
-fn reason(job: &TrainingJob) -> &str {
-    job.doc.state.failure_reason.as_deref().unwrap_or("")
-}
+use super::tests_distributed::{create, reason};
 
 #[tokio::test(start_paused = true)]
 async fn each_host_gets_its_groups_type_channels_and_resource_config() {

@@ -3,8 +3,7 @@
 //! OS thread reading the real FIFO.
 
 use super::state::status;
-use crate::jobs::training::create::Origin;
-use crate::testkit::{spec, Script, TestService};
+use crate::testkit::{Script, TestService};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,21 @@ fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).expect("gzip");
     e.finish().expect("gzip")
+}
+
+/// A Pipe job on `hosts` hosts of a Gzip channel under `s3://bucket/train/`.
+fn request(t: &TestService, name: &str, hosts: i64, distribution: &str) -> serde_json::Value {
+    json!({
+        "TrainingJobName": name,
+        "RoleArn": t.role_arn,
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "Pipe"},
+        "InputDataConfig": [{"ChannelName": "train", "CompressionType": "Gzip",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                "S3Uri": "s3://bucket/train/", "S3DataDistributionType": distribution}}}],
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/output"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": hosts, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    })
 }
 
 /// What the container's reader of `train_0` got, and whether it saw the end.
@@ -57,20 +71,8 @@ async fn a_corrupt_gzip_object_mid_stream_fails_the_job_and_stops_the_container(
     bad.truncate(bad.len() / 2);
     bad.extend_from_slice(&[0xff; 64]);
     t.put("bucket", "train/b.gz", bad).await;
-    let req = json!({
-        "TrainingJobName": "piped",
-        "RoleArn": t.role_arn,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "Pipe"},
-        "InputDataConfig": [{"ChannelName": "train", "CompressionType": "Gzip",
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                "S3Uri": "s3://bucket/train/", "S3DataDistributionType": "FullyReplicated"}}}],
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/output"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    });
-    t.svc
-        .training_jobs()
-        .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
+    let req = request(&t, "piped", 1, "FullyReplicated");
+    super::tests_distributed::create(&t, req)
         .await
         .expect("created");
     let job = t.training_done("piped").await;
@@ -116,20 +118,8 @@ async fn a_distributed_job_names_the_host_whose_data_failed() {
     bad.truncate(bad.len() / 2);
     t.put("bucket", "train/b.gz", bad).await;
     // ShardedByS3Key: algo-1 streams a.gz, algo-2 b.gz.
-    let req = json!({
-        "TrainingJobName": "piped-two",
-        "RoleArn": t.role_arn,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "Pipe"},
-        "InputDataConfig": [{"ChannelName": "train", "CompressionType": "Gzip",
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                "S3Uri": "s3://bucket/train/", "S3DataDistributionType": "ShardedByS3Key"}}}],
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/output"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 5},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    });
-    t.svc
-        .training_jobs()
-        .create(&t.account, spec(req), None, Vec::new(), Origin::Client)
+    let req = request(&t, "piped-two", 2, "ShardedByS3Key");
+    super::tests_distributed::create(&t, req)
         .await
         .expect("created");
     let job = t.training_done("piped-two").await;
