@@ -284,6 +284,38 @@ def test_an_algorithm_runs_on_groups_only_with_distributed_support_and_its_types
     assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
 
 
+def test_a_validation_profile_on_groups_validates_and_its_refusals(sm, bucket):
+    def with_profile(name: str, distributed: bool) -> dict:
+        doc = algorithm_doc(name, distributed=distributed)
+        job = hetero_request("unused", bucket)
+        doc["ValidationSpecification"] = {"ValidationRole": ROLE, "ValidationProfiles": [{
+            "ProfileName": "groups",
+            "TrainingJobDefinition": {
+                "TrainingInputMode": "File",
+                "HyperParameters": {"epochs": "50"},
+                "InputDataConfig": job["InputDataConfig"],
+                "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/validation-output/"},
+                "ResourceConfig": job["ResourceConfig"],
+                "StoppingCondition": {"MaxRuntimeInSeconds": 300},
+            }}]}
+        return doc
+
+    # Three hosts need SupportsDistributedTraining, in a profile as in a job.
+    with pytest.raises(ClientError) as e:
+        sm.create_algorithm(**with_profile(uniq("algo-groups-single"), False))
+    assert error_of(e)[0] == "ValidationException" and "SupportsDistributedTraining" in error_of(e)[1], error_of(e)
+    name = uniq("algo-groups")
+    sm.create_algorithm(**with_profile(name, True))
+    deadline = time.time() + 300
+    while (d := sm.describe_algorithm(AlgorithmName=name))["AlgorithmStatus"] not in ("Completed", "Failed"):
+        assert time.time() < deadline, d["AlgorithmStatus"]
+        time.sleep(0.5)
+    assert d["AlgorithmStatus"] == "Completed", d["AlgorithmStatusDetails"]
+    job = sm.list_training_jobs(NameContains=name)["TrainingJobSummaries"][0]["TrainingJobName"]
+    t = sm.describe_training_job(TrainingJobName=job)
+    assert t["ResourceConfig"]["InstanceGroups"] == GROUPS and t["EnableNetworkIsolation"] is True
+
+
 SDK_SCRIPT = textwrap.dedent("""
     import json, sys
     import sagemaker
@@ -334,3 +366,44 @@ def test_sdk_estimator_with_instance_groups(server, sm, s3, bucket, tmp_path):
     assert_hosts_saw_their_groups(lambda host: stream_text(server, job, host))
     cluster = json.loads(read_tar(s3, d["ModelArtifacts"]["S3ModelArtifacts"])["cluster.json"])
     assert cluster["records_by_host"] == {"algo-1": 150, "algo-2": 0, "algo-3": 0}, cluster
+
+
+def test_a_tuning_job_runs_its_children_on_the_groups(server, sm, bucket):
+    name = uniq("hetero-tune")[:32]
+    child = hetero_request("unused", bucket)
+    definition = {
+        "StaticHyperParameters": {"epochs": "20"},
+        "AlgorithmSpecification": {"TrainingImage": SAMPLE_IMAGE, "TrainingInputMode": "File",
+                                   "MetricDefinitions": METRICS},
+        "RoleArn": ROLE,
+        "InputDataConfig": child["InputDataConfig"],
+        "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/tuning-out/"},
+        "ResourceConfig": child["ResourceConfig"],
+        "StoppingCondition": {"MaxRuntimeInSeconds": 300},
+    }
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        HyperParameterTuningJobConfig={
+            "Strategy": "Random",
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "train:mse"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+            "ParameterRanges": {"ContinuousParameterRanges": [
+                {"Name": "learning_rate", "MinValue": "0.01", "MaxValue": "0.5"}]},
+        },
+        TrainingJobDefinition=definition)
+    deadline = time.time() + 300
+    while (d := sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))[
+            "HyperParameterTuningJobStatus"] not in ("Completed", "Failed", "Stopped"):
+        assert time.time() < deadline, d["HyperParameterTuningJobStatus"]
+        time.sleep(0.5)
+    assert d["HyperParameterTuningJobStatus"] == "Completed", d.get("FailureReason")
+    assert d["TrainingJobStatusCounters"]["Completed"] == 2, d["TrainingJobStatusCounters"]
+    assert d["TrainingJobDefinition"]["ResourceConfig"]["InstanceGroups"] == GROUPS
+    assert "FinalHyperParameterTuningJobObjectiveMetric" in d["BestTrainingJob"], d["BestTrainingJob"]
+    children = sm.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+        "TrainingJobSummaries"]
+    for c in children:
+        t = sm.describe_training_job(TrainingJobName=c["TrainingJobName"])
+        assert t["ResourceConfig"]["InstanceGroups"] == GROUPS, t["ResourceConfig"]
+        texts = {h: stream_text(server, c["TrainingJobName"], h) for h in ("algo-1", "algo-2", "algo-3")}
+        assert_hosts_saw_their_groups(texts.__getitem__)
