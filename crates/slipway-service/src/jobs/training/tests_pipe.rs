@@ -133,3 +133,72 @@ async fn a_distributed_job_names_the_host_whose_data_failed() {
     );
     assert!(t.engine.containers().is_empty());
 }
+
+/// After a restart, a re-attached container's channel is fed again, and
+/// data that fails then still fails the job.
+#[tokio::test]
+async fn a_data_failure_after_a_restart_fails_the_reattached_job() {
+    let next_pass = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (go, read) = (next_pass.clone(), Arc::new(Mutex::new(Read0::default())));
+    let seen = read.clone();
+    let script = Script::ok().hangs().on_start(move |s| {
+        let (Some(first), Some(second)) = (
+            s.host_path("/opt/ml/input/data/train_0"),
+            s.host_path("/opt/ml/input/data/train_1"),
+        ) else {
+            return;
+        };
+        let (go, seen) = (go.clone(), seen.clone());
+        std::thread::spawn(move || {
+            // The first pass whole, then the second once the test says.
+            if let Ok(mut fifo) = std::fs::File::open(first) {
+                let mut bytes = Vec::new();
+                let _ = fifo.read_to_end(&mut bytes);
+                let mut r = seen.lock().unwrap_or_else(|p| p.into_inner());
+                (r.bytes, r.ended) = (bytes, true);
+            }
+            while !go.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            for _ in 0..500 {
+                if let Ok(mut fifo) = std::fs::File::open(&second) {
+                    let _ = std::io::copy(&mut fifo, &mut std::io::sink());
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+    });
+    let mut t = TestService::start().await;
+    t.engine.add_image(IMAGE, script);
+    t.put("bucket", "train/a.gz", gz(b"first object\n")).await;
+    t.put("bucket", "train/b.gz", gz(b"second object\n")).await;
+    super::tests_distributed::create(&t, request(&t, "piped-again", 1, "FullyReplicated"))
+        .await
+        .expect("created");
+    for _ in 0..200 {
+        if read.lock().unwrap_or_else(|p| p.into_inner()).ended {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        read.lock().unwrap_or_else(|p| p.into_inner()).bytes,
+        b"first object\nsecond object\n"
+    );
+    assert_eq!(t.restart().await, 1);
+    let mut bad = gz(&vec![b'b'; 50_000]);
+    bad.truncate(bad.len() / 2);
+    t.put("bucket", "train/b.gz", bad).await;
+    next_pass.store(true, std::sync::atomic::Ordering::SeqCst);
+    let job = t.training_done("piped-again").await;
+    assert_eq!(job.record.status, status::FAILED);
+    let reason = job.doc.state.failure_reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with(
+            "ClientError: Data download failed: channel 'train', object s3://bucket/train/b.gz: "
+        ),
+        "{reason}"
+    );
+    assert!(t.engine.containers().is_empty());
+}
