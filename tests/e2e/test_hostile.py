@@ -210,6 +210,34 @@ def test_a_log_flood_keeps_its_last_lines_and_says_it_was_cut(jobs_server, sm, s
     assert len(messages) - markers[0] - 1 <= 1000
 
 
+def test_a_log_flood_on_host_2_is_noted_naming_it(jobs_server, sm, s3, bucket):
+    """On two hosts, only algo-2 floods its log: the job's terminal status
+    message names algo-2, and algo-1's stream has no marker."""
+    name = uniq("flood-2")
+    script = ("if [ \"$(hostname)\" = algo-2 ]; then\n"
+              "  line=$(head -c 1000 /dev/zero | tr '\\0' 'x')\n"
+              "  yes \"$line\" | head -n 150000\n"
+              "fi\n"
+              "echo done\n")
+    req = shell_job(s3, name, bucket, script)
+    req["ResourceConfig"]["InstanceCount"] = 2
+    sm.create_training_job(**req)
+    d = wait_for(sm, name, timeout=300)
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    last = d["SecondaryStatusTransitions"][-1]["StatusMessage"]
+    assert "Note: algo-2: " in last and ("not stored" in last or "truncated" in last), last
+    assert "algo-1" not in last.replace("algo-2", ""), last
+    logs = jobs_server.client(service="logs")
+    for host, marked in (("algo-1", False), ("algo-2", True)):
+        stream = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                           logStreamNamePrefix=f"{name}/{host}-")["logStreams"][0]["logStreamName"]
+        events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs", logStreamName=stream,
+                                     startFromHead=False, limit=1200)["events"]
+        messages = [e["message"] for e in events]
+        assert messages[-1] == "done", (host, messages[-3:])
+        assert any(m.startswith("[slipway] ") for m in messages) == marked, host
+
+
 def test_half_open_connections_are_closed(jobs_server):
     """A client that connects and never sends a whole request head is
     disconnected after the header-read timeout (30 s)."""

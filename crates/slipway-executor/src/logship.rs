@@ -59,7 +59,8 @@ pub trait LogProgress: Send + Sync {
     /// `samples` every value matched in those lines (to store before the
     /// lines are counted, so a restart re-reads rather than loses them).
     async fn shipped(&self, lines: u64, finals: Vec<MetricValue>, samples: Vec<MetricSample>);
-    /// The log was truncated (a flood); `note` says how.
+    /// The log was truncated (a flood); `note` says how (naming the host
+    /// when it is not `algo-1`).
     async fn truncated(&self, note: String);
     /// `samples` were matched in the log of host `host` (2 … N, 1-based)
     /// of a distributed job: they are that host's points. Nothing else of
@@ -360,7 +361,12 @@ impl Shipper {
             tracing::warn!(job = %self.job, error = %e, "storing the last log events");
         }
         events.clear();
-        if let Some(t) = self.training.as_ref().filter(|t| t.host <= 1) {
+        if let Some(t) = self.training.as_ref() {
+            let note = if t.host > 1 {
+                format!("algo-{}: {note}", t.host)
+            } else {
+                note
+            };
             t.events.truncated(note).await;
         }
     }

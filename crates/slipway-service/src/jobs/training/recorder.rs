@@ -47,8 +47,13 @@ impl LogProgress for Recorder {
     }
 
     async fn truncated(&self, note: String) {
+        // Several hosts of a job may each flood their log: every note is kept.
         let saved = state::mutate(&self.svc, &self.account, &self.key, |_, doc| {
-            doc.state.log_note = Some(note.clone());
+            doc.state.log_note = match doc.state.log_note.take() {
+                Some(earlier) if earlier.contains(&note) => Some(earlier),
+                Some(earlier) => Some(format!("{earlier}; {note}")),
+                None => Some(note.clone()),
+            };
             Ok(true)
         })
         .await;
