@@ -8,6 +8,8 @@ search is stopped from the console (Stopped with boto3), then deleted."""
 
 from __future__ import annotations
 
+import decimal
+
 import time
 
 import pytest
@@ -43,8 +45,26 @@ def bucket(server):
 
 
 def shown(value: float) -> str:
-    """A number as the page prints it (JavaScript's shortest round trip)."""
-    return repr(float(value)).removesuffix(".0") if float(value).is_integer() else repr(float(value))
+    """A number as the page prints it: JavaScript's Number.prototype.toString
+    (ECMA-262 Number::toString): the shortest round-trip digits, which
+    Python's repr also finds, laid out by JavaScript's rules (exponent form
+    only below 1e-6 or from 1e21, written `e-8` rather than `e-08`)."""
+    v = float(value)
+    if v == 0:
+        return "0"
+    if v < 0:
+        return "-" + shown(-v)
+    sign, digits, exp = decimal.Decimal(repr(v)).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    k, n = len(ds), len(ds) + exp  # v = 0.ds × 10^n
+    if k <= n <= 21:
+        return ds + "0" * (n - k)
+    if 0 < n <= 21:
+        return ds[:n] + "." + ds[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + ds
+    e = n - 1
+    return ds[0] + ("." + ds[1:] if k > 1 else "") + "e" + ("+" if e > 0 else "-") + str(abs(e))
 
 
 def test_a_tuning_job_watched_to_completion_shows_what_the_api_answers(server, sm, bucket):
