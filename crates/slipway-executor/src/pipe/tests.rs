@@ -165,11 +165,6 @@ async fn epochs_stream_every_object_in_order_one_fifo_each() {
 
 #[tokio::test]
 async fn gzip_and_recordio_and_shuffle_apply_per_object() {
-    let gz = |data: &[u8]| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    };
     let (tmp, dir) = data_dir();
     let (source, mut ch) = channel(&[("a", gz(b"first")), ("b", gz(b"second!"))]);
     ch.compression = Compression::Gzip;
@@ -218,11 +213,6 @@ async fn gzip_and_recordio_and_shuffle_apply_per_object() {
 /// RecordIO record each, and a shuffle moves whole lines.
 #[tokio::test]
 async fn augmented_lines_stream_their_parts_together_as_records() {
-    let gz = |data: &[u8]| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    };
     let manifest: String = (0..10)
         .map(|i| format!("{{\"source-ref\": \"s3://b/img{i}\", \"class\": {i}}}\n"))
         .collect();
