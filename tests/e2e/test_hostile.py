@@ -210,9 +210,14 @@ def test_a_log_flood_keeps_its_last_lines_and_says_it_was_cut(jobs_server, sm, s
     assert len(messages) - markers[0] - 1 <= 1000
 
 
-def test_a_log_flood_on_host_2_is_noted_naming_it(jobs_server, sm, s3, bucket):
+def test_a_log_flood_on_host_2_is_noted_naming_it(server_factory):
     """On two hosts, only algo-2 floods its log: the job's terminal status
-    message names algo-2, and algo-1's stream has no marker."""
+    message names algo-2, and algo-1's stream has no marker. On a server of
+    its own: 128 MiB of log rows would slow every later log query of the
+    shared one."""
+    jobs_server = server_factory(env=dict(TEST_ACCOUNT_ENV)).start()
+    sm, s3 = jobs_server.client(), s3_client(jobs_server)
+    bucket = new_bucket(s3, "flood")
     name = uniq("flood-2")
     script = ("if [ \"$(hostname)\" = algo-2 ]; then\n"
               "  line=$(head -c 1000 /dev/zero | tr '\\0' 'x')\n"
