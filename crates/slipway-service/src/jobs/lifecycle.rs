@@ -91,9 +91,7 @@ pub(crate) fn spawn<K: JobKind>(
         &rt,
         &arn,
         move |stop_rx| async move {
-            if let Ok(Some(record)) = svc.store.get(&account, K::KIND, &key).await {
-                metering::note_due::<K>(&svc, &record).await;
-            }
+            metering::note_due::<K>(&svc, &account, &key).await;
             let meter = (svc.clone(), account.clone(), key.clone());
             K::run(svc, runtime, account, key, stop_rx, entry).await;
             metering::meter_ended::<K>(&meter.0, &meter.1, &meter.2).await;

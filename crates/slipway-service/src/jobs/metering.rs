@@ -11,7 +11,7 @@ use super::lifecycle::JobKind;
 use super::training::state::status;
 use crate::Service;
 use slipway_core::ports::metadata::MetaError;
-use slipway_core::{AccountId, ResourceKind, ResourceRecord};
+use slipway_core::{AccountId, ResourceKind};
 
 const KIND: ResourceKind = ResourceKind::UsageDue;
 
@@ -19,10 +19,17 @@ fn due_key<K: JobKind>(key: &str) -> String {
     format!("{}/{key}", K::KIND.arn_type())
 }
 
-/// Notes that the job `record` owes its usage, if it runs a published
-/// copy. Idempotent: a resumed runner notes it again.
-pub(crate) async fn note_due<K: JobKind>(svc: &Service, record: &ResourceRecord) {
-    let Ok(doc) = crate::resources::decode::<K::Doc>(record) else {
+/// Notes that job `key` owes its usage, if it runs a published copy.
+/// Idempotent: a resumed runner notes it again. Without a marketplace no
+/// job can run a copy, and nothing is read.
+pub(crate) async fn note_due<K: JobKind>(svc: &Service, account: &AccountId, key: &str) {
+    if svc.marketplace.get().is_none() {
+        return;
+    }
+    let Ok(Some(record)) = svc.store.get(account, K::KIND, key).await else {
+        return;
+    };
+    let Ok(doc) = crate::resources::decode::<K::Doc>(&record) else {
         return;
     };
     if !K::runs_copy(svc, &doc) {
