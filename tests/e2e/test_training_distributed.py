@@ -159,7 +159,13 @@ def test_two_hosts_exchange_counts_and_algo_1_writes_the_model(server, sm, s3, b
     assert finals["share:records"] == cluster["records_by_host"]["algo-1"]
     assert_per_host_metrics(server, name, d, cluster["records_by_host"])
     assert containers_of(arn) == []
-    assert [n for n in networks_of("slipway-train-") if n.lower().endswith(name.lower())] == []
+    # The job's network goes once its containers have (moments after the
+    # terminal status): wait for it, briefly.
+    left = lambda: [n for n in networks_of("slipway-train-") if n.lower().endswith(name.lower())]  # noqa: E731
+    deadline = time.time() + 15
+    while left() and time.time() < deadline:
+        time.sleep(0.2)
+    assert left() == []
 
 
 def test_a_failing_host_fails_the_job_naming_it_and_stops_the_other(sm, bucket):
