@@ -37,6 +37,24 @@ def build_image(tag: str, ctx: Path, layers: dict[str, bytes], base: str = "scra
     run("podman", "build", "--quiet", "-t", tag, "-f", str(ctx / "Containerfile"), str(ctx))
 
 
+def push_to_ecr(server, local: str, repo: str, auth_dir: Path, tag: str = "v1", timeout: float = 300) -> str:
+    """`local` pushed to `repo:tag` of the server's account the way the
+    notebooks push (`aws ecr get-login-password | podman login`, push); its
+    ECR URI. It is pushed as `podman push LOCAL DEST`, without a local tag:
+    Podman 4.3 loses image names under concurrent `podman tag`/`podman rmi`
+    of one image (a read-modify-write race in its image store), which made
+    parallel tests' pushes fail with "image not known"."""
+    host, port = server.host_port
+    hostport = f"{host}:{port}"
+    auth = auth_dir / "auth.json"
+    password = server.cli("ecr", "get-login-password").stdout.strip()
+    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
+        "--password-stdin", hostport, input=password)
+    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", local,
+        f"{hostport}/{repo}:{tag}", timeout=timeout)
+    return f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/{repo}:{tag}"
+
+
 def remove_image(ref: str) -> None:
     run("podman", "rmi", "-f", ref, check=False)
 

@@ -24,7 +24,7 @@ import pytest
 
 from console_helpers import run_scenario
 from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images, model_tar, uniq
-from registry_helpers import run
+from registry_helpers import push_to_ecr, run
 from s3_helpers import new_bucket, s3 as s3_client
 
 pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is needed (scripts/setup.sh)")
@@ -46,18 +46,9 @@ def images():
 def pushed(server, tmp_path_factory) -> str:
     """The sample image in a repository of the seller's account (AWS
     Marketplace lists only images from the seller's own registry)."""
-    host, port = server.host_port
-    hostport = f"{host}:{port}"
     repo = uniq("console-mkt")
     server.client(service="ecr").create_repository(repositoryName=repo)
-    auth = tmp_path_factory.mktemp("auth") / "auth.json"
-    password = server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    run("podman", "tag", SAMPLE_IMAGE, f"{hostport}/{repo}:v1")
-    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", f"{hostport}/{repo}:v1")
-    run("podman", "rmi", f"{hostport}/{repo}:v1")
-    return f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/{repo}:v1"
+    return push_to_ecr(server, SAMPLE_IMAGE, repo, tmp_path_factory.mktemp("auth"))
 
 
 def package(name: str, image: str, bucket: str, *, certify: bool, batch: list[str] = BATCH) -> dict:

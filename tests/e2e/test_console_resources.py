@@ -17,7 +17,7 @@ import pytest
 
 from console_helpers import run_scenario
 from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images, linear_rows, model_tar, uniq
-from registry_helpers import run
+from registry_helpers import push_to_ecr, run
 from s3_helpers import new_bucket, s3 as s3_client
 
 pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is needed (scripts/setup.sh)")
@@ -37,20 +37,9 @@ def sm(jobs_server):
 def repo(jobs_server, tmp_path_factory) -> str:
     """The sample image pushed to the server's registry (`aws ecr
     get-login-password | podman login`, push), as repository REPO:latest."""
-    host, port = jobs_server.host_port
-    hostport = f"{host}:{port}"
     name = uniq("console-sample")
     jobs_server.client(service="ecr").create_repository(repositoryName=name)
-    auth = tmp_path_factory.mktemp("registry-auth") / "auth.json"
-    password = jobs_server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    local = f"{hostport}/{name}:latest"
-    run("podman", "tag", SAMPLE_IMAGE, local)
-    try:
-        run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", local)
-    finally:
-        run("podman", "rmi", local, check=False)
+    push_to_ecr(jobs_server, SAMPLE_IMAGE, name, tmp_path_factory.mktemp("registry-auth"), tag="latest")
     return name
 
 

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from conftest import CONTROL_PLANE_ONLY, _start
 from e2e_helpers import TEST_ACCOUNT_ENV
 from jobs_helpers import ROLE, SAMPLE_IMAGE, ensure_images, linear_rows, model_tar, uniq
-from registry_helpers import run
+from registry_helpers import push_to_ecr, run
 from s3_helpers import new_bucket, s3 as s3_client
 from test_validation import algorithm, training_definition, wait_resource
 
@@ -62,17 +62,8 @@ def data(s3):
 
 def push(server, tmp_path_factory, repo: str) -> str:
     """The sample image pushed to `repo` of the server's account; its ECR URI."""
-    host, port = server.host_port
-    hostport = f"{host}:{port}"
     server.client(service="ecr").create_repository(repositoryName=repo)
-    auth = tmp_path_factory.mktemp("auth") / "auth.json"
-    password = server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    run("podman", "tag", SAMPLE_IMAGE, f"{hostport}/{repo}:v1")
-    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", f"{hostport}/{repo}:v1")
-    run("podman", "rmi", f"{hostport}/{repo}:v1")
-    return f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/{repo}:v1"
+    return push_to_ecr(server, SAMPLE_IMAGE, repo, tmp_path_factory.mktemp("auth"))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from e2e_helpers import REPO, TEST_ACCOUNT_ENV, error_of
 from jobs_helpers import ROLE, SAMPLE_IMAGE, containers_of, ensure_images, ensure_readiness_images, linear_rows, model_tar, uniq
-from registry_helpers import run
+from registry_helpers import push_to_ecr, run
 from s3_helpers import new_bucket, s3 as s3_client
 
 DATA_PATH = REPO / "sdk" / "botocore-data"
@@ -87,18 +87,10 @@ def pushed(server, local: str, tmp_path_factory) -> str:
     """`local` pushed to a repository of the server's account and scanned; its ECR URI."""
     if (server.endpoint, local) in _pushed:
         return _pushed[(server.endpoint, local)]
-    host, port = server.host_port
-    hostport = f"{host}:{port}"
     repo = uniq("ready")
     ecr = server.client(service="ecr")
     ecr.create_repository(repositoryName=repo)
-    auth = tmp_path_factory.mktemp("auth") / "auth.json"
-    password = server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    run("podman", "tag", local, f"{hostport}/{repo}:v1")
-    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", f"{hostport}/{repo}:v1")
-    run("podman", "rmi", f"{hostport}/{repo}:v1")
+    push_to_ecr(server, local, repo, tmp_path_factory.mktemp("auth"))
     ecr.start_image_scan(repositoryName=repo, imageId={"imageTag": "v1"})
     ecr.get_waiter("image_scan_complete").wait(repositoryName=repo, imageId={"imageTag": "v1"},
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})

@@ -35,7 +35,7 @@ import pytest
 
 from e2e_helpers import REPO, uniq
 from jobs_helpers import split_uri
-from registry_helpers import run
+from registry_helpers import push_to_ecr, run
 from s3_helpers import new_bucket, s3 as s3_client
 
 IMAGE = "localhost/slipway-scikit-byo:latest"
@@ -66,21 +66,10 @@ def image_uri(jobs_server, built_image, tmp_path_factory) -> str:
     """The image pushed to Slipway's registry the way the notebooks push to
     ECR (`aws ecr get-login-password | podman login`, push), named by its
     ECR URI."""
-    host, port = jobs_server.host_port
-    hostport = f"{host}:{port}"
     repo = uniq("decision-trees-sample")
     jobs_server.client(service="ecr").create_repository(repositoryName=repo)
-    auth = tmp_path_factory.mktemp("registry-auth") / "auth.json"
-    password = jobs_server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    local = f"{hostport}/{repo}:latest"
-    run("podman", "tag", built_image, local)
-    try:
-        run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", local, timeout=900)
-    finally:
-        run("podman", "rmi", local, check=False)
-    return f"{jobs_server.account_id}.dkr.ecr.{jobs_server.region}.amazonaws.com/{repo}:latest"
+    return push_to_ecr(jobs_server, built_image, repo, tmp_path_factory.mktemp("registry-auth"),
+                       tag="latest", timeout=900)
 
 
 @pytest.fixture(scope="module")

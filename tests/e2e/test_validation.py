@@ -275,20 +275,11 @@ def test_validation_with_images_from_the_registry_by_ecr_uri(jobs_server, sm, s3
     """The seed's flow: the seller pushes to the (ECR-compatible) registry
     and names the image by ECR URI; the validation pulls it from there with
     the account's credentials."""
-    from registry_helpers import run
-    host, port = jobs_server.host_port
-    hostport = f"{host}:{port}"
+    from registry_helpers import push_to_ecr
     repo = uniq("seller")
     ecr = jobs_server.client(service="ecr")
     ecr.create_repository(repositoryName=repo)
-    auth = tmp_path / "auth.json"
-    password = jobs_server.cli("ecr", "get-login-password").stdout.strip()
-    run("podman", "login", "--authfile", str(auth), "--tls-verify=false", "--username", "AWS",
-        "--password-stdin", hostport, input=password)
-    run("podman", "tag", SAMPLE_IMAGE, f"{hostport}/{repo}:v1")
-    run("podman", "push", "--quiet", "--authfile", str(auth), "--tls-verify=false", f"{hostport}/{repo}:v1")
-    run("podman", "rmi", f"{hostport}/{repo}:v1")
-    uri = f"{jobs_server.account_id}.dkr.ecr.{jobs_server.region}.amazonaws.com/{repo}:v1"
+    uri = push_to_ecr(jobs_server, SAMPLE_IMAGE, repo, tmp_path)
     b = seed(s3)
     name = uniq("algo-ecr")
     doc = algorithm(name, b, image=uri)

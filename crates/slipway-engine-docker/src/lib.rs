@@ -243,6 +243,9 @@ impl DockerEngine {
     }
 }
 
+/// How often a pull is tried when its image is missing afterwards.
+const PULL_ATTEMPTS: u32 = 3;
+
 /// Picks the engine address (see [`DockerEngine::connect`]).
 fn resolve_host(docker_host: Option<&str>) -> Result<String, EngineError> {
     if let Some(h) = docker_host.filter(|h| !h.is_empty()) {
@@ -283,16 +286,27 @@ impl ContainerEngine for DockerEngine {
             Err(e) if server_error(&e).is_some_and(|(c, _)| c == 404) => {}
             Err(e) => return Err(map_err(e, image)),
         }
-        self.pull(image, auth).await?;
-        self.image_info(image)
-            .await
-            .map_err(|e| match server_error(&e) {
-                Some((404, msg)) => EngineError::ImageNotFound {
-                    image: image.to_owned(),
-                    detail: format!("pulled, yet not found locally: {msg}"),
+        // Podman 4.3 can lose an image's name when names of the same image
+        // change concurrently (a read-modify-write race in its image store:
+        // two pulls or tags of one image by different names), so a name
+        // just pulled may be missing. Pulling again restores it.
+        let mut attempt = 1;
+        loop {
+            self.pull(image, auth).await?;
+            match self.image_info(image).await {
+                Ok(info) => return Ok(info),
+                Err(e) => match server_error(&e) {
+                    Some((404, _)) if attempt < PULL_ATTEMPTS => attempt += 1,
+                    Some((404, msg)) => {
+                        return Err(EngineError::ImageNotFound {
+                            image: image.to_owned(),
+                            detail: format!("pulled, yet not found locally: {msg}"),
+                        })
+                    }
+                    _ => return Err(map_err(e, image)),
                 },
-                _ => map_err(e, image),
-            })
+            }
+        }
     }
 
     async fn create(&self, spec: &ContainerSpec) -> Result<ContainerId, EngineError> {
