@@ -118,6 +118,13 @@ pub(crate) fn libpod_exit_code(body: &[u8]) -> Option<i64> {
     std::str::from_utf8(body).ok()?.trim().parse().ok()
 }
 
+/// The state in an inspect answer as the engine spelled it (Podman's own
+/// names included), if readable.
+pub(crate) fn raw_status(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.pointer("/State/Status")?.as_str().map(str::to_owned)
+}
+
 /// Reads an inspect answer, translating Podman's own container states to
 /// Docker's (`stopped`: exited but not yet cleaned up) so bollard's model
 /// accepts them.
@@ -232,6 +239,16 @@ pub(crate) fn with_default_tag(image: &str) -> String {
 mod tests {
     use super::*;
     use slipway_core::ports::engine::{BindMount, Limits};
+
+    #[test]
+    fn the_raw_status_keeps_podman_s_own_state_names() {
+        let body = br#"{"State":{"Status":"stopped","ExitCode":3}}"#;
+        assert_eq!(raw_status(body).as_deref(), Some("stopped"));
+        let translated = lenient_inspect(body).unwrap().state.unwrap().status;
+        assert_eq!(translated, Some(ContainerStateStatusEnum::EXITED));
+        assert_eq!(raw_status(b"{}"), None);
+        assert_eq!(raw_status(b"not json"), None);
+    }
 
     #[test]
     fn default_tag_only_when_missing() {
