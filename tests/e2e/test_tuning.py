@@ -277,6 +277,46 @@ def test_an_objective_that_never_matches_is_named(sm, bucket):
     assert d["ObjectiveStatusCounters"]["Failed"] == 2
 
 
+def test_instance_pools_run_children_on_the_first_configuration(sm, bucket):
+    """HyperParameterTuningResourceConfig.InstanceConfigs, AllocationStrategy
+    Prioritized: AWS moves past the first configuration only when it lacks
+    capacity, which this server never does; the request is echoed as sent."""
+    pools = {"AllocationStrategy": "Prioritized", "InstanceConfigs": [
+        {"InstanceType": "ml.c5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1}]}
+    td = definition(bucket)
+    del td["ResourceConfig"]
+    name = uniq("pools")[:32]
+    sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName=name,
+                                         HyperParameterTuningJobConfig=config(max_jobs=2, parallel=2),
+                                         TrainingJobDefinition=dict(td, HyperParameterTuningResourceConfig=pools))
+    d = wait_tuning(sm, name)
+    assert d["HyperParameterTuningJobStatus"] == "Completed", d.get("FailureReason")
+    assert d["TrainingJobDefinition"]["HyperParameterTuningResourceConfig"] == pools
+    kids = children(sm, name)
+    assert len(kids) == 2
+    for k in kids:
+        job = sm.describe_training_job(TrainingJobName=k["TrainingJobName"])
+        assert job["ResourceConfig"]["InstanceType"] == "ml.c5.xlarge", job["ResourceConfig"]
+        assert job["ResourceConfig"]["InstanceCount"] == 1
+    # AWS's rule: with InstanceConfigs, no InstanceType, InstanceCount or VolumeSizeInGB.
+    for extra in ({"InstanceType": "ml.m5.large"}, {"InstanceCount": 1}, {"VolumeSizeInGB": 1}):
+        with pytest.raises(ClientError) as ei:
+            sm.create_hyper_parameter_tuning_job(
+                HyperParameterTuningJobName=uniq("pools-bad")[:32], HyperParameterTuningJobConfig=config(),
+                TrainingJobDefinition=dict(td, HyperParameterTuningResourceConfig=dict(pools, **extra)))
+        assert error(ei) == ("ValidationException", "If you use InstanceConfigs, do not provide values for "
+                             "InstanceType, VolumeSizeInGB or InstanceCount."), extra
+    # The model's own limit: at most 6 configurations.
+    seven = dict(pools, InstanceConfigs=pools["InstanceConfigs"][:1] * 7)
+    with pytest.raises(ClientError) as ei:
+        sm.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=uniq("pools-bad")[:32], HyperParameterTuningJobConfig=config(),
+            TrainingJobDefinition=dict(td, HyperParameterTuningResourceConfig=seven))
+    code, msg = error(ei)
+    assert code == "ValidationException" and "length less than or equal to 6" in msg, msg
+
+
 def test_requests_aws_refuses(sm, bucket, algo):
     def refused(cfg=None, td=None, name=None, **kw):
         with pytest.raises(ClientError) as ei:

@@ -144,8 +144,8 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
         ));
     }
     // The SageMaker Python SDK sends HyperParameterTuningResourceConfig
-    // (one instance type); instance pools (InstanceConfigs) choose among
-    // types, which Slipway does not.
+    // with one instance type; instance pools (InstanceConfigs) are tried
+    // in order of priority as capacity allows (docs/tuning.md).
     let resource_config = match (
         definition.resource_config,
         definition.hyper_parameter_tuning_resource_config,
@@ -154,20 +154,7 @@ fn tuning_spec(input: CreateHyperParameterTuningJobRequest) -> Result<TuningJobS
             "Only one of ResourceConfig or HyperParameterTuningResourceConfig may be specified.",
         )),
         (Some(r), None) => r.into(),
-        (None, Some(h)) => {
-            if h.instance_configs.as_ref().is_some_and(|c| !c.is_empty())
-                || h.instance_type.is_none()
-            {
-                return Err(invalid(
-                    "HyperParameterTuningResourceConfig.InstanceConfigs (instance pools) is not supported by Slipway; give InstanceType and InstanceCount.",
-                ));
-            }
-            spec::ResourceConfig {
-                instance_type: h.instance_type,
-                instance_count: h.instance_count,
-                instance_groups: Vec::new(),
-            }
-        }
+        (None, Some(h)) => tuning_resource_config(h)?,
         (None, None) => {
             return Err(invalid(
                 "Either ResourceConfig or HyperParameterTuningResourceConfig must be specified.",
@@ -287,6 +274,41 @@ fn child_summary(job: &TuningJob, c: &Child) -> Value {
         ),
         ("ObjectiveStatus", json!(c.objective_status())),
     ])
+}
+
+/// The children's `ResourceConfig` from a `HyperParameterTuningResourceConfig`.
+/// With instance pools, AWS tries the configurations in order of priority
+/// (`AllocationStrategy` `Prioritized`, the only strategy) and moves on
+/// only when the first lacks capacity; this server always has capacity
+/// for an instance type (a busy engine queues the job), so every child
+/// runs on the first configuration.
+fn tuning_resource_config(
+    h: HyperParameterTuningResourceConfig,
+) -> Result<spec::ResourceConfig, AwsError> {
+    let configs = h.instance_configs.unwrap_or_default();
+    if let Some(first) = configs.first() {
+        if h.instance_type.is_some() || h.instance_count.is_some() || h.volume_size_in_gb.is_some()
+        {
+            return Err(invalid(
+                "If you use InstanceConfigs, do not provide values for InstanceType, VolumeSizeInGB or InstanceCount.",
+            ));
+        }
+        return Ok(spec::ResourceConfig {
+            instance_type: Some(first.instance_type.clone()),
+            instance_count: Some(first.instance_count),
+            instance_groups: Vec::new(),
+        });
+    }
+    if h.instance_type.is_none() {
+        return Err(invalid(
+            "HyperParameterTuningResourceConfig needs InstanceType, or InstanceConfigs.",
+        ));
+    }
+    Ok(spec::ResourceConfig {
+        instance_type: h.instance_type,
+        instance_count: h.instance_count,
+        instance_groups: Vec::new(),
+    })
 }
 
 /// The DescribeHyperParameterTuningJob shape: the request as sent, plus
