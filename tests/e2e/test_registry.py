@@ -372,12 +372,14 @@ def test_bad_input_is_refused_and_nothing_is_stored(srv, ecr):
 
 
 def test_tokens_expire(server_factory):
-    s = server_factory(env={"SLIPWAY_REGISTRY_TOKEN_TTL_SECONDS": "1"}).start()
+    # A token lasts its TTL at least, and less than a second more (its
+    # expiry is whole seconds, rounded up).
+    s = server_factory(env={"SLIPWAY_REGISTRY_TOKEN_TTL_SECONDS": "2"}).start()
     ecr = s.client(service="ecr")
     reg = oci(s, token_password(ecr))
     st, _, _ = reg.request("GET", "/v2/")
     assert st == 200
-    time.sleep(2.2)
+    time.sleep(3.2)
     st, h, body = reg.request("GET", "/v2/")
     assert st == 401 and "expired" in json.loads(body)["errors"][0]["message"]
 

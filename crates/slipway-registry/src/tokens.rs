@@ -32,10 +32,14 @@ impl Registry<'_> {
         self.wall_micros() / 1_000_000
     }
 
-    /// A fresh token for `account`.
+    /// A fresh token for `account`, good for at least the configured TTL:
+    /// its expiry is whole seconds, rounded up (rounded down, a 1-second
+    /// token issued late in a second expired within milliseconds).
     pub fn authorization_token(&self, account: &AccountId) -> Result<AuthorizationToken> {
         let st = self.storage;
-        let expires_at = self.now_seconds() + st.config.token_ttl_seconds;
+        let now = self.wall_micros();
+        let now_ceil = now.div_euclid(1_000_000) + i64::from(now.rem_euclid(1_000_000) > 0);
+        let expires_at = now_ceil + st.config.token_ttl_seconds;
         let payload = format!("{}:{expires_at}", account.as_str());
         let mut m = mac(&st.config.token_secret)?;
         m.update(payload.as_bytes());

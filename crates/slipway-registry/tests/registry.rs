@@ -13,6 +13,10 @@ use slipway_registry::{
 use std::sync::Arc;
 
 async fn storage(dir: &std::path::Path) -> RegistryStorage {
+    storage_with_ttl(dir, 60).await
+}
+
+async fn storage_with_ttl(dir: &std::path::Path, token_ttl_seconds: i64) -> RegistryStorage {
     let store = Arc::new(slipway_meta_sqlite::SqliteStore::open(dir).await.unwrap());
     let blobs = Arc::new(slipway_blob::FsBlobStore::open(&dir.join("blobs")).unwrap());
     RegistryStorage::new(
@@ -20,7 +24,7 @@ async fn storage(dir: &std::path::Path) -> RegistryStorage {
         blobs,
         RegistryConfig {
             token_secret: b"test-secret-test-secret-test-secret".to_vec(),
-            token_ttl_seconds: 60,
+            token_ttl_seconds,
             max_manifest_bytes: 1024,
         },
     )
@@ -235,3 +239,39 @@ async fn sha512_finishes_and_chunk_ranges() {
 
 #[path = "registry/scans.rs"]
 mod scans;
+
+/// A clock a test sets by hand.
+struct SetClock(std::sync::atomic::AtomicI64);
+
+impl Clock for SetClock {
+    fn now_micros(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    fn wall_micros(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn a_token_lasts_at_least_its_ttl_even_when_issued_late_in_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage_with_ttl(dir.path(), 1).await;
+    let late = 1_704_067_200_000_000 + 990_000; // 990 ms into a second
+    let set = Arc::new(SetClock(std::sync::atomic::AtomicI64::new(late)));
+    let clock: Arc<dyn Clock> = set.clone();
+    let reg = Registry::new(&storage, &clock);
+    let a = AccountId::parse("111122223333").unwrap();
+    let token = reg.authorization_token(&a).unwrap();
+    let at = |micros: i64| set.0.store(micros, std::sync::atomic::Ordering::SeqCst);
+    // Rounded down, this token expired 10 ms after it was issued.
+    at(late + 20_000);
+    assert_eq!(reg.verify_token(&token.password).unwrap(), a);
+    at(late + 1_000_000);
+    assert_eq!(reg.verify_token(&token.password).unwrap(), a);
+    // Never longer than the TTL plus the rest of the second it was issued in.
+    at(late + 1_010_000);
+    assert!(matches!(
+        reg.verify_token(&token.password),
+        Err(RegistryError::Unauthorized(m)) if m.contains("expired")
+    ));
+}
