@@ -228,11 +228,11 @@ def test_concurrent_transforms_really_run_in_parallel(jobs_server, sm, s3, bucke
                                  logStreamName=stream["logStreamName"], startFromHead=True)["events"]
     starts = sorted(e["timestamp"] for e in events if e["message"].startswith("invocation:"))
     assert len(starts) == 8, events
-    # Each invocation takes 1 s: four begun within 1 s of each other were
-    # in flight together (one at a time, four would span 3 s). The times
-    # are whole seconds when Podman's API is read after the fact.
+    # Each invocation takes 1 s: one at a time, four would begin over 3 s,
+    # which whole-second times (Podman's log API) show as at least 2 s;
+    # in flight together, within one second or across a second's edge.
     window = min(starts[i + 3] - starts[i] for i in range(len(starts) - 3))
-    assert window < 1000, f"no four invocations overlapped; begun at (ms) {[t - starts[0] for t in starts]}"
+    assert window <= 1000, f"no four invocations overlapped; begun at (ms) {[t - starts[0] for t in starts]}"
 
 
 def test_model_from_a_training_job(sm, s3, bucket):

@@ -21,9 +21,6 @@ struct Pending {
     buf: Vec<u8>,
     /// Timestamp of the frame that began the pending line.
     ts_ms: i64,
-    /// The last frame's timestamp: a frame of the same second read later
-    /// (so not refined) must not go before it.
-    last_ms: i64,
 }
 
 /// Per-stream line assembly.
@@ -39,32 +36,18 @@ fn now_ms() -> i64 {
 
 /// Splits `<RFC3339 timestamp> <payload>`; frames without a parsable
 /// timestamp keep all their bytes and get the receive time.
-fn split_timestamp(frame: &[u8], received_ms: i64) -> (i64, &[u8]) {
+fn split_timestamp(frame: &[u8]) -> (i64, &[u8]) {
     if let Some(sp) = frame.iter().position(|b| *b == b' ') {
         if let Ok(ts) = std::str::from_utf8(&frame[..sp]) {
             if let Ok(t) = OffsetDateTime::parse(ts, &Rfc3339) {
-                let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
                 return (
-                    refine_whole_second(ms, t.nanosecond(), received_ms),
+                    (t.unix_timestamp_nanos() / 1_000_000) as i64,
                     &frame[sp + 1..],
                 );
             }
         }
     }
-    (received_ms, frame)
-}
-
-/// Podman 4.3's log API writes whole seconds (`2026-12-04T23:55:20Z`; its
-/// CLI has nanoseconds), which would put every line of a second at its
-/// start. A line received within that second (followed live) was written
-/// at most a moment before, so the receive time is the better figure;
-/// one read later keeps the second.
-fn refine_whole_second(ms: i64, nanos: u32, received_ms: i64) -> i64 {
-    if nanos == 0 && (ms..ms + 1000).contains(&received_ms) {
-        received_ms
-    } else {
-        ms
-    }
+    (now_ms(), frame)
 }
 
 fn line(stream: LogSource, bytes: &[u8], ts_ms: i64) -> LogLine {
@@ -78,15 +61,11 @@ fn line(stream: LogSource, bytes: &[u8], ts_ms: i64) -> LogLine {
 impl LineSplitter {
     /// Feeds one frame; returns the lines it completed.
     pub(crate) fn push(&mut self, stream: LogSource, frame: &[u8], out: &mut VecDeque<LogLine>) {
-        let (mut ts, mut data) = split_timestamp(frame, now_ms());
+        let (ts, mut data) = split_timestamp(frame);
         let p = match stream {
             LogSource::Stdout => &mut self.stdout,
             LogSource::Stderr => &mut self.stderr,
         };
-        if ts < p.last_ms && ts.div_euclid(1000) == p.last_ms.div_euclid(1000) {
-            ts = p.last_ms;
-        }
-        p.last_ms = ts;
         while !data.is_empty() {
             if p.buf.is_empty() {
                 p.ts_ms = ts;
@@ -202,54 +181,6 @@ mod tests {
         out.into_iter()
             .map(|l| (l.stream, l.line, l.timestamp_ms))
             .collect()
-    }
-
-    #[test]
-    fn whole_second_timestamps_take_the_receive_time_within_their_second() {
-        let sec = 1_796_428_506_000;
-        // Podman's whole second, received 250 ms into it: the receive time.
-        assert_eq!(refine_whole_second(sec, 0, sec + 250), sec + 250);
-        // Received in a later second (a read after the fact): the second.
-        assert_eq!(refine_whole_second(sec, 0, sec + 1250), sec);
-        assert_eq!(refine_whole_second(sec, 0, sec - 5), sec);
-        // A precise timestamp (Docker) is kept as sent.
-        assert_eq!(
-            refine_whole_second(sec + 123, 123_000_000, sec + 500),
-            sec + 123
-        );
-        let (ts, rest) = split_timestamp(b"2026-12-04T23:55:20Z hello", 0);
-        assert_eq!((ts, rest), (1_796_428_520_000, &b"hello"[..]));
-    }
-
-    #[test]
-    fn a_later_frame_of_the_same_second_does_not_go_back_in_time() {
-        let mut s = LineSplitter::default();
-        let mut out = VecDeque::new();
-        let now = now_ms();
-        let second = now - now.rem_euclid(1000);
-        let stamp = OffsetDateTime::from_unix_timestamp(second / 1000)
-            .unwrap()
-            .format(&Rfc3339)
-            .unwrap();
-        // Followed live: refined to about now.
-        s.push(
-            LogSource::Stdout,
-            format!("{stamp} a\n").as_bytes(),
-            &mut out,
-        );
-        // The same second in a precise form earlier than that: not before it.
-        let early = format!("{}.000000001Z", stamp.trim_end_matches('Z'));
-        s.push(
-            LogSource::Stdout,
-            format!("{early} b\n").as_bytes(),
-            &mut out,
-        );
-        let got: Vec<_> = out
-            .iter()
-            .map(|l| (l.line.clone(), l.timestamp_ms))
-            .collect();
-        assert!(got[0].1 >= second && got[0].1 < second + 1000, "{got:?}");
-        assert_eq!(got[1].1, got[0].1, "{got:?}");
     }
 
     #[test]
