@@ -56,18 +56,29 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: false });
 }
 
-/** Runs `body(page)` in a signed-in browser; prints page errors on failure. */
-export async function scenario(body, { signedIn = true } = {}) {
+/** Runs `body(page)` in a signed-in browser; prints page errors on failure.
+ * Chromium aborts its requests, loopback ones too, with
+ * ERR_NETWORK_CHANGED whenever the host's addresses change, which other
+ * tests' container networks do at any moment; a run that saw that is run
+ * once more in a fresh browser. */
+export async function scenario(body, { signedIn = true } = {}, attempt = 1) {
   const b = await openBrowser();
+  let closed = false;
   try {
     if (signedIn) await signIn(b.page);
     await body(b.page, b);
   } catch (e) {
     if (b.problems.length) console.error(b.problems.join("\n"));
     console.error(`at ${b.page.url()}`);
+    if (attempt === 1 && b.problems.some((p) => p.includes("ERR_NETWORK_CHANGED"))) {
+      console.error("the host's network changed during the run (another test's containers): running it again");
+      closed = true;
+      await b.close();
+      return await scenario(body, { signedIn }, 2);
+    }
     throw e;
   } finally {
-    await b.close();
+    if (!closed) await b.close();
   }
 }
 

@@ -70,6 +70,18 @@ def usage(server, creds, **filters) -> list[dict]:
     return doc["UsageRecords"]
 
 
+def usage_once_recorded(server, creds, count: int, timeout: float = 20) -> list[dict]:
+    """The usage lines once there are `count`: a job's usage is recorded as
+    its runner finishes, a moment after its terminal status (its containers
+    are removed in between)."""
+    deadline = time.time() + timeout
+    while True:
+        lines = usage(server, creds)
+        if len(lines) >= count or time.time() > deadline:
+            return lines
+        time.sleep(0.2)
+
+
 def train(sm, role: str, copy_arn: str, bucket: str) -> dict:
     job = uniq("train")
     sm.create_training_job(
@@ -159,7 +171,7 @@ def test_a_buyers_training_and_three_minute_endpoint_are_metered_and_priced(serv
     bucket = new_bucket(bs3, "buyer")
     bs3.put_object(Bucket=bucket, Key="train/data.csv", Body=linear_rows(200))
     job = train(bsm, role, copy_arn, bucket)
-    [line] = usage(server, buyer)
+    [line] = usage_once_recorded(server, buyer, 1)
     check_training_line(line, job, price=PRICES["ml.m5.large.a.t"])
     assert (line["ProductId"], line["AgreementId"], line["BuyerAccountId"]) == (pid, agreement, buyer.account_id)
     assert line["SellerAccountId"] == server.account_id and line["SellersOwnUse"] is False
