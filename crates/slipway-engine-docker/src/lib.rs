@@ -132,15 +132,7 @@ impl DockerEngine {
         &self,
         id: &ContainerId,
     ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
-        let path = format!(
-            "/v{}/containers/{}/json",
-            self.api_version(),
-            percent_encoding::utf8_percent_encode(id.as_str(), percent_encoding::NON_ALPHANUMERIC)
-        );
-        let (status, body) = self
-            .endpoint
-            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
-            .await?;
+        let (status, body) = self.inspect_body(id.as_str()).await?;
         match status {
             200..=299 => convert::lenient_inspect(&body),
             404 => Err(EngineError::NotFound(id.as_str().to_owned())),
@@ -196,22 +188,25 @@ impl DockerEngine {
         logs::lines(frames, move |e| map_err(e, &id_owned))
     }
 
-    /// Waits, up to [`OUTPUT_FINAL_WAIT`], while Podman reports the
-    /// container `stopped` (ended, its output maybe not all written yet);
-    /// returns at once for any other state, or when it cannot tell.
-    async fn until_output_final(&self, id: &str) {
+    /// `GET /containers/{id}/json`: status and body as the engine sent them.
+    async fn inspect_body(&self, id: &str) -> Result<(u16, Vec<u8>), EngineError> {
         let path = format!(
             "/v{}/containers/{}/json",
             self.api_version(),
             percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
         );
+        self.endpoint
+            .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
+            .await
+    }
+
+    /// Waits, up to [`OUTPUT_FINAL_WAIT`], while Podman reports the
+    /// container `stopped` (ended, its output maybe not all written yet);
+    /// returns at once for any other state, or when it cannot tell.
+    async fn until_output_final(&self, id: &str) {
         let deadline = tokio::time::Instant::now() + OUTPUT_FINAL_WAIT;
         loop {
-            let stopped = match self
-                .endpoint
-                .get(&path, Duration::from_secs(SHORT_TIMEOUT_SECS))
-                .await
-            {
+            let stopped = match self.inspect_body(id).await {
                 Ok((200..=299, body)) => convert::raw_status(&body).as_deref() == Some("stopped"),
                 _ => false,
             };

@@ -3,7 +3,7 @@
 //! closed to the engine's host.
 
 use super::{step, wait_for_file, Suite, SUITE_LABEL};
-use crate::ports::engine::{EngineError, NetworkMode, LABEL_ACCOUNT, LABEL_JOB_ARN};
+use crate::ports::engine::{ContainerId, EngineError, NetworkMode, LABEL_ACCOUNT, LABEL_JOB_ARN};
 use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,14 +19,14 @@ impl Suite<'_> {
         assert_eq!(status.code, 0);
         let lines: Vec<String> = self.lines_of(&id).await;
         assert_eq!(lines, ["lo"], "only loopback without a network");
-        assert!(self
-            .engine
-            .inspect(&id)
-            .await
-            .unwrap()
-            .ip_addresses
-            .is_empty());
+        self.assert_no_addresses(&id).await;
         self.engine.remove(&id, false).await.unwrap();
+    }
+
+    /// The engine reports no network address for the container.
+    async fn assert_no_addresses(&self, id: &ContainerId) {
+        let state = self.engine.inspect(id).await.unwrap();
+        assert!(state.ip_addresses.is_empty(), "{:?}", state.ip_addresses);
     }
 
     /// A container with no network serves on its own loopback; the
@@ -44,13 +44,7 @@ exec httpd -f -p 8080 -h /tmp/www"#;
         assert!(forward.addr.ip().is_loopback(), "{forward:?}");
         let body = step("http", http_get(forward.addr.ip(), forward.addr.port())).await;
         assert!(body.contains("reach-ok"), "{body}");
-        assert!(self
-            .engine
-            .inspect(&id)
-            .await
-            .unwrap()
-            .ip_addresses
-            .is_empty());
+        self.assert_no_addresses(&id).await;
         let addr = forward.addr;
         drop(forward);
         // The listener closes with the forward (the accept loop is aborted).
